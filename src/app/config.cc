@@ -1,0 +1,283 @@
+#include "app/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/default_config.h"  // generated from configs/default.yaml
+
+namespace tessera::app {
+namespace {
+
+// Collects every error with its location; yaml-cpp's Mark gives the line (0-based).
+class Checker {
+ public:
+  explicit Checker(std::string_view source) : source_(source) {}
+
+  void Error(const YAML::Node& node, const std::string& path, const std::string& reason) {
+    std::ostringstream os;
+    os << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) os << ':' << node.Mark().line + 1;
+    os << ": " << path << ": " << reason;
+    errors_.push_back(os.str());
+  }
+
+  // Reports keys of a map that the schema does not know (typos must not pass silently).
+  void OnlyKeys(const YAML::Node& map, const std::string& path,
+                const std::set<std::string>& allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>("");
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Error(kv.first, Join(path, key), "unknown key (known: " + list + ")");
+      }
+    }
+  }
+
+  template <typename T>
+  void Unsigned(const YAML::Node& map, const std::string& path, const char* key, T& out,
+                uint64_t min, uint64_t max) {
+    const YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    uint64_t v = 0;
+    if (!n.IsScalar() || !ParseUnsigned(n.Scalar(), v)) {
+      Error(n, Join(path, key), "must be an integer, got '" + Text(n) + "'");
+      return;
+    }
+    if (v < min || v > max) {
+      Error(n, Join(path, key),
+            "must be in " + std::to_string(min) + ".." + std::to_string(max) + ", got " +
+                std::to_string(v));
+      return;
+    }
+    out = static_cast<T>(v);
+  }
+
+  void String(const YAML::Node& map, const std::string& path, const char* key, std::string& out) {
+    const YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    if (!n.IsScalar()) {
+      Error(n, Join(path, key), "must be a string");
+      return;
+    }
+    out = n.Scalar();
+  }
+
+  void Bool(const YAML::Node& map, const std::string& path, const char* key, bool& out) {
+    const YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return;
+    const std::string s = n.IsScalar() ? n.Scalar() : "";
+    if (s == "true" || s == "yes" || s == "on") {
+      out = true;
+    } else if (s == "false" || s == "no" || s == "off") {
+      out = false;
+    } else {
+      Error(n, Join(path, key), "must be true or false, got '" + Text(n) + "'");
+    }
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string Text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a value>"; }
+  static bool ParseUnsigned(const std::string& s, uint64_t& v) {
+    if (s.empty() || s.size() > 18) return false;
+    v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return true;
+  }
+
+  bool ok() const { return errors_.empty(); }
+  Status ToStatus() const {
+    std::string all;
+    for (const auto& e : errors_) all += (all.empty() ? "" : "\n") + e;
+    return InvalidArgumentError(all);
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+void ParseServer(Checker& c, const YAML::Node& n, ServerConfig& s) {
+  const std::string p = "server";
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map");
+    return;
+  }
+  c.OnlyKeys(n, p,
+             {"log_level", "shards", "bind_address", "rtp_ports", "mtu", "recording_dir",
+              "jitter_max_wait_ms", "keyframe_min_interval_ms"});
+  c.String(n, p, "log_level", s.log_level);
+  static const std::set<std::string> kLevels = {"trace", "debug", "info",    "warn",
+                                                "error", "critical", "off"};
+  if (!kLevels.count(s.log_level)) {
+    c.Error(n["log_level"], p + ".log_level",
+            "unknown level '" + s.log_level + "' (want trace, debug, info, warn, error)");
+  }
+  c.Unsigned(n, p, "shards", s.shards, 0, 256);
+  c.String(n, p, "bind_address", s.bind_address);
+  if (const YAML::Node r = n["rtp_ports"]; r.IsDefined()) {
+    unsigned lo = 0, hi = 0;
+    char tail = 0;
+    const std::string text = r.IsScalar() ? r.Scalar() : "";
+    if (std::sscanf(text.c_str(), "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1024 || hi > 65535 ||
+        lo + 1 >= hi) {
+      c.Error(r, p + ".rtp_ports",
+              "must be a range MIN-MAX within 1024-65535 holding at least 2 ports, got '" +
+                  Checker::Text(r) + "'");
+    } else {
+      s.rtp_port_min = static_cast<uint16_t>(lo);
+      s.rtp_port_max = static_cast<uint16_t>(hi);
+    }
+  }
+  c.Unsigned(n, p, "mtu", s.mtu, 576, 9000);
+  c.String(n, p, "recording_dir", s.recording_dir);
+  c.Unsigned(n, p, "jitter_max_wait_ms", s.jitter_max_wait_ms, 10, 5000);
+  c.Unsigned(n, p, "keyframe_min_interval_ms", s.keyframe_min_interval_ms, 50, 60000);
+}
+
+void ParseStream(Checker& c, const YAML::Node& n, const std::string& p, StreamConfig& s) {
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map with codec and payload_type");
+    return;
+  }
+  c.OnlyKeys(n, p, {"codec", "payload_type"});
+  std::string codec;
+  c.String(n, p, "codec", codec);
+  auto parsed = rtp::CodecFromName(codec);
+  if (!parsed || rtp::KindOf(*parsed) != rtp::MediaKind::kVideo) {
+    c.Error(n["codec"], p + ".codec", "must be H264 or VP8, got '" + codec + "'");
+  } else {
+    s.codec = *parsed;
+  }
+  if (!n["payload_type"].IsDefined()) {
+    c.Error(n, p + ".payload_type", "is required (a dynamic payload type 96..127)");
+  }
+  c.Unsigned(n, p, "payload_type", s.payload_type, 96, 127);
+}
+
+void ParseParticipant(Checker& c, const YAML::Node& n, const std::string& p,
+                      ParticipantConfig& pc) {
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map");
+    return;
+  }
+  c.OnlyKeys(n, p,
+             {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtcp_port", "video",
+              "srtp", "record", "nack", "keyframe_request"});
+  c.String(n, p, "name", pc.name);
+  if (pc.name.empty()) c.Error(n, p + ".name", "is required");
+  c.Unsigned(n, p, "local_port", pc.local_port, 1024, 65534);
+  c.Bool(n, p, "rtcp_mux", pc.rtcp_mux);
+  c.String(n, p, "remote_address", pc.remote_address);
+  c.Unsigned(n, p, "remote_rtcp_port", pc.remote_rtcp_port, 1, 65535);
+  if (const YAML::Node v = n["video"]; v.IsDefined()) {
+    pc.video.emplace();
+    ParseStream(c, v, p + ".video", *pc.video);
+  } else {
+    c.Error(n, p + ".video", "is required (codec and payload_type of the incoming video)");
+  }
+  if (const YAML::Node s = n["srtp"]; s.IsDefined()) {
+    pc.srtp.emplace();
+    if (!s.IsMap()) {
+      c.Error(s, p + ".srtp", "must be a map with suite and key");
+    } else {
+      c.OnlyKeys(s, p + ".srtp", {"suite", "key"});
+      c.String(s, p + ".srtp", "suite", pc.srtp->suite);
+      c.String(s, p + ".srtp", "key", pc.srtp->key);
+      if (pc.srtp->key.empty()) c.Error(s, p + ".srtp.key", "is required (inline:<base64>)");
+    }
+  }
+  c.String(n, p, "record", pc.record);
+  c.Bool(n, p, "nack", pc.nack);
+  std::string kf = "pli";
+  c.String(n, p, "keyframe_request", kf);
+  if (kf == "pli") {
+    pc.keyframe_request = KeyframeRequestMode::kPli;
+  } else if (kf == "fir") {
+    pc.keyframe_request = KeyframeRequestMode::kFir;
+  } else if (kf == "none") {
+    pc.keyframe_request = KeyframeRequestMode::kNone;
+  } else {
+    c.Error(n["keyframe_request"], p + ".keyframe_request",
+            "must be pli, fir or none, got '" + kf + "'");
+  }
+}
+
+}  // namespace
+
+std::string_view DefaultConfigYaml() { return kDefaultConfigYaml; }
+
+StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
+  Config config;
+  config.source = std::string(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(std::string(source) + ":" + std::to_string(e.mark.line + 1) +
+                                ": not valid YAML: " + e.msg);
+  }
+  Checker c(source);
+  if (root.IsNull()) return config;  // an empty file means all defaults
+  if (!root.IsMap()) {
+    c.Error(root, "<top>", "must be a map with server and participants");
+    return c.ToStatus();
+  }
+  try {
+    c.OnlyKeys(root, "", {"server", "participants"});
+    if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
+    if (const YAML::Node ps = root["participants"]; ps.IsDefined()) {
+      if (!ps.IsSequence()) {
+        c.Error(ps, "participants", "must be a list");
+      } else {
+        std::set<std::string> names;
+        std::set<uint16_t> ports;
+        for (size_t i = 0; i < ps.size(); ++i) {
+          const std::string p = "participants[" + std::to_string(i) + "]";
+          ParticipantConfig pc;
+          ParseParticipant(c, ps[i], p, pc);
+          if (!pc.name.empty() && !names.insert(pc.name).second) {
+            c.Error(ps[i]["name"], p + ".name", "duplicate participant name '" + pc.name + "'");
+          }
+          if (pc.local_port) {
+            bool clash = ports.count(pc.local_port) ||
+                         (!pc.rtcp_mux && ports.count(static_cast<uint16_t>(pc.local_port + 1)));
+            if (clash) {
+              c.Error(ps[i]["local_port"], p + ".local_port",
+                      "port " + std::to_string(pc.local_port) + " is used by another participant");
+            }
+            ports.insert(pc.local_port);
+            if (!pc.rtcp_mux) ports.insert(static_cast<uint16_t>(pc.local_port + 1));
+          }
+          config.participants.push_back(std::move(pc));
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    c.Error(YAML::Node(), "<document>", e.what());
+  }
+  if (!c.ok()) return c.ToStatus();
+  return config;
+}
+
+StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(path + ": cannot open config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+StatusOr<Config> LoadDefaultConfig() {
+  return ParseConfig(DefaultConfigYaml(), "<embedded default>");
+}
+
+}  // namespace tessera::app
