@@ -1,0 +1,33 @@
+// Records encoded video frames into a container through libavformat, without re-encoding.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <tessera/base/status.h>
+#include <tessera/rtp/encoded_frame.h>
+
+namespace tessera::codec {
+
+// The container follows the file extension: .mp4 (fragmented, so a file cut short by a crash or a
+// power loss still plays up to its last fragment), .mkv, .webm (VP8 only).
+// Runs on: one executor at a time (not thread-safe).
+class FrameRecorder {
+ public:
+  static StatusOr<std::unique_ptr<FrameRecorder>> Create(const std::string& path,
+                                                         rtp::Codec codec);
+  virtual ~FrameRecorder() = default;
+
+  // Writes one frame. Frames before the first keyframe are skipped (a recording must start
+  // decodable); a frame whose timestamp does not advance is skipped. Both are counted and return
+  // OK; only I/O errors return an error.
+  virtual Status Write(const rtp::EncodedFrame& frame) = 0;
+  // Writes the trailer and closes the file. Idempotent; the destructor calls it too.
+  virtual Status Close() = 0;
+
+  virtual uint64_t frames_written() const = 0;
+  virtual uint64_t frames_skipped() const = 0;
+};
+
+}  // namespace tessera::codec
