@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every test: the release build's unit and integration tests, the
+# unit tests again under ASan+UBSan, a smoke run of every fuzz target, and the format check.
+# Usage: bash scripts/test.sh        (CI runs exactly this through .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing Debian packages"
+bash scripts/setup.sh
+
+step "format check (clang-format)"
+mapfile -t sources < <(git ls-files '*.h' '*.cc' '*.cu' '*.cuh')
+clang-format --dry-run -Werror "${sources[@]}"
+
+step "release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+step "unit and integration tests"
+ctest --test-dir build --output-on-failure
+
+step "sanitizer build (ASan+UBSan) of the unit tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON \
+  -DTESSERA_BUILD_BENCHES=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure
+
+step "fuzz targets: build and smoke run over the committed corpora"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTESSERA_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$jobs"
+bash scripts/fuzz.sh smoke
+
+step "all tests passed"

@@ -1,0 +1,132 @@
+"""Helpers for driving the real tessera binary and real peers (ffmpeg, ffprobe) on loopback.
+
+No sleeps: every wait is on a line a process prints or on a process exiting, with a deadline.
+"""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class TestFailure(Exception):
+    pass
+
+
+def free_port_pair():
+    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1."""
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port % 2 or port > 65000:
+            continue
+        try:
+            a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            a.bind(("127.0.0.1", port))
+            b.bind(("127.0.0.1", port + 1))
+            a.close()
+            b.close()
+            return port
+        except OSError:
+            continue
+    raise TestFailure("no free port pair")
+
+
+class Process:
+    """A child process whose stdout is read line by line with deadlines."""
+
+    def __init__(self, argv, name, cwd=None):
+        self.name = name
+        self.argv = argv
+        self.stderr_file = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
+                                     cwd=cwd, text=True, bufsize=1)
+        self.lines = []
+
+    def wait_for_line(self, predicate, timeout_s):
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TestFailure(f"{self.name}: timed out waiting for output; stderr:\n"
+                                  f"{self.stderr()}")
+            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
+            if not ready:
+                continue
+            line = self.proc.stdout.readline()
+            if line == "":
+                raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before the expected "
+                                  f"line; stderr:\n{self.stderr()}")
+            self.lines.append(line.rstrip("\n"))
+            if predicate(line):
+                return line
+
+    def stop(self, timeout_s=20):
+        """SIGTERM, then collect the rest of stdout. Returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            out, _ = self.proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+            raise TestFailure(f"{self.name} did not stop within {timeout_s}s")
+        self.lines.extend(out.splitlines())
+        return self.proc.returncode
+
+    def stderr(self):
+        self.stderr_file.seek(0)
+        return self.stderr_file.read().decode(errors="replace")[-4000:]
+
+    def json_lines(self):
+        out = []
+        for line in self.lines:
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+        return out
+
+
+def run(argv, timeout_s=120):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
+    return p.returncode, p.stdout, p.stderr
+
+
+def probe_frames(path):
+    """(frame count, decode errors) of the first video stream, decoded by ffmpeg/ffprobe."""
+    rc, out, err = run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                        "-show_entries", "stream=nb_read_frames,codec_name,width,height",
+                        "-of", "json", path])
+    if rc != 0:
+        raise TestFailure(f"ffprobe failed on {path}: {err}")
+    streams = json.loads(out).get("streams", [])
+    if not streams:
+        raise TestFailure(f"{path} has no video stream")
+    rc, _, decode_err = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", path, "-f", "null",
+                             "-"])
+    return streams[0], decode_err.strip() if rc == 0 else f"exit {rc}: {decode_err}"
+
+
+def write_config(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def ensure(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
+def tessera_env():
+    env = dict(os.environ)
+    return env
