@@ -1,1 +1,86 @@
-int main() { return 0; }
+// tessera: the MCU server.
+//
+//   tessera                        run the embedded default configuration
+//   tessera --config FILE          run FILE
+//   tessera --check-config FILE    validate FILE and exit
+//   tessera --print-default-config print the embedded default configuration
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "app/config.h"
+#include "app/server.h"
+#include <tessera/base/logging.h>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tessera [--config FILE] [--check-config FILE] [--print-default-config] "
+    "[--log-level LEVEL] [--version]\n";
+
+int Fail(const tessera::Status& s) {
+  std::fprintf(stderr, "tessera: %s\n", s.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string log_level;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
+      config_path = argv[++i];
+      check_only = a == "--check-config";
+    } else if (a == "--log-level" && i + 1 < argc) {
+      log_level = argv[++i];
+    } else if (a == "--print-default-config") {
+      std::fputs(std::string(tessera::app::DefaultConfigYaml()).c_str(), stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::printf("tessera 0.1.0\n");
+      return 0;
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "tessera: unknown argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+
+  auto config = config_path.empty() ? tessera::app::LoadDefaultConfig()
+                                    : tessera::app::LoadConfigFile(config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (check_only) {
+    std::printf("%s: OK (%zu participants)\n", config->source.c_str(),
+                config->participants.size());
+    return 0;
+  }
+  if (!log_level.empty()) config->server.log_level = log_level;
+  if (auto s = tessera::InitLogging(config->server.log_level); !s.ok()) return Fail(s);
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  tessera::app::Server server(std::move(*config));
+  if (auto s = server.Start(); !s.ok()) return Fail(s);
+  std::printf("tessera: ready\n");
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("tessera stopping on signal {}", sig);
+  server.Stop();
+  for (const auto& s : server.Summaries()) std::printf("%s\n", s.ToJson().c_str());
+  std::fflush(stdout);
+  return 0;
+}

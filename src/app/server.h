@@ -1,0 +1,43 @@
+// The Server owns the threads (network shards), the port allocator and the participants.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "app/config.h"
+#include "app/participant.h"
+#include <tessera/net/port_allocator.h>
+#include <tessera/net/shard_pool.h>
+
+namespace tessera::app {
+
+// Runs on: the main thread (Start/Stop); participants run on their shards.
+class Server {
+ public:
+  explicit Server(Config config, Clock& clock = SystemClock());
+  ~Server();
+
+  // Binds every participant's ports and starts the shards. A port that cannot be bound, or a
+  // participant that cannot be set up, is a start-up error naming the participant.
+  Status Start();
+  // Stops every participant on its own shard (draining what already arrived), then the shards.
+  void Stop();
+  std::vector<ParticipantSummary> Summaries();
+
+ private:
+  template <typename F>
+  auto RunOn(size_t shard, F&& f) -> decltype(f());
+
+  Config config_;
+  Clock& clock_;
+  net::ShardPool shards_;
+  net::PortAllocator ports_;
+  struct Entry {
+    std::unique_ptr<Participant> participant;
+    size_t shard;
+  };
+  std::vector<Entry> participants_;
+  bool started_ = false;
+};
+
+}  // namespace tessera::app

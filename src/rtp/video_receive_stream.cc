@@ -1,0 +1,165 @@
+#include <tessera/rtp/video_receive_stream.h>
+
+namespace tessera::rtp {
+
+VideoReceiveStream::VideoReceiveStream(const VideoReceiveStreamConfig& config, Clock& clock,
+                                       DropCounters* drops)
+    : config_(config),
+      clock_(clock),
+      drops_(drops),
+      depacketizer_(CreateDepacketizer(config.codec)),
+      nack_(config.nack),
+      keyframes_(config.keyframe) {}
+
+VideoReceiveStream::~VideoReceiveStream() = default;
+
+void VideoReceiveStream::ResetForSsrc(uint32_t ssrc) {
+  if (remote_ssrc_) ++stats_.ssrc_changes;
+  remote_ssrc_ = ssrc;
+  statistics_ = std::make_unique<ReceiveStatistics>(ssrc, RtpClockRate(config_.codec), clock_);
+  jitter_ = std::make_unique<VideoJitterBuffer>(config_.jitter, config_.codec, clock_);
+  jitter_->set_drop_counters(drops_);
+  nack_ = NackTracker(config_.nack);
+}
+
+VideoReceiveStream::Output VideoReceiveStream::OnRtp(const RtpPacket& packet, int64_t arrival_us) {
+  Output out;
+  if (packet.payload_type() != config_.payload_type) {
+    if (drops_) drops_->Add(DropReason::kUnknownPayloadType);
+    return out;
+  }
+  auto payload = depacketizer_->Parse(packet.payload());
+  if (!payload) {
+    if (drops_) drops_->Add(DropReason::kMalformed);
+    return out;
+  }
+  // A new SSRC is a new stream (the sender restarted or switched cameras): start afresh.
+  if (!remote_ssrc_ || *remote_ssrc_ != packet.ssrc()) ResetForSsrc(packet.ssrc());
+  ++stats_.packets;
+  statistics_->OnPacket(packet.sequence_number(), packet.timestamp(), arrival_us);
+
+  std::vector<RtcpMessage> feedback;
+  if (config_.nack_enabled) {
+    if (nack_.OnPacket(packet.sequence_number(), arrival_us).keyframe_needed) {
+      AddKeyframeRequest(arrival_us, feedback);
+    }
+    AddNacks(arrival_us, feedback);
+  }
+  JitterPacket jp;
+  jp.seq = packet.sequence_number();
+  jp.timestamp = packet.timestamp();
+  jp.marker = packet.marker();
+  jp.payload = std::move(*payload);
+  jp.arrival_us = arrival_us;
+  Absorb(jitter_->Insert(std::move(jp)), out, arrival_us, feedback);
+  if (!feedback.empty()) out.rtcp = BuildCompound(std::move(feedback), arrival_us);
+  return out;
+}
+
+void VideoReceiveStream::Absorb(VideoJitterBuffer::InsertResult r, Output& out, int64_t now_us,
+                                std::vector<RtcpMessage>& feedback) {
+  for (auto& f : r.frames) {
+    if (f.keyframe) keyframes_.OnKeyframeReceived();
+    ++stats_.frames;
+    out.frames.push_back(std::move(f));
+  }
+  if (r.keyframe_needed) AddKeyframeRequest(now_us, feedback);
+}
+
+void VideoReceiveStream::AddNacks(int64_t now_us, std::vector<RtcpMessage>& feedback) {
+  auto seqs = nack_.GetNacksToSend(now_us);
+  if (seqs.empty() || !remote_ssrc_) return;
+  stats_.nacks_sent += seqs.size();
+  Nack nack;
+  nack.sender_ssrc = config_.local_ssrc;
+  nack.media_ssrc = *remote_ssrc_;
+  nack.seqs = std::move(seqs);
+  feedback.emplace_back(std::move(nack));
+}
+
+void VideoReceiveStream::AddKeyframeRequest(int64_t now_us, std::vector<RtcpMessage>& feedback) {
+  if (!remote_ssrc_) return;
+  auto req = keyframes_.Request(now_us);
+  if (!req) return;  // throttled: one is already on its way
+  ++stats_.keyframe_requests;
+  if (req->kind == KeyframeRequest::Kind::kPli) {
+    feedback.emplace_back(Pli{config_.local_ssrc, *remote_ssrc_});
+  } else {
+    Fir fir;
+    fir.sender_ssrc = config_.local_ssrc;
+    fir.entries.push_back({*remote_ssrc_, req->fir_seq});
+    feedback.emplace_back(std::move(fir));
+  }
+}
+
+bool VideoReceiveStream::OnRtcp(std::span<const uint8_t> compound, int64_t now_us) {
+  auto messages = ParseRtcpCompound(compound);
+  if (!messages) return false;
+  for (const auto& m : *messages) {
+    const std::vector<ReportBlock>* blocks = nullptr;
+    if (const auto* sr = std::get_if<SenderReport>(&m)) {
+      if (statistics_ && remote_ssrc_ && sr->sender_ssrc == *remote_ssrc_) {
+        statistics_->OnSenderReport(sr->ntp.Compact(), now_us);
+      }
+      blocks = &sr->report_blocks;
+    } else if (const auto* rr = std::get_if<ReceiverReport>(&m)) {
+      blocks = &rr->report_blocks;
+    }
+    if (!blocks) continue;
+    for (const auto& b : *blocks) {
+      if (b.ssrc != config_.local_ssrc) continue;
+      const int64_t rtt = RttFromReportBlock(b, clock_.NowNtp());
+      if (rtt >= 0) {
+        stats_.rtt_us = rtt;
+        nack_.UpdateRtt(rtt);
+      }
+    }
+  }
+  return true;
+}
+
+VideoReceiveStream::Output VideoReceiveStream::OnTimer(int64_t now_us) {
+  Output out;
+  std::vector<RtcpMessage> feedback;
+  if (jitter_) {
+    Absorb(jitter_->OnTimer(), out, now_us, feedback);
+    if (config_.nack_enabled) AddNacks(now_us, feedback);
+  }
+  if (!feedback.empty() || now_us - last_rtcp_us_ >= config_.rtcp_interval_us) {
+    out.rtcp = BuildCompound(std::move(feedback), now_us);
+  }
+  return out;
+}
+
+VideoReceiveStream::Output VideoReceiveStream::RequestKeyframe(int64_t now_us) {
+  Output out;
+  std::vector<RtcpMessage> feedback;
+  AddKeyframeRequest(now_us, feedback);
+  if (!feedback.empty()) out.rtcp = BuildCompound(std::move(feedback), now_us);
+  return out;
+}
+
+VideoReceiveStream::Output VideoReceiveStream::Flush(int64_t now_us) {
+  Output out;
+  std::vector<RtcpMessage> ignored;
+  if (jitter_) Absorb(jitter_->OnTimer(), out, now_us, ignored);
+  return out;
+}
+
+std::vector<uint8_t> VideoReceiveStream::BuildCompound(std::vector<RtcpMessage> feedback,
+                                                       int64_t now_us) {
+  // RFC 3550 6.1: a compound starts with a report and carries an SDES CNAME.
+  std::vector<RtcpMessage> messages;
+  ReceiverReport rr;
+  rr.sender_ssrc = config_.local_ssrc;
+  if (statistics_) rr.report_blocks.push_back(statistics_->BuildReportBlock(now_us));
+  messages.emplace_back(std::move(rr));
+  messages.emplace_back(Sdes::WithCname(config_.local_ssrc, config_.cname));
+  for (auto& f : feedback) messages.push_back(std::move(f));
+  last_rtcp_us_ = now_us;
+  return SerializeRtcpCompound(messages);
+}
+
+VideoReceiveStats VideoReceiveStream::stats() const { return stats_; }
+
+}  // namespace tessera::rtp
