@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer targets built in build-fuzz/ over their corpora in tests/fuzz/corpus/<name>.
+# Runs the libFuzzer targets built in build-fuzz/ (tests/fuzz/<name>_fuzzer.cc) over their corpora
+# in tests/fuzz/corpus/<name>/.
 #   bash scripts/fuzz.sh smoke          every target for 10 s (what CI does)
-#   bash scripts/fuzz.sh run NAME SECS  one target for SECS seconds, new inputs kept in a temp dir
+#   bash scripts/fuzz.sh run NAME SECS  one target (NAME without _fuzzer) for SECS seconds
 # Crash reproducers are written to .fuzz-artifacts/; add them to the target's corpus when fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,16 +10,20 @@ mode=${1:-smoke}
 mkdir -p .fuzz-artifacts
 run_one() {
   local name=$1 secs=$2 corpus=tests/fuzz/corpus/$1
+  mkdir -p "$corpus"
   local scratch
   scratch=$(mktemp -d)
   echo "fuzz: $name for ${secs}s"
-  build-fuzz/tests/fuzz/"$name" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
+  build-fuzz/tests/fuzz/"${name}_fuzzer" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
     -artifact_prefix=.fuzz-artifacts/"$name"- "$scratch" "$corpus" 2>&1 | tail -n 2
   rm -rf "$scratch"
 }
 case "$mode" in
   smoke)
-    for bin in build-fuzz/tests/fuzz/*_fuzzer; do run_one "$(basename "$bin")" 10; done ;;
+    for bin in build-fuzz/tests/fuzz/*_fuzzer; do
+      name=$(basename "$bin")
+      run_one "${name%_fuzzer}" 10
+    done ;;
   run)
     run_one "$2" "$3" ;;
   *)
