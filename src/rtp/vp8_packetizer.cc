@@ -8,6 +8,11 @@ constexpr uint8_t kSBit = 0x10;
 constexpr uint8_t kIBit = 0x80;
 constexpr uint8_t kMBit = 0x80;
 constexpr uint16_t kPictureIdMask = 0x7FFF;
+// A VP8 frame starts with its 3-byte frame tag, which the receiver needs in the first payload
+// (RFC 7741 4.3). Nearly equal fragments of up to at least 7 bytes always leave 3 or more bytes
+// in the first one: ceil(L / ceil(L / 7)) >= 3 for every L >= 3.
+constexpr size_t kFrameTagSize = 3;
+constexpr size_t kMinMaxFragment = 7;
 
 }  // namespace
 
@@ -18,7 +23,7 @@ Vp8Packetizer::Vp8Packetizer(const PacketizerConfig& config, uint16_t first_pict
 std::vector<std::vector<uint8_t>> Vp8Packetizer::Packetize(std::span<const uint8_t> frame,
                                                            bool /*keyframe*/) {
   std::vector<std::vector<uint8_t>> out;
-  if (frame.empty() || budget_ <= kDescriptorSize) return out;
+  if (frame.size() < kFrameTagSize || budget_ < kDescriptorSize + kMinMaxFragment) return out;
   const size_t max_fragment = budget_ - kDescriptorSize;
   const size_t count = (frame.size() + max_fragment - 1) / max_fragment;
   const size_t base = frame.size() / count;

@@ -18,8 +18,9 @@ class Vp8Packetizer final : public Packetizer {
 
   explicit Vp8Packetizer(const PacketizerConfig& config, uint16_t first_picture_id = 0);
 
-  // Empty result for an empty frame or an MTU that leaves no room after the descriptor. Each
-  // call with a non-empty result uses one PictureID, the next one modulo 2^15.
+  // Empty result for a frame shorter than the 3-byte VP8 frame tag or an MTU that leaves fewer
+  // than 7 bytes after the descriptor. Each call with a non-empty result uses one PictureID, the
+  // next one modulo 2^15.
   std::vector<std::vector<uint8_t>> Packetize(std::span<const uint8_t> frame,
                                               bool keyframe) override;
 

@@ -88,11 +88,30 @@ TEST(Vp8Packetizer, PictureIdDoesNotAdvanceOnRejectedFrame) {
   EXPECT_EQ(packetizer.next_picture_id(), 5);
 }
 
-TEST(Vp8Packetizer, RejectsMtuWithoutRoomAfterDescriptor) {
-  Vp8Packetizer packetizer(Config(kRtpOverhead + Vp8Packetizer::kDescriptorSize));
-  EXPECT_TRUE(packetizer.Packetize(Bytes{1, 2, 3}, false).empty());
-  Vp8Packetizer one_byte(Config(kRtpOverhead + Vp8Packetizer::kDescriptorSize + 1));
-  EXPECT_EQ(one_byte.Packetize(Bytes{1, 2, 3}, false).size(), 3u);
+TEST(Vp8Packetizer, RejectsFrameShorterThanFrameTag) {
+  Vp8Packetizer packetizer(Config(kDefaultMtu));
+  EXPECT_TRUE(packetizer.Packetize(Bytes{0x91, 0x0c}, false).empty());
+}
+
+TEST(Vp8Packetizer, KeepsFrameTagInFirstPayloadAtSmallestMtu) {
+  const size_t smallest = kRtpOverhead + Vp8Packetizer::kDescriptorSize + 7;
+  Vp8Packetizer too_small(Config(smallest - 1));
+  EXPECT_TRUE(too_small.Packetize(Bytes{1, 2, 3}, false).empty());
+  Vp8Depacketizer depacketizer;
+  for (size_t size = 3; size < 40; ++size) {
+    Vp8Packetizer packetizer(Config(smallest));
+    const Bytes frame(size, 0x91);
+    const Payloads payloads = packetizer.Packetize(frame, false);
+    ASSERT_FALSE(payloads.empty()) << size;
+    EXPECT_GE(payloads[0].size(), Vp8Packetizer::kDescriptorSize + 3) << size;
+    Bytes joined;
+    for (const auto& p : payloads) {
+      auto out = depacketizer.Parse(p);
+      ASSERT_TRUE(out) << size;
+      joined.insert(joined.end(), out->data.begin(), out->data.end());
+    }
+    EXPECT_EQ(joined, frame);
+  }
 }
 
 }  // namespace
