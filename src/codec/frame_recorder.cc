@@ -6,42 +6,24 @@
 #include <vector>
 
 #include "deps/ffmpeg.h"
+#include <tessera/rtp/h264_bitstream.h>
 #include <tessera/rtp/rtp_packet.h>
 
 namespace tessera::codec {
 namespace {
 
-// Collects the SPS and PPS NAL units (with their start codes) of an Annex B frame: what an
-// H.264 track needs as extradata before its header can be written.
-std::vector<uint8_t> H264ParameterSets(const std::vector<uint8_t>& annexb) {
+// Collects the SPS and PPS NAL units (with start codes) of an Annex B frame: what an H.264 track
+// needs as extradata before its header can be written.
+std::vector<uint8_t> H264ParameterSets(std::span<const uint8_t> annexb) {
   std::vector<uint8_t> out;
-  const size_t n = annexb.size();
-  size_t i = 0;
-  auto next_start = [&](size_t from) -> std::pair<size_t, size_t> {  // (code pos, payload pos)
-    for (size_t k = from; k + 3 <= n; ++k) {
-      if (annexb[k] == 0 && annexb[k + 1] == 0 && annexb[k + 2] == 1) {
-        size_t code = (k > 0 && annexb[k - 1] == 0) ? k - 1 : k;
-        return {code, k + 3};
-      }
+  for (auto nal : rtp::h264::SplitAnnexB(annexb)) {
+    const auto type = rtp::h264::NalTypeOf(nal[0]);
+    if (rtp::h264::Is(type, rtp::h264::NalType::kSps) ||
+        rtp::h264::Is(type, rtp::h264::NalType::kPps)) {
+      out.insert(out.end(), std::begin(rtp::h264::kStartCode), std::end(rtp::h264::kStartCode));
+      out.insert(out.end(), nal.begin(), nal.end());
     }
-    return {n, n};
-  };
-  auto [code, payload] = next_start(0);
-  while (payload < n) {
-    auto [next_code, next_payload] = next_start(payload);
-    const uint8_t type = annexb[payload] & 0x1F;
-    if (type == 7 || type == 8) {
-      static constexpr uint8_t kStart[] = {0, 0, 0, 1};
-      out.insert(out.end(), kStart, kStart + 4);
-      out.insert(out.end(), annexb.begin() + static_cast<long>(payload),
-                 annexb.begin() + static_cast<long>(next_code));
-    }
-    code = next_code;
-    payload = next_payload;
-    i = payload;
   }
-  (void)i;
-  (void)code;
   return out;
 }
 
