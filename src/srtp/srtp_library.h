@@ -13,8 +13,9 @@
 namespace tessera::deps {
 
 // Runs srtp_init() exactly once per process (std::call_once) and returns its outcome; later calls
-// return the same Status without touching libsrtp. Thread-safe. libsrtp is never shut down: its
-// global state lives until the process exits.
+// return the same Status without touching libsrtp. Thread-safe. Also creates one idle context that
+// keeps the crypto backend loaded between calls (see srtp_library.cc). libsrtp is never shut down:
+// its global state lives until the process exits.
 Status EnsureSrtpInitialized();
 
 // A short, stable description of a libsrtp status code, e.g. "authentication failure". Never
