@@ -159,13 +159,20 @@ void VideoJitterBuffer::Emit(FrameMap::iterator frame, InsertResult& result) {
   out.keyframe = info.keyframe;
   out.first_seq = static_cast<uint16_t>(first);
   out.last_seq = static_cast<uint16_t>(info.last);
-  size_t bytes = 0;
-  for (auto p = begin; p != end; ++p) bytes += p->second.payload.data.size();
-  out.data.reserve(bytes);
+  if (std::next(begin) == end) {
+    out.data = std::move(begin->second.payload.data);  // single-packet frame: no copy
+  } else {
+    size_t bytes = 0;
+    for (auto p = begin; p != end; ++p) bytes += p->second.payload.data.size();
+    out.data.reserve(bytes);
+    for (auto p = begin; p != end; ++p) {
+      const std::vector<uint8_t>& data = p->second.payload.data;
+      out.data.insert(out.data.end(), data.begin(), data.end());
+    }
+  }
   out.receive_time_us = begin->second.arrival_us;
   for (auto p = begin; p != end; ++p) {
     const DepacketizedPayload& payload = p->second.payload;
-    out.data.insert(out.data.end(), payload.data.begin(), payload.data.end());
     out.receive_time_us = std::max(out.receive_time_us, p->second.arrival_us);
     if (payload.width != 0 && payload.height != 0) {
       out.width = payload.width;

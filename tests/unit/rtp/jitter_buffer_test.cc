@@ -316,6 +316,27 @@ TEST(VideoJitterBuffer, GivesUpAWholeLostFrameAfterTheTimeout) {
   EXPECT_EQ(h.frames().size(), 1u);
 }
 
+TEST(VideoJitterBuffer, GivesUpEachLossOnlyOnceItIsStale) {
+  Harness h;
+  h.AddFrame(100, 1, 1000, true);
+  h.Add(101, 1000 + kFrameTicks, kStart);  // 102 lost
+  h.clock().AdvanceMs(250);
+  h.Add(103, 1000 + 2 * kFrameTicks, kStart);  // 104 lost
+  h.clock().AdvanceMs(50);
+  h.Timer();
+  EXPECT_EQ(h.stats().packets_given_up, 1u);
+  EXPECT_EQ(h.held(), 1u);
+  h.clock().AdvanceMs(249);
+  h.Timer();
+  EXPECT_EQ(h.held(), 1u);
+  h.clock().AdvanceMs(1);
+  h.Timer();
+  EXPECT_EQ(h.stats().packets_given_up, 2u);
+  EXPECT_EQ(h.held(), 0u);
+  EXPECT_EQ(h.stats().losses_given_up, 2u);
+  EXPECT_EQ(h.stats().keyframe_requests, 1u);
+}
+
 TEST(VideoJitterBuffer, AKeyframeOvertakesAnIncompleteEarlierFrame) {
   Harness h;
   h.AddFrame(100, 1, 1000, true);
