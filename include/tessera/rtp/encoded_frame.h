@@ -1,21 +1,27 @@
-// A complete encoded video frame assembled from RTP packets, in decode order.
+// One complete, encoded video frame as assembled by the jitter buffer from RTP packets.
 #pragma once
+
+#include <tessera/rtp/codec.h>
 
 #include <cstdint>
 #include <vector>
 
-#include <tessera/rtp/codec.h>
-
 namespace tessera::rtp {
 
 struct EncodedFrame {
-  std::vector<uint8_t> data;  // H.264: Annex B; VP8: the frame
+  // The codec bitstream: the concatenation of the depacketized payloads in sequence order (for
+  // H.264, Annex B with start codes).
+  std::vector<uint8_t> data;
   Codec codec = Codec::kH264;
-  uint32_t rtp_timestamp = 0;  // 90 kHz
+  // RTP timestamp of every packet of the frame (90 kHz for video).
+  uint32_t rtp_timestamp = 0;
   bool keyframe = false;
+  // RTP sequence numbers of the first and last packet (last carries the marker bit).
   uint16_t first_seq = 0;
   uint16_t last_seq = 0;
-  int64_t receive_time_us = 0;  // arrival of the packet that completed the frame
+  // Arrival time of the packet that completed the frame, in Clock::NowUs() microseconds.
+  int64_t receive_time_us = 0;
+  // Picture size when a packet of the frame carried it; 0 if unknown.
   uint16_t width = 0;
   uint16_t height = 0;
 };
