@@ -82,7 +82,9 @@ class Checker {
   static std::string Join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
   }
-  static std::string Text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a value>"; }
+  static std::string Text(const YAML::Node& n) {
+    return n.IsScalar() ? n.Scalar() : "<not a value>";
+  }
   static bool ParseUnsigned(const std::string& s, uint64_t& v) {
     if (s.empty() || s.size() > 18) return false;
     v = 0;
@@ -115,7 +117,7 @@ void ParseServer(Checker& c, const YAML::Node& n, ServerConfig& s) {
              {"log_level", "shards", "bind_address", "rtp_ports", "mtu", "recording_dir",
               "jitter_max_wait_ms", "keyframe_min_interval_ms"});
   c.String(n, p, "log_level", s.log_level);
-  static const std::set<std::string> kLevels = {"trace", "debug", "info",    "warn",
+  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   if (!kLevels.count(s.log_level)) {
     c.Error(n["log_level"], p + ".log_level",

@@ -2,14 +2,14 @@
 // the key and the reason for every error.
 #pragma once
 
+#include <tessera/base/status.h>
+#include <tessera/rtp/codec.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <tessera/base/status.h>
-#include <tessera/rtp/codec.h>
 
 namespace tessera::app {
 

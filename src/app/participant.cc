@@ -1,12 +1,11 @@
 #include "app/participant.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/net/demux.h>
+#include <tessera/srtp/sdes.h>
 
 #include <filesystem>
 #include <sstream>
-
-#include <tessera/net/demux.h>
-#include <tessera/srtp/sdes.h>
 
 namespace tessera::app {
 namespace {
@@ -64,7 +63,8 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
   const std::string who = "participant " + config.name + ": ";
 
   auto rtp_socket = net::UdpSocket::Open(shard, server.bind_address, local_port);
-  if (!rtp_socket.ok()) return Status(rtp_socket.status().code(), who + rtp_socket.status().message());
+  if (!rtp_socket.ok())
+    return Status(rtp_socket.status().code(), who + rtp_socket.status().message());
   p->rtp_socket_ = std::move(*rtp_socket);
   if (!config.rtcp_mux) {
     auto rtcp_socket =
@@ -123,7 +123,8 @@ void Participant::Start() {
   }
   ArmTimer();
   spdlog::info("participant {} listening on port {} ({}{}, {}{})", config_.name, local_port_,
-               rtp::CodecName(config_.video->codec), "/pt " + std::to_string(config_.video->payload_type),
+               rtp::CodecName(config_.video->codec),
+               "/pt " + std::to_string(config_.video->payload_type),
                config_.rtcp_mux ? "rtcp-mux" : "RTCP on port " + std::to_string(local_port_ + 1),
                srtp_in_ ? ", SRTP" : "");
 }

@@ -1,14 +1,6 @@
 // One configured participant: its sockets, SRTP sessions, video receive stream and recorder.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
-#include <memory>
-#include <optional>
-#include <string>
-
-#include "app/config.h"
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
 #include <tessera/base/metrics.h>
@@ -16,6 +8,14 @@
 #include <tessera/net/udp_socket.h>
 #include <tessera/rtp/video_receive_stream.h>
 #include <tessera/srtp/srtp_session.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/config.h"
 
 namespace tessera::app {
 

@@ -1,8 +1,8 @@
 #include "app/server.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <future>
 
 namespace tessera::app {
@@ -44,8 +44,8 @@ Status Server::Start() {
   }
   shards_.Start();
   started_ = true;
-  spdlog::info("tessera started: {} participants on {} network shards ({})",
-               participants_.size(), shards_.size(), config_.source);
+  spdlog::info("tessera started: {} participants on {} network shards ({})", participants_.size(),
+               shards_.size(), config_.source);
   return Status::Ok();
 }
 

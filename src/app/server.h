@@ -1,13 +1,14 @@
 // The Server owns the threads (network shards), the port allocator and the participants.
 #pragma once
 
+#include <tessera/net/port_allocator.h>
+#include <tessera/net/shard_pool.h>
+
 #include <memory>
 #include <vector>
 
 #include "app/config.h"
 #include "app/participant.h"
-#include <tessera/net/port_allocator.h>
-#include <tessera/net/shard_pool.h>
 
 namespace tessera::app {
 

@@ -1,13 +1,12 @@
-#include <tessera/codec/frame_recorder.h>
-
 #include <spdlog/spdlog.h>
+#include <tessera/codec/frame_recorder.h>
+#include <tessera/rtp/h264_bitstream.h>
+#include <tessera/rtp/rtp_packet.h>
 
 #include <optional>
 #include <vector>
 
 #include "deps/ffmpeg.h"
-#include <tessera/rtp/h264_bitstream.h>
-#include <tessera/rtp/rtp_packet.h>
 
 namespace tessera::codec {
 namespace {
@@ -153,7 +152,8 @@ StatusOr<std::unique_ptr<FrameRecorder>> FrameRecorder::Create(const std::string
   if (err < 0 || !raw) return InternalError(path + ": " + deps::AvErrorText(err));
   deps::AvOutputFormatPtr fmt(raw);
   err = avio_open(&fmt->pb, path.c_str(), AVIO_FLAG_WRITE);
-  if (err < 0) return UnavailableError(path + ": cannot open for writing: " + deps::AvErrorText(err));
+  if (err < 0)
+    return UnavailableError(path + ": cannot open for writing: " + deps::AvErrorText(err));
   return std::unique_ptr<FrameRecorder>(new LibavRecorder(path, codec, std::move(fmt)));
 }
 

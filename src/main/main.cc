@@ -5,6 +5,7 @@
 //   tessera --check-config FILE    validate FILE and exit
 //   tessera --print-default-config print the embedded default configuration
 #include <signal.h>
+#include <tessera/base/logging.h>
 
 #include <cstdio>
 #include <cstring>
@@ -12,7 +13,6 @@
 
 #include "app/config.h"
 #include "app/server.h"
-#include <tessera/base/logging.h>
 
 namespace {
 
@@ -57,8 +57,7 @@ int main(int argc, char** argv) {
                                     : tessera::app::LoadConfigFile(config_path);
   if (!config.ok()) return Fail(config.status());
   if (check_only) {
-    std::printf("%s: OK (%zu participants)\n", config->source.c_str(),
-                config->participants.size());
+    std::printf("%s: OK (%zu participants)\n", config->source.c_str(), config->participants.size());
     return 0;
   }
   if (!log_level.empty()) config->server.log_level = log_level;

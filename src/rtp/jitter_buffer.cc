@@ -72,7 +72,8 @@ VideoJitterBuffer::InsertResult VideoJitterBuffer::AddSlot(int64_t seq, Slot slo
 
 bool VideoJitterBuffer::IsKnownFirst(PacketMap::const_iterator it) const {
   const Slot& slot = it->second;
-  if (slot.payload.frame_start) return true;
+  // The previous packet, when held, decides: frame_start only says a packet *can* begin a frame
+  // (an H.264 IDR slice may follow SPS/PPS packets of the same frame).
   if (it != packets_.begin()) {
     const auto prev = std::prev(it);
     if (prev->first == it->first - 1) {
@@ -80,8 +81,10 @@ bool VideoJitterBuffer::IsKnownFirst(PacketMap::const_iterator it) const {
              prev->second.timestamp != slot.timestamp;
     }
   }
-  return cursor_ && it->first == *cursor_ &&
-         (cursor_prev_ends_frame_ || cursor_prev_timestamp_ != slot.timestamp);
+  if (cursor_ && it->first == *cursor_) {
+    return cursor_prev_ends_frame_ || cursor_prev_timestamp_ != slot.timestamp;
+  }
+  return slot.payload.frame_start;
 }
 
 void VideoJitterBuffer::TryComplete(PacketMap::const_iterator it) {
@@ -100,7 +103,7 @@ void VideoJitterBuffer::TryComplete(PacketMap::const_iterator it) {
   while (!last->second.marker) {
     const auto next = std::next(last);
     if (next == packets_.end() || next->first != last->first + 1 || next->second.padding ||
-        next->second.timestamp != timestamp || next->second.payload.frame_start) {
+        next->second.timestamp != timestamp) {
       return;
     }
     last = next;
@@ -141,7 +144,12 @@ void VideoJitterBuffer::Process(InsertResult& result) {
     // Blocked behind missing data (or nothing released yet): a restart point skips the gap.
     const auto restart = std::find_if(complete_.begin(), complete_.end(),
                                       [this](const auto& f) { return IsRestartPoint(f.second); });
-    if (restart == complete_.end()) return;
+    if (restart == complete_.end()) {
+      // A complete frame that cannot be decoded for want of a keyframe: we joined mid-stream or
+      // lost the keyframe, so ask for one now rather than wait.
+      if (waiting_for_keyframe_) keyframe_request_due_ = true;
+      return;
+    }
     DropBefore(restart->first);
     Emit(restart, result);
   }
@@ -184,12 +192,14 @@ void VideoJitterBuffer::Emit(FrameMap::iterator frame, InsertResult& result) {
   complete_.erase(frame);
   parameter_sets_seen_ |= info.has_parameter_sets;
   waiting_for_keyframe_ = false;
+  keyframe_request_due_ = false;
   ++stats_.frames_emitted;
   SetCursor(info.last + 1, out.rtp_timestamp, true);
   result.frames.push_back(std::move(out));
 }
 
 void VideoJitterBuffer::DropFrameUndecodable(FrameMap::iterator frame) {
+  keyframe_request_due_ = true;
   const int64_t last = frame->second.last;
   const auto begin = packets_.find(frame->first);
   const auto end = packets_.upper_bound(last);
@@ -278,7 +288,10 @@ void VideoJitterBuffer::GiveUpHead(GiveUpCause cause) {
     }
   }
   if (skipped_gap || (media > 0 && !complete)) ++stats_.losses_given_up;
-  if (skipped_gap || media > 0) waiting_for_keyframe_ = true;
+  if (skipped_gap || media > 0) {
+    waiting_for_keyframe_ = true;
+    keyframe_request_due_ = true;
+  }
   // When the given-up frame's tail is missing and the next packet held starts a frame, the hole
   // in between is that tail: give it up with the frame rather than as a separate loss.
   const auto next = packets_.begin();
@@ -303,8 +316,10 @@ void VideoJitterBuffer::CountDrop(DropReason reason, uint64_t packets) {
 }
 
 VideoJitterBuffer::InsertResult VideoJitterBuffer::Finish(InsertResult result) {
-  result.keyframe_needed = waiting_for_keyframe_;
-  if (!waiting_for_keyframe_) {
+  // At stream start the first keyframe is simply awaited; a request is due only once something
+  // was lost or dropped for want of one.
+  result.keyframe_needed = waiting_for_keyframe_ && keyframe_request_due_;
+  if (!result.keyframe_needed) {
     keyframe_request_counted_ = false;
   } else if (!keyframe_request_counted_) {
     keyframe_request_counted_ = true;

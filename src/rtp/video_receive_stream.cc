@@ -8,7 +8,6 @@ VideoReceiveStream::VideoReceiveStream(const VideoReceiveStreamConfig& config, C
       clock_(clock),
       drops_(drops),
       depacketizer_(CreateDepacketizer(config.codec)),
-      nack_(config.nack),
       keyframes_(config.keyframe) {}
 
 VideoReceiveStream::~VideoReceiveStream() = default;
@@ -18,8 +17,8 @@ void VideoReceiveStream::ResetForSsrc(uint32_t ssrc) {
   remote_ssrc_ = ssrc;
   statistics_ = std::make_unique<ReceiveStatistics>(ssrc, RtpClockRate(config_.codec), clock_);
   jitter_ = std::make_unique<VideoJitterBuffer>(config_.jitter, config_.codec, clock_);
-  jitter_->set_drop_counters(drops_);
-  nack_ = NackTracker(config_.nack);
+  jitter_->SetDropCounters(drops_);
+  nack_ = std::make_unique<NackTracker>(config_.nack);
 }
 
 VideoReceiveStream::Output VideoReceiveStream::OnRtp(const RtpPacket& packet, int64_t arrival_us) {
@@ -40,7 +39,7 @@ VideoReceiveStream::Output VideoReceiveStream::OnRtp(const RtpPacket& packet, in
 
   std::vector<RtcpMessage> feedback;
   if (config_.nack_enabled) {
-    if (nack_.OnPacket(packet.sequence_number(), arrival_us).keyframe_needed) {
+    if (nack_->OnPacket(packet.sequence_number(), arrival_us).keyframe_needed) {
       AddKeyframeRequest(arrival_us, feedback);
     }
     AddNacks(arrival_us, feedback);
@@ -67,8 +66,9 @@ void VideoReceiveStream::Absorb(VideoJitterBuffer::InsertResult r, Output& out, 
 }
 
 void VideoReceiveStream::AddNacks(int64_t now_us, std::vector<RtcpMessage>& feedback) {
-  auto seqs = nack_.GetNacksToSend(now_us);
-  if (seqs.empty() || !remote_ssrc_) return;
+  if (!nack_ || !remote_ssrc_) return;
+  auto seqs = nack_->GetNacksToSend(now_us);
+  if (seqs.empty()) return;
   stats_.nacks_sent += seqs.size();
   Nack nack;
   nack.sender_ssrc = config_.local_ssrc;
@@ -111,7 +111,7 @@ bool VideoReceiveStream::OnRtcp(std::span<const uint8_t> compound, int64_t now_u
       const int64_t rtt = RttFromReportBlock(b, clock_.NowNtp());
       if (rtt >= 0) {
         stats_.rtt_us = rtt;
-        nack_.UpdateRtt(rtt);
+        if (nack_) nack_->UpdateRtt(rtt);
       }
     }
   }

@@ -4,8 +4,8 @@
 #include "app/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto c = tessera::app::ParseConfig(
-      std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
+  auto c = tessera::app::ParseConfig(std::string_view(reinterpret_cast<const char*>(data), size),
+                                     "fuzz.yaml");
   (void)c;
   return 0;
 }

@@ -1,7 +1,8 @@
 // RTP parse, then rebuild from the parsed fields: the rebuilt packet must parse to the same
 // header and payload.
-#include <cstdlib>
 #include <tessera/rtp/rtp_packet.h>
+
+#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using tessera::rtp::RtpPacket;

@@ -151,6 +151,7 @@ class VideoJitterBuffer {
   uint32_t cursor_prev_timestamp_ = 0;  // the packet just before the cursor
   bool cursor_prev_ends_frame_ = false;
   bool waiting_for_keyframe_ = true;
+  bool keyframe_request_due_ = false;  // a loss or an undecodable frame happened while waiting
   bool keyframe_request_counted_ = false;
   bool parameter_sets_seen_ = false;
 };

@@ -3,13 +3,6 @@
 // here once so that every transport (plain RTP, SIP legs, WebRTC) shares them.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <tessera/base/clock.h>
 #include <tessera/base/metrics.h>
 #include <tessera/rtp/depacketizer.h>
@@ -20,6 +13,13 @@
 #include <tessera/rtp/receive_statistics.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 #include <tessera/rtp/rtp_packet.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace tessera::rtp {
 
@@ -85,7 +85,7 @@ class VideoReceiveStream {
   std::optional<uint32_t> remote_ssrc_;
   std::unique_ptr<ReceiveStatistics> statistics_;
   std::unique_ptr<VideoJitterBuffer> jitter_;
-  NackTracker nack_;
+  std::unique_ptr<NackTracker> nack_;
   KeyframeRequester keyframes_;
   int64_t last_rtcp_us_ = 0;
   VideoReceiveStats stats_;

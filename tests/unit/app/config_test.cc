@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "app/config.h"
+
+#include <gtest/gtest.h>
 
 namespace tessera::app {
 namespace {

@@ -1,15 +1,15 @@
 // VideoReceiveStream driven by a real RtpSender and H.264 packetizer over a lossy, reordering,
 // duplicating "network", with NACKs fed back to the sender: what a receiver gets end to end.
 #include <gtest/gtest.h>
+#include <tessera/rtp/packetizer.h>
+#include <tessera/rtp/rtcp/rtcp_compound.h>
+#include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/video_receive_stream.h>
 
 #include <deque>
 #include <map>
 
 #include "unit/rtp/h264_test_data.h"
-#include <tessera/rtp/packetizer.h>
-#include <tessera/rtp/rtcp/rtcp_compound.h>
-#include <tessera/rtp/rtp_sender.h>
-#include <tessera/rtp/video_receive_stream.h>
 
 namespace tessera::rtp {
 namespace {
@@ -181,8 +181,7 @@ TEST(VideoReceiveStream, CountsWrongPayloadTypeAndMalformedPayloads) {
   EXPECT_TRUE(out.frames.empty());
   EXPECT_EQ(drops.Get(DropReason::kUnknownPayloadType), 1u);
   h.payload_type = 96;
-  out = s.OnRtp(RtpPacket::Build(h, {}, std::vector<uint8_t>{0x7E /* STAP-B */, 0}),
-                clock.NowUs());
+  out = s.OnRtp(RtpPacket::Build(h, {}, std::vector<uint8_t>{0x7E /* STAP-B */, 0}), clock.NowUs());
   EXPECT_EQ(drops.Get(DropReason::kMalformed), 1u);
   EXPECT_FALSE(s.OnRtcp(std::vector<uint8_t>{1, 2, 3}, clock.NowUs()));
 }
