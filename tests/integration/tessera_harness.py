@@ -46,26 +46,39 @@ class Process:
         self.argv = argv
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     cwd=cwd, text=True, bufsize=1)
+                                     cwd=cwd)
         self.lines = []
+        self._pending = b""
+
+    def _read_lines(self, timeout_s):
+        """Reads what the pipe holds (waiting up to timeout_s); False at end of file."""
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout_s)
+        if not ready:
+            return True
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return False
+        self._pending += chunk
+        *complete, self._pending = self._pending.split(b"\n")
+        self.lines.extend(line.decode(errors="replace") for line in complete)
+        return True
 
     def wait_for_line(self, predicate, timeout_s):
         deadline = time.monotonic() + timeout_s
+        checked = 0
         while True:
+            for line in self.lines[checked:]:
+                if predicate(line):
+                    return line
+            checked = len(self.lines)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TestFailure(f"{self.name}: timed out waiting for output; stderr:\n"
                                   f"{self.stderr()}")
-            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
-            if not ready:
-                continue
-            line = self.proc.stdout.readline()
-            if line == "":
+            if not self._read_lines(remaining):
                 raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before the expected "
                                   f"line; stderr:\n{self.stderr()}")
-            self.lines.append(line.rstrip("\n"))
-            if predicate(line):
-                return line
 
     def stop(self, timeout_s=20):
         """SIGTERM, then collect the rest of stdout. Returns the exit code."""
@@ -75,9 +88,11 @@ class Process:
             out, _ = self.proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate()
+            self.proc.communicate()
             raise TestFailure(f"{self.name} did not stop within {timeout_s}s")
-        self.lines.extend(out.splitlines())
+        rest = (self._pending + (out or b"")).decode(errors="replace")
+        self._pending = b""
+        self.lines.extend(rest.splitlines())
         return self.proc.returncode
 
     def stderr(self):
