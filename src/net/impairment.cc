@@ -1,5 +1,6 @@
-#include <string>
 #include <tessera/net/impairment.h>
+
+#include <string>
 
 namespace tessera::net {
 

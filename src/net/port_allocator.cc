@@ -1,5 +1,6 @@
-#include <string>
 #include <tessera/net/port_allocator.h>
+
+#include <string>
 
 namespace tessera::net {
 

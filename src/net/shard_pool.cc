@@ -1,7 +1,7 @@
 #include <pthread.h>
+#include <tessera/net/shard_pool.h>
 
 #include <string>
-#include <tessera/net/shard_pool.h>
 
 namespace tessera::net {
 

@@ -1,6 +1,6 @@
-#include <boost/asio/ip/address.hpp>
-
 #include <tessera/net/udp_socket.h>
+
+#include <boost/asio/ip/address.hpp>
 
 namespace tessera::net {
 
@@ -18,9 +18,9 @@ StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Open(boost::asio::io_context& io
   Endpoint ep(addr, port);
   s->socket_.open(ep.protocol(), ec);
   if (ec) return UnavailableError("cannot open UDP socket: " + ec.message());
-  s->socket_.set_option(boost::asio::socket_base::receive_buffer_size(
-                            static_cast<int>(receive_buffer_bytes)),
-                        ec);  // best effort: the kernel caps it at rmem_max
+  s->socket_.set_option(
+      boost::asio::socket_base::receive_buffer_size(static_cast<int>(receive_buffer_bytes)),
+      ec);  // best effort: the kernel caps it at rmem_max
   s->socket_.bind(ep, ec);
   if (ec) {
     return UnavailableError("cannot bind UDP " + address + ":" + std::to_string(port) + ": " +

@@ -6,17 +6,16 @@
 //
 // Prints "ready" once every port is bound, and its statistics as one JSON line when it ends
 // (SIGINT/SIGTERM), after flushing any datagrams still held back.
+#include <tessera/net/impairment.h>
+#include <tessera/net/udp_socket.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <tessera/net/impairment.h>
-#include <tessera/net/udp_socket.h>
 
 namespace {
 
@@ -99,8 +98,7 @@ int main(int argc, char** argv) {
     mp->upstream->Start([mp](std::span<const uint8_t> d, const Endpoint&) {
       if (mp->have_client) mp->listen->SendTo(d, mp->client);
     });
-    std::printf("listening %s:%u -> %u\n", host.c_str(), mp->listen->local_port(),
-                maps[i].second);
+    std::printf("listening %s:%u -> %u\n", host.c_str(), mp->listen->local_port(), maps[i].second);
     mappings.push_back(std::move(m));
   }
 

@@ -1,12 +1,12 @@
 // Records encoded video frames into a container through libavformat, without re-encoding.
 #pragma once
 
+#include <tessera/base/status.h>
+#include <tessera/rtp/encoded_frame.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <tessera/base/status.h>
-#include <tessera/rtp/encoded_frame.h>
 
 namespace tessera::codec {
 
@@ -15,8 +15,7 @@ namespace tessera::codec {
 // Runs on: one executor at a time (not thread-safe).
 class FrameRecorder {
  public:
-  static StatusOr<std::unique_ptr<FrameRecorder>> Create(const std::string& path,
-                                                         rtp::Codec codec);
+  static StatusOr<std::unique_ptr<FrameRecorder>> Create(const std::string& path, rtp::Codec codec);
   virtual ~FrameRecorder() = default;
 
   // Writes one frame. Frames before the first keyframe are skipped (a recording must start

@@ -3,13 +3,13 @@
 // no netem, so the project owns its impairments.
 #pragma once
 
+#include <tessera/base/status.h>
+
 #include <cstdint>
 #include <deque>
 #include <random>
 #include <string_view>
 #include <vector>
-
-#include <tessera/base/status.h>
 
 namespace tessera::net {
 

@@ -1,11 +1,11 @@
 // Hands out RTP ports from a configured range. Thread-safe.
 #pragma once
 
+#include <tessera/base/status.h>
+
 #include <cstdint>
 #include <mutex>
 #include <set>
-
-#include <tessera/base/status.h>
 
 namespace tessera::net {
 

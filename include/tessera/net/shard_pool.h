@@ -2,10 +2,9 @@
 // SRTP sessions, receivers, senders) lives on one shard, so the data plane needs no locks.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <thread>

@@ -1,17 +1,16 @@
 // A UDP socket on one shard's io_context with a continuous receive loop.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
+#include <tessera/base/status.h>
 
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
-
-#include <tessera/base/status.h>
 
 namespace tessera::net {
 

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <tessera/net/demux.h>
 
 namespace tessera::net {

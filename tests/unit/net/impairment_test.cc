@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
+#include <tessera/net/impairment.h>
 
 #include <set>
-#include <tessera/net/impairment.h>
 
 namespace tessera::net {
 namespace {
@@ -30,8 +30,8 @@ TEST(ImpairmentModel, SameSeedSameOutput) {
 }
 
 TEST(ImpairmentModel, ProducesEachImpairmentAtRoughlyItsRate) {
-  ImpairmentConfig c{.drop = 0.05, .duplicate = 0.05, .reorder = 0.05, .reorder_depth = 3,
-                     .seed = 3};
+  ImpairmentConfig c{
+      .drop = 0.05, .duplicate = 0.05, .reorder = 0.05, .reorder_depth = 3, .seed = 3};
   ImpairmentModel m(c);
   for (int i = 0; i < 10000; ++i) (void)m.Process({1});
   (void)m.Flush();

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <tessera/net/port_allocator.h>
 
 namespace tessera::net {

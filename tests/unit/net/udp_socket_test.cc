@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <tessera/net/udp_socket.h>
 
 namespace tessera::net {

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <tessera/rtp/rtp_packet.h>
 
 namespace tessera::rtp {
@@ -16,8 +15,8 @@ RtpHeader Header() {
 }
 
 TEST(RtpPacket, ParsesFixedHeader) {
-  const uint8_t bytes[] = {0x80, 0xE0, 0x00, 0x2A, 0x00, 0x00, 0x0B, 0xB8,
-                           0x11, 0x22, 0x33, 0x44, 0xAA, 0xBB};
+  const uint8_t bytes[] = {0x80, 0xE0, 0x00, 0x2A, 0x00, 0x00, 0x0B,
+                           0xB8, 0x11, 0x22, 0x33, 0x44, 0xAA, 0xBB};
   auto p = RtpPacket::Parse(bytes);
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->marker());
@@ -53,8 +52,9 @@ TEST(RtpPacket, StripsPaddingAndRejectsBadPadding) {
 
 TEST(RtpPacket, ParsesOneByteExtensionsWithPaddingBytes) {
   // RFC 8285 one-byte form: id 1 len 1, a padding byte, id 3 len 2.
-  const uint8_t bytes[] = {0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xBE, 0xDE, 0x00, 0x02,
-                           0x10, 0x7F, 0x00, 0x31, 0xAB, 0xCD, 0x00, 0x00, 0x55};
+  const uint8_t bytes[] = {0x90, 0x60, 0,    1,    0,    0,    0,    1,    0,
+                           0,    0,    1,    0xBE, 0xDE, 0x00, 0x02, 0x10, 0x7F,
+                           0x00, 0x31, 0xAB, 0xCD, 0x00, 0x00, 0x55};
   auto p = RtpPacket::Parse(bytes);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->extension_profile(), ExtensionProfile::kOneByte);
@@ -72,7 +72,7 @@ TEST(RtpPacket, ParsesOneByteExtensionsWithPaddingBytes) {
 }
 
 TEST(RtpPacket, ParsesTwoByteExtensionsIncludingEmptyElement) {
-  const uint8_t bytes[] = {0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0,    0,    1,
+  const uint8_t bytes[] = {0x90, 0x60, 0, 1, 0,  0, 0,  1, 0, 0, 0, 1,
                            0x10, 0x00, 0, 2, 20, 0, 30, 3, 1, 2, 3, 0};
   auto p = RtpPacket::Parse(bytes);
   ASSERT_TRUE(p);
@@ -86,8 +86,8 @@ TEST(RtpPacket, ParsesTwoByteExtensionsIncludingEmptyElement) {
 }
 
 TEST(RtpPacket, RejectsExtensionElementOverrunningBlock) {
-  const uint8_t bytes[] = {0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
-                           0xBE, 0xDE, 0x00, 0x01, 0x1F, 0x00, 0x00, 0x00};
+  const uint8_t bytes[] = {0x90, 0x60, 0,    1,    0,    0,    0,    1,    0,    0,
+                           0,    1,    0xBE, 0xDE, 0x00, 0x01, 0x1F, 0x00, 0x00, 0x00};
   EXPECT_FALSE(RtpPacket::Parse(bytes));
 }
 
