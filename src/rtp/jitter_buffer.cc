@@ -109,6 +109,10 @@ void VideoJitterBuffer::TryComplete(PacketMap::const_iterator it) {
     last = next;
   }
   if (complete_.contains(first->first)) return;
+  // A packet taken for a frame start on its own (frame_start, previous packet unknown) can turn
+  // out to continue an earlier packet of the same frame once that one arrives: the longer frame
+  // replaces the shorter.
+  complete_.erase(complete_.upper_bound(first->first), complete_.upper_bound(last->first));
   CompleteFrame frame;
   frame.last = last->first;
   for (auto p = first;; ++p) {

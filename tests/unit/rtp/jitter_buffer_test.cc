@@ -452,3 +452,25 @@ TEST(VideoJitterBuffer, Vp8KeyframeIsAlwaysARestartPoint) {
 
 }  // namespace
 }  // namespace tessera::rtp
+
+namespace tessera::rtp {
+namespace {
+
+TEST(VideoJitterBuffer, FrameStartPacketThatTurnsOutToContinueAFrameIsNotEmittedTwice) {
+  Harness h({}, Codec::kH264);
+  h.Add(1, 1000, kStart | kKey);
+  h.Add(2, 1000, kMarker | kKey | kParams);
+  ASSERT_EQ(h.frames().size(), 1u);
+  // An IDR-like packet that may begin a frame arrives before the packet that really begins it.
+  h.Add(4, 1000 + kFrameTicks, kStart | kMarker);
+  EXPECT_EQ(h.frames().size(), 1u);
+  h.Add(3, 1000 + kFrameTicks, kStart);
+  ASSERT_EQ(h.frames().size(), 2u);
+  EXPECT_EQ(h.frames()[1].data, Bytes({3, 4}));
+  h.Add(5, 1000 + 2 * kFrameTicks, kStart | kMarker);
+  ASSERT_EQ(h.frames().size(), 3u);
+  EXPECT_EQ(h.frames()[2].data, Bytes({5}));
+}
+
+}  // namespace
+}  // namespace tessera::rtp
