@@ -113,6 +113,7 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
 }
 
 void Participant::Start() {
+  TESSERA_DCHECK_RUN_ON(shard_checker_);
   rtp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
     OnDatagram(d, from, false);
   });
@@ -140,6 +141,7 @@ void Participant::ArmTimer() {
 
 void Participant::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from,
                              bool rtcp_port) {
+  TESSERA_DCHECK_RUN_ON(shard_checker_);
   switch (net::ClassifyPacket(data)) {
     case net::PacketClass::kRtp:
       if (rtcp_port) {
@@ -234,6 +236,7 @@ void Participant::Deliver(rtp::VideoReceiveStream::Output out) {
 }
 
 void Participant::SendRtcp(std::vector<uint8_t> compound) {
+  TESSERA_DCHECK_RUN_ON(shard_checker_);
   if (!rtcp_destination_) return;  // nobody to tell yet
   if (srtp_out_ && srtp_out_->ProtectRtcp(compound) != srtp::SrtpResult::kOk) {
     LogDrop(DropReason::kMalformed, "outgoing RTCP that SRTP could not protect");
@@ -252,6 +255,7 @@ void Participant::LogDrop(DropReason reason, const char* what) {
 }
 
 void Participant::Stop() {
+  TESSERA_DCHECK_RUN_ON(shard_checker_);
   if (stopped_) return;
   // Take in whatever the peer already sent before closing: a stop loses no received data.
   if (rtcp_socket_) rtcp_socket_->Drain();

@@ -4,6 +4,7 @@
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
 #include <tessera/base/metrics.h>
+#include <tessera/base/thread_checker.h>
 #include <tessera/codec/frame_recorder.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/rtp/video_receive_stream.h>
@@ -80,6 +81,7 @@ class Participant {
   LogRateLimiter drop_log_;
   std::vector<uint8_t> scratch_;
   ParticipantSummary counts_;
+  ThreadChecker shard_checker_;  // binds on Start, on the shard
 };
 
 }  // namespace tessera::app

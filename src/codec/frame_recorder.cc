@@ -1,7 +1,7 @@
 #include <spdlog/spdlog.h>
 #include <tessera/codec/frame_recorder.h>
 #include <tessera/rtp/h264_bitstream.h>
-#include <tessera/rtp/rtp_packet.h>
+#include <tessera/rtp/seq_num_unwrapper.h>
 
 #include <optional>
 #include <vector>

@@ -32,6 +32,7 @@ StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Open(boost::asio::io_context& io
 }
 
 void UdpSocket::Start(Handler handler) {
+  TESSERA_DCHECK_RUN_ON(checker_);
   handler_ = std::move(handler);
   ReceiveNext();
 }
@@ -51,6 +52,7 @@ void UdpSocket::ReceiveNext() {
 }
 
 bool UdpSocket::SendTo(std::span<const uint8_t> data, const Endpoint& to) {
+  TESSERA_DCHECK_RUN_ON(checker_);
   boost::system::error_code ec;
   socket_.send_to(boost::asio::buffer(data.data(), data.size()), to, 0, ec);
   if (ec) {
@@ -61,6 +63,7 @@ bool UdpSocket::SendTo(std::span<const uint8_t> data, const Endpoint& to) {
 }
 
 size_t UdpSocket::Drain() {
+  TESSERA_DCHECK_RUN_ON(checker_);
   size_t handled = 0;
   // Bounded: a peer that keeps sending cannot hold shutdown forever.
   for (int i = 0; i < 100000 && socket_.is_open(); ++i) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/base/thread_checker.h>
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -51,6 +52,7 @@ class UdpSocket {
   uint16_t local_port_ = 0;
   uint64_t send_failures_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  ThreadChecker checker_;  // binds on Start, on the io_context thread
 };
 
 }  // namespace tessera::net

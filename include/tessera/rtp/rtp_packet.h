@@ -102,48 +102,4 @@ inline bool TimestampNewer(uint32_t a, uint32_t b) {
   return a != b && static_cast<uint32_t>(a - b) < 0x80000000u;
 }
 
-// Unwraps 16-bit sequence numbers into a monotonic 64-bit index.
-class SeqUnwrapper {
- public:
-  int64_t Unwrap(uint16_t seq) {
-    if (!last_) {
-      last_ = seq;
-      return seq;
-    }
-    int32_t delta =
-        static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(*last_)));
-    int64_t unwrapped = *last_ + delta;
-    if (delta > 0) last_ = unwrapped;
-    return unwrapped;
-  }
-  // Unwraps without moving the reference point.
-  int64_t Peek(uint16_t seq) const {
-    if (!last_) return seq;
-    int32_t delta =
-        static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(*last_)));
-    return *last_ + delta;
-  }
-
- private:
-  std::optional<int64_t> last_;
-};
-
-// Unwraps 32-bit RTP timestamps into a monotonic 64-bit value.
-class TimestampUnwrapper {
- public:
-  int64_t Unwrap(uint32_t ts) {
-    if (!last_) {
-      last_ = ts;
-      return ts;
-    }
-    int64_t delta = static_cast<int32_t>(static_cast<uint32_t>(ts - static_cast<uint32_t>(*last_)));
-    int64_t unwrapped = *last_ + delta;
-    if (delta > 0) last_ = unwrapped;
-    return unwrapped;
-  }
-
- private:
-  std::optional<int64_t> last_;
-};
-
 }  // namespace tessera::rtp

@@ -26,4 +26,24 @@ class SeqNumUnwrapper {
   std::optional<int64_t> last_;
 };
 
+// Unwraps 32-bit RTP timestamps into a 64-bit value that keeps increasing across the wrap.
+// A timestamp older than the newest (a reordered frame) maps below it without moving it.
+class TimestampUnwrapper {
+ public:
+  int64_t Unwrap(uint32_t ts) {
+    if (!last_) {
+      last_ = ts;
+      return ts;
+    }
+    const int64_t delta =
+        static_cast<int32_t>(static_cast<uint32_t>(ts - static_cast<uint32_t>(*last_)));
+    const int64_t unwrapped = *last_ + delta;
+    if (delta > 0) last_ = unwrapped;
+    return unwrapped;
+  }
+
+ private:
+  std::optional<int64_t> last_;
+};
+
 }  // namespace tessera::rtp

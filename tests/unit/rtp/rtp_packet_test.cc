@@ -135,15 +135,6 @@ TEST(RtpPacket, SettersRewriteWireBytes) {
   EXPECT_EQ(q->payload_type(), 100);
 }
 
-TEST(SeqUnwrapper, UnwrapsAcrossWrapAndToleratesReordering) {
-  SeqUnwrapper u;
-  EXPECT_EQ(u.Unwrap(65534), 65534);
-  EXPECT_EQ(u.Unwrap(65535), 65535);
-  EXPECT_EQ(u.Unwrap(1), 65537);
-  EXPECT_EQ(u.Unwrap(0), 65536);  // late packet from before the newest
-  EXPECT_EQ(u.Unwrap(2), 65538);
-}
-
 TEST(SeqNewer, UsesSerialArithmetic) {
   EXPECT_TRUE(SeqNewer(1, 65535));
   EXPECT_FALSE(SeqNewer(65535, 1));
