@@ -7,6 +7,8 @@
 #include <tessera/rtp/video_receive_stream.h>
 #include <tessera/srtp/srtp_session.h>
 
+#include "unit/rtp/h264_test_data.h"
+
 namespace tessera::rtp {
 namespace {
 
@@ -29,8 +31,9 @@ std::vector<std::vector<uint8_t>> MakeWirePackets(int frames, bool srtp) {
   std::vector<std::vector<uint8_t>> wire;
   for (int i = 0; i < frames; ++i) {
     const bool key = i % 30 == 0;
-    std::vector<uint8_t> frame = {0, 0, 0, 1, static_cast<uint8_t>(key ? 0x65 : 0x41), 0x88};
-    frame.resize(key ? 20000 : 4000, 0x5A);
+    const auto frame =
+        key ? testing::AnnexB({testing::kSps640x360, testing::kPps, testing::MakeNal(0x65, 20000)})
+            : testing::AnnexB({testing::MakeNal(0x41, 4000, static_cast<uint32_t>(i))});
     auto payloads = packetizer->Packetize(frame, key);
     for (size_t k = 0; k < payloads.size(); ++k) {
       RtpPacket p =
@@ -73,6 +76,7 @@ void RunPipeline(benchmark::State& state, bool srtp) {
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * wire.size()));
+  if (frames == 0) state.SkipWithError("no frame came out of the pipeline");
   state.counters["frames_per_iter"] =
       benchmark::Counter(static_cast<double>(frames) / static_cast<double>(state.iterations()));
 }
