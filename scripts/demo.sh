@@ -22,7 +22,7 @@ echo "demo: sending a ${secs}s H.264 test pattern (640x360@30) to rtp://127.0.0.
 ffmpeg -hide_banner -loglevel error -re -f lavfi \
   -i "testsrc2=size=640x360:rate=30,drawtext=text='Tessera transport demo %{pts\\:hms}':fontsize=24:x=10:y=10:fontcolor=white:box=1:boxcolor=black@0.5" \
   -t "$secs" -c:v libx264 -preset veryfast -tune zerolatency -profile:v baseline -g 30 -bf 0 \
-  -pix_fmt yuv420p -payload_type 96 -f rtp "rtp://127.0.0.1:5004?pkt_size=1200"
+  -pix_fmt yuv420p -payload_type 96 -f rtp "rtp://127.0.0.1:5004?pkt_size=1200" >/dev/null
 
 kill -TERM "$tessera_pid"
 while read -r line <&"${TESSERA[0]}"; do echo "tessera: $line"; done

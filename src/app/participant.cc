@@ -266,9 +266,9 @@ void Participant::Stop() {
   rtp_socket_->Close();
   if (rtcp_socket_) rtcp_socket_->Close();
   if (recorder_) {
-    counts_.frames_recorded = recorder_->frames_written();
     Status s = recorder_->Close();
     if (!s.ok()) spdlog::error("participant {}: {}", config_.name, s.ToString());
+    counts_.frames_recorded = recorder_->frames_written();
   }
 }
 

@@ -55,14 +55,15 @@ class LibavRecorder : public FrameRecorder {
       return ResourceExhaustedError("out of memory for a packet");
     }
     std::copy(frame.data.begin(), frame.data.end(), pkt->data);
-    AVStream* st = fmt_->streams[0];
-    pkt->pts = pkt->dts = av_rescale_q(pts90k, AVRational{1, 90000}, st->time_base);
+    pkt->pts = pkt->dts = pts90k;  // rescaled to the stream's time base when written
     pkt->stream_index = 0;
     if (frame.keyframe) pkt->flags |= AV_PKT_FLAG_KEY;
-    const int err = av_write_frame(fmt_.get(), pkt.get());
-    if (err < 0) return UnavailableError(path_ + ": write failed: " + deps::AvErrorText(err));
-    ++written_;
-    return Status::Ok();
+    // Each frame is written when the next one arrives, so that its duration is known and every
+    // fragment's length is exact rather than estimated.
+    Status status = Status::Ok();
+    if (pending_) status = WritePending(pts90k - pending_->pts);
+    pending_ = std::move(pkt);
+    return status;
   }
 
   Status Close() override {
@@ -70,6 +71,7 @@ class LibavRecorder : public FrameRecorder {
     closed_ = true;
     Status status;
     if (header_written_) {
+      if (pending_) status = WritePending(last_duration90k_);
       const int err = av_write_trailer(fmt_.get());
       if (err < 0) status = UnavailableError(path_ + ": trailer: " + deps::AvErrorText(err));
     } else {
@@ -83,6 +85,18 @@ class LibavRecorder : public FrameRecorder {
   uint64_t frames_skipped() const override { return skipped_; }
 
  private:
+  Status WritePending(int64_t duration90k) {
+    deps::AvPacketPtr pkt = std::move(pending_);
+    last_duration90k_ = duration90k;
+    const AVRational tb = fmt_->streams[0]->time_base;
+    pkt->duration = av_rescale_q(duration90k, AVRational{1, 90000}, tb);
+    pkt->pts = pkt->dts = av_rescale_q(pkt->pts, AVRational{1, 90000}, tb);
+    const int err = av_write_frame(fmt_.get(), pkt.get());
+    if (err < 0) return UnavailableError(path_ + ": write failed: " + deps::AvErrorText(err));
+    ++written_;
+    return Status::Ok();
+  }
+
   Status WriteHeader(const rtp::EncodedFrame& frame) {
     AVStream* st = avformat_new_stream(fmt_.get(), nullptr);
     if (!st) return ResourceExhaustedError("cannot add a stream");
@@ -124,6 +138,8 @@ class LibavRecorder : public FrameRecorder {
   rtp::TimestampUnwrapper unwrapper_;
   std::optional<int64_t> first_ts_;
   std::optional<int64_t> last_pts90k_;
+  deps::AvPacketPtr pending_;  // the newest frame, pts in 90 kHz, written with the next
+  int64_t last_duration90k_ = 3000;
   uint64_t written_ = 0;
   uint64_t skipped_ = 0;
 };
