@@ -1,0 +1,1 @@
+// Placeholder translation unit; the module's sources land beside it.
