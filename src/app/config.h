@@ -51,10 +51,35 @@ struct ServerConfig {
   uint32_t keyframe_min_interval_ms = 500;
 };
 
+// A participant of a mixing room: it sends its audio to Tessera and receives the room's mix
+// (everyone but itself) at remote_address:remote_rtp_port.
+struct RoomParticipantConfig {
+  std::string name;
+  uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
+  bool rtcp_mux = true;
+  std::string remote_address = "127.0.0.1";
+  uint16_t remote_rtp_port = 0;   // required: where the mix is sent
+  uint16_t remote_rtcp_port = 0;  // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1
+  rtp::Codec audio_codec = rtp::Codec::kOpus;
+  uint8_t audio_payload_type = 111;
+  int audio_channels = 1;                // Opus: 2 for stereo receivers
+  uint8_t audio_level_extension_id = 0;  // RFC 6464 header extension id; 0: none
+  std::optional<SrtpConfig> srtp;
+  bool muted = false;
+  bool deaf = false;
+};
+
+struct RoomConfig {
+  std::string name;
+  int max_speakers = 3;  // K: the loudest K are mixed
+  std::vector<RoomParticipantConfig> participants;
+};
+
 struct Config {
   std::string source;  // file name, or "<embedded default>"
   ServerConfig server;
   std::vector<ParticipantConfig> participants;
+  std::vector<RoomConfig> rooms;
 };
 
 // The embedded default (configs/default.yaml compiled in).

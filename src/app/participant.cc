@@ -1,8 +1,6 @@
 #include "app/participant.h"
 
 #include <spdlog/spdlog.h>
-#include <tessera/net/demux.h>
-#include <tessera/srtp/sdes.h>
 
 #include <filesystem>
 #include <sstream>
@@ -62,35 +60,10 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
   p->local_port_ = local_port;
   const std::string who = "participant " + config.name + ": ";
 
-  auto rtp_socket = net::UdpSocket::Open(shard, server.bind_address, local_port);
-  if (!rtp_socket.ok())
-    return Status(rtp_socket.status().code(), who + rtp_socket.status().message());
-  p->rtp_socket_ = std::move(*rtp_socket);
-  if (!config.rtcp_mux) {
-    auto rtcp_socket =
-        net::UdpSocket::Open(shard, server.bind_address, static_cast<uint16_t>(local_port + 1));
-    if (!rtcp_socket.ok()) {
-      return Status(rtcp_socket.status().code(), who + rtcp_socket.status().message());
-    }
-    p->rtcp_socket_ = std::move(*rtcp_socket);
-  }
-
-  if (config.srtp) {
-    auto suite = srtp::SrtpSuiteFromName(config.srtp->suite);
-    if (!suite) {
-      return InvalidArgumentError(who + "unknown SRTP suite '" + config.srtp->suite + "'");
-    }
-    auto key = srtp::ParseInlineKey(*suite, config.srtp->key);
-    if (!key.ok()) return InvalidArgumentError(who + "srtp.key: " + key.status().message());
-    auto in = srtp::SrtpSession::Create(*suite, key->key, srtp::SrtpSession::Direction::kInbound);
-    if (!in.ok()) return Status(in.status().code(), who + in.status().message());
-    // SDES gives one key per direction; a config holds the participant's, which also keys our
-    // feedback (our SSRC differs, so the keystreams do not collide).
-    auto out = srtp::SrtpSession::Create(*suite, key->key, srtp::SrtpSession::Direction::kOutbound);
-    if (!out.ok()) return Status(out.status().code(), who + out.status().message());
-    p->srtp_in_ = std::move(*in);
-    p->srtp_out_ = std::move(*out);
-  }
+  auto transport = MediaTransport::Open(shard, config.name, server.bind_address, local_port,
+                                        config.rtcp_mux, config.srtp, p->drops_, clock);
+  if (!transport.ok()) return transport.status();
+  p->transport_ = std::move(*transport);
 
   if (!config.remote_address.empty()) {
     boost::system::error_code ec;
@@ -114,20 +87,15 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
 
 void Participant::Start() {
   TESSERA_DCHECK_RUN_ON(shard_checker_);
-  rtp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
-    OnDatagram(d, from, false);
-  });
-  if (rtcp_socket_) {
-    rtcp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
-      OnDatagram(d, from, true);
-    });
-  }
+  transport_->Start(
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtp(d, from); },
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtcp(d, from); });
   ArmTimer();
   spdlog::info("participant {} listening on port {} ({}{}, {}{})", config_.name, local_port_,
                rtp::CodecName(config_.video->codec),
                "/pt " + std::to_string(config_.video->payload_type),
                config_.rtcp_mux ? "rtcp-mux" : "RTCP on port " + std::to_string(local_port_ + 1),
-               srtp_in_ ? ", SRTP" : "");
+               transport_->encrypted() ? ", SRTP" : "");
 }
 
 void Participant::ArmTimer() {
@@ -139,50 +107,11 @@ void Participant::ArmTimer() {
   });
 }
 
-void Participant::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from,
-                             bool rtcp_port) {
-  TESSERA_DCHECK_RUN_ON(shard_checker_);
-  switch (net::ClassifyPacket(data)) {
-    case net::PacketClass::kRtp:
-      if (rtcp_port) {
-        LogDrop(DropReason::kMalformed, "RTP on the RTCP port");
-        return;
-      }
-      OnRtp(data, from);
-      return;
-    case net::PacketClass::kRtcp:
-      OnRtcp(data, from);
-      return;
-    default:
-      // STUN and DTLS belong to WebRTC legs, which this participant is not.
-      LogDrop(DropReason::kUnknownProtocol, "datagram that is neither RTP nor RTCP");
-      return;
-  }
-}
-
-void Participant::OnRtp(std::span<const uint8_t> data, const net::Endpoint& from) {
+void Participant::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   const int64_t now = clock_.NowUs();
-  std::span<const uint8_t> clear = data;
-  if (srtp_in_) {
-    scratch_.assign(data.begin(), data.end());
-    switch (srtp_in_->UnprotectRtp(scratch_)) {
-      case srtp::SrtpResult::kOk:
-        break;
-      case srtp::SrtpResult::kReplay:
-        LogDrop(DropReason::kSrtpReplay, "replayed SRTP packet");
-        return;
-      case srtp::SrtpResult::kAuthFailed:
-        LogDrop(DropReason::kSrtpAuth, "SRTP packet failing authentication");
-        return;
-      default:
-        LogDrop(DropReason::kMalformed, "SRTP packet that cannot be unprotected");
-        return;
-    }
-    clear = scratch_;
-  }
   auto packet = rtp::RtpPacket::Parse(clear);
   if (!packet) {
-    LogDrop(DropReason::kMalformed, "malformed RTP packet");
+    transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
     return;
   }
   ++counts_.rtp_received;
@@ -195,31 +124,12 @@ void Participant::OnRtp(std::span<const uint8_t> data, const net::Endpoint& from
   Deliver(stream_.OnRtp(*packet, now));
 }
 
-void Participant::OnRtcp(std::span<const uint8_t> data, const net::Endpoint& from) {
-  std::span<const uint8_t> clear = data;
-  if (srtp_in_) {
-    scratch_.assign(data.begin(), data.end());
-    switch (srtp_in_->UnprotectRtcp(scratch_)) {
-      case srtp::SrtpResult::kOk:
-        break;
-      case srtp::SrtpResult::kReplay:
-        LogDrop(DropReason::kSrtpReplay, "replayed SRTCP packet");
-        return;
-      case srtp::SrtpResult::kAuthFailed:
-        LogDrop(DropReason::kSrtpAuth, "SRTCP packet failing authentication");
-        return;
-      default:
-        LogDrop(DropReason::kMalformed, "SRTCP packet that cannot be unprotected");
-        return;
-    }
-    clear = scratch_;
-  }
+void Participant::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   if (!stream_.OnRtcp(clear, clock_.NowUs())) {
-    LogDrop(DropReason::kMalformed, "malformed RTCP compound");
+    transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
     return;
   }
   ++counts_.rtcp_received;
-  if (srtp_in_) ++counts_.srtcp_received;
   if (!rtcp_destination_fixed_) rtcp_destination_ = from;
 }
 
@@ -228,7 +138,7 @@ void Participant::Deliver(rtp::VideoReceiveStream::Output out) {
     ++counts_.frames_assembled;
     if (!recorder_) continue;
     Status s = recorder_->Write(frame);
-    if (!s.ok() && drop_log_.Allow(clock_.NowUs())) {
+    if (!s.ok() && error_log_.Allow(clock_.NowUs())) {
       spdlog::error("participant {}: {}", config_.name, s.ToString());
     }
   }
@@ -238,33 +148,17 @@ void Participant::Deliver(rtp::VideoReceiveStream::Output out) {
 void Participant::SendRtcp(std::vector<uint8_t> compound) {
   TESSERA_DCHECK_RUN_ON(shard_checker_);
   if (!rtcp_destination_) return;  // nobody to tell yet
-  if (srtp_out_ && srtp_out_->ProtectRtcp(compound) != srtp::SrtpResult::kOk) {
-    LogDrop(DropReason::kMalformed, "outgoing RTCP that SRTP could not protect");
-    return;
-  }
-  net::UdpSocket& socket = rtcp_socket_ ? *rtcp_socket_ : *rtp_socket_;
-  if (socket.SendTo(compound, *rtcp_destination_)) ++counts_.rtcp_sent;
-}
-
-void Participant::LogDrop(DropReason reason, const char* what) {
-  drops_.Add(reason);
-  if (drop_log_.Allow(clock_.NowUs())) {
-    spdlog::warn("participant {}: dropped {} ({} similar suppressed)", config_.name, what,
-                 drop_log_.suppressed());
-  }
+  if (transport_->SendRtcp(std::move(compound), *rtcp_destination_)) ++counts_.rtcp_sent;
 }
 
 void Participant::Stop() {
   TESSERA_DCHECK_RUN_ON(shard_checker_);
   if (stopped_) return;
   // Take in whatever the peer already sent before closing: a stop loses no received data.
-  if (rtcp_socket_) rtcp_socket_->Drain();
-  rtp_socket_->Drain();
+  transport_->DrainAndClose();
   stopped_ = true;
   timer_.cancel();
   Deliver(stream_.Flush(clock_.NowUs()));
-  rtp_socket_->Close();
-  if (rtcp_socket_) rtcp_socket_->Close();
   if (recorder_) {
     Status s = recorder_->Close();
     if (!s.ok()) spdlog::error("participant {}: {}", config_.name, s.ToString());
@@ -274,18 +168,12 @@ void Participant::Stop() {
 
 ParticipantSummary Participant::Summary() const {
   ParticipantSummary s = counts_;
+  s.srtcp_received = transport_->srtcp_received();
   if (recorder_) s.frames_recorded = recorder_->frames_written();
   const auto st = stream_.stats();
   s.nacks_sent = st.nacks_sent;
   s.keyframe_requests = st.keyframe_requests;
-  std::ostringstream os;
-  os << '{';
-  for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
-    auto r = static_cast<DropReason>(i);
-    os << (i ? "," : "") << '"' << DropReasonName(r) << "\":" << drops_.Get(r);
-  }
-  os << '}';
-  s.drops_json = os.str();
+  s.drops_json = drops_.ToJson();
   return s;
 }
 

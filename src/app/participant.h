@@ -8,7 +8,6 @@
 #include <tessera/codec/frame_recorder.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/rtp/video_receive_stream.h>
-#include <tessera/srtp/srtp_session.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +16,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "app/media_transport.h"
 
 namespace tessera::app {
 
@@ -55,31 +55,25 @@ class Participant {
   Participant(const ParticipantConfig& config, boost::asio::io_context& shard, Clock& clock,
               const rtp::VideoReceiveStreamConfig& stream_config);
 
-  void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from, bool rtcp_port);
   void OnRtp(std::span<const uint8_t> data, const net::Endpoint& from);
   void OnRtcp(std::span<const uint8_t> data, const net::Endpoint& from);
   void Deliver(rtp::VideoReceiveStream::Output out);
   void SendRtcp(std::vector<uint8_t> compound);
   void ArmTimer();
-  void LogDrop(DropReason reason, const char* what);
 
   ParticipantConfig config_;
   boost::asio::io_context& shard_;
   Clock& clock_;
   uint16_t local_port_ = 0;
   DropCounters drops_;
-  std::unique_ptr<net::UdpSocket> rtp_socket_;
-  std::unique_ptr<net::UdpSocket> rtcp_socket_;  // null with rtcp-mux
-  std::unique_ptr<srtp::SrtpSession> srtp_in_;
-  std::unique_ptr<srtp::SrtpSession> srtp_out_;
+  std::unique_ptr<MediaTransport> transport_;
   rtp::VideoReceiveStream stream_;
   std::unique_ptr<codec::FrameRecorder> recorder_;
   boost::asio::steady_timer timer_;
   std::optional<net::Endpoint> rtcp_destination_;
   bool rtcp_destination_fixed_ = false;
   bool stopped_ = false;
-  LogRateLimiter drop_log_;
-  std::vector<uint8_t> scratch_;
+  LogRateLimiter error_log_;
   ParticipantSummary counts_;
   ThreadChecker shard_checker_;  // binds on Start, on the shard
 };

@@ -11,30 +11,55 @@ Server::Server(Config config, Clock& clock)
     : config_(std::move(config)),
       clock_(clock),
       shards_(config_.server.shards),
+      media_(config_.server.shards),
       ports_(config_.server.rtp_port_min, config_.server.rtp_port_max) {}
 
 Server::~Server() { Stop(); }
 
 template <typename F>
-auto Server::RunOn(size_t shard, F&& f) -> decltype(f()) {
+auto Server::RunOn(boost::asio::io_context& io, F&& f) -> decltype(f()) {
   std::packaged_task<decltype(f())()> task(std::forward<F>(f));
   auto result = task.get_future();
-  boost::asio::post(shards_.shard(shard), [&task] { task(); });
+  boost::asio::post(io, [&task] { task(); });
   return result.get();
+}
+
+StatusOr<uint16_t> ReservePort(net::PortAllocator& ports, uint16_t fixed, bool rtcp_mux) {
+  if (!fixed) return ports.Allocate(rtcp_mux);
+  TESSERA_RETURN_IF_ERROR(ports.Reserve(fixed, rtcp_mux));
+  return fixed;
+}
+
+Status Server::StartRooms() {
+  for (const auto& rc : config_.rooms) {
+    auto host = std::make_unique<RoomHost>(rc, media_.shard(media_.NextShardIndex()), clock_);
+    uint32_t id = 0;
+    for (const auto& pc : rc.participants) {
+      auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
+      if (!port.ok()) {
+        return Status(port.status().code(),
+                      "participant " + pc.name + ": " + port.status().message());
+      }
+      const size_t shard = shards_.NextShardIndex();
+      auto leg = AudioLeg::Create(pc, ++id, config_.server, shards_.shard(shard), *port, clock_,
+                                  host->SinkForLegs());
+      if (!leg.ok()) return leg.status();
+      TESSERA_RETURN_IF_ERROR(host->AddLeg(std::move(*leg)));
+    }
+    rooms_.push_back(std::move(host));
+  }
+  return Status::Ok();
 }
 
 Status Server::Start() {
   for (const auto& pc : config_.participants) {
-    uint16_t port = pc.local_port;
-    if (port) {
-      TESSERA_RETURN_IF_ERROR(ports_.Reserve(port, pc.rtcp_mux));
-    } else {
-      auto allocated = ports_.Allocate(pc.rtcp_mux);
-      if (!allocated.ok()) return allocated.status();
-      port = *allocated;
+    auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
+    if (!port.ok()) {
+      return Status(port.status().code(),
+                    "participant " + pc.name + ": " + port.status().message());
     }
     const size_t shard = shards_.NextShardIndex();
-    auto p = Participant::Create(pc, config_.server, shards_.shard(shard), port, clock_);
+    auto p = Participant::Create(pc, config_.server, shards_.shard(shard), *port, clock_);
     if (!p.ok()) return p.status();
     participants_.push_back({std::move(*p), shard});
   }
@@ -54,9 +79,31 @@ void Server::Stop() {
   started_ = false;
   for (auto& e : participants_) {
     Participant* p = e.participant.get();
-    RunOn(e.shard, [p] { p->Stop(); });
+    RunOn(shards_.shard(e.shard), [p] { p->Stop(); });
+  }
+  // Rooms stop ticking first, then each leg drains what already arrived on its own shard.
+  for (auto& room : rooms_) {
+    RoomHost* r = room.get();
+    RunOn(r->media(), [r] { r->StopTicks(); });
+  }
+  for (auto& room : rooms_) {
+    for (auto& leg : room->legs()) {
+      AudioLeg* l = leg.get();
+      RunOn(l->shard(), [l] { l->Stop(); });
+    }
   }
   shards_.Stop();
+  media_.Stop();
+}
+
+std::vector<std::string> Server::SummaryLines() {
+  std::vector<std::string> out;
+  for (auto& s : Summaries()) out.push_back(s.ToJson());
+  for (auto& room : rooms_) {
+    for (auto& leg : room->legs()) out.push_back(leg->SummaryJson(room->name()));
+    out.push_back(room->SummaryJson());
+  }
+  return out;
 }
 
 std::vector<ParticipantSummary> Server::Summaries() {

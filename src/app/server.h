@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "app/participant.h"
+#include "app/room_host.h"
 
 namespace tessera::app {
 
@@ -24,20 +25,25 @@ class Server {
   // Stops every participant on its own shard (draining what already arrived), then the shards.
   void Stop();
   std::vector<ParticipantSummary> Summaries();
+  // One JSON line per participant, room participant and room, for the operator at stop.
+  std::vector<std::string> SummaryLines();
 
  private:
+  Status StartRooms();
   template <typename F>
-  auto RunOn(size_t shard, F&& f) -> decltype(f());
+  static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f());
 
   Config config_;
   Clock& clock_;
   net::ShardPool shards_;
+  net::ShardPool media_;  // room strands: one io_context thread each
   net::PortAllocator ports_;
   struct Entry {
     std::unique_ptr<Participant> participant;
     size_t shard;
   };
   std::vector<Entry> participants_;
+  std::vector<std::unique_ptr<RoomHost>> rooms_;
   bool started_ = false;
 };
 

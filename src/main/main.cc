@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   spdlog::info("tessera stopping on signal {}", sig);
   server.Stop();
-  for (const auto& s : server.Summaries()) std::printf("%s\n", s.ToJson().c_str());
+  for (const auto& line : server.SummaryLines()) std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   return 0;
 }

@@ -1,0 +1,108 @@
+// The audio side of a room, without sockets: RTP payloads in, one mixed payload per listener out,
+// every 20 ms. Everyone hears everyone but themselves; the K loudest are mixed and each distinct
+// mix is encoded once per codec, so encodes per tick are (K + 1) x codecs, not N.
+#pragma once
+
+#include <tessera/base/clock.h>
+#include <tessera/base/metrics.h>
+#include <tessera/base/status.h>
+#include <tessera/codec/audio_codec.h>
+#include <tessera/mixer/audio_mixer.h>
+#include <tessera/mixer/dominant_speaker.h>
+#include <tessera/rtp/audio_jitter_buffer.h>
+#include <tessera/rtp/codec.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tessera::session {
+
+struct AudioParticipantConfig {
+  uint32_t id = 0;
+  std::string name;
+  rtp::Codec codec = rtp::Codec::kOpus;  // what it sends and receives
+  int channels = 1;                      // Opus only: 2 for a stereo receiver
+  bool muted = false;
+  bool deaf = false;
+};
+
+struct AudioRoomConfig {
+  std::string name;
+  mixer::AudioMixerConfig mixer;
+  mixer::DominantSpeakerConfig dominant_speaker;
+  rtp::AudioJitterConfig jitter;
+  int opus_bitrate_bps = 32000;
+};
+
+// A payload for one listener. Listeners that hear the same mix with the same codec share one
+// payload object: it was encoded once.
+struct AudioOut {
+  uint32_t participant_id = 0;
+  std::shared_ptr<const std::vector<uint8_t>> payload;
+  uint32_t rtp_timestamp = 0;  // the room's clock at the codec's RTP rate
+};
+
+struct AudioTick {
+  std::vector<AudioOut> outputs;
+  std::optional<uint32_t> dominant_speaker_changed;  // participant id, when it changed
+};
+
+struct AudioRoomStats {
+  uint64_t ticks = 0;
+  uint64_t encodes = 0;           // encoder calls, all codecs
+  uint64_t max_tick_encodes = 0;  // the most encodes one tick needed
+  uint64_t decode_errors = 0;     // malformed payloads, concealed
+  uint64_t concealed = 0;
+};
+
+// Runs on: the room's strand. Not thread-safe.
+class AudioRoom {
+ public:
+  AudioRoom(AudioRoomConfig config, Clock& clock);
+  ~AudioRoom();
+
+  Status AddParticipant(const AudioParticipantConfig& p, DropCounters* drops = nullptr);
+  void RemoveParticipant(uint32_t id);
+  Status SetMuted(uint32_t id, bool muted);
+  Status SetDeaf(uint32_t id, bool deaf);
+
+  // One received RTP packet's payload. audio_level: RFC 6464 -dBov when the sender put it in a
+  // header extension.
+  void OnRtp(uint32_t id, uint16_t seq, uint32_t rtp_timestamp, std::vector<uint8_t> payload,
+             std::optional<uint8_t> audio_level, int64_t arrival_us);
+
+  // One 20 ms mixing step.
+  [[nodiscard]] AudioTick Tick(int64_t now_us);
+
+  const AudioRoomStats& stats() const { return stats_; }
+  std::optional<uint32_t> dominant_speaker() const { return dominant_.current(); }
+  size_t participant_count() const { return participants_.size(); }
+
+ private:
+  struct Participant;
+  struct EncoderKey {
+    uint32_t speaker;  // 0: the mix of everyone selected; else everyone selected but this id
+    rtp::Codec codec;
+    int channels;
+    auto operator<=>(const EncoderKey&) const = default;
+  };
+
+  std::vector<float> DecodeOne(Participant& p, int64_t now_us);
+  codec::AudioEncoder* EncoderFor(const EncoderKey& key);
+
+  AudioRoomConfig config_;
+  Clock& clock_;
+  mixer::AudioMixer mixer_;
+  mixer::DominantSpeakerDetector dominant_;
+  std::map<uint32_t, std::unique_ptr<Participant>> participants_;
+  std::map<EncoderKey, std::unique_ptr<codec::AudioEncoder>> encoders_;
+  uint64_t tick_index_ = 0;
+  AudioRoomStats stats_;
+};
+
+}  // namespace tessera::session

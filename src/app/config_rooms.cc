@@ -1,0 +1,110 @@
+// Parsing of the `rooms` section.
+#include "app/config_rooms.h"
+
+#include <set>
+
+namespace tessera::app {
+namespace {
+
+void ParseAudio(Checker& c, const YAML::Node& n, const std::string& p, RoomParticipantConfig& rp) {
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map with codec and payload_type");
+    return;
+  }
+  c.OnlyKeys(n, p, {"codec", "payload_type", "channels", "audio_level_extension_id"});
+  std::string codec;
+  c.String(n, p, "codec", codec);
+  auto parsed = rtp::CodecFromName(codec);
+  if (!parsed || rtp::KindOf(*parsed) != rtp::MediaKind::kAudio) {
+    c.Error(n["codec"], p + ".codec", "must be opus, PCMU, PCMA or G722, got '" + codec + "'");
+    return;
+  }
+  rp.audio_codec = *parsed;
+  // Static payload types of RFC 3551 are the default for the G.7xx codecs.
+  rp.audio_payload_type = *parsed == rtp::Codec::kPcmu   ? 0
+                          : *parsed == rtp::Codec::kPcma ? 8
+                          : *parsed == rtp::Codec::kG722 ? 9
+                                                         : 111;
+  c.Unsigned(n, p, "payload_type", rp.audio_payload_type, 0, 127);
+  c.Unsigned(n, p, "channels", rp.audio_channels, 1, 2);
+  if (rp.audio_channels == 2 && rp.audio_codec != rtp::Codec::kOpus) {
+    c.Error(n["channels"], p + ".channels", "only Opus carries stereo");
+  }
+  c.Unsigned(n, p, "audio_level_extension_id", rp.audio_level_extension_id, 0, 14);
+}
+
+void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
+                          RoomParticipantConfig& rp) {
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map");
+    return;
+  }
+  c.OnlyKeys(n, p,
+             {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port",
+              "remote_rtcp_port", "audio", "srtp", "muted", "deaf"});
+  c.String(n, p, "name", rp.name);
+  if (rp.name.empty()) c.Error(n, p + ".name", "is required");
+  c.Unsigned(n, p, "local_port", rp.local_port, 1024, 65534);
+  c.Bool(n, p, "rtcp_mux", rp.rtcp_mux);
+  c.String(n, p, "remote_address", rp.remote_address);
+  if (!n["remote_rtp_port"].IsDefined()) {
+    c.Error(n, p + ".remote_rtp_port", "is required (where the room's mix is sent)");
+  }
+  c.Unsigned(n, p, "remote_rtp_port", rp.remote_rtp_port, 1, 65535);
+  c.Unsigned(n, p, "remote_rtcp_port", rp.remote_rtcp_port, 1, 65535);
+  if (const YAML::Node a = n["audio"]; a.IsDefined()) {
+    ParseAudio(c, a, p + ".audio", rp);
+  } else {
+    c.Error(n, p + ".audio", "is required (codec and payload_type)");
+  }
+  if (const YAML::Node s = n["srtp"]; s.IsDefined()) {
+    rp.srtp.emplace();
+    ParseSrtp(c, s, p + ".srtp", *rp.srtp);
+  }
+  c.Bool(n, p, "muted", rp.muted);
+  c.Bool(n, p, "deaf", rp.deaf);
+}
+
+}  // namespace
+
+void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms) {
+  if (!n.IsSequence()) {
+    c.Error(n, "rooms", "must be a list");
+    return;
+  }
+  std::set<std::string> room_names;
+  std::set<std::string> participant_names;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string p = "rooms[" + std::to_string(i) + "]";
+    const YAML::Node r = n[i];
+    RoomConfig room;
+    if (!r.IsMap()) {
+      c.Error(r, p, "must be a map");
+      continue;
+    }
+    c.OnlyKeys(r, p, {"name", "max_speakers", "participants"});
+    c.String(r, p, "name", room.name);
+    if (room.name.empty()) c.Error(r, p + ".name", "is required");
+    if (!room.name.empty() && !room_names.insert(room.name).second) {
+      c.Error(r["name"], p + ".name", "duplicate room name '" + room.name + "'");
+    }
+    c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
+    const YAML::Node ps = r["participants"];
+    if (!ps.IsDefined() || !ps.IsSequence()) {
+      c.Error(ps.IsDefined() ? ps : r, p + ".participants", "must be a list");
+    } else {
+      for (size_t k = 0; k < ps.size(); ++k) {
+        const std::string pp = p + ".participants[" + std::to_string(k) + "]";
+        RoomParticipantConfig rp;
+        ParseRoomParticipant(c, ps[k], pp, rp);
+        if (!rp.name.empty() && !participant_names.insert(rp.name).second) {
+          c.Error(ps[k]["name"], pp + ".name", "duplicate participant name '" + rp.name + "'");
+        }
+        room.participants.push_back(std::move(rp));
+      }
+    }
+    rooms.push_back(std::move(room));
+  }
+}
+
+}  // namespace tessera::app

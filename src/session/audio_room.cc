@@ -1,0 +1,177 @@
+#include <spdlog/spdlog.h>
+#include <tessera/session/audio_room.h>
+
+namespace tessera::session {
+
+struct AudioRoom::Participant {
+  AudioParticipantConfig config;
+  std::unique_ptr<rtp::AudioJitterBuffer> jitter;
+  std::unique_ptr<codec::AudioDecoder> decoder;
+  std::vector<float> pending;  // decoded samples not yet played (packets longer than 20 ms)
+  std::vector<float> current;  // this tick's 20 ms, empty when silent
+  std::optional<uint8_t> last_level;
+};
+
+AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
+    : config_(std::move(config)),
+      clock_(clock),
+      mixer_(config_.mixer),
+      dominant_(config_.dominant_speaker) {}
+
+AudioRoom::~AudioRoom() = default;
+
+Status AudioRoom::AddParticipant(const AudioParticipantConfig& pc, DropCounters* drops) {
+  if (participants_.count(pc.id)) {
+    return Status(StatusCode::kAlreadyExists,
+                  "participant " + std::to_string(pc.id) + " is already in room " + config_.name);
+  }
+  if (rtp::KindOf(pc.codec) != rtp::MediaKind::kAudio) {
+    return InvalidArgumentError(std::string(rtp::CodecName(pc.codec)) + " is not an audio codec");
+  }
+  auto decoder = codec::CreateAudioDecoder(pc.codec, pc.channels);
+  if (!decoder.ok()) return decoder.status();
+  auto p = std::make_unique<Participant>();
+  p->config = pc;
+  rtp::AudioJitterConfig jc = config_.jitter;
+  jc.clock_rate = rtp::RtpClockRate(pc.codec);
+  p->jitter = std::make_unique<rtp::AudioJitterBuffer>(jc, clock_);
+  p->jitter->SetDropCounters(drops);
+  p->decoder = std::move(*decoder);
+  participants_[pc.id] = std::move(p);
+  return Status::Ok();
+}
+
+void AudioRoom::RemoveParticipant(uint32_t id) { participants_.erase(id); }
+
+Status AudioRoom::SetMuted(uint32_t id, bool muted) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  it->second->config.muted = muted;
+  return Status::Ok();
+}
+
+Status AudioRoom::SetDeaf(uint32_t id, bool deaf) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  it->second->config.deaf = deaf;
+  return Status::Ok();
+}
+
+void AudioRoom::OnRtp(uint32_t id, uint16_t seq, uint32_t rtp_timestamp,
+                      std::vector<uint8_t> payload, std::optional<uint8_t> audio_level,
+                      int64_t arrival_us) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return;
+  if (audio_level) it->second->last_level = audio_level;
+  it->second->jitter->Insert(seq, rtp_timestamp, std::move(payload), arrival_us);
+}
+
+std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
+  if (p.pending.size() < static_cast<size_t>(codec::kMixFrameSamples)) {
+    rtp::AudioPull pull = p.jitter->Pull(now_us);
+    std::vector<float> pcm;
+    switch (pull.kind) {
+      case rtp::AudioPull::Kind::kFrame: {
+        auto decoded = p.decoder->Decode(pull.payload);
+        if (decoded) {
+          pcm = std::move(*decoded);
+          break;
+        }
+        ++stats_.decode_errors;  // a malformed payload is concealed like a lost one
+        [[fallthrough]];
+      }
+      case rtp::AudioPull::Kind::kConceal: {
+        ++stats_.concealed;
+        std::optional<std::span<const uint8_t>> next;
+        if (pull.next_payload) next = std::span<const uint8_t>(*pull.next_payload);
+        pcm = p.decoder->Conceal(codec::kMixFrameSamples, next);
+        break;
+      }
+      case rtp::AudioPull::Kind::kSilence:
+        break;
+    }
+    p.pending.insert(p.pending.end(), pcm.begin(), pcm.end());
+  }
+  if (p.pending.size() < static_cast<size_t>(codec::kMixFrameSamples)) {
+    p.pending.clear();  // silence (or a short odd frame): nothing to play this tick
+    return {};
+  }
+  std::vector<float> out(p.pending.begin(), p.pending.begin() + codec::kMixFrameSamples);
+  p.pending.erase(p.pending.begin(), p.pending.begin() + codec::kMixFrameSamples);
+  return out;
+}
+
+codec::AudioEncoder* AudioRoom::EncoderFor(const EncoderKey& key) {
+  auto& slot = encoders_[key];
+  if (!slot) {
+    codec::AudioEncoderConfig ec;
+    ec.bitrate_bps = config_.opus_bitrate_bps;
+    ec.channels = key.channels;
+    auto enc = codec::CreateAudioEncoder(key.codec, ec);
+    if (!enc.ok()) {
+      spdlog::error("room {}: cannot create {} encoder: {}", config_.name,
+                    rtp::CodecName(key.codec), enc.status().ToString());
+      encoders_.erase(key);
+      return nullptr;
+    }
+    slot = std::move(*enc);
+  }
+  return slot.get();
+}
+
+AudioTick AudioRoom::Tick(int64_t now_us) {
+  AudioTick tick;
+  ++stats_.ticks;
+  std::vector<mixer::MixerInput> inputs;
+  std::vector<Participant*> order;
+  inputs.reserve(participants_.size());
+  for (auto& [id, p] : participants_) {
+    p->current = DecodeOne(*p, now_us);
+    mixer::MixerInput in;
+    in.id = id;
+    in.pcm = p->current;
+    if (!p->current.empty()) in.audio_level = p->last_level;
+    in.muted = p->config.muted;
+    in.deaf = p->config.deaf;
+    inputs.push_back(in);
+    order.push_back(p.get());
+  }
+  mixer::MixOutput mix = mixer_.Mix(inputs, now_us);
+
+  std::vector<std::pair<uint32_t, uint8_t>> levels;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].muted) levels.emplace_back(inputs[i].id, mix.levels[i]);
+  }
+  tick.dominant_speaker_changed = dominant_.Update(levels, now_us);
+
+  // Encode each (mix, codec) once; every listener of it shares the payload.
+  std::map<EncoderKey, std::shared_ptr<const std::vector<uint8_t>>> encoded;
+  uint64_t encodes = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const int m = mix.listener_mix[i];
+    if (m < 0) continue;  // deaf
+    const Participant& p = *order[i];
+    const EncoderKey key{m == 0 ? 0u : mix.selected[static_cast<size_t>(m - 1)], p.config.codec,
+                         p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1};
+    auto& payload = encoded[key];
+    codec::AudioEncoder* encoder = EncoderFor(key);
+    if (!encoder) continue;
+    if (!payload) {
+      payload = std::make_shared<const std::vector<uint8_t>>(
+          encoder->Encode(mix.mixes[static_cast<size_t>(m)]));
+      ++encodes;
+    }
+    tick.outputs.push_back({inputs[i].id, payload,
+                            static_cast<uint32_t>(tick_index_ * encoder->RtpTimestampIncrement())});
+  }
+  // Encoders for mixes nobody hears any more (a speaker left the selection) are dropped.
+  for (auto it = encoders_.begin(); it != encoders_.end();) {
+    it = encoded.count(it->first) ? std::next(it) : encoders_.erase(it);
+  }
+  stats_.encodes += encodes;
+  stats_.max_tick_encodes = std::max(stats_.max_tick_encodes, encodes);
+  ++tick_index_;
+  return tick;
+}
+
+}  // namespace tessera::session
