@@ -1,1 +1,0 @@
-// Placeholder translation unit; the module's sources land beside it.
