@@ -63,14 +63,17 @@ Status Server::Start() {
     if (!p.ok()) return p.status();
     participants_.push_back({std::move(*p), shard});
   }
+  TESSERA_RETURN_IF_ERROR(StartRooms());
   for (auto& e : participants_) {
     Participant* p = e.participant.get();
     boost::asio::post(shards_.shard(e.shard), [p] { p->Start(); });
   }
+  for (auto& room : rooms_) room->Start();
   shards_.Start();
+  media_.Start();
   started_ = true;
-  spdlog::info("tessera started: {} participants on {} network shards ({})", participants_.size(),
-               shards_.size(), config_.source);
+  spdlog::info("tessera started: {} recording participants, {} rooms, {} network shards ({})",
+               participants_.size(), rooms_.size(), shards_.size(), config_.source);
   return Status::Ok();
 }
 

@@ -67,37 +67,40 @@ void AudioRoom::OnRtp(uint32_t id, uint16_t seq, uint32_t rtp_timestamp,
 }
 
 std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
-  if (p.pending.size() < static_cast<size_t>(codec::kMixFrameSamples)) {
+  const size_t frame = static_cast<size_t>(codec::kMixFrameSamples);
+  // Pull until this tick's 20 ms are decoded: once for 20 ms packets, twice for 10 ms ones, not
+  // at all while a 40 or 60 ms packet is still playing out. Bounded: a pull never returns less
+  // than 10 ms unless it is silence, which ends the loop.
+  for (int pulls = 0; p.pending.size() < frame && pulls < 4; ++pulls) {
     rtp::AudioPull pull = p.jitter->Pull(now_us);
+    if (pull.kind == rtp::AudioPull::Kind::kSilence) break;
     std::vector<float> pcm;
-    switch (pull.kind) {
-      case rtp::AudioPull::Kind::kFrame: {
-        auto decoded = p.decoder->Decode(pull.payload);
-        if (decoded) {
-          pcm = std::move(*decoded);
-          break;
-        }
+    if (pull.kind == rtp::AudioPull::Kind::kFrame) {
+      if (auto decoded = p.decoder->Decode(pull.payload)) {
+        pcm = std::move(*decoded);
+      } else {
         ++stats_.decode_errors;  // a malformed payload is concealed like a lost one
-        [[fallthrough]];
       }
-      case rtp::AudioPull::Kind::kConceal: {
-        ++stats_.concealed;
-        std::optional<std::span<const uint8_t>> next;
-        if (pull.next_payload) next = std::span<const uint8_t>(*pull.next_payload);
-        pcm = p.decoder->Conceal(codec::kMixFrameSamples, next);
-        break;
-      }
-      case rtp::AudioPull::Kind::kSilence:
-        break;
+    }
+    if (pcm.empty()) {
+      ++stats_.concealed;
+      std::optional<std::span<const uint8_t>> next;
+      if (pull.next_payload) next = std::span<const uint8_t>(*pull.next_payload);
+      const uint32_t rate = rtp::RtpClockRate(p.config.codec);
+      const int samples =
+          pull.samples
+              ? static_cast<int>(int64_t{pull.samples} * codec::kMixRate / (rate ? rate : 1))
+              : codec::kMixFrameSamples;
+      pcm = p.decoder->Conceal(samples, next);
     }
     p.pending.insert(p.pending.end(), pcm.begin(), pcm.end());
   }
-  if (p.pending.size() < static_cast<size_t>(codec::kMixFrameSamples)) {
+  if (p.pending.size() < frame) {
     p.pending.clear();  // silence (or a short odd frame): nothing to play this tick
     return {};
   }
-  std::vector<float> out(p.pending.begin(), p.pending.begin() + codec::kMixFrameSamples);
-  p.pending.erase(p.pending.begin(), p.pending.begin() + codec::kMixFrameSamples);
+  std::vector<float> out(p.pending.begin(), p.pending.begin() + static_cast<long>(frame));
+  p.pending.erase(p.pending.begin(), p.pending.begin() + static_cast<long>(frame));
   return out;
 }
 

@@ -73,15 +73,17 @@ class Peer:
         if self.codec == "opus":
             argv += ["-c:a", "libopus", "-b:a", "32k", "-payload_type", "111"]
         else:
-            argv += ["-ar", "8000", "-c:a", "pcm_mulaw"]
+            # 20 ms packets (160 samples), as SIP phones send them.
+            argv += ["-af", "aresample=8000,asetnsamples=n=160:p=0", "-ar", "8000",
+                     "-c:a", "pcm_mulaw"]
         return argv + ["-f", "rtp", f"rtp://127.0.0.1:{port}?rtcpport={port + 1}"]
 
 
-def run_room(args, work, rooms):
+def run_room(args, work, rooms, max_speakers=3):
     """rooms: {room name: [Peer]}. Returns tessera's JSON summary lines."""
     text = "server:\n  log_level: info\n  shards: 2\nrooms:\n"
     for name, peers in rooms.items():
-        text += f"  - name: {name}\n    max_speakers: 3\n    participants:\n"
+        text += f"  - name: {name}\n    max_speakers: {max_speakers}\n    participants:\n"
         text += "".join(p.config() for p in peers)
     config = write_config(os.path.join(work, "tessera.yaml"), text)
     tessera = Process([args.tessera, "--config", config], "tessera")
@@ -179,7 +181,8 @@ def main():
         relay = "drop=0.1,seed=99" if args.scenario == "loss" else None
         peers = [Peer("alice", "opus", 400, via_relay=relay), Peer("bob", "opus", 700),
                  Peer("carol", "pcmu", 1100), Peer("dave", "pcmu", 1500)]
-        summary = run_room(args, work, {"standup": peers})
+        # All four talk at once, so all four must be mixed (K = 4).
+        summary = run_room(args, work, {"standup": peers}, max_speakers=4)
         print("\n".join(str(s) for s in summary))
         check_everyone_but_self(peers)
         if args.scenario == "loss":

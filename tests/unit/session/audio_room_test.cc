@@ -1,12 +1,11 @@
 // AudioRoom driven tick by tick with real Opus and G.711 encoders as senders and real decoders
 // as listeners: what each participant hears, and how many encodes a room costs.
 #include <gtest/gtest.h>
+#include <tessera/codec/audio_codec.h>
+#include <tessera/session/audio_room.h>
 
 #include <cmath>
 #include <map>
-
-#include <tessera/codec/audio_codec.h>
-#include <tessera/session/audio_room.h>
 
 namespace tessera::session {
 namespace {
@@ -97,7 +96,7 @@ class RoomHarness {
 };
 
 TEST(AudioRoom, EveryoneHearsEveryoneButThemselvesAcrossCodecs) {
-  RoomHarness h;
+  RoomHarness h(/*max_speakers=*/4);  // all four talk at once, so all four are mixed
   const std::map<uint32_t, double> freq = {{1, 400}, {2, 700}, {3, 1100}, {4, 1500}};
   h.Add(1, rtp::Codec::kOpus, 400);
   h.Add(2, rtp::Codec::kOpus, 700);
