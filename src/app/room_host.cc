@@ -115,7 +115,18 @@ std::string RoomHost::SummaryJson() const {
      << ",\"ticks\":" << s.ticks << ",\"skipped_ticks\":" << skipped_ticks_
      << ",\"late_ticks\":" << late_ticks_ << ",\"encodes\":" << s.encodes
      << ",\"max_encodes_per_tick\":" << s.max_tick_encodes << ",\"concealed\":" << s.concealed
-     << ",\"decode_errors\":" << s.decode_errors << "}";
+     << ",\"decode_errors\":" << s.decode_errors << ",\"jitter\":{";
+  bool first = true;
+  for (const auto& [id, j] : room_.JitterStats()) {
+    const AudioLeg* leg = id >= 1 && id <= leg_by_id_.size() ? leg_by_id_[id - 1] : nullptr;
+    os << (first ? "" : ",") << '"' << (leg ? leg->config().name : std::to_string(id))
+       << "\":{\"played\":" << j.frames_played << ",\"concealed\":" << j.concealed
+       << ",\"late\":" << j.late_dropped << ",\"drift_dropped\":" << j.drift_dropped
+       << ",\"drift_inserted\":" << j.drift_inserted << ",\"target_ms\":" << j.target_us / 1000
+       << ",\"level_ms\":" << j.level_us / 1000 << "}";
+    first = false;
+  }
+  os << "}}";
   return os.str();
 }
 

@@ -177,4 +177,10 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
   return tick;
 }
 
+std::vector<std::pair<uint32_t, rtp::AudioJitterBuffer::Stats>> AudioRoom::JitterStats() const {
+  std::vector<std::pair<uint32_t, rtp::AudioJitterBuffer::Stats>> out;
+  for (const auto& [id, p] : participants_) out.emplace_back(id, p->jitter->stats());
+  return out;
+}
+
 }  // namespace tessera::session

@@ -80,6 +80,8 @@ class AudioRoom {
   [[nodiscard]] AudioTick Tick(int64_t now_us);
 
   const AudioRoomStats& stats() const { return stats_; }
+  // Each participant's jitter buffer state, by id.
+  std::vector<std::pair<uint32_t, rtp::AudioJitterBuffer::Stats>> JitterStats() const;
   std::optional<uint32_t> dominant_speaker() const { return dominant_.current(); }
   size_t participant_count() const { return participants_.size(); }
 
