@@ -89,7 +89,27 @@ void BM_DecodeWithLoss(benchmark::State& state, Codec codec) {
   }
 }
 
+// Opus encode by complexity (the argument); the encoder's default is AudioEncoderConfig{}.
+void BM_OpusEncodeComplexity(benchmark::State& state) {
+  const auto frames = SpeechLikeFrames();
+  AudioEncoderConfig config;
+  config.complexity = static_cast<int>(state.range(0));
+  auto enc = tessera::codec::CreateAudioEncoder(Codec::kOpus, config).value();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto payload = enc->Encode(frames[i++ % kFrames]);
+    benchmark::DoNotOptimize(payload.data());
+  }
+}
+
 BENCHMARK_CAPTURE(BM_Encode, opus_32k, Codec::kOpus)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OpusEncodeComplexity)
+    ->Arg(10)
+    ->Arg(8)
+    ->Arg(5)
+    ->Arg(3)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Decode, opus_32k, Codec::kOpus)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_DecodeWithLoss, opus_32k, Codec::kOpus)
     ->Arg(10)

@@ -115,6 +115,9 @@ StatusOr<std::unique_ptr<AudioEncoder>> CreateOpusEncoder(const AudioEncoderConf
   if (config.expected_loss_percent < 0 || config.expected_loss_percent > 100) {
     return InvalidArgumentError("opus: loss " + std::to_string(config.expected_loss_percent));
   }
+  if (config.complexity < 0 || config.complexity > 10) {
+    return InvalidArgumentError("opus: complexity " + std::to_string(config.complexity));
+  }
   int err = OPUS_OK;
   OpusEncoderPtr enc(opus_encoder_create(kMixRate, config.channels, OPUS_APPLICATION_VOIP, &err));
   if (!enc || err != OPUS_OK) {
@@ -125,6 +128,7 @@ StatusOr<std::unique_ptr<AudioEncoder>> CreateOpusEncoder(const AudioEncoderConf
       opus_encoder_ctl(enc.get(), OPUS_SET_INBAND_FEC(config.fec ? 1 : 0)),
       opus_encoder_ctl(enc.get(), OPUS_SET_PACKET_LOSS_PERC(config.expected_loss_percent)),
       opus_encoder_ctl(enc.get(), OPUS_SET_DTX(config.dtx ? 1 : 0)),
+      opus_encoder_ctl(enc.get(), OPUS_SET_COMPLEXITY(config.complexity)),
       // The mix is speech: keep SILK (which carries the FEC) rather than CELT on tonal input.
       opus_encoder_ctl(enc.get(), OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)),
   };

@@ -39,6 +39,8 @@ class AudioDecoder {
   // G.711/G.722: the last pitch period repeated, fading to silence over three 20 ms frames of
   // consecutive loss; the next decoded frame cross-fades from it, so neither edge clicks.
   // Before any frame was decoded, returns silence.
+  // Opus conceals in whole 2.5 ms units: a length that is not a multiple of 120 samples is
+  // rounded up inside libopus and the excess dropped, so callers should conceal whole frames.
   virtual std::vector<float> Conceal(int samples,
                                      std::optional<std::span<const uint8_t>> next_payload) = 0;
 };
@@ -49,6 +51,9 @@ struct AudioEncoderConfig {
   bool dtx = false;                // Opus discontinuous transmission.
   int channels = 1;                // Opus may be 2: the mono mix is sent on both channels.
   int expected_loss_percent = 10;  // Opus: tunes how much FEC is spent.
+  // Opus encoder complexity, 0-10 (libopus's default is 10). Its CPU cost is what one encoder per
+  // participant spends; see benches/audio_codec_bench.cc.
+  int complexity = 5;
 };
 
 // Encodes the mixer's 20 ms frames to RTP payloads.

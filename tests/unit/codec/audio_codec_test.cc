@@ -175,6 +175,9 @@ TEST(AudioCodecFactory, RejectsVideoCodecsAndBadChannelCounts) {
   AudioEncoderConfig low;
   low.bitrate_bps = 100;
   EXPECT_FALSE(CreateAudioEncoder(rtp::Codec::kOpus, low).ok());
+  AudioEncoderConfig complex;
+  complex.complexity = 11;
+  EXPECT_FALSE(CreateAudioEncoder(rtp::Codec::kOpus, complex).ok());
 }
 
 }  // namespace
