@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <sstream>
 
@@ -77,6 +78,10 @@ void RoomHost::OnTick() {
   TESSERA_DCHECK_RUN_ON(checker_);
   const auto now = std::chrono::steady_clock::now();
   if (now - next_tick_ > std::chrono::milliseconds(5)) ++late_ticks_;
+  const auto late_100us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count() / 100;
+  ++lateness_histogram_[static_cast<size_t>(
+      std::clamp<int64_t>(late_100us, 0, static_cast<int64_t>(lateness_histogram_.size()) - 1))];
   session::AudioTick tick = room_.Tick(clock_.NowUs());
   for (auto& out : tick.outputs) {
     AudioLeg* leg = out.participant_id >= 1 && out.participant_id <= leg_by_id_.size()
@@ -108,12 +113,27 @@ void RoomHost::StopTicks() {
   timer_.cancel();
 }
 
+double RoomHost::LatenessPercentileMs(double q) const {
+  uint64_t total = 0;
+  for (uint64_t c : lateness_histogram_) total += c;
+  if (total == 0) return 0;
+  const auto want = static_cast<uint64_t>(q * static_cast<double>(total));
+  uint64_t seen = 0;
+  for (size_t i = 0; i < lateness_histogram_.size(); ++i) {
+    seen += lateness_histogram_[i];
+    if (seen > want) return static_cast<double>(i + 1) / 10.0;  // bucket's upper edge
+  }
+  return static_cast<double>(lateness_histogram_.size()) / 10.0;
+}
+
 std::string RoomHost::SummaryJson() const {
   const auto& s = room_.stats();
   std::ostringstream os;
   os << "{\"room\":\"" << config_.name << "\",\"participants\":" << room_.participant_count()
      << ",\"ticks\":" << s.ticks << ",\"skipped_ticks\":" << skipped_ticks_
-     << ",\"late_ticks\":" << late_ticks_ << ",\"encodes\":" << s.encodes
+     << ",\"late_ticks\":" << late_ticks_
+     << ",\"tick_lateness_p50_ms\":" << LatenessPercentileMs(0.50)
+     << ",\"tick_lateness_p99_ms\":" << LatenessPercentileMs(0.99) << ",\"encodes\":" << s.encodes
      << ",\"max_encodes_per_tick\":" << s.max_tick_encodes << ",\"concealed\":" << s.concealed
      << ",\"decode_errors\":" << s.decode_errors << ",\"jitter\":{";
   bool first = true;

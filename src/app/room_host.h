@@ -4,6 +4,7 @@
 
 #include <tessera/session/audio_room.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -52,6 +53,9 @@ class RoomHost {
   bool stopped_ = false;
   uint64_t skipped_ticks_ = 0;
   uint64_t late_ticks_ = 0;  // ran more than 5 ms after their deadline
+  // Tick lateness (start of the tick minus its deadline) in 0.1 ms buckets up to 50 ms.
+  std::array<uint64_t, 501> lateness_histogram_{};
+  double LatenessPercentileMs(double q) const;
   ThreadChecker checker_;
 };
 

@@ -211,6 +211,8 @@ def main():
                 check_continuity(p, peers[0])
         room = [s for s in summary if s.get("room") == "standup" and "ticks" in s][0]
         ensure(room["skipped_ticks"] == 0, f"the room skipped ticks: {room}")
+        print(f"tick lateness p50 {room['tick_lateness_p50_ms']} ms, "
+              f"p99 {room['tick_lateness_p99_ms']} ms")
     else:
         small = [Peer(f"s{i}", "opus", 400 + 300 * i) for i in range(4)]
         small[3].sends = False
