@@ -1,9 +1,9 @@
+#include <tessera/codec/audio_level.h>
 #include <tessera/mixer/audio_mixer.h>
 
 #include <algorithm>
 #include <cassert>
 
-#include "mixer/audio_level.h"
 #include "mixer/limiter.h"
 
 namespace tessera::mixer {
@@ -37,8 +37,9 @@ MixOutput AudioMixer::Mix(std::span<const MixerInput> inputs, int64_t now_us) {
   for (size_t i = 0; i < n; ++i) {
     const MixerInput& in = inputs[i];
     const bool has_audio = in.pcm.size() == kMixFrameSamples;
-    const uint8_t level = in.audio_level ? std::min<uint8_t>(*in.audio_level, 127)
-                                         : (has_audio ? ComputeAudioLevel(in.pcm) : uint8_t{127});
+    const uint8_t level = in.audio_level
+                              ? std::min<uint8_t>(*in.audio_level, 127)
+                              : (has_audio ? codec::AudioLevelDbov(in.pcm) : uint8_t{127});
     out.levels[i] = level;
     auto [it, inserted] = participants_.try_emplace(in.id);
     Participant& p = it->second;

@@ -2,6 +2,7 @@
 #include <tessera/codec/audio_level.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "unit/codec/audio_test_util.h"
@@ -41,6 +42,20 @@ TEST(AudioLevel, RoundsMinusDbov) {
   // Peak -20 dBFS sine: RMS -23.01 dBFS -> level 23.
   const auto sine = SineFrame(440, AmplitudeOf(-20), 0);
   EXPECT_EQ(AudioLevelDbov(sine), 23);
+}
+
+}  // namespace
+}  // namespace tessera::codec
+
+namespace tessera::codec {
+namespace {
+
+TEST(AudioLevel, NonFiniteSamplesNeverCrashOrWrap) {
+  std::vector<float> nan(960, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_EQ(AudioLevelDbov(nan), 127);
+  std::vector<float> inf(960, std::numeric_limits<float>::infinity());
+  EXPECT_EQ(AudioLevelDbov(inf), 0);
+  EXPECT_EQ(AudioLevelDbov(std::vector<float>(7, 1.0f)), 0);  // fewer samples than a lane
 }
 
 }  // namespace
