@@ -77,7 +77,8 @@ MixOutput AudioMixer::Mix(std::span<const MixerInput> inputs, int64_t now_us) {
 
   // Who listens to what.
   const float everyone_gain_before = everyone_mix_gain_;
-  for (auto& [id, p] : participants_) {
+  for (auto& entry : participants_) {
+    auto& p = entry.second;  // not a structured binding: clang 14 cannot capture those
     if (p.seen_tick != tick_) continue;
     const bool now_selected = std::any_of(candidates_.begin(), candidates_.end(),
                                           [&](size_t i) { return state_of_input_[i] == &p; });
