@@ -91,9 +91,8 @@ void Participant::Start() {
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtp(d, from); },
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtcp(d, from); });
   ArmTimer();
-  spdlog::info("participant {} listening on port {} ({}{}, {}{})", config_.name, local_port_,
-               rtp::CodecName(config_.video->codec),
-               "/pt " + std::to_string(config_.video->payload_type),
+  spdlog::info("participant {} listening on port {} ({}/pt {}, {}{})", config_.name, local_port_,
+               rtp::CodecName(config_.video->codec), config_.video->payload_type,
                config_.rtcp_mux ? "rtcp-mux" : "RTCP on port " + std::to_string(local_port_ + 1),
                transport_->encrypted() ? ", SRTP" : "");
 }

@@ -155,7 +155,7 @@ def check_everyone_but_self(peers):
                    f"{min(others):.1f} dB")
 
 
-def check_continuity(listener, lossy, rate_hint=48000):
+def check_continuity(listener, lossy):
     """No gap longer than one packet time in the lossy sender's tone as this listener hears it."""
     samples, rate = read_wav(listener.wav)
     win, hop = rate // 50, rate // 100  # 20 ms windows, 10 ms apart
