@@ -22,6 +22,8 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_input.h"
+
 namespace {
 
 using tessera::FakeClock;
@@ -34,21 +36,7 @@ void Check(bool ok) {
   if (!ok) abort();
 }
 
-class Input {
- public:
-  explicit Input(std::span<const uint8_t> data) : data_(data) {}
-  bool empty() const { return pos_ >= data_.size(); }
-  uint8_t Byte() { return pos_ < data_.size() ? data_[pos_++] : 0; }
-  uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = v << 8 | Byte();
-    return v;
-  }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-};
+using tessera::fuzz::Input;
 
 std::vector<uint8_t> Encode(uint64_t id, int64_t unwrapped_ts) {
   std::vector<uint8_t> out(16);

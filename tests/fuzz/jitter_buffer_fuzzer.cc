@@ -22,6 +22,8 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_input.h"
+
 namespace {
 
 using tessera::FakeClock;
@@ -37,18 +39,7 @@ void Check(bool ok) {
   if (!ok) abort();
 }
 
-class Input {
- public:
-  explicit Input(std::span<const uint8_t> data) : data_(data) {}
-  bool empty() const { return pos_ >= data_.size(); }
-  uint8_t Byte() { return pos_ < data_.size() ? data_[pos_++] : 0; }
-  uint16_t U16() { return static_cast<uint16_t>(Byte() << 8 | Byte()); }
-  uint32_t U32() { return static_cast<uint32_t>(U16()) << 16 | U16(); }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-};
+using tessera::fuzz::Input;
 
 struct Record {
   int64_t seq;

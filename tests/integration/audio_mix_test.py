@@ -13,7 +13,7 @@ import tempfile
 import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, ensure, free_port_pair, run,  # noqa: E402
+from tessera_harness import (run_main, Process, TestFailure, ensure, free_port_pair, run,  # noqa: E402
                              write_config)
 
 SEND_SECONDS = 5
@@ -236,8 +236,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except TestFailure as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run_main(main)

@@ -8,6 +8,7 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -142,6 +143,10 @@ def ensure(cond, message):
         raise TestFailure(message)
 
 
-def tessera_env():
-    env = dict(os.environ)
-    return env
+def run_main(main):
+    """Runs a test's main, turning a TestFailure into a FAIL line and exit status 1."""
+    try:
+        main()
+    except TestFailure as e:
+        print(f"FAIL: {e}")
+        sys.exit(1)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, ensure, free_port_pair, probe_frames,  # noqa
+from tessera_harness import (run_main, Process, TestFailure, ensure, free_port_pair, probe_frames,  # noqa
                              run, write_config)
 
 FPS = 30
@@ -122,8 +122,4 @@ participants:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except TestFailure as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run_main(main)
