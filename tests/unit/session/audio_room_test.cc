@@ -32,6 +32,7 @@ struct Sender {
   uint16_t seq = 1000;
   uint32_t ts = 5000;
   double phase = 0;
+  bool garbage = false;  // sends random bytes instead of its encoder's output
 };
 
 class RoomHarness {
@@ -68,7 +69,13 @@ class RoomHarness {
           v = static_cast<float>(0.2 * std::sin(s.phase));
           s.phase += 2 * kPi * s.freq / codec::kMixRate;
         }
-        room_->OnRtp(s.id, s.seq++, s.ts, s.encoder->Encode(pcm), std::nullopt, clock_.NowUs());
+        std::vector<uint8_t> payload = s.encoder->Encode(pcm);
+        if (s.garbage) {
+          for (size_t i = 0; i < payload.size(); ++i)
+            payload[i] = static_cast<uint8_t>(i * 37 + s.seq);
+          payload[0] = 0xFF;  // an Opus TOC with an invalid frame-count code pattern
+        }
+        room_->OnRtp(s.id, s.seq++, s.ts, std::move(payload), std::nullopt, clock_.NowUs());
         s.ts += s.encoder->RtpTimestampIncrement();
       }
       AudioTick tick = room_->Tick(clock_.NowUs());
@@ -84,6 +91,9 @@ class RoomHarness {
     }
   }
 
+  void SendGarbage(uint32_t id) {
+    for (auto& s : senders_) s.garbage |= s.id == id;
+  }
   double Heard(uint32_t listener, double freq) { return GoertzelDb(heard_[listener], freq); }
   AudioRoom& room() { return *room_; }
 
@@ -138,6 +148,19 @@ TEST(AudioRoom, MutedIsHeardByNobodyAndDeafHearsNothing) {
   EXPECT_TRUE(std::isinf(h.Heard(3, 700)) || h.Heard(3, 700) < -150)
       << "a deaf participant received audio";
   EXPECT_FALSE(h.room().SetMuted(99, true).ok());
+}
+
+TEST(AudioRoom, MalformedPayloadsAreConcealedAndNeverSilenceOthers) {
+  RoomHarness h;
+  h.Add(1, rtp::Codec::kOpus, 400);
+  h.Add(2, rtp::Codec::kPcmu, 700);
+  h.Add(3, rtp::Codec::kOpus, 1100);
+  h.SendGarbage(1);
+  h.Run(100);
+  EXPECT_GT(h.room().stats().decode_errors, 0u);
+  EXPECT_GT(h.Heard(3, 700), -40) << "a participant sending garbage silenced the others";
+  EXPECT_GT(h.Heard(1, 700), -40) << "the garbage sender stopped hearing the room";
+  EXPECT_GT(h.Heard(2, 1100), -40);
 }
 
 }  // namespace
