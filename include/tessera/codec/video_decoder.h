@@ -1,0 +1,60 @@
+// Video decoders from reassembled RTP frames (rtp::EncodedFrame) to I420 pictures.
+#pragma once
+
+#include <tessera/base/status.h>
+#include <tessera/codec/video_frame.h>
+#include <tessera/rtp/codec.h>
+#include <tessera/rtp/encoded_frame.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace tessera::codec {
+
+struct DecodeResult {
+  // The decoded picture, if the frame completed one. Its pts_90k is the frame's rtp_timestamp.
+  std::optional<VideoFrame> picture;
+  // The decoder rejected the frame (malformed, undecodable, too large, not yuv420p). The picture
+  // state may be broken until the next keyframe.
+  bool error = false;
+  // The caller should ask the sender for a keyframe (PLI/FIR). Set together with error.
+  bool keyframe_needed = false;
+};
+
+struct VideoDecoderConfig {
+  // Pictures larger than this (in either dimension) are rejected before the decoder allocates
+  // them, so a sender cannot make one input cost more than a max_width x max_height decode.
+  int max_width = 1920;
+  int max_height = 1080;
+};
+
+// Frames each decoder has rejected, by reason.
+struct VideoDecoderStats {
+  uint64_t decoded = 0;
+  uint64_t errors = 0;      // every rejected frame, including the ones counted below
+  uint64_t too_large = 0;   // over VideoDecoderConfig's size
+  uint64_t bad_format = 0;  // decoder output other than 8-bit 4:2:0
+};
+
+// Decodes one RTP video stream. Low delay: a frame that completes a picture returns that picture
+// from the same call (no frame reordering, no frame threads).
+// Runs on: the room's strand (one executor at a time; not thread-safe).
+class VideoDecoder {
+ public:
+  virtual ~VideoDecoder() = default;
+
+  // Decodes one complete frame (H.264: Annex B access unit; VP8: one VP8 frame). A change of
+  // resolution in the stream yields pictures of the new size. Never throws; malformed input
+  // gives error = true.
+  [[nodiscard]] virtual DecodeResult Decode(const rtp::EncodedFrame& frame) = 0;
+
+  virtual const VideoDecoderStats& stats() const = 0;
+};
+
+// codec: kH264 or kVp8 (libavcodec's native decoders); InvalidArgument for any other codec or a
+// non-positive size cap.
+StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
+                                                           const VideoDecoderConfig& config = {});
+
+}  // namespace tessera::codec

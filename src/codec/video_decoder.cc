@@ -1,0 +1,187 @@
+#include <tessera/codec/video_decoder.h>
+#include <tessera/rtp/h264_bitstream.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "deps/ffmpeg.h"
+
+namespace tessera::codec {
+namespace {
+
+// Far above any sane compressed 1080p frame; bounds the copy into the packet.
+constexpr size_t kMaxFrameBytes = 4 << 20;
+
+struct PeekResult {
+  bool has_picture = false;  // the frame codes a picture
+  int width = 0;             // from an SPS or VP8 keyframe header; 0 if the frame has none
+  int height = 0;
+};
+
+// An H.264 access unit must carry a coded slice: without one the decoder quietly outputs
+// nothing, and the caller would wait for a picture that never comes.
+PeekResult PeekH264(std::span<const uint8_t> data) {
+  PeekResult r;
+  for (auto nal : rtp::h264::SplitAnnexB(data)) {
+    const uint8_t type = rtp::h264::NalTypeOf(nal[0]);
+    if (rtp::h264::IsSlice(type)) r.has_picture = true;
+    if (rtp::h264::Is(type, rtp::h264::NalType::kSps)) {
+      if (auto sps = rtp::h264::ParseSps(nal)) {
+        r.width = std::max<int>(r.width, sps->width);
+        r.height = std::max<int>(r.height, sps->height);
+      }
+    }
+  }
+  return r;
+}
+
+// RFC 6386 9.1: a keyframe's 10-byte header ends with the 14-bit width and height.
+PeekResult PeekVp8(std::span<const uint8_t> data) {
+  PeekResult r{.has_picture = !data.empty()};
+  if (data.size() >= 10 && (data[0] & 1) == 0 && data[3] == 0x9d && data[4] == 0x01 &&
+      data[5] == 0x2a) {
+    r.width = (data[6] | data[7] << 8) & 0x3fff;
+    r.height = (data[8] | data[9] << 8) & 0x3fff;
+  }
+  return r;
+}
+
+void CopyPlane(const uint8_t* src, int src_stride, int w, int h, std::vector<uint8_t>& dst) {
+  for (int row = 0; row < h; ++row) {
+    std::memcpy(dst.data() + static_cast<size_t>(row) * w,
+                src + static_cast<ptrdiff_t>(row) * src_stride, static_cast<size_t>(w));
+  }
+}
+
+class LibavVideoDecoder : public VideoDecoder {
+ public:
+  LibavVideoDecoder(rtp::Codec codec, VideoDecoderConfig config, deps::AvCodecContextPtr ctx)
+      : codec_(codec),
+        config_(config),
+        ctx_(std::move(ctx)),
+        packet_(av_packet_alloc()),
+        frame_(av_frame_alloc()) {}
+
+  bool ok() const { return packet_ && frame_; }
+
+  DecodeResult Decode(const rtp::EncodedFrame& frame) override {
+    // An empty packet would put libavcodec into draining mode for good.
+    if (frame.data.empty() || frame.data.size() > kMaxFrameBytes) return Reject();
+    const PeekResult peek =
+        codec_ == rtp::Codec::kH264 ? PeekH264(frame.data) : PeekVp8(frame.data);
+    if (!peek.has_picture) return Reject();
+    if (peek.width > config_.max_width || peek.height > config_.max_height) {
+      ++stats_.too_large;
+      return Reject();
+    }
+    if (av_new_packet(packet_.get(), static_cast<int>(frame.data.size())) < 0) return Reject();
+    std::memcpy(packet_->data, frame.data.data(), frame.data.size());
+    packet_->pts = frame.rtp_timestamp;
+    if (frame.keyframe) packet_->flags |= AV_PKT_FLAG_KEY;
+    const int sent = avcodec_send_packet(ctx_.get(), packet_.get());
+    av_packet_unref(packet_.get());
+    if (sent < 0) return Reject();
+
+    DecodeResult result;
+    bool failed = false;
+    for (;;) {
+      const int got = avcodec_receive_frame(ctx_.get(), frame_.get());
+      if (got == AVERROR(EAGAIN) || got == AVERROR_EOF) break;
+      if (got < 0) {
+        failed = true;
+        break;
+      }
+      // Low delay gives one picture per frame; should a decoder ever give two, the later wins.
+      result.picture = Convert(frame.rtp_timestamp, failed);
+      av_frame_unref(frame_.get());
+    }
+    if (failed || !result.picture) return Reject();
+    ++stats_.decoded;
+    return result;
+  }
+
+  const VideoDecoderStats& stats() const override { return stats_; }
+
+ private:
+  DecodeResult Reject() {
+    ++stats_.errors;
+    return DecodeResult{std::nullopt, true, true};
+  }
+
+  // The picture in frame_, or nullopt (and failed = true) when it cannot be returned.
+  std::optional<VideoFrame> Convert(uint32_t rtp_timestamp, bool& failed) {
+    const AVFrame& f = *frame_;
+    if (f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT)) {
+      failed = true;
+      return std::nullopt;
+    }
+    if (f.width <= 0 || f.height <= 0 || f.width > config_.max_width ||
+        f.height > config_.max_height) {
+      ++stats_.too_large;
+      failed = true;
+      return std::nullopt;
+    }
+    // Full-range 4:2:0 has the same layout; anything else would need libswscale, which is not
+    // linked.
+    if (f.format != AV_PIX_FMT_YUV420P && f.format != AV_PIX_FMT_YUVJ420P) {
+      ++stats_.bad_format;
+      failed = true;
+      return std::nullopt;
+    }
+    VideoFrame out = VideoFrame::Make(f.width, f.height);
+    const int cw = (f.width + 1) / 2;
+    const int ch = (f.height + 1) / 2;
+    CopyPlane(f.data[0], f.linesize[0], f.width, f.height, out.y);
+    CopyPlane(f.data[1], f.linesize[1], cw, ch, out.u);
+    CopyPlane(f.data[2], f.linesize[2], cw, ch, out.v);
+    out.pts_90k = rtp_timestamp;
+    return out;
+  }
+
+  rtp::Codec codec_;
+  VideoDecoderConfig config_;
+  deps::AvCodecContextPtr ctx_;
+  deps::AvPacketPtr packet_;
+  deps::AvFramePtr frame_;
+  VideoDecoderStats stats_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
+                                                           const VideoDecoderConfig& config) {
+  AVCodecID id;
+  switch (codec) {
+    case rtp::Codec::kH264:
+      id = AV_CODEC_ID_H264;
+      break;
+    case rtp::Codec::kVp8:
+      id = AV_CODEC_ID_VP8;
+      break;
+    default:
+      return InvalidArgumentError(std::string("no video decoder for ") + rtp::CodecName(codec));
+  }
+  if (config.max_width <= 0 || config.max_height <= 0 || config.max_width > 16384 ||
+      config.max_height > 16384) {
+    return InvalidArgumentError("video decoder size cap out of range");
+  }
+  const AVCodec* dec = avcodec_find_decoder(id);
+  if (!dec) return UnavailableError(std::string("libavcodec lacks ") + avcodec_get_name(id));
+  deps::AvCodecContextPtr ctx(avcodec_alloc_context3(dec));
+  if (!ctx) return ResourceExhaustedError("avcodec_alloc_context3");
+  ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+  ctx->thread_count = 1;
+  ctx->thread_type = 0;
+  // Report damaged input as errors rather than concealing it, so the caller asks for a keyframe.
+  ctx->err_recognition = AV_EF_EXPLODE;
+  // libavcodec refuses to allocate anything larger, so an oversized stream costs a header parse.
+  ctx->max_pixels = static_cast<int64_t>(config.max_width) * config.max_height;
+  const int err = avcodec_open2(ctx.get(), dec, nullptr);
+  if (err < 0) return InternalError("avcodec_open2: " + deps::AvErrorText(err));
+  auto out = std::make_unique<LibavVideoDecoder>(codec, config, std::move(ctx));
+  if (!out->ok()) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
+  return std::unique_ptr<VideoDecoder>(std::move(out));
+}
+
+}  // namespace tessera::codec

@@ -1,0 +1,184 @@
+#include <tessera/codec/video_encoder.h>
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <utility>
+
+#include "deps/ffmpeg.h"
+
+namespace tessera::codec {
+namespace {
+
+constexpr int kMinBitrateBps = 10'000;
+
+// The rate-control buffer: half a second of the target rate, so a keyframe may overshoot a few
+// frames' worth without the encoder starving the frames after it.
+int64_t VbvBits(int bitrate_bps) { return bitrate_bps / 2; }
+
+StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncoderConfig& c) {
+  const char* name = codec == rtp::Codec::kH264 ? "libx264" : "libvpx";
+  const AVCodec* enc = avcodec_find_encoder_by_name(name);
+  if (!enc) return UnavailableError(std::string("libavcodec lacks ") + name);
+  deps::AvCodecContextPtr ctx(avcodec_alloc_context3(enc));
+  if (!ctx) return ResourceExhaustedError("avcodec_alloc_context3");
+  ctx->width = c.width;
+  ctx->height = c.height;
+  ctx->pix_fmt = AV_PIX_FMT_YUV420P;
+  // Frames are numbered 0, 1, 2, ...; their 90 kHz times are kept aside (see Encode).
+  ctx->time_base = AVRational{1, c.fps};
+  ctx->framerate = AVRational{c.fps, 1};
+  ctx->gop_size = c.fps * c.keyframe_interval_s;
+  ctx->max_b_frames = 0;
+  ctx->bit_rate = c.bitrate_bps;
+  ctx->rc_max_rate = c.bitrate_bps;
+  ctx->rc_buffer_size = static_cast<int>(VbvBits(c.bitrate_bps));
+  // One encoder per outgoing stream; the shard pool supplies the parallelism.
+  ctx->thread_count = 1;
+  void* opts = ctx->priv_data;
+  if (codec == rtp::Codec::kH264) {
+    av_opt_set(opts, "preset", "veryfast", 0);
+    av_opt_set(opts, "tune", "zerolatency", 0);
+    av_opt_set(opts, "profile", "baseline", 0);  // with no B-frames/CABAC: constrained baseline
+    av_opt_set_int(opts, "forced-idr", 1, 0);
+    // SPS and PPS in front of every IDR, so a receiver can join at any keyframe.
+    av_opt_set(opts, "x264-params", "repeat-headers=1", 0);
+  } else {
+    ctx->rc_min_rate = c.bitrate_bps;  // min == max == target: libvpx's CBR mode
+    ctx->qmin = 4;
+    ctx->qmax = 56;
+    av_opt_set(opts, "deadline", "realtime", 0);
+    av_opt_set_int(opts, "cpu-used", 8, 0);
+    av_opt_set_int(opts, "lag-in-frames", 0, 0);
+    av_opt_set(opts, "error-resilient", "default", 0);
+    av_opt_set_int(opts, "auto-alt-ref", 0, 0);
+  }
+  const int err = avcodec_open2(ctx.get(), enc, nullptr);
+  if (err < 0) return InternalError(std::string(name) + ": " + deps::AvErrorText(err));
+  return ctx;
+}
+
+void CopyPlane(const std::vector<uint8_t>& src, int src_stride, int w, int h, uint8_t* dst,
+               int dst_stride) {
+  for (int row = 0; row < h; ++row) {
+    std::memcpy(dst + static_cast<ptrdiff_t>(row) * dst_stride,
+                src.data() + static_cast<size_t>(row) * src_stride, static_cast<size_t>(w));
+  }
+}
+
+bool PlaneFits(const std::vector<uint8_t>& plane, int stride, int w, int h) {
+  return stride >= w && plane.size() >= static_cast<size_t>(stride) * (h - 1) + w;
+}
+
+class LibavVideoEncoder : public VideoEncoder {
+ public:
+  LibavVideoEncoder(rtp::Codec codec, VideoEncoderConfig config, deps::AvCodecContextPtr ctx)
+      : codec_(codec),
+        config_(config),
+        ctx_(std::move(ctx)),
+        packet_(av_packet_alloc()),
+        frame_(av_frame_alloc()) {}
+
+  bool ok() const { return packet_ && frame_; }
+
+  std::optional<EncodedPicture> Encode(const VideoFrame& in, bool force_keyframe) override {
+    const int cw = (config_.width + 1) / 2;
+    const int ch = (config_.height + 1) / 2;
+    if (in.width != config_.width || in.height != config_.height ||
+        !PlaneFits(in.y, in.stride_y, in.width, in.height) ||
+        !PlaneFits(in.u, in.stride_u, cw, ch) || !PlaneFits(in.v, in.stride_v, cw, ch)) {
+      return std::nullopt;
+    }
+    if (pending_bitrate_ && !ApplyBitrate(*pending_bitrate_)) return std::nullopt;
+    pending_bitrate_.reset();
+
+    if (!frame_->data[0]) {
+      frame_->format = AV_PIX_FMT_YUV420P;
+      frame_->width = config_.width;
+      frame_->height = config_.height;
+      if (av_frame_get_buffer(frame_.get(), 0) < 0) return std::nullopt;
+    }
+    // The encoder may still reference the previous buffer.
+    if (av_frame_make_writable(frame_.get()) < 0) return std::nullopt;
+    CopyPlane(in.y, in.stride_y, in.width, in.height, frame_->data[0], frame_->linesize[0]);
+    CopyPlane(in.u, in.stride_u, cw, ch, frame_->data[1], frame_->linesize[1]);
+    CopyPlane(in.v, in.stride_v, cw, ch, frame_->data[2], frame_->linesize[2]);
+    frame_->pts = next_index_;
+    frame_->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+    pts_.emplace_back(next_index_++, in.pts_90k);
+    if (pts_.size() > 64) pts_.pop_front();  // only if the encoder dropped frames
+
+    if (avcodec_send_frame(ctx_.get(), frame_.get()) < 0) return std::nullopt;
+    if (avcodec_receive_packet(ctx_.get(), packet_.get()) < 0) return std::nullopt;
+    EncodedPicture out;
+    out.data.assign(packet_->data, packet_->data + packet_->size);
+    out.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
+    out.pts_90k = in.pts_90k;
+    while (!pts_.empty() && pts_.front().first <= packet_->pts) {
+      if (pts_.front().first == packet_->pts) out.pts_90k = pts_.front().second;
+      pts_.pop_front();
+    }
+    av_packet_unref(packet_.get());
+    return out;
+  }
+
+  void SetBitrate(int bps) override { pending_bitrate_ = std::max(bps, kMinBitrateBps); }
+
+ private:
+  bool ApplyBitrate(int bps) {
+    if (bps == config_.bitrate_bps) return true;
+    config_.bitrate_bps = bps;
+    if (codec_ == rtp::Codec::kH264) {
+      // libx264's wrapper reconfigures x264 when these change between frames.
+      ctx_->bit_rate = bps;
+      ctx_->rc_max_rate = bps;
+      ctx_->rc_buffer_size = static_cast<int>(VbvBits(bps));
+      return true;
+    }
+    // libavcodec's libvpx wrapper reads the rate only when it opens: reopen (the next picture is
+    // then a keyframe).
+    auto ctx = OpenEncoder(codec_, config_);
+    if (!ctx.ok()) return false;
+    ctx_ = std::move(*ctx);
+    return true;
+  }
+
+  rtp::Codec codec_;
+  VideoEncoderConfig config_;
+  deps::AvCodecContextPtr ctx_;
+  deps::AvPacketPtr packet_;
+  deps::AvFramePtr frame_;
+  int64_t next_index_ = 0;
+  std::deque<std::pair<int64_t, int64_t>> pts_;  // (frame index, pts_90k) in flight
+  std::optional<int> pending_bitrate_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
+                                                           const VideoEncoderConfig& config) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+    return InvalidArgumentError(std::string("no video encoder for ") + rtp::CodecName(codec));
+  }
+  // Both encoders want even sizes for 4:2:0.
+  if (config.width <= 0 || config.height <= 0 || config.width % 2 || config.height % 2 ||
+      config.width > 4096 || config.height > 4096) {
+    return InvalidArgumentError("video encoder size must be even and within 4096x4096");
+  }
+  if (config.fps <= 0 || config.fps > 240 || config.bitrate_bps < kMinBitrateBps ||
+      config.keyframe_interval_s <= 0) {
+    return InvalidArgumentError("video encoder rate out of range");
+  }
+  auto ctx = OpenEncoder(codec, config);
+  if (!ctx.ok()) return ctx.status();
+  auto out = std::make_unique<LibavVideoEncoder>(codec, config, std::move(*ctx));
+  if (!out->ok()) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
+  return std::unique_ptr<VideoEncoder>(std::move(out));
+}
+
+}  // namespace tessera::codec

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8), byte 1 =
+keyframe flag, then one frame. The frames are small clips encoded by the ffmpeg command-line tool
+(libx264 constrained baseline, libvpx realtime), as the MCU's own encoders configure them."""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+H264, VP8 = 0, 1
+
+
+def encode(args, size, frames):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out")
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=%s:rate=30" % size, "-frames:v", str(frames), "-pix_fmt",
+                        "yuv420p"] + args + [out], check=True)
+        return open(out, "rb").read()
+
+
+def h264_frames(size, frames):
+    stream = encode(["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+                     "-profile:v", "baseline", "-f", "h264"], size, frames)
+    # Split into access units at each slice that follows a slice or starts after SPS/PPS/SEI.
+    units, start, i, seen_slice = [], 0, 0, False
+    while True:
+        i = stream.find(b"\x00\x00\x01", i)
+        if i < 0:
+            break
+        nal_type = stream[i + 3] & 0x1F
+        begin = i - 1 if i > 0 and stream[i - 1] == 0 else i
+        if nal_type in (1, 5, 7, 9) and seen_slice:
+            units.append(stream[start:begin])
+            start, seen_slice = begin, False
+        if nal_type in (1, 5):
+            seen_slice = True
+        i += 3
+    units.append(stream[start:])
+    return units
+
+
+def vp8_frames(size, frames):
+    ivf = encode(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k",
+                  "-f", "ivf"], size, frames)
+    out, pos = [], struct.unpack_from("<H", ivf, 6)[0]
+    while pos + 12 <= len(ivf):
+        n = struct.unpack_from("<I", ivf, pos)[0]
+        out.append(ivf[pos + 12:pos + 12 + n])
+        pos += 12 + n
+    return out
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/video_decoder"
+    os.makedirs(out_dir, exist_ok=True)
+    seeds = {}
+    for size in ("64x48", "96x64"):
+        for n, au in enumerate(h264_frames(size, 3)):
+            seeds["h264_%s_%d" % (size, n)] = bytes([H264, 1 if n == 0 else 0]) + au
+        for n, f in enumerate(vp8_frames(size, 3)):
+            seeds["vp8_%s_%d" % (size, n)] = bytes([VP8, 1 if n == 0 else 0]) + f
+    for name, data in seeds.items():
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()
