@@ -39,13 +39,13 @@ enum class FitPolicy {
 
 struct Tile {
   uint32_t participant_id = 0;  // 0 = empty slot (drawn as background)
-  Rect region;                  // the slot on the canvas, including the border
+  Rect region = {};             // the slot on the canvas, including the border
   // Where the picture lands: region less the border, then (letterbox) inset to the source's aspect
   // ratio and centred. For a placeholder (no video) it is region less the border.
-  Rect dest;
+  Rect dest = {};
   // Source rectangle in the input picture's pixels: the centre crop (kCrop) or the whole picture
   // (kLetterbox). Empty for placeholders and empty slots.
-  Rect src;
+  Rect src = {};
   int z = 0;               // higher z is drawn later (on top)
   bool highlight = false;  // the active speaker's tile
 };
