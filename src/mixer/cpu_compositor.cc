@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 namespace tessera::mixer {
 namespace {
@@ -28,6 +30,21 @@ const uint8_t* PlaneAt(const std::vector<uint8_t>& plane, int stride, int x, int
   return plane.data() + static_cast<ptrdiff_t>(y) * stride + x;
 }
 
+// True when the regions of the tiles at z `z` cover `bounds` without overlapping.
+bool TilesCanvas(std::span<const Tile> tiles, int z, const Rect& bounds) {
+  int64_t area = 0;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (tiles[i].z != z) continue;
+    const Rect& r = tiles[i].region;
+    if (r.Empty() || ClipEven(r, bounds) != r) return false;
+    for (size_t j = i + 1; j < tiles.size(); ++j) {
+      if (tiles[j].z == z && r.Intersects(tiles[j].region)) return false;
+    }
+    area += static_cast<int64_t>(r.width) * r.height;
+  }
+  return area == static_cast<int64_t>(bounds.width) * bounds.height;
+}
+
 }  // namespace
 
 ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
@@ -39,23 +56,35 @@ ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
   const Rect bounds{0, 0, AlignDown2(canvas.width), AlignDown2(canvas.height)};
 
   ops_.clear();
-  ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bounds, .color = options.background});
-
   order_.resize(tiles.size());
   for (size_t i = 0; i < tiles.size(); ++i) order_[i] = i;
   std::stable_sort(order_.begin(), order_.end(),
                    [&](size_t a, size_t b) { return tiles[a].z < tiles[b].z; });
   const int lowest_z = tiles.empty() ? 0 : tiles[order_.front()].z;
+  // When the lowest layer tiles the canvas (every grid does), each tile paints its own background
+  // (bars, empty slots) and the canvas-wide fill, a full pass over the canvas, is skipped.
+  const bool tiled = TilesCanvas(tiles, lowest_z, bounds);
+  if (!tiled) {
+    ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bounds, .color = options.background});
+  }
 
   for (size_t i : order_) {
     const Tile& tile = tiles[i];
+    const bool paints_background = tile.z > lowest_z || tiled;
     if (tile.participant_id == 0) {
       ++stats.empty_slots;
+      if (paints_background && tile.z == lowest_z) {
+        const Rect region = ClipEven(tile.region, bounds);
+        if (!region.Empty()) {
+          ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
+        }
+      }
       continue;
     }
     const Rect region = ClipEven(tile.region, bounds);
     if (region.Empty()) continue;
     // Only a single covering tile is detected; that is the picture-in-picture and full-screen case.
+    // The covering tile paints its whole region, bars included.
     bool occluded = false;
     for (const Tile& other : tiles) {
       if (other.z > tile.z && other.participant_id != 0 && other.region.Contains(tile.region)) {
@@ -68,20 +97,35 @@ ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
       continue;
     }
     const I420Frame* picture = i < pictures_by_tile.size() ? pictures_by_tile[i] : nullptr;
-    PlanTile(tile, picture, tile.z > lowest_z, bounds, options, stats);
+    PlanTile(tile, picture, paints_background, bounds, options, stats);
   }
   for (const Op& op : ops_) Execute(op, canvas);
   return stats;
 }
 
-void CpuCompositor::PlanTile(const Tile& tile, const I420Frame* picture, bool opaque_fill,
+void CpuCompositor::PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
                              const Rect& canvas, const ComposeOptions& options,
                              ComposeStats& stats) {
   const Rect region = ClipEven(tile.region, canvas);
   const Rect dest = ClipEven(tile.dest, region);
   // A tile drawn over others hides them in its letterbox bars too.
-  if (opaque_fill && dest != region) {
-    ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
+  if (paint_background) {
+    if (dest.Empty()) {
+      ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
+    } else {
+      const Rect bars[] = {
+          {region.x, region.y, region.width, dest.y - region.y},
+          {region.x, dest.y + dest.height, region.width,
+           region.y + region.height - dest.y - dest.height},
+          {region.x, dest.y, dest.x - region.x, dest.height},
+          {dest.x + dest.width, dest.y, region.x + region.width - dest.x - dest.width, dest.height},
+      };
+      for (const Rect& bar : bars) {
+        if (!bar.Empty()) {
+          ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bar, .color = options.background});
+        }
+      }
+    }
   }
   Rect src;
   if (picture != nullptr && picture->Valid() && !tile.src.Empty()) {

@@ -72,8 +72,8 @@ class CpuCompositor {
     bool box_filter = false;
   };
 
-  void PlanTile(const Tile& tile, const I420Frame* picture, bool opaque_fill, const Rect& canvas,
-                const ComposeOptions& options, ComposeStats& stats);
+  void PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
+                const Rect& canvas, const ComposeOptions& options, ComposeStats& stats);
   void PlanFrame(const Rect& region, int px, YuvColor color, const Rect& canvas);
   static void Execute(const Op& op, I420Frame& canvas);
 

@@ -138,12 +138,28 @@ TEST(CpuCompositor, EmptySlotsKeepBackground) {
   ASSERT_EQ(tiles.size(), 4u);
   const I420Frame a = Solid(640, 360, kColors[0]);
   const I420Frame* pictures[] = {&a, &a, &a, nullptr};
-  I420Frame canvas = I420Frame::Make(kW, kH);
+  I420Frame canvas = Solid(kW, kH, {255, 255, 255});
   CpuCompositor compositor;
   const ComposeStats stats = compositor.Compose(tiles, pictures, canvas, {});
   EXPECT_EQ(stats.empty_slots, 1);
   EXPECT_EQ(stats.placeholders, 0);
   ExpectColor(canvas, tiles[3].region, ComposeOptions{}.background);
+}
+
+TEST(CpuCompositor, PaintsBackgroundWhereNoTileIs) {
+  // Speaker focus with one thumbnail leaves the strip beside it uncovered.
+  const std::vector<Tile> tiles =
+      ComputeLayout({.kind = LayoutKind::kSpeakerFocus}, kW, kH, Inputs(2, 640, 360), std::nullopt);
+  ASSERT_EQ(tiles.size(), 2u);
+  ASSERT_GT(tiles[1].region.x, 0);
+  const I420Frame a = Solid(640, 360, kColors[0]);
+  const I420Frame* pictures[] = {&a, &a};
+  I420Frame canvas = Solid(kW, kH, {255, 255, 255});
+  CpuCompositor compositor;
+  (void)compositor.Compose(tiles, pictures, canvas, {});
+  ExpectColor(canvas, Rect{0, tiles[1].region.y, tiles[1].region.x, tiles[1].region.height},
+              ComposeOptions{}.background);
+  ExpectColor(canvas, tiles[1].dest, kColors[0]);
 }
 
 TEST(CpuCompositor, SkipsTilesCoveredByHigherZ) {
