@@ -20,7 +20,7 @@ int Edge(int i, int n, int total) {
 }
 
 Rect Inset(const Rect& r, int px) {
-  if (r.width <= 2 * px || r.height <= 2 * px) return Rect{r.x + r.width / 2, r.y, 0, 0};
+  if (r.width <= 2 * px || r.height <= 2 * px) return Rect{r.x, r.y, 0, 0};
   return Rect{r.x + px, r.y + px, r.width - 2 * px, r.height - 2 * px};
 }
 

@@ -132,6 +132,17 @@ TEST(LetterboxFit, BorderIsReservedInsideRegion) {
   }
 }
 
+TEST(LetterboxFit, BorderWiderThanSlotLeavesNoPicture) {
+  const std::vector<Tile> tiles =
+      ComputeLayout({.border_px = 200}, 640, 360, Inputs(4), std::nullopt);
+  ExpectWellFormed(tiles, 640, 360);
+  ASSERT_EQ(tiles.size(), 4u);
+  for (const Tile& t : tiles) {
+    EXPECT_TRUE(t.dest.Empty());
+    EXPECT_TRUE(t.src.Empty());
+  }
+}
+
 TEST(CropFit, SourceCropHasSlotAspectAndIsCentred) {
   struct Source {
     int w, h;
