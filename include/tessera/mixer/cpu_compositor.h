@@ -48,10 +48,12 @@ struct ComposeStats {
 
 // Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe.
 //
-// Compose() fills the canvas with the background, then draws the tiles in z order (stable: equal z
-// keeps tile order). Each drawn tile is first planned as a list of pixel operations (fills, copies,
-// scales into disjoint canvas rectangles) and then executed, so the execution can later be split
-// across threads by canvas rows without changing the planning.
+// Compose() paints every canvas pixel: background where no picture lands, then the tiles in z order
+// (stable: equal z keeps tile order), each opaque over its whole region. When the lowest layer
+// tiles the canvas (grids), the tiles paint their own bars instead of a canvas-wide fill. The
+// pixel work is first planned as a list of operations (fills, copies, scales into canvas
+// rectangles) and then executed, so execution can later be split across threads by canvas rows
+// (ops are clipped per band) without changing the planning.
 class CpuCompositor {
  public:
   // `pictures_by_tile[i]` is the current picture of tiles[i]; nullptr (or a missing entry) shows
