@@ -1,0 +1,86 @@
+// CPU compositor of the video mixer: draws the participants' pictures into the room's canvas
+// following the tiles of the layout engine (layout.h), with libyuv doing the pixel work.
+#pragma once
+
+#include <tessera/mixer/frame.h>
+#include <tessera/mixer/layout.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace tessera::mixer {
+
+struct YuvColor {
+  uint8_t y = 16;
+  uint8_t u = 128;
+  uint8_t v = 128;
+  friend bool operator==(const YuvColor&, const YuvColor&) = default;
+};
+
+enum class DownscaleFilter {
+  kBilinear,  // faster
+  kBox,       // averages every source pixel: sharper and without aliasing, slower
+};
+
+struct ComposeOptions {
+  YuvColor background = {16, 128, 128};   // black (BT.601 limited range)
+  YuvColor placeholder = {48, 128, 128};  // dark grey: a participant without video
+  YuvColor border = {32, 128, 128};
+  YuvColor highlight = {210, 16, 146};  // yellow: the active speaker
+  // Frames drawn inside each participant's region, over its picture; rounded up to even.
+  // Reserve room for them with LayoutSpec::border_px so the picture is not covered.
+  int border_px = 0;
+  int highlight_px = 4;  // replaces the border on highlighted tiles; 0 = no highlight frame
+  DownscaleFilter downscale = DownscaleFilter::kBilinear;
+};
+
+// What one Compose() did, per tile.
+struct ComposeStats {
+  bool canvas_valid = false;  // false: the canvas was not a valid frame and nothing was drawn
+  int copied = 0;             // pictures copied 1:1 (no scaling)
+  int scaled = 0;             // pictures scaled
+  int placeholders = 0;       // tiles without a picture, filled with the placeholder colour
+  int occluded = 0;           // tiles skipped because a higher-z tile covers their region
+  int empty_slots = 0;        // tiles with participant_id 0
+  int clamped_sources = 0;    // tiles whose src rect did not fit the picture (size changed)
+};
+
+// Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe.
+//
+// Compose() paints every canvas pixel: background where no picture lands, then the tiles in z order
+// (stable: equal z keeps tile order), each opaque over its whole region. When the lowest layer
+// tiles the canvas (grids), the tiles paint their own bars instead of a canvas-wide fill. The
+// pixel work is first planned as a list of operations (fills, copies, scales into canvas
+// rectangles) and then executed, so execution can later be split across threads by canvas rows
+// (ops are clipped per band) without changing the planning.
+class CpuCompositor {
+ public:
+  // `pictures_by_tile[i]` is the current picture of tiles[i]; nullptr (or a missing entry) shows
+  // the placeholder. Pictures are read only during the call. Tile rects are clipped to the canvas;
+  // src rects are clipped to the picture.
+  [[nodiscard]] ComposeStats Compose(std::span<const Tile> tiles,
+                                     std::span<const I420Frame* const> pictures_by_tile,
+                                     I420Frame& canvas, const ComposeOptions& options);
+
+ private:
+  struct Op {
+    enum class Kind { kFill, kCopy, kScale };
+    Kind kind = Kind::kFill;
+    Rect dest = {};  // on the canvas
+    YuvColor color = {};
+    const I420Frame* picture = nullptr;
+    Rect src = {};  // in the picture
+    bool box_filter = false;
+  };
+
+  void PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
+                const Rect& canvas, const ComposeOptions& options, ComposeStats& stats);
+  void PlanFrame(const Rect& region, int px, YuvColor color, const Rect& canvas);
+  static void Execute(const Op& op, I420Frame& canvas);
+
+  std::vector<size_t> order_;
+  std::vector<Op> ops_;
+};
+
+}  // namespace tessera::mixer

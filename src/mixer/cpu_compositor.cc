@@ -1,0 +1,201 @@
+#include <libyuv/planar_functions.h>
+#include <libyuv/scale.h>
+#include <tessera/mixer/cpu_compositor.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace tessera::mixer {
+namespace {
+
+int AlignDown2(int v) { return v & ~1; }
+int AlignUp2(int v) { return (v + 1) & ~1; }
+
+// Intersection of `r` with `bounds`, shrunk to even coordinates and sizes.
+Rect ClipEven(const Rect& r, const Rect& bounds) {
+  const int x0 = AlignUp2(std::max(r.x, bounds.x));
+  const int y0 = AlignUp2(std::max(r.y, bounds.y));
+  const int x1 = AlignDown2(std::min(r.x + r.width, bounds.x + bounds.width));
+  const int y1 = AlignDown2(std::min(r.y + r.height, bounds.y + bounds.height));
+  if (x1 <= x0 || y1 <= y0) return Rect{};
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
+uint8_t* PlaneAt(std::vector<uint8_t>& plane, int stride, int x, int y) {
+  return plane.data() + static_cast<ptrdiff_t>(y) * stride + x;
+}
+const uint8_t* PlaneAt(const std::vector<uint8_t>& plane, int stride, int x, int y) {
+  return plane.data() + static_cast<ptrdiff_t>(y) * stride + x;
+}
+
+// True when the regions of the tiles at z `z` cover `bounds` without overlapping.
+bool TilesCanvas(std::span<const Tile> tiles, int z, const Rect& bounds) {
+  int64_t area = 0;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (tiles[i].z != z) continue;
+    const Rect& r = tiles[i].region;
+    if (r.Empty() || ClipEven(r, bounds) != r) return false;
+    for (size_t j = i + 1; j < tiles.size(); ++j) {
+      if (tiles[j].z == z && r.Intersects(tiles[j].region)) return false;
+    }
+    area += static_cast<int64_t>(r.width) * r.height;
+  }
+  return area == static_cast<int64_t>(bounds.width) * bounds.height;
+}
+
+}  // namespace
+
+ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
+                                    std::span<const I420Frame* const> pictures_by_tile,
+                                    I420Frame& canvas, const ComposeOptions& options) {
+  ComposeStats stats;
+  if (!canvas.Valid()) return stats;
+  stats.canvas_valid = true;
+  const Rect bounds{0, 0, AlignDown2(canvas.width), AlignDown2(canvas.height)};
+
+  ops_.clear();
+  order_.resize(tiles.size());
+  for (size_t i = 0; i < tiles.size(); ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](size_t a, size_t b) { return tiles[a].z < tiles[b].z; });
+  const int lowest_z = tiles.empty() ? 0 : tiles[order_.front()].z;
+  // When the lowest layer tiles the canvas (every grid does), each tile paints its own background
+  // (bars, empty slots) and the canvas-wide fill, a full pass over the canvas, is skipped.
+  const bool tiled = TilesCanvas(tiles, lowest_z, bounds);
+  if (!tiled) {
+    ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bounds, .color = options.background});
+  }
+
+  for (size_t i : order_) {
+    const Tile& tile = tiles[i];
+    const bool paints_background = tile.z > lowest_z || tiled;
+    if (tile.participant_id == 0) {
+      ++stats.empty_slots;
+      if (paints_background && tile.z == lowest_z) {
+        const Rect region = ClipEven(tile.region, bounds);
+        if (!region.Empty()) {
+          ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
+        }
+      }
+      continue;
+    }
+    const Rect region = ClipEven(tile.region, bounds);
+    if (region.Empty()) continue;
+    // Only a single covering tile is detected; that is the picture-in-picture and full-screen case.
+    // The covering tile paints its whole region, bars included.
+    bool occluded = false;
+    for (const Tile& other : tiles) {
+      if (other.z > tile.z && other.participant_id != 0 && other.region.Contains(tile.region)) {
+        occluded = true;
+        break;
+      }
+    }
+    if (occluded) {
+      ++stats.occluded;
+      continue;
+    }
+    const I420Frame* picture = i < pictures_by_tile.size() ? pictures_by_tile[i] : nullptr;
+    PlanTile(tile, picture, paints_background, bounds, options, stats);
+  }
+  for (const Op& op : ops_) Execute(op, canvas);
+  return stats;
+}
+
+void CpuCompositor::PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
+                             const Rect& canvas, const ComposeOptions& options,
+                             ComposeStats& stats) {
+  const Rect region = ClipEven(tile.region, canvas);
+  const Rect dest = ClipEven(tile.dest, region);
+  // A tile drawn over others hides them in its letterbox bars too.
+  if (paint_background) {
+    if (dest.Empty()) {
+      ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
+    } else {
+      const Rect bars[] = {
+          {region.x, region.y, region.width, dest.y - region.y},
+          {region.x, dest.y + dest.height, region.width,
+           region.y + region.height - dest.y - dest.height},
+          {region.x, dest.y, dest.x - region.x, dest.height},
+          {dest.x + dest.width, dest.y, region.x + region.width - dest.x - dest.width, dest.height},
+      };
+      for (const Rect& bar : bars) {
+        if (!bar.Empty()) {
+          ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bar, .color = options.background});
+        }
+      }
+    }
+  }
+  Rect src;
+  if (picture != nullptr && picture->Valid() && !tile.src.Empty()) {
+    src = ClipEven(tile.src, Rect{0, 0, picture->width, picture->height});
+    if (src != tile.src) ++stats.clamped_sources;
+  }
+  if (!dest.Empty()) {
+    if (src.Empty()) {
+      ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = dest, .color = options.placeholder});
+      ++stats.placeholders;
+    } else if (src.width == dest.width && src.height == dest.height) {
+      ops_.push_back(Op{.kind = Op::Kind::kCopy, .dest = dest, .picture = picture, .src = src});
+      ++stats.copied;
+    } else {
+      const bool downscale = dest.width < src.width && dest.height < src.height;
+      ops_.push_back(Op{.kind = Op::Kind::kScale,
+                        .dest = dest,
+                        .picture = picture,
+                        .src = src,
+                        .box_filter = downscale && options.downscale == DownscaleFilter::kBox});
+      ++stats.scaled;
+    }
+  }
+  if (tile.highlight && options.highlight_px > 0) {
+    PlanFrame(region, options.highlight_px, options.highlight, canvas);
+  } else if (options.border_px > 0) {
+    PlanFrame(region, options.border_px, options.border, canvas);
+  }
+}
+
+void CpuCompositor::PlanFrame(const Rect& region, int px, YuvColor color, const Rect& canvas) {
+  const int w = std::min(AlignUp2(px), std::min(region.width, region.height) / 2);
+  if (w <= 0) return;
+  const Rect sides[] = {
+      {region.x, region.y, region.width, w},
+      {region.x, region.y + region.height - w, region.width, w},
+      {region.x, region.y + w, w, region.height - 2 * w},
+      {region.x + region.width - w, region.y + w, w, region.height - 2 * w},
+  };
+  for (const Rect& side : sides) {
+    const Rect clipped = ClipEven(side, canvas);
+    if (!clipped.Empty()) {
+      ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = clipped, .color = color});
+    }
+  }
+}
+
+void CpuCompositor::Execute(const Op& op, I420Frame& canvas) {
+  const Rect& d = op.dest;
+  uint8_t* dy = PlaneAt(canvas.y, canvas.stride_y, d.x, d.y);
+  uint8_t* du = PlaneAt(canvas.u, canvas.stride_u, d.x / 2, d.y / 2);
+  uint8_t* dv = PlaneAt(canvas.v, canvas.stride_v, d.x / 2, d.y / 2);
+  if (op.kind == Op::Kind::kFill) {
+    libyuv::I420Rect(dy, canvas.stride_y, du, canvas.stride_u, dv, canvas.stride_v, 0, 0, d.width,
+                     d.height, op.color.y, op.color.u, op.color.v);
+    return;
+  }
+  const I420Frame& p = *op.picture;
+  const Rect& s = op.src;
+  const uint8_t* sy = PlaneAt(p.y, p.stride_y, s.x, s.y);
+  const uint8_t* su = PlaneAt(p.u, p.stride_u, s.x / 2, s.y / 2);
+  const uint8_t* sv = PlaneAt(p.v, p.stride_v, s.x / 2, s.y / 2);
+  if (op.kind == Op::Kind::kCopy) {
+    libyuv::I420Copy(sy, p.stride_y, su, p.stride_u, sv, p.stride_v, dy, canvas.stride_y, du,
+                     canvas.stride_u, dv, canvas.stride_v, d.width, d.height);
+    return;
+  }
+  libyuv::I420Scale(sy, p.stride_y, su, p.stride_u, sv, p.stride_v, s.width, s.height, dy,
+                    canvas.stride_y, du, canvas.stride_u, dv, canvas.stride_v, d.width, d.height,
+                    op.box_filter ? libyuv::kFilterBox : libyuv::kFilterBilinear);
+}
+
+}  // namespace tessera::mixer
