@@ -18,4 +18,14 @@ VideoFrame VideoFrame::Make(int w, int h) {
   return f;
 }
 
+bool VideoFrame::Valid() const {
+  if (width <= 0 || height <= 0) return false;
+  if (stride_y < width || stride_u < ChromaWidth() || stride_v < ChromaWidth()) return false;
+  const auto rows = [](int stride, int count) {
+    return static_cast<std::size_t>(stride) * static_cast<std::size_t>(count);
+  };
+  return y.size() >= rows(stride_y, height) && u.size() >= rows(stride_u, ChromaHeight()) &&
+         v.size() >= rows(stride_v, ChromaHeight());
+}
+
 }  // namespace tessera::codec

@@ -21,6 +21,11 @@ struct VideoFrame {
 
   // A black picture of w x h (w, h > 0; other sizes give an empty frame).
   static VideoFrame Make(int w, int h);
+
+  int ChromaWidth() const { return (width + 1) / 2; }
+  int ChromaHeight() const { return (height + 1) / 2; }
+  // True when the planes are large enough for the size and strides.
+  bool Valid() const;
 };
 
 }  // namespace tessera::codec
