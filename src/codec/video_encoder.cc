@@ -71,10 +71,6 @@ void CopyPlane(const std::vector<uint8_t>& src, int src_stride, int w, int h, ui
   }
 }
 
-bool PlaneFits(const std::vector<uint8_t>& plane, int stride, int w, int h) {
-  return stride >= w && plane.size() >= static_cast<size_t>(stride) * (h - 1) + w;
-}
-
 class LibavVideoEncoder : public VideoEncoder {
  public:
   LibavVideoEncoder(rtp::Codec codec, VideoEncoderConfig config, deps::AvCodecContextPtr ctx)
@@ -87,13 +83,11 @@ class LibavVideoEncoder : public VideoEncoder {
   bool ok() const { return packet_ && frame_; }
 
   std::optional<EncodedPicture> Encode(const VideoFrame& in, bool force_keyframe) override {
-    const int cw = (config_.width + 1) / 2;
-    const int ch = (config_.height + 1) / 2;
-    if (in.width != config_.width || in.height != config_.height ||
-        !PlaneFits(in.y, in.stride_y, in.width, in.height) ||
-        !PlaneFits(in.u, in.stride_u, cw, ch) || !PlaneFits(in.v, in.stride_v, cw, ch)) {
+    if (in.width != config_.width || in.height != config_.height || !in.Valid()) {
       return std::nullopt;
     }
+    const int cw = in.ChromaWidth();
+    const int ch = in.ChromaHeight();
     if (pending_bitrate_ && !ApplyBitrate(*pending_bitrate_)) return std::nullopt;
     pending_bitrate_.reset();
 
