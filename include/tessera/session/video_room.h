@@ -1,0 +1,197 @@
+// The video side of a room, without sockets: at every tick it reads each participant's latest
+// picture, composes the layout once per output resolution, encodes once per output profile and
+// packetizes once, and says which recipients get which profile's frame. Receivers are moved
+// between profiles of their codec by their feedback (REMB/TMMBR, loss) with hysteresis, and
+// keyframe requests are coalesced per profile.
+#pragma once
+
+#include <tessera/base/clock.h>
+#include <tessera/base/status.h>
+#include <tessera/codec/video_encoder.h>
+#include <tessera/mixer/cpu_compositor.h>
+#include <tessera/mixer/frame_mailbox.h>
+#include <tessera/mixer/layout.h>
+#include <tessera/rtp/codec.h>
+#include <tessera/rtp/packetizer.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::mixer {
+class TextRenderer;
+}
+
+namespace tessera::session {
+
+// One output profile: every recipient on it gets the same encoded stream.
+struct VideoProfile {
+  std::string name;
+  rtp::Codec codec = rtp::Codec::kH264;
+  int width = 1280;  // even
+  int height = 720;  // even
+  int fps = 30;      // at most the room's tick rate
+  int bitrate_bps = 1'500'000;
+  int keyframe_interval_s = 10;  // periodic keyframe
+};
+
+// When a recipient moves to a smaller or larger profile of its codec.
+struct ProfileAdaptation {
+  // Down when the estimate stays below down_ratio x the profile's bitrate, or loss stays above
+  // loss_down, for down_hold_us.
+  double down_ratio = 0.85;
+  double loss_down = 0.10;
+  int64_t down_hold_us = 1'000'000;
+  // Up one step when the estimate stays above up_ratio x the larger profile's bitrate and loss
+  // below loss_up for up_hold_us, and the last move is at least min_dwell_us old.
+  double up_ratio = 1.2;
+  double loss_up = 0.02;
+  int64_t up_hold_us = 5'000'000;
+  int64_t min_dwell_us = 10'000'000;
+};
+
+struct VideoRoomConfig {
+  std::string name;
+  std::vector<VideoProfile> profiles;  // at least one; the room ticks at the highest fps
+  mixer::LayoutSpec layout;            // the layout in use at start (kind, fit, borders)
+  std::vector<mixer::CustomLayout> custom_layouts;
+  mixer::ComposeOptions compose;
+  // Participants' names on their tiles: always on placeholders; on video tiles when true.
+  bool name_labels = true;
+  std::string font_path;  // empty: the default font (see mixer/text_renderer.h)
+  // At most one keyframe per profile per interval, however many requests arrive.
+  int64_t keyframe_coalesce_us = 500'000;
+  // A participant whose last picture is older than this shows the "no video" placeholder.
+  int64_t placeholder_after_us = 2'000'000;
+  ProfileAdaptation adaptation;
+  rtp::PacketizerConfig packetizer;
+};
+
+struct VideoParticipantInfo {
+  uint32_t id = 0;  // non-zero, unique in the room
+  std::string name;
+  std::string role;  // e.g. "presenter"; used by layouts
+};
+
+// One profile's frame of one tick: encoded and packetized once, shared by its recipients.
+struct EncodedVideo {
+  size_t profile = 0;
+  rtp::Codec codec = rtp::Codec::kH264;
+  uint32_t rtp_timestamp = 0;  // the room's 90 kHz clock
+  bool keyframe = false;
+  std::vector<std::vector<uint8_t>> payloads;  // RTP payloads; the last one carries the marker
+  // Arrival times (Clock::NowUs()) of the input frames this composite shows for the first time,
+  // for the MCU-added latency figure.
+  std::vector<int64_t> new_input_receive_us;
+};
+
+struct VideoOutput {
+  std::shared_ptr<const EncodedVideo> frame;
+  std::vector<uint32_t> recipients;
+};
+
+struct ProfileMove {
+  uint32_t recipient = 0;
+  size_t from = 0;
+  size_t to = 0;
+  std::string reason;
+};
+
+struct VideoTick {
+  std::vector<VideoOutput> outputs;
+  std::vector<ProfileMove> moves;
+};
+
+struct VideoProfileStats {
+  uint64_t encodes = 0;
+  uint64_t keyframes = 0;
+  uint64_t encode_failures = 0;
+  uint64_t bytes = 0;
+  size_t recipients = 0;
+};
+
+struct VideoRoomStats {
+  uint64_t ticks = 0;
+  uint64_t composes = 0;
+  uint64_t layout_changes = 0;       // tiles recomputed
+  uint64_t keyframe_requests = 0;    // from recipients (PLI/FIR) and joins
+  uint64_t keyframes_coalesced = 0;  // requests served by a keyframe already due or sent
+  uint64_t profile_moves = 0;
+  uint64_t max_tick_encodes = 0;
+  std::vector<VideoProfileStats> profiles;
+};
+
+// Runs on: the room's strand (not thread-safe). Mailboxes are filled from decode strands.
+class VideoRoom {
+ public:
+  static StatusOr<std::unique_ptr<VideoRoom>> Create(VideoRoomConfig config, Clock& clock);
+  ~VideoRoom();
+
+  // A participant shown in the layout (placeholder with its name until its pictures arrive).
+  Status AddParticipant(const VideoParticipantInfo& info,
+                        std::shared_ptr<mixer::FrameMailbox> mailbox);
+  void RemoveParticipant(uint32_t id);
+  // A recipient of the composite on profile `profile` (by name). adapt: may be moved to other
+  // profiles of the same codec by its feedback; it never goes above the configured one.
+  // A new recipient gets a keyframe (coalesced).
+  Status AddRecipient(uint32_t id, const std::string& profile, bool adapt = true);
+  void RemoveRecipient(uint32_t id);
+  // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us.
+  void RequestKeyframe(uint32_t recipient, int64_t now_us);
+  // Receiver feedback: a bandwidth estimate (REMB or TMMBR, bits/s) and/or the fraction of
+  // packets lost (RR, 0..1).
+  void OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> estimate_bps,
+                          std::optional<double> loss_fraction, int64_t now_us);
+
+  // Built-in names: grid, speaker, presentation, pip; else a custom layout's name.
+  Status SetLayout(const std::string& name);
+  void SetActiveSpeaker(std::optional<uint32_t> id);
+  Status SetPinned(uint32_t id, bool pinned);
+
+  // One tick at now_us (Clock::NowUs()): every profile whose frame is due is composed, encoded
+  // and packetized.
+  [[nodiscard]] VideoTick Tick(int64_t now_us);
+
+  // The room's tick period in microseconds (1 s / highest profile fps).
+  int64_t tick_interval_us() const;
+  const VideoRoomConfig& config() const { return config_; }
+  const VideoRoomStats& stats() const { return stats_; }
+  const std::string& layout_name() const { return layout_name_; }
+  std::optional<size_t> recipient_profile(uint32_t id) const;
+  // The last composed canvas of a profile's resolution (tests and snapshots).
+  const mixer::I420Frame* last_canvas(size_t profile) const;
+
+ private:
+  struct Participant;
+  struct Recipient;
+  struct ProfileState;
+  struct Canvas;
+
+  VideoRoom(VideoRoomConfig config, Clock& clock);
+  Status Init();
+  void RequestProfileKeyframe(size_t profile, int64_t now_us);
+  void Adapt(Recipient& r, int64_t now_us, VideoTick& tick);
+  void Compose(Canvas& canvas, int64_t now_us);
+  std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, const Canvas& canvas,
+                                                    uint32_t rtp_timestamp, int64_t now_us);
+
+  VideoRoomConfig config_;
+  Clock& clock_;
+  std::string layout_name_;
+  mixer::LayoutSpec layout_;
+  std::map<uint32_t, std::unique_ptr<Participant>> participants_;  // by id
+  std::vector<uint32_t> join_order_;
+  std::map<uint32_t, std::unique_ptr<Recipient>> recipients_;
+  std::vector<std::unique_ptr<ProfileState>> profiles_;
+  std::vector<std::unique_ptr<Canvas>> canvases_;  // one per distinct resolution
+  std::optional<uint32_t> active_speaker_;
+  std::unique_ptr<mixer::TextRenderer> text_;
+  bool text_warned_ = false;
+  std::optional<int64_t> start_us_;
+  VideoRoomStats stats_;
+};
+
+}  // namespace tessera::session
