@@ -140,13 +140,16 @@ void VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) 
                                                           ? from.port()
                                                           : static_cast<uint16_t>(from.port() + 1));
   }
-  Deliver(receive_->OnRtp(*packet, clock_.NowUs()));
+  rtp::VideoReceiveStream::Output out = receive_->OnRtp(*packet, clock_.NowUs());
   const uint64_t ssrc_changes = receive_->stats().ssrc_changes;
-  if (ssrc_changes != ssrc_changes_seen_ && input_) {
-    // A new stream from this participant: its decoder starts over (posted before its frames).
+  if (ssrc_changes != ssrc_changes_seen_) {
+    // A new stream from this participant: its decoder starts over before the first frame of the
+    // new stream. Only a stream that completes a frame costs a reset, so packets with random
+    // SSRCs cannot make the decoder restart at packet rate.
     ssrc_changes_seen_ = ssrc_changes;
-    boost::asio::post(decode_, [input = input_] { (void)input->Reset(); });
+    reset_pending_ = true;
   }
+  Deliver(std::move(out));
 }
 
 void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
@@ -159,6 +162,10 @@ void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
 
 void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
   if (!input_) return;
+  if (reset_pending_) {
+    reset_pending_ = false;
+    boost::asio::post(decode_, [input = input_] { (void)input->Reset(); });
+  }
   if (decode_in_flight_->load(std::memory_order_relaxed) >= kMaxDecodeQueue) {
     ++counts_.decode_queue_full;
     transport_->Drop(DropReason::kBufferFull, "video frame dropped: the decoder is behind");

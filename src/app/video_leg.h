@@ -87,6 +87,7 @@ class VideoLeg {
   boost::asio::steady_timer timer_;
   int64_t last_report_us_ = 0;
   uint64_t ssrc_changes_seen_ = 0;
+  bool reset_pending_ = false;  // the stream's SSRC changed: reset the decoder before its frames
   // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
   std::shared_ptr<std::atomic<int>> decode_in_flight_;
   bool stopped_ = false;
