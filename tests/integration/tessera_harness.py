@@ -17,14 +17,19 @@ class TestFailure(Exception):
     pass
 
 
+_handed_out = set()
+
+
 def free_port_pair():
-    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1."""
+    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1. Never the same
+    pair twice in one test: the kernel may offer a closed port again, and a config with 60 of
+    them would then list one twice."""
     for _ in range(200):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        if port % 2 or port > 65000:
+        if port % 2 or port > 65000 or port in _handed_out:
             continue
         try:
             a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -33,6 +38,7 @@ def free_port_pair():
             b.bind(("127.0.0.1", port + 1))
             a.close()
             b.close()
+            _handed_out.add(port)
             return port
         except OSError:
             continue
