@@ -4,6 +4,7 @@ No sleeps: every wait is on a line a process prints or on a process exiting, wit
 """
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -20,15 +21,36 @@ class TestFailure(Exception):
 _handed_out = set()
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _candidate_port():
+    """A random port below the kernel's ephemeral range, where no socket bound to port 0 (every
+    ffmpeg, in this test or one running beside it) can take it between our check and tessera's
+    bind; and above tessera's default rtp_ports (20000-20999). From the ephemeral range only
+    when there is no room below it."""
+    low, _ = _ephemeral_range()
+    if low > 22000:
+        return random.randrange(21000, low - 2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def free_port_pair():
     """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1. Never the same
-    pair twice in one test: the kernel may offer a closed port again, and a config with 60 of
-    them would then list one twice."""
+    pair twice in one test (a config with 60 of them would otherwise list one twice now and
+    then)."""
     for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = _candidate_port()
         if port % 2 or port > 65000 or port in _handed_out:
             continue
         try:
