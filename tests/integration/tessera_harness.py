@@ -70,12 +70,13 @@ def free_port_pair():
 class Process:
     """A child process whose stdout is read line by line with deadlines."""
 
-    def __init__(self, argv, name, cwd=None):
+    def __init__(self, argv, name, cwd=None, stdin=False):
+        """stdin=True gives the child a pipe on stdin, written with send_line()."""
         self.name = name
         self.argv = argv
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     cwd=cwd)
+                                     stdin=subprocess.PIPE if stdin else None, cwd=cwd)
         self.lines = []
         self._pending = b""
 
@@ -93,9 +94,10 @@ class Process:
         self.lines.extend(line.decode(errors="replace") for line in complete)
         return True
 
-    def wait_for_line(self, predicate, timeout_s):
+    def wait_for_line(self, predicate, timeout_s, start=0):
+        """The first line (from line index `start` on) that satisfies predicate."""
         deadline = time.monotonic() + timeout_s
-        checked = 0
+        checked = start
         while True:
             for line in self.lines[checked:]:
                 if predicate(line):
@@ -108,6 +110,38 @@ class Process:
             if not self._read_lines(remaining):
                 raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before the expected "
                                   f"line; stderr:\n{self.stderr()}")
+
+    def send_line(self, text):
+        """Writes one line to the child's stdin (a Process made with stdin=True)."""
+        if self.proc.stdin is None:
+            raise TestFailure(f"{self.name}: started without a stdin pipe")
+        try:
+            self.proc.stdin.write(text.encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before reading "
+                              f"'{text}'; stderr:\n{self.stderr()}")
+
+    def read_exact(self, n, timeout_s):
+        """The next n bytes of stdout, for binary output (raw video): waits up to timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        fd = self.proc.stdout.fileno()
+        while len(self._pending) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TestFailure(f"{self.name}: timed out after {timeout_s:.1f}s waiting for "
+                                  f"{n} bytes of output (have {len(self._pending)}); stderr:\n"
+                                  f"{self.stderr()}")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, max(65536, n - len(self._pending)))
+            if not chunk:
+                raise TestFailure(f"{self.name} exited ({self.proc.wait()}) after "
+                                  f"{len(self._pending)} of {n} bytes; stderr:\n{self.stderr()}")
+            self._pending += chunk
+        out, self._pending = self._pending[:n], self._pending[n:]
+        return out
 
     def stop(self, timeout_s=20):
         """SIGTERM, then collect the rest of stdout. Returns the exit code."""
