@@ -67,16 +67,28 @@ def free_port_pair():
     raise TestFailure("no free port pair")
 
 
+def _die_with_parent():
+    """Runs in the child before exec: the kernel kills it when the test process dies, so a test
+    killed by a timeout (or anyone) leaves no peer streaming forever (Linux; else nothing)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Process:
     """A child process whose stdout is read line by line with deadlines."""
 
-    def __init__(self, argv, name, cwd=None, stdin=False):
-        """stdin=True gives the child a pipe on stdin, written with send_line()."""
+    def __init__(self, argv, name, cwd=None, stdin=False, die_with_parent=False):
+        """stdin=True gives the child a pipe on stdin, written with send_line();
+        die_with_parent=True has it killed when the test process dies."""
         self.name = name
         self.argv = argv
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     stdin=subprocess.PIPE if stdin else None, cwd=cwd)
+                                     stdin=subprocess.PIPE if stdin else None, cwd=cwd,
+                                     preexec_fn=_die_with_parent if die_with_parent else None)
         self.lines = []
         self._pending = b""
 

@@ -210,7 +210,8 @@ class Receiver:
         self.proc = Process(["ffmpeg", "-hide_banner", "-loglevel", "error",
                              "-protocol_whitelist", "file,udp,rtp", "-i", viewer.sdp,
                              "-an", "-fps_mode", "passthrough", "-f", "rawvideo",
-                             "-pix_fmt", "yuv420p", "pipe:1"], f"receiver {viewer.name}")
+                             "-pix_fmt", "yuv420p", "pipe:1"], f"receiver {viewer.name}",
+                            die_with_parent=True)
         self.frames = 0
         self.saved = 0
 
@@ -280,7 +281,7 @@ class Room:
             argv = [self.args.tessera, "--config", self.write_config()]
             if self.control:
                 argv.append("--control-stdin")
-            self.tessera = Process(argv, "tessera", stdin=self.control)
+            self.tessera = Process(argv, "tessera", stdin=self.control, die_with_parent=True)
             try:
                 self.tessera.wait_for_line(lambda l: l.strip() == "tessera: ready", 30)
                 return
@@ -303,7 +304,7 @@ class Room:
                     ensure(os.path.exists(v.sdp), f"tessera did not write {v.sdp}")
                     self.receivers.append(Receiver(v, self.work))
             for s in self.senders:
-                s.proc = Process(s.argv(), f"sender {s.name}")
+                s.proc = Process(s.argv(), f"sender {s.name}", die_with_parent=True)
         except BaseException:
             self.__exit__()
             raise
