@@ -57,9 +57,11 @@ class Server {
     size_t shard;
   };
   std::vector<Entry> participants_;
-  std::vector<std::unique_ptr<RoomHost>> rooms_;
-  // Video decoders: one strand per input on this pool.
+  // Video decoders: one strand per input on this pool. Declared before rooms_ so that it is
+  // destroyed after them: each video leg holds a strand whose destructor uses the pool's strand
+  // service.
   std::unique_ptr<boost::asio::thread_pool> decode_pool_;
+  std::vector<std::unique_ptr<RoomHost>> rooms_;
   bool started_ = false;
 };
 

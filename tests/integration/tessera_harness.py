@@ -4,6 +4,7 @@ No sleeps: every wait is on a line a process prints or on a process exiting, wit
 """
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -17,14 +18,40 @@ class TestFailure(Exception):
     pass
 
 
+_handed_out = set()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _candidate_port():
+    """A random port below the kernel's ephemeral range, where no socket bound to port 0 (every
+    ffmpeg, in this test or one running beside it) can take it between our check and tessera's
+    bind; and above tessera's default rtp_ports (20000-20999). From the ephemeral range only
+    when there is no room below it."""
+    low, _ = _ephemeral_range()
+    if low > 22000:
+        return random.randrange(21000, low - 2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def free_port_pair():
-    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1."""
+    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1. Never the same
+    pair twice in one test (a config with 60 of them would otherwise list one twice now and
+    then)."""
     for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port % 2 or port > 65000:
+        port = _candidate_port()
+        if port % 2 or port > 65000 or port in _handed_out:
             continue
         try:
             a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -33,21 +60,35 @@ def free_port_pair():
             b.bind(("127.0.0.1", port + 1))
             a.close()
             b.close()
+            _handed_out.add(port)
             return port
         except OSError:
             continue
     raise TestFailure("no free port pair")
 
 
+def _die_with_parent():
+    """Runs in the child before exec: the kernel kills it when the test process dies, so a test
+    killed by a timeout (or anyone) leaves no peer streaming forever (Linux; else nothing)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Process:
     """A child process whose stdout is read line by line with deadlines."""
 
-    def __init__(self, argv, name, cwd=None):
+    def __init__(self, argv, name, cwd=None, stdin=False, die_with_parent=False):
+        """stdin=True gives the child a pipe on stdin, written with send_line();
+        die_with_parent=True has it killed when the test process dies."""
         self.name = name
         self.argv = argv
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     cwd=cwd)
+                                     stdin=subprocess.PIPE if stdin else None, cwd=cwd,
+                                     preexec_fn=_die_with_parent if die_with_parent else None)
         self.lines = []
         self._pending = b""
 
@@ -65,9 +106,10 @@ class Process:
         self.lines.extend(line.decode(errors="replace") for line in complete)
         return True
 
-    def wait_for_line(self, predicate, timeout_s):
+    def wait_for_line(self, predicate, timeout_s, start=0):
+        """The first line (from line index `start` on) that satisfies predicate."""
         deadline = time.monotonic() + timeout_s
-        checked = 0
+        checked = start
         while True:
             for line in self.lines[checked:]:
                 if predicate(line):
@@ -80,6 +122,38 @@ class Process:
             if not self._read_lines(remaining):
                 raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before the expected "
                                   f"line; stderr:\n{self.stderr()}")
+
+    def send_line(self, text):
+        """Writes one line to the child's stdin (a Process made with stdin=True)."""
+        if self.proc.stdin is None:
+            raise TestFailure(f"{self.name}: started without a stdin pipe")
+        try:
+            self.proc.stdin.write(text.encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise TestFailure(f"{self.name} exited ({self.proc.wait()}) before reading "
+                              f"'{text}'; stderr:\n{self.stderr()}")
+
+    def read_exact(self, n, timeout_s):
+        """The next n bytes of stdout, for binary output (raw video): waits up to timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        fd = self.proc.stdout.fileno()
+        while len(self._pending) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TestFailure(f"{self.name}: timed out after {timeout_s:.1f}s waiting for "
+                                  f"{n} bytes of output (have {len(self._pending)}); stderr:\n"
+                                  f"{self.stderr()}")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, max(65536, n - len(self._pending)))
+            if not chunk:
+                raise TestFailure(f"{self.name} exited ({self.proc.wait()}) after "
+                                  f"{len(self._pending)} of {n} bytes; stderr:\n{self.stderr()}")
+            self._pending += chunk
+        out, self._pending = self._pending[:n], self._pending[n:]
+        return out
 
     def stop(self, timeout_s=20):
         """SIGTERM, then collect the rest of stdout. Returns the exit code."""

@@ -1,0 +1,788 @@
+#!/usr/bin/env python3
+"""End-to-end video mixing test: ffmpeg CLI peers send solid-colour pictures (H.264 and VP8 mixed)
+to the real tessera binary, which composes them into one layout and encodes it once per profile;
+ffmpeg receivers open the SDP files tessera writes and decode the composite to raw YUV, and the
+test checks the colour of every tile (and bar) in the decoded pictures. The pli scenario is its
+own receiver: it reads the composite's RTP and sends RTCP PLIs.
+
+Waits are on decoded frames or packets arriving, lines printed, or processes exiting, each with a
+deadline; a scenario ends as soon as what it waits for is seen. Decoded frames it looked at are
+saved as PNG in the scenario's temporary directory (printed), for a person to look at.
+
+usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit
+"""
+import argparse
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tessera_harness import (Process, TestFailure, ensure, free_port_pair, run,  # noqa: E402
+                             run_main, write_config)
+
+# The composite: small, so a 2-core machine encodes it and decodes nine inputs with time to spare.
+WIDTH, HEIGHT, FPS = 640, 360, 15
+FRAME_BYTES = WIDTH * HEIGHT * 3 // 2
+# Mean of a solid area after two lossy encodes, against the colour sent (8-bit, limited range).
+TOL_Y, TOL_C = 12, 10
+# How long a composite may take to show what a scenario expects: senders and the receiver start,
+# decoders wait for keyframes (every second), all on a loaded 2-core machine.
+SHOW_TIMEOUT_S = 30
+PLACEHOLDER = (48, 128, 128)  # the "no video" tile (mixer::ComposeOptions::placeholder)
+BLACK = (16, 128, 128)        # the default background
+ROOM = "room"
+
+COLOURS = {  # name: 0xRRGGBB, far apart in YUV and from the placeholder and the background
+    "red": 0xFF0000, "lime": 0x00FF00, "blue": 0x0000FF, "yellow": 0xFFFF00, "cyan": 0x00FFFF,
+    "magenta": 0xFF00FF, "white": 0xFFFFFF, "orange": 0xFF8000, "purple": 0x8000FF,
+}
+
+
+def yuv(rgb):
+    """BT.601 limited range, as ffmpeg (the senders' colour source) and tessera (its background)
+    convert RGB."""
+    r, g, b = (rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF
+    clamp = lambda v: max(0, min(255, int(v + 0.5)))  # noqa: E731
+    return (clamp(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255),
+            clamp(128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255),
+            clamp(128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255))
+
+
+def even(v):
+    return int(v) & ~1
+
+
+class Rect:
+    def __init__(self, x, y, w, h):
+        self.x, self.y, self.w, self.h = x, y, w, h
+
+    def inset(self, px):
+        return Rect(self.x + px, self.y + px, self.w - 2 * px, self.h - 2 * px)
+
+    def corners(self, margin=6):
+        """Four patches in the corners, `margin` pixels in from the edges (away from a
+        placeholder's centred name and from the neighbours' compression bleed)."""
+        pw, ph = max(4, self.w // 5), max(4, self.h // 5)
+        r = self.inset(margin)
+        return [Rect(r.x, r.y, pw, ph), Rect(r.x + r.w - pw, r.y, pw, ph),
+                Rect(r.x, r.y + r.h - ph, pw, ph), Rect(r.x + r.w - pw, r.y + r.h - ph, pw, ph)]
+
+    def __repr__(self):
+        return f"{self.w}x{self.h}+{self.x}+{self.y}"
+
+
+def grid_slots(columns, rows):
+    """The slots of tessera's grid: equal parts, edges rounded down to even pixels."""
+    def edge(i, n, total):
+        return total if i >= n else even(i * total // n)
+    return [Rect(edge(c, columns, WIDTH), edge(r, rows, HEIGHT),
+                 edge(c + 1, columns, WIDTH) - edge(c, columns, WIDTH),
+                 edge(r + 1, rows, HEIGHT) - edge(r, rows, HEIGHT))
+            for r in range(rows) for c in range(columns)]
+
+
+class Frame:
+    """One decoded yuv420p picture of the composite."""
+
+    def __init__(self, data, arrival):
+        self.data, self.arrival = data, arrival
+
+    def mean(self, rect):
+        """Mean (Y, U, V) over a rect (even-aligned for the half-resolution chroma planes)."""
+        x0, y0 = even(rect.x), even(rect.y)
+        x1, y1 = even(rect.x + rect.w), even(rect.y + rect.h)
+        ensure(0 <= x0 < x1 <= WIDTH and 0 <= y0 < y1 <= HEIGHT, f"bad sample rect {rect}")
+        out = []
+        for offset, stride, div in ((0, WIDTH, 1), (WIDTH * HEIGHT, WIDTH // 2, 2),
+                                    (WIDTH * HEIGHT * 5 // 4, WIDTH // 2, 2)):
+            a, b = x0 // div, x1 // div
+            total = sum(sum(self.data[offset + row * stride + a:offset + row * stride + b])
+                        for row in range(y0 // div, y1 // div))
+            out.append(total / ((b - a) * (y1 // div - y0 // div)))
+        return tuple(out)
+
+    def luma_max(self, rect):
+        """The brightest luma sample in rect."""
+        return max(max(self.data[row * WIDTH + rect.x:row * WIDTH + rect.x + rect.w])
+                   for row in range(rect.y, rect.y + rect.h))
+
+    def save_png(self, path):
+        raw = path + ".yuv"
+        with open(raw, "wb") as f:
+            f.write(self.data)
+        rc, _, err = run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "rawvideo",
+                          "-pix_fmt", "yuv420p", "-s", f"{WIDTH}x{HEIGHT}", "-i", raw,
+                          "-frames:v", "1", "-y", path])
+        os.unlink(raw)
+        if rc != 0:
+            raise TestFailure(f"could not write {path}: {err}")
+        return path
+
+
+def colour_problems(frame, rect, want, label):
+    """Problems (empty when none) with the colour of `rect`: the mean of each of its corner
+    patches must be within the tolerances of `want` (Y, U, V)."""
+    for patch in rect.corners():
+        got = frame.mean(patch)
+        if (abs(got[0] - want[0]) > TOL_Y or abs(got[1] - want[1]) > TOL_C
+                or abs(got[2] - want[2]) > TOL_C):
+            return [f"{label} at {patch} is YUV ({got[0]:.0f}, {got[1]:.0f}, {got[2]:.0f}), "
+                    f"want {want}"]
+    return []
+
+
+class Sender:
+    """A participant whose camera is an ffmpeg lavfi colour source sent over RTP."""
+
+    def __init__(self, name, codec, colour, size=(320, 180)):
+        self.name, self.codec, self.colour, self.size = name, codec, colour, size
+        self.yuv = yuv(COLOURS[colour])
+        self.proc = None
+        self.new_ports()
+
+    def new_ports(self):
+        self.port = free_port_pair()  # tessera's video port for it (rtcp-mux)
+
+    def config(self):
+        codec = "H264" if self.codec == "h264" else "VP8"
+        return (f"      - name: {self.name}\n"
+                f"        video: {{codec: {codec}, local_port: {self.port}}}\n")
+
+    def argv(self):
+        w, h = self.size
+        argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                f"color=c=0x{COLOURS[self.colour]:06x}:s={w}x{h}:r={FPS}", "-pix_fmt", "yuv420p"]
+        if self.codec == "h264":
+            argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                     "-profile:v", "baseline", "-bf", "0", "-g", str(FPS), "-payload_type", "96"]
+        else:
+            argv += ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
+                     "-lag-in-frames", "0", "-auto-alt-ref", "0", "-g", str(FPS), "-b:v", "300k",
+                     "-payload_type", "97"]
+        # RTCP to the same port: the video port is rtcp-mux.
+        return argv + ["-f", "rtp",
+                       f"rtp://127.0.0.1:{self.port}?rtcpport={self.port}&pkt_size=1200"]
+
+
+class Viewer:
+    """A receive-only participant; tessera sends it the composite and writes its SDP file."""
+
+    def __init__(self, name, work, profile="hd", port=None):
+        self.name, self.profile = name, profile
+        self.port = port or free_port_pair()  # where the composite goes
+        self.sdp = os.path.join(work, f"{name}.sdp")
+        self.new_ports()
+
+    def new_ports(self):
+        self.local_port = free_port_pair()  # tessera's video port for it (its RTCP goes there)
+
+    def config(self):
+        return (f"      - name: {self.name}\n"
+                f"        video: {{send: false, local_port: {self.local_port}, "
+                f"remote_rtp_port: {self.port}, profile: {self.profile}, sdp_file: {self.sdp}}}\n")
+
+
+class Talker:
+    """A participant with audio only (it sends nothing here): a placeholder tile with its name."""
+
+    def __init__(self, name):
+        self.name = name
+        self.mix_port = free_port_pair()
+        self.new_ports()
+
+    def new_ports(self):
+        self.port = free_port_pair()
+
+    def config(self):
+        return (f"      - name: {self.name}\n        local_port: {self.port}\n"
+                f"        remote_rtp_port: {self.mix_port}\n        audio: {{codec: PCMU}}\n")
+
+
+class Receiver:
+    """ffmpeg decoding a viewer's composite (through the SDP file) to raw yuv420p on a pipe."""
+
+    def __init__(self, viewer, work):
+        self.viewer, self.work = viewer, work
+        self.proc = Process(["ffmpeg", "-hide_banner", "-loglevel", "error",
+                             "-protocol_whitelist", "file,udp,rtp", "-i", viewer.sdp,
+                             "-an", "-fps_mode", "passthrough", "-f", "rawvideo",
+                             "-pix_fmt", "yuv420p", "pipe:1"], f"receiver {viewer.name}",
+                            die_with_parent=True)
+        self.frames = 0
+        self.saved = 0
+
+    def next_frame(self, timeout_s):
+        data = self.proc.read_exact(FRAME_BYTES, timeout_s)
+        self.frames += 1
+        return Frame(data, time.monotonic())
+
+    def wait_for(self, what, check, timeout_s=SHOW_TIMEOUT_S):
+        """The first decoded frame for which check(frame) reports no problems; a clear failure
+        (with the last frame saved as PNG) when none comes within timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        problems, frame = ["no frame decoded"], None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                where = self.save(frame, "last") if frame else "no frame"
+                raise TestFailure(f"{self.viewer.name}: {what} not seen within {timeout_s}s "
+                                  f"({self.frames} frames decoded; last: {where}): "
+                                  + "; ".join(problems))
+            try:
+                frame = self.next_frame(remaining)
+            except TestFailure:
+                if time.monotonic() < deadline:
+                    raise
+                continue
+            problems = check(frame)
+            if not problems:
+                return frame
+
+    def save(self, frame, label):
+        self.saved += 1
+        return frame.save_png(os.path.join(
+            self.work, f"{self.viewer.name}-{self.saved:02d}-{label}.png"))
+
+
+class Room:
+    """tessera running one room, with an ffmpeg receiver per viewer and the senders started."""
+
+    def __init__(self, args, work, participants, viewers, video, profiles=None, control=False,
+                 receive=True):
+        """participants: Senders (and Talkers), in joining order; video: the room's `video:`
+        keys; receive=False starts no ffmpeg receivers (the test reads the composite itself)."""
+        self.args, self.work, self.viewers = args, work, viewers
+        self.participants, self.video = participants, video
+        self.senders = [p for p in participants if isinstance(p, Sender)]
+        self.control, self.receive = control, receive
+        self.profiles = profiles or [
+            f"{{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+            f"bitrate_kbps: 800, keyframe_interval_s: 1}}"]
+        self.tessera = None
+        self.receivers = []
+
+    def write_config(self):
+        text = (f"server:\n  log_level: info\n  shards: 2\nrooms:\n  - name: {ROOM}\n"
+                f"    video:\n      profiles:\n"
+                + "".join(f"        - {p}\n" for p in self.profiles)
+                + "".join(f"      {k}: {v}\n" for k, v in self.video.items())
+                + "    participants:\n"
+                + "".join(p.config() for p in self.participants + self.viewers))
+        return write_config(os.path.join(self.work, "tessera.yaml"), text)
+
+    def start_tessera(self):
+        """Starts tessera and waits until it is ready. A port found free may have been taken
+        (by a test running beside this one) before tessera bound it: then again with new ports."""
+        for attempt in range(3):
+            argv = [self.args.tessera, "--config", self.write_config()]
+            if self.control:
+                argv.append("--control-stdin")
+            self.tessera = Process(argv, "tessera", stdin=self.control, die_with_parent=True)
+            try:
+                self.tessera.wait_for_line(lambda l: l.strip() == "tessera: ready", 30)
+                return
+            except TestFailure:
+                if attempt == 2 or "Address already in use" not in self.tessera.stderr():
+                    raise
+                if self.tessera.proc.poll() is None:
+                    self.tessera.proc.kill()
+                self.tessera.proc.wait()
+                print(f"tessera could not bind a port; again with new ports: "
+                      f"{self.tessera.stderr().strip().splitlines()[-1]}")
+                for p in self.participants + self.viewers:
+                    p.new_ports()
+
+    def __enter__(self):
+        try:
+            self.start_tessera()
+            if self.receive:
+                for v in self.viewers:
+                    ensure(os.path.exists(v.sdp), f"tessera did not write {v.sdp}")
+                    self.receivers.append(Receiver(v, self.work))
+            for s in self.senders:
+                s.proc = Process(s.argv(), f"sender {s.name}", die_with_parent=True)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def command(self, line, timeout_s=10):
+        """Sends an operator command; returns tessera's answer (the next "ok ..." or "error: ..."
+        line)."""
+        seen = len(self.tessera.lines)
+        self.tessera.send_line(line)
+        return self.tessera.wait_for_line(
+            lambda l: l.startswith("ok ") or l.startswith("error:"), timeout_s, start=seen)
+
+    def children(self):
+        return [s.proc for s in self.senders if s.proc] + [r.proc for r in self.receivers]
+
+    def stop(self):
+        """Stops the peers, then tessera; returns tessera's summary lines (JSON)."""
+        for c in self.children():
+            if c.proc.poll() is not None:
+                continue
+            if c.name.startswith("receiver"):
+                c.proc.kill()  # it may be blocked writing to a pipe nobody reads any more
+            else:
+                c.proc.terminate()
+        for c in self.children():
+            try:
+                c.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                raise TestFailure(f"{c.name} did not stop within 20 s")
+        ensure(self.tessera.stop() == 0, f"tessera exited non-zero: {self.tessera.stderr()}")
+        return self.tessera.json_lines()
+
+    def __exit__(self, *exc):
+        for c in self.children() + [self.tessera]:
+            if c and c.proc.poll() is None:
+                c.proc.kill()
+                c.proc.wait()
+
+
+def tiles_check(expected):
+    """expected: [(rect, (Y, U, V), label)]; a check for Receiver.wait_for."""
+    def check(frame):
+        problems = []
+        for rect, want, label in expected:
+            problems += colour_problems(frame, rect, want, label)
+        return problems
+    return check
+
+
+def grid_expectation(senders, columns, rows):
+    slots = grid_slots(columns, rows)
+    return [(slots[i], s.yuv, f"{s.name}'s tile ({s.colour})") for i, s in enumerate(senders)]
+
+
+def video_summaries(summary, room=ROOM):
+    rooms = [s for s in summary if s.get("room") == room and s.get("media") == "video"
+             and "profiles" in s]
+    ensure(len(rooms) == 1, f"no video summary for room {room} in {summary}")
+    legs = {s["participant"]: s for s in summary
+            if s.get("room") == room and s.get("media") == "video" and "participant" in s}
+    return rooms[0], legs
+
+
+def check_decoders(legs, senders):
+    """Every sender's stream was decoded without errors by tessera."""
+    for s in senders:
+        d = legs[s.name]["decoder"]
+        ensure(d["decoded"] > 0 and d["errors"] == 0 and not d["failed"],
+               f"{s.name}'s {s.codec} stream was not decoded cleanly: {d}")
+        ensure((d["width"], d["height"]) == s.size,
+               f"{s.name}: decoded {d['width']}x{d['height']}, sent {s.size}")
+
+
+def wait_for_all(receivers, what, check, timeout_s=SHOW_TIMEOUT_S):
+    """Reads the receivers a frame at a time in turn (so neither stalls the other) until each has
+    decoded a frame that passes `check`; returns those frames."""
+    deadline = time.monotonic() + timeout_s
+    good, last = {}, {}
+    while len(good) < len(receivers):
+        for rx in receivers:
+            if rx in good:
+                continue
+            remaining = deadline - time.monotonic()
+            problems = ["no frame decoded"]
+            if remaining > 0:
+                try:
+                    last[rx] = rx.next_frame(remaining)
+                    problems = check(last[rx])
+                except TestFailure:
+                    if time.monotonic() < deadline:
+                        raise
+            if not problems:
+                good[rx] = last[rx]
+            elif time.monotonic() >= deadline:
+                where = rx.save(last[rx], "last") if rx in last else "no frame"
+                raise TestFailure(f"{rx.viewer.name}: {what} not seen within {timeout_s}s "
+                                  f"({rx.frames} frames decoded; last: {where}): "
+                                  + "; ".join(problems))
+    return [good[rx] for rx in receivers]
+
+
+def describe_tiles(frame, expected):
+    """The mean colour inside each expected area, for the log."""
+    return ", ".join(f"{label} " + "(%.0f, %.0f, %.0f)" % frame.mean(rect.inset(8))
+                     for rect, _, label in expected)
+
+
+def quiet_video(**extra):
+    """Room video keys that keep tiles plain: no borders, labels or speaker frame."""
+    video = {"layout": "grid", "fit": "crop", "border_px": 0, "highlight_speaker": "false",
+             "name_labels": "false"}
+    video.update(extra)
+    return video
+
+
+def mixed_senders(count, colours=None, sizes=None):
+    colours = colours or list(COLOURS)[:count]
+    return [Sender(f"p{i + 1}", "h264" if i % 2 == 0 else "vp8", colours[i],
+                   sizes[i] if sizes else (320, 180)) for i in range(count)]
+
+
+def scenario_grid(args, work, count):
+    """Four (or nine) senders, H.264 and VP8 alternating, in a 2x2 (3x3) grid: every tile shows
+    its sender's colour, in joining order."""
+    senders = mixed_senders(count)
+    side = 2 if count == 4 else 3
+    expected = grid_expectation(senders, side, side)
+    viewer = Viewer("viewer", work)
+    with Room(args, work, senders, [viewer], quiet_video()) as room:
+        rx = room.receivers[0]
+        frame = rx.wait_for(f"all {count} tiles of the {side}x{side} grid", tiles_check(expected))
+        print(f"every tile in place after {rx.frames} decoded frames: "
+              f"{describe_tiles(frame, expected)}")
+        print(f"composite: {rx.save(frame, f'grid{count}')}")
+        summary = room.stop()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    check_decoders(legs, senders)
+    ensure(vroom["layout"] == "grid", f"layout {vroom['layout']}, want grid")
+    ensure(legs["viewer"]["frames_sent"] > 0, f"the viewer was sent nothing: {legs['viewer']}")
+
+
+def scenario_layout(args, work):
+    """Grid, then `layout ROOM speaker` and `speaker ROOM p3` on stdin: p3 fills the large top
+    region and the others move to the strip below in joining order; unknown layouts and
+    participants are answered with errors and change nothing."""
+    senders = mixed_senders(4, ["red", "lime", "blue", "yellow"])
+    p1, p2, p3, p4 = senders
+    viewer = Viewer("viewer", work)
+    # The active speaker's frame on: its 4-pixel yellow edge is checked below, clear of the
+    # patches sampled for tile colours.
+    video = quiet_video(highlight_speaker="true")
+    with Room(args, work, senders, [viewer], video, control=True) as room:
+        rx = room.receivers[0]
+        rx.wait_for("the 2x2 grid", tiles_check(grid_expectation(senders, 2, 2)))
+        for line, want in [(f"layout {ROOM} speaker", "ok"), (f"speaker {ROOM} p3", "ok"),
+                           (f"layout {ROOM} nosuch", "error: "),
+                           (f"speaker {ROOM} nobody", "error: "),
+                           ("layout nowhere grid", "error: "), ("dance", "error: ")]:
+            answer = room.command(line)
+            print(f"> {line}\n< {answer}")
+            ensure((answer == f"ok {line}") if want == "ok" else answer.startswith(want),
+                   f"'{line}' was answered '{answer}', want {want!r}")
+            if "nosuch" in line:
+                ensure("nosuch" in answer and "grid" in answer,
+                       f"the error does not name the layout and the known ones: {answer}")
+        # Speaker focus: the main region is the top three quarters; four thumbnail places of a
+        # quarter of the width each below it, the three used ones centred.
+        main_h, thumb_w = even(HEIGHT * 3 // 4), even(WIDTH // 4)
+        strip_h, first = HEIGHT - main_h, even((WIDTH - 3 * thumb_w) // 2)
+        main = Rect(0, 0, WIDTH, main_h)
+        expected = [(main, p3.yuv, "p3 (the speaker, large)")]
+        expected += [(Rect(first + k * thumb_w, main_h, thumb_w, strip_h), s.yuv,
+                      f"{s.name}'s thumbnail") for k, s in enumerate([p1, p2, p4])]
+        expected += [(Rect(0, main_h, first, strip_h), BLACK, "the strip's left end"),
+                     (Rect(WIDTH - first, main_h, first, strip_h), BLACK, "the strip's right end")]
+        highlight = yuv(0xFFFF00)
+
+        def check(frame):
+            problems = tiles_check(expected)(frame)
+            # The yellow frame on the speaker's tile: its top and left edges, 4 pixels wide.
+            for edge in (Rect(16, 0, WIDTH - 32, 4), Rect(0, 16, 4, main_h - 32)):
+                got = frame.mean(edge)
+                if abs(got[0] - highlight[0]) > 40:
+                    problems.append(f"the speaker's highlight at {edge} has luma {got[0]:.0f}, "
+                                    f"want about {highlight[0]}")
+            return problems
+        frame = rx.wait_for("p3 large with p1, p2, p4 in the strip", check)
+        print(f"speaker layout: {describe_tiles(frame, expected)}; "
+              f"highlight luma {frame.mean(Rect(16, 0, WIDTH - 32, 4))[0]:.0f}")
+        print(f"composite: {rx.save(frame, 'speaker')}")
+        summary = room.stop()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    check_decoders(legs, senders)
+    ensure(vroom["layout"] == "speaker", f"the room ended in layout {vroom['layout']}")
+
+
+def scenario_leave(args, work):
+    """One sender stops: after placeholder_after_ms its tile shows the grey placeholder with its
+    name, and the other tiles keep their colours."""
+    senders = mixed_senders(4, ["red", "lime", "blue", "yellow"])
+    leaver = senders[1]
+    slots = grid_slots(2, 2)
+    viewer = Viewer("viewer", work)
+    with Room(args, work, senders, [viewer], quiet_video(placeholder_after_ms=1000)) as room:
+        rx = room.receivers[0]
+        rx.wait_for("the 2x2 grid", tiles_check(grid_expectation(senders, 2, 2)))
+        leaver.proc.proc.kill()
+        leaver.proc.proc.wait()
+        killed = time.monotonic()
+        others = [(slots[i], s.yuv, f"{s.name}'s tile") for i, s in enumerate(senders)
+                  if s is not leaver]
+        slot = slots[1]
+        too_early = []
+
+        def check(frame):
+            problems = tiles_check(others)(frame)
+            placeholder = colour_problems(frame, slot, PLACEHOLDER, f"{leaver.name}'s tile")
+            if not placeholder and frame.arrival - killed < 0.5:
+                too_early.append(f"{frame.arrival - killed:.2f} s")
+            return problems + placeholder
+        frame = rx.wait_for(f"{leaver.name}'s placeholder", check)
+        delay = frame.arrival - killed
+        print(f"{leaver.name}'s tile became the placeholder {delay:.2f} s after its sender "
+              f"stopped: {describe_tiles(frame, grid_expectation(senders, 2, 2))}")
+        print(f"composite: {rx.save(frame, 'placeholder')}")
+        if too_early:
+            raise TestFailure(f"the placeholder showed {too_early[0]} after the sender stopped, "
+                              f"before placeholder_after_ms (1000) had passed")
+        # The name, in white, in the middle of the placeholder.
+        cx, cy = slot.x + slot.w // 2, slot.y + slot.h // 2
+        name_area = Rect(cx - 40, cy - 16, 80, 32)
+        ensure(frame.luma_max(name_area) >= 150,
+               f"no name drawn in the middle of the placeholder (brightest luma "
+               f"{frame.luma_max(name_area)} in {name_area})")
+        summary = room.stop()
+    _, legs = video_summaries(summary)
+    check_decoders(legs, senders)
+
+
+def scenario_oneencode(args, work):
+    """Two viewers of one profile: both decode the composite, and the room encodes it once per
+    tick for both (not once per viewer); a profile nobody receives is never encoded."""
+    senders = mixed_senders(2, ["red", "blue"])
+    viewers = [Viewer("viewer1", work), Viewer("viewer2", work)]
+    profiles = [f"{{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+                f"bitrate_kbps: 800, keyframe_interval_s: 1}}",
+                f"{{name: small, codec: VP8, width: 320, height: 180, fps: {FPS}, "
+                f"bitrate_kbps: 200}}"]
+    # Two inputs: a grid of two columns, one row.
+    expected = grid_expectation(senders, 2, 1)
+    with Room(args, work, senders, viewers, quiet_video(), profiles) as room:
+        frames = wait_for_all(room.receivers, "both tiles", tiles_check(expected))
+        for rx, frame in zip(room.receivers, frames):
+            print(f"{rx.viewer.name} decodes the composite: {rx.save(frame, 'composite')}")
+        summary = room.stop()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    hd, small = vroom["profiles"]["hd"], vroom["profiles"]["small"]
+    ensure(hd["recipients"] == 2, f"hd has {hd['recipients']} recipients, want 2")
+    ensure(vroom["max_encodes_per_tick"] == 1,
+           f"a tick encoded {vroom['max_encodes_per_tick']} pictures for one profile")
+    # At most one encode per tick, and the ticks that did not encode are the few whose frame
+    # time had not come (timer jitter), not half of them.
+    ensure(vroom["ticks"] // 2 < hd["encodes"] <= vroom["ticks"],
+           f"hd encoded {hd['encodes']} pictures in {vroom['ticks']} ticks")
+    ensure(small["encodes"] == 0 and small["recipients"] == 0,
+           f"the profile nobody receives was encoded: {small}")
+    sent = hd["encodes"] - hd["encode_failures"]
+    for v in viewers:
+        leg = legs[v.name]
+        ensure(leg["frames_sent"] == sent and leg["keyframes_sent"] == hd["keyframes"],
+               f"{v.name} was sent {leg['frames_sent']} frames ({leg['keyframes_sent']} "
+               f"keyframes), the profile encoded {sent} ({hd['keyframes']} keyframes)")
+    check_decoders(legs, senders)
+
+
+def h264_keyframe(payload):
+    """Whether an H.264 RTP payload (RFC 6184) carries an IDR slice or an SPS."""
+    if not payload:
+        return False
+    nal = payload[0] & 0x1F
+    if nal == 24:  # STAP-A: 16-bit sizes, then NAL units
+        i = 1
+        while i + 2 < len(payload):
+            size = struct.unpack_from("!H", payload, i)[0]
+            if size and payload[i + 2] & 0x1F in (5, 7):
+                return True
+            i += 2 + size
+        return False
+    if nal == 28:  # FU-A: the type is in the FU header
+        return len(payload) > 1 and payload[1] & 0x1F in (5, 7)
+    return nal in (5, 7)
+
+
+class CompositeRtp:
+    """The test as a viewer: reads the composite's RTP from its socket (SRs come there too:
+    rtcp-mux) and notes when each keyframe begins."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.ssrc = None
+        self.packets = 0
+        self.keyframes = []  # (arrival, RTP timestamp) of each keyframe's first packet
+
+    def read(self, until, stop=None):
+        """Reads packets until the monotonic time `until` (or stop() is true; until=None: until
+        the socket has nothing more); returns the keyframes begun."""
+        begun = []
+        while not (stop and stop()):
+            remaining = 0 if until is None else until - time.monotonic()
+            if until is not None and remaining <= 0:
+                return begun
+            self.sock.settimeout(remaining)
+            try:
+                data = self.sock.recv(2048)
+            except (socket.timeout, BlockingIOError):
+                return begun
+            arrival = time.monotonic()
+            if len(data) < 12 or data[0] >> 6 != 2 or 192 <= data[1] <= 223:
+                continue  # not RTP (RTCP sender reports)
+            ts, ssrc = struct.unpack_from("!II", data, 4)
+            self.ssrc = ssrc
+            self.packets += 1
+            offset = 12 + 4 * (data[0] & 0x0F)
+            if data[0] & 0x10 and len(data) >= offset + 4:  # header extension
+                offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+            end = len(data) - (data[-1] if data[0] & 0x20 else 0)
+            if h264_keyframe(data[offset:end]) and (not self.keyframes
+                                                   or self.keyframes[-1][1] != ts):
+                self.keyframes.append((arrival, ts))
+                begun.append((arrival, ts))
+        return begun
+
+    def wait_quiet(self, seconds, timeout_s):
+        """Reads until `seconds` have passed since the last keyframe began."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            ensure(self.keyframes, "no keyframe received")
+            quiet_until = self.keyframes[-1][0] + seconds
+            if time.monotonic() >= quiet_until:
+                return
+            ensure(quiet_until < deadline, f"keyframes keep coming: {len(self.keyframes)} in "
+                                           f"{timeout_s}s without {seconds}s between two")
+            self.read(quiet_until)
+
+
+def pli(media_ssrc, sender_ssrc=0x7E57):
+    """RTCP PLI (RFC 4585 6.3.1): V=2, FMT=1, PT=206 (PSFB), length 2."""
+    return struct.pack("!BBHII", 0x80 | 1, 206, 2, sender_ssrc, media_ssrc)
+
+
+def scenario_pli(args, work):
+    """A receiver asks for a keyframe with a PLI: one arrives within the coalescing time plus a
+    frame; ten PLIs at once give one keyframe, not ten."""
+    frame_s = 1.0 / FPS
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    sock.bind(("127.0.0.1", 0))
+    viewer = Viewer("viewer", work, port=sock.getsockname()[1])
+    # The composite is a still picture (one placeholder tile), so only requests make keyframes;
+    # periodic ones are 300 s apart.
+    profiles = [f"{{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+                f"bitrate_kbps: 800, keyframe_interval_s: 300}}"]
+    try:
+        with Room(args, work, [Talker("talker")], [viewer], quiet_video(keyframe_coalesce_ms=500),
+                  profiles, receive=False) as room:
+            rtp = CompositeRtp(sock)
+            rtp.read(time.monotonic() + 20, stop=lambda: rtp.keyframes)
+            ensure(rtp.keyframes, f"no keyframe in 20 s ({rtp.packets} composite packets)")
+            target = ("127.0.0.1", viewer.local_port)
+
+            # One PLI, a second after the last keyframe: outside the coalescing window.
+            rtp.wait_quiet(1.0, 20)
+            sent = time.monotonic()
+            sock.sendto(pli(rtp.ssrc), target)
+            begun = rtp.read(sent + 0.5 + frame_s)
+            ensure(begun, f"no keyframe within {0.5 + frame_s:.3f} s of a PLI")
+            print(f"PLI answered by a keyframe after {1000 * (begun[0][0] - sent):.0f} ms")
+
+            # Ten at once, a second later: coalesced into one.
+            rtp.wait_quiet(1.0, 20)
+            sent = time.monotonic()
+            for _ in range(10):
+                sock.sendto(pli(rtp.ssrc), target)
+            begun = rtp.read(sent + 0.5)
+            print(f"10 PLIs answered by {len(begun)} keyframe(s) within 500 ms: " +
+                  ", ".join(f"{1000 * (t - sent):.0f} ms" for t, _ in begun))
+            ensure(len(begun) == 1, f"10 PLIs at once gave {len(begun)} keyframes in 500 ms, "
+                                    f"want exactly 1")
+            summary = room.stop()
+            rtp.read(None)  # what tessera sent before it stopped
+            received = len(rtp.keyframes)
+    finally:
+        sock.close()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    leg, hd = legs["viewer"], vroom["profiles"]["hd"]
+    ensure(leg["pli_received"] == 11, f"tessera counted {leg['pli_received']} PLIs, sent 11")
+    ensure(vroom["keyframe_requests"] >= 11, f"only {vroom['keyframe_requests']} requests")
+    ensure(hd["keyframes"] == leg["keyframes_sent"] == received,
+           f"the profile encoded {hd['keyframes']} keyframes, the viewer was sent "
+           f"{leg['keyframes_sent']}, the test received {received}")
+
+
+def letterbox(slot, w, h):
+    """Where a w x h picture lands in `slot` with fit: letterbox (whole picture, centred, aspect
+    kept), and the bars beside it."""
+    if w * slot.h >= h * slot.w:  # wider than the slot: bars above and below
+        ph = slot.w * h / w
+        top = (slot.h - ph) / 2
+        picture = Rect(slot.x, slot.y + round(top), slot.w, round(ph))
+        bars = [Rect(slot.x, slot.y, slot.w, round(top)),
+                Rect(slot.x, slot.y + round(top + ph), slot.w, slot.h - round(top + ph))]
+    else:  # narrower: bars left and right
+        pw = slot.h * w / h
+        left = (slot.w - pw) / 2
+        picture = Rect(slot.x + round(left), slot.y, round(pw), slot.h)
+        bars = [Rect(slot.x, slot.y, round(left), slot.h),
+                Rect(slot.x + round(left + pw), slot.y, slot.w - round(left + pw), slot.h)]
+    return picture, [b for b in bars if b.w >= 16 and b.h >= 16]
+
+
+def scenario_fit(args, work):
+    """4:3, 16:9, 9:16 and 32:9 pictures in a 2x2 grid of 16:9 slots: with fit: letterbox the
+    background shows as bars exactly where the picture does not reach; with fit: crop the
+    picture fills its slot."""
+    background = 0x0000FF
+    sizes = [(320, 240), (320, 180), (180, 320), (320, 90)]
+    colours = ["red", "lime", "yellow", "white"]
+    slots = grid_slots(2, 2)
+    for fit in ("letterbox", "crop"):
+        sub = os.path.join(work, fit)
+        os.mkdir(sub)
+        senders = mixed_senders(4, colours, sizes)
+        viewer = Viewer("viewer", sub)
+        expected = []
+        for slot, s in zip(slots, senders):
+            if fit == "crop":
+                expected.append((slot, s.yuv, f"{s.name}'s {s.size[0]}x{s.size[1]} picture"))
+                continue
+            picture, bars = letterbox(slot, *s.size)
+            expected.append((picture, s.yuv, f"{s.name}'s {s.size[0]}x{s.size[1]} picture"))
+            expected += [(bar, yuv(background), f"a bar beside {s.name}'s picture")
+                         for bar in bars]
+        if fit == "letterbox":
+            ensure(sum(1 for e in expected if "bar" in e[2]) == 6, "expected six bars")
+        video = quiet_video(fit=fit, background='"#0000ff"')
+        with Room(args, sub, senders, [viewer], video) as room:
+            rx = room.receivers[0]
+            frame = rx.wait_for(f"fit: {fit}", tiles_check(expected))
+            print(f"fit: {fit}: " + ", ".join(f"{label} {rect}" for rect, _, label in expected))
+            print(f"composite: {rx.save(frame, fit)}")
+            summary = room.stop()
+        _, legs = video_summaries(summary)
+        check_decoders(legs, senders)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tessera", required=True)
+    ap.add_argument("--scenario", required=True,
+                    choices=["grid4", "grid9", "layout", "leave", "oneencode", "pli", "fit"])
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
+    print(f"work directory: {work}")
+    start = time.monotonic()
+    {"grid4": lambda: scenario_grid(args, work, 4),
+     "grid9": lambda: scenario_grid(args, work, 9),
+     "layout": lambda: scenario_layout(args, work),
+     "leave": lambda: scenario_leave(args, work),
+     "oneencode": lambda: scenario_oneencode(args, work),
+     "pli": lambda: scenario_pli(args, work),
+     "fit": lambda: scenario_fit(args, work)}[args.scenario]()
+    print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    run_main(main)
