@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace tessera::mixer {
 namespace {
@@ -25,7 +26,7 @@ Rect Inset(const Rect& r, int px) {
 }
 
 // Fills dest and src of a tile whose region is already set.
-void Fit(const LayoutSpec& spec, const LayoutInput& input, Tile& tile) {
+void Fit(const LayoutSpec& spec, FitPolicy fit, const LayoutInput& input, Tile& tile) {
   const Rect inner = Inset(tile.region, AlignUp2(std::max(spec.border_px, 0)));
   tile.dest = inner;
   tile.src = Rect{};
@@ -34,7 +35,7 @@ void Fit(const LayoutSpec& spec, const LayoutInput& input, Tile& tile) {
   if (sw <= 0 || sh <= 0 || inner.Empty()) return;  // placeholder
   const int64_t src_wide = static_cast<int64_t>(sw) * inner.height;
   const int64_t slot_wide = static_cast<int64_t>(sh) * inner.width;
-  if (spec.fit == FitPolicy::kLetterbox) {
+  if (fit == FitPolicy::kLetterbox) {
     tile.src = Rect{0, 0, sw, sh};
     int dw = inner.width;
     int dh = inner.height;
@@ -58,14 +59,22 @@ void Fit(const LayoutSpec& spec, const LayoutInput& input, Tile& tile) {
 }
 
 Tile MakeTile(const LayoutSpec& spec, const LayoutInput& input, const Rect& region, int z,
-              std::optional<uint32_t> active_speaker) {
+              std::optional<uint32_t> active_speaker, std::optional<FitPolicy> fit = std::nullopt) {
   Tile tile;
   tile.participant_id = input.id;
   tile.region = region;
   tile.z = z;
   tile.highlight = active_speaker.has_value() && *active_speaker == input.id;
-  Fit(spec, input, tile);
+  Fit(spec, fit.value_or(spec.fit), input, tile);
   return tile;
+}
+
+Tile EmptySlot(const Rect& region, int z) {
+  Tile empty;
+  empty.region = region;
+  empty.dest = region;
+  empty.z = z;
+  return empty;
 }
 
 void AutoGrid(const LayoutSpec& spec, int w, int h, std::span<const LayoutInput> inputs,
@@ -83,21 +92,30 @@ void AutoGrid(const LayoutSpec& spec, int w, int h, std::span<const LayoutInput>
         tiles.push_back(
             MakeTile(spec, inputs[static_cast<size_t>(slot)], region, 0, active_speaker));
       } else {
-        Tile empty;
-        empty.region = region;
-        empty.dest = region;
-        tiles.push_back(empty);
+        tiles.push_back(EmptySlot(region, 0));
       }
     }
   }
 }
 
-// Index of the input shown large: the active speaker when present, else the first.
+// Index of the input shown large in speaker focus and picture-in-picture: the first pinned input,
+// else the active speaker when present, else the first.
 size_t MainIndex(std::span<const LayoutInput> inputs, std::optional<uint32_t> active_speaker) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].pinned) return i;
+  }
   if (active_speaker) {
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (inputs[i].id == *active_speaker) return i;
     }
+  }
+  return 0;
+}
+
+// Index of the input shown large in a presentation: the first presenter, else the first input.
+size_t PresenterIndex(std::span<const LayoutInput> inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].role == kPresenterRole) return i;
   }
   return 0;
 }
@@ -150,6 +168,71 @@ void PictureInPicture(const LayoutSpec& spec, int w, int h, std::span<const Layo
   tiles.push_back(MakeTile(spec, inputs[inset_index], region, 1, active_speaker));
 }
 
+// Canvas edge (even) for fraction `f` of `total` (even): the nearest even pixel, so two regions
+// that share a fractional edge share the pixel edge too. NaN gives 0.
+int FractionEdge(double f, int total) {
+  if (!(f > 0)) return 0;
+  if (f >= 1) return total;
+  return std::min(RoundEven(f * total), total);
+}
+
+// The pixel rect of a custom region, clamped to the canvas; empty when it rounds to nothing.
+Rect RegionRect(const CustomRegion& r, int w, int h) {
+  if (!std::isfinite(r.x) || !std::isfinite(r.y) || !std::isfinite(r.width) ||
+      !std::isfinite(r.height)) {
+    return Rect{};
+  }
+  const int x0 = FractionEdge(r.x, w);
+  const int y0 = FractionEdge(r.y, h);
+  const int x1 = FractionEdge(r.x + r.width, w);
+  const int y1 = FractionEdge(r.y + r.height, h);
+  if (x1 <= x0 || y1 <= y0) return Rect{};
+  return Rect{x0, y0, x1 - x0, y1 - y0};
+}
+
+void Custom(const LayoutSpec& spec, int w, int h, std::span<const LayoutInput> inputs,
+            std::optional<uint32_t> active_speaker, std::vector<Tile>& tiles) {
+  if (spec.custom == nullptr) return;
+  const std::vector<CustomRegion>& regions = spec.custom->regions;
+  constexpr size_t kNobody = std::numeric_limits<size_t>::max();
+  std::vector<Rect> rects(regions.size());
+  std::vector<size_t> filled_by(regions.size(), kNobody);
+  std::vector<bool> placed(inputs.size(), false);
+  for (size_t r = 0; r < regions.size(); ++r) rects[r] = RegionRect(regions[r], w, h);
+  // Speaker first, so the active speaker is never taken by a pinned or role region; join order
+  // last, so it only gets who no rule asked for.
+  for (const SlotRule rule :
+       {SlotRule::kSpeaker, SlotRule::kPinned, SlotRule::kRole, SlotRule::kJoinOrder}) {
+    for (size_t r = 0; r < regions.size(); ++r) {
+      const CustomRegion& region = regions[r];
+      if (region.rule != rule || rects[r].Empty()) continue;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        if (placed[i]) continue;
+        const LayoutInput& in = inputs[i];
+        const bool matches =
+            rule == SlotRule::kJoinOrder ||
+            (rule == SlotRule::kSpeaker && active_speaker && in.id == *active_speaker) ||
+            (rule == SlotRule::kPinned && in.pinned) ||
+            (rule == SlotRule::kRole && !region.role.empty() && in.role == region.role);
+        if (matches) {
+          filled_by[r] = i;
+          placed[i] = true;
+          break;
+        }
+      }
+    }
+  }
+  for (size_t r = 0; r < regions.size(); ++r) {
+    if (rects[r].Empty()) continue;
+    if (filled_by[r] == kNobody) {
+      tiles.push_back(EmptySlot(rects[r], regions[r].z));
+    } else {
+      tiles.push_back(MakeTile(spec, inputs[filled_by[r]], rects[r], regions[r].z, active_speaker,
+                               regions[r].fit));
+    }
+  }
+}
+
 }  // namespace
 
 GridShape GridShapeFor(int count) {
@@ -178,10 +261,13 @@ std::vector<Tile> ComputeLayout(const LayoutSpec& spec, int canvas_w, int canvas
                         tiles);
       break;
     case LayoutKind::kPresentation:
-      MainAndThumbnails(spec, w, h, inputs, 0, active_speaker, tiles);
+      MainAndThumbnails(spec, w, h, inputs, PresenterIndex(inputs), active_speaker, tiles);
       break;
     case LayoutKind::kPictureInPicture:
       PictureInPicture(spec, w, h, inputs, active_speaker, tiles);
+      break;
+    case LayoutKind::kCustom:
+      Custom(spec, w, h, inputs, active_speaker, tiles);
       break;
   }
   return tiles;
