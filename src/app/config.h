@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
 
 #include <cstdint>
@@ -51,8 +52,28 @@ struct ServerConfig {
   uint32_t keyframe_min_interval_ms = 500;
 };
 
+// The video of a room participant, on its own port (like a separate m= line without BUNDLE).
+struct RoomParticipantVideoConfig {
+  uint16_t local_port = 0;  // where it sends its video; 0: allocate from server.rtp_ports
+  bool rtcp_mux = true;
+  // Its camera: the codec and payload type it sends. send: false for a receive-only viewer.
+  bool send = true;
+  rtp::Codec codec = rtp::Codec::kH264;
+  uint8_t payload_type = 96;
+  // Where the composite goes; 0: it receives no video.
+  uint16_t remote_rtp_port = 0;
+  uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1
+  std::string profile;               // the room profile it receives; empty: the first
+  bool adapt = true;                 // may move to smaller profiles of its codec by its feedback
+  uint8_t receive_payload_type = 0;  // of the composite; 0: 96 for H.264, 97 for VP8
+  std::string role;                  // for layouts: e.g. "presenter"
+  // Writes an SDP file describing the composite it receives, for players (ffplay, VLC).
+  std::string sdp_file;
+};
+
 // A participant of a mixing room: it sends its audio to Tessera and receives the room's mix
-// (everyone but itself) at remote_address:remote_rtp_port.
+// (everyone but itself) at remote_address:remote_rtp_port, and/or sends its video and receives
+// the room's composite (video).
 struct RoomParticipantConfig {
   std::string name;
   uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
@@ -67,12 +88,45 @@ struct RoomParticipantConfig {
   std::optional<SrtpConfig> srtp;
   bool muted = false;
   bool deaf = false;
+  bool has_audio = true;  // false when the participant has no `audio` section
+  std::optional<RoomParticipantVideoConfig> video;
+};
+
+struct VideoProfileConfig {
+  std::string name;
+  rtp::Codec codec = rtp::Codec::kH264;
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 1500;
+  int keyframe_interval_s = 10;
+};
+
+struct RoomVideoConfig {
+  std::vector<VideoProfileConfig> profiles;  // at least one
+  std::string layout = "grid";  // built-in (grid, speaker, presentation, pip) or custom
+  std::vector<mixer::CustomLayout> layouts;  // custom layouts
+  mixer::FitPolicy fit = mixer::FitPolicy::kLetterbox;
+  int border_px = 0;
+  bool highlight_speaker = true;
+  uint32_t background_rgb = 0x000000;
+  bool name_labels = true;
+  uint32_t placeholder_after_ms = 2000;
+  uint32_t keyframe_coalesce_ms = 500;
+  uint32_t max_input_width = 1920;
+  uint32_t max_input_height = 1080;
+  uint32_t max_input_fps = 60;
+  std::string font;  // TrueType font for names; empty: DejaVu Sans
+  // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 to .webm/.mkv).
+  std::string record;
+  std::string record_profile;  // empty: the first profile
 };
 
 struct RoomConfig {
   std::string name;
   int max_speakers = 3;  // K: the loudest K are mixed
   std::vector<RoomParticipantConfig> participants;
+  std::optional<RoomVideoConfig> video;
 };
 
 struct Config {

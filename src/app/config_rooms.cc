@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "app/config_room_video.h"
+
 namespace tessera::app {
 namespace {
 
@@ -41,21 +43,35 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   }
   c.OnlyKeys(n, p,
              {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port",
-              "remote_rtcp_port", "audio", "srtp", "muted", "deaf"});
+              "remote_rtcp_port", "audio", "video", "srtp", "muted", "deaf"});
   c.String(n, p, "name", rp.name);
   if (rp.name.empty()) c.Error(n, p + ".name", "is required");
   c.Unsigned(n, p, "local_port", rp.local_port, 1024, 65534);
   c.Bool(n, p, "rtcp_mux", rp.rtcp_mux);
   c.String(n, p, "remote_address", rp.remote_address);
-  if (!n["remote_rtp_port"].IsDefined()) {
-    c.Error(n, p + ".remote_rtp_port", "is required (where the room's mix is sent)");
-  }
   c.Unsigned(n, p, "remote_rtp_port", rp.remote_rtp_port, 1, 65535);
   c.Unsigned(n, p, "remote_rtcp_port", rp.remote_rtcp_port, 1, 65535);
-  if (const YAML::Node a = n["audio"]; a.IsDefined()) {
+  const YAML::Node a = n["audio"];
+  const YAML::Node v = n["video"];
+  rp.has_audio = a.IsDefined();
+  if (rp.has_audio) {
     ParseAudio(c, a, p + ".audio", rp);
+    if (!n["remote_rtp_port"].IsDefined()) {
+      c.Error(n, p + ".remote_rtp_port", "is required (where the room's mix is sent)");
+    }
+  } else if (!v.IsDefined()) {
+    c.Error(n, p + ".audio", "is required (codec and payload_type), or video");
   } else {
-    c.Error(n, p + ".audio", "is required (codec and payload_type)");
+    // The top-level ports are the audio ports.
+    for (const char* key : {"local_port", "remote_rtp_port", "remote_rtcp_port"}) {
+      if (n[key].IsDefined()) {
+        c.Error(n[key], p + "." + key, "is an audio port, but there is no audio section");
+      }
+    }
+  }
+  if (v.IsDefined()) {
+    rp.video.emplace();
+    ParseParticipantVideo(c, v, p + ".video", *rp.video);
   }
   if (const YAML::Node s = n["srtp"]; s.IsDefined()) {
     rp.srtp.emplace();
@@ -82,7 +98,7 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
       c.Error(r, p, "must be a map");
       continue;
     }
-    c.OnlyKeys(r, p, {"name", "max_speakers", "participants"});
+    c.OnlyKeys(r, p, {"name", "max_speakers", "participants", "video"});
     c.String(r, p, "name", room.name);
     if (room.name.empty()) c.Error(r, p + ".name", "is required");
     if (!room.name.empty() && !room_names.insert(room.name).second) {
@@ -103,6 +119,11 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
         room.participants.push_back(std::move(rp));
       }
     }
+    if (const YAML::Node v = r["video"]; v.IsDefined()) {
+      room.video.emplace();
+      ParseRoomVideo(c, v, p + ".video", *room.video);
+    }
+    CheckRoomVideo(c, r, p, room);
     rooms.push_back(std::move(room));
   }
 }

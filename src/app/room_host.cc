@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <sstream>
 
+#include "app/sdp_file.h"
+
 namespace tessera::app {
 namespace {
 
@@ -18,6 +20,43 @@ session::AudioRoomConfig RoomConfigFor(const RoomConfig& c) {
   return rc;
 }
 
+// BT.601 limited range, as the encoders signal.
+mixer::YuvColor RgbToYuv(uint32_t rgb) {
+  const double r = (rgb >> 16) & 0xFF, g = (rgb >> 8) & 0xFF, b = rgb & 0xFF;
+  const auto clamp = [](double v) { return static_cast<uint8_t>(std::clamp(v + 0.5, 0.0, 255.0)); };
+  return {clamp(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255),
+          clamp(128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255),
+          clamp(128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255)};
+}
+
+session::VideoRoomConfig VideoRoomConfigFor(const RoomConfig& rc) {
+  const RoomVideoConfig& v = *rc.video;
+  session::VideoRoomConfig c;
+  c.name = rc.name;
+  for (const auto& p : v.profiles) {
+    session::VideoProfile vp;
+    vp.name = p.name;
+    vp.codec = p.codec;
+    vp.width = p.width;
+    vp.height = p.height;
+    vp.fps = p.fps;
+    vp.bitrate_bps = p.bitrate_kbps * 1000;
+    vp.keyframe_interval_s = p.keyframe_interval_s;
+    c.profiles.push_back(vp);
+  }
+  c.layout.fit = v.fit;
+  c.layout.border_px = v.border_px;
+  c.custom_layouts = v.layouts;
+  c.compose.background = RgbToYuv(v.background_rgb);
+  c.compose.border_px = v.border_px;
+  c.compose.highlight_px = v.highlight_speaker ? 4 : 0;
+  c.name_labels = v.name_labels;
+  c.font_path = v.font;
+  c.keyframe_coalesce_us = int64_t{v.keyframe_coalesce_ms} * 1000;
+  c.placeholder_after_us = int64_t{v.placeholder_after_ms} * 1000;
+  return c;
+}
+
 }  // namespace
 
 RoomHost::RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clock& clock)
@@ -28,6 +67,101 @@ RoomHost::RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clo
       timer_(media) {}
 
 RoomHost::~RoomHost() = default;
+
+Status RoomHost::InitVideo(boost::asio::io_context& video_media) {
+  if (!config_.video) return Status::Ok();
+  auto room = session::VideoRoom::Create(VideoRoomConfigFor(config_), clock_);
+  if (!room.ok()) {
+    return Status(room.status().code(), "room " + config_.name + ": " + room.status().message());
+  }
+  video_room_ = std::move(*room);
+  TESSERA_RETURN_IF_ERROR(video_room_->SetLayout(config_.video->layout));
+  video_media_ = &video_media;
+  video_timer_ = std::make_unique<boost::asio::steady_timer>(video_media);
+  video_tick_ = std::chrono::microseconds(video_room_->tick_interval_us());
+  const RoomVideoConfig& v = *config_.video;
+  if (!v.record.empty()) {
+    size_t index = 0;
+    for (size_t i = 0; i < v.profiles.size(); ++i) {
+      if (v.profiles[i].name == v.record_profile) index = i;
+    }
+    auto recorder = codec::FrameRecorder::Create(v.record, v.profiles[index].codec);
+    if (!recorder.ok()) {
+      return Status(recorder.status().code(),
+                    "room " + config_.name + ": recording: " + recorder.status().message());
+    }
+    recorder_ = std::move(*recorder);
+    record_profile_ = index;
+    // The recorder is a recipient of its profile like any other: one encode serves both.
+    TESSERA_RETURN_IF_ERROR(video_room_->AddRecipient(0xFFFFFFFF, v.profiles[index].name, false));
+  }
+  return Status::Ok();
+}
+
+Status RoomHost::AddVideoParticipant(uint32_t id, const RoomParticipantConfig& pc,
+                                     std::shared_ptr<mixer::FrameMailbox> mailbox) {
+  if (!video_room_) return Status::Ok();
+  session::VideoParticipantInfo info;
+  info.id = id;
+  info.name = pc.name;
+  info.role = pc.video ? pc.video->role : std::string();
+  return video_room_->AddParticipant(info, std::move(mailbox));
+}
+
+rtp::Codec RoomHost::ReceiveCodecFor(const RoomParticipantConfig& pc) const {
+  const auto& profiles = config_.video->profiles;
+  for (const auto& p : profiles) {
+    if (pc.video && p.name == pc.video->profile) return p.codec;
+  }
+  return profiles.front().codec;
+}
+
+Status RoomHost::AddVideoLeg(std::unique_ptr<VideoLeg> leg) {
+  const auto& v = *leg->config().video;
+  if (leg->receives()) {
+    const std::string profile =
+        v.profile.empty() ? config_.video->profiles.front().name : v.profile;
+    TESSERA_RETURN_IF_ERROR(video_room_->AddRecipient(leg->id(), profile, v.adapt));
+    if (!v.sdp_file.empty()) {
+      SdpStream s;
+      s.session_name = "Tessera room " + config_.name + " for " + leg->config().name;
+      s.address = leg->config().remote_address;
+      s.port = v.remote_rtp_port;
+      s.rtcp_mux = v.rtcp_mux;
+      s.codec = ReceiveCodecFor(leg->config());
+      s.payload_type = v.receive_payload_type        ? v.receive_payload_type
+                       : s.codec == rtp::Codec::kVp8 ? 97
+                                                     : 96;
+      Status st = WriteSdpFile(v.sdp_file, s);
+      if (!st.ok()) {
+        return Status(st.code(), "participant " + leg->config().name + ": " + st.message());
+      }
+      spdlog::info(
+          "room {}: wrote {} describing {}'s composite (watch: ffplay "
+          "-protocol_whitelist file,udp,rtp {})",
+          config_.name, v.sdp_file, leg->config().name, v.sdp_file);
+    }
+  }
+  if (video_leg_by_id_.size() < leg->id()) video_leg_by_id_.resize(leg->id(), nullptr);
+  video_leg_by_id_[leg->id() - 1] = leg.get();
+  video_legs_.push_back(std::move(leg));
+  return Status::Ok();
+}
+
+VideoLeg::RoomHooks RoomHost::HooksForVideoLegs() {
+  VideoLeg::RoomHooks hooks;
+  hooks.keyframe_request = [this](uint32_t id) {
+    boost::asio::post(*video_media_, [this, id] {
+      if (!video_stopped_) video_room_->RequestKeyframe(id, clock_.NowUs());
+    });
+  };
+  hooks.feedback = [this](uint32_t id, std::optional<int64_t> bps, std::optional<double> loss) {
+    boost::asio::post(*video_media_, [this, id, bps, loss] {
+      if (!video_stopped_) video_room_->OnReceiverFeedback(id, bps, loss, clock_.NowUs());
+    });
+  };
+  return hooks;
+}
 
 Status RoomHost::AddLeg(std::unique_ptr<AudioLeg> leg) {
   session::AudioParticipantConfig pc;
@@ -63,6 +197,114 @@ void RoomHost::Start() {
     next_tick_ = std::chrono::steady_clock::now() + kTick;
     ScheduleTick();
   });
+  if (!video_room_) return;
+  for (auto& leg : video_legs_) {
+    VideoLeg* l = leg.get();
+    boost::asio::post(l->shard(), [l] { l->Start(); });
+  }
+  boost::asio::post(*video_media_, [this] {
+    next_video_tick_ = std::chrono::steady_clock::now() + video_tick_;
+    ScheduleVideoTick();
+  });
+}
+
+void RoomHost::ScheduleVideoTick() {
+  video_timer_->expires_at(next_video_tick_);
+  video_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || video_stopped_) return;
+    OnVideoTick();
+  });
+}
+
+void RoomHost::OnVideoTick() {
+  TESSERA_DCHECK_RUN_ON(video_checker_);
+  const auto start = std::chrono::steady_clock::now();
+  const auto late = std::chrono::duration_cast<std::chrono::microseconds>(start - next_video_tick_);
+  video_lateness_.Add(late.count());
+  if (late > video_tick_ / 4) ++video_late_ticks_;
+  session::VideoTick tick = video_room_->Tick(clock_.NowUs());
+  for (auto& out : tick.outputs) {
+    for (uint32_t id : out.recipients) {
+      if (id == 0xFFFFFFFF) {
+        Record(*out.frame);
+        continue;
+      }
+      VideoLeg* leg = id >= 1 && id <= video_leg_by_id_.size() ? video_leg_by_id_[id - 1] : nullptr;
+      if (!leg) continue;
+      boost::asio::post(leg->shard(), [leg, frame = out.frame] { leg->SendVideo(frame); });
+    }
+  }
+  const auto end = std::chrono::steady_clock::now();
+  video_tick_cost_.Add(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
+  next_video_tick_ += video_tick_;
+  // An overrunning tick skips the ticks it missed (counted) instead of bursting to catch up.
+  while (end >= next_video_tick_ + video_tick_) {
+    next_video_tick_ += video_tick_;
+    ++video_skipped_ticks_;
+  }
+  ScheduleVideoTick();
+}
+
+void RoomHost::Record(const session::EncodedVideo& frame) {
+  if (!recorder_) return;
+  rtp::EncodedFrame f;
+  f.data = frame.bitstream;
+  f.codec = frame.codec;
+  f.rtp_timestamp = frame.rtp_timestamp;
+  f.keyframe = frame.keyframe;
+  const auto& profile = config_.video->profiles[frame.profile];
+  f.width = static_cast<uint16_t>(profile.width);
+  f.height = static_cast<uint16_t>(profile.height);
+  Status s = recorder_->Write(f);
+  if (!s.ok() && record_errors_++ == 0) {
+    spdlog::error("room {}: recording {}: {}", config_.name, config_.video->record, s.ToString());
+  }
+}
+
+void RoomHost::StopVideoTicks() {
+  video_stopped_ = true;
+  if (video_timer_) video_timer_->cancel();
+  if (recorder_) {
+    Status s = recorder_->Close();
+    if (!s.ok()) spdlog::error("room {}: closing the recording: {}", config_.name, s.ToString());
+  }
+}
+
+std::string RoomHost::VideoSummaryJson() const {
+  const auto& s = video_room_->stats();
+  std::ostringstream os;
+  os << "{\"room\":\"" << config_.name << "\",\"media\":\"video\",\"layout\":\""
+     << video_room_->layout_name() << "\",\"ticks\":" << s.ticks
+     << ",\"skipped_ticks\":" << video_skipped_ticks_ << ",\"late_ticks\":" << video_late_ticks_
+     << ",\"tick_lateness_p99_ms\":" << video_lateness_.PercentileMs(0.99)
+     << ",\"tick_cost_p50_ms\":" << video_tick_cost_.PercentileMs(0.5)
+     << ",\"tick_cost_p99_ms\":" << video_tick_cost_.PercentileMs(0.99)
+     << ",\"composes\":" << s.composes << ",\"layout_changes\":" << s.layout_changes
+     << ",\"keyframe_requests\":" << s.keyframe_requests
+     << ",\"keyframes_coalesced\":" << s.keyframes_coalesced
+     << ",\"profile_moves\":" << s.profile_moves
+     << ",\"max_encodes_per_tick\":" << s.max_tick_encodes << ",\"profiles\":{";
+  LatencyHistogram latency;
+  for (const auto& leg : video_legs_) latency.Merge(leg->latency());
+  for (size_t i = 0; i < s.profiles.size(); ++i) {
+    const auto& p = s.profiles[i];
+    os << (i ? "," : "") << '"' << video_room_->config().profiles[i].name
+       << "\":{\"encodes\":" << p.encodes << ",\"keyframes\":" << p.keyframes
+       << ",\"encode_failures\":" << p.encode_failures << ",\"bytes\":" << p.bytes
+       << ",\"recipients\":" << p.recipients << "}";
+  }
+  os << "}";
+  if (latency.count()) {
+    os << ",\"latency_ms\":{\"samples\":" << latency.count()
+       << ",\"p50\":" << latency.PercentileMs(0.5) << ",\"p99\":" << latency.PercentileMs(0.99)
+       << "}";
+  }
+  if (recorder_) {
+    os << ",\"recorded_frames\":" << recorder_->frames_written()
+       << ",\"record_errors\":" << record_errors_;
+  }
+  os << "}";
+  return os.str();
 }
 
 void RoomHost::ScheduleTick() {
@@ -94,6 +336,11 @@ void RoomHost::OnTick() {
   }
   if (tick.dominant_speaker_changed) {
     const uint32_t id = *tick.dominant_speaker_changed;
+    if (video_room_) {
+      boost::asio::post(*video_media_, [this, id] {
+        if (!video_stopped_) video_room_->SetActiveSpeaker(id);
+      });
+    }
     spdlog::info("room {}: dominant speaker is now {}", config_.name,
                  id >= 1 && id <= leg_by_id_.size() && leg_by_id_[id - 1]
                      ? leg_by_id_[id - 1]->config().name

@@ -2,7 +2,9 @@
 // its participants' legs on the network shards.
 #pragma once
 
+#include <tessera/codec/frame_recorder.h>
 #include <tessera/session/audio_room.h>
+#include <tessera/session/video_room.h>
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -13,18 +15,37 @@
 
 #include "app/audio_leg.h"
 #include "app/config.h"
+#include "app/latency_histogram.h"
+#include "app/video_leg.h"
 
 namespace tessera::app {
 
-// Runs on: its media io_context (the room's strand). Legs run on their shards; work crosses by
-// post with moved data only.
+// Runs on: its media io_context (the room's audio strand) and, with video, a second media
+// io_context for the video mixer. Legs run on their shards; work crosses by post with moved data
+// only.
 class RoomHost {
  public:
   RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clock& clock);
   ~RoomHost();
 
-  // Set-up, before any thread runs: creates the legs and adds them to the room.
+  // Set-up, before any thread runs. With a `video` section: the video mixer on `video_media`.
+  Status InitVideo(boost::asio::io_context& video_media);
+  // Set-up: creates the legs and adds them to the room.
   Status AddLeg(std::unique_ptr<AudioLeg> leg);
+  // A participant's tile (every participant but receive-only viewers), before AddVideoLeg.
+  Status AddVideoParticipant(uint32_t id, const RoomParticipantConfig& pc,
+                             std::shared_ptr<mixer::FrameMailbox> mailbox);
+  Status AddVideoLeg(std::unique_ptr<VideoLeg> leg);
+  // The hooks a video leg reports keyframe requests and feedback through.
+  VideoLeg::RoomHooks HooksForVideoLegs();
+  // The codec of the profile a participant receives.
+  rtp::Codec ReceiveCodecFor(const RoomParticipantConfig& pc) const;
+  bool has_video() const { return video_room_ != nullptr; }
+  std::vector<std::unique_ptr<VideoLeg>>& video_legs() { return video_legs_; }
+  boost::asio::io_context* video_media() { return video_media_; }
+  // On the video context: stops the video ticks and closes the recording.
+  void StopVideoTicks();
+  std::string VideoSummaryJson() const;
   // Starts the tick timer (posted to the media context) and the legs (posted to their shards).
   void Start();
   // On the media context: stops ticking. The legs are stopped by the Server on their shards.
@@ -41,6 +62,9 @@ class RoomHost {
  private:
   void ScheduleTick();
   void OnTick();
+  void ScheduleVideoTick();
+  void OnVideoTick();
+  void Record(const session::EncodedVideo& frame);
 
   RoomConfig config_;
   boost::asio::io_context& media_;
@@ -57,6 +81,24 @@ class RoomHost {
   std::array<uint64_t, 501> lateness_histogram_{};
   double LatenessPercentileMs(double q) const;
   ThreadChecker checker_;
+
+  // Video (all on video_media_).
+  boost::asio::io_context* video_media_ = nullptr;
+  std::unique_ptr<session::VideoRoom> video_room_;
+  std::vector<std::unique_ptr<VideoLeg>> video_legs_;
+  std::vector<VideoLeg*> video_leg_by_id_;  // index: participant id - 1
+  std::unique_ptr<boost::asio::steady_timer> video_timer_;
+  std::chrono::steady_clock::time_point next_video_tick_;
+  std::chrono::microseconds video_tick_{33'333};
+  bool video_stopped_ = false;
+  uint64_t video_skipped_ticks_ = 0;
+  uint64_t video_late_ticks_ = 0;
+  LatencyHistogram video_lateness_;
+  LatencyHistogram video_tick_cost_;  // time one video tick takes (compose + encode)
+  std::unique_ptr<codec::FrameRecorder> recorder_;
+  std::optional<size_t> record_profile_;
+  uint64_t record_errors_ = 0;
+  ThreadChecker video_checker_;
 };
 
 }  // namespace tessera::app

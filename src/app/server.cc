@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <future>
+#include <thread>
 
 namespace tessera::app {
 
@@ -33,22 +34,70 @@ StatusOr<uint16_t> ReservePort(net::PortAllocator& ports, uint16_t fixed, bool r
 Status Server::StartRooms() {
   for (const auto& rc : config_.rooms) {
     auto host = std::make_unique<RoomHost>(rc, media_.shard(media_.NextShardIndex()), clock_);
+    TESSERA_RETURN_IF_ERROR(host->InitVideo(media_.shard(media_.NextShardIndex())));
     uint32_t id = 0;
     for (const auto& pc : rc.participants) {
-      auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
-      if (!port.ok()) {
-        return Status(port.status().code(),
-                      "participant " + pc.name + ": " + port.status().message());
+      ++id;
+      if (pc.has_audio) {
+        auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
+        if (!port.ok()) {
+          return Status(port.status().code(),
+                        "participant " + pc.name + ": " + port.status().message());
+        }
+        const size_t shard = shards_.NextShardIndex();
+        auto leg = AudioLeg::Create(pc, id, config_.server, shards_.shard(shard), *port, clock_,
+                                    host->SinkForLegs());
+        if (!leg.ok()) return leg.status();
+        TESSERA_RETURN_IF_ERROR(host->AddLeg(std::move(*leg)));
       }
-      const size_t shard = shards_.NextShardIndex();
-      auto leg = AudioLeg::Create(pc, ++id, config_.server, shards_.shard(shard), *port, clock_,
-                                  host->SinkForLegs());
-      if (!leg.ok()) return leg.status();
-      TESSERA_RETURN_IF_ERROR(host->AddLeg(std::move(*leg)));
+      if (!host->has_video()) continue;
+      TESSERA_RETURN_IF_ERROR(StartVideoLeg(*host, rc, pc, id));
     }
     rooms_.push_back(std::move(host));
   }
   return Status::Ok();
+}
+
+Status Server::StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
+                             uint32_t id) {
+  const bool sends = pc.video && pc.video->send;
+  std::shared_ptr<session::VideoInput> input;
+  if (sends) {
+    session::VideoInputConfig ic;
+    ic.id = id;
+    ic.name = pc.name;
+    ic.codec = pc.video->codec;
+    ic.decoder.max_width = static_cast<int>(rc.video->max_input_width);
+    ic.decoder.max_height = static_cast<int>(rc.video->max_input_height);
+    ic.max_fps = static_cast<int>(rc.video->max_input_fps);
+    auto created = session::VideoInput::Create(ic, clock_);
+    if (!created.ok()) {
+      return Status(created.status().code(),
+                    "participant " + pc.name + ": " + created.status().message());
+    }
+    input = std::move(*created);
+  }
+  // Everyone but a receive-only viewer has a tile: a placeholder with the name until (or
+  // unless) pictures arrive.
+  if (pc.has_audio || sends) {
+    TESSERA_RETURN_IF_ERROR(host.AddVideoParticipant(id, pc, input ? input->mailbox() : nullptr));
+  }
+  if (!pc.video) return Status::Ok();
+  auto port = ReservePort(ports_, pc.video->local_port, pc.video->rtcp_mux);
+  if (!port.ok()) {
+    return Status(port.status().code(),
+                  "participant " + pc.name + " (video): " + port.status().message());
+  }
+  if (!decode_pool_) {
+    decode_pool_ = std::make_unique<boost::asio::thread_pool>(
+        std::max<unsigned>(2, std::thread::hardware_concurrency()));
+  }
+  const size_t shard = shards_.NextShardIndex();
+  auto leg = VideoLeg::Create(pc, id, config_.server, shards_.shard(shard), *port, clock_,
+                              boost::asio::make_strand(decode_pool_->get_executor()),
+                              std::move(input), host.ReceiveCodecFor(pc), host.HooksForVideoLegs());
+  if (!leg.ok()) return leg.status();
+  return host.AddVideoLeg(std::move(*leg));
 }
 
 Status Server::Start() {
@@ -88,13 +137,20 @@ void Server::Stop() {
   for (auto& room : rooms_) {
     RoomHost* r = room.get();
     RunOn(r->media(), [r] { r->StopTicks(); });
+    if (r->has_video()) RunOn(*r->video_media(), [r] { r->StopVideoTicks(); });
   }
   for (auto& room : rooms_) {
     for (auto& leg : room->legs()) {
       AudioLeg* l = leg.get();
       RunOn(l->shard(), [l] { l->Stop(); });
     }
+    for (auto& leg : room->video_legs()) {
+      VideoLeg* l = leg.get();
+      RunOn(l->shard(), [l] { l->Stop(); });
+    }
   }
+  // Frames already handed to decoders are decoded before the summary reads their counters.
+  if (decode_pool_) decode_pool_->join();
   shards_.Stop();
   media_.Stop();
 }
@@ -104,7 +160,9 @@ std::vector<std::string> Server::SummaryLines() {
   for (auto& s : Summaries()) out.push_back(s.ToJson());
   for (auto& room : rooms_) {
     for (auto& leg : room->legs()) out.push_back(leg->SummaryJson(room->name()));
+    for (auto& leg : room->video_legs()) out.push_back(leg->SummaryJson(room->name()));
     out.push_back(room->SummaryJson());
+    if (room->has_video()) out.push_back(room->VideoSummaryJson());
   }
   return out;
 }

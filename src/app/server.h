@@ -4,6 +4,7 @@
 #include <tessera/net/port_allocator.h>
 #include <tessera/net/shard_pool.h>
 
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,8 @@ class Server {
 
  private:
   Status StartRooms();
+  Status StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
+                       uint32_t id);
   template <typename F>
   static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f());
 
@@ -44,6 +47,8 @@ class Server {
   };
   std::vector<Entry> participants_;
   std::vector<std::unique_ptr<RoomHost>> rooms_;
+  // Video decoders: one strand per input on this pool.
+  std::unique_ptr<boost::asio::thread_pool> decode_pool_;
   bool started_ = false;
 };
 

@@ -83,6 +83,7 @@ struct EncodedVideo {
   uint32_t rtp_timestamp = 0;  // the room's 90 kHz clock
   bool keyframe = false;
   std::vector<std::vector<uint8_t>> payloads;  // RTP payloads; the last one carries the marker
+  std::vector<uint8_t> bitstream;  // the encoded picture (H.264 Annex B, VP8 frame), to record
   // Arrival times (Clock::NowUs()) of the input frames this composite shows for the first time,
   // for the MCU-added latency figure.
   std::vector<int64_t> new_input_receive_us;
@@ -172,10 +173,13 @@ class VideoRoom {
 
   VideoRoom(VideoRoomConfig config, Clock& clock);
   Status Init();
+  std::optional<size_t> ProfileIndex(const std::string& name) const;
   void RequestProfileKeyframe(size_t profile, int64_t now_us);
-  void Adapt(Recipient& r, int64_t now_us, VideoTick& tick);
+  void MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us);
+  void Snapshot(int64_t now_us);
   void Compose(Canvas& canvas, int64_t now_us);
-  std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, const Canvas& canvas,
+  void DrawNames(Canvas& canvas, const std::vector<const mixer::I420Frame*>& pictures);
+  std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas,
                                                     uint32_t rtp_timestamp, int64_t now_us);
 
   VideoRoomConfig config_;
@@ -189,8 +193,8 @@ class VideoRoom {
   std::vector<std::unique_ptr<Canvas>> canvases_;  // one per distinct resolution
   std::optional<uint32_t> active_speaker_;
   std::unique_ptr<mixer::TextRenderer> text_;
-  bool text_warned_ = false;
   std::optional<int64_t> start_us_;
+  std::vector<ProfileMove> pending_moves_;  // reported by the next Tick()
   VideoRoomStats stats_;
 };
 

@@ -1,0 +1,113 @@
+// The video of one room participant on its network shard: receives its camera (RTP -> jitter
+// buffer -> frames posted to its decode strand) and sends it the room's composite with its own
+// RTP sender, answering its NACKs and passing its keyframe requests and bandwidth feedback to
+// the room.
+#pragma once
+
+#include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/video_receive_stream.h>
+#include <tessera/session/video_input.h>
+#include <tessera/session/video_room.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/config.h"
+#include "app/latency_histogram.h"
+#include "app/media_transport.h"
+
+namespace tessera::app {
+
+using DecodeStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+
+// Runs on: its network shard. Decoding runs on the input's decode strand.
+class VideoLeg {
+ public:
+  // Called on the leg's shard; they post to the room's executor.
+  struct RoomHooks {
+    std::function<void(uint32_t id)> keyframe_request;
+    std::function<void(uint32_t id, std::optional<int64_t> estimate_bps,
+                       std::optional<double> loss)>
+        feedback;
+  };
+
+  // input: the participant's decoder (null when it sends no video).
+  static StatusOr<std::unique_ptr<VideoLeg>> Create(
+      const RoomParticipantConfig& config, uint32_t id, const ServerConfig& server,
+      boost::asio::io_context& shard, uint16_t local_port, Clock& clock, DecodeStrand decode,
+      std::shared_ptr<session::VideoInput> input, rtp::Codec receive_codec, RoomHooks hooks);
+  ~VideoLeg();
+
+  void Start();
+  // One composite frame of the recipient's profile (shared by the profile's recipients).
+  void SendVideo(const std::shared_ptr<const session::EncodedVideo>& frame);
+  void Stop();
+
+  uint32_t id() const { return id_; }
+  const RoomParticipantConfig& config() const { return config_; }
+  uint16_t local_port() const { return transport_->local_port(); }
+  boost::asio::io_context& shard() { return shard_; }
+  bool receives() const { return sender_ != nullptr; }
+  // MCU-added latency of the frames this recipient was sent (read after Stop).
+  const LatencyHistogram& latency() const { return latency_; }
+  std::string SummaryJson(const std::string& room) const;
+
+ private:
+  VideoLeg(const RoomParticipantConfig& config, uint32_t id, boost::asio::io_context& shard,
+           Clock& clock, DecodeStrand decode, std::shared_ptr<session::VideoInput> input,
+           RoomHooks hooks);
+  void OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  void OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  void Deliver(rtp::VideoReceiveStream::Output out);
+  void PostDecode(rtp::EncodedFrame frame);
+  void ArmTimer();
+  void SendRtcp(std::vector<uint8_t> compound);
+
+  RoomParticipantConfig config_;
+  uint32_t id_;
+  boost::asio::io_context& shard_;
+  Clock& clock_;
+  DecodeStrand decode_;
+  std::shared_ptr<session::VideoInput> input_;
+  RoomHooks hooks_;
+  DropCounters drops_;
+  std::unique_ptr<MediaTransport> transport_;
+  std::unique_ptr<rtp::VideoReceiveStream> receive_;  // when it sends video
+  std::unique_ptr<rtp::RtpSender> sender_;            // when it receives the composite
+  net::Endpoint rtp_destination_;
+  std::optional<net::Endpoint> rtcp_destination_;
+  bool rtcp_destination_fixed_ = false;
+  boost::asio::steady_timer timer_;
+  int64_t last_report_us_ = 0;
+  uint64_t ssrc_changes_seen_ = 0;
+  // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
+  std::shared_ptr<std::atomic<int>> decode_in_flight_;
+  bool stopped_ = false;
+  LatencyHistogram latency_;
+  struct Counts {
+    uint64_t rtp_received = 0;
+    uint64_t rtcp_received = 0;
+    uint64_t frames_received = 0;
+    uint64_t decode_queue_full = 0;
+    uint64_t rtp_sent = 0;
+    uint64_t send_failures = 0;
+    uint64_t frames_sent = 0;
+    uint64_t keyframes_sent = 0;
+    uint64_t plis_received = 0;
+    uint64_t firs_received = 0;
+    uint64_t nacks_received = 0;
+    uint64_t retransmitted = 0;
+    uint64_t remb_received = 0;
+    uint64_t tmmbr_received = 0;
+  } counts_;
+  ThreadChecker checker_;
+};
+
+}  // namespace tessera::app

@@ -1,0 +1,355 @@
+#include <spdlog/spdlog.h>
+#include <tessera/session/video_room.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "session/video_room_parts.h"
+
+namespace tessera::session {
+
+StatusOr<std::unique_ptr<VideoRoom>> VideoRoom::Create(VideoRoomConfig config, Clock& clock) {
+  std::unique_ptr<VideoRoom> room(new VideoRoom(std::move(config), clock));
+  TESSERA_RETURN_IF_ERROR(room->Init());
+  return room;
+}
+
+VideoRoom::VideoRoom(VideoRoomConfig config, Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
+
+VideoRoom::~VideoRoom() = default;
+
+Status VideoRoom::Init() {
+  if (config_.profiles.empty()) {
+    return InvalidArgumentError("video room " + config_.name + " needs at least one profile");
+  }
+  for (size_t i = 0; i < config_.profiles.size(); ++i) {
+    const VideoProfile& p = config_.profiles[i];
+    if (rtp::KindOf(p.codec) != rtp::MediaKind::kVideo) {
+      return InvalidArgumentError("profile " + p.name + ": not a video codec");
+    }
+    if (p.width <= 0 || p.height <= 0 || p.width % 2 || p.height % 2 || p.fps <= 0 || p.fps > 60) {
+      return InvalidArgumentError("profile " + p.name +
+                                  ": width and height must be even and positive, fps 1..60");
+    }
+    for (size_t k = 0; k < i; ++k) {
+      if (config_.profiles[k].name == p.name) {
+        return InvalidArgumentError("duplicate profile name " + p.name);
+      }
+    }
+    codec::VideoEncoderConfig ec;
+    ec.width = p.width;
+    ec.height = p.height;
+    ec.fps = p.fps;
+    ec.bitrate_bps = p.bitrate_bps;
+    ec.keyframe_interval_s = p.keyframe_interval_s;
+    auto encoder = codec::CreateVideoEncoder(p.codec, ec);
+    if (!encoder.ok()) return encoder.status();
+    auto state = std::make_unique<ProfileState>();
+    state->encoder = std::move(*encoder);
+    state->packetizer = rtp::CreatePacketizer(p.codec, config_.packetizer);
+    state->frame_interval_us = 1'000'000 / p.fps;
+    Canvas* canvas = nullptr;
+    for (auto& c : canvases_) {
+      if (c->frame.width == p.width && c->frame.height == p.height) canvas = c.get();
+    }
+    if (!canvas) {
+      canvases_.push_back(std::make_unique<Canvas>());
+      canvas = canvases_.back().get();
+      canvas->frame = mixer::I420Frame::Make(p.width, p.height);
+    }
+    state->canvas = canvas;
+    profiles_.push_back(std::move(state));
+  }
+  stats_.profiles.resize(profiles_.size());
+  layout_ = config_.layout;
+  layout_name_ = LayoutKindName(layout_.kind);
+  auto text = mixer::TextRenderer::Create(config_.font_path);
+  if (text.ok()) {
+    text_ = std::move(*text);
+  } else {
+    spdlog::warn("video room {}: names are not drawn on tiles: {}", config_.name,
+                 text.status().ToString());
+  }
+  return Status::Ok();
+}
+
+int64_t VideoRoom::tick_interval_us() const {
+  int fps = 1;
+  for (const auto& p : config_.profiles) fps = std::max(fps, p.fps);
+  return 1'000'000 / fps;
+}
+
+Status VideoRoom::AddParticipant(const VideoParticipantInfo& info,
+                                 std::shared_ptr<mixer::FrameMailbox> mailbox) {
+  if (info.id == 0) return InvalidArgumentError("participant id must be non-zero");
+  if (participants_.count(info.id)) {
+    return Status(StatusCode::kAlreadyExists, "participant " + std::to_string(info.id) +
+                                                  " is already in video room " + config_.name);
+  }
+  auto p = std::make_unique<Participant>();
+  p->info = info;
+  p->mailbox = mailbox ? std::move(mailbox) : std::make_shared<mixer::FrameMailbox>();
+  participants_[info.id] = std::move(p);
+  join_order_.push_back(info.id);
+  return Status::Ok();
+}
+
+void VideoRoom::RemoveParticipant(uint32_t id) {
+  participants_.erase(id);
+  std::erase(join_order_, id);
+  if (active_speaker_ == id) active_speaker_.reset();
+}
+
+std::optional<size_t> VideoRoom::ProfileIndex(const std::string& name) const {
+  for (size_t i = 0; i < config_.profiles.size(); ++i) {
+    if (config_.profiles[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+Status VideoRoom::AddRecipient(uint32_t id, const std::string& profile, bool adapt) {
+  const auto index = ProfileIndex(profile);
+  if (!index) {
+    return NotFoundError("video room " + config_.name + " has no profile '" + profile + "'");
+  }
+  if (recipients_.count(id)) {
+    return Status(StatusCode::kAlreadyExists,
+                  "recipient " + std::to_string(id) + " is already in video room " + config_.name);
+  }
+  auto r = std::make_unique<Recipient>();
+  r->id = id;
+  r->configured = *index;
+  r->profile = *index;
+  r->adapt = adapt;
+  // The ladder: profiles of the same codec no larger than the configured one, smallest first.
+  const VideoProfile& max = config_.profiles[*index];
+  for (size_t i = 0; i < config_.profiles.size(); ++i) {
+    const VideoProfile& p = config_.profiles[i];
+    if (p.codec == max.codec && p.bitrate_bps <= max.bitrate_bps) r->ladder.push_back(i);
+  }
+  std::stable_sort(r->ladder.begin(), r->ladder.end(), [this](size_t a, size_t b) {
+    return config_.profiles[a].bitrate_bps < config_.profiles[b].bitrate_bps;
+  });
+  recipients_[id] = std::move(r);
+  ++stats_.profiles[*index].recipients;
+  RequestProfileKeyframe(*index, clock_.NowUs());
+  return Status::Ok();
+}
+
+void VideoRoom::RemoveRecipient(uint32_t id) {
+  auto it = recipients_.find(id);
+  if (it == recipients_.end()) return;
+  --stats_.profiles[it->second->profile].recipients;
+  recipients_.erase(it);
+}
+
+std::optional<size_t> VideoRoom::recipient_profile(uint32_t id) const {
+  auto it = recipients_.find(id);
+  if (it == recipients_.end()) return std::nullopt;
+  return it->second->profile;
+}
+
+void VideoRoom::RequestKeyframe(uint32_t recipient, int64_t now_us) {
+  auto it = recipients_.find(recipient);
+  if (it == recipients_.end()) return;
+  RequestProfileKeyframe(it->second->profile, now_us);
+}
+
+void VideoRoom::RequestProfileKeyframe(size_t profile, int64_t /*now_us*/) {
+  ++stats_.keyframe_requests;
+  ProfileState& p = *profiles_[profile];
+  if (p.keyframe_pending) {
+    ++stats_.keyframes_coalesced;
+    return;
+  }
+  p.keyframe_pending = true;
+}
+
+Status VideoRoom::SetLayout(const std::string& name) {
+  auto spec = LayoutByName(name, config_.layout, config_.custom_layouts);
+  if (!spec) {
+    std::string known = "grid, speaker, presentation, pip";
+    for (const auto& c : config_.custom_layouts) known += ", " + c.name;
+    return NotFoundError("video room " + config_.name + " has no layout '" + name +
+                         "' (known: " + known + ")");
+  }
+  layout_ = *spec;
+  layout_name_ = name;
+  return Status::Ok();
+}
+
+void VideoRoom::SetActiveSpeaker(std::optional<uint32_t> id) {
+  if (id && !participants_.count(*id)) return;
+  active_speaker_ = id;
+}
+
+Status VideoRoom::SetPinned(uint32_t id, bool pinned) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  it->second->pinned = pinned;
+  return Status::Ok();
+}
+
+const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
+  if (profile >= profiles_.size() || !profiles_[profile]->canvas->composed_once) return nullptr;
+  return &profiles_[profile]->canvas->frame;
+}
+
+VideoTick VideoRoom::Tick(int64_t now_us) {
+  VideoTick tick;
+  tick.moves = std::move(pending_moves_);
+  pending_moves_.clear();
+  if (!start_us_) {
+    start_us_ = now_us;
+    for (auto& p : profiles_) p->next_frame_us = now_us;
+  }
+  ++stats_.ticks;
+  const auto rtp_timestamp = static_cast<uint32_t>((now_us - *start_us_) * 9 / 100);
+
+  // Which profiles are due: each keeps its own drift-free schedule at its frame rate. Half a
+  // tick of slack keeps a 30 fps profile on every tick of a 30 fps room despite timer jitter.
+  const int64_t slack = tick_interval_us() / 2;
+  std::vector<size_t> due;
+  for (size_t i = 0; i < profiles_.size(); ++i) {
+    ProfileState& p = *profiles_[i];
+    if (now_us + slack < p.next_frame_us) continue;
+    p.next_frame_us += p.frame_interval_us;
+    if (p.next_frame_us + slack <= now_us) p.next_frame_us = now_us + p.frame_interval_us;
+    if (stats_.profiles[i].recipients == 0) continue;  // nobody watches: no work
+    due.push_back(i);
+  }
+  if (due.empty()) return tick;
+
+  Snapshot(now_us);
+  for (auto& c : canvases_) c->composed_this_tick = false;
+  uint64_t encodes = 0;
+  for (size_t i : due) {
+    ProfileState& p = *profiles_[i];
+    if (!p.canvas->composed_this_tick) Compose(*p.canvas, now_us);
+    auto frame = EncodeProfile(i, *p.canvas, rtp_timestamp, now_us);
+    ++encodes;
+    if (!frame) continue;
+    VideoOutput out;
+    out.frame = std::move(frame);
+    for (const auto& [id, r] : recipients_) {
+      if (r->profile == i) out.recipients.push_back(id);
+    }
+    tick.outputs.push_back(std::move(out));
+  }
+  stats_.max_tick_encodes = std::max(stats_.max_tick_encodes, encodes);
+  return tick;
+}
+
+void VideoRoom::Snapshot(int64_t now_us) {
+  for (auto& [id, p] : participants_) {
+    p->current = p->mailbox->Latest();
+    // A picture older than the timeout (the sender stopped, or its stream is broken and no
+    // keyframe came) gives way to the placeholder.
+    if (p->current.picture && now_us - p->current.put_time_us > config_.placeholder_after_us) {
+      p->current.picture.reset();
+    }
+  }
+}
+
+void VideoRoom::Compose(Canvas& canvas, int64_t /*now_us*/) {
+  std::vector<mixer::LayoutInput> inputs;
+  inputs.reserve(join_order_.size());
+  for (uint32_t id : join_order_) {
+    const Participant& p = *participants_.at(id);
+    mixer::LayoutInput in;
+    in.id = id;
+    if (p.current.picture) {
+      in.width = p.current.picture->width;
+      in.height = p.current.picture->height;
+    }
+    in.role = p.info.role;
+    in.pinned = p.pinned;
+    inputs.push_back(std::move(in));
+  }
+  LayoutKey key{layout_name_, inputs, active_speaker_};
+  if (!canvas.key || !(*canvas.key == key)) {
+    canvas.tiles = mixer::ComputeLayout(layout_, canvas.frame.width, canvas.frame.height, inputs,
+                                        active_speaker_);
+    canvas.key = std::move(key);
+    ++stats_.layout_changes;
+  }
+  std::vector<const mixer::I420Frame*> pictures(canvas.tiles.size(), nullptr);
+  canvas.new_receive_us.clear();
+  for (size_t t = 0; t < canvas.tiles.size(); ++t) {
+    const uint32_t id = canvas.tiles[t].participant_id;
+    if (id == 0) continue;
+    auto it = participants_.find(id);
+    if (it == participants_.end() || !it->second->current.picture) continue;
+    const mixer::MailboxFrame& f = it->second->current;
+    pictures[t] = f.picture.get();
+    uint64_t& shown = canvas.shown_sequence[id];
+    if (f.sequence != shown) {
+      shown = f.sequence;
+      canvas.new_receive_us.push_back(f.receive_time_us);
+    }
+  }
+  const mixer::ComposeStats cs =
+      canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
+  (void)cs;
+  if (text_) DrawNames(canvas, pictures);
+  canvas.composed_this_tick = true;
+  canvas.composed_once = true;
+  ++stats_.composes;
+}
+
+void VideoRoom::DrawNames(Canvas& canvas, const std::vector<const mixer::I420Frame*>& pictures) {
+  for (size_t t = 0; t < canvas.tiles.size(); ++t) {
+    const mixer::Tile& tile = canvas.tiles[t];
+    if (tile.participant_id == 0 || tile.dest.Empty()) continue;
+    auto it = participants_.find(tile.participant_id);
+    if (it == participants_.end() || it->second->info.name.empty()) continue;
+    mixer::TextStyle style;
+    if (!pictures[t]) {
+      // The placeholder: the name large in the middle of the tile.
+      style.pixel_height = std::clamp(tile.dest.height / 8, 10, 64);
+      (void)text_->DrawCentered(it->second->info.name, tile.dest, style, canvas.frame);
+    } else if (config_.name_labels) {
+      style.pixel_height = std::clamp(tile.dest.height / 14, 10, 32);
+      (void)text_->DrawLabel(it->second->info.name, tile.dest, style, canvas.frame);
+    }
+  }
+}
+
+std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canvas& canvas,
+                                                             uint32_t rtp_timestamp,
+                                                             int64_t now_us) {
+  ProfileState& p = *profiles_[index];
+  VideoProfileStats& ps = stats_.profiles[index];
+  const bool force =
+      p.keyframe_pending &&
+      (!p.last_keyframe_us || now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
+  canvas.frame.pts_90k = rtp_timestamp;
+  ++ps.encodes;
+  auto picture = p.encoder->Encode(canvas.frame, force);
+  if (!picture || picture->data.empty()) {
+    ++ps.encode_failures;
+    return nullptr;
+  }
+  auto out = std::make_shared<EncodedVideo>();
+  out->profile = index;
+  out->codec = config_.profiles[index].codec;
+  out->rtp_timestamp = rtp_timestamp;
+  out->keyframe = picture->keyframe;
+  out->payloads = p.packetizer->Packetize(picture->data, picture->keyframe);
+  out->new_input_receive_us = canvas.new_receive_us;
+  if (out->payloads.empty()) {
+    ++ps.encode_failures;
+    return nullptr;
+  }
+  ps.bytes += picture->data.size();
+  out->bitstream = std::move(picture->data);
+  if (picture->keyframe) {
+    ++ps.keyframes;
+    p.last_keyframe_us = now_us;
+    p.keyframe_pending = false;
+  }
+  return out;
+}
+
+}  // namespace tessera::session

@@ -1,0 +1,83 @@
+// The private state of VideoRoom (video_room.cc and video_room_adapt.cc).
+#pragma once
+
+#include <tessera/mixer/text_renderer.h>
+#include <tessera/session/video_room.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::session {
+
+struct VideoRoom::Participant {
+  VideoParticipantInfo info;
+  std::shared_ptr<mixer::FrameMailbox> mailbox;
+  bool pinned = false;
+  mixer::MailboxFrame current;  // this tick's snapshot; no picture = placeholder
+};
+
+struct VideoRoom::Recipient {
+  uint32_t id = 0;
+  size_t configured = 0;  // the profile it was put on: it never goes above it
+  size_t profile = 0;     // the profile it receives now
+  bool adapt = true;
+  std::vector<size_t> ladder;  // profiles it may move between, smallest bitrate first
+  std::optional<int64_t> estimate_bps;
+  std::optional<double> loss;
+  std::optional<int64_t> bad_since_us;
+  std::optional<int64_t> good_since_us;
+  std::optional<int64_t> last_move_us;
+};
+
+// What decides the tiles: recomputed only when it changes.
+struct LayoutKey {
+  std::string layout;
+  std::vector<mixer::LayoutInput> inputs;
+  std::optional<uint32_t> speaker;
+  bool operator==(const LayoutKey& o) const {
+    if (layout != o.layout || speaker != o.speaker || inputs.size() != o.inputs.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const auto& a = inputs[i];
+      const auto& b = o.inputs[i];
+      if (a.id != b.id || a.width != b.width || a.height != b.height || a.role != b.role ||
+          a.pinned != b.pinned) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+struct VideoRoom::Canvas {
+  mixer::I420Frame frame;
+  mixer::CpuCompositor compositor;
+  std::vector<mixer::Tile> tiles;
+  std::optional<LayoutKey> key;
+  std::map<uint32_t, uint64_t> shown_sequence;  // per participant: the last picture composed
+  std::vector<int64_t> new_receive_us;          // of this tick's newly shown pictures
+  bool composed_this_tick = false;
+  bool composed_once = false;
+};
+
+struct VideoRoom::ProfileState {
+  std::unique_ptr<codec::VideoEncoder> encoder;
+  std::unique_ptr<rtp::Packetizer> packetizer;
+  Canvas* canvas = nullptr;
+  int64_t frame_interval_us = 33'333;
+  int64_t next_frame_us = 0;
+  bool keyframe_pending = false;
+  std::optional<int64_t> last_keyframe_us;
+};
+
+// "grid", "speaker", "presentation", "pip".
+const char* LayoutKindName(mixer::LayoutKind kind);
+// The layout called `name`: a built-in kind with `base`'s fit and borders, or a custom layout.
+std::optional<mixer::LayoutSpec> LayoutByName(const std::string& name,
+                                              const mixer::LayoutSpec& base,
+                                              const std::vector<mixer::CustomLayout>& custom);
+
+}  // namespace tessera::session

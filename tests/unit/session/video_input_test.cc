@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+#include <tessera/codec/video_encoder.h>
+#include <tessera/session/video_input.h>
+
+#include "unit/codec/video_test_util.h"
+
+namespace tessera::session {
+namespace {
+
+// Encoded frames of a moving pattern, the first a keyframe.
+std::vector<rtp::EncodedFrame> EncodeFrames(rtp::Codec codec, int count, int w = 320, int h = 180) {
+  codec::VideoEncoderConfig ec;
+  ec.width = w;
+  ec.height = h;
+  auto enc = codec::CreateVideoEncoder(codec, ec);
+  EXPECT_TRUE(enc.ok());
+  std::vector<rtp::EncodedFrame> frames;
+  for (int i = 0; i < count; ++i) {
+    auto pic = (*enc)->Encode(codec::testing::MovingPattern(w, h, i), false);
+    EXPECT_TRUE(pic.has_value());
+    rtp::EncodedFrame f;
+    f.codec = codec;
+    f.data = pic->data;
+    f.keyframe = pic->keyframe;
+    f.rtp_timestamp = static_cast<uint32_t>(pic->pts_90k);
+    f.receive_time_us = 1000 + i;
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
+
+class VideoInputTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<VideoInput> Make(rtp::Codec codec, int max_fps = 60) {
+    VideoInputConfig c;
+    c.id = 7;
+    c.name = "alice";
+    c.codec = codec;
+    c.max_fps = max_fps;
+    auto in = VideoInput::Create(c, clock_);
+    EXPECT_TRUE(in.ok()) << in.status().ToString();
+    return std::move(*in);
+  }
+  // Feeds frames 1/30 s apart.
+  void Feed(VideoInput& in, const std::vector<rtp::EncodedFrame>& frames, int* keyframe_asks) {
+    for (const auto& f : frames) {
+      clock_.AdvanceUs(33'333);
+      if (in.Decode(f).keyframe_needed && keyframe_asks) ++*keyframe_asks;
+    }
+  }
+  FakeClock clock_;
+};
+
+TEST_F(VideoInputTest, DecodesH264AndVp8IntoTheMailbox) {
+  for (rtp::Codec codec : {rtp::Codec::kH264, rtp::Codec::kVp8}) {
+    auto in = Make(codec);
+    Feed(*in, EncodeFrames(codec, 10), nullptr);
+    const mixer::MailboxFrame f = in->mailbox()->Latest();
+    ASSERT_TRUE(f.picture) << rtp::CodecName(codec);
+    EXPECT_EQ(f.picture->width, 320);
+    EXPECT_EQ(f.picture->height, 180);
+    EXPECT_EQ(f.sequence, 10u);
+    EXPECT_EQ(f.receive_time_us, 1009);
+    EXPECT_EQ(in->stats().decoded, 10u);
+    EXPECT_FALSE(in->stats().failed);
+  }
+}
+
+TEST_F(VideoInputTest, CorruptFrameAsksForKeyframeAndKeepsLastGoodPicture) {
+  auto in = Make(rtp::Codec::kH264);
+  auto frames = EncodeFrames(rtp::Codec::kH264, 6);
+  Feed(*in, {frames[0], frames[1]}, nullptr);
+  const uint64_t good_sequence = in->mailbox()->Latest().sequence;
+
+  rtp::EncodedFrame garbage = frames[2];
+  for (size_t i = 0; i < garbage.data.size(); ++i) garbage.data[i] = static_cast<uint8_t>(i * 7);
+  garbage.data.resize(std::min<size_t>(garbage.data.size(), 64));
+  int asks = 0;
+  Feed(*in, {garbage}, &asks);
+  EXPECT_EQ(asks, 1);
+  EXPECT_TRUE(in->stats().failed);
+  // Once failed, delta frames are skipped (not decoded) until a keyframe, and each asks again.
+  Feed(*in, {frames[3], frames[4]}, &asks);
+  EXPECT_EQ(asks, 3);
+  EXPECT_EQ(in->stats().waiting_keyframe, 2u);
+  // The mailbox still holds a picture: the tile never turns black.
+  EXPECT_TRUE(in->mailbox()->Latest().picture);
+  EXPECT_GE(in->mailbox()->Latest().sequence, good_sequence);
+
+  // A fresh keyframe recovers.
+  auto again = EncodeFrames(rtp::Codec::kH264, 1);
+  Feed(*in, again, nullptr);
+  EXPECT_FALSE(in->stats().failed);
+  EXPECT_GT(in->mailbox()->Latest().sequence, good_sequence);
+}
+
+TEST_F(VideoInputTest, StreamThatIsNotWhatItsPayloadTypeSaysFailsTheInputOnly) {
+  // VP8 bitstream on an input configured for H.264.
+  auto in = Make(rtp::Codec::kH264);
+  auto vp8 = EncodeFrames(rtp::Codec::kVp8, 3);
+  for (auto& f : vp8) f.codec = rtp::Codec::kH264;  // what the payload type claims
+  int asks = 0;
+  Feed(*in, vp8, &asks);
+  EXPECT_FALSE(in->mailbox()->Latest().picture);
+  EXPECT_EQ(asks, 3);
+  EXPECT_EQ(in->stats().decoded, 0u);
+}
+
+TEST_F(VideoInputTest, DecoderWorkIsCappedPerSecond) {
+  auto in = Make(rtp::Codec::kH264, /*max_fps=*/30);
+  auto frames = EncodeFrames(rtp::Codec::kH264, 90);
+  // 90 frames in one instant: the bucket holds one second's worth (30).
+  for (const auto& f : frames) (void)in->Decode(f);
+  EXPECT_EQ(in->stats().decoded, 30u);
+  EXPECT_EQ(in->stats().rate_limited, 60u);
+}
+
+TEST_F(VideoInputTest, OversizedFramesAreDroppedBeforeDecoding) {
+  VideoInputConfig c;
+  c.id = 1;
+  c.max_frame_bytes = 100;
+  auto in = VideoInput::Create(c, clock_);
+  ASSERT_TRUE(in.ok());
+  rtp::EncodedFrame f;
+  f.data.assign(101, 0);
+  f.keyframe = true;
+  EXPECT_TRUE((*in)->Decode(f).keyframe_needed);
+  EXPECT_EQ((*in)->stats().oversized_frames, 1u);
+}
+
+TEST_F(VideoInputTest, ResolutionAboveTheCapIsRejected) {
+  VideoInputConfig c;
+  c.id = 1;
+  c.decoder.max_width = 160;
+  c.decoder.max_height = 120;
+  auto in = VideoInput::Create(c, clock_);
+  ASSERT_TRUE(in.ok());
+  int asks = 0;
+  Feed(**in, EncodeFrames(rtp::Codec::kH264, 3), &asks);
+  EXPECT_FALSE((*in)->mailbox()->Latest().picture);
+  EXPECT_GE((*in)->stats().too_large, 1u);
+  EXPECT_GE(asks, 1);
+}
+
+TEST_F(VideoInputTest, ResetWaitsForAKeyframeOfTheNewStream) {
+  auto in = Make(rtp::Codec::kH264);
+  auto frames = EncodeFrames(rtp::Codec::kH264, 4);
+  Feed(*in, frames, nullptr);
+  EXPECT_TRUE(in->Reset().keyframe_needed);
+  int asks = 0;
+  Feed(*in, {frames[2], frames[3]}, &asks);  // delta frames of the old stream
+  EXPECT_EQ(asks, 2);
+  EXPECT_EQ(in->stats().decoded, 4u);
+  Feed(*in, EncodeFrames(rtp::Codec::kH264, 1, 640, 360), nullptr);  // new size, keyframe
+  EXPECT_EQ(in->mailbox()->Latest().picture->width, 640);
+}
+
+}  // namespace
+}  // namespace tessera::session

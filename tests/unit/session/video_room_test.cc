@@ -1,0 +1,315 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <tessera/codec/video_decoder.h>
+#include <tessera/rtp/depacketizer.h>
+#include <tessera/session/video_room.h>
+
+#include <cmath>
+
+namespace tessera::session {
+namespace {
+
+struct Yuv {
+  int y, u, v;
+};
+constexpr Yuv kRed{81, 90, 240};
+constexpr Yuv kGreen{145, 54, 34};
+constexpr Yuv kBlue{41, 240, 110};
+constexpr Yuv kWhite{235, 128, 128};
+
+std::shared_ptr<const mixer::I420Frame> Solid(int w, int h, Yuv c) {
+  auto f = std::make_shared<mixer::I420Frame>(mixer::I420Frame::Make(w, h));
+  std::fill(f->y.begin(), f->y.end(), static_cast<uint8_t>(c.y));
+  std::fill(f->u.begin(), f->u.end(), static_cast<uint8_t>(c.u));
+  std::fill(f->v.begin(), f->v.end(), static_cast<uint8_t>(c.v));
+  return f;
+}
+
+// Mean colour of the centre half of a rect (away from borders and labels).
+Yuv MeanAt(const mixer::I420Frame& f, const mixer::Rect& r) {
+  const int x0 = r.x + r.width / 4, x1 = r.x + 3 * r.width / 4;
+  const int y0 = r.y + r.height / 4, y1 = r.y + 3 * r.height / 4;
+  int64_t sy = 0, su = 0, sv = 0, n = 0, nc = 0;
+  for (int y = y0; y < y1; ++y) {
+    for (int x = x0; x < x1; ++x) {
+      sy += f.y[static_cast<size_t>(y) * f.stride_y + x];
+      ++n;
+    }
+  }
+  for (int y = y0 / 2; y < y1 / 2; ++y) {
+    for (int x = x0 / 2; x < x1 / 2; ++x) {
+      su += f.u[static_cast<size_t>(y) * f.stride_u + x];
+      sv += f.v[static_cast<size_t>(y) * f.stride_v + x];
+      ++nc;
+    }
+  }
+  return {static_cast<int>(sy / n), static_cast<int>(su / nc), static_cast<int>(sv / nc)};
+}
+
+std::ostream& operator<<(std::ostream& os, const Yuv& c) {
+  return os << "(" << c.y << "," << c.u << "," << c.v << ")";
+}
+
+MATCHER_P2(NearColour, c, tolerance, "") {
+  return std::abs(arg.y - c.y) <= tolerance && std::abs(arg.u - c.u) <= tolerance &&
+         std::abs(arg.v - c.v) <= tolerance;
+}
+
+VideoProfile Profile(std::string name, rtp::Codec codec, int w, int h, int fps, int bps) {
+  VideoProfile p;
+  p.name = std::move(name);
+  p.codec = codec;
+  p.width = w;
+  p.height = h;
+  p.fps = fps;
+  p.bitrate_bps = bps;
+  return p;
+}
+
+class VideoRoomTest : public ::testing::Test {
+ protected:
+  void MakeRoom(std::vector<VideoProfile> profiles) {
+    VideoRoomConfig c;
+    c.name = "test";
+    c.profiles = std::move(profiles);
+    c.name_labels = false;
+    auto room = VideoRoom::Create(std::move(c), clock_);
+    ASSERT_TRUE(room.ok()) << room.status().ToString();
+    room_ = std::move(*room);
+  }
+  void AddSender(uint32_t id, std::string name, Yuv colour, int w = 640, int h = 360) {
+    auto box = std::make_shared<mixer::FrameMailbox>();
+    box->Put(Solid(w, h, colour), clock_.NowUs(), clock_.NowUs());
+    boxes_[id] = box;
+    ASSERT_TRUE(room_->AddParticipant({id, std::move(name), ""}, box).ok());
+  }
+  // Keeps every sender's picture fresh, like a sender at the tick rate.
+  void Refresh() {
+    for (auto& [id, box] : boxes_) {
+      auto f = box->Latest();
+      if (f.picture) box->Put(f.picture, clock_.NowUs(), clock_.NowUs());
+    }
+  }
+  VideoTick Step() {
+    clock_.AdvanceUs(room_->tick_interval_us());
+    Refresh();
+    return room_->Tick(clock_.NowUs());
+  }
+  // Decodes what a recipient received (payloads of each output, depacketized).
+  std::optional<codec::VideoFrame> DecodeOutputs(const std::vector<VideoTick>& ticks,
+                                                 uint32_t recipient) {
+    std::unique_ptr<codec::VideoDecoder> dec;
+    std::unique_ptr<rtp::Depacketizer> depack;
+    std::optional<codec::VideoFrame> last;
+    for (const auto& t : ticks) {
+      for (const auto& out : t.outputs) {
+        if (std::find(out.recipients.begin(), out.recipients.end(), recipient) ==
+            out.recipients.end()) {
+          continue;
+        }
+        if (!dec) {
+          auto created = codec::CreateVideoDecoder(out.frame->codec);
+          dec = std::move(*created);
+          depack = rtp::CreateDepacketizer(out.frame->codec);
+        }
+        rtp::EncodedFrame frame;
+        frame.codec = out.frame->codec;
+        frame.keyframe = out.frame->keyframe;
+        for (const auto& p : out.frame->payloads) {
+          auto d = depack->Parse(p);
+          EXPECT_TRUE(d.has_value());
+          if (d) frame.data.insert(frame.data.end(), d->data.begin(), d->data.end());
+        }
+        auto r = dec->Decode(frame);
+        EXPECT_FALSE(r.error);
+        if (r.picture) last = std::move(r.picture);
+      }
+    }
+    return last;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<VideoRoom> room_;
+  std::map<uint32_t, std::shared_ptr<mixer::FrameMailbox>> boxes_;
+};
+
+TEST_F(VideoRoomTest, FourSendersLandInTheirGridQuadrantsOfTheDecodedComposite) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 1280, 720, 30, 1'500'000)});
+  AddSender(1, "red", kRed);
+  AddSender(2, "green", kGreen);
+  AddSender(3, "blue", kBlue);
+  AddSender(4, "white", kWhite);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  std::vector<VideoTick> ticks;
+  for (int i = 0; i < 10; ++i) ticks.push_back(Step());
+  auto pic = DecodeOutputs(ticks, 100);
+  ASSERT_TRUE(pic.has_value());
+  ASSERT_EQ(pic->width, 1280);
+  const Yuv expect[4] = {kRed, kGreen, kBlue, kWhite};
+  for (int q = 0; q < 4; ++q) {
+    const mixer::Rect quadrant{(q % 2) * 640, (q / 2) * 360, 640, 360};
+    EXPECT_THAT(MeanAt(*pic, quadrant), NearColour(expect[q], 6)) << "quadrant " << q;
+  }
+}
+
+TEST_F(VideoRoomTest, TwoRecipientsOfOneProfileCostOneEncodePerTick) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecipient(101, "hd").ok());
+  for (int i = 0; i < 30; ++i) {
+    VideoTick t = Step();
+    ASSERT_EQ(t.outputs.size(), 1u);
+    EXPECT_EQ(t.outputs[0].recipients, (std::vector<uint32_t>{100, 101}));
+  }
+  EXPECT_EQ(room_->stats().profiles[0].encodes, 30u);
+  EXPECT_EQ(room_->stats().max_tick_encodes, 1u);
+}
+
+TEST_F(VideoRoomTest, ProfilesEncodeAtTheirOwnFrameRateAndNobodyWatchingCostsNothing) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000),
+            Profile("low", rtp::Codec::kVp8, 320, 180, 15, 200'000),
+            Profile("unused", rtp::Codec::kH264, 320, 180, 30, 200'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecipient(200, "low").ok());
+  std::vector<VideoTick> ticks;
+  for (int i = 0; i < 30; ++i) ticks.push_back(Step());
+  EXPECT_EQ(room_->stats().profiles[0].encodes, 30u);
+  EXPECT_EQ(room_->stats().profiles[1].encodes, 15u);
+  EXPECT_EQ(room_->stats().profiles[2].encodes, 0u);
+  auto low = DecodeOutputs(ticks, 200);
+  ASSERT_TRUE(low.has_value());
+  EXPECT_EQ(low->width, 320);
+  EXPECT_THAT(MeanAt(*low, {0, 0, 320, 180}), NearColour(kRed, 8));
+}
+
+TEST_F(VideoRoomTest, KeyframeRequestsAreCoalescedToOnePerInterval) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecipient(101, "hd").ok());
+  VideoTick first = Step();
+  ASSERT_EQ(first.outputs.size(), 1u);
+  EXPECT_TRUE(first.outputs[0].frame->keyframe);  // the new recipients' keyframe, once
+  const int64_t first_keyframe_us = clock_.NowUs();
+  // A storm of PLIs from both recipients 100 ms later.
+  for (int i = 0; i < 3; ++i) Step();
+  for (int i = 0; i < 20; ++i) room_->RequestKeyframe(100 + i % 2, clock_.NowUs());
+  std::vector<int64_t> keyframes_at;
+  for (int i = 0; i < 30; ++i) {
+    VideoTick t = Step();
+    if (t.outputs[0].frame->keyframe) keyframes_at.push_back(clock_.NowUs());
+  }
+  ASSERT_EQ(keyframes_at.size(), 1u);
+  EXPECT_GE(keyframes_at[0] - first_keyframe_us, 500'000 - room_->tick_interval_us());
+  EXPECT_LE(keyframes_at[0] - first_keyframe_us, 500'000 + room_->tick_interval_us());
+  EXPECT_EQ(room_->stats().keyframes_coalesced, 19u + 1u);  // the second join was coalesced too
+}
+
+TEST_F(VideoRoomTest, PliLongAfterTheLastKeyframeIsAnsweredAtTheNextTick) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  for (int i = 0; i < 40; ++i) Step();
+  room_->RequestKeyframe(100, clock_.NowUs());
+  EXPECT_TRUE(Step().outputs[0].frame->keyframe);
+  EXPECT_FALSE(Step().outputs[0].frame->keyframe);
+}
+
+TEST_F(VideoRoomTest, SenderThatStopsIsReplacedByThePlaceholder) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  AddSender(2, "green", kGreen);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  (void)Step();
+  const mixer::Rect right{320, 0, 320, 360};  // 1x2 grid: the second slot
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), right), NearColour(kGreen, 2));
+  boxes_.erase(2);  // green stops sending; its last picture stays for placeholder_after (2 s)
+  for (int i = 0; i < 30; ++i) (void)Step();
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), right), NearColour(kGreen, 2));
+  for (int i = 0; i < 45; ++i) (void)Step();
+  const Yuv placeholder{48, 128, 128};
+  const mixer::Rect corner{320 + 8, 8, 40, 40};  // clear of the name in the middle
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), corner), NearColour(placeholder, 2));
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), {0, 0, 320, 360}), NearColour(kRed, 2));
+}
+
+TEST_F(VideoRoomTest, LayoutSwitchMovesTheSpeakerToTheLargeTileAtTheNextTick) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 1280, 720, 30, 1'500'000)});
+  AddSender(1, "red", kRed);
+  AddSender(2, "green", kGreen);
+  AddSender(3, "blue", kBlue);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  (void)Step();
+  EXPECT_EQ(room_->layout_name(), "grid");
+  room_->SetActiveSpeaker(3);
+  ASSERT_TRUE(room_->SetLayout("speaker").ok());
+  (void)Step();
+  // Speaker focus: the large tile spans the top of the canvas.
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), {320, 60, 640, 400}), NearColour(kBlue, 2));
+  room_->SetActiveSpeaker(1);
+  (void)Step();
+  EXPECT_THAT(MeanAt(*room_->last_canvas(0), {320, 60, 640, 400}), NearColour(kRed, 2));
+  const Status bad = room_->SetLayout("nonsense");
+  EXPECT_EQ(bad.code(), StatusCode::kNotFound);
+  EXPECT_NE(bad.message().find("grid, speaker, presentation, pip"), std::string::npos);
+  EXPECT_EQ(room_->layout_name(), "speaker");
+}
+
+TEST_F(VideoRoomTest, RecipientMovesDownOnLowEstimateAndBackUpWithHysteresis) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 1'000'000),
+            Profile("low", rtp::Codec::kH264, 320, 180, 15, 300'000),
+            Profile("vp8", rtp::Codec::kVp8, 320, 180, 15, 100'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  (void)Step();
+  // One low estimate is not enough; it has to last a second.
+  room_->OnReceiverFeedback(100, 400'000, std::nullopt, clock_.NowUs());
+  EXPECT_EQ(room_->recipient_profile(100), 0u);
+  for (int i = 0; i < 31; ++i) (void)Step();
+  room_->OnReceiverFeedback(100, 400'000, std::nullopt, clock_.NowUs());
+  EXPECT_EQ(room_->recipient_profile(100), 1u);  // never the VP8 one: another codec
+  VideoTick t = Step();
+  ASSERT_EQ(t.moves.size(), 1u);
+  EXPECT_EQ(t.moves[0].to, 1u);
+  ASSERT_EQ(t.outputs.size(), 1u);
+  EXPECT_TRUE(t.outputs[0].frame->keyframe);  // the new profile starts with a keyframe
+  EXPECT_EQ(t.outputs[0].frame->profile, 1u);
+  // A good estimate: up again only after up_hold (5 s) and the dwell (10 s) since the move.
+  for (int s = 0; s < 9; ++s) {
+    for (int i = 0; i < 30; ++i) (void)Step();
+    room_->OnReceiverFeedback(100, 2'000'000, 0.0, clock_.NowUs());
+    EXPECT_EQ(room_->recipient_profile(100), 1u) << "after " << s + 1 << " s";
+  }
+  for (int i = 0; i < 45; ++i) (void)Step();
+  room_->OnReceiverFeedback(100, 2'000'000, 0.0, clock_.NowUs());
+  EXPECT_EQ(room_->recipient_profile(100), 0u);
+}
+
+TEST_F(VideoRoomTest, HeavyLossStepsDownOneProfile) {
+  MakeRoom({Profile("hd", rtp::Codec::kVp8, 640, 360, 30, 1'000'000),
+            Profile("mid", rtp::Codec::kVp8, 480, 270, 30, 500'000),
+            Profile("low", rtp::Codec::kVp8, 320, 180, 15, 200'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  room_->OnReceiverFeedback(100, std::nullopt, 0.25, clock_.NowUs());
+  clock_.AdvanceUs(1'100'000);
+  room_->OnReceiverFeedback(100, std::nullopt, 0.25, clock_.NowUs());
+  EXPECT_EQ(room_->recipient_profile(100), 1u);
+}
+
+TEST_F(VideoRoomTest, RejectsBadProfilesAndUnknownRecipientsProfiles) {
+  VideoRoomConfig c;
+  c.name = "bad";
+  EXPECT_FALSE(VideoRoom::Create(c, clock_).ok());
+  c.profiles = {Profile("odd", rtp::Codec::kH264, 641, 360, 30, 800'000)};
+  EXPECT_FALSE(VideoRoom::Create(c, clock_).ok());
+  c.profiles = {Profile("opus", rtp::Codec::kOpus, 640, 360, 30, 800'000)};
+  EXPECT_FALSE(VideoRoom::Create(c, clock_).ok());
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  EXPECT_EQ(room_->AddRecipient(1, "nope").code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tessera::session
