@@ -11,7 +11,9 @@ VideoRoom (build/benches/room_cost) against the ffmpeg CLI doing the same job in
 3. Tessera: build/benches/room_cost on the same files.
 
 CPU time is user + sys of the whole child process (os.wait4), so both sides include reading and
-parsing the files. Each measurement is repeated (--repeat) and the median reported.
+parsing the files. The variants run in interleaved rounds (--repeat) and each reports its median.
+Phase runs for the breakdown: ffmpeg decoding only, and decoding + scale + xstack without the
+encoder (differences give each phase); room_cost --breakdown 1 times Tessera's components.
 
     python3 benches/room_cost.py [--room-cost build/benches/room_cost] [--repeat 3]
 """
@@ -111,7 +113,8 @@ def generate_inputs(ffmpeg, workdir, count, seconds):
         subprocess.run(cmd, check=True)
 
 
-def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread):
+def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread, phases="all"):
+    """phases: all; decode (decode only); compose (decode, scale, xstack; no encode)."""
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
     if one_thread:
         cmd += ["-filter_complex_threads", "1"]
@@ -119,6 +122,10 @@ def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread):
         if one_thread:
             cmd += ["-threads", "1"]
         cmd += ["-f", "h264", "-framerate", str(FPS), "-i", os.path.join(workdir, f"input{i}.h264")]
+    if phases == "decode":
+        for i in range(count):
+            cmd += ["-map", f"{i}:v"]
+        return cmd + ["-f", "null", "-"]
     dests = grid_dests(count, WIDTH, HEIGHT, IN_W, IN_H)
     chains = [f"[{i}:v]scale={w}:{h}:flags=bilinear[s{i}]" for i, (_, _, w, h) in enumerate(dests)]
     stack_in = "".join(f"[s{i}]" for i in range(count))
@@ -126,8 +133,11 @@ def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread):
     graph = ";".join(chains) + (
         f";{stack_in}xstack=inputs={count}:layout={layout}:fill=black,"
         f"pad={WIDTH}:{HEIGHT}:0:0:black,setsar=1[out]")
+    cmd += ["-filter_complex", graph, "-map", "[out]"]
+    if phases == "compose":
+        return cmd + ["-c:v", "rawvideo", "-f", "null", "-"]
     vbv = bitrate // 2  # video_encoder.cc: VbvBits
-    cmd += ["-filter_complex", graph, "-map", "[out]", "-c:v", "libx264", "-preset", "veryfast",
+    cmd += ["-c:v", "libx264", "-preset", "veryfast",
             "-tune", "zerolatency", "-profile:v", "baseline", "-forced-idr", "1",
             "-x264-params", "repeat-headers=1", "-b:v", str(bitrate), "-maxrate", str(bitrate),
             "-bufsize", str(vbv), "-g", str(FPS * 10), "-bf", "0", "-pix_fmt", "yuv420p"]
@@ -143,8 +153,8 @@ def ffmpeg_frames(stderr_path):
     return int(found[-1]) if found else -1
 
 
-def median_run(label, repeat, once):
-    runs = [once() for _ in range(repeat)]
+def summarize(label, runs):
+    """Median of each timing over the runs; the rest from the first run."""
     print(f"  {label}: cpu {[round(r['cpu_seconds'], 3) for r in runs]} s, "
           f"wall {[round(r['wall_seconds'], 3) for r in runs]} s", file=sys.stderr)
     result = dict(runs[0])
@@ -162,7 +172,7 @@ def main():
     parser.add_argument("--count", type=int, default=9)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--bitrate", type=int, default=1_500_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", help="keep the inputs here (default: a temp dir, removed)")
     args = parser.parse_args()
     if not os.access(args.room_cost, os.X_OK):
@@ -172,31 +182,31 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     frames = args.seconds * FPS
     room_seconds = frames / FPS
-    results = {}
     try:
         print(f"generating {args.count} inputs in {workdir}", file=sys.stderr)
         generate_inputs(args.ffmpeg, workdir, args.count, args.seconds)
         log = os.path.join(workdir, "ffmpeg.log")
 
-        for key, one_thread in (("ffmpeg_threads1", True), ("ffmpeg_default_threads", False)):
-            cmd = ffmpeg_command(args.ffmpeg, workdir, args.count, args.bitrate, one_thread)
+        def ffmpeg_run(one_thread, phases="all"):
+            cmd = ffmpeg_command(args.ffmpeg, workdir, args.count, args.bitrate, one_thread, phases)
 
-            def once(cmd=cmd):
+            def once():
                 cpu, wall, rc, _ = run_measured(cmd, log)
                 n = ffmpeg_frames(log)
                 if rc != 0 or n != frames:
                     sys.exit(f"ffmpeg failed (exit {rc}, {n} frames, want {frames}); see {log}")
-                return {"frames": n, "cpu_seconds": cpu, "wall_seconds": wall}
+                return {"frames": n, "cpu_seconds": cpu, "wall_seconds": wall,
+                        "command": " ".join(cmd)}
 
-            results[key] = median_run(key, args.repeat, once)
-            results[key]["command"] = " ".join(cmd)
+            return once
 
         base = [args.room_cost, "--inputs", workdir, "--count", str(args.count), "--bitrate",
                 str(args.bitrate), "--frames", str(frames)]
-        for key, extra in (("tessera", ["--breakdown", "0"]),
-                           ("tessera_labels", ["--breakdown", "0", "--labels", "1"])):
-            def once(cmd=base + extra):
-                cpu, wall, rc, out = run_measured(cmd, os.path.join(workdir, "room_cost.log"))
+
+        def tessera_run(extra):
+            def once():
+                cpu, wall, rc, out = run_measured(base + extra,
+                                                  os.path.join(workdir, "room_cost.log"))
                 if rc != 0:
                     sys.exit(f"room_cost failed (exit {rc}); see {workdir}/room_cost.log")
                 line = json.loads(out.strip().splitlines()[-1])
@@ -206,10 +216,25 @@ def main():
                 line.update(cpu_seconds=cpu, wall_seconds=wall)
                 return line
 
-            results[key] = median_run(key, 1 if key == "tessera_labels" else args.repeat, once)
-        _, _, rc, out = run_measured(base + ["--breakdown", "1"])
-        if rc == 0:
-            results["tessera_breakdown"] = json.loads(out.strip().splitlines()[-1])
+            return once
+
+        variants = {
+            "ffmpeg_threads1": ffmpeg_run(True),
+            "ffmpeg_default_threads": ffmpeg_run(False),
+            "tessera": tessera_run(["--breakdown", "0"]),
+            "tessera_labels": tessera_run(["--breakdown", "0", "--labels", "1"]),
+            # Phases, for the breakdown: ffmpeg without the later stages; Tessera's components.
+            "ffmpeg_threads1_decode_only": ffmpeg_run(True, "decode"),
+            "ffmpeg_threads1_no_encode": ffmpeg_run(True, "compose"),
+            "tessera_breakdown": tessera_run(["--breakdown", "1"]),
+        }
+        # Interleaved rounds, so a change in the machine's load hits every variant alike.
+        runs = {key: [] for key in variants}
+        for round_index in range(args.repeat):
+            print(f"round {round_index + 1}/{args.repeat}", file=sys.stderr)
+            for key, once in variants.items():
+                runs[key].append(once())
+        results = {key: summarize(key, value) for key, value in runs.items()}
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -229,6 +254,14 @@ def main():
         "ratio_vs_ffmpeg_threads1": round(tes / ff1, 3),
         "ratio_vs_ffmpeg_default_threads": round(tes / ffd, 3),
         "goal": "ratio <= 0.8",
+        "ffmpeg_threads1_phases_cpu_s": {
+            "decode": round(results["ffmpeg_threads1_decode_only"]["cpu_seconds"], 3),
+            "scale_xstack": round(results["ffmpeg_threads1_no_encode"]["cpu_seconds"]
+                                  - results["ffmpeg_threads1_decode_only"]["cpu_seconds"], 3),
+            "encode": round(results["ffmpeg_threads1"]["cpu_seconds"]
+                            - results["ffmpeg_threads1_no_encode"]["cpu_seconds"], 3),
+        },
+        "tessera_phases_cpu_s": results["tessera_breakdown"].get("components"),
     }
     for key, value in results.items():
         print(json.dumps({"run": key, **value}))
