@@ -11,6 +11,8 @@ PACKAGES=(
   libyuv-dev libsrtp2-dev libboost-dev libboost-system-dev libssl-dev
   libopus-dev libx264-dev libvpx-dev libvpl-dev libffmpeg-nvenc-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # participant names drawn on video tiles
+  libfreetype-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the integration tests and the demo
   ffmpeg python3

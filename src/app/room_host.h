@@ -46,6 +46,10 @@ class RoomHost {
   // On the video context: stops the video ticks and closes the recording.
   void StopVideoTicks();
   std::string VideoSummaryJson() const;
+  // On the video context: operator commands.
+  Status SetLayout(const std::string& layout);
+  Status SetPinned(const std::string& participant, bool pinned);
+  Status SetSpeaker(const std::string& participant);
   // Starts the tick timer (posted to the media context) and the legs (posted to their shards).
   void Start();
   // On the media context: stops ticking. The legs are stopped by the Server on their shards.
@@ -65,6 +69,7 @@ class RoomHost {
   void ScheduleVideoTick();
   void OnVideoTick();
   void Record(const session::EncodedVideo& frame);
+  std::optional<uint32_t> IdOf(const std::string& participant) const;
 
   RoomConfig config_;
   boost::asio::io_context& media_;

@@ -17,14 +17,6 @@ Server::Server(Config config, Clock& clock)
 
 Server::~Server() { Stop(); }
 
-template <typename F>
-auto Server::RunOn(boost::asio::io_context& io, F&& f) -> decltype(f()) {
-  std::packaged_task<decltype(f())()> task(std::forward<F>(f));
-  auto result = task.get_future();
-  boost::asio::post(io, [&task] { task(); });
-  return result.get();
-}
-
 StatusOr<uint16_t> ReservePort(net::PortAllocator& ports, uint16_t fixed, bool rtcp_mux) {
   if (!fixed) return ports.Allocate(rtcp_mux);
   TESSERA_RETURN_IF_ERROR(ports.Reserve(fixed, rtcp_mux));

@@ -4,7 +4,9 @@
 #include <tessera/net/port_allocator.h>
 #include <tessera/net/shard_pool.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -26,6 +28,9 @@ class Server {
   // Stops every participant on its own shard (draining what already arrived), then the shards.
   void Stop();
   std::vector<ParticipantSummary> Summaries();
+  // One operator command (docs/operations.md, "Operator commands"), answered in one line:
+  // "ok ..." or "error: ...". Runs on: the caller's thread; blocks until the room applied it.
+  std::string Control(const std::string& line);
   // One JSON line per participant, room participant and room, for the operator at stop.
   std::vector<std::string> SummaryLines();
 
@@ -33,8 +38,14 @@ class Server {
   Status StartRooms();
   Status StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
                        uint32_t id);
+  // Runs f on io's thread and waits for its result.
   template <typename F>
-  static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f());
+  static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f()) {
+    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+    auto result = task.get_future();
+    boost::asio::post(io, [&task] { task(); });
+    return result.get();
+  }
 
   Config config_;
   Clock& clock_;

@@ -4,12 +4,16 @@
 //   tessera --config FILE          run FILE
 //   tessera --check-config FILE    validate FILE and exit
 //   tessera --print-default-config print the embedded default configuration
+//   tessera --control-stdin        also take operator commands on stdin (see docs/operations.md)
 #include <signal.h>
 #include <tessera/base/logging.h>
 
 #include <cstdio>
 #include <cstring>
+#include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "app/config.h"
 #include "app/server.h"
@@ -18,7 +22,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tessera [--config FILE] [--check-config FILE] [--print-default-config] "
-    "[--log-level LEVEL] [--version]\n";
+    "[--log-level LEVEL] [--control-stdin] [--version]\n";
 
 int Fail(const tessera::Status& s) {
   std::fprintf(stderr, "tessera: %s\n", s.message().c_str());
@@ -31,6 +35,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string log_level;
   bool check_only = false;
+  bool control_stdin = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
@@ -38,6 +43,8 @@ int main(int argc, char** argv) {
       check_only = a == "--check-config";
     } else if (a == "--log-level" && i + 1 < argc) {
       log_level = argv[++i];
+    } else if (a == "--control-stdin") {
+      control_stdin = true;
     } else if (a == "--print-default-config") {
       std::fputs(std::string(tessera::app::DefaultConfigYaml()).c_str(), stdout);
       return 0;
@@ -57,7 +64,11 @@ int main(int argc, char** argv) {
                                     : tessera::app::LoadConfigFile(config_path);
   if (!config.ok()) return Fail(config.status());
   if (check_only) {
-    std::printf("%s: OK (%zu participants)\n", config->source.c_str(), config->participants.size());
+    size_t room_participants = 0;
+    for (const auto& r : config->rooms) room_participants += r.participants.size();
+    std::printf("%s: OK (%zu recording participants, %zu rooms with %zu participants)\n",
+                config->source.c_str(), config->participants.size(), config->rooms.size(),
+                room_participants);
     return 0;
   }
   if (!log_level.empty()) config->server.log_level = log_level;
@@ -75,9 +86,29 @@ int main(int argc, char** argv) {
   std::printf("tessera: ready\n");
   std::fflush(stdout);
 
+  // Operator commands, one per line; each is answered with one line ("ok ..." or "error: ...").
+  std::mutex control_mu;
+  bool stopping = false;
+  if (control_stdin) {
+    std::thread([&server, &control_mu, &stopping] {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        std::lock_guard lock(control_mu);
+        if (stopping) return;
+        const std::string reply = server.Control(line);
+        std::printf("%s\n", reply.c_str());
+        std::fflush(stdout);
+      }
+    }).detach();
+  }
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("tessera stopping on signal {}", sig);
+  {
+    std::lock_guard lock(control_mu);
+    stopping = true;
+  }
   server.Stop();
   for (const auto& line : server.SummaryLines()) std::printf("%s\n", line.c_str());
   std::fflush(stdout);

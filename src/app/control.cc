@@ -1,0 +1,69 @@
+// Operator commands: Server::Control and the RoomHost commands it runs on a room's video context.
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+#include <vector>
+
+#include "app/server.h"
+
+namespace tessera::app {
+
+std::optional<uint32_t> RoomHost::IdOf(const std::string& participant) const {
+  for (size_t i = 0; i < config_.participants.size(); ++i) {
+    if (config_.participants[i].name == participant) return static_cast<uint32_t>(i + 1);
+  }
+  return std::nullopt;
+}
+
+Status RoomHost::SetLayout(const std::string& layout) {
+  if (!video_room_) return FailedPreconditionError("room " + config_.name + " has no video");
+  TESSERA_RETURN_IF_ERROR(video_room_->SetLayout(layout));
+  spdlog::info("room {}: layout is now {}", config_.name, layout);
+  return Status::Ok();
+}
+
+Status RoomHost::SetPinned(const std::string& participant, bool pinned) {
+  if (!video_room_) return FailedPreconditionError("room " + config_.name + " has no video");
+  const auto id = IdOf(participant);
+  if (!id) return NotFoundError("room " + config_.name + " has no participant " + participant);
+  return video_room_->SetPinned(*id, pinned);
+}
+
+Status RoomHost::SetSpeaker(const std::string& participant) {
+  if (!video_room_) return FailedPreconditionError("room " + config_.name + " has no video");
+  const auto id = IdOf(participant);
+  if (!id) return NotFoundError("room " + config_.name + " has no participant " + participant);
+  video_room_->SetActiveSpeaker(*id);
+  return Status::Ok();
+}
+
+std::string Server::Control(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.empty()) return "error: empty command";
+  const std::string& verb = words[0];
+  const bool known = verb == "layout" || verb == "pin" || verb == "unpin" || verb == "speaker";
+  if (!known) {
+    return "error: unknown command '" + verb +
+           "' (known: layout ROOM NAME, pin ROOM PARTICIPANT, unpin ROOM PARTICIPANT, "
+           "speaker ROOM PARTICIPANT)";
+  }
+  if (words.size() != 3) return "error: " + verb + " takes a room and one argument";
+  RoomHost* room = nullptr;
+  for (auto& r : rooms_) {
+    if (r->name() == words[1]) room = r.get();
+  }
+  if (!room) return "error: no room '" + words[1] + "'";
+  if (!started_ || !room->has_video()) return "error: room '" + words[1] + "' has no video";
+  const std::string arg = words[2];
+  const Status s = RunOn(*room->video_media(), [&]() -> Status {
+    if (verb == "layout") return room->SetLayout(arg);
+    if (verb == "speaker") return room->SetSpeaker(arg);
+    return room->SetPinned(arg, verb == "pin");
+  });
+  if (!s.ok()) return "error: " + s.message();
+  return "ok " + line;
+}
+
+}  // namespace tessera::app
