@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <system_error>
 #include <type_traits>
 
 #include "mixer/compose_workers.h"
@@ -243,7 +244,19 @@ void CpuCompositor::Execute(const Op& op, I420Frame& canvas) {
 void CpuCompositor::ExecuteParallel(I420Frame& canvas, int threads) {
   if (!workers_ || workers_->participants() != threads) {
     workers_.reset();  // joins the old threads first
-    workers_ = std::make_unique<ComposeWorkers>(threads);
+    if (threads == failed_threads_) {
+      for (const Op& op : ops_) Execute(op, canvas);
+      return;
+    }
+    // Compose() does not throw: without threads it composes on the caller, and does not try the
+    // same count again.
+    try {
+      workers_ = std::make_unique<ComposeWorkers>(threads);
+    } catch (const std::system_error&) {
+      failed_threads_ = threads;
+      for (const Op& op : ops_) Execute(op, canvas);
+      return;
+    }
   }
   PlanItems(canvas, threads);
   auto run = [this, &canvas](int i) {

@@ -118,6 +118,7 @@ class CpuCompositor {
   std::vector<Item> items_;
   std::vector<int> level_ends_;
   std::unique_ptr<ComposeWorkers> workers_;
+  int failed_threads_ = 0;  // a thread count whose threads could not be started
 };
 
 }  // namespace tessera::mixer
