@@ -14,7 +14,7 @@ constexpr auto kTimerPeriod = std::chrono::milliseconds(20);
 constexpr int64_t kReportIntervalUs = 1'000'000;
 // Frames waiting for the decoder, per input: a decoder that cannot keep up loses frames (and
 // waits for a keyframe) instead of building a queue.
-constexpr int kMaxDecodeQueue = 4;
+constexpr int kMaxDecodeQueue = 8;
 
 uint32_t RandomSsrc() {
   static thread_local std::mt19937 rng(std::random_device{}());

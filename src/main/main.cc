@@ -7,6 +7,7 @@
 //   tessera --control-stdin        also take operator commands on stdin (see docs/operations.md)
 #include <signal.h>
 #include <tessera/base/logging.h>
+#include <tessera/codec/libav_log.h>
 
 #include <cstdio>
 #include <cstring>
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   }
   if (!log_level.empty()) config->server.log_level = log_level;
   if (auto s = tessera::InitLogging(config->server.log_level); !s.ok()) return Fail(s);
+  tessera::codec::RouteLibavLogsToSpdlog();
 
   // Block the stop signals before any thread starts, so only sigwait below receives them.
   sigset_t stop_signals;

@@ -199,13 +199,13 @@ void Custom(const LayoutSpec& spec, int w, int h, std::span<const LayoutInput> i
   std::vector<size_t> filled_by(regions.size(), kNobody);
   std::vector<bool> placed(inputs.size(), false);
   for (size_t r = 0; r < regions.size(); ++r) rects[r] = RegionRect(regions[r], w, h);
-  // Speaker first, so the active speaker is never taken by a pinned or role region; join order
-  // last, so it only gets who no rule asked for.
-  for (const SlotRule rule :
-       {SlotRule::kSpeaker, SlotRule::kPinned, SlotRule::kRole, SlotRule::kJoinOrder}) {
+  // Speaker first, so the active speaker is never taken by a pinned or role region; then a
+  // speaker region nobody filled (no one has spoken yet) takes the first input left, so the stage
+  // is not empty; join order last, so it only gets who no rule asked for.
+  const auto fill = [&](SlotRule rule) {
     for (size_t r = 0; r < regions.size(); ++r) {
       const CustomRegion& region = regions[r];
-      if (region.rule != rule || rects[r].Empty()) continue;
+      if (region.rule != rule || rects[r].Empty() || filled_by[r] != kNobody) continue;
       for (size_t i = 0; i < inputs.size(); ++i) {
         if (placed[i]) continue;
         const LayoutInput& in = inputs[i];
@@ -221,7 +221,27 @@ void Custom(const LayoutSpec& spec, int w, int h, std::span<const LayoutInput> i
         }
       }
     }
+  };
+  fill(SlotRule::kSpeaker);
+  const bool speaker_placed = std::find_if(filled_by.begin(), filled_by.end(), [&](size_t f) {
+                                return f != kNobody;
+                              }) != filled_by.end();
+  fill(SlotRule::kPinned);
+  fill(SlotRule::kRole);
+  if (!speaker_placed) {
+    for (size_t r = 0; r < regions.size(); ++r) {
+      if (regions[r].rule != SlotRule::kSpeaker || rects[r].Empty()) continue;
+      // Only the first speaker region is the stage.
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        if (placed[i]) continue;
+        filled_by[r] = i;
+        placed[i] = true;
+        break;
+      }
+      break;
+    }
   }
+  fill(SlotRule::kJoinOrder);
   for (size_t r = 0; r < regions.size(); ++r) {
     if (rects[r].Empty()) continue;
     if (filled_by[r] == kNobody) {

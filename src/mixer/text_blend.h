@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace tessera::mixer {
 
@@ -38,14 +39,23 @@ struct CoverageView {
   std::span<const uint8_t> shadow;
 };
 
+// Buffers reused across calls so blending allocates nothing once warm.
+struct BlendScratch {
+  std::vector<uint8_t> solid;         // one row of a flat value
+  std::vector<uint8_t> chroma_alpha;  // opacity per chroma sample under the area
+  std::vector<uint8_t> flat_alpha;    // one row of constant opacity (BlendFill)
+};
+
 // Blends the mask, whose top-left lies at (x, y) on the canvas, into the pixels of `area`: the
 // shadow towards kShadowColor, then the text towards `color`. `area` must lie inside both the mask
-// and the canvas. U and V take the mean coverage of the luma pixels each chroma sample covers
-// (counting only those inside `area`, so nothing outside it changes colour beyond that share).
+// and the canvas. A U or V sample takes the mean opacity of the luma pixels it covers, counting
+// those outside `area` as transparent, so nothing outside it changes beyond that share. Blending
+// is libyuv's BlendPlane: (a * src + (255 - a) * dst + 255) >> 8, which leaves dst as is for a = 0.
 void BlendCoverage(const CoverageView& mask, int64_t x, int64_t y, const Span& area, YuvColor color,
-                   I420Frame& canvas);
+                   BlendScratch& scratch, I420Frame& canvas);
 
-// Blends `color` with opacity alpha / 255 over `area` (inside the canvas).
-void BlendFill(const Span& area, YuvColor color, uint8_t alpha, I420Frame& canvas);
+// Blends `color` with opacity alpha / 255 over `area` (inside the canvas), the same way.
+void BlendFill(const Span& area, YuvColor color, uint8_t alpha, BlendScratch& scratch,
+               I420Frame& canvas);
 
 }  // namespace tessera::mixer

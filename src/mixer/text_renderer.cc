@@ -203,7 +203,9 @@ StatusOr<std::unique_ptr<TextRenderer>> TextRenderer::Create(const std::string& 
 }
 
 TextRenderer::TextRenderer(std::unique_ptr<FreeType> ft, std::string font_path)
-    : ft_(std::move(ft)), font_path_(std::move(font_path)) {}
+    : ft_(std::move(ft)),
+      font_path_(std::move(font_path)),
+      blend_scratch_(std::make_unique<BlendScratch>()) {}
 
 TextRenderer::~TextRenderer() = default;
 
@@ -335,7 +337,8 @@ Rect TextRenderer::DrawCentered(std::string_view text, const Rect& box, const Te
   const int64_t y = int64_t{box.y} + (int64_t{box.height} - mask.line_height) / 2 + mask.ink_top;
   const Span drawn = Span{x, y, x + mask.width, y + mask.height}.Intersect(clip);
   if (drawn.Empty()) return {};
-  BlendCoverage({mask.width, mask.text, mask.shadow}, x, y, drawn, style.color, canvas);
+  BlendCoverage({mask.width, mask.text, mask.shadow}, x, y, drawn, style.color, *blend_scratch_,
+                canvas);
   return drawn.ToRect();
 }
 
@@ -359,9 +362,10 @@ Rect TextRenderer::DrawLabel(std::string_view text, const Rect& box, const TextS
   const int64_t y = backdrop.y0 + pad + mask.ink_top;
   const Span glyphs = Span{x, y, x + mask.width, y + mask.height}.Intersect(clip);
   const Span shade = backdrop.Intersect(clip);
-  if (!shade.Empty()) BlendFill(shade, kBackdropColor, kBackdropAlpha, canvas);
+  if (!shade.Empty()) BlendFill(shade, kBackdropColor, kBackdropAlpha, *blend_scratch_, canvas);
   if (!glyphs.Empty()) {
-    BlendCoverage({mask.width, mask.text, mask.shadow}, x, y, glyphs, style.color, canvas);
+    BlendCoverage({mask.width, mask.text, mask.shadow}, x, y, glyphs, style.color, *blend_scratch_,
+                  canvas);
   }
   return shade.Union(glyphs).ToRect();
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -17,6 +18,8 @@ namespace {
 
 using tessera::mixer::ComposeOptions;
 using tessera::mixer::CpuCompositor;
+using tessera::mixer::CustomLayout;
+using tessera::mixer::CustomRegion;
 using tessera::mixer::DownscaleFilter;
 using tessera::mixer::FitPolicy;
 using tessera::mixer::I420Frame;
@@ -24,6 +27,7 @@ using tessera::mixer::LayoutInput;
 using tessera::mixer::LayoutKind;
 using tessera::mixer::LayoutSpec;
 using tessera::mixer::Rect;
+using tessera::mixer::SlotRule;
 using tessera::mixer::Tile;
 
 // Reads bytes from the input, zero once it runs out.
@@ -41,6 +45,16 @@ class Bytes {
 
 bool Even(const Rect& r) {
   return r.x % 2 == 0 && r.y % 2 == 0 && r.width % 2 == 0 && r.height % 2 == 0;
+}
+
+// A region fraction: mostly -0.15..1.15, sometimes NaN, infinite or huge.
+double Fraction(Bytes& in) {
+  const int v = in.Int(1400);
+  if (v <= 1300) return (v - 150) / 1000.0;
+  constexpr double kSpecial[] = {std::numeric_limits<double>::quiet_NaN(),
+                                 std::numeric_limits<double>::infinity(),
+                                 -std::numeric_limits<double>::infinity(), 1e300};
+  return kSpecial[v % 4];
 }
 
 void Check(bool ok) {
@@ -66,6 +80,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::optional<uint32_t> speaker;
   if (mode & 8) speaker = in.Next() % 32;
+  // Custom layout (bit 0) with up to 26 regions; roles and pins of the inputs (bit 1).
+  const uint8_t custom_mode = in.Next();
+  CustomLayout custom;
+  if (custom_mode & 1) {
+    spec.kind = LayoutKind::kCustom;
+    spec.custom = &custom;
+    const int regions = (custom_mode >> 2) % 27;
+    for (int r = 0; r < regions; ++r) {
+      CustomRegion region;
+      region.x = Fraction(in);
+      region.y = Fraction(in);
+      region.width = Fraction(in);
+      region.height = Fraction(in);
+      region.z = in.Next() % 7 - 3;
+      const uint8_t rule = in.Next();
+      region.rule = static_cast<SlotRule>(rule % 4);
+      if (rule & 4) region.role = "presenter";
+      if (rule & 8) region.fit = (rule & 16) ? FitPolicy::kCrop : FitPolicy::kLetterbox;
+      custom.regions.push_back(region);
+    }
+  }
+  if (custom_mode & 2) {
+    for (LayoutInput& input : inputs) {
+      const uint8_t flags = in.Next();
+      input.pinned = flags & 1;
+      if (flags & 2) input.role = "presenter";
+    }
+  }
   std::vector<Tile> tiles = ComputeLayout(spec, canvas_w, canvas_h, inputs, speaker);
   const Rect canvas_rect{0, 0, canvas_w & ~1, canvas_h & ~1};
   for (const Tile& t : tiles) {

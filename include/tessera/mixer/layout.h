@@ -125,7 +125,8 @@ inline constexpr std::string_view kPresenterRole = "presenter";
 // share their edges without gaps or overlaps. Regions that round to nothing (or have non-finite
 // fractions) are dropped. Slots are filled in this order, regions in their list order: kSpeaker
 // regions take the active speaker (when among the inputs; a second kSpeaker region stays empty),
-// kPinned regions the pinned inputs, kRole regions the inputs with their role, then kJoinOrder
+// kPinned regions the pinned inputs, kRole regions the inputs with their role; when no speaker is
+// known, the first kSpeaker region (the stage) then takes the first input left; then kJoinOrder
 // regions the inputs left. Each input fills at most one region; inputs left over get no tile. A
 // region nobody fills is an empty slot (participant_id 0, drawn as background).
 //

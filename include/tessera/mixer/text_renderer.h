@@ -19,6 +19,8 @@
 
 namespace tessera::mixer {
 
+struct BlendScratch;  // src/mixer/text_blend.h
+
 struct TextStyle {
   // Font size: the em height in canvas pixels, clamped to [1, kMaxPixelHeight]; <= 0 draws nothing.
   int pixel_height = 24;
@@ -117,6 +119,7 @@ class TextRenderer {
   Lru lru_;  // most recently used first
   std::unordered_map<Key, Lru::iterator, KeyHash> index_;
   Key scratch_key_;  // reused so a cache hit allocates nothing
+  std::unique_ptr<BlendScratch> blend_scratch_;
   TextCacheStats stats_;
 };
 

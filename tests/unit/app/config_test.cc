@@ -8,11 +8,105 @@ namespace {
 TEST(Config, EmbeddedDefaultIsValid) {
   auto c = LoadDefaultConfig();
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->participants.size(), 1u);
-  EXPECT_EQ(c->participants[0].name, "demo-camera");
-  EXPECT_EQ(c->participants[0].local_port, 5004);
-  EXPECT_EQ(c->participants[0].video->codec, rtp::Codec::kH264);
+  EXPECT_TRUE(c->participants.empty());
+  ASSERT_EQ(c->rooms.size(), 1u);
+  const RoomConfig& room = c->rooms[0];
+  ASSERT_TRUE(room.video.has_value());
+  EXPECT_EQ(room.video->profiles.front().width, 1280);
+  EXPECT_EQ(room.video->record, "tessera-demo.mp4");
+  int cameras = 0;
+  for (const auto& p : room.participants) cameras += p.video && p.video->send;
+  EXPECT_EQ(cameras, 9);
+  EXPECT_EQ(room.participants.back().video->sdp_file, "tessera-demo-watch.sdp");
   EXPECT_EQ(c->server.mtu, 1200u);
+}
+
+TEST(Config, ParsesARoomWithVideo) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: ward
+    video:
+      layout: stage
+      fit: crop
+      border_px: 2
+      background: "#102030"
+      placeholder_after_ms: 1500
+      keyframe_coalesce_ms: 250
+      profiles:
+        - {name: hd, codec: H264, width: 1280, height: 720, fps: 30, bitrate_kbps: 1500}
+        - {name: low, codec: VP8, width: 640, height: 360, fps: 15, bitrate_kbps: 300}
+      layouts:
+        - name: stage
+          regions: [{x: 0, y: 0, width: 1, height: 1, slot: speaker}]
+      record: ward.mp4
+      record_profile: hd
+    participants:
+      - name: cam
+        video: {codec: VP8, local_port: 31000, remote_rtp_port: 41000, profile: low, role: presenter}
+      - name: phone
+        local_port: 31002
+        remote_rtp_port: 41002
+        audio: {codec: PCMU}
+      - name: viewer
+        video: {send: false, remote_rtp_port: 41004, sdp_file: v.sdp, adapt: false}
+)",
+                       "v.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const RoomConfig& r = c->rooms[0];
+  ASSERT_TRUE(r.video);
+  EXPECT_EQ(r.video->layout, "stage");
+  EXPECT_EQ(r.video->fit, mixer::FitPolicy::kCrop);
+  EXPECT_EQ(r.video->background_rgb, 0x102030u);
+  EXPECT_EQ(r.video->profiles[1].codec, rtp::Codec::kVp8);
+  EXPECT_EQ(r.video->profiles[1].bitrate_kbps, 300);
+  ASSERT_EQ(r.video->layouts.size(), 1u);
+  EXPECT_FALSE(r.participants[0].has_audio);
+  EXPECT_EQ(r.participants[0].video->payload_type, 97);
+  EXPECT_EQ(r.participants[0].video->role, "presenter");
+  EXPECT_TRUE(r.participants[1].has_audio);
+  EXPECT_FALSE(r.participants[1].video);
+  EXPECT_FALSE(r.participants[2].video->send);
+  EXPECT_FALSE(r.participants[2].video->adapt);
+}
+
+TEST(Config, RoomVideoErrorsNameTheKey) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    video:
+      layout: nowhere
+      fit: stretch
+      profiles:
+        - {name: hd, codec: H265, width: 1281}
+    participants:
+      - name: a
+        video: {codec: H264, profile: missing}
+      - name: b
+        video: {send: false}
+      - name: c
+        local_port: 30000
+        video: {codec: VP8}
+  - name: r2
+    participants:
+      - name: d
+        video: {codec: H264}
+)",
+                       "bad.yaml");
+  ASSERT_FALSE(c.ok());
+  const std::string m = c.status().message();
+  EXPECT_NE(m.find("bad.yaml:5: rooms[0].video.layout: unknown layout 'nowhere'"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("rooms[0].video.fit: must be crop or letterbox, got 'stretch'"),
+            std::string::npos);
+  EXPECT_NE(m.find("rooms[0].video.profiles[0].codec: must be H264 or VP8, got 'H265'"),
+            std::string::npos);
+  EXPECT_NE(m.find("width and height must be even"), std::string::npos);
+  EXPECT_NE(m.find("rooms[0].participants[0].video.profile: no profile 'missing'"),
+            std::string::npos);
+  EXPECT_NE(m.find("rooms[0].participants[1].video: neither sends"), std::string::npos);
+  EXPECT_NE(m.find("rooms[0].participants[2].local_port: is an audio port"), std::string::npos);
+  EXPECT_NE(m.find("rooms[1].video: is required when participants have video"), std::string::npos);
 }
 
 TEST(Config, EmptyDocumentMeansDefaults) {

@@ -382,14 +382,18 @@ TEST(CustomLayout, SlotRulesFillSpeakerPinnedRoleThenJoinOrder) {
   for (const Tile& t : tiles) EXPECT_EQ(t.highlight, t.participant_id == speaker);
 }
 
-TEST(CustomLayout, SpeakerRegionIsEmptyWithoutAKnownSpeaker) {
-  const CustomLayout layout{
-      .regions = {Region(0, 0, 0.5, 1, SlotRule::kSpeaker), Region(0.5, 0, 0.5, 1)}};
+TEST(CustomLayout, StageTakesTheFirstInputLeftUntilSomeoneSpeaks) {
+  const CustomLayout layout{.regions = {Region(0, 0, 0.5, 1, SlotRule::kSpeaker),
+                                        Region(0.5, 0, 0.5, 0.5, SlotRule::kSpeaker),
+                                        Region(0.5, 0.5, 0.5, 0.5, SlotRule::kPinned)}};
+  std::vector<LayoutInput> inputs = Inputs(3);
+  inputs[0].pinned = true;
   for (const std::optional<uint32_t> speaker : {std::optional<uint32_t>{}, std::optional{999u}}) {
-    const std::vector<Tile> tiles = ComputeLayout(CustomSpec(layout), kW, kH, Inputs(2), speaker);
-    ASSERT_EQ(tiles.size(), 2u);
-    EXPECT_EQ(tiles[0].participant_id, 0u);
-    EXPECT_EQ(tiles[1].participant_id, 100u);
+    const std::vector<Tile> tiles = ComputeLayout(CustomSpec(layout), kW, kH, inputs, speaker);
+    ASSERT_EQ(tiles.size(), 3u);
+    EXPECT_EQ(tiles[0].participant_id, 101u);  // the stage: the first not pinned elsewhere
+    EXPECT_EQ(tiles[1].participant_id, 0u);    // a second speaker region stays empty
+    EXPECT_EQ(tiles[2].participant_id, 100u);
   }
 }
 
