@@ -6,10 +6,13 @@
 #include <tessera/mixer/layout.h>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 namespace tessera::mixer {
+
+class ComposeWorkers;
 
 struct YuvColor {
   uint8_t y = 16;
@@ -33,7 +36,14 @@ struct ComposeOptions {
   int border_px = 0;
   int highlight_px = 4;  // replaces the border on highlighted tiles; 0 = no highlight frame
   DownscaleFilter downscale = DownscaleFilter::kBilinear;
+  // Threads composing one canvas, the caller included; 1 = all on the calling thread. More are
+  // used only for canvases of at least kParallelComposeMinPixels; the canvas is the same byte for
+  // byte whatever the count.
+  int threads = 1;
 };
+
+// 1280x720: below this the hand-off to other threads costs more than it saves.
+inline constexpr int64_t kParallelComposeMinPixels = 1280 * 720;
 
 // What one Compose() did, per tile.
 struct ComposeStats {
@@ -46,16 +56,25 @@ struct ComposeStats {
   int clamped_sources = 0;    // tiles whose src rect did not fit the picture (size changed)
 };
 
-// Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe.
+// Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe. With
+// ComposeOptions::threads > 1 it owns threads - 1 helper threads (started on first use, joined by
+// the destructor) that work only inside Compose().
 //
 // Compose() paints every canvas pixel: background where no picture lands, then the tiles in z order
 // (stable: equal z keeps tile order), each opaque over its whole region. When the lowest layer
 // tiles the canvas (grids), the tiles paint their own bars instead of a canvas-wide fill. The
 // pixel work is first planned as a list of operations (fills, copies, scales into canvas
-// rectangles) and then executed, so execution can later be split across threads by canvas rows
-// (ops are clipped per band) without changing the planning.
+// rectangles) and then executed. In parallel, ops are grouped in levels (an op goes one level
+// above every earlier op it overlaps, so z order holds); within a level fills and copies are cut
+// into bands of even canvas rows, and scales into their Y, U and V planes, each plane whole:
+// libyuv cannot scale a band of destination rows with the same pixels as the whole scale.
 class CpuCompositor {
  public:
+  CpuCompositor();
+  ~CpuCompositor();
+  CpuCompositor(CpuCompositor&&) noexcept;
+  CpuCompositor& operator=(CpuCompositor&&) noexcept;
+
   // `pictures_by_tile[i]` is the current picture of tiles[i]; nullptr (or a missing entry) shows
   // the placeholder. Pictures are read only during the call. Tile rects are clipped to the canvas;
   // src rects are clipped to the picture.
@@ -76,11 +95,30 @@ class CpuCompositor {
 
   void PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
                 const Rect& canvas, const ComposeOptions& options, ComposeStats& stats);
+  // One piece of an op for a worker: plane -1 = all three planes; rows [row0, row1) of the
+  // canvas (even).
+  struct Item {
+    int op = 0;
+    int plane = -1;
+    int row0 = 0;
+    int row1 = 0;
+    int level = 0;
+    int64_t cost = 0;
+  };
+
   void PlanFrame(const Rect& region, int px, YuvColor color, const Rect& canvas);
   static void Execute(const Op& op, I420Frame& canvas);
+  void ExecuteParallel(I420Frame& canvas, int threads);
+  void PlanItems(const I420Frame& canvas, int bands);
+  static void ExecuteItem(const Op& op, const Item& item, I420Frame& canvas);
 
   std::vector<size_t> order_;
   std::vector<Op> ops_;
+  std::vector<int> op_levels_;
+  std::vector<Item> items_;
+  std::vector<int> level_ends_;
+  std::unique_ptr<ComposeWorkers> workers_;
+  int failed_threads_ = 0;  // a thread count whose threads could not be started
 };
 
 }  // namespace tessera::mixer

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 namespace tessera::mixer {
@@ -279,6 +280,79 @@ TEST(CpuCompositor, InvalidCanvasDrawsNothing) {
   const ComposeStats stats = compositor.Compose(tiles, {}, canvas, {});
   EXPECT_FALSE(stats.canvas_valid);
   EXPECT_EQ(stats.placeholders, 0);
+}
+
+// Pseudo-random content, so any difference in a scaler's filter taps changes some pixels.
+I420Frame Noise(int w, int h, uint32_t seed) {
+  I420Frame f = I420Frame::Make(w, h);
+  uint32_t x = seed * 2654435761u + 1;
+  for (std::vector<uint8_t>* plane : {&f.y, &f.u, &f.v}) {
+    for (uint8_t& b : *plane) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      b = static_cast<uint8_t>(x);
+    }
+  }
+  return f;
+}
+
+// Composes the scene with `threads` twice on one compositor (the second time reuses its threads)
+// onto a canvas that starts as noise, so unpainted pixels show too.
+I420Frame ComposeScene(const std::vector<Tile>& tiles, const std::vector<I420Frame>& frames,
+                       ComposeOptions options, int threads) {
+  std::vector<const I420Frame*> pictures;
+  for (const Tile& t : tiles) {
+    pictures.push_back(t.participant_id == 0 ? nullptr : &frames[t.participant_id - 1]);
+  }
+  options.threads = threads;
+  CpuCompositor compositor;
+  I420Frame canvas = Noise(kW, kH, 99);
+  for (int i = 0; i < 2; ++i) {
+    const ComposeStats stats = compositor.Compose(tiles, pictures, canvas, options);
+    EXPECT_TRUE(stats.canvas_valid);
+  }
+  return canvas;
+}
+
+void ExpectParallelMatchesSerial(const LayoutSpec& spec, const std::vector<LayoutInput>& inputs,
+                                 std::optional<uint32_t> speaker, const ComposeOptions& options) {
+  std::vector<I420Frame> frames;
+  for (const LayoutInput& in : inputs) frames.push_back(Noise(in.width, in.height, in.id));
+  const std::vector<Tile> tiles = ComputeLayout(spec, kW, kH, inputs, speaker);
+  const I420Frame serial = ComposeScene(tiles, frames, options, 1);
+  for (int threads : {2, 4}) {
+    const I420Frame parallel = ComposeScene(tiles, frames, options, threads);
+    EXPECT_TRUE(parallel.y == serial.y) << threads << " threads: Y differs";
+    EXPECT_TRUE(parallel.u == serial.u) << threads << " threads: U differs";
+    EXPECT_TRUE(parallel.v == serial.v) << threads << " threads: V differs";
+  }
+}
+
+TEST(CpuCompositor, ParallelGridIsIdenticalToSerial) {
+  ExpectParallelMatchesSerial({}, Inputs(9, 640, 360), std::nullopt, {});
+  // Highlight and borders overlap the pictures: they must land after them.
+  ExpectParallelMatchesSerial({.border_px = 2}, Inputs(9, 640, 360), 5u,
+                              {.border_px = 2, .downscale = DownscaleFilter::kBox});
+  // Seven inputs: two empty slots; 4:3 pictures: letterbox bars.
+  ExpectParallelMatchesSerial({}, Inputs(7, 640, 480), 3u, {});
+}
+
+TEST(CpuCompositor, ParallelSpeakerLayoutIsIdenticalToSerial) {
+  // Not tiled: a canvas-wide fill first, then the pictures over it.
+  ExpectParallelMatchesSerial({.kind = LayoutKind::kSpeakerFocus}, Inputs(9, 640, 360), 4u, {});
+  ExpectParallelMatchesSerial({.kind = LayoutKind::kSpeakerFocus, .fit = FitPolicy::kCrop},
+                              Inputs(3, 1280, 720), 2u, {.downscale = DownscaleFilter::kBox});
+}
+
+TEST(CpuCompositor, ParallelPictureInPictureIsIdenticalToSerial) {
+  std::vector<LayoutInput> inputs = Inputs(2, 640, 360);
+  inputs[1].width = 480;
+  inputs[1].height = 360;
+  ExpectParallelMatchesSerial({.kind = LayoutKind::kPictureInPicture}, inputs, std::nullopt, {});
+  // Same-size full-screen picture: a copy, cut into bands, under the inset.
+  ExpectParallelMatchesSerial({.kind = LayoutKind::kPictureInPicture}, Inputs(2, 1280, 720), 2u,
+                              {});
 }
 
 TEST(I420Frame, MakeAllocatesHalfSizeChromaRoundedUp) {
