@@ -9,7 +9,7 @@ Waits are on decoded frames or packets arriving, lines printed, or processes exi
 deadline; a scenario ends as soon as what it waits for is seen. Decoded frames it looked at are
 saved as PNG in the scenario's temporary directory (printed), for a person to look at.
 
-usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit
+usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit|badinput
 """
 import argparse
 import os
@@ -765,11 +765,89 @@ def scenario_fit(args, work):
         check_decoders(legs, senders)
 
 
+class MislabelledSender(Sender):
+    """Configured as H.264 but sends VP8 under the H.264 payload type."""
+
+    def argv(self):
+        argv = super().argv()
+        argv[argv.index("-payload_type") + 1] = "96"
+        return argv
+
+    def config(self):
+        return (f"      - name: {self.name}\n"
+                f"        video: {{codec: H264, local_port: {self.port}}}\n")
+
+
+class GarbageCamera:
+    """A participant configured for H.264 whose "camera" is the test sending random datagrams."""
+
+    def __init__(self, name):
+        self.name = name
+        self.new_ports()
+
+    def new_ports(self):
+        self.port = free_port_pair()
+
+    def config(self):
+        return (f"      - name: {self.name}\n"
+                f"        video: {{codec: H264, local_port: {self.port}}}\n")
+
+
+def scenario_badinput(args, work):
+    """Bad input fails only its own tile: a VP8 stream under the H.264 payload type, a picture
+    above the room's input size cap, and random datagrams each leave their sender on the
+    placeholder (with a keyframe asked for), while the good sender's tile and the stream go on."""
+    good = Sender("p1", "h264", "red")
+    mislabelled = MislabelledSender("p2", "vp8", "lime")
+    too_large = Sender("p3", "h264", "blue", (1280, 720))
+    garbage = GarbageCamera("p4")
+    senders = [good, mislabelled, too_large, garbage]
+    slots = grid_slots(2, 2)
+    viewer = Viewer("viewer", work)
+    video = quiet_video(max_input_width=640, max_input_height=360)
+    with Room(args, work, senders, [viewer], video) as room:
+        # p4's "camera" is this test: datagrams of random bytes, most with an RTP-looking header.
+        rng = __import__("random").Random(7)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for i in range(3000):
+                size = rng.randint(0, 1400)
+                data = bytearray(rng.getrandbits(8) for _ in range(size))
+                if size >= 12 and i % 4:
+                    data[0], data[1] = 0x80, 96 | (data[1] & 0x80)
+                sock.sendto(bytes(data), ("127.0.0.1", garbage.port))
+        expected = [(slots[0], good.yuv, "p1's tile")]
+        for i, s in enumerate(senders[1:], start=1):
+            expected += [(c, PLACEHOLDER, f"{s.name}'s placeholder corner")
+                         for c in slots[i].corners()]
+        rx = room.receivers[0]
+        frame = rx.wait_for("the good tile and three placeholders", tiles_check(expected))
+        print(f"composite: {rx.save(frame, 'badinput')}")
+        summary = room.stop()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    check_decoders(legs, [good])
+    for s in (mislabelled, too_large, garbage):
+        d = legs[s.name]["decoder"]
+        ensure(d["decoded"] == 0, f"{s.name}: bad input was decoded: {d}")
+    dropped = legs[mislabelled.name]["dropped"]
+    ensure(legs[mislabelled.name]["decoder"]["errors"] > 0 or
+           dropped["malformed"] + dropped["undecodable"] > 0,
+           f"p2's VP8-as-H.264 stream left no trace: {legs[mislabelled.name]}")
+    ensure(legs[too_large.name]["decoder"]["too_large"] > 0,
+           f"p3's 1280x720 was not rejected by the size cap: {legs[too_large.name]['decoder']}")
+    ensure(legs[too_large.name]["keyframe_requests_sent"] > 0,
+           f"no keyframe was asked of p3: {legs[too_large.name]}")
+    ensure(legs[garbage.name]["dropped"]["malformed"] > 0,
+           f"p4's random datagrams were not counted: {legs[garbage.name]['dropped']}")
+    ensure(legs["viewer"]["frames_sent"] > 0, f"the stream stopped: {legs['viewer']}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--scenario", required=True,
-                    choices=["grid4", "grid9", "layout", "leave", "oneencode", "pli", "fit"])
+                    choices=["grid4", "grid9", "layout", "leave", "oneencode", "pli", "fit",
+                             "badinput"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
     print(f"work directory: {work}")
@@ -780,7 +858,8 @@ def main():
      "leave": lambda: scenario_leave(args, work),
      "oneencode": lambda: scenario_oneencode(args, work),
      "pli": lambda: scenario_pli(args, work),
-     "fit": lambda: scenario_fit(args, work)}[args.scenario]()
+     "fit": lambda: scenario_fit(args, work),
+     "badinput": lambda: scenario_badinput(args, work)}[args.scenario]()
     print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
 
 
