@@ -116,7 +116,8 @@ struct RoomVideoConfig {
   uint32_t max_input_width = 1920;
   uint32_t max_input_height = 1080;
   uint32_t max_input_fps = 60;
-  std::string font;  // TrueType font for names; empty: DejaVu Sans
+  std::string font;              // TrueType font for names; empty: DejaVu Sans
+  uint32_t compose_threads = 1;  // threads composing one canvas of at least 1280x720
   // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 to .webm/.mkv).
   std::string record;
   std::string record_profile;  // empty: the first profile

@@ -65,7 +65,7 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
       n, p,
       {"profiles", "layout", "layouts", "fit", "border_px", "highlight_speaker", "background",
        "name_labels", "placeholder_after_ms", "keyframe_coalesce_ms", "max_input_width",
-       "max_input_height", "max_input_fps", "font", "record", "record_profile"});
+       "max_input_height", "max_input_fps", "font", "record", "record_profile", "compose_threads"});
   const YAML::Node profiles = n["profiles"];
   if (!profiles.IsDefined() || !profiles.IsSequence() || profiles.size() == 0) {
     c.Error(profiles.IsDefined() ? profiles : n, p + ".profiles",
@@ -103,6 +103,7 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
   c.Unsigned(n, p, "max_input_height", v.max_input_height, 16, 4320);
   c.Unsigned(n, p, "max_input_fps", v.max_input_fps, 1, 240);
   c.String(n, p, "font", v.font);
+  c.Unsigned(n, p, "compose_threads", v.compose_threads, 1, 16);
   c.String(n, p, "record", v.record);
   c.String(n, p, "record_profile", v.record_profile);
 }

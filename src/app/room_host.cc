@@ -50,6 +50,7 @@ session::VideoRoomConfig VideoRoomConfigFor(const RoomConfig& rc) {
   c.compose.background = RgbToYuv(v.background_rgb);
   c.compose.border_px = v.border_px;
   c.compose.highlight_px = v.highlight_speaker ? 4 : 0;
+  c.compose.threads = static_cast<int>(v.compose_threads);
   c.name_labels = v.name_labels;
   c.font_path = v.font;
   c.keyframe_coalesce_us = int64_t{v.keyframe_coalesce_ms} * 1000;
