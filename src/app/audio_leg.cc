@@ -3,18 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
-#include <random>
 #include <sstream>
 
 namespace tessera::app {
 namespace {
 
 constexpr auto kReportInterval = std::chrono::seconds(1);
-
-uint32_t RandomSsrc() {
-  static thread_local std::mt19937 rng(std::random_device{}());
-  return rng() | 1u;
-}
 
 }  // namespace
 
@@ -41,12 +35,9 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
   if (!transport.ok()) return transport.status();
   leg->transport_ = std::move(*transport);
 
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(config.remote_address, ec);
-  if (ec) {
-    return InvalidArgumentError("participant " + config.name + ": bad remote_address '" +
-                                config.remote_address + "'");
-  }
+  auto remote = ParseRemoteAddress(config.name, config.remote_address);
+  if (!remote.ok()) return remote.status();
+  const boost::asio::ip::address addr = *remote;
   leg->rtp_destination_ = net::Endpoint(addr, config.remote_rtp_port);
   const uint16_t rtcp_port = config.remote_rtcp_port ? config.remote_rtcp_port
                              : config.rtcp_mux       ? config.remote_rtp_port

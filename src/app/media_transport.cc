@@ -4,7 +4,25 @@
 #include <tessera/net/demux.h>
 #include <tessera/srtp/sdes.h>
 
+#include <random>
+
 namespace tessera::app {
+
+StatusOr<boost::asio::ip::address> ParseRemoteAddress(const std::string& participant,
+                                                      const std::string& address) {
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(address, ec);
+  if (ec) {
+    return InvalidArgumentError("participant " + participant + ": bad remote_address '" + address +
+                                "'");
+  }
+  return addr;
+}
+
+uint32_t RandomSsrc() {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  return rng() | 1u;
+}
 
 StatusOr<std::unique_ptr<MediaTransport>> MediaTransport::Open(
     boost::asio::io_context& shard, const std::string& name, const std::string& bind_address,

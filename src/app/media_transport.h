@@ -21,6 +21,13 @@
 
 namespace tessera::app {
 
+// A participant's configured remote_address; InvalidArgument naming the participant when it is
+// not an IP address.
+StatusOr<boost::asio::ip::address> ParseRemoteAddress(const std::string& participant,
+                                                      const std::string& address);
+// A random SSRC for a stream Tessera sends (RFC 3550 8.1), never 0.
+uint32_t RandomSsrc();
+
 // Runs on: its network shard (Open may run on another thread before the shard starts).
 class MediaTransport {
  public:

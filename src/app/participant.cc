@@ -66,9 +66,9 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
   p->transport_ = std::move(*transport);
 
   if (!config.remote_address.empty()) {
-    boost::system::error_code ec;
-    auto addr = boost::asio::ip::make_address(config.remote_address, ec);
-    if (ec) return InvalidArgumentError(who + "bad remote_address '" + config.remote_address + "'");
+    auto remote = ParseRemoteAddress(config.name, config.remote_address);
+    if (!remote.ok()) return remote.status();
+    const boost::asio::ip::address addr = *remote;
     if (config.remote_rtcp_port) {
       p->rtcp_destination_ = net::Endpoint(addr, config.remote_rtcp_port);
       p->rtcp_destination_fixed_ = true;

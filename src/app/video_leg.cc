@@ -4,7 +4,6 @@
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
 #include <boost/asio/post.hpp>
-#include <random>
 #include <sstream>
 
 namespace tessera::app {
@@ -15,11 +14,6 @@ constexpr int64_t kReportIntervalUs = 1'000'000;
 // Frames waiting for the decoder, per input: a decoder that cannot keep up loses frames (and
 // waits for a keyframe) instead of building a queue.
 constexpr int kMaxDecodeQueue = 8;
-
-uint32_t RandomSsrc() {
-  static thread_local std::mt19937 rng(std::random_device{}());
-  return rng() | 1u;
-}
 
 }  // namespace
 
@@ -51,12 +45,9 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
   if (!transport.ok()) return transport.status();
   leg->transport_ = std::move(*transport);
 
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(config.remote_address, ec);
-  if (ec) {
-    return InvalidArgumentError("participant " + config.name + ": bad remote_address '" +
-                                config.remote_address + "'");
-  }
+  auto remote = ParseRemoteAddress(config.name, config.remote_address);
+  if (!remote.ok()) return remote.status();
+  const boost::asio::ip::address addr = *remote;
   const uint32_t local_ssrc = RandomSsrc();
   if (v.send) {
     rtp::VideoReceiveStreamConfig c;
