@@ -238,12 +238,25 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
         if (item.ssrc != ours) continue;
         ++counts_.tmmbr_received;
         estimate = static_cast<int64_t>(std::min<uint64_t>(item.bitrate_bps, INT64_MAX));
+        // RFC 5104 4.2.2.2: the media sender answers with the bounding set it now honours: this
+        // requester's limit (its profile moves follow it).
+        rtp::Tmmbn tmmbn;
+        tmmbn.sender_ssrc = ours;
+        tmmbn.items.push_back({tmmbr->sender_ssrc, item.bitrate_bps, item.packet_overhead});
+        tmmbn_.emplace(std::move(tmmbn));
       }
     } else if (const auto* rr = std::get_if<rtp::ReceiverReport>(&m)) {
       report_blocks(rr->report_blocks);
     } else if (const auto* sr = std::get_if<rtp::SenderReport>(&m)) {
       report_blocks(sr->report_blocks);
     }
+  }
+  if (tmmbn_) {
+    std::vector<rtp::RtcpMessage> reply;
+    reply.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));
+    reply.emplace_back(std::move(*tmmbn_));
+    tmmbn_.reset();
+    SendRtcp(rtp::SerializeRtcpCompound(reply));
   }
   if (keyframe && hooks_.keyframe_request) hooks_.keyframe_request(id_);
   if ((estimate || loss) && hooks_.feedback) hooks_.feedback(id_, estimate, loss);

@@ -4,6 +4,7 @@
 // the room.
 #pragma once
 
+#include <tessera/rtp/rtcp/tmmbn.h>
 #include <tessera/rtp/rtp_sender.h>
 #include <tessera/rtp/video_receive_stream.h>
 #include <tessera/session/video_input.h>
@@ -87,7 +88,10 @@ class VideoLeg {
   boost::asio::steady_timer timer_;
   int64_t last_report_us_ = 0;
   uint64_t ssrc_changes_seen_ = 0;
-  bool reset_pending_ = false;  // the stream's SSRC changed: reset the decoder before its frames
+  bool reset_pending_ = false;
+  std::optional<rtp::Tmmbn>
+      tmmbn_;  // the answer to a TMMBR, sent after the compound is read  // the stream's SSRC
+               // changed: reset the decoder before its frames
   // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
   std::shared_ptr<std::atomic<int>> decode_in_flight_;
   bool stopped_ = false;

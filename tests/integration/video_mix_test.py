@@ -9,7 +9,7 @@ Waits are on decoded frames or packets arriving, lines printed, or processes exi
 deadline; a scenario ends as soon as what it waits for is seen. Decoded frames it looked at are
 saved as PNG in the scenario's temporary directory (printed), for a person to look at.
 
-usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit|badinput
+usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit|badinput|tmmbr
 """
 import argparse
 import os
@@ -712,6 +712,89 @@ def scenario_pli(args, work):
            f"{leg['keyframes_sent']}, the test received {received}")
 
 
+def tmmbr(media_ssrc, bps, sender_ssrc=0x7E57, overhead=40):
+    """RTCP TMMBR (RFC 5104 4.2.1): RTPFB (PT 205) FMT 3, one FCI entry for media_ssrc."""
+    exp = 0
+    while bps >> exp >= 1 << 17:
+        exp += 1
+    fci = (exp << 26) | ((bps >> exp) << 9) | overhead
+    return struct.pack("!BBHIIII", 0x80 | 3, 205, 4, sender_ssrc, 0, media_ssrc, fci)
+
+
+def rtcp_packets(data):
+    """(PT, FMT, body) of each packet of an RTCP compound."""
+    out, offset = [], 0
+    while offset + 4 <= len(data):
+        length = 4 * (struct.unpack_from("!H", data, offset + 2)[0] + 1)
+        out.append((data[offset + 1], data[offset] & 0x1F, data[offset + 4:offset + length]))
+        offset += length
+    return out
+
+
+def scenario_tmmbr(args, work):
+    """A receiver limits its bitrate with TMMBR: tessera answers with TMMBN, and after the limit
+    has held for a second moves it to the smaller profile of its codec, with its RTP sequence
+    numbers and timestamps continuing across the move."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    sock.bind(("127.0.0.1", 0))
+    viewer = Viewer("viewer", work, port=sock.getsockname()[1])
+    profiles = [f"{{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+                f"bitrate_kbps: 800}}",
+                f"{{name: low, codec: H264, width: {WIDTH // 2}, height: {HEIGHT // 2}, "
+                f"fps: {FPS}, bitrate_kbps: 200}}"]
+    packets, tmmbn = [], []  # (arrival, seq, ts) of composite RTP; arrival of each TMMBN
+
+    def read_until(until):
+        while True:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return
+            sock.settimeout(remaining)
+            try:
+                data = sock.recv(2048)
+            except socket.timeout:
+                return
+            if len(data) >= 8 and 192 <= data[1] <= 223:
+                if any(pt == 205 and fmt == 4 for pt, fmt, _ in rtcp_packets(data)):
+                    tmmbn.append(time.monotonic())
+            elif len(data) >= 12:
+                seq, ts, ssrc = struct.unpack_from("!HII", data, 2)
+                packets.append((time.monotonic(), seq, ts, ssrc))
+
+    try:
+        senders = [Sender("p1", "h264", "red")]
+        with Room(args, work, senders, [viewer], quiet_video(), profiles, receive=False) as room:
+            read_until(time.monotonic() + 2)
+            ensure(packets, "no composite RTP in 2 s")
+            ssrc = packets[-1][3]
+            target = ("127.0.0.1", viewer.local_port)
+            sent = time.monotonic()
+            sock.sendto(tmmbr(ssrc, 150_000), target)
+            read_until(sent + 1.2)
+            ensure(tmmbn, "no TMMBN answered the TMMBR")
+            print(f"TMMBR answered by TMMBN after {1000 * (tmmbn[0] - sent):.1f} ms")
+            moved_at = len(packets)
+            sock.sendto(tmmbr(ssrc, 150_000), target)
+            read_until(time.monotonic() + 1.5)
+            summary = room.stop()
+    finally:
+        sock.close()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    ensure(vroom["profile_moves"] == 1, f"{vroom['profile_moves']} profile moves, want 1")
+    ensure(vroom["profiles"]["low"]["recipients"] == 1 and vroom["profiles"]["hd"]["recipients"]
+           == 0, f"the viewer is not on the low profile: {vroom['profiles']}")
+    ensure(vroom["profiles"]["low"]["encodes"] > 0, "the low profile was never encoded")
+    ensure(legs["viewer"]["tmmbr_received"] == 2, f"TMMBRs counted: {legs['viewer']}")
+    # One stream for the viewer across the move: one SSRC, no sequence gap, timestamps rising.
+    ensure(len({p[3] for p in packets}) == 1, "the SSRC changed with the profile")
+    for (_, s0, t0, _), (_, s1, t1, _) in zip(packets, packets[1:]):
+        ensure((s1 - s0) % 65536 == 1, f"sequence jumps from {s0} to {s1}")
+        ensure(0 <= (t1 - t0) % (1 << 32) < 90000, f"timestamp jumps from {t0} to {t1}")
+    ensure(len(packets) > moved_at, "nothing sent after the move")
+
+
 def letterbox(slot, w, h):
     """Where a w x h picture lands in `slot` with fit: letterbox (whole picture, centred, aspect
     kept), and the bars beside it."""
@@ -847,7 +930,7 @@ def main():
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--scenario", required=True,
                     choices=["grid4", "grid9", "layout", "leave", "oneencode", "pli", "fit",
-                             "badinput"])
+                             "badinput", "tmmbr"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
     print(f"work directory: {work}")
@@ -859,7 +942,8 @@ def main():
      "oneencode": lambda: scenario_oneencode(args, work),
      "pli": lambda: scenario_pli(args, work),
      "fit": lambda: scenario_fit(args, work),
-     "badinput": lambda: scenario_badinput(args, work)}[args.scenario]()
+     "badinput": lambda: scenario_badinput(args, work),
+     "tmmbr": lambda: scenario_tmmbr(args, work)}[args.scenario]()
     print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
 
 
