@@ -122,43 +122,51 @@ Status VideoRoom::AddRecipient(uint32_t id, const std::string& profile, bool ada
   r->configured = *index;
   r->profile = *index;
   r->adapt = adapt;
-  // The ladder: profiles of the same codec no larger than the configured one, smallest first.
+  // The ladder: profiles of the same codec no larger than the configured one, smallest first,
+  // ordered by bitrate and then by picture size, so "up" never passes the configured profile.
+  const auto rank = [this](size_t i) {
+    const VideoProfile& p = config_.profiles[i];
+    return std::make_pair(p.bitrate_bps, static_cast<int64_t>(p.width) * p.height);
+  };
   const VideoProfile& max = config_.profiles[*index];
   for (size_t i = 0; i < config_.profiles.size(); ++i) {
-    const VideoProfile& p = config_.profiles[i];
-    if (p.codec == max.codec && p.bitrate_bps <= max.bitrate_bps) r->ladder.push_back(i);
+    if (config_.profiles[i].codec == max.codec && rank(i) <= rank(*index)) r->ladder.push_back(i);
   }
-  std::stable_sort(r->ladder.begin(), r->ladder.end(), [this](size_t a, size_t b) {
-    return config_.profiles[a].bitrate_bps < config_.profiles[b].bitrate_bps;
-  });
+  std::stable_sort(r->ladder.begin(), r->ladder.end(),
+                   [&rank](size_t a, size_t b) { return rank(a) < rank(b); });
+  // It receives nothing until its profile's next keyframe (asked for below).
+  r->pending = *index;
   recipients_[id] = std::move(r);
   ++stats_.profiles[*index].recipients;
-  RequestProfileKeyframe(*index, clock_.NowUs());
+  RequestProfileKeyframe(*index, clock_.NowUs(), /*urgent=*/true);
   return Status::Ok();
 }
 
 void VideoRoom::RemoveRecipient(uint32_t id) {
   auto it = recipients_.find(id);
   if (it == recipients_.end()) return;
-  --stats_.profiles[it->second->profile].recipients;
+  --stats_.profiles[it->second->pending.value_or(it->second->profile)].recipients;
   recipients_.erase(it);
 }
 
 std::optional<size_t> VideoRoom::recipient_profile(uint32_t id) const {
   auto it = recipients_.find(id);
   if (it == recipients_.end()) return std::nullopt;
-  return it->second->profile;
+  return it->second->pending.value_or(it->second->profile);
 }
 
 void VideoRoom::RequestKeyframe(uint32_t recipient, int64_t now_us) {
   auto it = recipients_.find(recipient);
   if (it == recipients_.end()) return;
-  RequestProfileKeyframe(it->second->profile, now_us);
+  RequestProfileKeyframe(it->second->pending.value_or(it->second->profile), now_us);
 }
 
-void VideoRoom::RequestProfileKeyframe(size_t profile, int64_t /*now_us*/) {
+void VideoRoom::RequestProfileKeyframe(size_t profile, int64_t /*now_us*/, bool urgent) {
   ++stats_.keyframe_requests;
   ProfileState& p = *profiles_[profile];
+  // A recipient that joins or moves gets nothing until the keyframe, so its request is not held
+  // back by the coalescing interval; PLI/FIR storms are.
+  p.keyframe_urgent |= urgent;
   if (p.keyframe_pending) {
     ++stats_.keyframes_coalesced;
     return;
@@ -216,7 +224,11 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
     if (now_us + slack < p.next_frame_us) continue;
     p.next_frame_us += p.frame_interval_us;
     if (p.next_frame_us + slack <= now_us) p.next_frame_us = now_us + p.frame_interval_us;
-    if (stats_.profiles[i].recipients == 0) continue;  // nobody watches: no work
+    // Nobody watches (or is about to): no work.
+    const bool watched = std::any_of(recipients_.begin(), recipients_.end(), [i](const auto& kv) {
+      return (kv.second->started && kv.second->profile == i) || kv.second->pending == i;
+    });
+    if (!watched) continue;
     due.push_back(i);
   }
   if (due.empty()) return tick;
@@ -224,17 +236,34 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
   Snapshot(now_us);
   for (auto& c : canvases_) c->composed_this_tick = false;
   uint64_t encodes = 0;
+  std::vector<std::shared_ptr<const EncodedVideo>> frames;
   for (size_t i : due) {
     ProfileState& p = *profiles_[i];
     if (!p.canvas->composed_this_tick) Compose(*p.canvas, now_us);
     auto frame = EncodeProfile(i, *p.canvas, rtp_timestamp, now_us);
     ++encodes;
     if (!frame) continue;
-    VideoOutput out;
-    out.frame = std::move(frame);
-    for (const auto& [id, r] : recipients_) {
-      if (r->profile == i) out.recipients.push_back(id);
+    if (frame->keyframe) {
+      // Recipients waiting for this profile's keyframe start (or switch to it) here.
+      for (auto& [id, r] : recipients_) {
+        if (r->pending == i) {
+          r->profile = i;
+          r->pending.reset();
+          r->started = true;
+        }
+      }
     }
+    frames.push_back(std::move(frame));
+  }
+  for (auto& frame : frames) {
+    VideoOutput out;
+    for (const auto& [id, r] : recipients_) {
+      // A joining recipient gets nothing before its keyframe; a moving one keeps its old
+      // profile until then.
+      if (r->started && r->profile == frame->profile) out.recipients.push_back(id);
+    }
+    if (out.recipients.empty()) continue;
+    out.frame = std::move(frame);
     tick.outputs.push_back(std::move(out));
   }
   stats_.max_tick_encodes = std::max(stats_.max_tick_encodes, encodes);
@@ -348,6 +377,7 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
     ++ps.keyframes;
     p.last_keyframe_us = now_us;
     p.keyframe_pending = false;
+    p.keyframe_urgent = false;
   }
   return out;
 }

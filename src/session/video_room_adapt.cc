@@ -54,7 +54,8 @@ void VideoRoom::OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> es
   if (loss_fraction) r.loss = std::clamp(*loss_fraction, 0.0, 1.0);
   if (!r.adapt || r.ladder.size() < 2) return;
   const ProfileAdaptation& a = config_.adaptation;
-  const auto step = std::find(r.ladder.begin(), r.ladder.end(), r.profile);
+  const size_t current = r.pending.value_or(r.profile);  // where it is or is moving to
+  const auto step = std::find(r.ladder.begin(), r.ladder.end(), current);
   if (step == r.ladder.end()) return;
   const auto bitrate = [this](size_t p) {
     return static_cast<double>(config_.profiles[p].bitrate_bps);
@@ -83,9 +84,13 @@ void VideoRoom::OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> es
   }
   r.bad_since_us.reset();
   const auto up = std::next(step);
-  const bool roomy = up != r.ladder.end() && r.estimate_bps &&
-                     static_cast<double>(*r.estimate_bps) >= a.up_ratio * bitrate(*up) &&
-                     (!r.loss || *r.loss < a.loss_up);
+  // Up needs room: an estimate above the larger profile's bitrate, or, from a receiver that
+  // sends only receiver reports (no REMB/TMMBR), low loss held for as long.
+  const bool low_loss = !r.loss || *r.loss < a.loss_up;
+  const bool roomy =
+      up != r.ladder.end() && low_loss &&
+      (r.estimate_bps ? static_cast<double>(*r.estimate_bps) >= a.up_ratio * bitrate(*up)
+                      : r.loss.has_value());
   if (!roomy) {
     r.good_since_us.reset();
     return;
@@ -93,23 +98,29 @@ void VideoRoom::OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> es
   if (!r.good_since_us) r.good_since_us = now_us;
   if (now_us - *r.good_since_us < a.up_hold_us) return;
   if (r.last_move_us && now_us - *r.last_move_us < a.min_dwell_us) return;
-  MoveRecipient(r, *up, "estimate " + std::to_string(*r.estimate_bps / 1000) + " kbit/s", now_us);
+  MoveRecipient(r, *up,
+                r.estimate_bps ? "estimate " + std::to_string(*r.estimate_bps / 1000) + " kbit/s"
+                               : std::string("loss below ") +
+                                     std::to_string(static_cast<int>(a.loss_up * 100)) + "%",
+                now_us);
 }
 
 void VideoRoom::MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us) {
-  if (to == r.profile) return;
+  const size_t from = r.pending.value_or(r.profile);
+  if (to == from) return;
   spdlog::info("video room {}: recipient {} moves from profile {} to {} ({})", config_.name, r.id,
-               config_.profiles[r.profile].name, config_.profiles[to].name, reason);
-  pending_moves_.push_back(ProfileMove{r.id, r.profile, to, std::move(reason)});
-  --stats_.profiles[r.profile].recipients;
+               config_.profiles[from].name, config_.profiles[to].name, reason);
+  pending_moves_.push_back(ProfileMove{r.id, from, to, std::move(reason)});
+  --stats_.profiles[from].recipients;
   ++stats_.profiles[to].recipients;
-  r.profile = to;
+  // It switches at the new profile's next keyframe (asked for now, not held back by the
+  // coalescing interval); until then it keeps receiving the old one.
+  r.pending = to;
   r.last_move_us = now_us;
   r.bad_since_us.reset();
   r.good_since_us.reset();
   ++stats_.profile_moves;
-  // The recipient's decoder needs a keyframe of the new stream.
-  RequestProfileKeyframe(to, now_us);
+  RequestProfileKeyframe(to, now_us, /*urgent=*/true);
 }
 
 }  // namespace tessera::session

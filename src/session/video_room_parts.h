@@ -22,6 +22,10 @@ struct VideoRoom::Recipient {
   uint32_t id = 0;
   size_t configured = 0;  // the profile it was put on: it never goes above it
   size_t profile = 0;     // the profile it receives now
+  // It starts receiving (joined) or switches to (moved) this profile at its next keyframe, so
+  // it never gets a delta frame it cannot decode.
+  std::optional<size_t> pending;
+  bool started = false;  // it has received a keyframe
   bool adapt = true;
   std::vector<size_t> ladder;  // profiles it may move between, smallest bitrate first
   std::optional<int64_t> estimate_bps;
@@ -70,6 +74,7 @@ struct VideoRoom::ProfileState {
   int64_t frame_interval_us = 33'333;
   int64_t next_frame_us = 0;
   bool keyframe_pending = false;
+  bool keyframe_urgent = false;  // a recipient waits for it: not held back by coalescing
   std::optional<int64_t> last_keyframe_us;
 };
 

@@ -136,11 +136,13 @@ class VideoRoom {
                         std::shared_ptr<mixer::FrameMailbox> mailbox);
   void RemoveParticipant(uint32_t id);
   // A recipient of the composite on profile `profile` (by name). adapt: may be moved to other
-  // profiles of the same codec by its feedback; it never goes above the configured one.
-  // A new recipient gets a keyframe (coalesced).
+  // profiles of the same codec by its feedback; it never goes above the configured one (by
+  // bitrate, then picture size). A new recipient receives from its profile's next keyframe on,
+  // which is asked for at once; a moving one switches at the new profile's next keyframe.
   Status AddRecipient(uint32_t id, const std::string& profile, bool adapt = true);
   void RemoveRecipient(uint32_t id);
-  // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us.
+  // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us
+  // (requests coalesce: at most one keyframe per interval for PLI/FIR).
   void RequestKeyframe(uint32_t recipient, int64_t now_us);
   // Receiver feedback: a bandwidth estimate (REMB or TMMBR, bits/s) and/or the fraction of
   // packets lost (RR, 0..1).
@@ -174,7 +176,9 @@ class VideoRoom {
   VideoRoom(VideoRoomConfig config, Clock& clock);
   Status Init();
   std::optional<size_t> ProfileIndex(const std::string& name) const;
-  void RequestProfileKeyframe(size_t profile, int64_t now_us);
+  // urgent: a recipient joins or moves and receives nothing until the keyframe, so the request is
+  // not held back by the coalescing interval.
+  void RequestProfileKeyframe(size_t profile, int64_t now_us, bool urgent = false);
   void MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us);
   void Snapshot(int64_t now_us);
   void Compose(Canvas& canvas, int64_t now_us);

@@ -287,6 +287,76 @@ TEST_F(VideoRoomTest, RecipientMovesDownOnLowEstimateAndBackUpWithHysteresis) {
   EXPECT_EQ(room_->recipient_profile(100), 0u);
 }
 
+TEST_F(VideoRoomTest, MovedRecipientSwitchesAtTheNewProfilesKeyframeNeverOnADeltaFrame) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 1'000'000),
+            Profile("low", rtp::Codec::kH264, 320, 180, 30, 300'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecipient(200, "low").ok());  // keeps "low" encoding
+  for (int i = 0; i < 30; ++i) (void)Step();
+  room_->RequestKeyframe(200, clock_.NowUs());  // low sends a keyframe now...
+  (void)Step();
+  for (int i = 0; i < 3; ++i) (void)Step();  // ...and 100 ms later 100 moves there
+  room_->OnReceiverFeedback(100, 200'000, std::nullopt, clock_.NowUs());
+  clock_.AdvanceUs(1'000'000);
+  room_->OnReceiverFeedback(100, 200'000, std::nullopt, clock_.NowUs());
+  ASSERT_EQ(room_->recipient_profile(100), 1u);
+  // From now on 100 receives exactly one stream per tick; its first "low" frame is a keyframe,
+  // even though "low" sent one within the coalescing interval.
+  bool switched = false;
+  for (int i = 0; i < 10; ++i) {
+    VideoTick t = Step();
+    int frames_for_100 = 0;
+    for (const auto& out : t.outputs) {
+      if (std::find(out.recipients.begin(), out.recipients.end(), 100u) == out.recipients.end()) {
+        continue;
+      }
+      ++frames_for_100;
+      if (out.frame->profile == 1 && !switched) {
+        EXPECT_TRUE(out.frame->keyframe) << "tick " << i;
+        switched = true;
+      }
+      if (switched) {
+        EXPECT_EQ(out.frame->profile, 1u);
+      }
+    }
+    EXPECT_EQ(frames_for_100, 1) << "tick " << i;
+  }
+  EXPECT_TRUE(switched);
+}
+
+TEST_F(VideoRoomTest, ReceiverWithOnlyReceiverReportsMovesBackUpWhenLossStaysLow) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 1'000'000),
+            Profile("low", rtp::Codec::kH264, 320, 180, 15, 300'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  room_->OnReceiverFeedback(100, std::nullopt, 0.3, clock_.NowUs());
+  clock_.AdvanceUs(1'100'000);
+  room_->OnReceiverFeedback(100, std::nullopt, 0.3, clock_.NowUs());
+  ASSERT_EQ(room_->recipient_profile(100), 1u);
+  // No REMB or TMMBR ever: low loss held for up_hold after the dwell brings it back.
+  for (int s = 1; s <= 16; ++s) {
+    clock_.AdvanceUs(1'000'000);
+    room_->OnReceiverFeedback(100, std::nullopt, 0.0, clock_.NowUs());
+    if (s < 10) {
+      EXPECT_EQ(room_->recipient_profile(100), 1u) << s << " s";
+    }
+  }
+  EXPECT_EQ(room_->recipient_profile(100), 0u);
+}
+
+TEST_F(VideoRoomTest, EqualBitrateProfilesNeverLiftARecipientAboveItsConfiguredOne) {
+  MakeRoom({Profile("big", rtp::Codec::kH264, 1280, 720, 30, 1'000'000),
+            Profile("small", rtp::Codec::kH264, 320, 180, 30, 1'000'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "small").ok());
+  for (int s = 0; s < 20; ++s) {
+    clock_.AdvanceUs(1'000'000);
+    room_->OnReceiverFeedback(100, 50'000'000, 0.0, clock_.NowUs());
+  }
+  EXPECT_EQ(room_->recipient_profile(100), 1u);
+}
+
 TEST_F(VideoRoomTest, HeavyLossStepsDownOneProfile) {
   MakeRoom({Profile("hd", rtp::Codec::kVp8, 640, 360, 30, 1'000'000),
             Profile("mid", rtp::Codec::kVp8, 480, 270, 30, 500'000),
