@@ -13,6 +13,7 @@ Server::Server(Config config, Clock& clock)
       clock_(clock),
       shards_(config_.server.shards),
       media_(config_.server.shards),
+      video_media_(config_.server.shards),
       ports_(config_.server.rtp_port_min, config_.server.rtp_port_max) {}
 
 Server::~Server() { Stop(); }
@@ -26,7 +27,7 @@ StatusOr<uint16_t> ReservePort(net::PortAllocator& ports, uint16_t fixed, bool r
 Status Server::StartRooms() {
   for (const auto& rc : config_.rooms) {
     auto host = std::make_unique<RoomHost>(rc, media_.shard(media_.NextShardIndex()), clock_);
-    TESSERA_RETURN_IF_ERROR(host->InitVideo(media_.shard(media_.NextShardIndex())));
+    TESSERA_RETURN_IF_ERROR(host->InitVideo(video_media_.shard(video_media_.NextShardIndex())));
     uint32_t id = 0;
     for (const auto& pc : rc.participants) {
       ++id;
@@ -112,6 +113,7 @@ Status Server::Start() {
   for (auto& room : rooms_) room->Start();
   shards_.Start();
   media_.Start();
+  video_media_.Start();
   started_ = true;
   spdlog::info("tessera started: {} recording participants, {} rooms, {} network shards ({})",
                participants_.size(), rooms_.size(), shards_.size(), config_.source);
@@ -145,6 +147,7 @@ void Server::Stop() {
   if (decode_pool_) decode_pool_->join();
   shards_.Stop();
   media_.Stop();
+  video_media_.Stop();
 }
 
 std::vector<std::string> Server::SummaryLines() {

@@ -50,7 +50,8 @@ class Server {
   Config config_;
   Clock& clock_;
   net::ShardPool shards_;
-  net::ShardPool media_;  // room strands: one io_context thread each
+  net::ShardPool media_;        // rooms' audio: one io_context thread each
+  net::ShardPool video_media_;  // rooms' video mixers: apart, so an encode never delays audio
   net::PortAllocator ports_;
   struct Entry {
     std::unique_ptr<Participant> participant;

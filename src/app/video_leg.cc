@@ -155,7 +155,7 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
   if (!input_) return;
   if (reset_pending_) {
     reset_pending_ = false;
-    boost::asio::post(decode_, [input = input_] { (void)input->Reset(); });
+    input_->RequestReset();
   }
   if (decode_in_flight_->load(std::memory_order_relaxed) >= kMaxDecodeQueue) {
     ++counts_.decode_queue_full;
@@ -165,7 +165,7 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
       auto out = receive_->RequestKeyframe(clock_.NowUs());
       if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
     }
-    boost::asio::post(decode_, [input = input_] { (void)input->Reset(); });
+    input_->RequestReset();
     return;
   }
   decode_in_flight_->fetch_add(1, std::memory_order_relaxed);
@@ -231,13 +231,15 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
       if (remb->ssrcs.empty() ||
           std::find(remb->ssrcs.begin(), remb->ssrcs.end(), ours) != remb->ssrcs.end()) {
         ++counts_.remb_received;
-        estimate = static_cast<int64_t>(std::min<uint64_t>(remb->bitrate_bps, INT64_MAX));
+        remb_bps_ = static_cast<int64_t>(std::min<uint64_t>(remb->bitrate_bps, INT64_MAX));
+        estimate = remb_bps_;
       }
     } else if (const auto* tmmbr = std::get_if<rtp::Tmmbr>(&m)) {
       for (const auto& item : tmmbr->items) {
         if (item.ssrc != ours) continue;
         ++counts_.tmmbr_received;
-        estimate = static_cast<int64_t>(std::min<uint64_t>(item.bitrate_bps, INT64_MAX));
+        tmmbr_limit_bps_ = static_cast<int64_t>(std::min<uint64_t>(item.bitrate_bps, INT64_MAX));
+        estimate = remb_bps_ ? std::min(*remb_bps_, *tmmbr_limit_bps_) : *tmmbr_limit_bps_;
         // RFC 5104 4.2.2.2: the media sender answers with the bounding set it now honours: this
         // requester's limit (its profile moves follow it).
         rtp::Tmmbn tmmbn;
@@ -251,6 +253,8 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
       report_blocks(sr->report_blocks);
     }
   }
+  // A TMMBR is a limit, not an estimate: a later REMB never lifts the estimate above it.
+  if (estimate && tmmbr_limit_bps_) estimate = std::min(*estimate, *tmmbr_limit_bps_);
   if (tmmbn_) {
     std::vector<rtp::RtcpMessage> reply;
     reply.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));

@@ -88,10 +88,12 @@ class VideoLeg {
   boost::asio::steady_timer timer_;
   int64_t last_report_us_ = 0;
   uint64_t ssrc_changes_seen_ = 0;
+  // The stream's SSRC changed: reset the decoder before its frames.
   bool reset_pending_ = false;
-  std::optional<rtp::Tmmbn>
-      tmmbn_;  // the answer to a TMMBR, sent after the compound is read  // the stream's SSRC
-               // changed: reset the decoder before its frames
+  // The answer to a TMMBR, sent after the compound is read.
+  std::optional<rtp::Tmmbn> tmmbn_;
+  std::optional<int64_t> remb_bps_;         // the latest REMB estimate
+  std::optional<int64_t> tmmbr_limit_bps_;  // the latest TMMBR limit (RFC 5104), honoured
   // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
   std::shared_ptr<std::atomic<int>> decode_in_flight_;
   bool stopped_ = false;

@@ -37,6 +37,7 @@ VideoInput::Result VideoInput::Fail() {
 }
 
 VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
+  if (reset_requested_.exchange(false, std::memory_order_relaxed)) (void)Reset();
   ++stats_.frames;
   const int64_t now_us = clock_.NowUs();
   if (frame.codec != config_.codec) {

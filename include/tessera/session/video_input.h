@@ -8,6 +8,7 @@
 #include <tessera/mixer/frame_mailbox.h>
 #include <tessera/rtp/encoded_frame.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,6 +59,9 @@ class VideoInput {
   [[nodiscard]] Result Decode(const rtp::EncodedFrame& frame);
   // The sender's stream restarted (new SSRC): a fresh decoder that waits for a keyframe.
   [[nodiscard]] Result Reset();
+  // Runs on: any thread. The next Decode() first does Reset(): a frame was lost before it
+  // reached the decoder (or the stream restarted). Many requests before it cost one reset.
+  void RequestReset() { reset_requested_.store(true, std::memory_order_relaxed); }
 
   const std::shared_ptr<mixer::FrameMailbox>& mailbox() const { return mailbox_; }
   const VideoInputStats& stats() const { return stats_; }
@@ -77,6 +81,7 @@ class VideoInput {
   int64_t tokens_micro_ = 0;
   int64_t tokens_at_us_ = 0;
   bool waiting_keyframe_ = true;  // nothing decodes before the first keyframe
+  std::atomic<bool> reset_requested_{false};
 };
 
 }  // namespace tessera::session
