@@ -147,12 +147,24 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     c.OnlyKeys(root, "", {"server", "participants", "rooms"});
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
+    // Fixed ports must not clash: each one (and port + 1 without rtcp-mux) is claimed once.
+    std::set<uint16_t> ports;
+    const auto claim = [&](const YAML::Node& node, const std::string& path, uint16_t port,
+                           bool rtcp_mux) {
+      if (!port) return;
+      const bool clash =
+          ports.count(port) || (!rtcp_mux && ports.count(static_cast<uint16_t>(port + 1)));
+      if (clash) {
+        c.Error(node, path, "port " + std::to_string(port) + " is used by another participant");
+      }
+      ports.insert(port);
+      if (!rtcp_mux) ports.insert(static_cast<uint16_t>(port + 1));
+    };
     if (const YAML::Node ps = root["participants"]; ps.IsDefined()) {
       if (!ps.IsSequence()) {
         c.Error(ps, "participants", "must be a list");
       } else {
         std::set<std::string> names;
-        std::set<uint16_t> ports;
         for (size_t i = 0; i < ps.size(); ++i) {
           const std::string p = "participants[" + std::to_string(i) + "]";
           ParticipantConfig pc;
@@ -160,17 +172,22 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
           if (!pc.name.empty() && !names.insert(pc.name).second) {
             c.Error(ps[i]["name"], p + ".name", "duplicate participant name '" + pc.name + "'");
           }
-          if (pc.local_port) {
-            bool clash = ports.count(pc.local_port) ||
-                         (!pc.rtcp_mux && ports.count(static_cast<uint16_t>(pc.local_port + 1)));
-            if (clash) {
-              c.Error(ps[i]["local_port"], p + ".local_port",
-                      "port " + std::to_string(pc.local_port) + " is used by another participant");
-            }
-            ports.insert(pc.local_port);
-            if (!pc.rtcp_mux) ports.insert(static_cast<uint16_t>(pc.local_port + 1));
-          }
+          claim(ps[i]["local_port"], p + ".local_port", pc.local_port, pc.rtcp_mux);
           config.participants.push_back(std::move(pc));
+        }
+      }
+    }
+    for (size_t i = 0; i < config.rooms.size(); ++i) {
+      const auto& room = config.rooms[i];
+      for (size_t k = 0; k < room.participants.size(); ++k) {
+        const auto& rp = room.participants[k];
+        const YAML::Node node = root["rooms"][i]["participants"][k];
+        const std::string p =
+            "rooms[" + std::to_string(i) + "].participants[" + std::to_string(k) + "]";
+        if (rp.has_audio) claim(node["local_port"], p + ".local_port", rp.local_port, rp.rtcp_mux);
+        if (rp.video) {
+          claim(node["video"]["local_port"], p + ".video.local_port", rp.video->local_port,
+                rp.video->rtcp_mux);
         }
       }
     }

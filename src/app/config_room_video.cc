@@ -98,7 +98,7 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
   Colour(c, n, p, "background", v.background_rgb);
   c.Bool(n, p, "name_labels", v.name_labels);
   c.Unsigned(n, p, "placeholder_after_ms", v.placeholder_after_ms, 100, 60000);
-  c.Unsigned(n, p, "keyframe_coalesce_ms", v.keyframe_coalesce_ms, 0, 10000);
+  c.Unsigned(n, p, "keyframe_coalesce_ms", v.keyframe_coalesce_ms, 100, 10000);
   c.Unsigned(n, p, "max_input_width", v.max_input_width, 16, 7680);
   c.Unsigned(n, p, "max_input_height", v.max_input_height, 16, 4320);
   c.Unsigned(n, p, "max_input_fps", v.max_input_fps, 1, 240);
@@ -171,12 +171,32 @@ void CheckRoomVideo(Checker& c, const YAML::Node& r, const std::string& p, const
             "unknown layout '" + v.layout +
                 "' (built in: grid, speaker, presentation, pip; or one of video.layouts)");
   }
+  const VideoProfileConfig* recorded = v.profiles.empty() ? nullptr : &v.profiles.front();
   if (!v.record_profile.empty()) {
-    bool found = false;
-    for (const auto& vp : v.profiles) found |= vp.name == v.record_profile;
-    if (!found) {
+    recorded = nullptr;
+    for (const auto& vp : v.profiles) {
+      if (vp.name == v.record_profile) recorded = &vp;
+    }
+    if (!recorded) {
       c.Error(r["video"]["record_profile"], p + ".video.record_profile",
               "no profile '" + v.record_profile + "' in this room");
+    }
+    if (v.record.empty()) {
+      c.Error(r["video"]["record_profile"], p + ".video.record_profile",
+              "is set but video.record (the file) is not");
+    }
+  }
+  if (!v.record.empty() && recorded) {
+    // The container must carry the recorded profile's codec.
+    const auto dot = v.record.rfind('.');
+    const std::string ext = dot == std::string::npos ? "" : v.record.substr(dot);
+    const bool ok = ext == ".mkv" || (recorded->codec == rtp::Codec::kH264 && ext == ".mp4") ||
+                    (recorded->codec == rtp::Codec::kVp8 && ext == ".webm");
+    if (!ok) {
+      c.Error(r["video"]["record"], p + ".video.record",
+              std::string("a ") + rtp::CodecName(recorded->codec) + " recording needs " +
+                  (recorded->codec == rtp::Codec::kVp8 ? ".webm or .mkv" : ".mp4 or .mkv") +
+                  ", got '" + v.record + "'");
     }
   }
 }

@@ -1,6 +1,7 @@
 // Parsing of the `rooms` section.
 #include "app/config_rooms.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <set>
 
 #include "app/config_room_video.h"
@@ -49,6 +50,14 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   c.Unsigned(n, p, "local_port", rp.local_port, 1024, 65534);
   c.Bool(n, p, "rtcp_mux", rp.rtcp_mux);
   c.String(n, p, "remote_address", rp.remote_address);
+  {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(rp.remote_address, ec);
+    if (ec) {
+      c.Error(n["remote_address"], p + ".remote_address",
+              "must be an IPv4 or IPv6 address, got '" + rp.remote_address + "'");
+    }
+  }
   c.Unsigned(n, p, "remote_rtp_port", rp.remote_rtp_port, 1, 65535);
   c.Unsigned(n, p, "remote_rtcp_port", rp.remote_rtcp_port, 1, 65535);
   const YAML::Node a = n["audio"];

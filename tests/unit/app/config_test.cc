@@ -69,6 +69,46 @@ rooms:
   EXPECT_FALSE(r.participants[2].video->adapt);
 }
 
+TEST(Config, RoomConfigsThatWouldFailAtStartFailTheCheck) {
+  auto c = ParseConfig(R"(
+participants:
+  - {name: cam, local_port: 30000, video: {codec: H264}}
+rooms:
+  - name: r
+    video:
+      profiles: [{name: hd, codec: H264}]
+      record: out.webm
+    participants:
+      - name: a
+        local_port: 30002
+        remote_rtp_port: 40000
+        remote_address: localhost
+        audio: {codec: PCMU}
+        video: {codec: H264, local_port: 30002}
+      - {name: b, video: {codec: VP8, local_port: 30000}}
+  - name: r2
+    video:
+      profiles: [{name: hd, codec: VP8}]
+      record_profile: hd
+    participants:
+      - {name: c, video: {codec: VP8}}
+)",
+                       "start.yaml");
+  ASSERT_FALSE(c.ok());
+  const std::string m = c.status().message();
+  EXPECT_NE(m.find("rooms[0].video.record: a H264 recording needs .mp4 or .mkv, got 'out.webm'"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("rooms[0].participants[0].remote_address: must be an IPv4 or IPv6 address"),
+            std::string::npos);
+  EXPECT_NE(m.find("rooms[0].participants[0].video.local_port: port 30002 is used"),
+            std::string::npos);
+  EXPECT_NE(m.find("rooms[0].participants[1].video.local_port: port 30000 is used"),
+            std::string::npos);
+  EXPECT_NE(m.find("rooms[1].video.record_profile: is set but video.record (the file) is not"),
+            std::string::npos);
+}
+
 TEST(Config, RoomVideoErrorsNameTheKey) {
   auto c = ParseConfig(R"(
 rooms:
