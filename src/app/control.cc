@@ -33,6 +33,10 @@ Status RoomHost::SetSpeaker(const std::string& participant) {
   if (!video_room_) return FailedPreconditionError("room " + config_.name + " has no video");
   const auto id = IdOf(participant);
   if (!id) return NotFoundError("room " + config_.name + " has no participant " + participant);
+  if (!video_room_->has_participant(*id)) {
+    return FailedPreconditionError(participant + " has no tile in room " + config_.name +
+                                   " (a receive-only viewer)");
+  }
   video_room_->SetActiveSpeaker(*id);
   return Status::Ok();
 }

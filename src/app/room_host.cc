@@ -129,6 +129,7 @@ Status RoomHost::AddVideoLeg(std::unique_ptr<VideoLeg> leg) {
       s.address = leg->config().remote_address;
       s.port = v.remote_rtp_port;
       s.rtcp_mux = v.rtcp_mux;
+      s.rtcp_port = v.remote_rtcp_port;
       s.codec = ReceiveCodecFor(leg->config());
       s.payload_type = v.receive_payload_type        ? v.receive_payload_type
                        : s.codec == rtp::Codec::kVp8 ? 97

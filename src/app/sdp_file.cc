@@ -23,7 +23,11 @@ std::string BuildVideoSdp(const SdpStream& s) {
        << "a=fmtp:" << int{s.payload_type}
        << " packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1\r\n";
   }
-  if (s.rtcp_mux) os << "a=rtcp-mux\r\n";
+  if (s.rtcp_mux) {
+    os << "a=rtcp-mux\r\n";
+  } else if (s.rtcp_port && s.rtcp_port != s.port + 1) {
+    os << "a=rtcp:" << s.rtcp_port << "\r\n";  // RFC 3605
+  }
   os << "a=recvonly\r\n";
   return os.str();
 }

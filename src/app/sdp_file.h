@@ -14,6 +14,7 @@ struct SdpStream {
   std::string address;  // where the stream is sent (the receiver's address)
   uint16_t port = 0;    // RTP port
   bool rtcp_mux = true;
+  uint16_t rtcp_port = 0;  // without rtcp-mux: where RTCP goes when not port + 1 (0: port + 1)
   rtp::Codec codec = rtp::Codec::kH264;
   uint8_t payload_type = 96;
 };

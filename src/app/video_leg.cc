@@ -191,6 +191,12 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
     transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
     return;
   }
+  if (rtcp_destination_fixed_ && from.address() != rtcp_destination_->address()) {
+    // Feedback steers what we send (keyframes, profile, retransmissions): only the configured
+    // peer may give it.
+    transport_->Drop(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
+    return;
+  }
   ++counts_.rtcp_received;
   if (!rtcp_destination_fixed_) rtcp_destination_ = from;
   if (receive_) (void)receive_->OnRtcp(clear, now);
@@ -224,6 +230,10 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
       if (nack->media_ssrc != ours) continue;
       ++counts_.nacks_received;
       for (const auto& p : sender_->OnNack(nack->seqs, now)) {
+        if (!TakeRetransmitToken(now)) {
+          transport_->Drop(DropReason::kRateLimited, "retransmission over the NACK budget");
+          continue;
+        }
         std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
         if (transport_->SendRtp(std::move(bytes), rtp_destination_)) ++counts_.retransmitted;
       }
@@ -287,6 +297,24 @@ void VideoLeg::SendVideo(const std::shared_ptr<const session::EncodedVideo>& fra
   }
   ++counts_.frames_sent;
   if (frame->keyframe) ++counts_.keyframes_sent;
+}
+
+bool VideoLeg::TakeRetransmitToken(int64_t now_us) {
+  // Budget: a quarter of the packets sent in the last second (at least 50 a second), refilled
+  // continuously, so a NACK storm cannot multiply the stream.
+  const uint64_t sent = counts_.rtp_sent;
+  if (now_us - budget_window_start_us_ >= 1'000'000) {
+    budget_rate_ = std::max<double>(50.0, static_cast<double>(sent - budget_window_sent_) / 4.0);
+    budget_window_start_us_ = now_us;
+    budget_window_sent_ = sent;
+  }
+  retransmit_tokens_ =
+      std::min(budget_rate_, retransmit_tokens_ +
+                                 budget_rate_ * static_cast<double>(now_us - tokens_at_us_) / 1e6);
+  tokens_at_us_ = now_us;
+  if (retransmit_tokens_ < 1.0) return false;
+  retransmit_tokens_ -= 1.0;
+  return true;
 }
 
 void VideoLeg::SendRtcp(std::vector<uint8_t> compound) {

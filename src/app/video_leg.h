@@ -70,6 +70,7 @@ class VideoLeg {
   void PostDecode(rtp::EncodedFrame frame);
   void ArmTimer();
   void SendRtcp(std::vector<uint8_t> compound);
+  bool TakeRetransmitToken(int64_t now_us);
 
   RoomParticipantConfig config_;
   uint32_t id_;
@@ -94,6 +95,12 @@ class VideoLeg {
   std::optional<rtp::Tmmbn> tmmbn_;
   std::optional<int64_t> remb_bps_;         // the latest REMB estimate
   std::optional<int64_t> tmmbr_limit_bps_;  // the latest TMMBR limit (RFC 5104), honoured
+  // Retransmission budget (token bucket, packets).
+  double budget_rate_ = 50.0;
+  double retransmit_tokens_ = 50.0;
+  int64_t tokens_at_us_ = 0;
+  int64_t budget_window_start_us_ = 0;
+  uint64_t budget_window_sent_ = 0;
   // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
   std::shared_ptr<std::atomic<int>> decode_in_flight_;
   bool stopped_ = false;

@@ -74,6 +74,10 @@ const char* DropReasonName(DropReason reason) {
       return "duplicate";
     case DropReason::kUndecodable:
       return "undecodable";
+    case DropReason::kUnexpectedSource:
+      return "unexpected_source";
+    case DropReason::kRateLimited:
+      return "rate_limited";
     case DropReason::kCount:
       break;
   }

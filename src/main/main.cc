@@ -89,10 +89,12 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   // Operator commands, one per line; each is answered with one line ("ok ..." or "error: ...").
-  std::mutex control_mu;
-  bool stopping = false;
+  // The reader thread blocks in getline and is detached, so what it shares with main lives until
+  // the process exits (static), and it touches the server only while `stopping` is false.
+  static std::mutex control_mu;
+  static bool stopping = false;
   if (control_stdin) {
-    std::thread([&server, &control_mu, &stopping] {
+    std::thread([&server] {
       std::string line;
       while (std::getline(std::cin, line)) {
         std::lock_guard lock(control_mu);

@@ -59,6 +59,8 @@ enum class DropReason : uint8_t {
   kUnknownProtocol,     // first byte matched no demux range (RFC 7983)
   kDuplicate,           // a sequence number already held
   kUndecodable,         // frame dropped because a reference was lost (waiting for a keyframe)
+  kUnexpectedSource,    // RTCP from another address than the participant's configured one
+  kRateLimited,         // over a per-participant budget (e.g. retransmissions asked by NACK)
   kCount
 };
 

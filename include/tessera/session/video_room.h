@@ -164,6 +164,7 @@ class VideoRoom {
   const VideoRoomStats& stats() const { return stats_; }
   const std::string& layout_name() const { return layout_name_; }
   std::optional<size_t> recipient_profile(uint32_t id) const;
+  bool has_participant(uint32_t id) const { return participants_.count(id) > 0; }
   // The last composed canvas of a profile's resolution (tests and snapshots).
   const mixer::I420Frame* last_canvas(size_t profile) const;
 
