@@ -1,0 +1,2 @@
+// tessera-loadgen: see tools/loadgen/README.md.
+int main() { return 0; }
