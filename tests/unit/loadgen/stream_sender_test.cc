@@ -1,6 +1,7 @@
 #include "loadgen/stream_sender.h"
 
 #include <gtest/gtest.h>
+#include <tessera/codec/libav_log.h>
 #include <tessera/codec/video_decoder.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 #include <tessera/rtp/video_receive_stream.h>
@@ -11,6 +12,7 @@ namespace tessera::loadgen {
 namespace {
 
 const VideoClip& SmallClip(rtp::Codec codec) {
+  codec::RouteLibavLogsToSpdlog();
   static const VideoClip h264 = [] {
     VideoClipConfig c;
     c.width = 320;
