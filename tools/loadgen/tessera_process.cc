@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +14,6 @@
 #include <cstring>
 
 #include "loadgen/proc_stats.h"
-
-extern char** environ;
 
 namespace tessera::loadgen {
 namespace {
@@ -83,48 +81,51 @@ std::map<std::string, ServerRoomSummary> ParseServerSummaries(
 }
 
 StatusOr<std::unique_ptr<TesseraProcess>> TesseraProcess::Start(const TesseraOptions& o) {
+  std::optional<cpu_set_t> cpus;
+  if (!o.cpus.empty()) {
+    cpus = ParseCpuSet(o.cpus);
+    if (!cpus) return InvalidArgumentError("bad CPU list: " + o.cpus);
+  }
+  if (access(o.binary.c_str(), X_OK) != 0) {
+    return InvalidArgumentError("cannot run " + o.binary + ": " + strerror(errno));
+  }
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return InternalError("pipe2: " + std::string(strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2,
-                                   o.log_path.empty() ? "/dev/null" : o.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const std::string log = o.log_path.empty() ? "/dev/null" : o.log_path;
   std::vector<std::string> args = {o.binary, "--config", o.config_path};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  // The child inherits the CPU mask at spawn, before it starts any thread.
-  cpu_set_t own;
-  const bool pin = !o.cpus.empty();
-  if (pin) {
-    const auto set = ParseCpuSet(o.cpus);
-    if (!set) return InvalidArgumentError("bad CPU list: " + o.cpus);
-    sched_getaffinity(0, sizeof(own), &own);
-    if (sched_setaffinity(0, sizeof(*set), &*set) != 0) {
-      return InvalidArgumentError("cannot run on CPUs " + o.cpus + ": " + strerror(errno));
-    }
-  }
-  std::unique_ptr<TesseraProcess> p(new TesseraProcess());
-  const int err = posix_spawn(&p->pid_, o.binary.c_str(), &actions, nullptr, argv.data(), environ);
-  if (pin) sched_setaffinity(0, sizeof(own), &own);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  if (err != 0) {
+  const pid_t pid = fork();
+  if (pid < 0) {
     close(out[0]);
-    p->pid_ = -1;
-    return InvalidArgumentError("cannot start " + o.binary + ": " + strerror(err));
+    close(out[1]);
+    return InternalError("fork: " + std::string(strerror(errno)));
   }
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec. The server dies with the load
+    // generator (PR_SET_PDEATHSIG), so a crashed or killed run leaves no server behind.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (cpus && sched_setaffinity(0, sizeof(*cpus), &*cpus) != 0) _exit(126);
+    const int in = open("/dev/null", O_RDONLY);
+    const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err, 2) < 0) {
+      _exit(126);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::unique_ptr<TesseraProcess> p(new TesseraProcess());
+  p->pid_ = pid;
   auto ready = p->ready_.get_future();
   p->reader_ = std::thread([raw = p.get(), fd = out[0]] { raw->ReadLines(fd); });
   if (ready.wait_for(std::chrono::seconds(o.ready_timeout_s)) != std::future_status::ready ||
       !ready.get()) {
     const Exit e = p->Stop(5);
     return UnavailableError(o.binary + " did not get ready (exit status " +
-                            std::to_string(e.status) + "; see " + o.log_path + ")");
+                            std::to_string(e.status) + "; its log: " + log + ")");
   }
   return p;
 }
