@@ -87,6 +87,8 @@ struct Engine::Impl {
 
   Status Build(const LoadPlan& plan);
   void Start();
+  void WaitForSignal();
+  void Drain();
   void ArmPace();
   void OnPace();
   void ArmTick();
@@ -260,11 +262,29 @@ void Engine::Impl::Start() {
   self_last = SampleProcess(getpid(), Now());
   if (options.server_pid) server_last = SampleProcess(options.server_pid, Now());
   ArmSecond();
+  WaitForSignal();
+}
+
+void Engine::Impl::WaitForSignal() {
+  // The first signal ends the sending and drains as usual; a second one ends at once.
   signals.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec || finished) return;
+    if (result.interrupted) {
+      Finish();
+      return;
+    }
     result.interrupted = true;
     if (!window_ended) EndSending();
-    Finish();
+    second_timer.cancel();
+    Drain();
+    WaitForSignal();
+  });
+}
+
+void Engine::Impl::Drain() {
+  finish_timer.expires_after(std::chrono::milliseconds(options.drain_ms));
+  finish_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !finished) Finish();
   });
 }
 
@@ -379,6 +399,7 @@ void Engine::Impl::EndSending() {
   sending = false;
   window_ended = true;
   pace_timer.cancel();
+  send_end_us = std::min(send_end_us, Now());  // earlier when a signal ends the run
   if (!measuring) return;  // ended before the warm-up did: nothing measured
   for (auto& l : links) {
     l->composite_end = l->CompositeStats();
@@ -390,7 +411,7 @@ void Engine::Impl::EndSending() {
   const int64_t now = Now();
   if (options.server_pid) server_end = SampleProcess(options.server_pid, now);
   self_end = SampleProcess(getpid(), now);
-  result.window_s = static_cast<double>(std::min(now, send_end_us) - measure_start_us) / 1e6;
+  result.window_s = static_cast<double>(send_end_us - measure_start_us) / 1e6;
 }
 
 void Engine::Impl::Finish() {
@@ -478,10 +499,7 @@ void Engine::Impl::OnSecond() {
   }
   if (second >= options.seconds) {
     if (!window_ended) EndSending();
-    finish_timer.expires_after(std::chrono::milliseconds(options.drain_ms));
-    finish_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec && !finished) Finish();
-    });
+    Drain();
     return;
   }
   ArmSecond();

@@ -41,7 +41,8 @@ class Engine {
   ~Engine();
 
   // Runs the load on the calling thread: options.seconds of sending, then the drain. on_second
-  // is called on it once a second. SIGINT or SIGTERM end the run early, measured up to then.
+  // is called on it once a second. SIGINT or SIGTERM end the sending early (measured up to
+  // then) and drain as usual; a second signal ends the run at once.
   RunResult Run(const std::function<void(const SecondSample&)>& on_second);
 
  private:
