@@ -1,0 +1,67 @@
+#include "loadgen/options.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera::loadgen {
+namespace {
+
+TEST(Options, TheFirstEndToEndCommandLine) {
+  auto o = ParseOptions(
+      {"--rooms", "1", "--participants", "4", "--seconds", "10", "--tessera", "build/tessera"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->generate.rooms, 1);
+  EXPECT_EQ(o->generate.participants, 4);
+  EXPECT_EQ(o->engine.seconds, 10);
+  EXPECT_EQ(o->tessera, "build/tessera");
+  EXPECT_EQ(o->input_width, 640);
+  EXPECT_EQ(o->generate.output.width, 1280);
+  EXPECT_TRUE(o->generate.audio);
+}
+
+TEST(Options, SizesCodecsAndFlagsWithEqualsSigns) {
+  auto o = ParseOptions({"--config=my.yaml", "--pid=42", "--input", "320x180@15",
+                         "--output=640x360", "--codec", "mixed", "--output-codec", "VP8",
+                         "--no-audio", "--viewer-only", "--ports", "30000-30999", "--quiet"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->config, "my.yaml");
+  EXPECT_EQ(o->pid, 42);
+  EXPECT_EQ(o->input_width, 320);
+  EXPECT_EQ(o->input_fps, 15);
+  EXPECT_EQ(o->generate.output.height, 360);
+  EXPECT_EQ(o->generate.output.fps, 30);  // unchanged when the rate is left out
+  EXPECT_EQ(o->generate.input_codecs.size(), 2u);
+  EXPECT_EQ(o->generate.output.codec, rtp::Codec::kVp8);
+  EXPECT_FALSE(o->generate.audio);
+  EXPECT_FALSE(o->generate.participants_receive_video);
+  EXPECT_EQ(o->port_min, 30000);
+  EXPECT_FALSE(o->progress);
+}
+
+TEST(Options, ErrorsNameTheFlag) {
+  auto bad = [](std::vector<std::string> args) {
+    auto o = ParseOptions(args);
+    return o.ok() ? std::string("ok") : o.status().message();
+  };
+  EXPECT_NE(bad({"--tessera", "t", "--rooms", "0"}).find("--rooms 0"), std::string::npos);
+  EXPECT_NE(bad({"--tessera", "t", "--input", "641x360"}).find("--input"), std::string::npos);
+  EXPECT_NE(bad({"--tessera", "t", "--codec", "H265"}).find("H264, VP8 or mixed"),
+            std::string::npos);
+  EXPECT_NE(bad({"--tessera"}).find("needs a value"), std::string::npos);
+  EXPECT_NE(bad({"--tessera", "t", "--frobnicate", "1"}).find("unknown option"), std::string::npos);
+  EXPECT_NE(bad({"--rooms", "2"}).find("either --tessera"), std::string::npos);
+  EXPECT_NE(bad({"--tessera", "t", "--config", "c"}).find("either --tessera"), std::string::npos);
+  EXPECT_NE(bad({"--config", "c", "--server-cpus", "0"}).find("needs --tessera"),
+            std::string::npos);
+  EXPECT_NE(bad({"--tessera", "t", "--seconds", "2", "--warmup", "2"}).find("--warmup"),
+            std::string::npos);
+}
+
+TEST(Options, HelpNeedsNothingElse) {
+  auto o = ParseOptions({"--help"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->help);
+  EXPECT_NE(Usage().find("--tessera"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::loadgen

@@ -1,0 +1,213 @@
+// tessera-loadgen: drives video rooms on a Tessera server and measures what it delivers and at
+// what cost. Design: tools/loadgen/README.md; usage: tessera-loadgen --help.
+#include <spdlog/spdlog.h>
+#include <tessera/codec/libav_log.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "loadgen/options.h"
+#include "loadgen/report.h"
+#include "loadgen/tessera_process.h"
+
+namespace {
+
+using namespace tessera;
+using namespace tessera::loadgen;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tessera-loadgen: %s\n", message.c_str());
+  return 1;
+}
+
+StatusOr<Clips> MakeClips(const Options& o, const LoadPlan& plan) {
+  std::set<rtp::Codec> video, audio;
+  for (const auto& room : plan.rooms) {
+    for (const auto& p : room.participants) {
+      if (p.sends_video) video.insert(p.video_codec);
+      if (p.has_audio) audio.insert(p.audio_codec);
+    }
+  }
+  Clips clips;
+  for (rtp::Codec codec : video) {
+    VideoClipConfig c;
+    c.codec = codec;
+    c.width = o.input_width;
+    c.height = o.input_height;
+    c.fps = o.input_fps;
+    c.bitrate_bps = o.input_kbps * 1000;
+    auto clip = EncodeVideoClip(c);
+    if (!clip.ok()) return clip.status();
+    clips.video.emplace(codec, std::move(*clip));
+  }
+  for (rtp::Codec codec : audio) {
+    AudioClipConfig loud;
+    loud.codec = codec;
+    loud.frequency_hz = 440;
+    loud.amplitude = 0.3;
+    AudioClipConfig quiet = loud;
+    quiet.frequency_hz = 660;
+    quiet.amplitude = 0.003;
+    auto a = EncodeAudioClip(loud);
+    auto b = EncodeAudioClip(quiet);
+    if (!a.ok()) return a.status();
+    if (!b.ok()) return b.status();
+    clips.speaker.emplace(codec, std::move(*a));
+    clips.quiet.emplace(codec, std::move(*b));
+  }
+  return clips;
+}
+
+RunSettings Settings(const Options& o, const LoadPlan& plan) {
+  const auto& g = o.generate;
+  size_t senders = 0;
+  for (const auto& room : plan.rooms) {
+    for (const auto& p : room.participants) senders += p.sends_video;
+  }
+  RunSettings s = {
+      {"server", o.tessera.empty() ? "running (" + o.config + ")" : o.tessera},
+      {"rooms", std::to_string(plan.rooms.size())},
+      {"video_senders", std::to_string(senders)},
+      {"input", std::to_string(o.input_width) + "x" + std::to_string(o.input_height) + "@" +
+                    std::to_string(o.input_fps) + " " + std::to_string(o.input_kbps) + " kbit/s"},
+      {"seconds", std::to_string(o.engine.seconds)},
+      {"warmup_s", std::to_string(o.engine.warmup_s)},
+  };
+  if (!o.tessera.empty()) {
+    std::string codecs;
+    for (rtp::Codec c : g.input_codecs)
+      codecs += (codecs.empty() ? "" : "+") + std::string(rtp::CodecName(c));
+    s.push_back({"participants_per_room", std::to_string(g.participants)});
+    s.push_back({"input_codecs", codecs});
+    s.push_back({"output", std::string(rtp::CodecName(g.output.codec)) + " " +
+                               std::to_string(g.output.width) + "x" +
+                               std::to_string(g.output.height) + "@" +
+                               std::to_string(g.output.fps) + " " +
+                               std::to_string(g.output.bitrate_kbps) + " kbit/s"});
+    s.push_back({"layout", g.layout + (g.crop ? " crop" : " letterbox")});
+    s.push_back({"audio", g.audio ? "opus" : "none"});
+    s.push_back({"participants_receive_video", g.participants_receive_video ? "yes" : "no"});
+    s.push_back({"server_cpus", o.server_cpus.empty() ? "all" : o.server_cpus});
+  }
+  return s;
+}
+
+int Run(const Options& o) {
+  codec::RouteLibavLogsToSpdlog();
+  spdlog::set_level(spdlog::level::warn);
+  namespace fs = std::filesystem;
+  std::string out_dir = o.out_dir;
+  if (out_dir.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "tessera-loadgen-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) return Fail("cannot create a directory under /tmp");
+    out_dir = tmpl;
+  } else {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+  }
+  const std::string json_path = o.json_path.empty() ? out_dir + "/result.json" : o.json_path;
+
+  // The plan: from a generated config or the operator's.
+  std::string config_path = o.config;
+  StatusOr<app::Config> config = InvalidArgumentError("no config");
+  if (!o.tessera.empty()) {
+    auto ports = FindFreePorts("127.0.0.1", o.port_min, o.port_max, PortsNeeded(o.generate));
+    if (!ports.ok()) return Fail(ports.status().message());
+    const std::string yaml = GenerateConfigYaml(o.generate, *ports);
+    config_path = out_dir + "/tessera.yaml";
+    std::ofstream(config_path) << yaml;
+    config = app::ParseConfig(yaml, config_path);
+  } else {
+    config = app::LoadConfigFile(o.config);
+  }
+  if (!config.ok()) return Fail(config.status().message());
+  auto plan = PlanFromConfig(*config, o.input_width, o.input_height);
+  if (!plan.ok()) return Fail(plan.status().message());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto clips = MakeClips(o, *plan);
+  if (!clips.ok()) return Fail("encoding the clips: " + clips.status().message());
+  const double encode_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  EngineOptions eo = o.engine;
+  eo.server_pid = o.pid;
+  std::unique_ptr<TesseraProcess> server;
+  if (!o.tessera.empty()) {
+    TesseraOptions to;
+    to.binary = o.tessera;
+    to.config_path = config_path;
+    to.log_path = out_dir + "/tessera.log";
+    to.cpus = o.server_cpus;
+    auto started = TesseraProcess::Start(to);
+    if (!started.ok()) return Fail(started.status().message());
+    server = std::move(*started);
+    eo.server_pid = server->pid();
+  }
+  auto engine = Engine::Create(*plan, *clips, eo);
+  if (!engine.ok()) return Fail(engine.status().message());
+
+  const RunSettings settings = Settings(o, *plan);
+  std::printf("tessera-loadgen:");
+  for (const auto& [k, v] : settings) std::printf(" %s=%s", k.c_str(), v.c_str());
+  std::printf("\n  clips encoded in %.1f s; server pid %d; files in %s\n", encode_s, eo.server_pid,
+              out_dir.c_str());
+  std::fflush(stdout);
+
+  RunResult result = (*engine)->Run([&](const SecondSample& s) {
+    if (!o.progress) return;
+    std::printf("%s\n", FormatProgress(s, o.engine.warmup_s).c_str());
+    std::fflush(stdout);
+  });
+  engine->reset();
+
+  if (server) {
+    const auto exit = server->Stop();
+    const auto summaries = ParseServerSummaries(exit.lines);
+    for (size_t i = 0; i < result.rooms.size(); ++i) {
+      const auto it = summaries.find(result.rooms[i].name);
+      if (it == summaries.end()) continue;
+      ServerRoomFigures f;
+      f.ticks = it->second.video_ticks;
+      f.skipped_ticks = it->second.video_skipped_ticks;
+      f.latency_p50_ms = it->second.latency_p50_ms;
+      f.latency_p99_ms = it->second.latency_p99_ms;
+      f.tick_cost_p99_ms = it->second.tick_cost_p99_ms;
+      result.server_rooms[i] = f;
+    }
+    std::ofstream(out_dir + "/tessera-summary.jsonl") << [&] {
+      std::string all;
+      for (const auto& l : exit.lines) all += l + "\n";
+      return all;
+    }();
+    if (exit.status != 0) {
+      std::fprintf(stderr, "tessera-loadgen: the server exited with status %d (log: %s)\n",
+                   exit.status, (out_dir + "/tessera.log").c_str());
+    }
+  }
+
+  std::printf("\n%s", FormatTable(result).c_str());
+  std::ofstream(json_path) << ToJson(result, settings);
+  std::printf("result: %s\n", json_path.c_str());
+  return result.server_gone ? 3 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto options = ParseOptions(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options.ok()) {
+    std::fprintf(stderr, "tessera-loadgen: %s\n\n%s", options.status().message().c_str(),
+                 Usage().c_str());
+    return 2;
+  }
+  if (options->help) {
+    std::printf("%s", Usage().c_str());
+    return 0;
+  }
+  return Run(*options);
+}

@@ -1,0 +1,37 @@
+// tessera-loadgen's command line.
+#pragma once
+
+#include <tessera/base/status.h>
+
+#include <string>
+#include <vector>
+
+#include "loadgen/engine.h"
+#include "loadgen/load_plan.h"
+
+namespace tessera::loadgen {
+
+struct Options {
+  GenerateOptions generate;
+  EngineOptions engine;
+  std::string tessera;      // start this server binary on a generated config
+  std::string config;       // or play this config against a running server
+  int pid = 0;              // the running server, for CPU and RSS
+  std::string server_cpus;  // CPUs the started server may use
+  int input_width = 640;
+  int input_height = 360;
+  int input_fps = 30;
+  int input_kbps = 600;
+  std::string out_dir;    // config and server log; empty: a new directory under /tmp
+  std::string json_path;  // empty: <out_dir>/result.json
+  uint16_t port_min = 24000;
+  uint16_t port_max = 28999;
+  bool progress = true;
+  bool help = false;
+};
+
+// Parses the arguments after argv[0]. InvalidArgument names the bad flag and why.
+StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
+std::string Usage();
+
+}  // namespace tessera::loadgen
