@@ -39,9 +39,8 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
   if (!remote.ok()) return remote.status();
   const boost::asio::ip::address addr = *remote;
   leg->rtp_destination_ = net::Endpoint(addr, config.remote_rtp_port);
-  const uint16_t rtcp_port = config.remote_rtcp_port ? config.remote_rtcp_port
-                             : config.rtcp_mux       ? config.remote_rtp_port
-                                               : static_cast<uint16_t>(config.remote_rtp_port + 1);
+  const uint16_t rtcp_port =
+      RtcpPortFor(config.remote_rtp_port, config.remote_rtcp_port, config.rtcp_mux);
   leg->rtcp_destination_ = net::Endpoint(addr, rtcp_port);
 
   rtp::RtpSender::Config sc;

@@ -137,6 +137,20 @@ struct Config {
   std::vector<RoomConfig> rooms;
 };
 
+// Where a participant's RTCP goes: the configured port, else the RTP port with rtcp-mux, else
+// the RTP port + 1.
+inline uint16_t RtcpPortFor(uint16_t rtp_port, uint16_t rtcp_port, bool rtcp_mux) {
+  if (rtcp_port) return rtcp_port;
+  return rtcp_mux ? rtp_port : static_cast<uint16_t>(rtp_port + 1);
+}
+
+// The payload type of the composite a participant receives in `codec`: its configured
+// receive_payload_type, else 96 for H.264 and 97 for VP8.
+inline uint8_t CompositePayloadType(const RoomParticipantVideoConfig& v, rtp::Codec codec) {
+  if (v.receive_payload_type) return v.receive_payload_type;
+  return codec == rtp::Codec::kVp8 ? 97 : 96;
+}
+
 // The embedded default (configs/default.yaml compiled in).
 std::string_view DefaultConfigYaml();
 

@@ -131,9 +131,7 @@ Status RoomHost::AddVideoLeg(std::unique_ptr<VideoLeg> leg) {
       s.rtcp_mux = v.rtcp_mux;
       s.rtcp_port = v.remote_rtcp_port;
       s.codec = ReceiveCodecFor(leg->config());
-      s.payload_type = v.receive_payload_type        ? v.receive_payload_type
-                       : s.codec == rtp::Codec::kVp8 ? 97
-                                                     : 96;
+      s.payload_type = CompositePayloadType(v, s.codec);
       Status st = WriteSdpFile(v.sdp_file, s);
       if (!st.ok()) {
         return Status(st.code(), "participant " + leg->config().name + ": " + st.message());
@@ -154,7 +152,7 @@ VideoLeg::RoomHooks RoomHost::HooksForVideoLegs() {
   VideoLeg::RoomHooks hooks;
   hooks.keyframe_request = [this](uint32_t id) {
     boost::asio::post(*video_media_, [this, id] {
-      if (!video_stopped_) video_room_->RequestKeyframe(id, clock_.NowUs());
+      if (!video_stopped_) video_room_->RequestKeyframe(id);
     });
   };
   hooks.feedback = [this](uint32_t id, std::optional<int64_t> bps, std::optional<double> loss) {
@@ -322,10 +320,7 @@ void RoomHost::OnTick() {
   TESSERA_DCHECK_RUN_ON(checker_);
   const auto now = std::chrono::steady_clock::now();
   if (now - next_tick_ > std::chrono::milliseconds(5)) ++late_ticks_;
-  const auto late_100us =
-      std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count() / 100;
-  ++lateness_histogram_[static_cast<size_t>(
-      std::clamp<int64_t>(late_100us, 0, static_cast<int64_t>(lateness_histogram_.size()) - 1))];
+  lateness_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count());
   session::AudioTick tick = room_.Tick(clock_.NowUs());
   for (auto& out : tick.outputs) {
     AudioLeg* leg = out.participant_id >= 1 && out.participant_id <= leg_by_id_.size()
@@ -362,27 +357,14 @@ void RoomHost::StopTicks() {
   timer_.cancel();
 }
 
-double RoomHost::LatenessPercentileMs(double q) const {
-  uint64_t total = 0;
-  for (uint64_t c : lateness_histogram_) total += c;
-  if (total == 0) return 0;
-  const auto want = static_cast<uint64_t>(q * static_cast<double>(total));
-  uint64_t seen = 0;
-  for (size_t i = 0; i < lateness_histogram_.size(); ++i) {
-    seen += lateness_histogram_[i];
-    if (seen > want) return static_cast<double>(i + 1) / 10.0;  // bucket's upper edge
-  }
-  return static_cast<double>(lateness_histogram_.size()) / 10.0;
-}
-
 std::string RoomHost::SummaryJson() const {
   const auto& s = room_.stats();
   std::ostringstream os;
   os << "{\"room\":\"" << config_.name << "\",\"participants\":" << room_.participant_count()
      << ",\"ticks\":" << s.ticks << ",\"skipped_ticks\":" << skipped_ticks_
      << ",\"late_ticks\":" << late_ticks_
-     << ",\"tick_lateness_p50_ms\":" << LatenessPercentileMs(0.50)
-     << ",\"tick_lateness_p99_ms\":" << LatenessPercentileMs(0.99) << ",\"encodes\":" << s.encodes
+     << ",\"tick_lateness_p50_ms\":" << lateness_.PercentileMs(0.50)
+     << ",\"tick_lateness_p99_ms\":" << lateness_.PercentileMs(0.99) << ",\"encodes\":" << s.encodes
      << ",\"max_encodes_per_tick\":" << s.max_tick_encodes << ",\"concealed\":" << s.concealed
      << ",\"decode_errors\":" << s.decode_errors << ",\"jitter\":{";
   bool first = true;

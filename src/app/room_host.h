@@ -6,7 +6,6 @@
 #include <tessera/session/audio_room.h>
 #include <tessera/session/video_room.h>
 
-#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -81,10 +80,8 @@ class RoomHost {
   std::chrono::steady_clock::time_point next_tick_;
   bool stopped_ = false;
   uint64_t skipped_ticks_ = 0;
-  uint64_t late_ticks_ = 0;  // ran more than 5 ms after their deadline
-  // Tick lateness (start of the tick minus its deadline) in 0.1 ms buckets up to 50 ms.
-  std::array<uint64_t, 501> lateness_histogram_{};
-  double LatenessPercentileMs(double q) const;
+  uint64_t late_ticks_ = 0;    // ran more than 5 ms after their deadline
+  LatencyHistogram lateness_;  // start of each audio tick minus its deadline
   ThreadChecker checker_;
 
   // Video (all on video_media_).

@@ -61,16 +61,12 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
   }
   if (v.remote_rtp_port) {
     leg->rtp_destination_ = net::Endpoint(addr, v.remote_rtp_port);
-    const uint16_t rtcp_port = v.remote_rtcp_port ? v.remote_rtcp_port
-                               : v.rtcp_mux       ? v.remote_rtp_port
-                                                  : static_cast<uint16_t>(v.remote_rtp_port + 1);
+    const uint16_t rtcp_port = RtcpPortFor(v.remote_rtp_port, v.remote_rtcp_port, v.rtcp_mux);
     leg->rtcp_destination_ = net::Endpoint(addr, rtcp_port);
     leg->rtcp_destination_fixed_ = true;
     rtp::RtpSender::Config sc;
     sc.ssrc = local_ssrc;
-    sc.payload_type = v.receive_payload_type              ? v.receive_payload_type
-                      : receive_codec == rtp::Codec::kVp8 ? 97
-                                                          : 96;
+    sc.payload_type = CompositePayloadType(v, receive_codec);
     sc.clock_rate = 90000;
     sc.cname = "tessera-" + config.name;
     sc.history_size = 1024;
@@ -202,7 +198,7 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
   if (receive_) (void)receive_->OnRtcp(clear, now);
   if (!sender_) return;
   const uint32_t ours = sender_->ssrc();
-  std::optional<int64_t> estimate;
+  bool bandwidth_news = false;  // a REMB or TMMBR about our stream
   std::optional<double> loss;
   bool keyframe = false;
   auto report_blocks = [&](const std::vector<rtp::ReportBlock>& blocks) {
@@ -242,14 +238,14 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
           std::find(remb->ssrcs.begin(), remb->ssrcs.end(), ours) != remb->ssrcs.end()) {
         ++counts_.remb_received;
         remb_bps_ = static_cast<int64_t>(std::min<uint64_t>(remb->bitrate_bps, INT64_MAX));
-        estimate = remb_bps_;
+        bandwidth_news = true;
       }
     } else if (const auto* tmmbr = std::get_if<rtp::Tmmbr>(&m)) {
       for (const auto& item : tmmbr->items) {
         if (item.ssrc != ours) continue;
         ++counts_.tmmbr_received;
         tmmbr_limit_bps_ = static_cast<int64_t>(std::min<uint64_t>(item.bitrate_bps, INT64_MAX));
-        estimate = remb_bps_ ? std::min(*remb_bps_, *tmmbr_limit_bps_) : *tmmbr_limit_bps_;
+        bandwidth_news = true;
         // RFC 5104 4.2.2.2: the media sender answers with the bounding set it now honours: this
         // requester's limit (its profile moves follow it).
         rtp::Tmmbn tmmbn;
@@ -263,8 +259,12 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
       report_blocks(sr->report_blocks);
     }
   }
-  // A TMMBR is a limit, not an estimate: a later REMB never lifts the estimate above it.
-  if (estimate && tmmbr_limit_bps_) estimate = std::min(*estimate, *tmmbr_limit_bps_);
+  // The estimate is the latest REMB capped by the latest TMMBR: a TMMBR is a limit that a later
+  // REMB never lifts.
+  std::optional<int64_t> estimate;
+  if (bandwidth_news) {
+    estimate = std::min(remb_bps_.value_or(INT64_MAX), tmmbr_limit_bps_.value_or(INT64_MAX));
+  }
   if (tmmbn_) {
     std::vector<rtp::RtcpMessage> reply;
     reply.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));

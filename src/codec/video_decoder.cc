@@ -7,6 +7,10 @@
 
 #include "deps/ffmpeg.h"
 
+extern "C" {
+#include <libavutil/imgutils.h>
+}
+
 namespace tessera::codec {
 namespace {
 
@@ -45,13 +49,6 @@ PeekResult PeekVp8(std::span<const uint8_t> data) {
     r.height = (data[8] | data[9] << 8) & 0x3fff;
   }
   return r;
-}
-
-void CopyPlane(const uint8_t* src, int src_stride, int w, int h, std::vector<uint8_t>& dst) {
-  for (int row = 0; row < h; ++row) {
-    std::memcpy(dst.data() + static_cast<size_t>(row) * w,
-                src + static_cast<ptrdiff_t>(row) * src_stride, static_cast<size_t>(w));
-  }
 }
 
 class LibavVideoDecoder : public VideoDecoder {
@@ -132,9 +129,9 @@ class LibavVideoDecoder : public VideoDecoder {
     VideoFrame out = VideoFrame::Make(f.width, f.height);
     const int cw = (f.width + 1) / 2;
     const int ch = (f.height + 1) / 2;
-    CopyPlane(f.data[0], f.linesize[0], f.width, f.height, out.y);
-    CopyPlane(f.data[1], f.linesize[1], cw, ch, out.u);
-    CopyPlane(f.data[2], f.linesize[2], cw, ch, out.v);
+    av_image_copy_plane(out.y.data(), out.stride_y, f.data[0], f.linesize[0], f.width, f.height);
+    av_image_copy_plane(out.u.data(), out.stride_u, f.data[1], f.linesize[1], cw, ch);
+    av_image_copy_plane(out.v.data(), out.stride_v, f.data[2], f.linesize[2], cw, ch);
     out.pts_90k = rtp_timestamp;
     return out;
   }

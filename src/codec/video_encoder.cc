@@ -1,6 +1,7 @@
 #include <tessera/codec/video_encoder.h>
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 }
 
@@ -63,14 +64,6 @@ StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncod
   return ctx;
 }
 
-void CopyPlane(const std::vector<uint8_t>& src, int src_stride, int w, int h, uint8_t* dst,
-               int dst_stride) {
-  for (int row = 0; row < h; ++row) {
-    std::memcpy(dst + static_cast<ptrdiff_t>(row) * dst_stride,
-                src.data() + static_cast<size_t>(row) * src_stride, static_cast<size_t>(w));
-  }
-}
-
 class LibavVideoEncoder : public VideoEncoder {
  public:
   LibavVideoEncoder(rtp::Codec codec, VideoEncoderConfig config, deps::AvCodecContextPtr ctx)
@@ -99,9 +92,10 @@ class LibavVideoEncoder : public VideoEncoder {
     }
     // The encoder may still reference the previous buffer.
     if (av_frame_make_writable(frame_.get()) < 0) return std::nullopt;
-    CopyPlane(in.y, in.stride_y, in.width, in.height, frame_->data[0], frame_->linesize[0]);
-    CopyPlane(in.u, in.stride_u, cw, ch, frame_->data[1], frame_->linesize[1]);
-    CopyPlane(in.v, in.stride_v, cw, ch, frame_->data[2], frame_->linesize[2]);
+    av_image_copy_plane(frame_->data[0], frame_->linesize[0], in.y.data(), in.stride_y, in.width,
+                        in.height);
+    av_image_copy_plane(frame_->data[1], frame_->linesize[1], in.u.data(), in.stride_u, cw, ch);
+    av_image_copy_plane(frame_->data[2], frame_->linesize[2], in.v.data(), in.stride_v, cw, ch);
     frame_->pts = next_index_;
     frame_->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     pts_.emplace_back(next_index_++, in.pts_90k);

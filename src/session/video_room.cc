@@ -138,7 +138,7 @@ Status VideoRoom::AddRecipient(uint32_t id, const std::string& profile, bool ada
   r->pending = *index;
   recipients_[id] = std::move(r);
   ++stats_.profiles[*index].recipients;
-  RequestProfileKeyframe(*index, clock_.NowUs(), /*urgent=*/true);
+  RequestProfileKeyframe(*index, /*urgent=*/true);
   return Status::Ok();
 }
 
@@ -155,13 +155,13 @@ std::optional<size_t> VideoRoom::recipient_profile(uint32_t id) const {
   return it->second->pending.value_or(it->second->profile);
 }
 
-void VideoRoom::RequestKeyframe(uint32_t recipient, int64_t now_us) {
+void VideoRoom::RequestKeyframe(uint32_t recipient) {
   auto it = recipients_.find(recipient);
   if (it == recipients_.end()) return;
-  RequestProfileKeyframe(it->second->pending.value_or(it->second->profile), now_us);
+  RequestProfileKeyframe(it->second->pending.value_or(it->second->profile));
 }
 
-void VideoRoom::RequestProfileKeyframe(size_t profile, int64_t /*now_us*/, bool urgent) {
+void VideoRoom::RequestProfileKeyframe(size_t profile, bool urgent) {
   ++stats_.keyframe_requests;
   ProfileState& p = *profiles_[profile];
   // A recipient that joins or moves gets nothing until the keyframe, so its request is not held
@@ -239,7 +239,7 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
   std::vector<std::shared_ptr<const EncodedVideo>> frames;
   for (size_t i : due) {
     ProfileState& p = *profiles_[i];
-    if (!p.canvas->composed_this_tick) Compose(*p.canvas, now_us);
+    if (!p.canvas->composed_this_tick) Compose(*p.canvas);
     auto frame = EncodeProfile(i, *p.canvas, rtp_timestamp, now_us);
     ++encodes;
     if (!frame) continue;
@@ -281,7 +281,7 @@ void VideoRoom::Snapshot(int64_t now_us) {
   }
 }
 
-void VideoRoom::Compose(Canvas& canvas, int64_t /*now_us*/) {
+void VideoRoom::Compose(Canvas& canvas) {
   std::vector<mixer::LayoutInput> inputs;
   inputs.reserve(join_order_.size());
   for (uint32_t id : join_order_) {
@@ -318,9 +318,7 @@ void VideoRoom::Compose(Canvas& canvas, int64_t /*now_us*/) {
       canvas.new_receive_us.push_back(f.receive_time_us);
     }
   }
-  const mixer::ComposeStats cs =
-      canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
-  (void)cs;
+  (void)canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
   if (text_) DrawNames(canvas, pictures);
   canvas.composed_this_tick = true;
   canvas.composed_once = true;

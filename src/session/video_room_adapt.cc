@@ -120,7 +120,7 @@ void VideoRoom::MoveRecipient(Recipient& r, size_t to, std::string reason, int64
   r.bad_since_us.reset();
   r.good_since_us.reset();
   ++stats_.profile_moves;
-  RequestProfileKeyframe(to, now_us, /*urgent=*/true);
+  RequestProfileKeyframe(to, /*urgent=*/true);
 }
 
 }  // namespace tessera::session

@@ -143,7 +143,7 @@ class VideoRoom {
   void RemoveRecipient(uint32_t id);
   // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us
   // (requests coalesce: at most one keyframe per interval for PLI/FIR).
-  void RequestKeyframe(uint32_t recipient, int64_t now_us);
+  void RequestKeyframe(uint32_t recipient);
   // Receiver feedback: a bandwidth estimate (REMB or TMMBR, bits/s) and/or the fraction of
   // packets lost (RR, 0..1).
   void OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> estimate_bps,
@@ -179,10 +179,10 @@ class VideoRoom {
   std::optional<size_t> ProfileIndex(const std::string& name) const;
   // urgent: a recipient joins or moves and receives nothing until the keyframe, so the request is
   // not held back by the coalescing interval.
-  void RequestProfileKeyframe(size_t profile, int64_t now_us, bool urgent = false);
+  void RequestProfileKeyframe(size_t profile, bool urgent = false);
   void MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us);
   void Snapshot(int64_t now_us);
-  void Compose(Canvas& canvas, int64_t now_us);
+  void Compose(Canvas& canvas);
   void DrawNames(Canvas& canvas, const std::vector<const mixer::I420Frame*>& pictures);
   std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas,
                                                     uint32_t rtp_timestamp, int64_t now_us);

@@ -195,7 +195,7 @@ TEST_F(VideoRoomTest, KeyframeRequestsAreCoalescedToOnePerInterval) {
   const int64_t first_keyframe_us = clock_.NowUs();
   // A storm of PLIs from both recipients 100 ms later.
   for (int i = 0; i < 3; ++i) Step();
-  for (int i = 0; i < 20; ++i) room_->RequestKeyframe(100 + i % 2, clock_.NowUs());
+  for (int i = 0; i < 20; ++i) room_->RequestKeyframe(100 + i % 2);
   std::vector<int64_t> keyframes_at;
   for (int i = 0; i < 30; ++i) {
     VideoTick t = Step();
@@ -212,7 +212,7 @@ TEST_F(VideoRoomTest, PliLongAfterTheLastKeyframeIsAnsweredAtTheNextTick) {
   AddSender(1, "red", kRed);
   ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
   for (int i = 0; i < 40; ++i) Step();
-  room_->RequestKeyframe(100, clock_.NowUs());
+  room_->RequestKeyframe(100);
   EXPECT_TRUE(Step().outputs[0].frame->keyframe);
   EXPECT_FALSE(Step().outputs[0].frame->keyframe);
 }
@@ -294,7 +294,7 @@ TEST_F(VideoRoomTest, MovedRecipientSwitchesAtTheNewProfilesKeyframeNeverOnADelt
   ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
   ASSERT_TRUE(room_->AddRecipient(200, "low").ok());  // keeps "low" encoding
   for (int i = 0; i < 30; ++i) (void)Step();
-  room_->RequestKeyframe(200, clock_.NowUs());  // low sends a keyframe now...
+  room_->RequestKeyframe(200);  // low sends a keyframe now...
   (void)Step();
   for (int i = 0; i < 3; ++i) (void)Step();  // ...and 100 ms later 100 moves there
   room_->OnReceiverFeedback(100, 200'000, std::nullopt, clock_.NowUs());
