@@ -75,6 +75,7 @@ class LibavHwVideoDecoder final : public HwVideoDecoder {
 
     HwDecodeResult result;
     bool failed = false;
+    uint64_t pictures = 0;
     for (;;) {
       const int got = avcodec_receive_frame(ctx_.get(), frame_.get());
       if (got == AVERROR(EAGAIN) || got == AVERROR_EOF) break;
@@ -85,7 +86,7 @@ class LibavHwVideoDecoder final : public HwVideoDecoder {
       // Should a decoder ever give two pictures, the later wins.
       if (auto picture = Wrap(frame.rtp_timestamp)) {
         result.picture = std::move(picture);
-        ++stats_.decoded;
+        ++pictures;
       } else {
         failed = true;
       }
@@ -95,6 +96,7 @@ class LibavHwVideoDecoder final : public HwVideoDecoder {
     // The QSV decoders may take a frame in and give its picture back with the next one: that is
     // not an error, unlike the low-delay CPU decoder's missing picture.
     if (!result.picture && backend_ == HwBackend::kCuda) return Reject();
+    stats_.decoded += pictures;
     return result;
   }
 
