@@ -4,6 +4,7 @@
 // queue work for the mixer.
 #pragma once
 
+#include <tessera/codec/device_video_frame.h>
 #include <tessera/mixer/frame.h>
 
 #include <cstdint>
@@ -12,15 +13,29 @@
 
 namespace tessera::mixer {
 
-// One decoded picture as the mixer sees it.
+// One decoded picture as the mixer sees it: in host memory (CPU decoders) or in a hardware
+// device's memory (hardware decoders of a GPU room); at most one of the two is set.
 struct MailboxFrame {
   std::shared_ptr<const I420Frame> picture;
+  std::shared_ptr<const codec::DeviceVideoFrame> device_picture;
   // Clock::NowUs() when the last packet of its encoded frame arrived (for the latency figures).
   int64_t receive_time_us = 0;
   // Clock::NowUs() when the decoder put it.
   int64_t put_time_us = 0;
   // Counts puts: a mixer that remembers the sequence it last showed knows whether this is new.
   uint64_t sequence = 0;
+
+  bool has_picture() const { return picture || device_picture; }
+  int width() const {
+    return picture ? picture->width : device_picture ? device_picture->width() : 0;
+  }
+  int height() const {
+    return picture ? picture->height : device_picture ? device_picture->height() : 0;
+  }
+  void ClearPicture() {
+    picture.reset();
+    device_picture.reset();
+  }
 };
 
 // Runs on: any thread. Put() from the decode strand, Latest() from the room's mixer; a mutex
@@ -29,8 +44,22 @@ class FrameMailbox {
  public:
   void Put(std::shared_ptr<const I420Frame> picture, int64_t receive_time_us, int64_t now_us) {
     std::lock_guard lock(mu_);
-    if (latest_.picture && !taken_) ++overwritten_;
+    if (latest_.has_picture() && !taken_) ++overwritten_;
     latest_.picture = std::move(picture);
+    latest_.device_picture.reset();
+    latest_.receive_time_us = receive_time_us;
+    latest_.put_time_us = now_us;
+    ++latest_.sequence;
+    taken_ = false;
+  }
+
+  // A hardware decoder's picture: the same hand-over, the pixels stay on the device.
+  void PutDevice(std::shared_ptr<const codec::DeviceVideoFrame> picture, int64_t receive_time_us,
+                 int64_t now_us) {
+    std::lock_guard lock(mu_);
+    if (latest_.has_picture() && !taken_) ++overwritten_;
+    latest_.picture.reset();
+    latest_.device_picture = std::move(picture);
     latest_.receive_time_us = receive_time_us;
     latest_.put_time_us = now_us;
     ++latest_.sequence;
@@ -48,7 +77,7 @@ class FrameMailbox {
   // Forgets the picture (the input left or its stream was reset); the sequence keeps counting.
   void Clear() {
     std::lock_guard lock(mu_);
-    latest_.picture.reset();
+    latest_.ClearPicture();
     taken_ = true;
   }
 
