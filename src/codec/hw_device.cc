@@ -4,6 +4,7 @@ extern "C" {
 #include <libavutil/buffer.h>
 #include <libavutil/dict.h>
 #include <libavutil/hwcontext.h>
+#include <libavutil/version.h>
 }
 
 #include <filesystem>
@@ -29,6 +30,15 @@ using AvBufferRefPtr = std::unique_ptr<AVBufferRef, AvBufferRefDeleter>;
 StatusOr<AvBufferRefPtr> CreateFfmpegDevice(
     AVHWDeviceType type, const std::string& device,
     std::initializer_list<std::pair<const char*, const char*>> options) {
+  bool built_in = false;
+  for (auto t = av_hwdevice_iterate_types(AV_HWDEVICE_TYPE_NONE); t != AV_HWDEVICE_TYPE_NONE;
+       t = av_hwdevice_iterate_types(t)) {
+    built_in |= t == type;
+  }
+  if (!built_in) {
+    return UnavailableError(std::string("this FFmpeg (" LIBAVUTIL_IDENT ") was built without ") +
+                            av_hwdevice_get_type_name(type) + " support");
+  }
   AVDictionary* raw_opts = nullptr;
   for (const auto& [key, value] : options) av_dict_set(&raw_opts, key, value, 0);
   AvDictionaryPtr opts(raw_opts);
