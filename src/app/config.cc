@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/config_checker.h"
+#include "app/config_hardware.h"
 #include "app/config_rooms.h"
 #include "app/default_config.h"  // generated from configs/default.yaml
 
@@ -144,9 +145,14 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(root, "", {"server", "participants", "rooms"});
+    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms"});
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
+    if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);
+    for (size_t i = 0; i < config.rooms.size(); ++i) {
+      CheckRoomHardware(c, root["rooms"][i], "rooms[" + std::to_string(i) + "]", config.rooms[i],
+                        config.hardware);
+    }
     // Fixed ports must not clash: each one (and port + 1 without rtcp-mux) is claimed once.
     std::set<uint16_t> ports;
     const auto claim = [&](const YAML::Node& node, const std::string& path, uint16_t port,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/codec/device_frame.h>
 #include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
 
@@ -50,6 +51,18 @@ struct ServerConfig {
   std::string recording_dir = ".";
   uint32_t jitter_max_wait_ms = 300;
   uint32_t keyframe_min_interval_ms = 500;
+};
+
+// Hardware acceleration of rooms' video (the top-level `hardware` block).
+struct HardwareConfig {
+  // Tried first to last for each room with video; the first whose device opens is used. "auto"
+  // (the default) is cuda, qsv, cpu. The CPU is the implicit last resort unless `required`.
+  std::vector<codec::HwBackend> backends = {codec::HwBackend::kCuda, codec::HwBackend::kQsv,
+                                            codec::HwBackend::kCpu};
+  // Every room runs on this backend, or Tessera does not start (no fallback).
+  std::optional<codec::HwBackend> required;
+  uint32_t cuda_device = 0;  // CUDA ordinal
+  std::string qsv_device;    // DRM render node; empty: the first Intel one
 };
 
 // The video of a room participant, on its own port (like a separate m= line without BUNDLE).
@@ -121,6 +134,8 @@ struct RoomVideoConfig {
   // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 to .webm/.mkv).
   std::string record;
   std::string record_profile;  // empty: the first profile
+  // This room's backend order, overriding hardware.backends; unset: the global order.
+  std::optional<std::vector<codec::HwBackend>> hardware;
 };
 
 struct RoomConfig {
@@ -133,6 +148,7 @@ struct RoomConfig {
 struct Config {
   std::string source;  // file name, or "<embedded default>"
   ServerConfig server;
+  HardwareConfig hardware;
   std::vector<ParticipantConfig> participants;
   std::vector<RoomConfig> rooms;
 };

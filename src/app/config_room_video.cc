@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "app/config_hardware.h"
 #include "app/config_layouts.h"
 
 namespace tessera::app {
@@ -61,11 +62,11 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
     c.Error(n, p, "must be a map (profiles, layout, ...)");
     return;
   }
-  c.OnlyKeys(
-      n, p,
-      {"profiles", "layout", "layouts", "fit", "border_px", "highlight_speaker", "background",
-       "name_labels", "placeholder_after_ms", "keyframe_coalesce_ms", "max_input_width",
-       "max_input_height", "max_input_fps", "font", "record", "record_profile", "compose_threads"});
+  c.OnlyKeys(n, p,
+             {"profiles", "layout", "layouts", "fit", "border_px", "highlight_speaker",
+              "background", "name_labels", "placeholder_after_ms", "keyframe_coalesce_ms",
+              "max_input_width", "max_input_height", "max_input_fps", "font", "record",
+              "record_profile", "compose_threads", "hardware"});
   const YAML::Node profiles = n["profiles"];
   if (!profiles.IsDefined() || !profiles.IsSequence() || profiles.size() == 0) {
     c.Error(profiles.IsDefined() ? profiles : n, p + ".profiles",
@@ -106,6 +107,10 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
   c.Unsigned(n, p, "compose_threads", v.compose_threads, 1, 16);
   c.String(n, p, "record", v.record);
   c.String(n, p, "record_profile", v.record_profile);
+  if (const YAML::Node h = n["hardware"]; h.IsDefined() && !h.IsNull()) {
+    v.hardware.emplace();
+    ParseBackendOrder(c, h, p + ".hardware", *v.hardware);
+  }
 }
 
 void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p,

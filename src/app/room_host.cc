@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/sdp_file.h"
@@ -69,9 +70,20 @@ RoomHost::RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clo
 
 RoomHost::~RoomHost() = default;
 
-Status RoomHost::InitVideo(boost::asio::io_context& video_media) {
+Status RoomHost::InitVideo(boost::asio::io_context& video_media, codec::HwSelection hardware) {
   if (!config_.video) return Status::Ok();
-  auto room = session::VideoRoom::Create(VideoRoomConfigFor(config_), clock_);
+  hardware_ = std::move(hardware);
+  const std::string fallbacks = codec::FormatFallbacks(hardware_.fallbacks);
+  spdlog::info("room {}: video backend {}{}{}{}", config_.name,
+               codec::HwBackendName(hardware_.backend),
+               hardware_.device ? " on " + hardware_.device->description() : std::string(),
+               fallbacks.empty() ? std::string() : " (fallbacks: " + fallbacks + ")",
+               hardware_.backend == codec::HwBackend::kCpu
+                   ? ""
+                   : "; decode, compose and encode still run on the CPU in this build");
+  session::VideoRoomConfig room_config = VideoRoomConfigFor(config_);
+  room_config.hw_device = hardware_.device;
+  auto room = session::VideoRoom::Create(std::move(room_config), clock_);
   if (!room.ok()) {
     return Status(room.status().code(), "room " + config_.name + ": " + room.status().message());
   }
@@ -307,8 +319,21 @@ std::string RoomHost::VideoSummaryJson(const LatencyHistogram* legs_latency) con
     os << ",\"recorded_frames\":" << recorder_->frames_written()
        << ",\"record_errors\":" << record_errors_;
   }
+  os << ",\"hardware\":" << HardwareJson();
   os << "}";
   return os.str();
+}
+
+std::string RoomHost::HardwareJson() const {
+  nlohmann::json fallbacks = nlohmann::json::array();
+  for (const auto& f : hardware_.fallbacks) {
+    fallbacks.push_back({{"backend", codec::HwBackendName(f.backend)}, {"reason", f.reason}});
+  }
+  const nlohmann::json j = {
+      {"backend", codec::HwBackendName(hardware_.backend)},
+      {"device", hardware_.device ? hardware_.device->description() : std::string()},
+      {"fallbacks", fallbacks}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void RoomHost::ScheduleTick() {

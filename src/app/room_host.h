@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/codec/frame_recorder.h>
+#include <tessera/codec/hw_selector.h>
 #include <tessera/session/audio_room.h>
 #include <tessera/session/video_room.h>
 
@@ -27,8 +28,10 @@ class RoomHost {
   RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clock& clock);
   ~RoomHost();
 
-  // Set-up, before any thread runs. With a `video` section: the video mixer on `video_media`.
-  Status InitVideo(boost::asio::io_context& video_media);
+  // Set-up, before any thread runs. With a `video` section: the video mixer on `video_media`,
+  // on the backend `hardware` selected for this room (logged here, in the video summary, and
+  // handed to the VideoRoom, whose pipeline is still the CPU one).
+  Status InitVideo(boost::asio::io_context& video_media, codec::HwSelection hardware = {});
   // Set-up: creates the legs and adds them to the room.
   Status AddLeg(std::unique_ptr<AudioLeg> leg);
   // A participant's tile (every participant but receive-only viewers), before AddVideoLeg.
@@ -40,6 +43,7 @@ class RoomHost {
   // The codec of the profile a participant receives.
   rtp::Codec ReceiveCodecFor(const RoomParticipantConfig& pc) const;
   bool has_video() const { return video_room_ != nullptr; }
+  const codec::HwSelection& hardware() const { return hardware_; }
   std::vector<std::unique_ptr<VideoLeg>>& video_legs() { return video_legs_; }
   boost::asio::io_context* video_media() { return video_media_; }
   // On the video context: stops the video ticks and closes the recording.
@@ -47,6 +51,8 @@ class RoomHost {
   // On the video context. `latency`: the legs' MCU-added latency, merged by the caller on their
   // shards while the server runs; nullptr reads the legs directly (only once they are stopped).
   std::string VideoSummaryJson(const LatencyHistogram* latency = nullptr) const;
+  // {"backend":"cpu","device":"","fallbacks":[{"backend":"cuda","reason":"..."}]}
+  std::string HardwareJson() const;
   // On the video context: operator commands.
   Status SetLayout(const std::string& layout);
   Status SetPinned(const std::string& participant, bool pinned);
@@ -87,6 +93,7 @@ class RoomHost {
   ThreadChecker checker_;
 
   // Video (all on video_media_).
+  codec::HwSelection hardware_;  // set once by InitVideo, then read only
   boost::asio::io_context* video_media_ = nullptr;
   std::unique_ptr<session::VideoRoom> video_room_;
   std::vector<std::unique_ptr<VideoLeg>> video_legs_;

@@ -1,6 +1,7 @@
 #include "app/server.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/codec/hw_probe.h>
 
 #include <boost/asio/post.hpp>
 #include <future>
@@ -9,12 +10,16 @@
 namespace tessera::app {
 
 Server::Server(Config config, Clock& clock)
+    : Server(std::move(config), clock, codec::OpenHwDevice) {}
+
+Server::Server(Config config, Clock& clock, codec::HwDeviceOpener hw_opener)
     : config_(std::move(config)),
       clock_(clock),
       shards_(config_.server.shards),
       media_(config_.server.shards),
       video_media_(config_.server.shards),
-      ports_(config_.server.rtp_port_min, config_.server.rtp_port_max) {}
+      ports_(config_.server.rtp_port_min, config_.server.rtp_port_max),
+      hw_devices_(std::move(hw_opener)) {}
 
 Server::~Server() { Stop(); }
 
@@ -24,10 +29,54 @@ StatusOr<uint16_t> ReservePort(net::PortAllocator& ports, uint16_t fixed, bool r
   return fixed;
 }
 
+codec::HwDeviceOptions DeviceOptionsFor(const HardwareConfig& h) {
+  codec::HwDeviceOptions o;
+  o.cuda_device = static_cast<int>(h.cuda_device);
+  o.qsv_device = h.qsv_device;
+  return o;
+}
+
+StatusOr<codec::HwSelection> Server::SelectRoomBackend(const RoomConfig& rc) {
+  const HardwareConfig& h = config_.hardware;
+  const auto& order = rc.video && rc.video->hardware ? *rc.video->hardware : h.backends;
+  auto selection =
+      codec::SelectHwBackend(order, h.required, DeviceOptionsFor(h), hw_devices_.AsOpener());
+  if (!selection.ok()) {
+    return Status(selection.status().code(),
+                  "room " + rc.name + ": hardware: " + selection.status().message());
+  }
+  return selection;
+}
+
 Status Server::StartRooms() {
+  bool any_video = false;
+  for (const auto& rc : config_.rooms) any_video |= rc.video.has_value();
+  if (const auto required = config_.hardware.required; required && !any_video) {
+    // Nothing would open it, yet the operator said it must be there: check it now.
+    auto device = hw_devices_.Get(*required, DeviceOptionsFor(config_.hardware));
+    if (!device.ok()) {
+      return Status(device.status().code(), std::string("hardware: required backend ") +
+                                                codec::HwBackendName(*required) +
+                                                " is not available: " + device.status().message());
+    }
+  }
+  if (any_video) {
+    // The rooms open the devices right after, and log what they got and why.
+    codec::HwProbeOptions probe;
+    probe.device = DeviceOptionsFor(config_.hardware);
+    probe.open_ffmpeg_devices = false;
+    spdlog::info("hardware: {}", codec::HwProbeSummaryLine(codec::ProbeHardware(probe)));
+  }
   for (const auto& rc : config_.rooms) {
     auto host = std::make_unique<RoomHost>(rc, media_.shard(media_.NextShardIndex()), clock_);
-    TESSERA_RETURN_IF_ERROR(host->InitVideo(video_media_.shard(video_media_.NextShardIndex())));
+    codec::HwSelection hardware;
+    if (rc.video) {
+      auto selection = SelectRoomBackend(rc);
+      if (!selection.ok()) return selection.status();
+      hardware = std::move(*selection);
+    }
+    TESSERA_RETURN_IF_ERROR(
+        host->InitVideo(video_media_.shard(video_media_.NextShardIndex()), std::move(hardware)));
     uint32_t id = 0;
     for (const auto& pc : rc.participants) {
       ++id;

@@ -1,6 +1,7 @@
 // The Server owns the threads (network shards), the port allocator and the participants.
 #pragma once
 
+#include <tessera/codec/hw_selector.h>
 #include <tessera/net/port_allocator.h>
 #include <tessera/net/shard_pool.h>
 
@@ -20,10 +21,13 @@ namespace tessera::app {
 class Server {
  public:
   explicit Server(Config config, Clock& clock = SystemClock());
+  // Tests: how hardware devices are opened (a fake machine); default OpenHwDevice.
+  Server(Config config, Clock& clock, codec::HwDeviceOpener hw_opener);
   ~Server();
 
   // Binds every participant's ports and starts the shards. A port that cannot be bound, or a
-  // participant that cannot be set up, is a start-up error naming the participant.
+  // participant that cannot be set up, is a start-up error naming the participant; a required
+  // hardware backend that cannot be opened is one naming the backend and why.
   Status Start();
   // Stops every participant on its own shard (draining what already arrived), then the shards.
   void Stop();
@@ -39,6 +43,8 @@ class Server {
   Status StartRooms();
   // The live summary lines of one room or (empty name) of every room.
   std::string Stats(const std::string& only_room);
+  // The backend of a room with video (hardware.backends or the room's own order).
+  StatusOr<codec::HwSelection> SelectRoomBackend(const RoomConfig& rc);
   Status StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
                        uint32_t id);
   // Runs f on io's thread and waits for its result.
@@ -56,6 +62,9 @@ class Server {
   net::ShardPool media_;        // rooms' audio: one io_context thread each
   net::ShardPool video_media_;  // rooms' video mixers: apart, so an encode never delays audio
   net::PortAllocator ports_;
+  // One device per (backend, GPU) for all rooms. Rooms hold the devices; the registry only
+  // remembers them, so its place among the members does not matter.
+  codec::HwDeviceRegistry hw_devices_;
   struct Entry {
     std::unique_ptr<Participant> participant;
     size_t shard;

@@ -5,8 +5,10 @@
 //   tessera --check-config FILE    validate FILE and exit
 //   tessera --print-default-config print the embedded default configuration
 //   tessera --control-stdin        also take operator commands on stdin (see docs/operations.md)
+//   tessera --probe-hw [--json]    print what hardware video acceleration this machine offers
 #include <signal.h>
 #include <tessera/base/logging.h>
+#include <tessera/codec/hw_probe.h>
 #include <tessera/codec/libav_log.h>
 
 #include <cstdio>
@@ -23,7 +25,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tessera [--config FILE] [--check-config FILE] [--print-default-config] "
-    "[--log-level LEVEL] [--control-stdin] [--version]\n";
+    "[--log-level LEVEL] [--control-stdin] [--probe-hw [--json]] [--version]\n"
+    "  --probe-hw   print the GPUs, NVDEC/NVENC codecs and QSV implementation this machine\n"
+    "               offers for video, and why each missing one is missing; exits 0 (also when\n"
+    "               only the CPU is usable). With --config, uses its hardware block's devices.\n"
+    "  --json       with --probe-hw: one JSON object instead of text\n";
 
 int Fail(const tessera::Status& s) {
   std::fprintf(stderr, "tessera: %s\n", s.message().c_str());
@@ -37,6 +43,8 @@ int main(int argc, char** argv) {
   std::string log_level;
   bool check_only = false;
   bool control_stdin = false;
+  bool probe_hw = false;
+  bool json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if ((a == "--config" || a == "--check-config") && i + 1 < argc) {
@@ -46,6 +54,10 @@ int main(int argc, char** argv) {
       log_level = argv[++i];
     } else if (a == "--control-stdin") {
       control_stdin = true;
+    } else if (a == "--probe-hw") {
+      probe_hw = true;
+    } else if (a == "--json") {
+      json = true;
     } else if (a == "--print-default-config") {
       std::fputs(std::string(tessera::app::DefaultConfigYaml()).c_str(), stdout);
       return 0;
@@ -64,6 +76,20 @@ int main(int argc, char** argv) {
   auto config = config_path.empty() ? tessera::app::LoadDefaultConfig()
                                     : tessera::app::LoadConfigFile(config_path);
   if (!config.ok()) return Fail(config.status());
+  if (json && !probe_hw) {
+    std::fprintf(stderr, "tessera: --json goes with --probe-hw\n%s", kUsage);
+    return 2;
+  }
+  if (probe_hw) {
+    tessera::codec::HwProbeOptions options;
+    options.device.cuda_device = static_cast<int>(config->hardware.cuda_device);
+    options.device.qsv_device = config->hardware.qsv_device;
+    const auto report = tessera::codec::ProbeHardware(options);
+    const std::string out = json ? tessera::codec::FormatHwProbeJson(report) + "\n"
+                                 : tessera::codec::FormatHwProbeText(report);
+    std::fputs(out.c_str(), stdout);
+    return 0;
+  }
   if (check_only) {
     size_t room_participants = 0;
     for (const auto& r : config->rooms) room_participants += r.participants.size();

@@ -24,6 +24,9 @@
 namespace tessera::mixer {
 class TextRenderer;
 }
+namespace tessera::codec {
+class HwDevice;
+}
 
 namespace tessera::session {
 
@@ -68,6 +71,10 @@ struct VideoRoomConfig {
   int64_t placeholder_after_us = 2'000'000;
   ProfileAdaptation adaptation;
   rtp::PacketizerConfig packetizer;
+  // The device of the room's selected hardware backend (codec/hw_selector.h); null for the CPU.
+  // The CPU pipeline (this class as built) does not use it: it keeps the shared device open for
+  // the room's hardware stages, which take their own av_buffer_ref of its AVHWDeviceContext.
+  std::shared_ptr<codec::HwDevice> hw_device;
 };
 
 struct VideoParticipantInfo {
