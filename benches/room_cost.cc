@@ -1,8 +1,11 @@
 // CPU cost of one video room, in CPU-seconds per room-second: N H.264 inputs (Annex B files
 // input0.h264 .. input<N-1>.h264, e.g. 640x360@30) decoded by VideoInput, composited by VideoRoom
 // into one 1280x720@30 H.264 profile and packetized, on one thread and as fast as the CPU allows:
-// room time is a FakeClock stepped by the room's tick interval. benches/room_cost.py runs it
-// next to the ffmpeg CLI doing the same job on the same files.
+// room time is a FakeClock stepped by the room's tick interval. With --audio 1 the room's audio
+// half runs too: N Opus inputs (Ogg files input0.opus ..., 20 ms packets) go into an AudioRoom
+// that is ticked every 20 ms of room time (jitter buffers, decode, mix-minus, one Opus encode per
+// distinct mix). benches/room_cost.py runs it next to the ffmpeg CLI doing the same job on the
+// same files.
 //
 // Not a Google Benchmark: one run, one JSON line on stdout. The files are split into access units
 // (libavcodec's H.264 parser) before the clock starts. After the room run, a second pass does the
@@ -10,7 +13,7 @@
 // phase with the thread's CPU clock, for the breakdown.
 //
 //   room_cost --inputs DIR [--count 9] [--bitrate 1500000] [--labels 0|1] [--frames N]
-//             [--breakdown 0|1]
+//             [--breakdown 0|1] [--audio 0|1]
 
 #include <sys/resource.h>
 #include <tessera/base/clock.h>
@@ -18,6 +21,7 @@
 #include <tessera/codec/video_encoder.h>
 #include <tessera/mixer/cpu_compositor.h>
 #include <tessera/mixer/layout.h>
+#include <tessera/session/audio_room.h>
 #include <tessera/session/video_input.h>
 #include <tessera/session/video_room.h>
 #include <time.h>
@@ -56,6 +60,7 @@ struct Args {
   bool labels = false;  // participants' names on video tiles (the ffmpeg job draws none)
   int frames = 0;       // 0: as many as every input has
   bool breakdown = true;
+  bool audio = false;  // also run the audio room on input<i>.opus
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -75,6 +80,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.frames = std::atoi(value);
     } else if (key == "--breakdown") {
       a.breakdown = std::atoi(value) != 0;
+    } else if (key == "--audio") {
+      a.audio = std::atoi(value) != 0;
     } else {
       return std::nullopt;
     }
@@ -134,6 +141,28 @@ std::optional<std::vector<AccessUnit>> ReadAccessUnits(const std::string& path) 
   return units;
 }
 
+// The packets of an Ogg Opus file (one 20 ms frame each); nullopt when it cannot be read.
+std::optional<std::vector<std::vector<uint8_t>>> ReadOpusPackets(const std::string& path) {
+  AVFormatContext* raw = nullptr;
+  if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0) return std::nullopt;
+  std::unique_ptr<AVFormatContext, void (*)(AVFormatContext*)> fmt(
+      raw, [](AVFormatContext* f) { avformat_close_input(&f); });
+  if (avformat_find_stream_info(fmt.get(), nullptr) < 0) return std::nullopt;
+  const int stream = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (stream < 0 || fmt->streams[stream]->codecpar->codec_id != AV_CODEC_ID_OPUS) {
+    return std::nullopt;
+  }
+  tessera::deps::AvPacketPtr packet(av_packet_alloc());
+  std::vector<std::vector<uint8_t>> packets;
+  while (av_read_frame(fmt.get(), packet.get()) >= 0) {
+    if (packet->stream_index == stream && packet->size > 0) {
+      packets.emplace_back(packet->data, packet->data + packet->size);
+    }
+    av_packet_unref(packet.get());
+  }
+  return packets;
+}
+
 rtp::EncodedFrame MakeFrame(const AccessUnit& au, int index, int64_t now_us) {
   rtp::EncodedFrame f;
   f.data = au.data;
@@ -149,6 +178,10 @@ struct RoomResult {
   double wall_s = 0;
   double decode_cpu_s = 0;  // this thread, inside VideoInput::Decode
   double tick_cpu_s = 0;    // this thread, inside VideoRoom::Tick
+  double audio_cpu_s = 0;   // this thread, in AudioRoom::OnRtp and AudioRoom::Tick
+  uint64_t audio_ticks = 0;
+  uint64_t audio_outputs = 0;  // encoded audio payloads sent, over all ticks
+  uint64_t audio_encodes = 0;  // Opus encodes (one per distinct mix and tick)
   uint64_t encodes = 0;
   uint64_t bytes = 0;
   uint64_t decoded = 0;
@@ -157,7 +190,9 @@ struct RoomResult {
 };
 
 std::optional<RoomResult> RunRoom(const Args& args,
-                                  const std::vector<std::vector<AccessUnit>>& units, int frames) {
+                                  const std::vector<std::vector<AccessUnit>>& units,
+                                  const std::vector<std::vector<std::vector<uint8_t>>>& audio,
+                                  int frames) {
   FakeClock clock;
   session::VideoRoomConfig config;
   config.name = "room_cost";
@@ -192,12 +227,43 @@ std::optional<RoomResult> RunRoom(const Args& args,
     inputs.push_back(std::move(*input));
   }
   if (!(*room)->AddRecipient(1000, "720p", /*adapt=*/false).ok()) return std::nullopt;
+  std::unique_ptr<session::AudioRoom> audio_room;
+  if (!audio.empty()) {
+    session::AudioRoomConfig audio_config;
+    audio_config.name = "room_cost";
+    audio_room = std::make_unique<session::AudioRoom>(audio_config, clock);
+    for (size_t i = 0; i < audio.size(); ++i) {
+      session::AudioParticipantConfig p;
+      p.id = static_cast<uint32_t>(i + 1);
+      p.name = "input" + std::to_string(i);
+      if (!audio_room->AddParticipant(p).ok()) return std::nullopt;
+    }
+  }
 
   RoomResult r;
   r.step_us = (*room)->tick_interval_us();
+  constexpr int64_t kAudioStepUs = 20'000;
+  int64_t next_audio_us = clock.NowUs();
+  uint16_t audio_seq = 0;
   const double cpu0 = ProcessCpuSeconds();
   const double wall0 = WallSeconds();
   for (int k = 0; k < frames; ++k) {
+    // The audio steps due before this video tick: each input's next packet, then the mix.
+    const double a0 = ThreadCpuSeconds();
+    while (audio_room && next_audio_us <= clock.NowUs()) {
+      for (size_t i = 0; i < audio.size(); ++i) {
+        const auto& packets = audio[i];
+        audio_room->OnRtp(static_cast<uint32_t>(i + 1), audio_seq,
+                          static_cast<uint32_t>(audio_seq) * 960,
+                          packets[audio_seq % packets.size()], std::nullopt, next_audio_us);
+      }
+      ++audio_seq;
+      const session::AudioTick tick = audio_room->Tick(next_audio_us);
+      r.audio_outputs += tick.outputs.size();
+      ++r.audio_ticks;
+      next_audio_us += kAudioStepUs;
+    }
+    r.audio_cpu_s += ThreadCpuSeconds() - a0;
     const double t0 = ThreadCpuSeconds();
     for (size_t i = 0; i < inputs.size(); ++i) {
       const auto result = inputs[i]->Decode(MakeFrame(units[i][k], k, clock.NowUs()));
@@ -214,6 +280,7 @@ std::optional<RoomResult> RunRoom(const Args& args,
   }
   r.cpu_s = ProcessCpuSeconds() - cpu0;
   r.wall_s = WallSeconds() - wall0;
+  if (audio_room) r.audio_encodes = audio_room->stats().encodes;
   r.encodes = (*room)->stats().profiles.empty() ? 0 : (*room)->stats().profiles[0].encodes;
   for (const auto& input : inputs) {
     r.decoded += input->stats().decoded;
@@ -290,7 +357,7 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr,
                  "usage: room_cost --inputs DIR [--count 9] [--bitrate 1500000] [--labels 0|1] "
-                 "[--frames N] [--breakdown 0|1]\n");
+                 "[--frames N] [--breakdown 0|1] [--audio 0|1]\n");
     return 2;
   }
   const double parse0 = ProcessCpuSeconds();
@@ -309,7 +376,17 @@ int main(int argc, char** argv) {
   const double parse_s = ProcessCpuSeconds() - parse0;
   const int n = static_cast<int>(frames);
 
-  const std::optional<RoomResult> room = RunRoom(*args, units, n);
+  std::vector<std::vector<std::vector<uint8_t>>> audio;
+  for (int i = 0; args->audio && i < args->count; ++i) {
+    const std::string path = args->inputs + "/input" + std::to_string(i) + ".opus";
+    auto packets = ReadOpusPackets(path);
+    if (!packets || packets->empty()) {
+      std::fprintf(stderr, "room_cost: cannot read Opus packets from %s\n", path.c_str());
+      return 1;
+    }
+    audio.push_back(std::move(*packets));
+  }
+  const std::optional<RoomResult> room = RunRoom(*args, units, audio, n);
   if (!room) return 1;
   std::optional<Breakdown> parts;
   if (args->breakdown) {
@@ -321,13 +398,17 @@ int main(int argc, char** argv) {
       "{\"tool\":\"tessera\",\"inputs\":%d,\"frames\":%d,\"room_seconds\":%.4f,"
       "\"cpu_seconds\":%.4f,\"cpu_per_room_second\":%.4f,\"wall_seconds\":%.4f,\"encodes\":%llu,"
       "\"decoded\":%llu,\"decode_errors\":%llu,\"output_kbps\":%.1f,\"labels\":%s,"
-      "\"parse_cpu_seconds\":%.4f,\"phases\":{\"decode_cpu_s\":%.4f,\"tick_cpu_s\":%.4f}",
+      "\"parse_cpu_seconds\":%.4f,\"phases\":{\"decode_cpu_s\":%.4f,\"tick_cpu_s\":%.4f,"
+      "\"audio_cpu_s\":%.4f},\"audio_ticks\":%llu,\"audio_outputs\":%llu,\"audio_encodes\":%llu",
       args->count, n, room_s, room->cpu_s, room->cpu_s / room_s, room->wall_s,
       static_cast<unsigned long long>(room->encodes),
       static_cast<unsigned long long>(room->decoded),
       static_cast<unsigned long long>(room->decode_errors),
       static_cast<double>(room->bytes) * 8 / room_s / 1000, args->labels ? "true" : "false",
-      parse_s, room->decode_cpu_s, room->tick_cpu_s);
+      parse_s, room->decode_cpu_s, room->tick_cpu_s, room->audio_cpu_s,
+      static_cast<unsigned long long>(room->audio_ticks),
+      static_cast<unsigned long long>(room->audio_outputs),
+      static_cast<unsigned long long>(room->audio_encodes));
   if (parts) {
     std::printf(
         ",\"components\":{\"decode_cpu_s\":%.4f,\"compose_cpu_s\":%.4f,"

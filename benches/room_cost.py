@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""CPU cost per room for N H.264 inputs composited into one 1280x720@30 H.264 stream: Tessera's
-VideoRoom (build/benches/room_cost) against the ffmpeg CLI doing the same job in the same run.
+"""CPU cost per room for N H.264 inputs composited into one 1280x720@30 H.264 stream and N Opus
+inputs mixed: Tessera's VideoRoom and AudioRoom (build/benches/room_cost) against the ffmpeg CLI
+doing the same job in the same run.
 
 1. Generates N distinct 640x360@30 inputs (libx264 baseline, no B-frames, keyint 60) as raw
    Annex B files input0.h264 .. in a temp dir (not timed).
@@ -8,7 +9,11 @@ VideoRoom (build/benches/room_cost) against the ffmpeg CLI doing the same job in
    src/mixer/layout.cc: grid, letterbox), xstack them, pad to 1280x720, libx264 with the x264
    options of src/codec/video_encoder.cc, to -f null. Once with one thread per decoder, filter
    graph and encoder (comparable with Tessera's one thread), once with ffmpeg's default threads.
-3. Tessera: build/benches/room_cost on the same files.
+   Audio: amix of the N Opus inputs, libopus with the options of src/codec/opus_codec.cc (32 kbit/s
+   VoIP, complexity 5, FEC for 10% loss, 20 ms). ffmpeg makes ONE mix; Tessera makes what a
+   conference needs: a mix for everyone plus a mix-minus for each talker (its own voice left
+   out), each encoded once.
+3. Tessera: build/benches/room_cost --audio 1 on the same files.
 
 CPU time is user + sys of the whole child process (os.wait4), so both sides include reading and
 parsing the files. The variants run in interleaved rounds (--repeat) and each reports its median.
@@ -113,8 +118,20 @@ def generate_inputs(ffmpeg, workdir, count, seconds):
         subprocess.run(cmd, check=True)
 
 
-def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread, phases="all"):
-    """phases: all; decode (decode only); compose (decode, scale, xstack; no encode)."""
+def generate_audio_inputs(ffmpeg, workdir, count, seconds):
+    for i in range(count):
+        src = (f"sine=f={330 + 110 * i}:r=48000" if i < 2
+               else f"anoisesrc=c=pink:a=0.003:r=48000:seed={i + 1}")
+        cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", src,
+               "-t", str(seconds), "-ac", "1", "-c:a", "libopus", "-b:a", "32k",
+               "-application", "voip", "-frame_duration", "20",
+               os.path.join(workdir, f"input{i}.opus")]
+        subprocess.run(cmd, check=True)
+
+
+def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread, phases="all", audio=False):
+    """phases: all; decode (decode only); compose (decode, scale, xstack; no encode).
+    audio: add the N Opus inputs, amix and a libopus encode (phase "all" only)."""
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-y"]
     if one_thread:
         cmd += ["-filter_complex_threads", "1"]
@@ -122,6 +139,12 @@ def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread, phases="all"):
         if one_thread:
             cmd += ["-threads", "1"]
         cmd += ["-f", "h264", "-framerate", str(FPS), "-i", os.path.join(workdir, f"input{i}.h264")]
+    audio = audio and phases == "all"
+    if audio:
+        for i in range(count):
+            if one_thread:
+                cmd += ["-threads", "1"]
+            cmd += ["-i", os.path.join(workdir, f"input{i}.opus")]
     if phases == "decode":
         for i in range(count):
             cmd += ["-map", f"{i}:v"]
@@ -133,7 +156,14 @@ def ffmpeg_command(ffmpeg, workdir, count, bitrate, one_thread, phases="all"):
     graph = ";".join(chains) + (
         f";{stack_in}xstack=inputs={count}:layout={layout}:fill=black,"
         f"pad={WIDTH}:{HEIGHT}:0:0:black,setsar=1[out]")
+    if audio:
+        mix_in = "".join(f"[{count + i}:a]" for i in range(count))
+        graph += f";{mix_in}amix=inputs={count}:normalize=0,aformat=channel_layouts=mono[aout]"
     cmd += ["-filter_complex", graph, "-map", "[out]"]
+    if audio:
+        cmd += ["-map", "[aout]", "-c:a", "libopus", "-b:a", "32k", "-application", "voip",
+                "-compression_level", "5", "-frame_duration", "20", "-fec", "1",
+                "-packet_loss", "10", "-ac", "1"]
     if phases == "compose":
         return cmd + ["-c:v", "rawvideo", "-f", "null", "-"]
     vbv = bitrate // 2  # video_encoder.cc: VbvBits
@@ -174,7 +204,10 @@ def main():
     parser.add_argument("--bitrate", type=int, default=1_500_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", help="keep the inputs here (default: a temp dir, removed)")
+    parser.add_argument("--no-audio", action="store_true",
+                        help="video only (no Opus inputs, amix or audio room)")
     args = parser.parse_args()
+    audio = not args.no_audio
     if not os.access(args.room_cost, os.X_OK):
         sys.exit(f"{args.room_cost} not built (cmake --build build --target room_cost)")
 
@@ -185,10 +218,13 @@ def main():
     try:
         print(f"generating {args.count} inputs in {workdir}", file=sys.stderr)
         generate_inputs(args.ffmpeg, workdir, args.count, args.seconds)
+        if audio:
+            generate_audio_inputs(args.ffmpeg, workdir, args.count, args.seconds)
         log = os.path.join(workdir, "ffmpeg.log")
 
-        def ffmpeg_run(one_thread, phases="all"):
-            cmd = ffmpeg_command(args.ffmpeg, workdir, args.count, args.bitrate, one_thread, phases)
+        def ffmpeg_run(one_thread, phases="all", with_audio=audio):
+            cmd = ffmpeg_command(args.ffmpeg, workdir, args.count, args.bitrate, one_thread, phases,
+                                 with_audio)
 
             def once():
                 cpu, wall, rc, _ = run_measured(cmd, log)
@@ -218,16 +254,20 @@ def main():
 
             return once
 
+        with_audio = ["--audio", "1" if audio else "0"]
         variants = {
             "ffmpeg_threads1": ffmpeg_run(True),
             "ffmpeg_default_threads": ffmpeg_run(False),
-            "tessera": tessera_run(["--breakdown", "0"]),
-            "tessera_labels": tessera_run(["--breakdown", "0", "--labels", "1"]),
+            "tessera": tessera_run(["--breakdown", "0"] + with_audio),
+            "tessera_labels": tessera_run(["--breakdown", "0", "--labels", "1"] + with_audio),
             # Phases, for the breakdown: ffmpeg without the later stages; Tessera's components.
             "ffmpeg_threads1_decode_only": ffmpeg_run(True, "decode"),
             "ffmpeg_threads1_no_encode": ffmpeg_run(True, "compose"),
-            "tessera_breakdown": tessera_run(["--breakdown", "1"]),
+            "tessera_breakdown": tessera_run(["--breakdown", "1"] + with_audio),
         }
+        if audio:  # the video half alone, as measured before audio was added
+            variants["ffmpeg_threads1_video"] = ffmpeg_run(True, with_audio=False)
+            variants["tessera_video"] = tessera_run(["--breakdown", "0", "--audio", "0"])
         # Interleaved rounds, so a change in the machine's load hits every variant alike.
         runs = {key: [] for key in variants}
         for round_index in range(args.repeat):
@@ -246,7 +286,7 @@ def main():
     ffd = per_room_second("ffmpeg_default_threads")
     tes = per_room_second("tessera")
     summary = {
-        "inputs": args.count, "frames": frames, "room_seconds": room_seconds,
+        "inputs": args.count, "frames": frames, "room_seconds": room_seconds, "audio": audio,
         "ffmpeg_threads1_cpu_per_room_second": round(ff1, 4),
         "ffmpeg_default_threads_cpu_per_room_second": round(ffd, 4),
         "tessera_cpu_per_room_second": round(tes, 4),
@@ -262,12 +302,22 @@ def main():
                             - results["ffmpeg_threads1_no_encode"]["cpu_seconds"], 3),
         },
         "tessera_phases_cpu_s": results["tessera_breakdown"].get("components"),
+        "tessera_audio_cpu_s": results["tessera"].get("phases", {}).get("audio_cpu_s"),
+        "tessera_audio_encodes": results["tessera"].get("audio_encodes"),
     }
+    if audio:
+        ffv, tesv = per_room_second("ffmpeg_threads1_video"), per_room_second("tessera_video")
+        summary.update(ffmpeg_threads1_video_cpu_per_room_second=round(ffv, 4),
+                       tessera_video_cpu_per_room_second=round(tesv, 4),
+                       video_ratio_vs_ffmpeg_threads1=round(tesv / ffv, 3),
+                       audio_cpu_per_room_second={"ffmpeg_threads1": round(ff1 - ffv, 4),
+                                                  "tessera": round(tes - tesv, 4)})
     for key, value in results.items():
         print(json.dumps({"run": key, **value}))
     print(json.dumps(summary))
+    what = " + Opus mix" if audio else ""
     print(f"| {args.count} x {IN_W}x{IN_H}@{FPS} -> {WIDTH}x{HEIGHT}@{FPS}, "
-          f"{args.bitrate // 1000} kbit/s | {ff1:.3f} | {ffd:.3f} | {tes:.3f} | "
+          f"{args.bitrate // 1000} kbit/s{what} | {ff1:.3f} | {ffd:.3f} | {tes:.3f} | "
           f"**{tes / ff1:.2f}x** | {tes / ffd:.2f}x |")
 
 

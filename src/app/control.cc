@@ -41,17 +41,44 @@ Status RoomHost::SetSpeaker(const std::string& participant) {
   return Status::Ok();
 }
 
+std::string Server::Stats(const std::string& only_room) {
+  std::string out;
+  bool found = false;
+  for (auto& r : rooms_) {
+    if (!only_room.empty() && r->name() != only_room) continue;
+    found = true;
+    RoomHost* room = r.get();
+    out += (out.empty() ? "" : ",") + RunOn(room->media(), [room] { return room->SummaryJson(); });
+    if (!room->has_video()) continue;
+    // Each leg's latency histogram is read on its own shard, the room's figures on its context.
+    LatencyHistogram latency;
+    for (auto& leg : room->video_legs()) {
+      VideoLeg* l = leg.get();
+      latency.Merge(RunOn(l->shard(), [l] { return l->latency(); }));
+    }
+    out += "," + RunOn(*room->video_media(),
+                       [room, &latency] { return room->VideoSummaryJson(&latency); });
+  }
+  if (!found) return "error: no room '" + only_room + "'";
+  return "ok stats [" + out + "]";
+}
+
 std::string Server::Control(const std::string& line) {
   std::istringstream in(line);
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
   if (words.empty()) return "error: empty command";
   const std::string& verb = words[0];
+  if (verb == "stats") {
+    if (words.size() > 2) return "error: stats takes at most a room";
+    if (!started_) return "error: the server is not running";
+    return Stats(words.size() == 2 ? words[1] : "");
+  }
   const bool known = verb == "layout" || verb == "pin" || verb == "unpin" || verb == "speaker";
   if (!known) {
     return "error: unknown command '" + verb +
            "' (known: layout ROOM NAME, pin ROOM PARTICIPANT, unpin ROOM PARTICIPANT, "
-           "speaker ROOM PARTICIPANT)";
+           "speaker ROOM PARTICIPANT, stats [ROOM])";
   }
   if (words.size() != 3) return "error: " + verb + " takes a room and one argument";
   RoomHost* room = nullptr;

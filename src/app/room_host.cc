@@ -282,7 +282,7 @@ void RoomHost::StopVideoTicks() {
   }
 }
 
-std::string RoomHost::VideoSummaryJson() const {
+std::string RoomHost::VideoSummaryJson(const LatencyHistogram* legs_latency) const {
   const auto& s = video_room_->stats();
   std::ostringstream os;
   os << "{\"room\":\"" << config_.name << "\",\"media\":\"video\",\"layout\":\""
@@ -297,7 +297,11 @@ std::string RoomHost::VideoSummaryJson() const {
      << ",\"profile_moves\":" << s.profile_moves
      << ",\"max_encodes_per_tick\":" << s.max_tick_encodes << ",\"profiles\":{";
   LatencyHistogram latency;
-  for (const auto& leg : video_legs_) latency.Merge(leg->latency());
+  if (legs_latency) {
+    latency.Merge(*legs_latency);
+  } else {
+    for (const auto& leg : video_legs_) latency.Merge(leg->latency());
+  }
   for (size_t i = 0; i < s.profiles.size(); ++i) {
     const auto& p = s.profiles[i];
     os << (i ? "," : "") << '"' << video_room_->config().profiles[i].name

@@ -48,7 +48,9 @@ class RoomHost {
   boost::asio::io_context* video_media() { return video_media_; }
   // On the video context: stops the video ticks and closes the recording.
   void StopVideoTicks();
-  std::string VideoSummaryJson() const;
+  // On the video context. `latency`: the legs' MCU-added latency, merged by the caller on their
+  // shards while the server runs; nullptr reads the legs directly (only once they are stopped).
+  std::string VideoSummaryJson(const LatencyHistogram* latency = nullptr) const;
   // {"backend":"cpu","device":"","fallbacks":[{"backend":"cuda","reason":"..."}]}
   std::string HardwareJson() const;
   // On the video context: operator commands.

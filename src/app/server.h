@@ -33,7 +33,8 @@ class Server {
   void Stop();
   std::vector<ParticipantSummary> Summaries();
   // One operator command (docs/operations.md, "Operator commands"), answered in one line:
-  // "ok ..." or "error: ...". Runs on: the caller's thread; blocks until the room applied it.
+  // "ok ..." or "error: ...". `stats [ROOM]` answers "ok stats [...]": a JSON array of the
+  // rooms' summary objects, live. Runs on: the caller's thread; blocks until the room applied it.
   std::string Control(const std::string& line);
   // One JSON line per participant, room participant and room, for the operator at stop.
   std::vector<std::string> SummaryLines();
@@ -42,6 +43,8 @@ class Server {
   Status StartRooms();
   // The backend of a room with video (hardware.backends or the room's own order).
   StatusOr<codec::HwSelection> SelectRoomBackend(const RoomConfig& rc);
+  // The live summary lines of one room or (empty name) of every room.
+  std::string Stats(const std::string& only_room);
   Status StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
                        uint32_t id);
   // Runs f on io's thread and waits for its result.

@@ -1,10 +1,9 @@
 #include <tessera/codec/video_decoder.h>
-#include <tessera/rtp/h264_bitstream.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "codec/video_frame_peek.h"
 #include "deps/ffmpeg.h"
 
 extern "C" {
@@ -13,43 +12,6 @@ extern "C" {
 
 namespace tessera::codec {
 namespace {
-
-// Far above any sane compressed 1080p frame; bounds the copy into the packet.
-constexpr size_t kMaxFrameBytes = 4 << 20;
-
-struct PeekResult {
-  bool has_picture = false;  // the frame codes a picture
-  int width = 0;             // from an SPS or VP8 keyframe header; 0 if the frame has none
-  int height = 0;
-};
-
-// An H.264 access unit must carry a coded slice: without one the decoder quietly outputs
-// nothing, and the caller would wait for a picture that never comes.
-PeekResult PeekH264(std::span<const uint8_t> data) {
-  PeekResult r;
-  for (auto nal : rtp::h264::SplitAnnexB(data)) {
-    const uint8_t type = rtp::h264::NalTypeOf(nal[0]);
-    if (rtp::h264::IsSlice(type)) r.has_picture = true;
-    if (rtp::h264::Is(type, rtp::h264::NalType::kSps)) {
-      if (auto sps = rtp::h264::ParseSps(nal)) {
-        r.width = std::max<int>(r.width, sps->width);
-        r.height = std::max<int>(r.height, sps->height);
-      }
-    }
-  }
-  return r;
-}
-
-// RFC 6386 9.1: a keyframe's 10-byte header ends with the 14-bit width and height.
-PeekResult PeekVp8(std::span<const uint8_t> data) {
-  PeekResult r{.has_picture = !data.empty()};
-  if (data.size() >= 10 && (data[0] & 1) == 0 && data[3] == 0x9d && data[4] == 0x01 &&
-      data[5] == 0x2a) {
-    r.width = (data[6] | data[7] << 8) & 0x3fff;
-    r.height = (data[8] | data[9] << 8) & 0x3fff;
-  }
-  return r;
-}
 
 class LibavVideoDecoder : public VideoDecoder {
  public:
@@ -64,9 +26,8 @@ class LibavVideoDecoder : public VideoDecoder {
 
   DecodeResult Decode(const rtp::EncodedFrame& frame) override {
     // An empty packet would put libavcodec into draining mode for good.
-    if (frame.data.empty() || frame.data.size() > kMaxFrameBytes) return Reject();
-    const PeekResult peek =
-        codec_ == rtp::Codec::kH264 ? PeekH264(frame.data) : PeekVp8(frame.data);
+    if (frame.data.empty() || frame.data.size() > kMaxEncodedFrameBytes) return Reject();
+    const PeekResult peek = PeekVideoFrame(codec_, frame.data);
     if (!peek.has_picture) return Reject();
     if (peek.width > config_.max_width || peek.height > config_.max_height) {
       ++stats_.too_large;

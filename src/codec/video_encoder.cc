@@ -11,16 +11,11 @@ extern "C" {
 #include <string>
 #include <utility>
 
+#include "codec/video_rate.h"
 #include "deps/ffmpeg.h"
 
 namespace tessera::codec {
 namespace {
-
-constexpr int kMinBitrateBps = 10'000;
-
-// The rate-control buffer: half a second of the target rate, so a keyframe may overshoot a few
-// frames' worth without the encoder starving the frames after it.
-int64_t VbvBits(int bitrate_bps) { return bitrate_bps / 2; }
 
 StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncoderConfig& c) {
   const char* name = codec == rtp::Codec::kH264 ? "libx264" : "libvpx";
@@ -115,7 +110,7 @@ class LibavVideoEncoder : public VideoEncoder {
     return out;
   }
 
-  void SetBitrate(int bps) override { pending_bitrate_ = std::max(bps, kMinBitrateBps); }
+  void SetBitrate(int bps) override { pending_bitrate_ = std::max(bps, kMinVideoBitrateBps); }
 
  private:
   bool ApplyBitrate(int bps) {
@@ -158,7 +153,7 @@ StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
       config.width > 4096 || config.height > 4096) {
     return InvalidArgumentError("video encoder size must be even and within 4096x4096");
   }
-  if (config.fps <= 0 || config.fps > 240 || config.bitrate_bps < kMinBitrateBps ||
+  if (config.fps <= 0 || config.fps > 240 || config.bitrate_bps < kMinVideoBitrateBps ||
       config.keyframe_interval_s <= 0) {
     return InvalidArgumentError("video encoder rate out of range");
   }

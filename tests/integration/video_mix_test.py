@@ -12,6 +12,7 @@ saved as PNG in the scenario's temporary directory (printed), for a person to lo
 usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit|badinput|tmmbr
 """
 import argparse
+import json
 import os
 import socket
 import struct
@@ -497,11 +498,28 @@ def scenario_layout(args, work):
         print(f"speaker layout: {describe_tiles(frame, expected)}; "
               f"highlight luma {frame.mean(Rect(16, 0, WIDTH - 32, 4))[0]:.0f}")
         print(f"composite: {rx.save(frame, 'speaker')}")
+        # Live figures while the room runs: the same objects as the summary at stop.
+        answer = room.command(f"stats {ROOM}")
+        ensure(answer.startswith("ok stats ["), f"stats was answered '{answer}'")
+        live = json.loads(answer[len("ok stats "):])
+        live_video = [o for o in live if o.get("media") == "video"]
+        ensure(len(live_video) == 1, f"stats has {len(live_video)} video objects: {answer}")
+        lv = live_video[0]
+        ensure(lv["room"] == ROOM and lv["layout"] == "speaker" and lv["composes"] > 0
+               and lv["ticks"] >= lv["composes"] and "skipped_ticks" in lv,
+               f"live video stats: {lv}")
+        ensure(lv.get("latency_ms", {}).get("samples", 0) > 0,
+               f"no MCU-added latency samples in the live stats although frames were shown: {lv}")
+        bad = room.command("stats nowhere")
+        ensure(bad.startswith("error: ") and "nowhere" in bad, f"stats nowhere: '{bad}'")
+        print(f"live stats: ticks {lv['ticks']}, skipped {lv['skipped_ticks']}, "
+              f"latency {lv['latency_ms']}")
         summary = room.stop()
     vroom, legs = video_summaries(summary)
     print(vroom)
     check_decoders(legs, senders)
     ensure(vroom["layout"] == "speaker", f"the room ended in layout {vroom['layout']}")
+    ensure(vroom["ticks"] >= lv["ticks"], "the summary at stop has fewer ticks than the live one")
 
 
 def scenario_leave(args, work):

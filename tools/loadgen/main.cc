@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "loadgen/capacity_report.h"
 #include "loadgen/options.h"
 #include "loadgen/report.h"
 #include "loadgen/tessera_process.h"
@@ -92,31 +93,34 @@ RunSettings Settings(const Options& o, const LoadPlan& plan) {
     s.push_back({"audio", g.audio ? "opus" : "none"});
     s.push_back({"participants_receive_video", g.participants_receive_video ? "yes" : "no"});
     s.push_back({"server_cpus", o.server_cpus.empty() ? "all" : o.server_cpus});
+    s.push_back({"loadgen_cpus", o.loadgen_cpus.empty() ? "all" : o.loadgen_cpus});
   }
   return s;
 }
 
-int Run(const Options& o) {
-  codec::RouteLibavLogsToSpdlog();
-  spdlog::set_level(spdlog::level::warn);
+// One run: a config for o.generate.rooms rooms (or the operator's), a server started on it when
+// --tessera is given, the load, the server's summary, the table and the JSON.
+struct StepOutcome {
+  RunResult result;
+  RunSettings settings;
+  std::string json_path;
+  bool server_failed = false;  // the server exited non-zero
+};
+
+StatusOr<StepOutcome> RunOnce(const Options& o, const std::string& out_dir,
+                              std::optional<Clips>& clips) {
   namespace fs = std::filesystem;
-  std::string out_dir = o.out_dir;
-  if (out_dir.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "tessera-loadgen-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) return Fail("cannot create a directory under /tmp");
-    out_dir = tmpl;
-  } else {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-  }
-  const std::string json_path = o.json_path.empty() ? out_dir + "/result.json" : o.json_path;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  StepOutcome outcome;
+  outcome.json_path = o.json_path.empty() ? out_dir + "/result.json" : o.json_path;
 
   // The plan: from a generated config or the operator's.
   std::string config_path = o.config;
   StatusOr<app::Config> config = InvalidArgumentError("no config");
   if (!o.tessera.empty()) {
     auto ports = FindFreePorts("127.0.0.1", o.port_min, o.port_max, PortsNeeded(o.generate));
-    if (!ports.ok()) return Fail(ports.status().message());
+    if (!ports.ok()) return ports.status();
     const std::string yaml = GenerateConfigYaml(o.generate, *ports);
     config_path = out_dir + "/tessera.yaml";
     std::ofstream(config_path) << yaml;
@@ -124,15 +128,19 @@ int Run(const Options& o) {
   } else {
     config = app::LoadConfigFile(o.config);
   }
-  if (!config.ok()) return Fail(config.status().message());
+  if (!config.ok()) return config.status();
   auto plan = PlanFromConfig(*config, o.input_width, o.input_height);
-  if (!plan.ok()) return Fail(plan.status().message());
+  if (!plan.ok()) return plan.status();
 
-  const auto t0 = std::chrono::steady_clock::now();
-  auto clips = MakeClips(o, *plan);
-  if (!clips.ok()) return Fail("encoding the clips: " + clips.status().message());
-  const double encode_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The clips depend on the codecs only, so a capacity search encodes them once.
+  if (!clips) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto made = MakeClips(o, *plan);
+    if (!made.ok()) return InternalError("encoding the clips: " + made.status().message());
+    clips = std::move(*made);
+    std::printf("  clips encoded in %.1f s\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   EngineOptions eo = o.engine;
   eo.server_pid = o.pid;
@@ -144,21 +152,21 @@ int Run(const Options& o) {
     to.log_path = out_dir + "/tessera.log";
     to.cpus = o.server_cpus;
     auto started = TesseraProcess::Start(to);
-    if (!started.ok()) return Fail(started.status().message());
+    if (!started.ok()) return started.status();
     server = std::move(*started);
     eo.server_pid = server->pid();
   }
   auto engine = Engine::Create(*plan, *clips, eo);
-  if (!engine.ok()) return Fail(engine.status().message());
+  if (!engine.ok()) return engine.status();
 
-  const RunSettings settings = Settings(o, *plan);
+  outcome.settings = Settings(o, *plan);
   std::printf("tessera-loadgen:");
-  for (const auto& [k, v] : settings) std::printf(" %s=%s", k.c_str(), v.c_str());
-  std::printf("\n  clips encoded in %.1f s; server pid %d; files in %s\n", encode_s, eo.server_pid,
-              out_dir.c_str());
+  for (const auto& [k, v] : outcome.settings) std::printf(" %s=%s", k.c_str(), v.c_str());
+  std::printf("\n  server pid %d; files in %s\n", eo.server_pid, out_dir.c_str());
   std::fflush(stdout);
 
-  RunResult result = (*engine)->Run([&](const SecondSample& s) {
+  RunResult& result = outcome.result;
+  result = (*engine)->Run([&](const SecondSample& s) {
     if (!o.progress) return;
     std::printf("%s\n", FormatProgress(s, o.engine.warmup_s).c_str());
     std::fflush(stdout);
@@ -185,15 +193,89 @@ int Run(const Options& o) {
       return all;
     }();
     if (exit.status != 0) {
+      outcome.server_failed = true;
       std::fprintf(stderr, "tessera-loadgen: the server exited with status %d (log: %s)\n",
                    exit.status, (out_dir + "/tessera.log").c_str());
     }
   }
 
   std::printf("\n%s", FormatTable(result).c_str());
-  std::ofstream(json_path) << ToJson(result, settings);
+  std::ofstream(outcome.json_path) << ToJson(result, outcome.settings);
+  std::printf("result: %s\n", outcome.json_path.c_str());
+  return outcome;
+}
+
+std::string MakeOutDir(const Options& o) {
+  namespace fs = std::filesystem;
+  if (!o.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    return o.out_dir;
+  }
+  std::string tmpl = (fs::temp_directory_path() / "tessera-loadgen-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) return "";
+  return tmpl;
+}
+
+int Run(const Options& o) {
+  const std::string out_dir = MakeOutDir(o);
+  if (out_dir.empty()) return Fail("cannot create a directory under /tmp");
+  std::optional<Clips> clips;
+  auto outcome = RunOnce(o, out_dir, clips);
+  if (!outcome.ok()) return Fail(outcome.status().message());
+  return outcome->result.server_gone ? 3 : 0;
+}
+
+int RunCapacity(const Options& o) {
+  const std::string out_dir = MakeOutDir(o);
+  if (out_dir.empty()) return Fail("cannot create a directory under /tmp");
+  const CapacityCriteria& c = o.criteria;
+  std::printf(
+      "tessera-loadgen capacity search: %d participants a room, rooms from %d up to %d; a step "
+      "passes with skipped ticks <= %.2f%%, latency p99 <= %.0f ms",
+      o.generate.participants, o.generate.rooms, o.capacity_max, c.max_skipped_pct, c.max_p99_ms);
+  if (c.max_cpu_pct > 0) std::printf(", server CPU <= %.0f%%", c.max_cpu_pct);
+  if (c.min_delivered_pct > 0) std::printf(", delivered >= %.0f%%", c.min_delivered_pct);
+  std::printf("\n");
+
+  CapacitySearch search(o.generate.rooms, o.capacity_max);
+  std::optional<Clips> clips;
+  std::vector<CapacityStep> steps;
+  RunSettings settings;
+  while (const std::optional<int> rooms = search.Next()) {
+    Options step = o;
+    step.generate.rooms = *rooms;
+    step.json_path.clear();
+    std::printf("\n=== step %zu: %d rooms ===\n", steps.size() + 1, *rooms);
+    std::fflush(stdout);
+    auto outcome = RunOnce(step, out_dir + "/rooms-" + std::to_string(*rooms), clips);
+    CapacityStep s;
+    s.rooms = *rooms;
+    if (!outcome.ok()) {
+      s.verdict.failures.push_back("the run failed: " + outcome.status().message());
+    } else {
+      s.verdict = Judge(outcome->result, c);
+      if (outcome->server_failed) s.verdict.failures.push_back("the server exited non-zero");
+      s.verdict.pass = s.verdict.failures.empty();
+      s.result = std::move(outcome->result);
+      s.json_path = outcome->json_path;
+      settings = outcome->settings;
+    }
+    search.Record(s.rooms, s.verdict.pass);
+    std::printf("step %zu: %s\n", steps.size() + 1, FormatStepVerdict(s).c_str());
+    std::fflush(stdout);
+    steps.push_back(std::move(s));
+    if (steps.back().result.interrupted) {
+      std::printf("interrupted: the search ends here\n");
+      break;
+    }
+  }
+  const CapacityReport report = {steps, search.capacity(), search.hit_max(), c};
+  std::printf("\n%s", FormatCapacityTable(report).c_str());
+  const std::string json_path = o.json_path.empty() ? out_dir + "/capacity.json" : o.json_path;
+  std::ofstream(json_path) << CapacityJson(report, settings);
   std::printf("result: %s\n", json_path.c_str());
-  return result.server_gone ? 3 : 0;
+  return 0;
 }
 
 }  // namespace
@@ -209,5 +291,17 @@ int main(int argc, char** argv) {
     std::printf("%s", Usage().c_str());
     return 0;
   }
-  return Run(*options);
+  codec::RouteLibavLogsToSpdlog();
+  spdlog::set_level(spdlog::level::warn);
+  if (!options->loadgen_cpus.empty()) {
+    // A server started without --server-cpus keeps the CPUs the load generator had, not the
+    // ones it is pinned to below.
+    if (options->server_cpus.empty() && !options->tessera.empty()) {
+      options->server_cpus = CurrentCpuList();
+    }
+    // Before any thread starts: every thread of the load generator inherits it.
+    const Status pinned = PinCallingThread(options->loadgen_cpus);
+    if (!pinned.ok()) return Fail("--loadgen-cpus: " + pinned.message());
+  }
+  return options->capacity ? RunCapacity(*options) : Run(*options);
 }

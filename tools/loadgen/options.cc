@@ -15,6 +15,15 @@ bool ToInt(const std::string& s, T& out, long long min, long long max) {
   return true;
 }
 
+// A percentage, 0..100, with decimals.
+bool ToPercent(const std::string& s, double& out) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !(v >= 0 && v <= 100)) return false;
+  out = v;
+  return true;
+}
+
 // "640x360@30" (the rate optional).
 bool ParseVideoSize(const std::string& s, int& w, int& h, int& fps) {
   int rate = fps;
@@ -47,6 +56,15 @@ composite and measures per-frame latency, delivered frames, loss, and the server
   --no-audio               video only
   --viewer-only            participants do not receive the composite (less fan-out)
   --server-cpus LIST       CPUs the started server may use, e.g. 0-1
+  --loadgen-cpus LIST      CPUs the load generator itself may use, e.g. 2-7 (keep it off the
+                           server's CPUs when measuring what the server's CPUs carry)
+  --capacity               search the number of rooms the server carries: runs of M = --rooms,
+                           2M, 4M ... until one fails, then bisection; each on a fresh server
+  --capacity-max M         never try more rooms than this (64)
+  --max-skipped-pct P      pass: skipped video ticks at most P% in the worst room (1)
+  --max-p99-ms MS          pass: MCU-added latency p99 at most MS over all rooms (100)
+  --max-cpu-pct P          pass: server CPU at most P% of its CPUs (no limit)
+  --min-delivered-pct P    pass: at least P% of input frames shown in a composite (no limit)
   --shards N               server.shards (0: one per core); --compose-threads N (1)
   --decode-threads N       load generator threads decoding composites (1)
   --ports MIN-MAX          UDP ports to use (24000-28999)
@@ -87,6 +105,8 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       g.name_labels = false;
     } else if (flag == "--quiet") {
       o.progress = false;
+    } else if (flag == "--capacity") {
+      o.capacity = true;
     } else if (!need()) {
       return InvalidArgumentError(flag.starts_with("--") ? flag + ": needs a value"
                                                          : "unknown argument " + flag);
@@ -143,6 +163,18 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       if (!ToInt(value, g.border_px, 0, 32)) return bad("must be 0..32");
     } else if (flag == "--server-cpus") {
       o.server_cpus = value;
+    } else if (flag == "--loadgen-cpus") {
+      o.loadgen_cpus = value;
+    } else if (flag == "--capacity-max") {
+      if (!ToInt(value, o.capacity_max, 1, 200)) return bad("must be 1..200");
+    } else if (flag == "--max-skipped-pct") {
+      if (!ToPercent(value, o.criteria.max_skipped_pct)) return bad("must be 0..100");
+    } else if (flag == "--max-p99-ms") {
+      if (!ToInt(value, o.criteria.max_p99_ms, 1, 10000)) return bad("must be 1..10000");
+    } else if (flag == "--max-cpu-pct") {
+      if (!ToPercent(value, o.criteria.max_cpu_pct)) return bad("must be 0..100");
+    } else if (flag == "--min-delivered-pct") {
+      if (!ToPercent(value, o.criteria.min_delivered_pct)) return bad("must be 0..100");
     } else if (flag == "--shards") {
       if (!ToInt(value, g.shards, 0, 256)) return bad("must be 0..256");
     } else if (flag == "--compose-threads") {
@@ -168,6 +200,9 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (o.help) return o;
   if (o.tessera.empty() == o.config.empty()) {
     return InvalidArgumentError("give either --tessera BIN (start a server) or --config FILE");
+  }
+  if (o.capacity && o.tessera.empty()) {
+    return InvalidArgumentError("--capacity needs --tessera (each step starts a fresh server)");
   }
   if (!o.config.empty() && !o.server_cpus.empty()) {
     return InvalidArgumentError("--server-cpus needs --tessera (it pins the server it starts)");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/capacity.h"
 #include "loadgen/engine.h"
 #include "loadgen/load_plan.h"
 
@@ -14,10 +15,15 @@ namespace tessera::loadgen {
 struct Options {
   GenerateOptions generate;
   EngineOptions engine;
-  std::string tessera;      // start this server binary on a generated config
-  std::string config;       // or play this config against a running server
-  int pid = 0;              // the running server, for CPU and RSS
-  std::string server_cpus;  // CPUs the started server may use
+  std::string tessera;       // start this server binary on a generated config
+  std::string config;        // or play this config against a running server
+  int pid = 0;               // the running server, for CPU and RSS
+  std::string server_cpus;   // CPUs the started server may use
+  std::string loadgen_cpus;  // CPUs the load generator itself may use; empty: all
+  // The capacity search: runs with M = --rooms, 2M, 4M ... then bisects, each on a fresh server.
+  bool capacity = false;
+  int capacity_max = 64;
+  CapacityCriteria criteria;
   int input_width = 640;
   int input_height = 360;
   int input_fps = 30;

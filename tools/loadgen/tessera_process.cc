@@ -41,6 +41,32 @@ std::optional<cpu_set_t> ParseCpuSet(std::string_view list) {
 
 }  // namespace
 
+std::string CurrentCpuList() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return "";
+  std::string list;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    int last = c;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    list += (list.empty() ? "" : ",") + std::to_string(c) +
+            (last > c ? "-" + std::to_string(last) : "");
+    c = last;
+  }
+  return list;
+}
+
+Status PinCallingThread(std::string_view cpus) {
+  const auto set = ParseCpuSet(cpus);
+  if (!set) return InvalidArgumentError("bad CPU list: " + std::string(cpus));
+  if (sched_setaffinity(0, sizeof(*set), &*set) != 0) {
+    return InvalidArgumentError("cannot run on CPUs " + std::string(cpus) + ": " +
+                                std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
 std::optional<double> JsonNumber(std::string_view json, std::string_view key, size_t from) {
   const std::string quoted = "\"" + std::string(key) + "\":";
   const size_t at = json.find(quoted, from);

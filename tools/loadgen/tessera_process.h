@@ -17,6 +17,11 @@
 
 namespace tessera::loadgen {
 
+// The CPUs the calling thread may run on, as a list ("0-3,6"); empty when it cannot be read.
+std::string CurrentCpuList();
+// Restricts the calling thread, and the threads it starts afterwards, to a CPU list ("2-7,9").
+Status PinCallingThread(std::string_view cpus);
+
 // The number after "key": in a JSON line, searching from `from`; nullopt when absent.
 std::optional<double> JsonNumber(std::string_view json, std::string_view key, size_t from = 0);
 

@@ -37,6 +37,35 @@ TEST(Options, SizesCodecsAndFlagsWithEqualsSigns) {
   EXPECT_FALSE(o->progress);
 }
 
+TEST(Options, CapacitySearchAndItsCriteria) {
+  auto o =
+      ParseOptions({"--tessera", "build/tessera", "--capacity", "--rooms", "2", "--capacity-max",
+                    "12", "--max-p99-ms", "60", "--max-cpu-pct=90", "--max-skipped-pct", "0.5",
+                    "--min-delivered-pct", "95", "--server-cpus", "0-1", "--loadgen-cpus", "2-7"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->capacity);
+  EXPECT_EQ(o->generate.rooms, 2);
+  EXPECT_EQ(o->capacity_max, 12);
+  EXPECT_DOUBLE_EQ(o->criteria.max_p99_ms, 60);
+  EXPECT_DOUBLE_EQ(o->criteria.max_cpu_pct, 90);
+  EXPECT_DOUBLE_EQ(o->criteria.max_skipped_pct, 0.5);
+  EXPECT_DOUBLE_EQ(o->criteria.min_delivered_pct, 95);
+  EXPECT_EQ(o->loadgen_cpus, "2-7");
+
+  auto defaults = ParseOptions({"--tessera", "t", "--capacity"});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_DOUBLE_EQ(defaults->criteria.max_skipped_pct, 1.0);
+  EXPECT_DOUBLE_EQ(defaults->criteria.max_p99_ms, 100);
+  EXPECT_DOUBLE_EQ(defaults->criteria.max_cpu_pct, 0);
+
+  auto on_running = ParseOptions({"--config", "x.yaml", "--capacity"});
+  ASSERT_FALSE(on_running.ok());
+  EXPECT_NE(on_running.status().message().find("--capacity needs --tessera"), std::string::npos);
+  auto bad_pct = ParseOptions({"--tessera", "t", "--max-cpu-pct", "120"});
+  ASSERT_FALSE(bad_pct.ok());
+  EXPECT_NE(bad_pct.status().message().find("--max-cpu-pct"), std::string::npos);
+}
+
 TEST(Options, ErrorsNameTheFlag) {
   auto bad = [](std::vector<std::string> args) {
     auto o = ParseOptions(args);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "loadgen/proc_stats.h"
 #include "tessera/base/clock.h"
@@ -95,6 +96,23 @@ TEST(TesseraProcess, ServerThatExitsBeforeReadyIsAnError) {
   EXPECT_EQ(line, "bad config");
   std::remove(o.binary.c_str());
   std::remove(o.log_path.c_str());
+}
+
+TEST(CpuLists, PinningTheCallingThreadIsWhatCurrentCpuListReads) {
+  const std::string all = CurrentCpuList();
+  ASSERT_FALSE(all.empty());
+  const std::string first = all.substr(0, all.find_first_of(",-"));
+  std::string pinned;
+  Status status = Status::Ok();
+  std::thread t([&] {
+    status = PinCallingThread(first);
+    pinned = CurrentCpuList();
+  });
+  t.join();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(pinned, first);
+  EXPECT_EQ(CurrentCpuList(), all);  // other threads keep theirs
+  EXPECT_FALSE(PinCallingThread("x-y").ok());
 }
 
 TEST(TesseraProcess, MissingBinaryOrBadCpuListIsAnError) {

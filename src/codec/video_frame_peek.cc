@@ -1,0 +1,41 @@
+#include "codec/video_frame_peek.h"
+
+#include <tessera/rtp/h264_bitstream.h>
+
+#include <algorithm>
+
+namespace tessera::codec {
+
+// Without a coded slice the decoder quietly outputs nothing, and the caller would wait for a
+// picture that never comes.
+PeekResult PeekH264(std::span<const uint8_t> data) {
+  PeekResult r;
+  for (auto nal : rtp::h264::SplitAnnexB(data)) {
+    const uint8_t type = rtp::h264::NalTypeOf(nal[0]);
+    if (rtp::h264::IsSlice(type)) r.has_picture = true;
+    if (rtp::h264::Is(type, rtp::h264::NalType::kSps)) {
+      if (auto sps = rtp::h264::ParseSps(nal)) {
+        r.width = std::max<int>(r.width, sps->width);
+        r.height = std::max<int>(r.height, sps->height);
+      }
+    }
+  }
+  return r;
+}
+
+// A keyframe's 10-byte header ends with the 14-bit width and height.
+PeekResult PeekVp8(std::span<const uint8_t> data) {
+  PeekResult r{.has_picture = !data.empty()};
+  if (data.size() >= 10 && (data[0] & 1) == 0 && data[3] == 0x9d && data[4] == 0x01 &&
+      data[5] == 0x2a) {
+    r.width = (data[6] | data[7] << 8) & 0x3fff;
+    r.height = (data[8] | data[9] << 8) & 0x3fff;
+  }
+  return r;
+}
+
+PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data) {
+  return codec == rtp::Codec::kH264 ? PeekH264(data) : PeekVp8(data);
+}
+
+}  // namespace tessera::codec

@@ -1,0 +1,30 @@
+// A look at an encoded video frame's headers before it goes to a decoder: whether it codes a
+// picture, and the picture size it announces. Shared by the CPU and hardware decoders so both
+// reject the same frames, and oversized streams before anything is allocated.
+#pragma once
+
+#include <tessera/rtp/codec.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace tessera::codec {
+
+// Far above any sane compressed 1080p frame; bounds the copy into the decoder's packet.
+inline constexpr size_t kMaxEncodedFrameBytes = 4 << 20;
+
+struct PeekResult {
+  bool has_picture = false;  // the frame codes a picture
+  int width = 0;             // from an SPS or VP8 keyframe header; 0 if the frame has none
+  int height = 0;
+};
+
+// H.264: an Annex B access unit; it codes a picture when it carries a coded slice.
+PeekResult PeekH264(std::span<const uint8_t> data);
+// VP8: one frame; keyframes carry the size (RFC 6386 9.1).
+PeekResult PeekVp8(std::span<const uint8_t> data);
+// PeekH264 for kH264, PeekVp8 for anything else.
+PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data);
+
+}  // namespace tessera::codec
