@@ -74,13 +74,10 @@ Status RoomHost::InitVideo(boost::asio::io_context& video_media, codec::HwSelect
   if (!config_.video) return Status::Ok();
   hardware_ = std::move(hardware);
   const std::string fallbacks = codec::FormatFallbacks(hardware_.fallbacks);
-  spdlog::info("room {}: video backend {}{}{}{}", config_.name,
+  spdlog::info("room {}: video backend {}{}{}", config_.name,
                codec::HwBackendName(hardware_.backend),
                hardware_.device ? " on " + hardware_.device->description() : std::string(),
-               fallbacks.empty() ? std::string() : " (fallbacks: " + fallbacks + ")",
-               hardware_.backend == codec::HwBackend::kCpu
-                   ? ""
-                   : "; decode, compose and encode still run on the CPU in this build");
+               fallbacks.empty() ? std::string() : " (fallbacks: " + fallbacks + ")");
   session::VideoRoomConfig room_config = VideoRoomConfigFor(config_);
   room_config.hw_device = hardware_.device;
   auto room = session::VideoRoom::Create(std::move(room_config), clock_);
@@ -329,10 +326,22 @@ std::string RoomHost::HardwareJson() const {
   for (const auto& f : hardware_.fallbacks) {
     fallbacks.push_back({{"backend", codec::HwBackendName(f.backend)}, {"reason", f.reason}});
   }
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"backend", codec::HwBackendName(hardware_.backend)},
       {"device", hardware_.device ? hardware_.device->description() : std::string()},
       {"fallbacks", fallbacks}};
+  if (video_room_) {
+    // What the room's pipeline does on that backend (the GPU pipeline, or why the CPU).
+    const session::VideoRoomStats& s = video_room_->stats();
+    j["gpu_pipeline"] = s.gpu;
+    if (!s.backend_note.empty()) j["pipeline"] = s.backend_note;
+    if (s.gpu) {
+      j["gpu_composes"] = s.gpu_composes;
+      j["gpu_failures"] = s.gpu_failures;
+      j["uploads"] = s.uploads;
+      j["downloads"] = s.downloads;
+    }
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -4,6 +4,7 @@
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace tessera::app {
@@ -359,7 +360,10 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
        << ",\"codec_mismatch\":" << s.codec_mismatch << ",\"resets\":" << s.resets
        << ",\"width\":" << s.width << ",\"height\":" << s.height
        << ",\"failed\":" << (s.failed ? "true" : "false")
-       << ",\"mailbox_overwritten\":" << input_->mailbox()->overwritten() << "}";
+       << ",\"mailbox_overwritten\":" << input_->mailbox()->overwritten()
+       << ",\"hw_decoder\":" << (s.hw_decoder ? "true" : "false")
+       << ",\"hw_decoded\":" << s.hw_decoded << ",\"hw_fallback\":" << nlohmann::json(s.hw_fallback)
+       << "}";
   }
   if (latency_.count()) {
     os << ",\"latency_ms\":{\"frames\":" << latency_.count()

@@ -11,6 +11,7 @@ extern "C" {
 #include <system_error>
 
 #include "codec/drm_render_nodes.h"
+#include "codec/hw_support.h"
 #include "codec/nvidia_driver.h"
 #include "deps/ffmpeg.h"
 
@@ -21,11 +22,6 @@ struct AvDictionaryDeleter {
   void operator()(AVDictionary* d) const { av_dict_free(&d); }
 };
 using AvDictionaryPtr = std::unique_ptr<AVDictionary, AvDictionaryDeleter>;
-
-struct AvBufferRefDeleter {
-  void operator()(AVBufferRef* b) const { av_buffer_unref(&b); }
-};
-using AvBufferRefPtr = std::unique_ptr<AVBufferRef, AvBufferRefDeleter>;
 
 StatusOr<AvBufferRefPtr> CreateFfmpegDevice(
     AVHWDeviceType type, const std::string& device,
@@ -78,8 +74,8 @@ StatusOr<std::shared_ptr<HwDevice>> OpenCuda(const HwDeviceOptions& options) {
   // primary_ctx=1: FFmpeg retains the device's primary context instead of creating its own, so
   // decoders, encoders, the CUDA runtime and Tessera's kernels all work in one context and device
   // pointers pass between them without copies.
-  auto ctx = CreateFfmpegDevice(AV_HWDEVICE_TYPE_CUDA, std::to_string(options.cuda_device),
-                                {{"primary_ctx", "1"}});
+  auto ctx = CreateFfmpegDevice(HwDeviceTypeOf(HwBackend::kCuda),
+                                std::to_string(options.cuda_device), {{"primary_ctx", "1"}});
   if (!ctx.ok()) {
     return UnavailableError(ctx.status().message() +
                             " (the driver sees the GPU but FFmpeg could not retain its CUDA "
@@ -127,7 +123,8 @@ StatusOr<std::shared_ptr<HwDevice>> OpenQsv(const HwDeviceOptions& options) {
                             "support)");
   }
   AVBufferRef* qsv = nullptr;
-  const int err = av_hwdevice_ctx_create_derived(&qsv, AV_HWDEVICE_TYPE_QSV, vaapi->get(), 0);
+  const int err =
+      av_hwdevice_ctx_create_derived(&qsv, HwDeviceTypeOf(HwBackend::kQsv), vaapi->get(), 0);
   if (err < 0 || !qsv) {
     return UnavailableError("QSV session on " + *node +
                             ": av_hwdevice_ctx_create_derived(qsv): " + deps::AvErrorText(err) +

@@ -1,3 +1,4 @@
+#include <spdlog/spdlog.h>
 #include <tessera/session/video_input.h>
 
 #include <algorithm>
@@ -13,21 +14,74 @@ StatusOr<std::unique_ptr<VideoInput>> VideoInput::Create(const VideoInputConfig&
                                                          Clock& clock) {
   if (config.id == 0) return InvalidArgumentError("video input id must be non-zero");
   if (config.max_fps <= 0) return InvalidArgumentError("video input max_fps must be positive");
-  auto decoder = codec::CreateVideoDecoder(config.codec, config.decoder);
-  if (!decoder.ok()) return decoder.status();
-  return std::unique_ptr<VideoInput>(new VideoInput(config, clock, std::move(*decoder)));
+  std::unique_ptr<VideoInput> input(new VideoInput(config, clock));
+  TESSERA_RETURN_IF_ERROR(input->MakeDecoder());
+  return input;
 }
 
-VideoInput::VideoInput(const VideoInputConfig& config, Clock& clock,
-                       std::unique_ptr<codec::VideoDecoder> decoder)
+VideoInput::VideoInput(const VideoInputConfig& config, Clock& clock)
     : config_(config),
       clock_(clock),
-      decoder_(std::move(decoder)),
       mailbox_(std::make_shared<mixer::FrameMailbox>()),
       tokens_micro_(static_cast<int64_t>(config.max_fps) * kMicro),
       tokens_at_us_(clock.NowUs()) {}
 
 VideoInput::~VideoInput() = default;
+
+Status VideoInput::MakeDecoder() {
+  const bool on_device =
+      config_.hw_device && config_.hw_device->backend() != codec::HwBackend::kCpu;
+  if (on_device && stats_.hw_fallback.empty()) {
+    auto hw = codec::CreateHwVideoDecoder(config_.codec, config_.hw_device->backend(),
+                                          config_.hw_device->av_device_ctx(), config_.decoder);
+    if (hw.ok()) {
+      hw_decoder_ = std::move(*hw);
+      decoder_.reset();
+      stats_.hw_decoder = true;
+      return Status::Ok();
+    }
+    stats_.hw_fallback = hw.status().message();
+    spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
+                 stats_.hw_fallback);
+  }
+  auto decoder = codec::CreateVideoDecoder(config_.codec, config_.decoder);
+  if (!decoder.ok()) return decoder.status();
+  decoder_ = std::move(*decoder);
+  hw_decoder_.reset();
+  stats_.hw_decoder = false;
+  return Status::Ok();
+}
+
+VideoInput::Result VideoInput::DecodeOnDevice(const rtp::EncodedFrame& frame, int64_t now_us) {
+  const codec::VideoDecoderStats before = hw_decoder_->stats();
+  codec::HwDecodeResult r = hw_decoder_->Decode(frame);
+  stats_.too_large += hw_decoder_->stats().too_large - before.too_large;
+  if (r.unsupported) {
+    // The device cannot take this stream: the CPU decodes it from its next keyframe on.
+    stats_.hw_fallback = "the device cannot decode this stream";
+    spdlog::warn("video input {} ({}): {}; decoding on the CPU from the next keyframe",
+                 config_.name, config_.id, stats_.hw_fallback);
+    if (!MakeDecoder().ok()) hw_decoder_.reset();
+    ++stats_.errors;
+    return Fail();
+  }
+  if (r.error) {
+    ++stats_.errors;
+    return Fail();
+  }
+  if (frame.keyframe) {
+    waiting_keyframe_ = false;
+    stats_.failed = false;
+  }
+  if (r.picture) {
+    stats_.width = (*r.picture)->width();
+    stats_.height = (*r.picture)->height();
+    ++stats_.decoded;
+    ++stats_.hw_decoded;
+    mailbox_->PutDevice(std::move(*r.picture), frame.receive_time_us, now_us);
+  }
+  return Result{};
+}
 
 VideoInput::Result VideoInput::Fail() {
   stats_.failed = true;
@@ -65,6 +119,8 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
     // Ask again now and then; the shard's keyframe requester throttles the actual requests.
     return Result{.keyframe_needed = true};
   }
+  if (hw_decoder_) return DecodeOnDevice(frame, now_us);
+  if (!decoder_) return Fail();  // no decoder could be made after a fallback
   const codec::VideoDecoderStats before = decoder_->stats();
   codec::DecodeResult r = decoder_->Decode(frame);
   const codec::VideoDecoderStats& after = decoder_->stats();
@@ -88,8 +144,11 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
 }
 
 VideoInput::Result VideoInput::Reset() {
-  auto decoder = codec::CreateVideoDecoder(config_.codec, config_.decoder);
-  if (decoder.ok()) decoder_ = std::move(*decoder);
+  const Status made = MakeDecoder();
+  if (!made.ok()) {
+    spdlog::error("video input {} ({}): no decoder after a reset: {}", config_.name, config_.id,
+                  made.ToString());
+  }
   ++stats_.resets;
   waiting_keyframe_ = true;
   ++stats_.keyframe_requests;

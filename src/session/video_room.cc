@@ -62,6 +62,7 @@ Status VideoRoom::Init() {
     profiles_.push_back(std::move(state));
   }
   stats_.profiles.resize(profiles_.size());
+  TESSERA_RETURN_IF_ERROR(InitGpu());
   layout_ = config_.layout;
   layout_name_ = LayoutKindName(layout_.kind);
   auto text = mixer::TextRenderer::Create(config_.font_path);
@@ -201,7 +202,9 @@ Status VideoRoom::SetPinned(uint32_t id, bool pinned) {
 
 const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
   if (profile >= profiles_.size() || !profiles_[profile]->canvas->composed_once) return nullptr;
-  return &profiles_[profile]->canvas->frame;
+  const Canvas& c = *profiles_[profile]->canvas;
+  if (c.gpu && !c.gpu->host_current) return nullptr;  // on the device only
+  return &c.frame;
 }
 
 VideoTick VideoRoom::Tick(int64_t now_us) {
@@ -275,9 +278,12 @@ void VideoRoom::Snapshot(int64_t now_us) {
     p->current = p->mailbox->Latest();
     // A picture older than the timeout (the sender stopped, or its stream is broken and no
     // keyframe came) gives way to the placeholder.
-    if (p->current.picture && now_us - p->current.put_time_us > config_.placeholder_after_us) {
-      p->current.picture.reset();
+    if (p->current.has_picture() &&
+        now_us - p->current.put_time_us > config_.placeholder_after_us) {
+      p->current.ClearPicture();
     }
+    // A CPU room cannot show device pictures (its inputs decode on the CPU; defensive).
+    if (!config_.hw_device && p->current.device_picture) p->current.ClearPicture();
   }
 }
 
@@ -288,9 +294,9 @@ void VideoRoom::Compose(Canvas& canvas) {
     const Participant& p = *participants_.at(id);
     mixer::LayoutInput in;
     in.id = id;
-    if (p.current.picture) {
-      in.width = p.current.picture->width;
-      in.height = p.current.picture->height;
+    if (p.current.has_picture()) {
+      in.width = p.current.width();
+      in.height = p.current.height();
     }
     in.role = p.info.role;
     in.pinned = p.pinned;
@@ -304,35 +310,44 @@ void VideoRoom::Compose(Canvas& canvas) {
     ++stats_.layout_changes;
   }
   std::vector<const mixer::I420Frame*> pictures(canvas.tiles.size(), nullptr);
+  std::vector<Participant*> by_tile(canvas.tiles.size(), nullptr);
+  canvas.tile_has_picture.assign(canvas.tiles.size(), false);
   canvas.new_receive_us.clear();
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
     const uint32_t id = canvas.tiles[t].participant_id;
     if (id == 0) continue;
     auto it = participants_.find(id);
-    if (it == participants_.end() || !it->second->current.picture) continue;
+    if (it == participants_.end() || !it->second->current.has_picture()) continue;
     const mixer::MailboxFrame& f = it->second->current;
     pictures[t] = f.picture.get();
+    by_tile[t] = it->second.get();
+    canvas.tile_has_picture[t] = true;
     uint64_t& shown = canvas.shown_sequence[id];
     if (f.sequence != shown) {
       shown = f.sequence;
       canvas.new_receive_us.push_back(f.receive_time_us);
     }
   }
-  (void)canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
-  if (text_) DrawNames(canvas, pictures);
+  if (canvas.gpu) {
+    // Names are drawn on the host copy, when a CPU encoder needs one (HostCanvas).
+    ComposeGpu(canvas, by_tile);
+  } else {
+    (void)canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
+    if (text_) DrawNames(canvas, canvas.tile_has_picture);
+  }
   canvas.composed_this_tick = true;
   canvas.composed_once = true;
   ++stats_.composes;
 }
 
-void VideoRoom::DrawNames(Canvas& canvas, const std::vector<const mixer::I420Frame*>& pictures) {
+void VideoRoom::DrawNames(Canvas& canvas, const std::vector<bool>& has_picture) {
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
     const mixer::Tile& tile = canvas.tiles[t];
     if (tile.participant_id == 0 || tile.dest.Empty()) continue;
     auto it = participants_.find(tile.participant_id);
     if (it == participants_.end() || it->second->info.name.empty()) continue;
     mixer::TextStyle style;
-    if (!pictures[t]) {
+    if (t >= has_picture.size() || !has_picture[t]) {
       // The placeholder: the name large in the middle of the tile.
       style.pixel_height = std::clamp(tile.dest.height / 8, 10, 64);
       (void)text_->DrawCentered(it->second->info.name, tile.dest, style, canvas.frame);
@@ -351,9 +366,17 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   const bool force =
       p.keyframe_pending &&
       (!p.last_keyframe_us || now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
-  canvas.frame.pts_90k = rtp_timestamp;
   ++ps.encodes;
-  auto picture = p.encoder->Encode(canvas.frame, force);
+  std::optional<codec::EncodedPicture> picture;
+  if (p.hw_encoder) {
+    if (canvas.gpu && canvas.gpu->frame) {
+      canvas.gpu->frame->set_pts_90k(rtp_timestamp);
+      picture = p.hw_encoder->Encode(*canvas.gpu->frame, force);
+    }
+  } else if (HostCanvas(canvas)) {
+    canvas.frame.pts_90k = rtp_timestamp;
+    picture = p.encoder->Encode(canvas.frame, force);
+  }
   if (!picture || picture->data.empty()) {
     ++ps.encode_failures;
     return nullptr;

@@ -1,6 +1,10 @@
 // The private state of VideoRoom (video_room.cc and video_room_adapt.cc).
 #pragma once
 
+#include <tessera/codec/device_frame_pool.h>
+#include <tessera/codec/hw_device.h>
+#include <tessera/codec/hw_video_encoder.h>
+#include <tessera/mixer/cuda_compositor.h>
 #include <tessera/mixer/text_renderer.h>
 #include <tessera/session/video_room.h>
 
@@ -16,6 +20,11 @@ struct VideoRoom::Participant {
   std::shared_ptr<mixer::FrameMailbox> mailbox;
   bool pinned = false;
   mixer::MailboxFrame current;  // this tick's snapshot; no picture = placeholder
+  // GPU rooms: the input's CPU-decoded picture (its hardware decoder was unavailable) uploaded
+  // once per new picture, so the GPU compositor reads device memory only.
+  std::unique_ptr<codec::DeviceFramePool> upload_pool;
+  std::shared_ptr<codec::DeviceVideoFrame> uploaded;
+  uint64_t uploaded_sequence = 0;
 };
 
 struct VideoRoom::Recipient {
@@ -56,19 +65,34 @@ struct LayoutKey {
   }
 };
 
+// The device side of a canvas in a CUDA room: composed by the CUDA compositor into a surface of
+// the first NVENC profile of this size (encoded in place), or of `pool` where no profile of this
+// size encodes on the GPU; downloaded into Canvas::frame at most once per tick, only when a CPU
+// encoder (or the recorder's) needs it.
+struct GpuCanvas {
+  std::unique_ptr<mixer::CudaCompositor> compositor;
+  std::unique_ptr<codec::DeviceFramePool> pool;
+  codec::HwVideoEncoder* surface_source = nullptr;  // the NVENC profile lending its surfaces
+  std::shared_ptr<codec::DeviceVideoFrame> frame;   // this tick's canvas; null when it failed
+  bool host_current = false;                        // Canvas::frame holds this tick's canvas
+};
+
 struct VideoRoom::Canvas {
+  std::unique_ptr<GpuCanvas> gpu;  // CUDA rooms only
   mixer::I420Frame frame;
   mixer::CpuCompositor compositor;
   std::vector<mixer::Tile> tiles;
   std::optional<LayoutKey> key;
   std::map<uint32_t, uint64_t> shown_sequence;  // per participant: the last picture composed
   std::vector<int64_t> new_receive_us;          // of this tick's newly shown pictures
+  std::vector<bool> tile_has_picture;           // this tick's, by tile (for the names)
   bool composed_this_tick = false;
   bool composed_once = false;
 };
 
 struct VideoRoom::ProfileState {
-  std::unique_ptr<codec::VideoEncoder> encoder;
+  std::unique_ptr<codec::VideoEncoder> encoder;       // the CPU's, or
+  std::unique_ptr<codec::HwVideoEncoder> hw_encoder;  // NVENC (CUDA rooms, H.264 profiles)
   std::unique_ptr<rtp::Packetizer> packetizer;
   Canvas* canvas = nullptr;
   int64_t frame_interval_us = 33'333;

@@ -4,6 +4,8 @@
 
 #include <tessera/base/clock.h>
 #include <tessera/base/status.h>
+#include <tessera/codec/hw_device.h>
+#include <tessera/codec/hw_video_decoder.h>
 #include <tessera/codec/video_decoder.h>
 #include <tessera/mixer/frame_mailbox.h>
 #include <tessera/rtp/encoded_frame.h>
@@ -25,6 +27,10 @@ struct VideoInputConfig {
   int max_fps = 60;
   // Frames larger than this are dropped before decoding (bytes of bitstream).
   size_t max_frame_bytes = 4 * 1024 * 1024;
+  // The room's hardware device (null: the CPU). The input decodes on it (NVDEC, Quick Sync) and
+  // puts device pictures in its mailbox; where the device cannot take the stream it falls back to
+  // the CPU decoder for good, and says why (VideoInputStats::hw_fallback).
+  std::shared_ptr<codec::HwDevice> hw_device;
 };
 
 struct VideoInputStats {
@@ -40,7 +46,10 @@ struct VideoInputStats {
   uint64_t keyframe_requests = 0;
   int width = 0;  // of the last picture
   int height = 0;
-  bool failed = false;  // waiting for a keyframe after an error
+  bool failed = false;      // waiting for a keyframe after an error
+  bool hw_decoder = false;  // decoding on the room's hardware device now
+  uint64_t hw_decoded = 0;  // of `decoded`, pictures decoded on the device
+  std::string hw_fallback;  // why a hardware room's input decodes on the CPU; empty otherwise
 };
 
 // Runs on: the input's decode strand (not thread-safe; only the mailbox is shared).
@@ -68,13 +77,16 @@ class VideoInput {
   const VideoInputConfig& config() const { return config_; }
 
  private:
-  VideoInput(const VideoInputConfig& config, Clock& clock,
-             std::unique_ptr<codec::VideoDecoder> decoder);
+  VideoInput(const VideoInputConfig& config, Clock& clock);
   Result Fail();
+  // A decoder for the stream: the device's while it can take the stream, else the CPU's.
+  Status MakeDecoder();
+  Result DecodeOnDevice(const rtp::EncodedFrame& frame, int64_t now_us);
 
   VideoInputConfig config_;
   Clock& clock_;
-  std::unique_ptr<codec::VideoDecoder> decoder_;
+  std::unique_ptr<codec::VideoDecoder> decoder_;       // the CPU's, or
+  std::unique_ptr<codec::HwVideoDecoder> hw_decoder_;  // the device's
   std::shared_ptr<mixer::FrameMailbox> mailbox_;
   VideoInputStats stats_;
   // Token bucket of the decode cap, in frames (scaled by 1e6 to stay integral).

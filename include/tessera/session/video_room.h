@@ -72,8 +72,12 @@ struct VideoRoomConfig {
   ProfileAdaptation adaptation;
   rtp::PacketizerConfig packetizer;
   // The device of the room's selected hardware backend (codec/hw_selector.h); null for the CPU.
-  // The CPU pipeline (this class as built) does not use it: it keeps the shared device open for
-  // the room's hardware stages, which take their own av_buffer_ref of its AVHWDeviceContext.
+  // CUDA: the room composes on the GPU (mixer::CudaCompositor) the pictures its inputs decoded
+  // with NVDEC (CPU-decoded ones are uploaded once per new picture), encodes H.264 profiles with
+  // NVENC where the GPU has it, and downloads each canvas once per tick for the CPU encoders
+  // otherwise. Where the compositor or a canvas surface is unavailable the room runs the CPU
+  // pipeline and says why (VideoRoomStats::backend_note). Quick Sync composition is not built:
+  // QSV rooms run the CPU pipeline.
   std::shared_ptr<codec::HwDevice> hw_device;
 };
 
@@ -119,6 +123,7 @@ struct VideoProfileStats {
   uint64_t encode_failures = 0;
   uint64_t bytes = 0;
   size_t recipients = 0;
+  bool hw_encoder = false;  // encoded by NVENC from the device canvas
 };
 
 struct VideoRoomStats {
@@ -130,6 +135,14 @@ struct VideoRoomStats {
   uint64_t profile_moves = 0;
   uint64_t max_tick_encodes = 0;
   std::vector<VideoProfileStats> profiles;
+  // The hardware pipeline: whether the room composes on the GPU, what runs where (or why the
+  // CPU), and its work and failures.
+  bool gpu = false;
+  std::string backend_note;
+  uint64_t gpu_composes = 0;
+  uint64_t gpu_failures = 0;  // canvases that could not be composed, downloaded or surfaced
+  uint64_t uploads = 0;       // CPU-decoded pictures copied to the device
+  uint64_t downloads = 0;     // device canvases copied to the host for CPU encoders
 };
 
 // Runs on: the room's strand (not thread-safe). Mailboxes are filled from decode strands.
@@ -190,7 +203,14 @@ class VideoRoom {
   void MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us);
   void Snapshot(int64_t now_us);
   void Compose(Canvas& canvas);
-  void DrawNames(Canvas& canvas, const std::vector<const mixer::I420Frame*>& pictures);
+  // has_picture[t]: tile t shows a picture (else its placeholder, with the name large).
+  void DrawNames(Canvas& canvas, const std::vector<bool>& has_picture);
+  // The CUDA pipeline (video_room_gpu.cc).
+  Status InitGpu();
+  void ComposeGpu(Canvas& canvas, const std::vector<Participant*>& by_tile);
+  std::shared_ptr<const codec::DeviceVideoFrame> Upload(Participant& p);
+  // Makes Canvas::frame this tick's canvas (a GPU canvas is downloaded once); false on failure.
+  bool HostCanvas(Canvas& canvas);
   std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas,
                                                     uint32_t rtp_timestamp, int64_t now_us);
 
