@@ -1,0 +1,138 @@
+#include "mixer/nv12_compose_plan.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace tessera::mixer {
+namespace {
+
+kernels::PixelRect ToPixel(const Rect& r) { return {r.x, r.y, r.width, r.height}; }
+Rect ToRect(const kernels::PixelRect& r) { return {r.x, r.y, r.width, r.height}; }
+
+Rect ClipEven(const Rect& r, const Rect& bounds) {
+  return ToRect(kernels::ClipEven(ToPixel(r), ToPixel(bounds)));
+}
+
+kernels::ComposeColor ToColor(const YuvColor& c) { return {c.y, c.u, c.v}; }
+
+// True when the regions of the tiles at z `z` cover `bounds` without overlapping (then every tile
+// of that layer paints its own bars and no canvas-wide fill is needed), as CpuCompositor decides.
+bool TilesCanvas(std::span<const Tile> tiles, int z, const Rect& bounds) {
+  int64_t area = 0;
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    if (tiles[i].z != z) continue;
+    const Rect& r = tiles[i].region;
+    if (r.Empty() || ClipEven(r, bounds) != r) return false;
+    for (size_t j = i + 1; j < tiles.size(); ++j) {
+      if (tiles[j].z == z && r.Intersects(tiles[j].region)) return false;
+    }
+    area += static_cast<int64_t>(r.width) * r.height;
+  }
+  return area == static_cast<int64_t>(bounds.width) * bounds.height;
+}
+
+kernels::ComposeOp FillOp(const Rect& region, const YuvColor& color) {
+  kernels::ComposeOp op{};
+  op.region = ToPixel(region);
+  op.paint_bars = 1;
+  op.bar_color = ToColor(color);
+  return op;
+}
+
+}  // namespace
+
+ComposeStats Nv12ComposePlanner::Plan(std::span<const Tile> tiles,
+                                      std::span<const Nv12Planes* const> pictures_by_tile,
+                                      int canvas_w, int canvas_h, const ComposeOptions& options) {
+  ComposeStats stats;
+  ops_.clear();
+  const Rect bounds{0, 0, std::max(0, canvas_w) & ~1, std::max(0, canvas_h) & ~1};
+  if (bounds.Empty()) return stats;
+  stats.canvas_valid = true;
+
+  order_.resize(tiles.size());
+  for (size_t i = 0; i < tiles.size(); ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](size_t a, size_t b) { return tiles[a].z < tiles[b].z; });
+  const int lowest_z = tiles.empty() ? 0 : tiles[order_.front()].z;
+  const bool tiled = TilesCanvas(tiles, lowest_z, bounds);
+  if (!tiled) ops_.push_back(FillOp(bounds, options.background));
+
+  for (size_t i : order_) {
+    const Tile& tile = tiles[i];
+    const bool paints_background = tile.z > lowest_z || tiled;
+    const Rect region = ClipEven(tile.region, bounds);
+    if (tile.participant_id == 0) {
+      ++stats.empty_slots;
+      if (paints_background && tile.z == lowest_z && !region.Empty()) {
+        ops_.push_back(FillOp(region, options.background));
+      }
+      continue;
+    }
+    if (region.Empty()) continue;
+    bool occluded = false;
+    for (const Tile& other : tiles) {
+      if (other.z > tile.z && other.participant_id != 0 && other.region.Contains(tile.region)) {
+        occluded = true;
+        break;
+      }
+    }
+    if (occluded) {
+      ++stats.occluded;
+      continue;
+    }
+    const Nv12Planes* picture = i < pictures_by_tile.size() ? pictures_by_tile[i] : nullptr;
+    PlanTile(tile, picture, paints_background, bounds, options, stats);
+  }
+  return stats;
+}
+
+void Nv12ComposePlanner::PlanTile(const Tile& tile, const Nv12Planes* picture,
+                                  bool paint_background, const Rect& canvas,
+                                  const ComposeOptions& options, ComposeStats& stats) {
+  const Rect region = ClipEven(tile.region, canvas);
+  const Rect dest = ClipEven(tile.dest, region);
+  kernels::ComposeOp op{};
+  op.region = ToPixel(region);
+  op.dest = ToPixel(dest);
+  op.paint_bars = paint_background ? 1 : 0;
+  op.bar_color = ToColor(options.background);
+  op.placeholder_color = ToColor(options.placeholder);
+  if (tile.highlight && options.highlight_px > 0) {
+    op.frame_width = kernels::FrameWidth(op.region, options.highlight_px);
+    op.frame_color = ToColor(options.highlight);
+  } else if (options.border_px > 0) {
+    op.frame_width = kernels::FrameWidth(op.region, options.border_px);
+    op.frame_color = ToColor(options.border);
+  }
+
+  Rect src;
+  if (picture != nullptr && picture->Valid() && !tile.src.Empty()) {
+    src = ClipEven(tile.src, Rect{0, 0, picture->width, picture->height});
+    if (src != tile.src) ++stats.clamped_sources;
+  }
+  if (!dest.Empty()) {
+    if (src.Empty()) {
+      ++stats.placeholders;
+    } else {
+      const bool same_size = src.width == dest.width && src.height == dest.height;
+      ++(same_size ? stats.copied : stats.scaled);
+      const bool box = dest.width < src.width && dest.height < src.height &&
+                       options.downscale == DownscaleFilter::kBox;
+      op.src_y = picture->y + static_cast<ptrdiff_t>(src.y) * picture->pitch_y + src.x;
+      // src.x is even: the U,V pair of chroma column src.x / 2 starts at byte src.x.
+      op.src_uv = picture->uv + static_cast<ptrdiff_t>(src.y / 2) * picture->pitch_uv + src.x;
+      op.pitch_y = picture->pitch_y;
+      op.pitch_uv = picture->pitch_uv;
+      op.luma = kernels::PlanPlaneScale(src.width, src.height, dest.width, dest.height, box);
+      op.chroma = kernels::PlanPlaneScale(src.width / 2, src.height / 2, dest.width / 2,
+                                          dest.height / 2, box);
+    }
+  }
+  // An op that paints nothing (no bars, no dest, no frame) is left out.
+  if (op.paint_bars != 0 || !dest.Empty() || op.frame_width > 0) ops_.push_back(op);
+}
+
+}  // namespace tessera::mixer
