@@ -66,6 +66,28 @@ TEST_F(VideoInputTest, DecodesH264AndVp8IntoTheMailbox) {
   }
 }
 
+TEST_F(VideoInputTest, AHardwareRoomsInputFallsBackToTheCpuDecoderAndSaysWhy) {
+  VideoInputConfig c;
+  c.id = 7;
+  c.name = "alice";
+  c.codec = rtp::Codec::kH264;
+  // A device the hardware decoder cannot use (a test device without a context).
+  c.hw_device = std::make_shared<codec::HwDevice>(codec::HwBackend::kCuda, nullptr, "test");
+  auto in = VideoInput::Create(c, clock_);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_FALSE((*in)->stats().hw_decoder);
+  EXPECT_FALSE((*in)->stats().hw_fallback.empty());
+  Feed(**in, EncodeFrames(rtp::Codec::kH264, 5), nullptr);
+  const mixer::MailboxFrame f = (*in)->mailbox()->Latest();
+  ASSERT_TRUE(f.picture) << "the CPU decoder took over";
+  EXPECT_FALSE(f.device_picture);
+  EXPECT_EQ((*in)->stats().decoded, 5u);
+  EXPECT_EQ((*in)->stats().hw_decoded, 0u);
+  // A reset (new SSRC) does not try the device again.
+  (void)(*in)->Reset();
+  EXPECT_FALSE((*in)->stats().hw_decoder);
+}
+
 TEST_F(VideoInputTest, CorruptFrameAsksForKeyframeAndKeepsLastGoodPicture) {
   auto in = Make(rtp::Codec::kH264);
   auto frames = EncodeFrames(rtp::Codec::kH264, 6);

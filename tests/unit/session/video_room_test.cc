@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <tessera/codec/hw_device.h>
 #include <tessera/codec/video_decoder.h>
+#include <tessera/mixer/cuda_compositor.h>
 #include <tessera/rtp/depacketizer.h>
 #include <tessera/session/video_room.h>
 
@@ -68,11 +70,13 @@ VideoProfile Profile(std::string name, rtp::Codec codec, int w, int h, int fps, 
 
 class VideoRoomTest : public ::testing::Test {
  protected:
-  void MakeRoom(std::vector<VideoProfile> profiles) {
+  void MakeRoom(std::vector<VideoProfile> profiles,
+                std::shared_ptr<codec::HwDevice> hw_device = nullptr) {
     VideoRoomConfig c;
     c.name = "test";
     c.profiles = std::move(profiles);
     c.name_labels = false;
+    c.hw_device = std::move(hw_device);
     auto room = VideoRoom::Create(std::move(c), clock_);
     ASSERT_TRUE(room.ok()) << room.status().ToString();
     room_ = std::move(*room);
@@ -150,6 +154,59 @@ TEST_F(VideoRoomTest, FourSendersLandInTheirGridQuadrantsOfTheDecodedComposite) 
     const mixer::Rect quadrant{(q % 2) * 640, (q / 2) * 360, 640, 360};
     EXPECT_THAT(MeanAt(*pic, quadrant), NearColour(expect[q], 6)) << "quadrant " << q;
   }
+}
+
+// The four-quadrant check of a room on `device` (a CUDA room: pictures uploaded, composed by the
+// CUDA compositor, encoded by NVENC or downloaded once for x264).
+void ExpectQuadrants(const std::optional<codec::VideoFrame>& pic) {
+  ASSERT_TRUE(pic.has_value());
+  ASSERT_EQ(pic->width, 1280);
+  const Yuv expect[4] = {kRed, kGreen, kBlue, kWhite};
+  for (int q = 0; q < 4; ++q) {
+    const mixer::Rect quadrant{(q % 2) * 640, (q / 2) * 360, 640, 360};
+    EXPECT_THAT(MeanAt(*pic, quadrant), NearColour(expect[q], 8)) << "quadrant " << q;
+  }
+}
+
+TEST_F(VideoRoomTest, ACudaRoomWithoutAUsableGpuRunsTheCpuPipelineAndSaysWhy) {
+  // A CUDA device that cannot run the compositor (here: no GPU at all, or a test device).
+  auto device = std::make_shared<codec::HwDevice>(codec::HwBackend::kCuda, nullptr, "test");
+  if (mixer::CudaComposeAvailable(0).ok()) GTEST_SKIP() << "this machine has a usable GPU";
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 1280, 720, 30, 1'500'000)}, device);
+  EXPECT_FALSE(room_->stats().gpu);
+  EXPECT_NE(room_->stats().backend_note.find("CUDA compositor unavailable"), std::string::npos)
+      << room_->stats().backend_note;
+  AddSender(1, "red", kRed);
+  AddSender(2, "green", kGreen);
+  AddSender(3, "blue", kBlue);
+  AddSender(4, "white", kWhite);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  std::vector<VideoTick> ticks;
+  for (int i = 0; i < 10; ++i) ticks.push_back(Step());
+  ExpectQuadrants(DecodeOutputs(ticks, 100));
+}
+
+TEST_F(VideoRoomTest, OnAGpuTheCudaPipelinePutsEachPictureInItsQuadrant) {
+  auto device = codec::OpenHwDevice(codec::HwBackend::kCuda, {});
+  if (!device.ok()) GTEST_SKIP() << "no CUDA device: " << device.status().message();
+  const Status compose = mixer::CudaComposeAvailable(0);
+  if (!compose.ok()) GTEST_SKIP() << "no CUDA compositor: " << compose.message();
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 1280, 720, 30, 1'500'000)}, *device);
+  ASSERT_TRUE(room_->stats().gpu) << room_->stats().backend_note;
+  AddSender(1, "red", kRed);
+  AddSender(2, "green", kGreen);
+  AddSender(3, "blue", kBlue);
+  AddSender(4, "white", kWhite);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  std::vector<VideoTick> ticks;
+  for (int i = 0; i < 10; ++i) ticks.push_back(Step());
+  ExpectQuadrants(DecodeOutputs(ticks, 100));
+  const VideoRoomStats& s = room_->stats();
+  EXPECT_EQ(s.gpu_failures, 0u);
+  EXPECT_GE(s.gpu_composes, 10u);
+  EXPECT_GE(s.uploads, 4u);  // CPU pictures go to the device once per new picture
+  // One download per tick where the GPU has no NVENC, none where it encodes on the device.
+  EXPECT_EQ(s.downloads, s.profiles[0].hw_encoder ? 0u : s.gpu_composes) << s.backend_note;
 }
 
 TEST_F(VideoRoomTest, TwoRecipientsOfOneProfileCostOneEncodePerTick) {
