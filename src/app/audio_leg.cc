@@ -105,7 +105,7 @@ void AudioLeg::OnRtcp(std::span<const uint8_t> clear) {
 void AudioLeg::SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
                          uint32_t rtp_timestamp) {
   TESSERA_DCHECK_RUN_ON(checker_);
-  if (stopped_ || !payload || payload->empty()) return;
+  if (stopped_ || on_hold_ || !payload || payload->empty()) return;
   // One source (the room's clock) for the whole call: timestamps stay continuous.
   rtp::RtpPacket p = sender_->Send(*payload, rtp_timestamp, false, 0);
   std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
@@ -120,7 +120,7 @@ void AudioLeg::ArmReportTimer() {
   report_timer_.expires_after(kReportInterval);
   report_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    if (sender_->packets_sent() > 0) {
+    if (sender_->packets_sent() > 0 && !on_hold_) {
       std::vector<rtp::RtcpMessage> m;
       m.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), clock_.NowUs()));
       m.emplace_back(sender_->BuildSdes());
@@ -128,6 +128,20 @@ void AudioLeg::ArmReportTimer() {
     }
     ArmReportTimer();
   });
+}
+
+void AudioLeg::SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                         uint16_t rtcp_port) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  const boost::asio::ip::address addr = address.value_or(rtp_destination_.address());
+  const uint16_t rtp = rtp_port ? rtp_port : rtp_destination_.port();
+  const uint16_t rtcp = rtp_port || rtcp_port ? RtcpPortFor(rtp, rtcp_port, config_.rtcp_mux)
+                                              : rtcp_destination_.port();
+  rtp_destination_ = net::Endpoint(addr, rtp);
+  rtcp_destination_ = net::Endpoint(addr, rtcp);
+  on_hold_ = addr.is_unspecified();
+  spdlog::info("participant {}: mix to {}:{}{}", config_.name, addr.to_string(), rtp,
+               on_hold_ ? " (on hold: nothing is sent)" : "");
 }
 
 void AudioLeg::Stop() {

@@ -44,6 +44,11 @@ class AudioLeg {
   void SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
                  uint32_t rtp_timestamp);
   void Stop();
+  // Where the mix and sender reports go from now on (a re-INVITE). address: nullopt keeps it; the
+  // unspecified address (0.0.0.0, ::) holds: nothing is sent until another update. rtp_port 0
+  // keeps the port; rtcp_port 0 derives it from the RTP port (RtcpPortFor).
+  void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                 uint16_t rtcp_port);
 
   uint32_t id() const { return id_; }
   const RoomParticipantConfig& config() const { return config_; }
@@ -70,6 +75,7 @@ class AudioLeg {
   net::Endpoint rtcp_destination_;
   boost::asio::steady_timer report_timer_;
   bool stopped_ = false;
+  bool on_hold_ = false;
   uint64_t rtp_received_ = 0;
   uint64_t rtcp_received_ = 0;
   uint64_t rtp_sent_ = 0;

@@ -141,6 +141,8 @@ struct RoomVideoConfig {
 struct RoomConfig {
   std::string name;
   int max_speakers = 3;  // K: the loudest K are mixed
+  // The most participants (configured and joined at run time) the room holds at once.
+  uint32_t max_participants = 50;
   std::vector<RoomParticipantConfig> participants;
   std::optional<RoomVideoConfig> video;
 };

@@ -107,13 +107,14 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
       c.Error(r, p, "must be a map");
       continue;
     }
-    c.OnlyKeys(r, p, {"name", "max_speakers", "participants", "video"});
+    c.OnlyKeys(r, p, {"name", "max_speakers", "max_participants", "participants", "video"});
     c.String(r, p, "name", room.name);
     if (room.name.empty()) c.Error(r, p + ".name", "is required");
     if (!room.name.empty() && !room_names.insert(room.name).second) {
       c.Error(r["name"], p + ".name", "duplicate room name '" + room.name + "'");
     }
     c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
+    c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);
     const YAML::Node ps = r["participants"];
     if (!ps.IsDefined() || !ps.IsSequence()) {
       c.Error(ps.IsDefined() ? ps : r, p + ".participants", "must be a list");
@@ -126,6 +127,12 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
           c.Error(ps[k]["name"], pp + ".name", "duplicate participant name '" + rp.name + "'");
         }
         room.participants.push_back(std::move(rp));
+      }
+      if (room.participants.size() > room.max_participants) {
+        c.Error(ps, p + ".participants",
+                "lists " + std::to_string(room.participants.size()) +
+                    " participants, more than max_participants (" +
+                    std::to_string(room.max_participants) + ")");
       }
     }
     if (const YAML::Node v = r["video"]; v.IsDefined()) {

@@ -8,13 +8,6 @@
 
 namespace tessera::app {
 
-std::optional<uint32_t> RoomHost::IdOf(const std::string& participant) const {
-  for (size_t i = 0; i < config_.participants.size(); ++i) {
-    if (config_.participants[i].name == participant) return static_cast<uint32_t>(i + 1);
-  }
-  return std::nullopt;
-}
-
 Status RoomHost::SetLayout(const std::string& layout) {
   if (!video_room_) return FailedPreconditionError("room " + config_.name + " has no video");
   TESSERA_RETURN_IF_ERROR(video_room_->SetLayout(layout));
@@ -64,6 +57,11 @@ std::string Server::Stats(const std::string& only_room) {
 }
 
 std::string Server::Control(const std::string& line) {
+  std::lock_guard lock(control_mu_);
+  return ControlLocked(line);
+}
+
+std::string Server::ControlLocked(const std::string& line) {
   std::istringstream in(line);
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
@@ -74,11 +72,27 @@ std::string Server::Control(const std::string& line) {
     if (!started_) return "error: the server is not running";
     return Stats(words.size() == 2 ? words[1] : "");
   }
+  if (verb == "participants") {
+    if (words.size() != 2) return "error: participants takes a room";
+    if (!started_) return "error: the server is not running";
+    return ParticipantsAnswer(words[1]);
+  }
+  if (verb == "kick") {
+    if (words.size() != 3) return "error: kick takes a room and a participant";
+    if (!started_) return "error: the server is not running";
+    RoomHost* room = FindRoom(words[1]);
+    if (!room) return "error: no room '" + words[1] + "'";
+    const RoomMember* member = room->FindMember(words[2]);
+    if (!member) return "error: room '" + words[1] + "' has no participant '" + words[2] + "'";
+    const Status s = LeaveRoomLocked(words[1], member->id);
+    if (!s.ok()) return "error: " + s.message();
+    return "ok " + line;
+  }
   const bool known = verb == "layout" || verb == "pin" || verb == "unpin" || verb == "speaker";
   if (!known) {
     return "error: unknown command '" + verb +
            "' (known: layout ROOM NAME, pin ROOM PARTICIPANT, unpin ROOM PARTICIPANT, "
-           "speaker ROOM PARTICIPANT, stats [ROOM])";
+           "speaker ROOM PARTICIPANT, stats [ROOM], participants ROOM, kick ROOM PARTICIPANT)";
   }
   if (words.size() != 3) return "error: " + verb + " takes a room and one argument";
   RoomHost* room = nullptr;

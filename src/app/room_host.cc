@@ -7,8 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app/sdp_file.h"
-
 namespace tessera::app {
 namespace {
 
@@ -108,53 +106,12 @@ Status RoomHost::InitVideo(boost::asio::io_context& video_media, codec::HwSelect
   return Status::Ok();
 }
 
-Status RoomHost::AddVideoParticipant(uint32_t id, const RoomParticipantConfig& pc,
-                                     std::shared_ptr<mixer::FrameMailbox> mailbox) {
-  if (!video_room_) return Status::Ok();
-  session::VideoParticipantInfo info;
-  info.id = id;
-  info.name = pc.name;
-  info.role = pc.video ? pc.video->role : std::string();
-  return video_room_->AddParticipant(info, std::move(mailbox));
-}
-
 rtp::Codec RoomHost::ReceiveCodecFor(const RoomParticipantConfig& pc) const {
   const auto& profiles = config_.video->profiles;
   for (const auto& p : profiles) {
     if (pc.video && p.name == pc.video->profile) return p.codec;
   }
   return profiles.front().codec;
-}
-
-Status RoomHost::AddVideoLeg(std::unique_ptr<VideoLeg> leg) {
-  const auto& v = *leg->config().video;
-  if (leg->receives()) {
-    const std::string profile =
-        v.profile.empty() ? config_.video->profiles.front().name : v.profile;
-    TESSERA_RETURN_IF_ERROR(video_room_->AddRecipient(leg->id(), profile, v.adapt));
-    if (!v.sdp_file.empty()) {
-      SdpStream s;
-      s.session_name = "Tessera room " + config_.name + " for " + leg->config().name;
-      s.address = leg->config().remote_address;
-      s.port = v.remote_rtp_port;
-      s.rtcp_mux = v.rtcp_mux;
-      s.rtcp_port = v.remote_rtcp_port;
-      s.codec = ReceiveCodecFor(leg->config());
-      s.payload_type = CompositePayloadType(v, s.codec);
-      Status st = WriteSdpFile(v.sdp_file, s);
-      if (!st.ok()) {
-        return Status(st.code(), "participant " + leg->config().name + ": " + st.message());
-      }
-      spdlog::info(
-          "room {}: wrote {} describing {}'s composite (watch: ffplay "
-          "-protocol_whitelist file,udp,rtp {})",
-          config_.name, v.sdp_file, leg->config().name, v.sdp_file);
-    }
-  }
-  if (video_leg_by_id_.size() < leg->id()) video_leg_by_id_.resize(leg->id(), nullptr);
-  video_leg_by_id_[leg->id() - 1] = leg.get();
-  video_legs_.push_back(std::move(leg));
-  return Status::Ok();
 }
 
 VideoLeg::RoomHooks RoomHost::HooksForVideoLegs() {
@@ -170,21 +127,6 @@ VideoLeg::RoomHooks RoomHost::HooksForVideoLegs() {
     });
   };
   return hooks;
-}
-
-Status RoomHost::AddLeg(std::unique_ptr<AudioLeg> leg) {
-  session::AudioParticipantConfig pc;
-  pc.id = leg->id();
-  pc.name = leg->config().name;
-  pc.codec = leg->config().audio_codec;
-  pc.channels = leg->config().audio_channels;
-  pc.muted = leg->config().muted;
-  pc.deaf = leg->config().deaf;
-  TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
-  if (leg_by_id_.size() < pc.id) leg_by_id_.resize(pc.id, nullptr);
-  leg_by_id_[pc.id - 1] = leg.get();
-  legs_.push_back(std::move(leg));
-  return Status::Ok();
 }
 
 AudioLeg::RoomSink RoomHost::SinkForLegs() {
@@ -238,8 +180,9 @@ void RoomHost::OnVideoTick() {
         Record(*out.frame);
         continue;
       }
-      VideoLeg* leg = id >= 1 && id <= video_leg_by_id_.size() ? video_leg_by_id_[id - 1] : nullptr;
-      if (!leg) continue;
+      const auto it = video_leg_by_id_.find(id);
+      if (it == video_leg_by_id_.end()) continue;
+      VideoLeg* leg = it->second;
       boost::asio::post(leg->shard(), [leg, frame = out.frame] { leg->SendVideo(frame); });
     }
   }
@@ -361,10 +304,9 @@ void RoomHost::OnTick() {
   lateness_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count());
   session::AudioTick tick = room_.Tick(clock_.NowUs());
   for (auto& out : tick.outputs) {
-    AudioLeg* leg = out.participant_id >= 1 && out.participant_id <= leg_by_id_.size()
-                        ? leg_by_id_[out.participant_id - 1]
-                        : nullptr;
-    if (!leg) continue;
+    const auto it = leg_by_id_.find(out.participant_id);
+    if (it == leg_by_id_.end()) continue;
+    AudioLeg* leg = it->second;
     boost::asio::post(leg->shard(), [leg, payload = out.payload, ts = out.rtp_timestamp] {
       leg->SendAudio(payload, ts);
     });
@@ -376,10 +318,9 @@ void RoomHost::OnTick() {
         if (!video_stopped_) video_room_->SetActiveSpeaker(id);
       });
     }
+    const auto it = leg_by_id_.find(id);
     spdlog::info("room {}: dominant speaker is now {}", config_.name,
-                 id >= 1 && id <= leg_by_id_.size() && leg_by_id_[id - 1]
-                     ? leg_by_id_[id - 1]->config().name
-                     : std::to_string(id));
+                 it != leg_by_id_.end() ? it->second->config().name : std::to_string(id));
   }
   next_tick_ += kTick;
   // An overrun that missed whole ticks skips them (counted) instead of bursting to catch up.
@@ -407,8 +348,9 @@ std::string RoomHost::SummaryJson() const {
      << ",\"decode_errors\":" << s.decode_errors << ",\"jitter\":{";
   bool first = true;
   for (const auto& [id, j] : room_.JitterStats()) {
-    const AudioLeg* leg = id >= 1 && id <= leg_by_id_.size() ? leg_by_id_[id - 1] : nullptr;
-    os << (first ? "" : ",") << '"' << (leg ? leg->config().name : std::to_string(id))
+    const auto it = leg_by_id_.find(id);
+    os << (first ? "" : ",") << '"'
+       << (it != leg_by_id_.end() ? it->second->config().name : std::to_string(id))
        << "\":{\"played\":" << j.frames_played << ",\"concealed\":" << j.concealed
        << ",\"late\":" << j.late_dropped << ",\"drift_dropped\":" << j.drift_dropped
        << ",\"drift_inserted\":" << j.drift_inserted << ",\"target_ms\":" << j.target_us / 1000

@@ -9,8 +9,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "app/audio_leg.h"
@@ -20,9 +23,22 @@
 
 namespace tessera::app {
 
+// A participant of the room as the control plane sees it (the `participants` command, SIP).
+struct RoomMember {
+  uint32_t id = 0;  // unique in the room's life: never given to anyone else
+  std::string name;
+  bool from_config = true;  // false: joined at run time (Server::JoinRoom)
+  std::chrono::system_clock::time_point joined_at;
+  uint16_t audio_port = 0;  // local ports; 0: no leg of that kind
+  bool audio_rtcp_mux = true;
+  uint16_t video_port = 0;
+  bool video_rtcp_mux = true;
+};
+
 // Runs on: its media io_context (the room's audio strand) and, with video, a second media
 // io_context for the video mixer. Legs run on their shards; work crosses by post with moved data
-// only.
+// only. The roster and the vectors owning the legs belong to the control plane: the Server
+// touches them only with its control mutex held (set-up, Join/Leave, commands, stop).
 class RoomHost {
  public:
   RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clock& clock);
@@ -32,12 +48,6 @@ class RoomHost {
   // on the backend `hardware` selected for this room (logged here, in the video summary, and
   // handed to the VideoRoom, whose pipeline is still the CPU one).
   Status InitVideo(boost::asio::io_context& video_media, codec::HwSelection hardware = {});
-  // Set-up: creates the legs and adds them to the room.
-  Status AddLeg(std::unique_ptr<AudioLeg> leg);
-  // A participant's tile (every participant but receive-only viewers), before AddVideoLeg.
-  Status AddVideoParticipant(uint32_t id, const RoomParticipantConfig& pc,
-                             std::shared_ptr<mixer::FrameMailbox> mailbox);
-  Status AddVideoLeg(std::unique_ptr<VideoLeg> leg);
   // The hooks a video leg reports keyframe requests and feedback through.
   VideoLeg::RoomHooks HooksForVideoLegs();
   // The codec of the profile a participant receives.
@@ -62,6 +72,36 @@ class RoomHost {
   // On the media context: stops ticking. The legs are stopped by the Server on their shards.
   void StopTicks();
 
+  // Legs in and out (room_host_runtime.cc). Each runs on the context named, or on the set-up
+  // thread before any thread runs.
+  // On the media context: the leg's participant joins the audio mix and the room's output for its
+  // id goes to it from the next tick on.
+  Status AttachAudio(AudioLeg* leg);
+  // On the media context: the id leaves the mix; no task for its leg is posted after this.
+  void DetachAudio(uint32_t id);
+  // On the video context: a tile (unless a receive-only viewer: mailbox null and no audio) and,
+  // when the leg receives the composite, a recipient on its profile. All or nothing.
+  Status AttachVideo(uint32_t id, const RoomParticipantConfig& pc,
+                     std::shared_ptr<mixer::FrameMailbox> mailbox, VideoLeg* leg);
+  // On the video context: tile and recipient gone; no task for its leg is posted after this.
+  void DetachVideo(uint32_t id);
+  // Control plane: writes the SDP file a leg receiving the composite asked for (if any).
+  Status WriteSdpFor(const VideoLeg& leg) const;
+  // Control plane: the roster, ids and the legs' owners.
+  uint32_t TakeNextId() { return next_id_++; }
+  const std::vector<RoomMember>& members() const { return members_; }
+  const RoomMember* FindMember(const std::string& name) const;
+  const RoomMember* FindMember(uint32_t id) const;
+  void AddMember(RoomMember m) { members_.push_back(std::move(m)); }
+  void RemoveMember(uint32_t id);
+  void AdoptLegs(std::unique_ptr<AudioLeg> audio, std::unique_ptr<VideoLeg> video);
+  // Hands back the owners of a departing participant's legs (null when it had none).
+  std::unique_ptr<AudioLeg> ReleaseAudioLeg(uint32_t id);
+  std::unique_ptr<VideoLeg> ReleaseVideoLeg(uint32_t id);
+  AudioLeg* FindAudioLeg(uint32_t id);
+  VideoLeg* FindVideoLeg(uint32_t id);
+  const RoomConfig& config() const { return config_; }
+
   const std::string& name() const { return config_.name; }
   boost::asio::io_context& media() { return media_; }
   std::vector<std::unique_ptr<AudioLeg>>& legs() { return legs_; }
@@ -76,6 +116,7 @@ class RoomHost {
   void ScheduleVideoTick();
   void OnVideoTick();
   void Record(const session::EncodedVideo& frame);
+  // On the video context: the id of a participant with a tile or receiving the composite.
   std::optional<uint32_t> IdOf(const std::string& participant) const;
 
   RoomConfig config_;
@@ -83,7 +124,12 @@ class RoomHost {
   Clock& clock_;
   session::AudioRoom room_;
   std::vector<std::unique_ptr<AudioLeg>> legs_;
-  std::vector<AudioLeg*> leg_by_id_;  // index: participant id - 1
+  // On the media context: where the mix for each id goes. A map, not a vector by id: ids are
+  // never reused, so a vector would grow with every join.
+  std::unordered_map<uint32_t, AudioLeg*> leg_by_id_;
+  // Control plane.
+  std::vector<RoomMember> members_;
+  uint32_t next_id_ = 1;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_tick_;
   bool stopped_ = false;
@@ -97,7 +143,8 @@ class RoomHost {
   boost::asio::io_context* video_media_ = nullptr;
   std::unique_ptr<session::VideoRoom> video_room_;
   std::vector<std::unique_ptr<VideoLeg>> video_legs_;
-  std::vector<VideoLeg*> video_leg_by_id_;  // index: participant id - 1
+  std::unordered_map<uint32_t, VideoLeg*> video_leg_by_id_;
+  std::map<std::string, uint32_t> video_ids_;  // by name: tiles and recipients
   std::unique_ptr<boost::asio::steady_timer> video_timer_;
   std::chrono::steady_clock::time_point next_video_tick_;
   std::chrono::microseconds video_tick_{33'333};

@@ -77,41 +77,65 @@ Status Server::StartRooms() {
     }
     TESSERA_RETURN_IF_ERROR(
         host->InitVideo(video_media_.shard(video_media_.NextShardIndex()), std::move(hardware)));
-    uint32_t id = 0;
+    const auto now = std::chrono::system_clock::now();
     for (const auto& pc : rc.participants) {
-      ++id;
-      if (pc.has_audio) {
-        auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
-        if (!port.ok()) {
-          return Status(port.status().code(),
-                        "participant " + pc.name + ": " + port.status().message());
-        }
-        const size_t shard = shards_.NextShardIndex();
-        auto leg = AudioLeg::Create(pc, id, config_.server, shards_.shard(shard), *port, clock_,
-                                    host->SinkForLegs());
-        if (!leg.ok()) return leg.status();
-        TESSERA_RETURN_IF_ERROR(host->AddLeg(std::move(*leg)));
-      }
-      if (!host->has_video()) continue;
-      TESSERA_RETURN_IF_ERROR(StartVideoLeg(*host, rc, pc, id));
+      const uint32_t id = host->TakeNextId();  // 1, 2, ... in config order
+      auto legs = CreateLegs(*host, pc, id);
+      if (!legs.ok()) return legs.status();
+      // No thread runs yet: the legs go straight into the room.
+      if (legs->audio) TESSERA_RETURN_IF_ERROR(host->AttachAudio(legs->audio.get()));
+      if (legs->video) TESSERA_RETURN_IF_ERROR(host->WriteSdpFor(*legs->video));
+      TESSERA_RETURN_IF_ERROR(host->AttachVideo(id, pc, legs->mailbox, legs->video.get()));
+      legs->member.joined_at = now;
+      host->AddMember(legs->member);
+      host->AdoptLegs(std::move(legs->audio), std::move(legs->video));
     }
     rooms_.push_back(std::move(host));
   }
   return Status::Ok();
 }
 
-Status Server::StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
-                             uint32_t id) {
-  const bool sends = pc.video && pc.video->send;
+StatusOr<Server::NewLegs> Server::CreateLegs(RoomHost& host, const RoomParticipantConfig& pc,
+                                             uint32_t id) {
+  NewLegs legs;
+  legs.member.id = id;
+  legs.member.name = pc.name;
+  // Whatever fails below, the ports taken so far go back.
+  struct PortGuard {
+    Server* server;
+    RoomMember* member;
+    ~PortGuard() {
+      if (member) server->ReleasePorts(*member);
+    }
+  } guard{this, &legs.member};
+  if (pc.has_audio) {
+    auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
+    if (!port.ok()) {
+      return Status(port.status().code(),
+                    "participant " + pc.name + ": " + port.status().message());
+    }
+    legs.member.audio_port = *port;
+    legs.member.audio_rtcp_mux = pc.rtcp_mux;
+    const size_t shard = shards_.NextShardIndex();
+    auto leg = AudioLeg::Create(pc, id, config_.server, shards_.shard(shard), *port, clock_,
+                                host.SinkForLegs());
+    if (!leg.ok()) return leg.status();
+    legs.audio = std::move(*leg);
+  }
+  if (!host.has_video() || !pc.video) {
+    guard.member = nullptr;
+    return legs;
+  }
+  const RoomVideoConfig& rv = *host.config().video;
   std::shared_ptr<session::VideoInput> input;
-  if (sends) {
+  if (pc.video->send) {
     session::VideoInputConfig ic;
     ic.id = id;
     ic.name = pc.name;
     ic.codec = pc.video->codec;
-    ic.decoder.max_width = static_cast<int>(rc.video->max_input_width);
-    ic.decoder.max_height = static_cast<int>(rc.video->max_input_height);
-    ic.max_fps = static_cast<int>(rc.video->max_input_fps);
+    ic.decoder.max_width = static_cast<int>(rv.max_input_width);
+    ic.decoder.max_height = static_cast<int>(rv.max_input_height);
+    ic.max_fps = static_cast<int>(rv.max_input_fps);
     ic.hw_device = host.hardware().device;  // decode on the room's device where it can
     auto created = session::VideoInput::Create(ic, clock_);
     if (!created.ok()) {
@@ -119,18 +143,15 @@ Status Server::StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomPar
                     "participant " + pc.name + ": " + created.status().message());
     }
     input = std::move(*created);
+    legs.mailbox = input->mailbox();
   }
-  // Everyone but a receive-only viewer has a tile: a placeholder with the name until (or
-  // unless) pictures arrive.
-  if (pc.has_audio || sends) {
-    TESSERA_RETURN_IF_ERROR(host.AddVideoParticipant(id, pc, input ? input->mailbox() : nullptr));
-  }
-  if (!pc.video) return Status::Ok();
   auto port = ReservePort(ports_, pc.video->local_port, pc.video->rtcp_mux);
   if (!port.ok()) {
     return Status(port.status().code(),
                   "participant " + pc.name + " (video): " + port.status().message());
   }
+  legs.member.video_port = *port;
+  legs.member.video_rtcp_mux = pc.video->rtcp_mux;
   if (!decode_pool_) {
     decode_pool_ = std::make_unique<boost::asio::thread_pool>(
         std::max<unsigned>(2, std::thread::hardware_concurrency()));
@@ -140,10 +161,18 @@ Status Server::StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomPar
                               boost::asio::make_strand(decode_pool_->get_executor()),
                               std::move(input), host.ReceiveCodecFor(pc), host.HooksForVideoLegs());
   if (!leg.ok()) return leg.status();
-  return host.AddVideoLeg(std::move(*leg));
+  legs.video = std::move(*leg);
+  guard.member = nullptr;
+  return legs;
+}
+
+void Server::ReleasePorts(const RoomMember& m) {
+  if (m.audio_port) ports_.Release(m.audio_port, m.audio_rtcp_mux);
+  if (m.video_port) ports_.Release(m.video_port, m.video_rtcp_mux);
 }
 
 Status Server::Start() {
+  std::lock_guard lock(control_mu_);
   for (const auto& pc : config_.participants) {
     auto port = ReservePort(ports_, pc.local_port, pc.rtcp_mux);
     if (!port.ok()) {
@@ -171,6 +200,7 @@ Status Server::Start() {
 }
 
 void Server::Stop() {
+  std::lock_guard lock(control_mu_);
   if (!started_) return;
   started_ = false;
   for (auto& e : participants_) {
@@ -201,6 +231,7 @@ void Server::Stop() {
 }
 
 std::vector<std::string> Server::SummaryLines() {
+  std::lock_guard lock(control_mu_);
   std::vector<std::string> out;
   for (auto& s : Summaries()) out.push_back(s.ToJson());
   for (auto& room : rooms_) {

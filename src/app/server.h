@@ -9,6 +9,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "app/config.h"
@@ -17,7 +19,28 @@
 
 namespace tessera::app {
 
-// Runs on: the main thread (Start/Stop); participants run on their shards.
+// What a participant that joined a running room got: what SIP puts in its SDP answer.
+struct JoinedParticipant {
+  uint32_t id = 0;               // its id in the room, never given to anyone else there
+  uint16_t audio_port = 0;       // local RTP port of its audio; 0: no audio
+  uint16_t audio_rtcp_port = 0;  // audio_port with rtcp-mux, else audio_port + 1
+  uint16_t video_port = 0;       // 0: no video
+  uint16_t video_rtcp_port = 0;
+};
+
+// Where a participant's media goes from now on (a re-INVITE). 0 keeps a port.
+struct RemoteUpdate {
+  // Empty keeps the address; 0.0.0.0 (or ::) holds: nothing is sent to it (RFC 3264 8.4).
+  std::string address;
+  uint16_t audio_rtp_port = 0;
+  uint16_t audio_rtcp_port = 0;  // 0: audio_rtp_port with rtcp-mux, else audio_rtp_port + 1
+  uint16_t video_rtp_port = 0;   // only for a participant that receives the composite
+  uint16_t video_rtcp_port = 0;
+};
+
+// Runs on: the main thread (Start/Stop); participants run on their shards. The control plane
+// (JoinRoom, LeaveRoom, UpdateRemote, Control, Stop, SummaryLines) may be called from any thread:
+// one mutex serialises it, and each call blocks until the rooms and shards applied it.
 class Server {
  public:
   explicit Server(Config config, Clock& clock = SystemClock());
@@ -39,14 +62,46 @@ class Server {
   // One JSON line per participant, room participant and room, for the operator at stop.
   std::vector<std::string> SummaryLines();
 
+  // Adds a participant to a running room: validates it like the config does, allocates its
+  // local ports from server.rtp_ports (unless pc names fixed ones), creates its audio and/or
+  // video legs on a network shard, adds them to the room's audio mix and video layout (a tile,
+  // and a recipient of its profile) and starts them. Errors: NotFound (no such room),
+  // FailedPrecondition (server not running), InvalidArgument (pc), AlreadyExists (name taken in
+  // the room), ResourceExhausted (room full: rooms[].max_participants; ports exhausted); on an
+  // error nothing of the participant is left. Runs on: the caller's thread; blocks.
+  StatusOr<JoinedParticipant> JoinRoom(const std::string& room, RoomParticipantConfig pc);
+  // Takes a participant (configured or joined) out of a room: out of the mix and layout first,
+  // then its legs are stopped (draining) and destroyed once no task that names them is left, its
+  // ports freed and its summary line logged. NotFound for an unknown room or id.
+  Status LeaveRoom(const std::string& room, uint32_t participant_id);
+  // Re-INVITE: where its mix and composite go from now on (see RemoteUpdate).
+  Status UpdateRemote(const std::string& room, uint32_t participant_id, const RemoteUpdate& remote);
+  // The roster of a room (configured and joined participants).
+  StatusOr<std::vector<RoomMember>> Participants(const std::string& room);
+
  private:
+  // A participant's legs, created but not yet in the room nor started.
+  struct NewLegs {
+    std::unique_ptr<AudioLeg> audio;
+    std::unique_ptr<VideoLeg> video;
+    std::shared_ptr<mixer::FrameMailbox> mailbox;  // its decoded pictures; null: none
+    RoomMember member;
+  };
+  // Reserves the ports and creates the legs; on an error the ports it took are released.
+  StatusOr<NewLegs> CreateLegs(RoomHost& host, const RoomParticipantConfig& pc, uint32_t id);
+  void ReleasePorts(const RoomMember& m);
+  RoomHost* FindRoom(const std::string& name);
+  // With control_mu_ held. started: the legs were started (they are stopped and drained).
+  void TearDown(RoomHost& room, uint32_t id, bool started, bool log_summary);
+  Status LeaveRoomLocked(const std::string& room, uint32_t participant_id);
+  std::string ControlLocked(const std::string& line);
+  std::string ParticipantsAnswer(const std::string& room);
+
   Status StartRooms();
   // The live summary lines of one room or (empty name) of every room.
   std::string Stats(const std::string& only_room);
   // The backend of a room with video (hardware.backends or the room's own order).
   StatusOr<codec::HwSelection> SelectRoomBackend(const RoomConfig& rc);
-  Status StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomParticipantConfig& pc,
-                       uint32_t id);
   // Runs f on io's thread and waits for its result.
   template <typename F>
   static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f()) {
@@ -56,6 +111,9 @@ class Server {
     return result.get();
   }
 
+  // Serialises the control plane (every public method but Summaries): the rooms' rosters and
+  // the legs' owners, started_. Never held by a shard or media thread, so RunOn under it is safe.
+  std::mutex control_mu_;
   Config config_;
   Clock& clock_;
   net::ShardPool shards_;

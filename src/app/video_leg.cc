@@ -4,6 +4,7 @@
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
 #include <boost/asio/post.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -279,7 +280,7 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
 
 void VideoLeg::SendVideo(const std::shared_ptr<const session::EncodedVideo>& frame) {
   TESSERA_DCHECK_RUN_ON(checker_);
-  if (stopped_ || !sender_ || !frame || frame->payloads.empty()) return;
+  if (stopped_ || on_hold_ || !sender_ || !frame || frame->payloads.empty()) return;
   const size_t last = frame->payloads.size() - 1;
   for (size_t i = 0; i <= last; ++i) {
     // source_id = the profile: a move to another profile keeps the timestamps continuous.
@@ -319,8 +320,32 @@ bool VideoLeg::TakeRetransmitToken(int64_t now_us) {
 }
 
 void VideoLeg::SendRtcp(std::vector<uint8_t> compound) {
-  if (!rtcp_destination_) return;
+  if (!rtcp_destination_ || on_hold_) return;
   (void)transport_->SendRtcp(std::move(compound), *rtcp_destination_);
+}
+
+void VideoLeg::SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                         uint16_t rtcp_port) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!sender_) return;
+  const boost::asio::ip::address addr = address.value_or(rtp_destination_.address());
+  const uint16_t rtp = rtp_port ? rtp_port : rtp_destination_.port();
+  const uint16_t rtcp = rtp_port || rtcp_port || !rtcp_destination_
+                            ? RtcpPortFor(rtp, rtcp_port, config_.video->rtcp_mux)
+                            : rtcp_destination_->port();
+  rtp_destination_ = net::Endpoint(addr, rtp);
+  rtcp_destination_ = net::Endpoint(addr, rtcp);
+  rtcp_destination_fixed_ = true;
+  on_hold_ = addr.is_unspecified();
+  spdlog::info("participant {}: composite to {}:{}{}", config_.name, addr.to_string(), rtp,
+               on_hold_ ? " (on hold: nothing is sent)" : "");
+}
+
+void VideoLeg::WaitForDecodes() {
+  std::promise<void> done;
+  std::future<void> drained = done.get_future();
+  boost::asio::post(decode_, [&done] { done.set_value(); });
+  drained.wait();
 }
 
 void VideoLeg::Stop() {

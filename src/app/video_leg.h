@@ -50,6 +50,12 @@ class VideoLeg {
   // One composite frame of the recipient's profile (shared by the profile's recipients).
   void SendVideo(const std::shared_ptr<const session::EncodedVideo>& frame);
   void Stop();
+  // Like AudioLeg::SetRemote, for the composite (a leg that receives it).
+  void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                 uint16_t rtcp_port);
+  // Runs on: any thread but the decode strand. Returns once every decode posted so far has run
+  // (the keyframe requests they post back to the shard are queued there by then).
+  void WaitForDecodes();
 
   uint32_t id() const { return id_; }
   const RoomParticipantConfig& config() const { return config_; }
@@ -104,6 +110,7 @@ class VideoLeg {
   // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
   std::shared_ptr<std::atomic<int>> decode_in_flight_;
   bool stopped_ = false;
+  bool on_hold_ = false;
   LatencyHistogram latency_;
   struct Counts {
     uint64_t rtp_received = 0;

@@ -9,7 +9,8 @@ Waits are on decoded frames or packets arriving, lines printed, or processes exi
 deadline; a scenario ends as soon as what it waits for is seen. Decoded frames it looked at are
 saved as PNG in the scenario's temporary directory (printed), for a person to look at.
 
-usage: video_mix_test.py --tessera BIN --scenario grid4|grid9|layout|leave|oneencode|pli|fit|badinput|tmmbr
+usage: video_mix_test.py --tessera BIN
+       --scenario grid4|grid9|layout|leave|kick|oneencode|pli|fit|badinput|tmmbr
 """
 import argparse
 import json
@@ -565,6 +566,64 @@ def scenario_leave(args, work):
     check_decoders(legs, senders)
 
 
+def logged_summaries(process, name):
+    """The summary lines tessera logged (stderr) for a participant: a leg's JSON object each."""
+    process.stderr_file.seek(0)
+    out = []
+    for line in process.stderr_file.read().decode(errors="replace").splitlines():
+        start = line.find('{"participant":"' + name + '"')
+        if start >= 0:
+            out.append(json.loads(line[start:]))
+    return out
+
+
+def scenario_kick(args, work):
+    """`participants ROOM` lists the room; `kick ROOM p2` takes p2 out of the running room while
+    its ffmpeg keeps sending: the grid reflows to three tiles (p1, p3, p4) and an empty slot, p2
+    is no longer listed, its summary is logged at once, and a second kick is an error."""
+    senders = mixed_senders(4, ["red", "lime", "blue", "yellow"])
+    p1, p2, p3, p4 = senders
+    viewer = Viewer("viewer", work)
+    with Room(args, work, senders, [viewer], quiet_video(), control=True) as room:
+        rx = room.receivers[0]
+        rx.wait_for("the 2x2 grid", tiles_check(grid_expectation(senders, 2, 2)))
+        answer = room.command(f"participants {ROOM}")
+        prefix = f"ok participants {ROOM} "
+        ensure(answer.startswith(prefix), f"participants was answered '{answer}'")
+        listed = json.loads(answer[len(prefix):])
+        ensure([(m["id"], m["name"], m["joined"]) for m in listed] ==
+               [(i + 1, p.name, "config") for i, p in enumerate(senders + [viewer])],
+               f"participants listed {listed}")
+        ensure(listed[1]["video_port"] == p2.port and "audio_port" not in listed[1],
+               f"p2's ports are not the configured ones: {listed[1]}")
+        answer = room.command(f"kick {ROOM} {p2.name}")
+        ensure(answer == f"ok kick {ROOM} {p2.name}", f"kick was answered '{answer}'")
+        kicked = time.monotonic()
+        slots = grid_slots(2, 2)
+        expected = [(slots[i], s.yuv, f"{s.name}'s tile") for i, s in enumerate([p1, p3, p4])]
+        expected.append((slots[3], BLACK, "the empty fourth slot"))
+        frame = rx.wait_for("p1, p3, p4 and an empty slot after the kick", tiles_check(expected))
+        print(f"the grid reflowed {frame.arrival - kicked:.2f} s after the kick: "
+              f"{describe_tiles(frame, expected)}")
+        print(f"composite: {rx.save(frame, 'kicked')}")
+        listed = json.loads(room.command(f"participants {ROOM}")[len(prefix):])
+        ensure(p2.name not in [m["name"] for m in listed], f"p2 is still listed: {listed}")
+        again = room.command(f"kick {ROOM} {p2.name}")
+        ensure(again == f"error: room '{ROOM}' has no participant '{p2.name}'",
+               f"a second kick was answered '{again}'")
+        logged = logged_summaries(room.tessera, p2.name)
+        ensure(len(logged) == 1 and logged[0]["media"] == "video" and logged[0]["rtp_received"] > 0
+               and logged[0]["decoder"]["decoded"] > 0,
+               f"p2's summary was not logged at the kick: {logged}")
+        print(f"p2's summary at the kick: rtp_received {logged[0]['rtp_received']}, "
+              f"decoded {logged[0]['decoder']['decoded']}")
+        # Its sender may still be running: its packets now meet a closed port.
+        summary = room.stop()
+    _, legs = video_summaries(summary)
+    ensure(p2.name not in legs, f"p2 is in the summary at stop: {legs.get(p2.name)}")
+    check_decoders(legs, [p1, p3, p4])
+
+
 def scenario_oneencode(args, work):
     """Two viewers of one profile: both decode the composite, and the room encodes it once per
     tick for both (not once per viewer); a profile nobody receives is never encoded."""
@@ -947,7 +1006,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--scenario", required=True,
-                    choices=["grid4", "grid9", "layout", "leave", "oneencode", "pli", "fit",
+                    choices=["grid4", "grid9", "layout", "leave", "kick", "oneencode", "pli", "fit",
                              "badinput", "tmmbr"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
@@ -957,6 +1016,7 @@ def main():
      "grid9": lambda: scenario_grid(args, work, 9),
      "layout": lambda: scenario_layout(args, work),
      "leave": lambda: scenario_leave(args, work),
+     "kick": lambda: scenario_kick(args, work),
      "oneencode": lambda: scenario_oneencode(args, work),
      "pli": lambda: scenario_pli(args, work),
      "fit": lambda: scenario_fit(args, work),

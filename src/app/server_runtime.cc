@@ -1,0 +1,204 @@
+// Participants joining and leaving running rooms (SIP dial-in, the `kick` command).
+//
+// Ordering and lifetime. A leg is reached from three places besides its own shard: the room's
+// audio context (leg_by_id_: SendAudio posted per tick), the room's video context
+// (video_leg_by_id_: SendVideo posted per tick) and the leg's decode strand (keyframe requests
+// posted back to the shard). Each of those posts a raw pointer. A leg is therefore destroyed
+// only after:
+//   1. it is out of the rooms, on their contexts (RunOn), so no context posts a new task for it;
+//      every task posted before is already queued on its shard;
+//   2. it is stopped on its shard (sockets drained and closed, timers cancelled);
+//   3. its decode strand has run everything posted to it (VideoLeg::WaitForDecodes), so the
+//      keyframe requests those decodes post are queued on the shard too;
+//   4. then its destruction is posted to its shard and waited for: a shard is one thread running
+//      its handlers in the order they were queued, so every task queued in 1-3 has run (and
+//      found the leg stopped) before it. Socket handlers check the socket's liveness token and
+//      cancelled timers' handlers return on the error code without touching the leg.
+// Packets the leg handed to the rooms name its id, not the leg; a room ignores an id it no
+// longer has, and ids are never reused, so a late packet finds nothing.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/room_participant_check.h"
+#include "app/server.h"
+
+namespace tessera::app {
+namespace {
+
+std::string Iso8601(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+RoomHost* Server::FindRoom(const std::string& name) {
+  for (auto& r : rooms_) {
+    if (r->name() == name) return r.get();
+  }
+  return nullptr;
+}
+
+StatusOr<JoinedParticipant> Server::JoinRoom(const std::string& room_name,
+                                             RoomParticipantConfig pc) {
+  std::lock_guard lock(control_mu_);
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  TESSERA_RETURN_IF_ERROR(CheckRoomParticipant(room->config(), pc));
+  if (room->FindMember(pc.name)) {
+    return Status(StatusCode::kAlreadyExists,
+                  "room " + room_name + " already has a participant named " + pc.name);
+  }
+  const uint32_t max = room->config().max_participants;
+  if (room->members().size() >= max) {
+    return ResourceExhaustedError("room " + room_name + " is full (max_participants " +
+                                  std::to_string(max) + ")");
+  }
+  // Taken even if the join fails: an id is never given twice.
+  const uint32_t id = room->TakeNextId();
+  auto legs = CreateLegs(*room, pc, id);
+  if (!legs.ok()) return legs.status();
+  AudioLeg* audio = legs->audio.get();
+  VideoLeg* video = legs->video.get();
+  Status s = video ? room->WriteSdpFor(*video) : Status::Ok();
+  if (s.ok() && audio) s = RunOn(room->media(), [&] { return room->AttachAudio(audio); });
+  if (s.ok() && room->has_video()) {
+    s = RunOn(*room->video_media(),
+              [&] { return room->AttachVideo(id, pc, legs->mailbox, video); });
+  }
+  legs->member.from_config = false;
+  legs->member.joined_at = std::chrono::system_clock::now();
+  const RoomMember member = legs->member;
+  room->AddMember(legs->member);
+  room->AdoptLegs(std::move(legs->audio), std::move(legs->video));
+  if (!s.ok()) {
+    // The room may already post to a leg attached above: the same way out as a leave.
+    TearDown(*room, id, /*started=*/false, /*log_summary=*/false);
+    return s;
+  }
+  if (audio) RunOn(audio->shard(), [audio] { audio->Start(); });
+  if (video) RunOn(video->shard(), [video] { video->Start(); });
+  JoinedParticipant out;
+  out.id = id;
+  out.audio_port = member.audio_port;
+  if (member.audio_port) {
+    out.audio_rtcp_port = RtcpPortFor(member.audio_port, 0, member.audio_rtcp_mux);
+  }
+  out.video_port = member.video_port;
+  if (member.video_port) {
+    out.video_rtcp_port = RtcpPortFor(member.video_port, 0, member.video_rtcp_mux);
+  }
+  spdlog::info("room {}: {} joined as participant {} (audio port {}, video port {}; {} of {})",
+               room_name, pc.name, id, out.audio_port, out.video_port, room->members().size(), max);
+  return out;
+}
+
+Status Server::LeaveRoom(const std::string& room, uint32_t participant_id) {
+  std::lock_guard lock(control_mu_);
+  return LeaveRoomLocked(room, participant_id);
+}
+
+Status Server::LeaveRoomLocked(const std::string& room_name, uint32_t id) {
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  const RoomMember* member = room->FindMember(id);
+  if (!member) {
+    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
+  }
+  spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
+  TearDown(*room, id, /*started=*/true, /*log_summary=*/true);
+  return Status::Ok();
+}
+
+void Server::TearDown(RoomHost& room, uint32_t id, bool started, bool log_summary) {
+  // 1. Out of the rooms (see the top of this file for why this order makes destruction safe).
+  RunOn(room.media(), [&room, id] { room.DetachAudio(id); });
+  if (room.has_video()) RunOn(*room.video_media(), [&room, id] { room.DetachVideo(id); });
+  std::unique_ptr<AudioLeg> audio = room.ReleaseAudioLeg(id);
+  std::unique_ptr<VideoLeg> video = room.ReleaseVideoLeg(id);
+  // 2. Stopped on their shards: what the peer already sent is read (and ignored by the rooms).
+  if (started && audio) RunOn(audio->shard(), [l = audio.get()] { l->Stop(); });
+  if (started && video) RunOn(video->shard(), [l = video.get()] { l->Stop(); });
+  // 3. The decodes already posted have run (the summary reads their counters).
+  if (video) video->WaitForDecodes();
+  if (log_summary) {
+    // The same lines as at stop, read on the shards that own the counters.
+    if (audio) {
+      spdlog::info("{}", RunOn(audio->shard(), [&] { return audio->SummaryJson(room.name()); }));
+    }
+    if (video) {
+      spdlog::info("{}", RunOn(video->shard(), [&] { return video->SummaryJson(room.name()); }));
+    }
+  }
+  // 4. Destroyed on their shards, after everything queued there before.
+  if (audio) RunOn(audio->shard(), [&audio] { audio.reset(); });
+  if (video) RunOn(video->shard(), [&video] { video.reset(); });
+  if (const RoomMember* m = room.FindMember(id)) ReleasePorts(*m);
+  room.RemoveMember(id);
+}
+
+Status Server::UpdateRemote(const std::string& room_name, uint32_t id, const RemoteUpdate& r) {
+  std::lock_guard lock(control_mu_);
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  if (!room->FindMember(id)) {
+    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
+  }
+  std::optional<boost::asio::ip::address> address;
+  if (!r.address.empty()) {
+    auto parsed = ParseRemoteAddress(room->FindMember(id)->name, r.address);
+    if (!parsed.ok()) return parsed.status();
+    address = *parsed;
+  }
+  AudioLeg* audio = room->FindAudioLeg(id);
+  VideoLeg* video = room->FindVideoLeg(id);
+  if ((r.audio_rtp_port || r.audio_rtcp_port) && !audio) {
+    return FailedPreconditionError("participant " + std::to_string(id) + " has no audio");
+  }
+  if ((r.video_rtp_port || r.video_rtcp_port) && !(video && video->receives())) {
+    return FailedPreconditionError("participant " + std::to_string(id) +
+                                   " does not receive the composite");
+  }
+  if (audio) {
+    RunOn(audio->shard(), [&] { audio->SetRemote(address, r.audio_rtp_port, r.audio_rtcp_port); });
+  }
+  if (video && video->receives()) {
+    RunOn(video->shard(), [&] { video->SetRemote(address, r.video_rtp_port, r.video_rtcp_port); });
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<RoomMember>> Server::Participants(const std::string& room_name) {
+  std::lock_guard lock(control_mu_);
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  return room->members();
+}
+
+std::string Server::ParticipantsAnswer(const std::string& room_name) {
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return "error: no room '" + room_name + "'";
+  nlohmann::json list = nlohmann::json::array();
+  for (const RoomMember& m : room->members()) {
+    nlohmann::json j = {{"id", m.id},
+                        {"name", m.name},
+                        {"joined", m.from_config ? "config" : "runtime"},
+                        {"joined_at", Iso8601(m.joined_at)}};
+    if (m.audio_port) j["audio_port"] = m.audio_port;
+    if (m.video_port) j["video_port"] = m.video_port;
+    list.push_back(std::move(j));
+  }
+  return "ok participants " + room_name + " " +
+         list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tessera::app
