@@ -112,7 +112,7 @@ Status Server::StartVideoLeg(RoomHost& host, const RoomConfig& rc, const RoomPar
     ic.decoder.max_width = static_cast<int>(rc.video->max_input_width);
     ic.decoder.max_height = static_cast<int>(rc.video->max_input_height);
     ic.max_fps = static_cast<int>(rc.video->max_input_fps);
-    ic.hw_device = host.hardware().device;  // decode on the room's device where it can
+    ic.hw_device = host.decode_device();  // decode on the room's device where it composes
     auto created = session::VideoInput::Create(ic, clock_);
     if (!created.ok()) {
       return Status(created.status().code(),
