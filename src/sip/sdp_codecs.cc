@@ -126,10 +126,12 @@ LevelLimits H264LevelLimits(uint8_t level_idc) {
   return result;
 }
 
-VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m) {
+VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m,
+                           std::optional<uint8_t> h264_level) {
   VideoLimits limits;
   if (f.codec == rtp::Codec::kH264) {
-    const H264Params p = ParseH264Fmtp(f.fmtp).value_or(H264Params{});
+    H264Params p = ParseH264Fmtp(f.fmtp).value_or(H264Params{});
+    p.level_idc = h264_level.value_or(p.level_idc);
     const LevelLimits level = H264LevelLimits(p.level_idc);
     limits.h264_level_idc = p.level_idc;
     // RFC 6184 section 8.1: max-fs and max-mbps can only raise what the level allows.

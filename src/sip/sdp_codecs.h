@@ -57,8 +57,10 @@ struct LevelLimits {
 LevelLimits H264LevelLimits(uint8_t level_idc);
 
 // The receiver's limits for a chosen video format (H.264 level and max-fs/max-mbps, VP8
-// max-fs/max-fr) and the m= line's b=TIAS or b=AS.
-VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m);
+// max-fs/max-fr) and the m= line's b=TIAS or b=AS. `h264_level` replaces the level of the fmtp
+// where offer and answer agreed on a common one (no level asymmetry).
+VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m,
+                           std::optional<uint8_t> h264_level = std::nullopt);
 
 // "profile-level-id=42e01f;packetization-mode=1;..." for our side of an H.264 format.
 std::string H264Fmtp(uint8_t profile_idc, uint8_t profile_iop, uint8_t level_idc,

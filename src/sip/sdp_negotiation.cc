@@ -22,6 +22,7 @@ struct Choice {
   Format format;
   std::string fmtp;
   uint8_t packetization_mode = 1;
+  std::optional<uint8_t> common_h264_level;  // Both directions use it (no level asymmetry).
 };
 
 std::optional<Choice> ChooseCodec(const MediaDescription& m, rtp::MediaKind kind,
@@ -30,7 +31,7 @@ std::optional<Choice> ChooseCodec(const MediaDescription& m, rtp::MediaKind kind
   for (const std::string& token : m.formats) {
     auto f = sdp_codecs::Identify(m, token);
     if (!f || !sdp_codecs::Usable(*f, kind, codecs)) continue;
-    Choice c{*f, "", 1};
+    Choice c{*f, "", 1, std::nullopt};
     switch (*f->codec) {
       case rtp::Codec::kOpus:
         c.fmtp = "minptime=10;useinbandfec=1";
@@ -45,6 +46,7 @@ std::optional<Choice> ChooseCodec(const MediaDescription& m, rtp::MediaKind kind
                                   ? caps.h264.level_idc
                                   : std::min(caps.h264.level_idc, p->level_idc);
         c.packetization_mode = p->packetization_mode;
+        if (!p->level_asymmetry_allowed) c.common_h264_level = level;
         c.fmtp = sdp_codecs::H264Fmtp(p->profile_idc, p->profile_iop, level, p->packetization_mode,
                                       p->level_asymmetry_allowed, caps.h264);
         break;
@@ -193,7 +195,11 @@ MediaAnswer AnswerMedia(const SessionDescription& offer, size_t index,
   n.direction = ReverseDirection(offered);
   n.remote_hold = offered == SdpDirection::kSendOnly || offered == SdpDirection::kInactive;
   a.direction = n.direction;
-  if (*kind == rtp::MediaKind::kVideo) n.receiver_limits = sdp_codecs::ReceiverLimits(f, m);
+  if (*kind == rtp::MediaKind::kVideo) {
+    n.receiver_limits = sdp_codecs::ReceiverLimits(f, m, choice->common_h264_level);
+  }
+  n.ptime_ms = m.ptime_ms;
+  n.maxptime_ms = m.maxptime_ms;
   return out;
 }
 

@@ -159,6 +159,8 @@ Status ReadMediaAnswer(const SessionDescription& answer, const MediaDescription&
     n.receive_telephone_event_pt.reset();
   }
   n.avpf = sdp_codecs::IsAvpfProto(om.proto);
+  n.ptime_ms = am.ptime_ms;
+  n.maxptime_ms = am.maxptime_ms;
   if (n.kind == rtp::MediaKind::kVideo && (n.avpf || caps.feedback_without_avpf)) {
     n.feedback =
         sdp_codecs::Intersect(sdp_codecs::FeedbackOf(am, n.send.payload_type), caps.video_feedback);

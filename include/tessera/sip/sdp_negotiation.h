@@ -160,6 +160,9 @@ struct NegotiatedMedia {
   SdpDirection direction = SdpDirection::kSendRecv;  // Ours: kSendOnly = we send, not receive.
   bool remote_hold = false;     // The peer stopped receiving (sendonly, inactive or c=0.0.0.0).
   VideoLimits receiver_limits;  // Video only: bounds what we send.
+  // The packet durations the peer asked to receive (its a=ptime, a=maxptime), in ms.
+  std::optional<uint32_t> ptime_ms;
+  std::optional<uint32_t> maxptime_ms;
 };
 
 struct NegotiatedSession {

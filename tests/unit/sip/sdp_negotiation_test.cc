@@ -180,6 +180,7 @@ TEST(SdpAnswer, AudioOnlyPhoneJoinsWithoutVideo) {
   EXPECT_FALSE(s.not_acceptable);
   EXPECT_EQ(s.video, std::nullopt);
   EXPECT_EQ(s.media[0].send.codec, Codec::kPcmu);
+  EXPECT_EQ(s.media[0].ptime_ms, 20u);
   EXPECT_EQ(s.media[0].direction, SdpDirection::kSendRecv);
   EXPECT_FALSE(s.media[0].remote_hold);
   EXPECT_EQ(s.local.origin.session_id, "777");
@@ -246,6 +247,7 @@ TEST(SdpAnswer, AsteriskH264WithoutFmtpMeansMode0) {
   NegotiatedSession s = AnswerOf(test_offers::kAsterisk);
   EXPECT_EQ(s.media[0].send.codec, Codec::kG722);
   EXPECT_EQ(s.media[0].send_telephone_event_pt, 101);
+  EXPECT_EQ(s.media[0].maxptime_ms, 150u);
   EXPECT_FALSE(s.media[1].accepted);
   EXPECT_EQ(s.media[1].reject_reason, "no supported codec");
   EXPECT_TRUE(s.audio_only);
@@ -297,6 +299,10 @@ TEST(SdpAnswer, AcceptsOneAudioAndOneVideoStream) {
   EXPECT_EQ(s.media[2].remote_address.addrtype, "IP6");
   // High profile decoders take constrained baseline: answered with the offer's profile.
   EXPECT_THAT(s.local.media[2].fmtps[0].parameters, HasSubstr("profile-level-id=64001f"));
+  // Without level asymmetry both directions use the common level 3.1, not the offer's 4.0.
+  EXPECT_EQ(s.media[2].receiver_limits.h264_level_idc, 0x1f);
+  EXPECT_EQ(s.media[2].receiver_limits.max_fs, 3600u);
+  EXPECT_FALSE(s.media[2].receiver_limits.Fits(1920, 1080, 30));
 }
 
 TEST(SdpAnswer, AudioOnlyRoomRejectsVideo) {
