@@ -218,6 +218,16 @@ TEST(SdpReoffer, ZeroAddressHoldIsTreatedAsSendonly) {
   EXPECT_EQ(hold->local.connection->address, "203.0.113.1");
 }
 
+TEST(SdpReoffer, SessionLevelSendonlyIsHold) {
+  std::string text = test_offers::kYealinkAudio;
+  text.erase(text.find("a=sendrecv\n"), 11);
+  text.insert(text.find("t=0 0\n") + 6, "a=sendonly\n");
+  auto s = Answer(Parse(text), Caps());
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->media[0].remote_hold);
+  EXPECT_EQ(s->local.media[0].direction, SdpDirection::kRecvOnly);
+}
+
 TEST(SdpReoffer, InactiveAnswersInactive) {
   std::string text = test_offers::kYealinkAudio;
   text.replace(text.find("a=sendrecv"), 10, "a=inactive");
