@@ -122,6 +122,11 @@ bool ParseUriParams(std::string_view s, size_t max_params, Params& out, std::str
       return false;
     }
     param.name = std::move(*decoded_name);
+    // RFC 3261 19.1.1: a parameter name must not appear more than once.
+    if (FindParam(out, param.name) != nullptr) {
+      error = "repeated URI parameter";
+      return false;
+    }
     if (eq != std::string_view::npos) {
       auto value = CheckedUnescape(item.substr(eq + 1), IsParamChar);
       if (!value || value->empty()) {

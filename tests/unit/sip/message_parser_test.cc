@@ -114,6 +114,7 @@ TEST(SipMessageParser, EveryLimitGivesACleanError) {
       {[](ParseLimits& l) { l.max_header_bytes = 100; }, "header block too long"},
       {[](ParseLimits& l) { l.max_headers = 3; }, "too many headers"},
       {[](ParseLimits& l) { l.max_line_bytes = 30; }, "start line too long"},
+      {[](ParseLimits& l) { l.max_line_bytes = 40; }, "header too long"},
       {[](ParseLimits& l) { l.max_body_bytes = 100; }, "Content-Length over the limit"},
       {[](ParseLimits& l) { l.max_via = 0; }, "too many Via"},
       {[](ParseLimits& l) { l.max_uri_bytes = 10; }, "bad Request-URI: URI too long"},

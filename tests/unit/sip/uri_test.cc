@@ -54,10 +54,26 @@ TEST(SipUri, TelAndOtherSchemes) {
 }
 
 TEST(SipUri, RejectsMalformed) {
-  for (std::string_view bad :
-       {"", "sip:", "sip:@host", "sip:user@", "sip:host:99999", "sip:host:", "sip:us%zzer@host",
-        "sip:host;", "sip:host;=v", "sip:host;a=", "sip:host?x", "sip:ho st", "<sip:host>",
-        "1sip:host", "tel:", "tel:12g;x", "http:", "x:a b"}) {
+  for (std::string_view bad : {"",
+                               "sip:",
+                               "sip:@host",
+                               "sip:user@",
+                               "sip:host:99999",
+                               "sip:host:",
+                               "sip:us%zzer@host",
+                               "sip:host;",
+                               "sip:host;=v",
+                               "sip:host;a=",
+                               "sip:host?x",
+                               "sip:ho st",
+                               "<sip:host>",
+                               "1sip:host",
+                               "tel:",
+                               "tel:12g;x",
+                               "http:",
+                               "x:a b",
+                               "sip:h;lr;LR",
+                               "tel:1;a=1;a=2"}) {
     EXPECT_FALSE(ParseUri(bad, DefaultParseLimits()).uri) << bad;
   }
 }
