@@ -359,6 +359,12 @@ std::optional<int> ContactQ(const NameAddr& contact) {
   return thousandths;
 }
 
+std::optional<uint32_t> ContactExpires(const NameAddr& contact) {
+  const Param* expires = FindParam(contact.params, "expires");
+  if (expires == nullptr || !expires->has_value) return std::nullopt;
+  return ParseDeltaSeconds(expires->value);
+}
+
 std::string SerializeParams(const Params& params) {
   std::string out;
   for (const Param& p : params) {

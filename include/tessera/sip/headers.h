@@ -90,6 +90,9 @@ bool IsValidCallId(std::string_view value);
 bool ParseHeaderParams(std::string_view s, size_t max_params, Params& out, std::string& error);
 // The q parameter of a Contact entry in thousandths (0..1000), nullopt if absent or malformed.
 std::optional<int> ContactQ(const NameAddr& contact);
+// The expires parameter of a Contact entry in seconds; nullopt if absent or malformed (RFC 3261
+// 10.3 then says to use the Expires field or 3600).
+std::optional<uint32_t> ContactExpires(const NameAddr& contact);
 
 // Writers for values Tessera builds.
 std::string SerializeNameAddr(const NameAddr& value);

@@ -74,7 +74,8 @@ TEST(ContactHeader, ParsesStarListsExpiresAndQ) {
   ASSERT_TRUE(list.value) << list.error;
   ASSERT_EQ(list.value->entries.size(), 3u);
   EXPECT_EQ(ContactQ(list.value->entries[0]), 700);
-  EXPECT_EQ(ParseDeltaSeconds(FindParam(list.value->entries[0].params, "expires")->value), 3600u);
+  EXPECT_EQ(ContactExpires(list.value->entries[0]), 3600u);
+  EXPECT_FALSE(ContactExpires(list.value->entries[1]));
   EXPECT_EQ(list.value->entries[1].display_name, "B, with comma");
   EXPECT_EQ(ContactQ(list.value->entries[1]), 1000);
   EXPECT_EQ(ContactQ(list.value->entries[2]), 0);

@@ -284,6 +284,24 @@ TEST(Rfc4475Accepted, ContactParameterVersusUriParameter) {  // 3.3.12, 3.3.13
   EXPECT_NE(FindParam(uri_param.contacts().entries[0].uri.params, "unknownparam"), nullptr);
 }
 
+TEST(Rfc4475Invalid, OverlargeExpiryValuesFallBackToDefaults) {  // 3.1.2.4, second half
+  // Only the expiry values stay overlarge: CSeq and Max-Forwards become valid.
+  std::string text;
+  for (std::string_view line :
+       {"REGISTER sip:example.com SIP/2.0",
+        "Via: SIP/2.0/TCP host129.example.com;branch=z9hG4bK342sdfoi3",
+        "To: <sip:user@example.com>", "From: <sip:user@example.com>;tag=2", "CSeq: 1 REGISTER",
+        "Call-ID: scalar02.23o0pd9vanlq3w", "Max-Forwards: 30", "Expires: 10000000000000000000000",
+        "Contact: <sip:user@host129.example.com>;expires=280297596632815", "Content-Length: 0",
+        ""}) {
+    text.append(line).append("\r\n");
+  }
+  ParseResult r = ParseSipMessage(text);
+  ASSERT_TRUE(r.ok()) << r.error.reason;
+  EXPECT_FALSE(r.message->Expires());
+  EXPECT_FALSE(ContactExpires(r.message->contacts().entries[0]));
+}
+
 TEST(Rfc4475Accepted, EscapedHeaderInContactIsKept) {  // 3.3.14
   SipMessage m = ParseValid("regescrt");
   const SipUri& uri = m.contacts().entries[0].uri;
@@ -299,7 +317,7 @@ TEST(Rfc4475Accepted, Rfc2543InviteWithoutMaxForwardsOrBranch) {  // 3.4.1
   EXPECT_EQ(m.body().size(), 105u);  // no Content-Length on UDP: the rest of the datagram
 }
 
-TEST(Rfc4475Invalid, UnanswerableRejectionsKeepEnoughFor400) {
+TEST(Rfc4475Invalid, ParseErrorsKeepEnoughFor400) {
   ParseResult r = ParseSipMessage(Load("scalar02"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error.reason, "bad CSeq: number out of range");
