@@ -264,6 +264,10 @@ std::string RoomHost::VideoSummaryJson(const LatencyHistogram* legs_latency) con
   return os.str();
 }
 
+std::shared_ptr<codec::HwDevice> RoomHost::decode_device() const {
+  return video_room_ && video_room_->stats().gpu ? hardware_.device : nullptr;
+}
+
 std::string RoomHost::HardwareJson() const {
   nlohmann::json fallbacks = nlohmann::json::array();
   for (const auto& f : hardware_.fallbacks) {

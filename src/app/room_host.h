@@ -54,6 +54,10 @@ class RoomHost {
   rtp::Codec ReceiveCodecFor(const RoomParticipantConfig& pc) const;
   bool has_video() const { return video_room_ != nullptr; }
   const codec::HwSelection& hardware() const { return hardware_; }
+  // The device the room's inputs decode on: the room's device while its video runs the GPU
+  // pipeline, else none (a QSV room, or a CUDA room whose compositor could not be made, composes
+  // on the CPU and must get CPU pictures).
+  std::shared_ptr<codec::HwDevice> decode_device() const;
   std::vector<std::unique_ptr<VideoLeg>>& video_legs() { return video_legs_; }
   boost::asio::io_context* video_media() { return video_media_; }
   // On the video context: stops the video ticks and closes the recording.

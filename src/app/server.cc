@@ -136,7 +136,10 @@ StatusOr<Server::NewLegs> Server::CreateLegs(RoomHost& host, const RoomParticipa
     ic.decoder.max_width = static_cast<int>(rv.max_input_width);
     ic.decoder.max_height = static_cast<int>(rv.max_input_height);
     ic.max_fps = static_cast<int>(rv.max_input_fps);
-    ic.hw_device = host.hardware().device;  // decode on the room's device where it can
+    // Decode on the room's device where it composes. Whether it does is the video context's
+    // state once the room runs (a lost device moves the room to the CPU).
+    ic.hw_device = started_ ? RunOn(*host.video_media(), [&host] { return host.decode_device(); })
+                            : host.decode_device();
     auto created = session::VideoInput::Create(ic, clock_);
     if (!created.ok()) {
       return Status(created.status().code(),

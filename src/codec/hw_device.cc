@@ -1,3 +1,4 @@
+#include <spdlog/spdlog.h>
 #include <tessera/codec/hw_device.h>
 
 extern "C" {
@@ -83,7 +84,8 @@ StatusOr<std::shared_ptr<HwDevice>> OpenCuda(const HwDeviceOptions& options) {
   }
   std::string description = "CUDA device " + std::to_string(options.cuda_device);
   if (name[0]) description += std::string(" (") + name + ")";
-  return std::make_shared<HwDevice>(HwBackend::kCuda, ctx->release(), std::move(description));
+  return std::make_shared<HwDevice>(HwBackend::kCuda, ctx->release(), std::move(description),
+                                    options.cuda_device);
 }
 
 StatusOr<std::string> FindIntelRenderNode(const HwDeviceOptions& options) {
@@ -145,8 +147,27 @@ std::optional<HwBackend> HwBackendFromName(std::string_view name) {
   return std::nullopt;
 }
 
-HwDevice::HwDevice(HwBackend backend, AVBufferRef* device_ctx, std::string description)
-    : backend_(backend), device_ctx_(device_ctx), description_(std::move(description)) {}
+HwDevice::HwDevice(HwBackend backend, AVBufferRef* device_ctx, std::string description, int ordinal)
+    : backend_(backend),
+      device_ctx_(device_ctx),
+      description_(std::move(description)),
+      ordinal_(ordinal) {}
+
+void HwDevice::MarkLost(const std::string& reason) {
+  {
+    std::lock_guard lock(lost_mu_);
+    if (lost_.load(std::memory_order_relaxed)) return;
+    lost_reason_ = reason;
+    lost_.store(true, std::memory_order_release);
+  }
+  spdlog::error("{}: device lost ({}); its rooms and inputs continue on the CPU until restart",
+                description_, reason);
+}
+
+std::string HwDevice::lost_reason() const {
+  std::lock_guard lock(lost_mu_);
+  return lost_reason_;
+}
 
 HwDevice::~HwDevice() { av_buffer_unref(&device_ctx_); }
 

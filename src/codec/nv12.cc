@@ -24,9 +24,14 @@ void Nv12ToI420(const uint8_t* y, int pitch_y, const uint8_t* uv, int pitch_uv, 
 }
 
 void I420ToNv12(const VideoFrame& in, uint8_t* y, int pitch_y, uint8_t* uv, int pitch_uv) {
-  av_image_copy_plane(y, pitch_y, in.y.data(), in.stride_y, in.width, in.height);
-  const int cw = in.ChromaWidth();
-  const int ch = in.ChromaHeight();
+  I420ToNv12(in, in.width, in.height, y, pitch_y, uv, pitch_uv);
+}
+
+void I420ToNv12(const VideoFrame& in, int width, int height, uint8_t* y, int pitch_y, uint8_t* uv,
+                int pitch_uv) {
+  av_image_copy_plane(y, pitch_y, in.y.data(), in.stride_y, width, height);
+  const int cw = (width + 1) / 2;
+  const int ch = (height + 1) / 2;
   for (int row = 0; row < ch; ++row) {
     uint8_t* dst = uv + static_cast<ptrdiff_t>(row) * pitch_uv;
     const uint8_t* u = in.u.data() + static_cast<size_t>(row) * in.stride_u;

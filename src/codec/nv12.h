@@ -15,5 +15,8 @@ void Nv12ToI420(const uint8_t* y, int pitch_y, const uint8_t* uv, int pitch_uv, 
 
 // The reverse: writes `in` (Valid()) as NV12 into planes of its size.
 void I420ToNv12(const VideoFrame& in, uint8_t* y, int pitch_y, uint8_t* uv, int pitch_uv);
+// The top-left width x height of `in` (at most its size).
+void I420ToNv12(const VideoFrame& in, int width, int height, uint8_t* y, int pitch_y, uint8_t* uv,
+                int pitch_uv);
 
 }  // namespace tessera::codec

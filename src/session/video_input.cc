@@ -53,6 +53,15 @@ Status VideoInput::MakeDecoder() {
 }
 
 VideoInput::Result VideoInput::DecodeOnDevice(const rtp::EncodedFrame& frame, int64_t now_us) {
+  if (config_.hw_device->lost()) {
+    // The device failed for good (codec::HwDevice::MarkLost): the CPU decodes from the next
+    // keyframe, which Fail() asks for.
+    stats_.hw_fallback = "device lost: " + config_.hw_device->lost_reason();
+    spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
+                 stats_.hw_fallback);
+    if (!MakeDecoder().ok()) hw_decoder_.reset();
+    return Fail();
+  }
   const codec::VideoDecoderStats before = hw_decoder_->stats();
   codec::HwDecodeResult r = hw_decoder_->Decode(frame);
   stats_.too_large += hw_decoder_->stats().too_large - before.too_large;
@@ -67,11 +76,21 @@ VideoInput::Result VideoInput::DecodeOnDevice(const rtp::EncodedFrame& frame, in
   }
   if (r.error) {
     ++stats_.errors;
+    // Keyframes the device keeps rejecting while their frames are whole: the device cannot
+    // decode this stream after all (a driver limit, exhausted decode sessions).
+    if (frame.keyframe && ++hw_keyframe_errors_in_a_row_ >= kMaxHwKeyframeErrorsInARow) {
+      stats_.hw_fallback = "the device rejected " + std::to_string(hw_keyframe_errors_in_a_row_) +
+                           " keyframes in a row";
+      spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
+                   stats_.hw_fallback);
+      if (!MakeDecoder().ok()) hw_decoder_.reset();
+    }
     return Fail();
   }
   if (frame.keyframe) {
     waiting_keyframe_ = false;
     stats_.failed = false;
+    hw_keyframe_errors_in_a_row_ = 0;
   }
   if (r.picture) {
     stats_.width = (*r.picture)->width();

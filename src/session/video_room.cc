@@ -236,6 +236,7 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
   }
   if (due.empty()) return tick;
 
+  if (stats_.gpu) CheckGpu();
   Snapshot(now_us);
   for (auto& c : canvases_) c->composed_this_tick = false;
   uint64_t encodes = 0;
@@ -282,8 +283,9 @@ void VideoRoom::Snapshot(int64_t now_us) {
         now_us - p->current.put_time_us > config_.placeholder_after_us) {
       p->current.ClearPicture();
     }
-    // A CPU room cannot show device pictures (its inputs decode on the CPU; defensive).
-    if (!config_.hw_device && p->current.device_picture) p->current.ClearPicture();
+    // Only the GPU pipeline reads device pictures: a room on the CPU (never on the GPU, or after
+    // a device failure) shows a placeholder until the input's CPU decoder delivers.
+    if (!stats_.gpu && p->current.device_picture) p->current.ClearPicture();
   }
 }
 
@@ -364,14 +366,15 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   ProfileState& p = *profiles_[index];
   VideoProfileStats& ps = stats_.profiles[index];
   const bool force =
-      p.keyframe_pending &&
-      (!p.last_keyframe_us || now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
+      p.keyframe_pending && (p.keyframe_urgent || !p.last_keyframe_us ||
+                             now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
   ++ps.encodes;
   std::optional<codec::EncodedPicture> picture;
   if (p.hw_encoder) {
     if (canvas.gpu && canvas.gpu->frame) {
       canvas.gpu->frame->set_pts_90k(rtp_timestamp);
       picture = p.hw_encoder->Encode(*canvas.gpu->frame, force);
+      if (!picture) GpuFailed("NVENC could not encode the canvas");
     }
   } else if (HostCanvas(canvas)) {
     canvas.frame.pts_90k = rtp_timestamp;

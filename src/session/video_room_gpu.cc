@@ -20,7 +20,7 @@ Status VideoRoom::InitGpu() {
   // Every canvas needs a compositor; one that cannot be made keeps the whole room on the CPU.
   std::vector<std::unique_ptr<mixer::CudaCompositor>> compositors;
   for (size_t i = 0; i < canvases_.size(); ++i) {
-    auto c = mixer::CudaCompositor::Create(0);
+    auto c = mixer::CudaCompositor::Create(device->ordinal());
     if (!c.ok()) {
       stats_.backend_note =
           "CUDA compositor unavailable (" + c.status().message() + "); CPU pipeline";
@@ -86,16 +86,28 @@ std::shared_ptr<const codec::DeviceVideoFrame> VideoRoom::Upload(Participant& p)
   const mixer::MailboxFrame& f = p.current;
   if (p.uploaded && p.uploaded_sequence == f.sequence) return p.uploaded;
   const mixer::I420Frame& picture = *f.picture;
-  if (picture.width % 2 || picture.height % 2) return nullptr;  // NV12 surfaces are even
-  if (!p.upload_pool || p.upload_pool->width() != picture.width ||
-      p.upload_pool->height() != picture.height) {
-    auto pool = codec::DeviceFramePool::Create(
-        codec::HwBackend::kCuda, config_.hw_device->av_device_ctx(), picture.width, picture.height);
-    if (!pool.ok()) return nullptr;
+  // NV12 surfaces are even: an odd picture loses its last column or row.
+  const int w = picture.width & ~1;
+  const int h = picture.height & ~1;
+  if (w < 2 || h < 2) return nullptr;
+  if (!p.upload_pool || p.upload_pool->width() != w || p.upload_pool->height() != h) {
+    auto pool = codec::DeviceFramePool::Create(codec::HwBackend::kCuda,
+                                               config_.hw_device->av_device_ctx(), w, h);
+    if (!pool.ok()) {
+      GpuFailed("upload pool: " + pool.status().message());
+      return nullptr;
+    }
     p.upload_pool = std::move(*pool);
   }
   auto frame = p.upload_pool->Acquire();
-  if (!frame.ok() || !codec::UploadI420(picture, **frame).ok()) return nullptr;
+  if (!frame.ok()) {
+    GpuFailed("upload surface: " + frame.status().message());
+    return nullptr;
+  }
+  if (const Status s = codec::UploadI420(picture, **frame); !s.ok()) {
+    GpuFailed("upload: " + s.message());
+    return nullptr;
+  }
   ++stats_.uploads;
   p.uploaded = std::move(*frame);
   p.uploaded_sequence = f.sequence;
@@ -126,22 +138,19 @@ void VideoRoom::ComposeGpu(Canvas& canvas, const std::vector<Participant*>& by_t
   std::optional<codec::Nv12DeviceView> target_view;
   if (target.ok()) target_view = (*target)->cuda_view();
   if (!target_view) {
-    if (stats_.gpu_failures++ % 300 == 0) {
-      spdlog::error("video room {}: no device canvas: {}", config_.name,
-                    target.ok() ? "not a CUDA surface" : target.status().ToString());
-    }
+    GpuFailed("no device canvas: " +
+              (target.ok() ? std::string("not a CUDA surface") : target.status().message()));
     return;
   }
   const mixer::ComposeStats s =
       g.compositor->Compose(canvas.tiles, pictures, *target_view, config_.compose);
   if (!s.canvas_valid) {
-    if (stats_.gpu_failures++ % 300 == 0) {
-      spdlog::error("video room {}: the CUDA compositor failed (see the log above)", config_.name);
-    }
+    GpuFailed("the CUDA compositor failed (see the log above)");
     return;
   }
   g.frame = std::move(*target);
   ++stats_.gpu_composes;
+  gpu_failures_in_a_row_ = 0;
 }
 
 bool VideoRoom::HostCanvas(Canvas& canvas) {
@@ -151,10 +160,7 @@ bool VideoRoom::HostCanvas(Canvas& canvas) {
   if (!g.frame) return false;
   auto host = codec::DownloadToI420(*g.frame);
   if (!host.ok()) {
-    if (stats_.gpu_failures++ % 300 == 0) {
-      spdlog::error("video room {}: downloading the canvas: {}", config_.name,
-                    host.status().ToString());
-    }
+    GpuFailed("downloading the canvas: " + host.status().message());
     return false;
   }
   ++stats_.downloads;
@@ -162,6 +168,67 @@ bool VideoRoom::HostCanvas(Canvas& canvas) {
   if (text_) DrawNames(canvas, canvas.tile_has_picture);
   g.host_current = true;
   return true;
+}
+
+void VideoRoom::GpuFailed(const std::string& what) {
+  ++gpu_failures_in_a_row_;
+  if (stats_.gpu_failures++ % 300 == 0) {
+    spdlog::error("video room {}: {} ({} GPU failures so far)", config_.name, what,
+                  stats_.gpu_failures);
+  }
+  if (gpu_failures_in_a_row_ >= kMaxGpuFailuresInARow) {
+    // A CUDA error that keeps coming back is a broken context: nothing on this device works any
+    // more, for this room or any other, so every user of the device moves to the CPU.
+    config_.hw_device->MarkLost("video room " + config_.name + ": " +
+                                std::to_string(gpu_failures_in_a_row_) +
+                                " GPU failures in a row, the last: " + what);
+  }
+}
+
+void VideoRoom::CheckGpu() {
+  if (config_.hw_device && config_.hw_device->lost()) {
+    FallBackToCpu("device lost: " + config_.hw_device->lost_reason());
+  }
+}
+
+void VideoRoom::FallBackToCpu(const std::string& reason) {
+  for (size_t i = 0; i < profiles_.size(); ++i) {
+    ProfileState& p = *profiles_[i];
+    if (p.encoder) continue;
+    const VideoProfile& vp = config_.profiles[i];
+    codec::VideoEncoderConfig ec;
+    ec.width = vp.width;
+    ec.height = vp.height;
+    ec.fps = vp.fps;
+    ec.bitrate_bps = vp.bitrate_bps;
+    ec.keyframe_interval_s = vp.keyframe_interval_s;
+    auto encoder = codec::CreateVideoEncoder(vp.codec, ec);
+    if (!encoder.ok()) {
+      // Without a CPU encoder this profile cannot continue: stay, and say why.
+      spdlog::error("video room {}: profile {}: no CPU encoder to fall back to: {}", config_.name,
+                    vp.name, encoder.status().ToString());
+      return;
+    }
+    p.encoder = std::move(*encoder);
+  }
+  for (size_t i = 0; i < profiles_.size(); ++i) {
+    profiles_[i]->hw_encoder.reset();
+    stats_.profiles[i].hw_encoder = false;
+    // Receivers decode the CPU encoder's stream from its first picture, a keyframe.
+    profiles_[i]->keyframe_pending = true;
+    profiles_[i]->keyframe_urgent = true;
+  }
+  for (auto& c : canvases_) {
+    c->gpu.reset();
+    c->key.reset();  // tiles recomputed from the CPU pictures' sizes
+  }
+  for (auto& [id, p] : participants_) {
+    p->upload_pool.reset();
+    p->uploaded.reset();
+  }
+  stats_.gpu = false;
+  stats_.backend_note = "CPU pipeline after a GPU failure: " + reason;
+  spdlog::error("video room {}: {}", config_.name, stats_.backend_note);
 }
 
 }  // namespace tessera::session

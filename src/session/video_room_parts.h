@@ -69,6 +69,10 @@ struct LayoutKey {
 // the first NVENC profile of this size (encoded in place), or of `pool` where no profile of this
 // size encodes on the GPU; downloaded into Canvas::frame at most once per tick, only when a CPU
 // encoder (or the recorder's) needs it.
+// GPU failures in a row (about half a second of ticks at 60 fps) after which the device is taken
+// for lost and the room moves to the CPU.
+inline constexpr int kMaxGpuFailuresInARow = 30;
+
 struct GpuCanvas {
   std::unique_ptr<mixer::CudaCompositor> compositor;
   std::unique_ptr<codec::DeviceFramePool> pool;

@@ -7,7 +7,9 @@
 #include <tessera/base/status.h>
 #include <tessera/codec/device_frame.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +37,8 @@ class HwDevice {
  public:
   // Adopts `device_ctx` (one reference, released by the destructor). device_ctx may be null only
   // for devices made by tests (fake openers).
-  HwDevice(HwBackend backend, AVBufferRef* device_ctx, std::string description);
+  // ordinal: the CUDA device number (kCuda); 0 otherwise.
+  HwDevice(HwBackend backend, AVBufferRef* device_ctx, std::string description, int ordinal = 0);
   ~HwDevice();
   HwDevice(const HwDevice&) = delete;
   HwDevice& operator=(const HwDevice&) = delete;
@@ -48,11 +51,25 @@ class HwDevice {
   // For logs and summaries, e.g. "CUDA device 0 (NVIDIA H100 80GB HBM3)" or "QSV on
   // /dev/dri/renderD128 (VAAPI child, driver iHD)".
   const std::string& description() const { return description_; }
+  // The CUDA device number the context belongs to (kCuda): the runtime API (the compositor's
+  // kernels) must run on this device, whose memory the decoders' and encoders' pictures are in.
+  int ordinal() const { return ordinal_; }
+
+  // A sticky device error (a corrupted CUDA context, a lost GPU): every user of the device moves
+  // to the CPU and stays there until Tessera restarts. Runs on: any thread; the first reason is
+  // kept and logged once.
+  void MarkLost(const std::string& reason);
+  bool lost() const { return lost_.load(std::memory_order_acquire); }
+  std::string lost_reason() const;
 
  private:
   HwBackend backend_;
   AVBufferRef* device_ctx_;
   std::string description_;
+  int ordinal_ = 0;
+  std::atomic<bool> lost_{false};
+  mutable std::mutex lost_mu_;
+  std::string lost_reason_;
 };
 
 // Opens a device of `backend` (kCuda or kQsv; kCpu has no device and is InvalidArgument).

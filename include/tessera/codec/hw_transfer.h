@@ -17,7 +17,10 @@ namespace tessera::codec {
 StatusOr<VideoFrame> DownloadToI420(const DeviceVideoFrame& frame);
 
 // Writes `picture` into `frame` (e.g. a canvas from HwVideoEncoder::AcquireCanvas), which must
-// have the same size; the frame's pts_90k becomes the picture's. Blocks until the copy is done.
+// have the same size, or one less in a dimension where the picture's is odd (the last column or
+// row is left out); the frame's pts_90k becomes the picture's. The copy is queued on the CUDA
+// legacy default stream (FFmpeg does not wait for it when the destination is on the device), so
+// work on the device's other blocking streams, such as the compositor's, runs after it.
 // InvalidArgument for a size mismatch or an invalid picture; Internal when the transfer fails.
 Status UploadI420(const VideoFrame& picture, DeviceVideoFrame& frame);
 

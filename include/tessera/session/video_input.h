@@ -93,6 +93,10 @@ class VideoInput {
   int64_t tokens_micro_ = 0;
   int64_t tokens_at_us_ = 0;
   bool waiting_keyframe_ = true;  // nothing decodes before the first keyframe
+  // Keyframes the hardware decoder rejected since its last good one; at the limit the input
+  // moves to the CPU decoder.
+  static constexpr int kMaxHwKeyframeErrorsInARow = 3;
+  int hw_keyframe_errors_in_a_row_ = 0;
   std::atomic<bool> reset_requested_{false};
 };
 

@@ -211,6 +211,13 @@ class VideoRoom {
   std::shared_ptr<const codec::DeviceVideoFrame> Upload(Participant& p);
   // Makes Canvas::frame this tick's canvas (a GPU canvas is downloaded once); false on failure.
   bool HostCanvas(Canvas& canvas);
+  // A GPU failure of this tick (compose, surface, download or NVENC encode), and the check at
+  // each tick: after kMaxGpuFailuresInARow failures in a row, or when another user marked the
+  // device lost, the room moves to the CPU pipeline for good (FallBackToCpu).
+  void GpuFailed(const std::string& what);
+  void CheckGpu();
+  void FallBackToCpu(const std::string& reason);
+  int gpu_failures_in_a_row_ = 0;
   std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas,
                                                     uint32_t rtp_timestamp, int64_t now_us);
 

@@ -13,7 +13,7 @@ struct ParseLimits {
   size_t max_headers = 128;              // header fields (a comma-separated list counts once)
   size_t max_line_bytes = 4096;          // one header field, folded lines joined
   size_t max_values_per_header = 32;     // comma-separated values of one field (Via, Route, ...)
-  size_t max_via = 16;
+  size_t max_via = 70;    // RFC 4475 3.1.1.7 must be accepted with 34; 70 = default Max-Forwards
   size_t max_route = 16;  // Route and Record-Route entries each
   size_t max_body_bytes = 32 * 1024;
   size_t max_uri_bytes = 1024;

@@ -120,3 +120,19 @@ TEST_F(RenderNodesTest, NoDevDriMeansNoNodes) {
 
 }  // namespace
 }  // namespace tessera::codec
+
+namespace tessera::codec {
+namespace {
+
+TEST(HwDeviceLost, TheFirstReasonIsKeptAndEveryUserSeesIt) {
+  HwDevice device(HwBackend::kCuda, nullptr, "test GPU", 1);
+  EXPECT_EQ(device.ordinal(), 1);
+  EXPECT_FALSE(device.lost());
+  device.MarkLost("30 GPU failures in a row");
+  device.MarkLost("a later failure");
+  EXPECT_TRUE(device.lost());
+  EXPECT_EQ(device.lost_reason(), "30 GPU failures in a row");
+}
+
+}  // namespace
+}  // namespace tessera::codec

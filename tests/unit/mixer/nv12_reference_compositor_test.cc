@@ -187,6 +187,46 @@ TEST(Nv12ReferenceCompositor, SkipsOccludedTilesAndClampsSourcesLikeCpu) {
   EXPECT_EQ(r.cpu.v, r.reference.v);
 }
 
+TEST(Nv12ReferenceCompositor, ClipsOddRectsAndTinyFramesLikeCpu) {
+  // Hand-made tiles: odd rects that clip to a same-size copy, a placeholder partly off the canvas
+  // whose frame is clamped to an odd width, and a src rect past its picture that clamps to a
+  // copy. Fills and copies only, so the canvases are equal byte for byte.
+  Scene s;
+  s.canvas_w = 320;
+  s.canvas_h = 180;
+  s.i420.push_back(TexturedPicture(100, 60, {120, 90, 160}, 3));
+  s.nv12.push_back(ToNv12(s.i420.back()));
+  s.i420.emplace_back();
+  s.nv12.emplace_back();
+  s.i420.push_back(TexturedPicture(64, 64, {70, 150, 100}, 4));
+  s.nv12.push_back(ToNv12(s.i420.back()));
+  s.tiles = {Tile{.participant_id = 1,
+                  .region = {3, 5, 121, 75},
+                  .dest = {9, 11, 101, 61},
+                  .src = {0, 0, 100, 60},
+                  .z = 0},
+             Tile{.participant_id = 2,
+                  .region = {300, 20, 30, 6},
+                  .dest = {300, 20, 30, 6},
+                  .z = 1,
+                  .highlight = true},
+             Tile{.participant_id = 3,
+                  .region = {240, 100, 72, 72},
+                  .dest = {244, 104, 64, 64},
+                  .src = {0, 0, 66, 66},
+                  .z = 2}};
+  const ComposeOptions options{.border_px = 3, .highlight_px = 10};
+  const Result r = ComposeBoth(s, options, 7);
+  ExpectSameStats(r.cpu_stats, r.reference_stats);
+  EXPECT_EQ(r.reference_stats.copied, 2);
+  EXPECT_EQ(r.reference_stats.placeholders, 1);
+  EXPECT_EQ(r.reference_stats.clamped_sources, 1);
+  // Not tiled, so the background fill paints the whole canvas first in both.
+  EXPECT_EQ(r.cpu.y, r.reference.y);
+  EXPECT_EQ(r.cpu.u, r.reference.u);
+  EXPECT_EQ(r.cpu.v, r.reference.v);
+}
+
 TEST(Nv12ReferenceCompositor, InvalidCanvasIsNotDrawn) {
   Nv12Image canvas;  // empty
   Nv12ReferenceCompositor reference;
