@@ -151,6 +151,7 @@ Destination ResponseDestination(const Via& top, const Destination& source) {
     d.host = top.received.value_or(top.host);
     d.port = via_port;
   }
+  if (d.host.size() > 2 && d.host.front() == '[') d.host = d.host.substr(1, d.host.size() - 2);
   d.transport = source.transport;
   return d;
 }

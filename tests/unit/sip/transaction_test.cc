@@ -238,5 +238,45 @@ TEST(TwoXxRetransmitter, TimesOutWithoutAck) {
   EXPECT_EQ(Describe(r.OnTimer(TimerId::kH)), "cancel G,timeout,end");
 }
 
+Via ParseVia(const std::string& value) {
+  auto vias = ParseViaList(value, DefaultParseLimits());
+  EXPECT_TRUE(vias.value.has_value()) << vias.error;
+  return vias.value ? vias.value->front() : Via{};
+}
+
+TEST(ResponseDestination, FollowsRfc3261Section18_2_2AndRfc3581) {
+  const Destination source = Udp("203.0.113.5", 40000);
+  Destination d =
+      ResponseDestination(ParseVia("SIP/2.0/UDP pc33.example.com:5070;branch=z9hG4bKa"), source);
+  EXPECT_EQ(d.host, "pc33.example.com");
+  EXPECT_EQ(d.port, 5070);
+  d = ResponseDestination(
+      ParseVia("SIP/2.0/UDP pc33.example.com;received=203.0.113.5;branch=z9hG4bKa"), source);
+  EXPECT_EQ(d.host, "203.0.113.5");
+  EXPECT_EQ(d.port, 5060);
+  d = ResponseDestination(ParseVia("SIP/2.0/UDP pc33.example.com;rport;branch=z9hG4bKa"), source);
+  EXPECT_EQ(d.host, "203.0.113.5");
+  EXPECT_EQ(d.port, 40000);
+  d = ResponseDestination(ParseVia("SIP/2.0/UDP pc33.example.com;maddr=239.1.1.1;branch=z9hG4bKa"),
+                          source);
+  EXPECT_EQ(d.host, "239.1.1.1");
+  d = ResponseDestination(ParseVia("SIP/2.0/UDP [2001:db8::1]:5062;branch=z9hG4bKa"), source);
+  EXPECT_EQ(d.host, "2001:db8::1");
+  EXPECT_EQ(d.port, 5062);
+  d = ResponseDestination(ParseVia("SIP/2.0/TCP pc33.example.com;branch=z9hG4bKa"), Tcp());
+  EXPECT_EQ(d, Tcp());  // the same connection
+}
+
+TEST(StampTopVia, AddsReceivedAndFillsRport) {
+  std::string text = testing::RequestText({});
+  text.insert(text.find(";branch"), ";rport");
+  SipMessage request = testing::Parse(text);
+  ASSERT_TRUE(StampTopVia(request, Udp("203.0.113.5", 40000)));
+  EXPECT_EQ(request.vias().at(0).received, "203.0.113.5");
+  EXPECT_EQ(request.vias().at(0).rport_value, 40000);
+  EXPECT_EQ(request.vias().at(0).branch, "z9hG4bK776asdhds");
+  EXPECT_FALSE(StampTopVia(request, Udp("203.0.113.5", 40000)));
+}
+
 }  // namespace
 }  // namespace tessera::sip
