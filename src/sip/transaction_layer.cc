@@ -36,6 +36,8 @@ TransactionLayer::TransactionLayer(const Clock& clock, TimerService& timers, Tra
       sink_(sink),
       tu_(tu),
       config_(config),
+      new_requests_(config.new_requests, config.max_tracked_sources),
+      dialog_requests_(config.in_dialog_requests, config.max_tracked_sources),
       alive_(std::make_shared<bool>(true)) {}
 
 TransactionLayer::~TransactionLayer() {
@@ -79,28 +81,8 @@ void TransactionLayer::OnMessage(SipMessage message, const Destination& source) 
 
 bool TransactionLayer::Admit(const SipMessage& request, const Destination& source) {
   const bool in_dialog = request.to() && !request.to()->tag.empty();
-  auto& buckets = in_dialog ? dialog_buckets_ : new_buckets_;
-  const RateLimit& limit = in_dialog ? config_.in_dialog_requests : config_.new_requests;
   const int64_t now = clock_.NowUs();
-  auto refill = [&](Bucket& b) {
-    b.tokens = std::min(limit.burst, b.tokens + (now - b.last_us) * 1e-6 * limit.per_second);
-    b.last_us = now;
-  };
-  if (buckets.size() >= config_.max_tracked_sources && !buckets.contains(source.host)) {
-    // Forget the sources that are back to a full bucket; they lose nothing.
-    for (auto it = buckets.begin(); it != buckets.end();) {
-      refill(it->second);
-      it = it->second.tokens >= limit.burst ? buckets.erase(it) : std::next(it);
-    }
-    if (buckets.size() >= config_.max_tracked_sources) buckets.clear();
-  }
-  auto [it, inserted] = buckets.try_emplace(source.host, Bucket{limit.burst, now});
-  Bucket& b = it->second;
-  if (!inserted) refill(b);
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return true;
-  }
+  if ((in_dialog ? dialog_requests_ : new_requests_).Allow(source.host, now)) return true;
   ++stats_.dropped_rate_limit;
   if (flood_log_.Allow(now)) {
     spdlog::warn("sip: request flood from {} rate-limited ({} suppressed since last log)",

@@ -1,3 +1,4 @@
+#include <tessera/base/clock.h>
 #include <tessera/sip/udp_transport.h>
 
 #include <algorithm>
@@ -6,11 +7,12 @@ namespace tessera::sip {
 
 StatusOr<std::unique_ptr<UdpTransport>> UdpTransport::Open(boost::asio::io_context& io,
                                                            const std::string& address,
-                                                           uint16_t port, UasPolicy policy) {
+                                                           uint16_t port, UasPolicy policy,
+                                                           RateLimit reply_limit) {
   auto socket = net::UdpSocket::Open(io, address, port);
   if (!socket.ok()) return socket.status();
   return std::unique_ptr<UdpTransport>(
-      new UdpTransport(std::move(socket).value(), std::move(policy)));
+      new UdpTransport(std::move(socket).value(), std::move(policy), reply_limit));
 }
 
 void UdpTransport::Start(MessageHandler handler) {
@@ -36,6 +38,8 @@ void UdpTransport::OnDatagram(std::span<const uint8_t> data, const net::Endpoint
   if (in.message) {
     ++counters_.received;
     if (handler_) handler_(std::move(*in.message), source);
+  } else if (in.reply && !replies_.Allow(source.host, SystemClock().NowUs())) {
+    counters_.Drop("reply rate limit");
   } else if (in.reply) {
     ++counters_.rejected;
     (void)Send(in.reply_to, SerializeMessage(*in.reply));

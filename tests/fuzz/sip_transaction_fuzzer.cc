@@ -3,6 +3,7 @@
 // the TU answering or sending, sends failing. Besides not crashing: once the TU has answered
 // everything and 64*T1+T4 have passed, no transaction, retransmitter or timer may be left.
 #include <tessera/sip/transaction_layer.h>
+#include <tessera/sip/transport.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -128,8 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const size_t n = in.Byte();
         std::string raw;
         for (size_t i = 0; i < n && !in.empty(); ++i) raw.push_back(static_cast<char>(in.Byte()));
-        auto parsed = ParseSipMessage(raw);
-        if (parsed.ok()) layer.OnMessage(*parsed.message, Source(in));
+        // As a transport would: parse, stamp the Via, CheckRequest.
+        const Destination source = Source(in);
+        Inbound inbound = ProcessInbound(raw, source, UasPolicy{});
+        if (inbound.message) layer.OnMessage(std::move(*inbound.message), source);
+        if (inbound.reply)
+          Check(sink.Send(inbound.reply_to, SerializeMessage(*inbound.reply)) || sink.fail);
         break;
       }
       case 6:

@@ -12,6 +12,7 @@
 
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
+#include <tessera/sip/rate_limiter.h>
 #include <tessera/sip/transaction.h>
 
 #include <cstdint>
@@ -83,11 +84,6 @@ class TransactionUser {
   virtual void OnTransactionEvent(const TuEvent& event) = 0;
 };
 
-struct RateLimit {
-  double per_second = 20;
-  double burst = 40;
-};
-
 struct TransactionLayerConfig {
   TimerConfig timers;
   size_t max_transactions = 10'000;
@@ -144,10 +140,6 @@ class TransactionLayer {
  private:
   struct Entry;
   struct TwoXx;
-  struct Bucket {
-    double tokens = 0;
-    int64_t last_us = 0;
-  };
 
   void OnRequest(SipMessage request, const Destination& source);
   void OnResponse(SipMessage response, const Destination& source);
@@ -172,8 +164,8 @@ class TransactionLayer {
   std::unordered_map<TransactionId, std::unique_ptr<Entry>> transactions_;
   std::unordered_map<std::string, TransactionId> by_key_;
   std::unordered_map<std::string, std::unique_ptr<TwoXx>> retransmitters_;
-  std::unordered_map<std::string, Bucket> new_buckets_;
-  std::unordered_map<std::string, Bucket> dialog_buckets_;
+  SourceRateLimiter new_requests_;
+  SourceRateLimiter dialog_requests_;
   std::vector<TuEvent> pending_;
   bool delivering_ = false;
   LogRateLimiter flood_log_;
