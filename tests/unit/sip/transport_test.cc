@@ -42,8 +42,12 @@ class AnswerAll : public TransactionUser {
 class TransportTest : public ::testing::Test {
  protected:
   TransportTest() {
-    udp_ = std::move(UdpTransport::Open(io_, "127.0.0.1", 0).value());
-    tcp_ = std::move(TcpTransport::Listen(io_, "127.0.0.1", 0).value());
+    udp_ = std::move(
+        UdpTransport::Open(io_, "127.0.0.1", 0, {}, {.per_second = 1, .burst = 2}).value());
+    TcpOptions tcp;
+    tcp.max_buffer_bytes = 8 * 1024;
+    tcp.idle_timeout = 300ms;
+    tcp_ = std::move(TcpTransport::Listen(io_, "127.0.0.1", 0, tcp).value());
     router_.Add("UDP", udp_.get());
     router_.Add("TCP", tcp_.get());
     tu_.layer = &layer_;
@@ -145,6 +149,36 @@ TEST_F(TransportTest, TcpBadFramingClosesTheConnection) {
   RunUntil([&] { return tcp_->connections() == 0; });
   EXPECT_EQ(tcp_->connections(), 0u);
   EXPECT_EQ(tcp_->counters().dropped.at("tcp bad framing"), 1u);
+}
+
+TEST_F(TransportTest, UdpRejectionsAreRateLimitedPerSource) {
+  asio::ip::udp::socket client(io_,
+                               asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const asio::ip::udp::endpoint server(asio::ip::make_address("127.0.0.1"), udp_->local_port());
+  std::string bad = Options("z9hG4bKbad");
+  bad.replace(bad.find("sip:conf"), 3, "xyz");  // 416: unsupported URI scheme
+  for (int i = 0; i < 5; ++i) client.send_to(asio::buffer(bad), server);
+  RunUntil([&] { return udp_->counters().rejected + udp_->counters().total_dropped() >= 5; });
+  EXPECT_EQ(udp_->counters().rejected, 2u);  // the burst
+  EXPECT_EQ(udp_->counters().dropped.at("reply rate limit"), 3u);
+}
+
+TEST_F(TransportTest, TcpBufferLimitAndIdleTimeoutClose) {
+  asio::ip::tcp::socket flooder(io_);
+  flooder.connect({asio::ip::make_address("127.0.0.1"), tcp_->local_port()});
+  // A header block that never ends.
+  asio::write(flooder, asio::buffer("OPTIONS sip:a SIP/2.0\r\n" + std::string(9000, 'x')));
+  RunUntil([&] { return tcp_->counters().total_dropped() > 0; });
+  EXPECT_EQ(tcp_->connections(), 0u);
+  EXPECT_EQ(tcp_->counters().total_dropped(), 1u);
+
+  asio::ip::tcp::socket idle(io_);
+  idle.connect({asio::ip::make_address("127.0.0.1"), tcp_->local_port()});
+  RunUntil([&] { return tcp_->connections() == 1; });
+  ASSERT_EQ(tcp_->connections(), 1u);
+  RunUntil([&] { return tcp_->connections() == 0; });
+  EXPECT_EQ(tcp_->connections(), 0u);
+  EXPECT_EQ(tcp_->counters().dropped.at("tcp idle timeout"), 1u);
 }
 
 }  // namespace
