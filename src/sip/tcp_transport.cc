@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
@@ -14,50 +15,80 @@ using asio::ip::tcp;
 class TcpTransport::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(TcpTransport& owner, tcp::socket socket, uint64_t id, bool connected)
-      : owner_(owner),
-        alive_(owner.alive_),
-        socket_(std::move(socket)),
-        timer_(owner.io_),
-        id_(id),
-        connected_(connected) {}
+      : owner_(owner), alive_(owner.alive_), timer_(owner.io_), id_(id), connected_(connected) {
+    if (owner.tls_) {
+      tls_.emplace(std::move(socket), *owner.tls_);
+    } else {
+      socket_.emplace(std::move(socket));
+    }
+  }
 
   uint64_t id() const { return id_; }
   Destination& remote() { return remote_; }
-  tcp::socket& socket() { return socket_; }
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *socket_; }
   std::string& buffer() { return buffer_; }
 
   void Start() {
     Touch();
     ArmIdle();
-    if (connected_) Read();
+    if (connected_) Handshake(asio::ssl::stream_base::server);
   }
 
   void Connect(const tcp::endpoint& to) {
     auto self = shared_from_this();
-    socket_.async_connect(to, [self](const boost::system::error_code& ec) {
+    socket().async_connect(to, [self](const boost::system::error_code& ec) {
       if (self->alive_.expired() || self->closed_) return;
       if (ec) return self->Close();
-      self->connected_ = true;
-      self->Read();
-      self->WriteNext();
+      self->Handshake(asio::ssl::stream_base::client);
     });
   }
 
   void Write(std::string_view bytes) {
     queue_.emplace_back(bytes);
-    if (queue_.size() == 1 && connected_) WriteNext();
+    WriteNext();
   }
 
   void Close() {
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ec;
-    socket_.close(ec);
+    socket().close(ec);
     timer_.cancel();
     if (!alive_.expired()) owner_.Remove(id_);
   }
 
  private:
+  // TLS: the handshake first (no client certificate is asked for or checked; SIP identity is
+  // the digest layer's job here). TCP: ready at once.
+  void Handshake(asio::ssl::stream_base::handshake_type type) {
+    if (!tls_) return Ready();
+    auto self = shared_from_this();
+    tls_->async_handshake(type, [self](const boost::system::error_code& ec) {
+      if (self->alive_.expired() || self->closed_) return;
+      if (ec) {
+        self->owner_.counters_.Drop("tls handshake");
+        return self->Close();
+      }
+      self->Ready();
+    });
+  }
+
+  void Ready() {
+    connected_ = true;
+    Read();
+    WriteNext();
+  }
+
+  // Calls f with the stream to read and write: the TLS stream or the plain socket.
+  template <typename F>
+  void WithStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*socket_);
+    }
+  }
+
   void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
 
   void ArmIdle() {
@@ -76,37 +107,45 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
 
   void Read() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(chunk_),
-                            [self](const boost::system::error_code& ec, size_t n) {
-                              if (self->alive_.expired() || self->closed_) return;
-                              if (ec) return self->Close();
-                              self->Touch();
-                              self->buffer_.append(self->chunk_.data(), n);
-                              self->owner_.OnBytes(*self);
-                              if (!self->closed_) self->Read();
-                            });
+    WithStream([&](auto& stream) {
+      stream.async_read_some(asio::buffer(chunk_),
+                             [self](const boost::system::error_code& ec, size_t n) {
+                               if (self->alive_.expired() || self->closed_) return;
+                               if (ec) return self->Close();
+                               self->Touch();
+                               self->buffer_.append(self->chunk_.data(), n);
+                               self->owner_.OnBytes(*self);
+                               if (!self->closed_) self->Read();
+                             });
+    });
   }
 
   void WriteNext() {
-    if (queue_.empty() || closed_) return;
+    if (queue_.empty() || closed_ || !connected_ || writing_) return;
+    writing_ = true;
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(queue_.front()),
-                      [self](const boost::system::error_code& ec, size_t) {
-                        if (self->alive_.expired() || self->closed_) return;
-                        if (ec) return self->Close();
-                        self->Touch();
-                        self->queue_.pop_front();
-                        self->WriteNext();
-                      });
+    WithStream([&](auto& stream) {
+      asio::async_write(stream, asio::buffer(queue_.front()),
+                        [self](const boost::system::error_code& ec, size_t) {
+                          if (self->alive_.expired() || self->closed_) return;
+                          self->writing_ = false;
+                          if (ec) return self->Close();
+                          self->Touch();
+                          self->queue_.pop_front();
+                          self->WriteNext();
+                        });
+    });
   }
 
   TcpTransport& owner_;
   std::weak_ptr<bool> alive_;
-  tcp::socket socket_;
+  std::optional<tcp::socket> socket_;
+  std::optional<asio::ssl::stream<tcp::socket>> tls_;
   asio::steady_timer timer_;
   uint64_t id_;
   bool connected_;
   bool closed_ = false;
+  bool writing_ = false;
   Destination remote_;
   std::string buffer_;
   std::array<char, 4096> chunk_{};
@@ -143,6 +182,25 @@ StatusOr<std::unique_ptr<TcpTransport>> TcpTransport::Listen(asio::io_context& i
   return t;
 }
 
+StatusOr<std::unique_ptr<TcpTransport>> TcpTransport::ListenTls(
+    asio::io_context& io, const std::string& address, uint16_t port, const std::string& cert_path,
+    const std::string& key_path, TcpOptions options, UasPolicy policy) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls);
+  boost::system::error_code ec;
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1,
+                       ec);
+  if (!ec) context->use_certificate_chain_file(cert_path, ec);
+  if (!ec) context->use_private_key_file(key_path, asio::ssl::context::pem, ec);
+  if (ec) return InvalidArgumentError("TLS certificate or key: " + ec.message());
+  context->set_verify_mode(asio::ssl::verify_none);
+  auto t = Listen(io, address, port, options, std::move(policy));
+  if (!t.ok()) return t.status();
+  t.value()->tls_ = std::move(context);
+  return t;
+}
+
 void TcpTransport::Start(MessageHandler handler) {
   handler_ = std::move(handler);
   AcceptNext();
@@ -166,7 +224,7 @@ void TcpTransport::AcceptNext() {
 std::shared_ptr<TcpTransport::Connection> TcpTransport::Adopt(tcp::socket socket, bool connected) {
   const uint64_t id = next_id_++;
   auto c = std::make_shared<Connection>(*this, std::move(socket), id, connected);
-  c->remote().transport = "TCP";
+  c->remote().transport = tls_ ? "TLS" : "TCP";
   c->remote().connection = id;
   if (connected) {
     boost::system::error_code ec;

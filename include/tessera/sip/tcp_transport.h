@@ -3,6 +3,9 @@
 // their source so responses reuse it (18.2.2), and opens connections for requests to IP
 // literals. A connection is closed on bad framing (after a 400 when one can be built), when its
 // unframed buffer passes the limit, and after idle_timeout without traffic.
+// ListenTls runs the same over TLS (RFC 3261 26.2: sips and the TLS Via transport) with
+// boost::asio::ssl: a certificate chain and key from PEM files; peers' certificates are not
+// checked (a narrow UA behind digest authentication).
 // Runs on: the control io_context; every method on it.
 #pragma once
 
@@ -11,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -30,6 +34,10 @@ class TcpTransport : public TransportSink {
                                                         const std::string& address, uint16_t port,
                                                         TcpOptions options = {},
                                                         UasPolicy policy = {});
+  static StatusOr<std::unique_ptr<TcpTransport>> ListenTls(
+      boost::asio::io_context& io, const std::string& address, uint16_t port,
+      const std::string& cert_path, const std::string& key_path, TcpOptions options = {},
+      UasPolicy policy = {});
   ~TcpTransport() override;
   void Start(MessageHandler handler);
   // Over `to.connection` if it is open, else over an open connection to to.host:to.port, else
@@ -51,6 +59,7 @@ class TcpTransport : public TransportSink {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // set: TLS
   TcpOptions options_;
   UasPolicy policy_;
   MessageHandler handler_;
