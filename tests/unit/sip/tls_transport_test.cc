@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <tessera/sip/asio_timer_service.h>
 #include <tessera/sip/tcp_transport.h>
+#include <unistd.h>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
@@ -61,8 +62,9 @@ class AnswerAll : public TransactionUser {
 
 TEST(TlsTransport, AnswersTwoRequestsOverOneConnection) {
   const auto dir = std::filesystem::temp_directory_path();
-  const std::string cert = (dir / "tessera_sip_tls_test_cert.pem").string();
-  const std::string key = (dir / "tessera_sip_tls_test_key.pem").string();
+  const std::string tag = std::to_string(::getpid());  // parallel runs do not share files
+  const std::string cert = (dir / ("tessera_sip_tls_cert_" + tag + ".pem")).string();
+  const std::string key = (dir / ("tessera_sip_tls_key_" + tag + ".pem")).string();
   ASSERT_TRUE(WriteSelfSigned(cert, key));
 
   asio::io_context io;
