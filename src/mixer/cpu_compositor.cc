@@ -1,6 +1,7 @@
 #include <libyuv/planar_functions.h>
 #include <libyuv/scale.h>
 #include <tessera/mixer/cpu_compositor.h>
+#include <tessera/mixer/tile_walk.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -18,36 +19,11 @@ namespace {
 int AlignDown2(int v) { return v & ~1; }
 int AlignUp2(int v) { return (v + 1) & ~1; }
 
-// Intersection of `r` with `bounds`, shrunk to even coordinates and sizes.
-Rect ClipEven(const Rect& r, const Rect& bounds) {
-  const int x0 = AlignUp2(std::max(r.x, bounds.x));
-  const int y0 = AlignUp2(std::max(r.y, bounds.y));
-  const int x1 = AlignDown2(std::min(r.x + r.width, bounds.x + bounds.width));
-  const int y1 = AlignDown2(std::min(r.y + r.height, bounds.y + bounds.height));
-  if (x1 <= x0 || y1 <= y0) return Rect{};
-  return Rect{x0, y0, x1 - x0, y1 - y0};
-}
-
 uint8_t* PlaneAt(std::vector<uint8_t>& plane, int stride, int x, int y) {
   return plane.data() + static_cast<ptrdiff_t>(y) * stride + x;
 }
 const uint8_t* PlaneAt(const std::vector<uint8_t>& plane, int stride, int x, int y) {
   return plane.data() + static_cast<ptrdiff_t>(y) * stride + x;
-}
-
-// True when the regions of the tiles at z `z` cover `bounds` without overlapping.
-bool TilesCanvas(std::span<const Tile> tiles, int z, const Rect& bounds) {
-  int64_t area = 0;
-  for (size_t i = 0; i < tiles.size(); ++i) {
-    if (tiles[i].z != z) continue;
-    const Rect& r = tiles[i].region;
-    if (r.Empty() || ClipEven(r, bounds) != r) return false;
-    for (size_t j = i + 1; j < tiles.size(); ++j) {
-      if (tiles[j].z == z && r.Intersects(tiles[j].region)) return false;
-    }
-    area += static_cast<int64_t>(r.width) * r.height;
-  }
-  return area == static_cast<int64_t>(bounds.width) * bounds.height;
 }
 
 // More helpers than this buy nothing for one canvas and only cost memory bandwidth.
@@ -93,48 +69,19 @@ ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
   const Rect bounds{0, 0, AlignDown2(canvas.width), AlignDown2(canvas.height)};
 
   ops_.clear();
-  order_.resize(tiles.size());
-  for (size_t i = 0; i < tiles.size(); ++i) order_[i] = i;
-  std::stable_sort(order_.begin(), order_.end(),
-                   [&](size_t a, size_t b) { return tiles[a].z < tiles[b].z; });
-  const int lowest_z = tiles.empty() ? 0 : tiles[order_.front()].z;
-  // When the lowest layer tiles the canvas (every grid does), each tile paints its own background
-  // (bars, empty slots) and the canvas-wide fill, a full pass over the canvas, is skipped.
-  const bool tiled = TilesCanvas(tiles, lowest_z, bounds);
-  if (!tiled) {
+  if (!walk_) walk_ = std::make_unique<TileWalk>();
+  WalkTiles(tiles, bounds, stats, order_, *walk_);
+  if (walk_->canvas_fill) {
     ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = bounds, .color = options.background});
   }
-
-  for (size_t i : order_) {
-    const Tile& tile = tiles[i];
-    const bool paints_background = tile.z > lowest_z || tiled;
-    if (tile.participant_id == 0) {
-      ++stats.empty_slots;
-      if (paints_background && tile.z == lowest_z) {
-        const Rect region = ClipEven(tile.region, bounds);
-        if (!region.Empty()) {
-          ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = region, .color = options.background});
-        }
-      }
+  for (const TileWalkStep& step : walk_->steps) {
+    if (step.fill_only) {
+      ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = step.region, .color = options.background});
       continue;
     }
-    const Rect region = ClipEven(tile.region, bounds);
-    if (region.Empty()) continue;
-    // Only a single covering tile is detected; that is the picture-in-picture and full-screen case.
-    // The covering tile paints its whole region, bars included.
-    bool occluded = false;
-    for (const Tile& other : tiles) {
-      if (other.z > tile.z && other.participant_id != 0 && other.region.Contains(tile.region)) {
-        occluded = true;
-        break;
-      }
-    }
-    if (occluded) {
-      ++stats.occluded;
-      continue;
-    }
-    const I420Frame* picture = i < pictures_by_tile.size() ? pictures_by_tile[i] : nullptr;
-    PlanTile(tile, picture, paints_background, bounds, options, stats);
+    const I420Frame* picture =
+        step.tile < pictures_by_tile.size() ? pictures_by_tile[step.tile] : nullptr;
+    PlanTile(tiles[step.tile], picture, step.paints_background, bounds, options, stats);
   }
   const int threads = std::clamp(options.threads, 1, kMaxThreads);
   if (threads > 1 &&

@@ -9,29 +9,8 @@ namespace tessera::mixer {
 namespace {
 
 kernels::PixelRect ToPixel(const Rect& r) { return {r.x, r.y, r.width, r.height}; }
-Rect ToRect(const kernels::PixelRect& r) { return {r.x, r.y, r.width, r.height}; }
-
-Rect ClipEven(const Rect& r, const Rect& bounds) {
-  return ToRect(kernels::ClipEven(ToPixel(r), ToPixel(bounds)));
-}
 
 kernels::ComposeColor ToColor(const YuvColor& c) { return {c.y, c.u, c.v}; }
-
-// True when the regions of the tiles at z `z` cover `bounds` without overlapping (then every tile
-// of that layer paints its own bars and no canvas-wide fill is needed), as CpuCompositor decides.
-bool TilesCanvas(std::span<const Tile> tiles, int z, const Rect& bounds) {
-  int64_t area = 0;
-  for (size_t i = 0; i < tiles.size(); ++i) {
-    if (tiles[i].z != z) continue;
-    const Rect& r = tiles[i].region;
-    if (r.Empty() || ClipEven(r, bounds) != r) return false;
-    for (size_t j = i + 1; j < tiles.size(); ++j) {
-      if (tiles[j].z == z && r.Intersects(tiles[j].region)) return false;
-    }
-    area += static_cast<int64_t>(r.width) * r.height;
-  }
-  return area == static_cast<int64_t>(bounds.width) * bounds.height;
-}
 
 kernels::ComposeOp FillOp(const Rect& region, const YuvColor& color) {
   kernels::ComposeOp op{};
@@ -52,39 +31,16 @@ ComposeStats Nv12ComposePlanner::Plan(std::span<const Tile> tiles,
   if (bounds.Empty()) return stats;
   stats.canvas_valid = true;
 
-  order_.resize(tiles.size());
-  for (size_t i = 0; i < tiles.size(); ++i) order_[i] = i;
-  std::stable_sort(order_.begin(), order_.end(),
-                   [&](size_t a, size_t b) { return tiles[a].z < tiles[b].z; });
-  const int lowest_z = tiles.empty() ? 0 : tiles[order_.front()].z;
-  const bool tiled = TilesCanvas(tiles, lowest_z, bounds);
-  if (!tiled) ops_.push_back(FillOp(bounds, options.background));
-
-  for (size_t i : order_) {
-    const Tile& tile = tiles[i];
-    const bool paints_background = tile.z > lowest_z || tiled;
-    const Rect region = ClipEven(tile.region, bounds);
-    if (tile.participant_id == 0) {
-      ++stats.empty_slots;
-      if (paints_background && tile.z == lowest_z && !region.Empty()) {
-        ops_.push_back(FillOp(region, options.background));
-      }
+  WalkTiles(tiles, bounds, stats, order_, walk_);
+  if (walk_.canvas_fill) ops_.push_back(FillOp(bounds, options.background));
+  for (const TileWalkStep& step : walk_.steps) {
+    if (step.fill_only) {
+      ops_.push_back(FillOp(step.region, options.background));
       continue;
     }
-    if (region.Empty()) continue;
-    bool occluded = false;
-    for (const Tile& other : tiles) {
-      if (other.z > tile.z && other.participant_id != 0 && other.region.Contains(tile.region)) {
-        occluded = true;
-        break;
-      }
-    }
-    if (occluded) {
-      ++stats.occluded;
-      continue;
-    }
-    const Nv12Planes* picture = i < pictures_by_tile.size() ? pictures_by_tile[i] : nullptr;
-    PlanTile(tile, picture, paints_background, bounds, options, stats);
+    const Nv12Planes* picture =
+        step.tile < pictures_by_tile.size() ? pictures_by_tile[step.tile] : nullptr;
+    PlanTile(tiles[step.tile], picture, step.paints_background, bounds, options, stats);
   }
   return stats;
 }

@@ -7,6 +7,7 @@
 
 #include <tessera/mixer/cpu_compositor.h>
 #include <tessera/mixer/layout.h>
+#include <tessera/mixer/tile_walk.h>
 
 #include <cstdint>
 #include <span>
@@ -49,6 +50,7 @@ class Nv12ComposePlanner {
                 const Rect& canvas, const ComposeOptions& options, ComposeStats& stats);
 
   std::vector<size_t> order_;
+  TileWalk walk_;
   std::vector<kernels::ComposeOp> ops_;
 };
 

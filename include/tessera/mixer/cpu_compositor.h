@@ -13,6 +13,7 @@
 namespace tessera::mixer {
 
 class ComposeWorkers;
+struct TileWalk;
 
 struct YuvColor {
   uint8_t y = 16;
@@ -113,6 +114,7 @@ class CpuCompositor {
   static void ExecuteItem(const Op& op, const Item& item, I420Frame& canvas);
 
   std::vector<size_t> order_;
+  std::unique_ptr<TileWalk> walk_;  // the tiles' paint order (tile_walk.h), reused
   std::vector<Op> ops_;
   std::vector<int> op_levels_;
   std::vector<Item> items_;
