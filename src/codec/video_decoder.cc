@@ -1,6 +1,5 @@
 #include <tessera/codec/video_decoder.h>
 
-#include <cstring>
 #include <string>
 
 #include "codec/video_frame_peek.h"
@@ -25,21 +24,16 @@ class LibavVideoDecoder : public VideoDecoder {
   bool ok() const { return packet_ && frame_; }
 
   DecodeResult Decode(const rtp::EncodedFrame& frame) override {
-    // An empty packet would put libavcodec into draining mode for good.
-    if (frame.data.empty() || frame.data.size() > kMaxEncodedFrameBytes) return Reject();
-    const PeekResult peek = PeekVideoFrame(codec_, frame.data);
-    if (!peek.has_picture) return Reject();
-    if (peek.width > config_.max_width || peek.height > config_.max_height) {
-      ++stats_.too_large;
-      return Reject();
+    switch (SubmitEncodedFrame(ctx_.get(), packet_.get(), codec_, frame, config_.max_width,
+                               config_.max_height)) {
+      case SubmitResult::kSent:
+        break;
+      case SubmitResult::kTooLarge:
+        ++stats_.too_large;
+        return Reject();
+      case SubmitResult::kRejected:
+        return Reject();
     }
-    if (av_new_packet(packet_.get(), static_cast<int>(frame.data.size())) < 0) return Reject();
-    std::memcpy(packet_->data, frame.data.data(), frame.data.size());
-    packet_->pts = frame.rtp_timestamp;
-    if (frame.keyframe) packet_->flags |= AV_PKT_FLAG_KEY;
-    const int sent = avcodec_send_packet(ctx_.get(), packet_.get());
-    av_packet_unref(packet_.get());
-    if (sent < 0) return Reject();
 
     DecodeResult result;
     bool failed = false;

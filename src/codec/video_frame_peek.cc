@@ -3,6 +3,9 @@
 #include <tessera/rtp/h264_bitstream.h>
 
 #include <algorithm>
+#include <cstring>
+
+#include "deps/ffmpeg.h"
 
 namespace tessera::codec {
 
@@ -36,6 +39,25 @@ PeekResult PeekVp8(std::span<const uint8_t> data) {
 
 PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data) {
   return codec == rtp::Codec::kH264 ? PeekH264(data) : PeekVp8(data);
+}
+
+SubmitResult SubmitEncodedFrame(AVCodecContext* ctx, AVPacket* packet, rtp::Codec codec,
+                                const rtp::EncodedFrame& frame, int max_width, int max_height) {
+  if (frame.data.empty() || frame.data.size() > kMaxEncodedFrameBytes) {
+    return SubmitResult::kRejected;
+  }
+  const PeekResult peek = PeekVideoFrame(codec, frame.data);
+  if (!peek.has_picture) return SubmitResult::kRejected;
+  if (peek.width > max_width || peek.height > max_height) return SubmitResult::kTooLarge;
+  if (av_new_packet(packet, static_cast<int>(frame.data.size())) < 0) {
+    return SubmitResult::kRejected;
+  }
+  std::memcpy(packet->data, frame.data.data(), frame.data.size());
+  packet->pts = frame.rtp_timestamp;
+  if (frame.keyframe) packet->flags |= AV_PKT_FLAG_KEY;
+  const int sent = avcodec_send_packet(ctx, packet);
+  av_packet_unref(packet);
+  return sent < 0 ? SubmitResult::kRejected : SubmitResult::kSent;
 }
 
 }  // namespace tessera::codec

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <tessera/rtp/codec.h>
+#include <tessera/rtp/encoded_frame.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+
+struct AVCodecContext;
+struct AVPacket;
 
 namespace tessera::codec {
 
@@ -26,5 +30,16 @@ PeekResult PeekH264(std::span<const uint8_t> data);
 PeekResult PeekVp8(std::span<const uint8_t> data);
 // PeekH264 for kH264, PeekVp8 for anything else.
 PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data);
+
+enum class SubmitResult {
+  kSent,
+  kRejected,  // empty, over kMaxEncodedFrameBytes, codes no picture, or libavcodec refused it
+  kTooLarge,  // announces a picture over the decoder's size cap
+};
+// The decoders' common first step: checks `frame` (never an empty packet, which would put
+// libavcodec into draining mode for good) and sends it to `ctx` through `packet` with the RTP
+// timestamp as pts.
+SubmitResult SubmitEncodedFrame(AVCodecContext* ctx, AVPacket* packet, rtp::Codec codec,
+                                const rtp::EncodedFrame& frame, int max_width, int max_height);
 
 }  // namespace tessera::codec
