@@ -1,7 +1,6 @@
 #include <tessera/codec/hw_video_encoder.h>
 
 #include <algorithm>
-#include <deque>
 #include <string>
 #include <utility>
 
@@ -91,10 +90,8 @@ class LibavHwVideoEncoder final : public HwVideoEncoder {
     // The shared frame stays untouched: the encoder gets its own reference with the encode
     // parameters set.
     if (av_frame_ref(scratch_.get(), in) < 0) return std::nullopt;
-    scratch_->pts = next_index_;
+    scratch_->pts = pts_.Push(frame.pts_90k());
     scratch_->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-    pts_.emplace_back(next_index_++, frame.pts_90k());
-    if (pts_.size() > 64) pts_.pop_front();  // only if the encoder dropped frames
     const int sent = avcodec_send_frame(ctx_.get(), scratch_.get());
     av_frame_unref(scratch_.get());
     if (sent < 0) return std::nullopt;
@@ -102,11 +99,7 @@ class LibavHwVideoEncoder final : public HwVideoEncoder {
     EncodedPicture out;
     out.data.assign(packet_->data, packet_->data + packet_->size);
     out.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
-    out.pts_90k = frame.pts_90k();
-    while (!pts_.empty() && pts_.front().first <= packet_->pts) {
-      if (pts_.front().first == packet_->pts) out.pts_90k = pts_.front().second;
-      pts_.pop_front();
-    }
+    out.pts_90k = pts_.Take(packet_->pts, frame.pts_90k());
     av_packet_unref(packet_.get());
     return out;
   }
@@ -132,8 +125,7 @@ class LibavHwVideoEncoder final : public HwVideoEncoder {
   deps::AvCodecContextPtr ctx_;
   deps::AvPacketPtr packet_;
   deps::AvFramePtr scratch_;
-  int64_t next_index_ = 0;
-  std::deque<std::pair<int64_t, int64_t>> pts_;  // (frame index, pts_90k) in flight
+  EncoderPtsQueue pts_;
   std::optional<int> pending_bitrate_;
 };
 

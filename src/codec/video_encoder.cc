@@ -7,7 +7,6 @@ extern "C" {
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <string>
 #include <utility>
 
@@ -91,21 +90,15 @@ class LibavVideoEncoder : public VideoEncoder {
                         in.height);
     av_image_copy_plane(frame_->data[1], frame_->linesize[1], in.u.data(), in.stride_u, cw, ch);
     av_image_copy_plane(frame_->data[2], frame_->linesize[2], in.v.data(), in.stride_v, cw, ch);
-    frame_->pts = next_index_;
+    frame_->pts = pts_.Push(in.pts_90k);
     frame_->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
-    pts_.emplace_back(next_index_++, in.pts_90k);
-    if (pts_.size() > 64) pts_.pop_front();  // only if the encoder dropped frames
 
     if (avcodec_send_frame(ctx_.get(), frame_.get()) < 0) return std::nullopt;
     if (avcodec_receive_packet(ctx_.get(), packet_.get()) < 0) return std::nullopt;
     EncodedPicture out;
     out.data.assign(packet_->data, packet_->data + packet_->size);
     out.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
-    out.pts_90k = in.pts_90k;
-    while (!pts_.empty() && pts_.front().first <= packet_->pts) {
-      if (pts_.front().first == packet_->pts) out.pts_90k = pts_.front().second;
-      pts_.pop_front();
-    }
+    out.pts_90k = pts_.Take(packet_->pts, in.pts_90k);
     av_packet_unref(packet_.get());
     return out;
   }
@@ -136,8 +129,7 @@ class LibavVideoEncoder : public VideoEncoder {
   deps::AvCodecContextPtr ctx_;
   deps::AvPacketPtr packet_;
   deps::AvFramePtr frame_;
-  int64_t next_index_ = 0;
-  std::deque<std::pair<int64_t, int64_t>> pts_;  // (frame index, pts_90k) in flight
+  EncoderPtsQueue pts_;
   std::optional<int> pending_bitrate_;
 };
 
