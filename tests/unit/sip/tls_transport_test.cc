@@ -49,17 +49,6 @@ bool WriteSelfSigned(const std::string& cert_path, const std::string& key_path) 
   return ok;
 }
 
-class AnswerAll : public TransactionUser {
- public:
-  void OnTransactionEvent(const TuEvent& event) override {
-    if (event.kind != TuEvent::Kind::kRequest) return;
-    ++requests;
-    (void)layer->Respond(event.id, MakeResponse(*event.message, 200, "OK", "t1"));
-  }
-  TransactionLayer* layer = nullptr;
-  int requests = 0;
-};
-
 TEST(TlsTransport, AnswersTwoRequestsOverOneConnection) {
   const auto dir = std::filesystem::temp_directory_path();
   const std::string tag = std::to_string(::getpid());  // parallel runs do not share files
@@ -72,7 +61,7 @@ TEST(TlsTransport, AnswersTwoRequestsOverOneConnection) {
   auto tls = TcpTransport::ListenTls(io, "127.0.0.1", 0, cert, key);
   ASSERT_TRUE(tls.ok()) << tls.status().message();
   TcpTransport& server = *tls.value();
-  AnswerAll tu;
+  testing::AnswerAll tu;
   TransactionLayer layer(SystemClock(), timers, server, tu);
   tu.layer = &layer;
   server.Start([&](SipMessage m, const Destination& from) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <tessera/sip/transaction.h>
+#include <tessera/sip/transaction_layer.h>
 
 #include <string>
 
@@ -89,5 +90,17 @@ inline Destination Tcp(std::string host = "192.0.2.4", uint16_t port = 5060) {
   d.connection = 7;
   return d;
 }
+
+// A transaction user that answers every request 200 OK (to-tag t1) and counts them.
+class AnswerAll : public TransactionUser {
+ public:
+  void OnTransactionEvent(const TuEvent& event) override {
+    if (event.kind != TuEvent::Kind::kRequest) return;
+    ++requests;
+    (void)layer->Respond(event.id, MakeResponse(*event.message, 200, "OK", "t1"));
+  }
+  TransactionLayer* layer = nullptr;
+  int requests = 0;
+};
 
 }  // namespace tessera::sip::testing

@@ -28,17 +28,6 @@ std::string Options(std::string branch) {
   return text;
 }
 
-class AnswerAll : public TransactionUser {
- public:
-  void OnTransactionEvent(const TuEvent& event) override {
-    if (event.kind != TuEvent::Kind::kRequest) return;
-    ++requests;
-    (void)layer->Respond(event.id, MakeResponse(*event.message, 200, "OK", "t1"));
-  }
-  TransactionLayer* layer = nullptr;
-  int requests = 0;
-};
-
 class TransportTest : public ::testing::Test {
  protected:
   TransportTest() {
@@ -72,7 +61,7 @@ class TransportTest : public ::testing::Test {
   std::unique_ptr<UdpTransport> udp_;
   std::unique_ptr<TcpTransport> tcp_;
   TransportRouter router_;
-  AnswerAll tu_;
+  testing::AnswerAll tu_;
   TransactionLayer layer_{SystemClock(), timers_, router_, tu_};
 };
 
