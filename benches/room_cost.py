@@ -248,6 +248,10 @@ def main():
                 line = json.loads(out.strip().splitlines()[-1])
                 if line["frames"] != frames or line["encodes"] != frames:
                     sys.exit(f"room_cost: {line['frames']} frames, {line['encodes']} encodes")
+                if extra[extra.index("--audio") + 1] == "1" and (
+                        line["audio_ticks"] < room_seconds * 50 - 1 or line["audio_encodes"] == 0):
+                    sys.exit(f"room_cost: the audio half did not run ({line['audio_ticks']} "
+                             f"ticks, {line['audio_encodes']} encodes)")
                 line["in_process_cpu_seconds"] = line["cpu_seconds"]
                 line.update(cpu_seconds=cpu, wall_seconds=wall)
                 return line
