@@ -120,8 +120,10 @@ std::optional<DigestChallenge> ParseDigestChallenge(std::string_view value, std:
       if (!algorithm) return Fail(error, "unsupported algorithm"), std::nullopt;
       out.algorithm = *algorithm;
     } else if (name == "qop") {
+      // qop-options are tokens (RFC 7616 3.3); anything else is not an option we could pick,
+      // and would not survive being written back into the quoted list.
       text::SplitList(p.value, kMaxDigestParams, [&](std::string_view q) {
-        out.qop.push_back(text::Lower(q));
+        if (text::IsToken(q)) out.qop.push_back(text::Lower(q));
         return true;
       });
     }
