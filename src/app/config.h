@@ -84,6 +84,56 @@ struct RoomParticipantVideoConfig {
   std::string sdp_file;
 };
 
+// The SIP user agent (top-level `sip` block; absent: no SIP). See docs/operations.md, "SIP".
+struct SipListenConfig {
+  std::string transport = "udp";  // udp, tcp or tls
+  std::string address = "127.0.0.1";
+  uint16_t port = 5060;     // 0: any free port (tests)
+  std::string certificate;  // tls: PEM certificate chain
+  std::string key;          // tls: PEM private key
+};
+
+// Callers from these networks need no digest authentication (PBXs, SBCs, room systems).
+struct SipTrunkConfig {
+  std::string name;
+  std::vector<std::string> networks;  // CIDR ("10.0.0.0/8", "2001:db8::/32") or an address
+};
+
+// A digest user (RFC 8760: MD5 and SHA-256). Either the password or its HA1 values.
+struct SipUserConfig {
+  std::string name;
+  std::string password;
+  std::string ha1_md5;     // hex MD5(name:realm:password)
+  std::string ha1_sha256;  // hex SHA-256(name:realm:password)
+};
+
+// Where dial-out INVITEs go, and the credentials for its challenges.
+struct SipOutboundConfig {
+  std::string proxy;  // "sip:10.0.0.1:5060;transport=udp"; empty: straight to the URI's host
+  std::string username;
+  std::string password;
+  std::string from_user = "tessera";  // user part of From on dial-out
+};
+
+struct SipConfig {
+  bool enabled = false;  // true when the block is present
+  std::vector<SipListenConfig> listen;
+  std::string media_address;  // c= of our SDP; empty: server.bind_address
+  std::string realm = "tessera";
+  std::string nonce_secret;  // digest nonces' HMAC key; empty: random per start
+  std::vector<SipTrunkConfig> trunks;
+  std::vector<SipUserConfig> users;
+  std::string srtp = "optional";      // off, optional, required (SDES a=crypto)
+  uint32_t session_expires_s = 1800;  // RFC 4028 session interval we ask for
+  uint32_t min_se_s = 90;
+  uint32_t max_calls = 200;      // active calls at once; beyond: 486 Busy Here
+  uint32_t answer_after_ms = 0;  // ring (180) this long before answering; 0: answer at once
+  uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
+  uint32_t pin_timeout_s = 30;   // time to enter the PIN
+  uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
+  SipOutboundConfig outbound;
+};
+
 // A participant of a mixing room: it sends its audio to Tessera and receives the room's mix
 // (everyone but itself) at remote_address:remote_rtp_port, and/or sends its video and receives
 // the room's composite (video).
@@ -138,8 +188,18 @@ struct RoomVideoConfig {
   std::optional<std::vector<codec::HwBackend>> hardware;
 };
 
+// How SIP callers reach a room (rooms[].sip).
+struct RoomSipConfig {
+  // Dialled numbers (Request-URI user parts) that reach this room besides its name.
+  std::vector<std::string> numbers;
+  // Digits a caller enters (RFC 4733 telephone-event, or SIP INFO) before it is heard or seen;
+  // empty: none. A caller is muted, deaf and out of the picture until it is entered.
+  std::string pin;
+};
+
 struct RoomConfig {
   std::string name;
+  RoomSipConfig sip;
   int max_speakers = 3;  // K: the loudest K are mixed
   // The most participants (configured and joined at run time) the room holds at once.
   uint32_t max_participants = 50;
@@ -153,6 +213,7 @@ struct Config {
   HardwareConfig hardware;
   std::vector<ParticipantConfig> participants;
   std::vector<RoomConfig> rooms;
+  SipConfig sip;
 };
 
 // Where a participant's RTCP goes: the configured port, else the RTP port with rtcp-mux, else
