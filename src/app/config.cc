@@ -9,6 +9,7 @@
 #include "app/config_checker.h"
 #include "app/config_hardware.h"
 #include "app/config_rooms.h"
+#include "app/config_sip.h"
 #include "app/default_config.h"  // generated from configs/default.yaml
 
 namespace tessera::app {
@@ -145,10 +146,11 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms"});
+    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms", "sip"});
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
     if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);
+    if (root["sip"].IsDefined()) ParseSip(c, root["sip"], config.sip);
     for (size_t i = 0; i < config.rooms.size(); ++i) {
       CheckRoomHardware(c, root["rooms"][i], "rooms[" + std::to_string(i) + "]", config.rooms[i],
                         config.hardware);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "app/config_room_video.h"
+#include "app/config_sip.h"
 
 namespace tessera::app {
 namespace {
@@ -107,12 +108,13 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
       c.Error(r, p, "must be a map");
       continue;
     }
-    c.OnlyKeys(r, p, {"name", "max_speakers", "max_participants", "participants", "video"});
+    c.OnlyKeys(r, p, {"name", "sip", "max_speakers", "max_participants", "participants", "video"});
     c.String(r, p, "name", room.name);
     if (room.name.empty()) c.Error(r, p + ".name", "is required");
     if (!room.name.empty() && !room_names.insert(room.name).second) {
       c.Error(r["name"], p + ".name", "duplicate room name '" + room.name + "'");
     }
+    if (const YAML::Node s = r["sip"]; s.IsDefined()) ParseRoomSip(c, s, p + ".sip", room.sip);
     c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
     c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);
     const YAML::Node ps = r["participants"];
@@ -142,6 +144,8 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
     CheckRoomVideo(c, r, p, room);
     rooms.push_back(std::move(room));
   }
+  // A room that is not a map is left out, and its index would no longer match the YAML list.
+  if (rooms.size() == n.size()) CheckRoomSipNumbers(c, n, rooms);
 }
 
 }  // namespace tessera::app
