@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "app/config.h"
 
 namespace tessera::app {
@@ -114,6 +116,25 @@ rooms:
   EXPECT_EQ(s.outbound.from_user, "conf");
   EXPECT_EQ(c->rooms[0].sip.numbers, (std::vector<std::string>{"4000", "+4930123", "*77#"}));
   EXPECT_EQ(c->rooms[0].sip.pin, "0123");  // leading zero kept
+}
+
+// configs/sip-example.yaml, the example docs/operations.md points to, stays valid.
+TEST(SipConfig, TheExampleConfigIsValid) {
+  const auto path =
+      std::filesystem::path(__FILE__).parent_path() / "../../../configs/sip-example.yaml";
+  auto c = LoadConfigFile(path.string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->sip.enabled);
+  ASSERT_EQ(c->sip.trunks.size(), 1u);
+  EXPECT_EQ(c->sip.trunks[0].networks, std::vector<std::string>{"127.0.0.0/8"});
+  EXPECT_TRUE(AddressInNetworks("127.0.0.1", c->sip.trunks[0].networks));
+  ASSERT_EQ(c->sip.users.size(), 1u);
+  EXPECT_EQ(c->sip.users[0].name, "alice");
+  ASSERT_EQ(c->rooms.size(), 1u);
+  EXPECT_EQ(c->rooms[0].name, "main");
+  EXPECT_TRUE(c->rooms[0].video);
+  EXPECT_EQ(c->rooms[0].sip.numbers, std::vector<std::string>{"4000"});
+  EXPECT_EQ(c->rooms[0].sip.pin, "1234");
 }
 
 struct BadCase {
