@@ -1,6 +1,7 @@
 // Parsing of the `sip` block and of rooms[].sip.
 #include "app/config_sip.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
