@@ -69,6 +69,14 @@ void AudioLeg::OnRtp(std::span<const uint8_t> clear) {
     transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
     return;
   }
+  if (config_.telephone_event_pt && packet->payload_type() == config_.telephone_event_pt) {
+    // RFC 4733 events (a PIN): reported once each, never mixed.
+    if (auto digit = dtmf_.OnPacket(packet->timestamp(), packet->payload())) {
+      ++dtmf_digits_;
+      if (config_.on_dtmf) config_.on_dtmf(*digit);
+    }
+    return;
+  }
   if (packet->payload_type() != config_.audio_payload_type) {
     transport_->Drop(DropReason::kUnknownPayloadType, "RTP packet of an unexpected payload type");
     return;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/telephone_event.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -77,6 +78,8 @@ class AudioLeg {
   bool stopped_ = false;
   bool on_hold_ = false;
   uint64_t rtp_received_ = 0;
+  rtp::DtmfDetector dtmf_;
+  uint64_t dtmf_digits_ = 0;
   uint64_t rtcp_received_ = 0;
   uint64_t rtp_sent_ = 0;
   uint64_t send_failures_ = 0;

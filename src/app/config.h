@@ -8,6 +8,7 @@
 #include <tessera/rtp/codec.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,9 @@ struct StreamConfig {
 struct SrtpConfig {
   std::string suite = "AES_CM_128_HMAC_SHA1_80";
   std::string key;  // "inline:<base64>" as in SDES (RFC 4568)
+  // What Tessera protects its own packets with; empty: `key` (one key per participant in
+  // config files). SIP legs have one key per direction (SDES).
+  std::string send_key;
 };
 
 enum class KeyframeRequestMode { kPli, kFir, kNone };
@@ -82,6 +86,11 @@ struct RoomParticipantVideoConfig {
   std::string role;                  // for layouts: e.g. "presenter"
   // Writes an SDP file describing the composite it receives, for players (ffplay, VLC).
   std::string sdp_file;
+  // Set at run time for SIP legs: called (on the leg's shard) each time a keyframe request for
+  // its camera is due, besides the RTCP PLI/FIR; SIP sends INFO picture_fast_update.
+  std::function<void()> on_keyframe_request;
+  // Set at run time for SIP legs: the video stream's own SDES keys; unset: the participant's.
+  std::optional<SrtpConfig> srtp;
 };
 
 // The SIP user agent (top-level `sip` block; absent: no SIP). See docs/operations.md, "SIP".
@@ -153,6 +162,13 @@ struct RoomParticipantConfig {
   bool deaf = false;
   bool has_audio = true;  // false when the participant has no `audio` section
   std::optional<RoomParticipantVideoConfig> video;
+
+  // Set at run time by the SIP service for its legs; never from YAML.
+  // false: muted, deaf and out of the picture until Server::Admit (a PIN is awaited).
+  bool admitted = true;
+  uint8_t telephone_event_pt = 0;  // RFC 4733 events on its audio; 0: none expected
+  // Each DTMF digit it sends (RFC 4733), once per event. Called on the audio leg's shard.
+  std::function<void(char digit)> on_dtmf;
 };
 
 struct VideoProfileConfig {

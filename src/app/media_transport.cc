@@ -52,8 +52,16 @@ StatusOr<std::unique_ptr<MediaTransport>> MediaTransport::Open(
     auto in = srtp::SrtpSession::Create(*suite, key->key, srtp::SrtpSession::Direction::kInbound);
     if (!in.ok()) return Status(in.status().code(), who + in.status().message());
     // A config holds one SDES key per participant; it also keys what we send to it (our SSRCs
-    // differ from the participant's, so the keystreams do not collide).
-    auto out = srtp::SrtpSession::Create(*suite, key->key, srtp::SrtpSession::Direction::kOutbound);
+    // differ from the participant's, so the keystreams do not collide). SIP legs have their own.
+    auto send_key = key;
+    if (!srtp->send_key.empty()) {
+      send_key = srtp::ParseInlineKey(*suite, srtp->send_key);
+      if (!send_key.ok()) {
+        return InvalidArgumentError(who + "srtp.send_key: " + send_key.status().message());
+      }
+    }
+    auto out =
+        srtp::SrtpSession::Create(*suite, send_key->key, srtp::SrtpSession::Direction::kOutbound);
     if (!out.ok()) return Status(out.status().code(), who + out.status().message());
     t->srtp_in_ = std::move(*in);
     t->srtp_out_ = std::move(*out);

@@ -33,6 +33,7 @@ struct RoomMember {
   bool audio_rtcp_mux = true;
   uint16_t video_port = 0;
   bool video_rtcp_mux = true;
+  bool admitted = true;  // false: waiting for its PIN (muted, deaf, no picture)
 };
 
 // Runs on: its media io_context (the room's audio strand) and, with video, a second media
@@ -89,6 +90,13 @@ class RoomHost {
                      std::shared_ptr<mixer::FrameMailbox> mailbox, VideoLeg* leg);
   // On the video context: tile and recipient gone; no task for its leg is posted after this.
   void DetachVideo(uint32_t id);
+  // A participant attached with pc.admitted false is muted, deaf and has no tile and no
+  // composite until these run (on the media and the video context): then it joins for real.
+  Status AdmitAudio(uint32_t id);
+  Status AdmitVideo(uint32_t id);
+  // On the video context: a keyframe of the participant's composite (SIP INFO
+  // picture_fast_update), coalesced like PLI/FIR.
+  void RequestKeyframe(uint32_t id);
   // Control plane: writes the SDP file a leg receiving the composite asked for (if any).
   Status WriteSdpFor(const VideoLeg& leg) const;
   // Control plane: the roster, ids and the legs' owners.
@@ -96,6 +104,7 @@ class RoomHost {
   const std::vector<RoomMember>& members() const { return members_; }
   const RoomMember* FindMember(const std::string& name) const;
   const RoomMember* FindMember(uint32_t id) const;
+  RoomMember* FindMutableMember(uint32_t id);
   void AddMember(RoomMember m) { members_.push_back(std::move(m)); }
   void RemoveMember(uint32_t id);
   void AdoptLegs(std::unique_ptr<AudioLeg> audio, std::unique_ptr<VideoLeg> video);
@@ -149,6 +158,12 @@ class RoomHost {
   std::vector<std::unique_ptr<VideoLeg>> video_legs_;
   std::unordered_map<uint32_t, VideoLeg*> video_leg_by_id_;
   std::map<std::string, uint32_t> video_ids_;  // by name: tiles and recipients
+  struct PendingVideo {
+    RoomParticipantConfig pc;
+    std::shared_ptr<mixer::FrameMailbox> mailbox;
+    VideoLeg* leg = nullptr;
+  };
+  std::unordered_map<uint32_t, PendingVideo> pending_video_;  // not admitted yet
   std::unique_ptr<boost::asio::steady_timer> video_timer_;
   std::chrono::steady_clock::time_point next_video_tick_;
   std::chrono::microseconds video_tick_{33'333};

@@ -14,8 +14,8 @@ Status RoomHost::AttachAudio(AudioLeg* leg) {
   pc.name = leg->config().name;
   pc.codec = leg->config().audio_codec;
   pc.channels = leg->config().audio_channels;
-  pc.muted = leg->config().muted;
-  pc.deaf = leg->config().deaf;
+  pc.muted = leg->config().muted || !leg->config().admitted;
+  pc.deaf = leg->config().deaf || !leg->config().admitted;
   TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
   leg_by_id_[pc.id] = leg;
   return Status::Ok();
@@ -29,6 +29,12 @@ void RoomHost::DetachAudio(uint32_t id) {
 Status RoomHost::AttachVideo(uint32_t id, const RoomParticipantConfig& pc,
                              std::shared_ptr<mixer::FrameMailbox> mailbox, VideoLeg* leg) {
   if (!video_room_) return Status::Ok();
+  if (!pc.admitted) {
+    RoomParticipantConfig admitted = pc;
+    admitted.admitted = true;
+    pending_video_[id] = PendingVideo{std::move(admitted), std::move(mailbox), leg};
+    return Status::Ok();
+  }
   // Everyone but a receive-only viewer has a tile: a placeholder with the name until (or
   // unless) pictures arrive.
   const bool tile = mailbox != nullptr || pc.has_audio;
@@ -53,8 +59,28 @@ Status RoomHost::AttachVideo(uint32_t id, const RoomParticipantConfig& pc,
   return Status::Ok();
 }
 
+Status RoomHost::AdmitAudio(uint32_t id) {
+  auto it = leg_by_id_.find(id);
+  if (it == leg_by_id_.end()) return Status::Ok();  // no audio
+  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, it->second->config().muted));
+  return room_.SetDeaf(id, it->second->config().deaf);
+}
+
+Status RoomHost::AdmitVideo(uint32_t id) {
+  auto it = pending_video_.find(id);
+  if (it == pending_video_.end()) return Status::Ok();
+  PendingVideo p = std::move(it->second);
+  pending_video_.erase(it);
+  return AttachVideo(id, p.pc, std::move(p.mailbox), p.leg);
+}
+
+void RoomHost::RequestKeyframe(uint32_t id) {
+  if (video_room_) video_room_->RequestKeyframe(id);
+}
+
 void RoomHost::DetachVideo(uint32_t id) {
   if (!video_room_) return;
+  pending_video_.erase(id);
   video_room_->RemoveRecipient(id);
   video_room_->RemoveParticipant(id);
   video_leg_by_id_.erase(id);
@@ -97,6 +123,13 @@ const RoomMember* RoomHost::FindMember(const std::string& name) const {
 
 const RoomMember* RoomHost::FindMember(uint32_t id) const {
   for (const auto& m : members_) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
+}
+
+RoomMember* RoomHost::FindMutableMember(uint32_t id) {
+  for (auto& m : members_) {
     if (m.id == id) return &m;
   }
   return nullptr;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -76,6 +77,18 @@ class Server {
   Status LeaveRoom(const std::string& room, uint32_t participant_id);
   // Re-INVITE: where its mix and composite go from now on (see RemoteUpdate).
   Status UpdateRemote(const std::string& room, uint32_t participant_id, const RemoteUpdate& remote);
+  // A participant that joined with pc.admitted false (its PIN awaited) is heard, hears, is seen
+  // and sees from now on. NotFound for an unknown room or id.
+  Status Admit(const std::string& room, uint32_t participant_id);
+  // A keyframe of the composite the participant receives (SIP INFO picture_fast_update).
+  Status RequestKeyframe(const std::string& room, uint32_t participant_id);
+  // Called (on the thread that made the participant leave, control mutex held: it must not call
+  // back into the Server) for every participant that joined at run time and leaves, by LeaveRoom,
+  // `kick` or stop. The SIP service ends the call.
+  using LeaveObserver = std::function<void(const std::string& room, uint32_t participant_id)>;
+  void SetLeaveObserver(LeaveObserver observer);
+  // The RTP port range (thread-safe): the SIP service picks a leg's ports before its SDP.
+  net::PortAllocator& ports() { return ports_; }
   // The roster of a room (configured and joined participants).
   StatusOr<std::vector<RoomMember>> Participants(const std::string& room);
 
@@ -134,6 +147,7 @@ class Server {
   std::unique_ptr<boost::asio::thread_pool> decode_pool_;
   std::vector<std::unique_ptr<RoomHost>> rooms_;
   bool started_ = false;
+  LeaveObserver leave_observer_;
 };
 
 }  // namespace tessera::app

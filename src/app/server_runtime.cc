@@ -74,6 +74,7 @@ StatusOr<JoinedParticipant> Server::JoinRoom(const std::string& room_name,
               [&] { return room->AttachVideo(id, pc, legs->mailbox, video); });
   }
   legs->member.from_config = false;
+  legs->member.admitted = pc.admitted;
   legs->member.joined_at = std::chrono::system_clock::now();
   const RoomMember member = legs->member;
   room->AddMember(legs->member);
@@ -114,7 +115,46 @@ Status Server::LeaveRoomLocked(const std::string& room_name, uint32_t id) {
     return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
   }
   spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
+  const bool observed = !member->from_config;
   TearDown(*room, id, /*started=*/true, /*log_summary=*/true);
+  if (observed && leave_observer_) leave_observer_(room_name, id);
+  return Status::Ok();
+}
+
+void Server::SetLeaveObserver(LeaveObserver observer) {
+  std::lock_guard lock(control_mu_);
+  leave_observer_ = std::move(observer);
+}
+
+Status Server::Admit(const std::string& room_name, uint32_t id) {
+  std::lock_guard lock(control_mu_);
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  RoomMember* member = room->FindMutableMember(id);
+  if (!member) {
+    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
+  }
+  if (member->admitted) return Status::Ok();
+  TESSERA_RETURN_IF_ERROR(RunOn(room->media(), [room, id] { return room->AdmitAudio(id); }));
+  if (room->has_video()) {
+    TESSERA_RETURN_IF_ERROR(
+        RunOn(*room->video_media(), [room, id] { return room->AdmitVideo(id); }));
+  }
+  member->admitted = true;
+  spdlog::info("room {}: {} (participant {}) admitted", room_name, member->name, id);
+  return Status::Ok();
+}
+
+Status Server::RequestKeyframe(const std::string& room_name, uint32_t id) {
+  std::lock_guard lock(control_mu_);
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  if (!room->FindMember(id)) {
+    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
+  }
+  if (room->has_video()) RunOn(*room->video_media(), [room, id] { room->RequestKeyframe(id); });
   return Status::Ok();
 }
 
@@ -192,7 +232,8 @@ std::string Server::ParticipantsAnswer(const std::string& room_name) {
     nlohmann::json j = {{"id", m.id},
                         {"name", m.name},
                         {"joined", m.from_config ? "config" : "runtime"},
-                        {"joined_at", Iso8601(m.joined_at)}};
+                        {"joined_at", Iso8601(m.joined_at)},
+                        {"admitted", m.admitted}};
     if (m.audio_port) j["audio_port"] = m.audio_port;
     if (m.video_port) j["video_port"] = m.video_port;
     list.push_back(std::move(j));

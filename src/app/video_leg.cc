@@ -42,8 +42,9 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
   const RoomParticipantVideoConfig& v = *config.video;
   std::unique_ptr<VideoLeg> leg(new VideoLeg(config, id, shard, clock, std::move(decode),
                                              std::move(input), std::move(hooks)));
-  auto transport = MediaTransport::Open(shard, config.name + "/video", server.bind_address,
-                                        local_port, v.rtcp_mux, config.srtp, leg->drops_, clock);
+  auto transport =
+      MediaTransport::Open(shard, config.name + "/video", server.bind_address, local_port,
+                           v.rtcp_mux, v.srtp ? v.srtp : config.srtp, leg->drops_, clock);
   if (!transport.ok()) return transport.status();
   leg->transport_ = std::move(*transport);
 
@@ -161,7 +162,7 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
     // What follows depends on the lost frame: the decoder waits for a keyframe, which we ask for.
     if (receive_) {
       auto out = receive_->RequestKeyframe(clock_.NowUs());
-      if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
+      if (!out.rtcp.empty()) SendKeyframeRequest(std::move(out.rtcp));
     }
     input_->RequestReset();
     return;
@@ -176,9 +177,15 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
                         if (stopped_ || !receive_) return;
                         // Throttled by the stream's keyframe requester (PLI, then FIR).
                         auto out = receive_->RequestKeyframe(clock_.NowUs());
-                        if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
+                        if (!out.rtcp.empty()) SendKeyframeRequest(std::move(out.rtcp));
                       });
                     });
+}
+
+void VideoLeg::SendKeyframeRequest(std::vector<uint8_t> compound) {
+  SendRtcp(std::move(compound));
+  // Legacy SIP endpoints without AVPF ignore PLI/FIR: the SIP leg also sends INFO.
+  if (config_.video && config_.video->on_keyframe_request) config_.video->on_keyframe_request();
 }
 
 void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {

@@ -14,12 +14,15 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "app/config.h"
 #include "app/server.h"
+#include "app/sip_service.h"
 
 namespace {
 
@@ -109,8 +112,18 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  const tessera::app::Config config_copy = *config;
   tessera::app::Server server(std::move(*config));
   if (auto s = server.Start(); !s.ok()) return Fail(s);
+  // The SIP user agent (the `sip` block), on its own thread; it joins callers to the rooms.
+  std::unique_ptr<tessera::app::SipService> sip;
+  if (config_copy.sip.enabled) {
+    sip = std::make_unique<tessera::app::SipService>(config_copy, server);
+    if (auto s = sip->Start(); !s.ok()) {
+      server.Stop();
+      return Fail(s);
+    }
+  }
   std::printf("tessera: ready\n");
   std::fflush(stdout);
 
@@ -120,12 +133,14 @@ int main(int argc, char** argv) {
   static std::mutex control_mu;
   static bool stopping = false;
   if (control_stdin) {
-    std::thread([&server] {
+    std::thread([&server, &sip] {
       std::string line;
       while (std::getline(std::cin, line)) {
         std::lock_guard lock(control_mu);
         if (stopping) return;
-        const std::string reply = server.Control(line);
+        std::optional<std::string> sip_reply;
+        if (sip) sip_reply = sip->Control(line);
+        const std::string reply = sip_reply ? *sip_reply : server.Control(line);
         std::printf("%s\n", reply.c_str());
         std::fflush(stdout);
       }
@@ -139,6 +154,7 @@ int main(int argc, char** argv) {
     std::lock_guard lock(control_mu);
     stopping = true;
   }
+  if (sip) sip->Stop();
   server.Stop();
   for (const auto& line : server.SummaryLines()) std::printf("%s\n", line.c_str());
   std::fflush(stdout);

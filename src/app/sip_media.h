@@ -1,0 +1,41 @@
+// Between SIP offer/answer and the room: what a room can do for a SIP leg, and the room
+// participant (and re-INVITE update) a negotiated session becomes. Pure: no I/O.
+#pragma once
+
+#include <tessera/base/status.h>
+#include <tessera/sip/sdp_negotiation.h>
+
+#include <string>
+
+#include "app/config.h"
+#include "app/server.h"
+
+namespace tessera::app {
+
+// The room's capabilities for one leg with local ports `audio_port`/`video_port`: video only in a
+// room with video, and only in the codecs of its profiles (the leg receives one of them).
+sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipConfig& sip,
+                                             const std::string& media_address, uint16_t audio_port,
+                                             uint16_t video_port);
+
+// The room profile a receiver gets: the largest of `codec` (pixels x frame rate) that fits its
+// limits, else the smallest of that codec. Empty if the room has no profile in `codec`.
+std::string PickProfile(const RoomVideoConfig& video, rtp::Codec codec,
+                        const sip::VideoLimits& limits);
+
+// The participant a negotiated session joins as (ports pre-allocated by the SIP service).
+// InvalidArgument when the session carries neither audio nor video.
+StatusOr<RoomParticipantConfig> ParticipantFor(const RoomConfig& room,
+                                               const sip::NegotiatedSession& session,
+                                               std::string name, uint16_t audio_port,
+                                               uint16_t video_port);
+
+// Where its media goes after a new offer/answer: the peer's address, or 0.0.0.0 while the peer
+// holds the call (RFC 3264 8.4), and its ports.
+RemoteUpdate RemoteFor(const sip::NegotiatedSession& session);
+
+// A SIP participant's name from a From display name or user part: only the characters room
+// participant names allow; "caller" when nothing is left.
+std::string ParticipantNameFrom(const std::string& display_name, const std::string& user);
+
+}  // namespace tessera::app
