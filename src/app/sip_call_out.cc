@@ -36,6 +36,13 @@ std::string TransportOf(const sip::SipUri& uri, const std::string& fallback) {
   return uri.scheme == sip::UriScheme::kSips ? "TLS" : fallback;
 }
 
+// From/To as written: the tag field is kept in params too (a parsed NameAddr has it in both).
+std::string WithTag(sip::NameAddr a) {
+  std::erase_if(a.params, [](const sip::Param& p) { return p.name == "tag"; });
+  if (!a.tag.empty()) a.params.push_back({"tag", a.tag, true, false});
+  return sip::SerializeNameAddr(a);
+}
+
 }  // namespace
 
 std::string SipService::Contact(const Call& call) const {
@@ -71,8 +78,8 @@ sip::SipMessage SipService::InDialogRequest(Call& c, const std::string& method) 
                          ";branch=" + sip::TransactionLayer::NewBranch() + ";rport");
   r.AddHeader("Max-Forwards", "70");
   for (const auto& route : c.route_set) r.AddHeader("Route", sip::SerializeNameAddr(route));
-  r.AddHeader("From", sip::SerializeNameAddr(c.local));
-  r.AddHeader("To", sip::SerializeNameAddr(c.remote));
+  r.AddHeader("From", WithTag(c.local));
+  r.AddHeader("To", WithTag(c.remote));
   r.AddHeader("Call-ID", c.call_id);
   r.AddHeader("CSeq", std::to_string(++c.local_cseq) + " " + method);
   r.AddHeader("User-Agent", "Tessera/0.1");
@@ -183,7 +190,7 @@ std::string SipService::Dial(const std::string& room_name, const std::string& ur
   if (!ob.proxy.empty()) {
     sip::NameAddr route;
     route.uri = next_hop;
-    route.uri.params.push_back({"lr", ""});
+    route.uri.params.push_back({"lr", "", false, false});
     c.route_set.push_back(route);
   }
   c.key = NewCallKey(c.call_id, c.local.tag);
@@ -280,8 +287,8 @@ void SipService::OnDialResponse(Call& c, const sip::SipMessage& r) {
                              ";branch=" + sip::TransactionLayer::NewBranch() + ";rport");
     ack.AddHeader("Max-Forwards", "70");
     for (const auto& route : c.route_set) ack.AddHeader("Route", sip::SerializeNameAddr(route));
-    ack.AddHeader("From", sip::SerializeNameAddr(c.local));
-    ack.AddHeader("To", sip::SerializeNameAddr(c.remote));
+    ack.AddHeader("From", WithTag(c.local));
+    ack.AddHeader("To", WithTag(c.remote));
     ack.AddHeader("Call-ID", c.call_id);
     ack.AddHeader("CSeq", std::to_string(c.local_cseq) + " ACK");
   }
