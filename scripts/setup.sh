@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the integration tests and the demo
   ffmpeg python3
+  # SIPp: the SIP integration tests and benches/sip_cps.py
+  sip-tester
 )
 
 SUDO=""

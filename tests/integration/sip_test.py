@@ -1,0 +1,685 @@
+#!/usr/bin/env python3
+"""End-to-end SIP tests: SIPp (the scenarios in sip/) calls the real tessera binary on loopback,
+and the test checks tessera's view of each call with the operator commands `calls`,
+`participants ROOM` and `kick ROOM NAME` on --control-stdin.
+
+Every wait polls `calls` (or waits for a process) with a deadline; nothing sleeps to let something
+happen. Where a scenario must not go on before the test has seen a state (held, pin, ringing...),
+the scenario waits for the test's go-ahead: an OPTIONS with the call's Call-ID that the test sends
+to SIPp's own port (SippRun.go_ahead). SIPp's logs (-trace_err, -trace_msg, its screen) are kept in
+the test's temporary directory, printed at the start and quoted on failure.
+
+Exits 77 (ctest: skipped), saying why, when sipp (Debian: sip-tester) is not installed.
+
+usage: sip_test.py --tessera BIN --scenario NAME [--sipp BIN]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tessera_harness import (Process, TestFailure, _die_with_parent, ensure,  # noqa: E402
+                             free_port_pair, run_main, write_config)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIOS = os.path.join(HERE, "sip")
+PCAP_DIRS = ["/usr/share/sip-tester", "/usr/share/sipp", "/usr/local/share/sipp"]
+ROOM = "main"
+NUMBER = "4000"
+PIN = "1234"
+USER, PASSWORD = "alice", "secret"
+OUT_USER, OUT_PASSWORD = "tessera-out", "dial-secret"  # as in sip/uas_dialout_auth.xml
+SIPP_TIMEOUT_S = 60    # the subprocess deadline; SIPp's own -timeout is a little shorter
+RECV_TIMEOUT_MS = 20000  # a scenario's <recv> that waits longer fails the call
+STATE_TIMEOUT_S = 20   # how long a call may take to reach a state tessera reports
+SKIP = 77
+
+
+def _binds(port, kinds):
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+_taken = set()  # every port handed out in this test: none is handed out twice
+
+
+def free_port_block(count, kinds=(socket.SOCK_DGRAM,)):
+    """The first of `count` consecutive ports free on 127.0.0.1 (for each socket kind), none of
+    them handed out before (the processes given earlier ones may not have bound them yet)."""
+    for _ in range(100):
+        port = free_port_pair()
+        block = range(port, port + count)
+        if _taken.isdisjoint(block) and all(_binds(p, kinds) for p in block):
+            _taken.update(block)
+            return port
+    raise TestFailure(f"no {count} free consecutive ports")
+
+
+def tail(path, n=6000):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()[-n:]
+    except OSError:
+        return "(none)"
+
+
+class SippRun:
+    """One sipp process running one scenario (-m 1 unless told), its logs in the work dir."""
+
+    count = 0
+
+    def __init__(self, args, work, scenario, target=None, service=ROOM, local_ip="127.0.0.1",
+                 transport="u1", extra=(), calls=1):
+        SippRun.count += 1
+        self.label = f"{scenario}-{SippRun.count}"
+        self.scenario, self.work, self.local_ip = scenario, work, local_ip
+        self.port = free_port_block(1, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
+        media = free_port_block(4)  # audio and video RTP (+ RTCP) ports of the SDP
+        self.errors = os.path.join(work, f"{self.label}_errors.log")
+        self.messages = os.path.join(work, f"{self.label}_messages.log")
+        self.screen = os.path.join(work, f"{self.label}_screen.txt")
+        argv = [args.sipp, "-sf", os.path.join(SCENARIOS, f"{scenario}.xml"), "-m", str(calls),
+                "-nostdin", "-t", transport, "-i", local_ip, "-p", str(self.port),
+                "-mi", local_ip, "-mp", str(media), "-cp", str(free_port_block(1)),
+                "-timeout", f"{SIPP_TIMEOUT_S - 10}s", "-timeout_error",
+                "-recv_timeout", str(RECV_TIMEOUT_MS), "-trace_err", "-error_file", self.errors,
+                "-trace_msg", "-message_file", self.messages, "-s", service] + list(extra)
+        if target:
+            argv.append(target)
+        self.argv = argv
+        self.started = time.monotonic()
+        with open(self.screen, "wb") as out:
+            # cwd: the work dir, where the DTMF pcaps are (pin_rtp); SIPp's own files go there.
+            self.proc = subprocess.Popen(argv, cwd=work, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+    def report(self):
+        return (f"sipp {self.label}: {' '.join(self.argv)}\n--- errors ({self.errors}):\n"
+                f"{tail(self.errors)}\n--- messages ({self.messages}):\n{tail(self.messages)}\n"
+                f"--- screen ({self.screen}):\n{tail(self.screen, 3000)}")
+
+    def wait(self, timeout_s=SIPP_TIMEOUT_S):
+        """sipp's exit status; kills it (and fails) past the deadline."""
+        remaining = max(1.0, timeout_s - (time.monotonic() - self.started))
+        try:
+            return self.proc.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise TestFailure(f"sipp {self.label} did not finish within {timeout_s} s\n"
+                              f"{self.report()}")
+
+    def expect_success(self, timeout_s=SIPP_TIMEOUT_S):
+        """sipp exits 0: every call of the scenario went as written."""
+        rc = self.wait(timeout_s)
+        if rc != 0:
+            raise TestFailure(f"sipp {self.label} exited {rc}\n{self.report()}")
+        print(f"sipp {self.scenario}: passed")
+
+    def ensure_running(self):
+        if self.proc.poll() is not None:
+            raise TestFailure(f"sipp {self.label} ended early ({self.proc.returncode})\n"
+                              f"{self.report()}")
+
+    def wait_bound(self, timeout_s=10):
+        """Waits until sipp (a UAS) has bound its SIP port: binding it here then fails."""
+        deadline = time.monotonic() + timeout_s
+        while _binds(self.port, (socket.SOCK_DGRAM,)):
+            self.ensure_running()
+            if time.monotonic() > deadline:
+                raise TestFailure(f"sipp {self.label} did not bind port {self.port}\n"
+                                  f"{self.report()}")
+            time.sleep(0.02)  # poll interval
+
+    def go_ahead(self, call_id):
+        """Sends the OPTIONS with call_id that the scenario's <recv request="OPTIONS"/> waits
+        for. Once: the scenario does not answer it (SIPp sends everything of a call to the
+        call's peer, Tessera) and datagrams on loopback are not lost; what the test waits for
+        next fails at its deadline should this one be."""
+        self.ensure_running()
+        SippRun.count += 1
+        n = SippRun.count
+        msg = (f"OPTIONS sip:go@{self.local_ip}:{self.port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP {self.local_ip}:9;branch=z9hG4bK-go-{n}\r\n"
+               f"From: <sip:test@{self.local_ip}>;tag=go{n}\r\n"
+               f"To: <sip:go@{self.local_ip}:{self.port}>\r\nCall-ID: {call_id}\r\n"
+               f"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(msg, (self.local_ip, self.port))
+
+
+class Tessera:
+    """tessera with a SIP block, its control on stdin."""
+
+    def __init__(self, args, work, sip_lines=(), room_lines=(), video=False):
+        self.args, self.work = args, work
+        self.sip_lines, self.room_lines, self.video = list(sip_lines), list(room_lines), video
+        self.proc = None
+        for attempt in range(3):
+            self.sip_port = free_port_block(1, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
+            self.proc = Process([args.tessera, "--config", self.write_config(),
+                                 "--control-stdin"], "tessera", stdin=True, die_with_parent=True)
+            try:
+                self.proc.wait_for_line(lambda l: l.strip() == "tessera: ready", 30)
+                return
+            except TestFailure:
+                if attempt == 2 or "Address already in use" not in self.proc.stderr():
+                    raise
+                if self.proc.proc.poll() is None:
+                    self.proc.proc.kill()
+                self.proc.proc.wait()
+                print("tessera could not bind its port; again with another")
+
+    def write_config(self):
+        text = ("server:\n  log_level: info\n  shards: 2\nsip:\n  listen:\n"
+                f"    - {{transport: udp, address: 127.0.0.1, port: {self.sip_port}}}\n"
+                f"    - {{transport: tcp, address: 127.0.0.1, port: {self.sip_port}}}\n"
+                + "".join(f"  {l}\n" for l in self.sip_lines)
+                + f"rooms:\n  - name: {ROOM}\n    max_participants: 100\n"
+                + "".join(f"    {l}\n" for l in self.room_lines)
+                + "    participants: []\n")
+        if self.video:
+            text += ("    video:\n      profiles:\n"
+                     "        - {name: small, codec: H264, width: 320, height: 180, fps: 10, "
+                     "bitrate_kbps: 200}\n")
+        return write_config(os.path.join(self.work, "tessera.yaml"), text)
+
+    @property
+    def target(self):
+        return f"127.0.0.1:{self.sip_port}"
+
+    def command(self, line, timeout_s=10):
+        """Sends an operator command; returns the answer line ("ok ..." or "error: ...")."""
+        seen = len(self.proc.lines)
+        self.proc.send_line(line)
+        return self.proc.wait_for_line(
+            lambda l: l.startswith("ok ") or l.startswith("error:"), timeout_s, start=seen)
+
+    def json_answer(self, line, prefix):
+        answer = self.command(line)
+        ensure(answer.startswith(prefix), f"'{line}' was answered '{answer}'")
+        try:
+            return json.loads(answer[len(prefix):])
+        except json.JSONDecodeError as e:
+            raise TestFailure(f"'{line}' answered bad JSON ({e}): '{answer}'")
+
+    def calls(self):
+        return self.json_answer("calls", "ok calls ")
+
+    def participants(self):
+        return [p["name"] for p in self.json_answer(f"participants {ROOM}",
+                                                    f"ok participants {ROOM} ")]
+
+    def wait_calls(self, what, predicate, sipps=(), timeout_s=STATE_TIMEOUT_S):
+        """Polls `calls` until predicate(calls) holds; returns those calls. Fails at the deadline,
+        or at once when one of sipps ends (it can no longer bring the state about)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            calls = self.calls()
+            if predicate(calls):
+                return calls
+            for s in sipps:
+                s.ensure_running()
+            if time.monotonic() > deadline:
+                raise TestFailure(f"timed out after {timeout_s} s waiting for {what}; calls: "
+                                  f"{calls}\n" + "\n".join(s.report() for s in sipps))
+            time.sleep(0.02)  # poll interval
+
+    def wait_state(self, state, sipps=(), participant="caller"):
+        """The one call of `participant` once it is in `state`."""
+        calls = self.wait_calls(f"{participant}'s call in state '{state}'",
+                                lambda cs: any(c.get("participant") == participant
+                                               and c.get("state") == state for c in cs), sipps)
+        return [c for c in calls if c.get("participant") == participant][0]
+
+    def wait_no_calls(self, sipps=()):
+        self.wait_calls("no calls", lambda cs: cs == [], sipps)
+
+    def finish(self):
+        """The server is alive and answers `stats`; then it stops cleanly."""
+        ensure(self.proc.proc.poll() is None,
+               f"tessera exited ({self.proc.proc.returncode}): {self.proc.stderr()}")
+        stats = self.command("stats")
+        ensure(stats.startswith("ok stats ["), f"stats was answered '{stats}'")
+        ensure(self.proc.stop() == 0, f"tessera exited non-zero: {self.proc.stderr()}")
+
+    def kill(self):
+        if self.proc and self.proc.proc.poll() is None:
+            self.proc.proc.kill()
+
+
+TRUNK = 'trunks: [{name: local, networks: ["127.0.0.0/8"]}]'
+
+
+def check_call(call, transport="udp", direction="in", sipp=None):
+    ensure(call["room"] == ROOM and call["direction"] == direction
+           and call["transport"].lower() == transport and call["call_id"],
+           f"call listed as {call}")
+    ensure(call["remote"].startswith("127.0.0.1:"), f"remote of {call}")
+    if sipp and transport == "udp":
+        ensure(call["remote"] == f"127.0.0.1:{sipp.port}",
+               f"remote {call['remote']}, sipp sends from 127.0.0.1:{sipp.port}")
+
+
+def kick_and_end(tessera, sipp, participant="caller"):
+    """`kick` sends the BYE the scenario waits for; the call and the participant go."""
+    answer = tessera.command(f"kick {ROOM} {participant}")
+    ensure(answer == f"ok kick {ROOM} {participant}", f"kick was answered '{answer}'")
+    sipp.expect_success()
+    tessera.wait_no_calls()
+    ensure(participant not in tessera.participants(), f"{participant} is still in the room")
+
+
+def scenario_basic_call(args, work, transport="udp"):
+    """INVITE with audio and H.264 video answered 200; listed in `calls` and the room; `kick`
+    ends it with a BYE."""
+    t = Tessera(args, work, [TRUNK], video=True)
+    try:
+        sipp = SippRun(args, work, "basic_call", t.target,
+                       transport="t1" if transport == "tcp" else "u1")
+        call = t.wait_state("active", [sipp])
+        check_call(call, transport, sipp=sipp)
+        ensure("caller" in t.participants(), "the caller is not a participant of the room")
+        kick_and_end(t, sipp)
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_basic_call_tcp(args, work):
+    scenario_basic_call(args, work, "tcp")
+
+
+def scenario_caller_bye(args, work):
+    """A call to the room's number; the caller's BYE ends it. The call must be seen active
+    while the caller pauses (-d 3000 ms)."""
+    t = Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}'])
+    try:
+        sipp = SippRun(args, work, "caller_bye", t.target, service=NUMBER, extra=["-d", "3000"])
+        check_call(t.wait_state("active", [sipp]), sipp=sipp)
+        sipp.expect_success()
+        t.wait_no_calls()
+        ensure("caller" not in t.participants(), "the caller is still in the room")
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_late_offer(args, work):
+    t = Tessera(args, work, [TRUNK])
+    try:
+        sipp = SippRun(args, work, "late_offer", t.target)
+        call = t.wait_state("active", [sipp])
+        sipp.go_ahead(call["call_id"])
+        sipp.expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_late_offer_no_answer(args, work):
+    t = Tessera(args, work, [TRUNK])
+    try:
+        sipp = SippRun(args, work, "late_offer_no_answer", t.target)
+        sipp.expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_hold_resume(args, work):
+    t = Tessera(args, work, [TRUNK])
+    try:
+        sipp = SippRun(args, work, "hold_resume", t.target)
+        call = t.wait_state("active", [sipp])
+        sipp.go_ahead(call["call_id"])
+        t.wait_state("held", [sipp])
+        sipp.go_ahead(call["call_id"])
+        t.wait_state("active", [sipp])
+        kick_and_end(t, sipp)
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_cancel_ringing(args, work):
+    t = Tessera(args, work, [TRUNK, "answer_after_ms: 600000"])
+    try:
+        sipp = SippRun(args, work, "cancel_ringing", t.target)
+        call = t.wait_state("ringing", [sipp])
+        sipp.go_ahead(call["call_id"])
+        sipp.expect_success()
+        t.wait_no_calls()
+        ensure("caller" not in t.participants(), "the cancelled caller is in the room")
+        t.finish()
+    finally:
+        t.kill()
+
+
+def pin_room():
+    return [f'sip: {{numbers: ["{NUMBER}"], pin: "{PIN}"}}']
+
+
+def scenario_wrong_pin_info(args, work):
+    t = Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room())
+    try:
+        sipp = SippRun(args, work, "wrong_pin_info", t.target)
+        call = t.wait_state("pin", [sipp])
+        sipp.go_ahead(call["call_id"])
+        sipp.expect_success()  # it got Tessera's BYE after the third wrong attempt
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def copy_dtmf_pcaps(work):
+    for d in PCAP_DIRS:
+        if os.path.exists(os.path.join(d, "dtmf_2833_1.pcap")):
+            for digit in PIN:
+                shutil.copy(os.path.join(d, f"dtmf_2833_{digit}.pcap"), work)
+            return
+    raise TestFailure(f"SIPp's dtmf_2833_N.pcap files are in none of {PCAP_DIRS}")
+
+
+def sipp_can_play_pcap(sipp):
+    """SIPp plays pcaps through a raw socket: root, or a sipp with the cap_net_raw capability."""
+    if os.geteuid() == 0:
+        return True
+    getcap = shutil.which("getcap") or "/usr/sbin/getcap"
+    try:
+        out = subprocess.run([getcap, sipp], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "cap_net_raw" in out
+
+
+def scenario_pin_rtp(args, work):
+    if not sipp_can_play_pcap(args.sipp):
+        print("SKIP: SIPp's pcap_play needs a raw socket: run as root, or "
+              f"`setcap cap_net_raw+ep {args.sipp}`")
+        sys.exit(SKIP)
+    copy_dtmf_pcaps(work)
+    t = Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room())
+    try:
+        sipp = SippRun(args, work, "pin_rtp", t.target)
+        call = t.wait_state("pin", [sipp])
+        sipp.go_ahead(call["call_id"])
+        t.wait_state("active", [sipp])  # the PIN was taken from the RTP events
+        kick_and_end(t, sipp)
+        t.finish()
+    finally:
+        t.kill()
+
+
+AUTH = ['trunks: [{name: office, networks: ["10.0.0.0/8"]}]',
+        f"users: [{{name: {USER}, password: {PASSWORD}}}]"]
+
+
+def scenario_auth_challenge(args, work):
+    t = Tessera(args, work, AUTH)
+    try:
+        SippRun(args, work, "auth_challenge", t.target).expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_auth_ok(args, work):
+    t = Tessera(args, work, AUTH)
+    try:
+        sipp = SippRun(args, work, "auth_ok", t.target, extra=["-au", USER, "-ap", PASSWORD])
+        call = t.wait_state("active", [sipp])
+        check_call(call, sipp=sipp)
+        sipp.go_ahead(call["call_id"])
+        sipp.expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_auth_wrong(args, work):
+    t = Tessera(args, work, AUTH)
+    try:
+        SippRun(args, work, "auth_wrong", t.target,
+                extra=["-au", USER, "-ap", "not-" + PASSWORD]).expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_forbidden(args, work):
+    """No trunks and no users: nobody may call."""
+    t = Tessera(args, work)
+    try:
+        SippRun(args, work, "forbidden", t.target).expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_unknown_room(args, work):
+    t = Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}'])
+    try:
+        for service in ("nowhere", "4001"):
+            SippRun(args, work, "unknown_room", t.target, service=service).expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def bad_cseq_invite(port, mine):
+    return (f"INVITE sip:{ROOM}@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{mine};branch=z9hG4bK-badcseq\r\n"
+            f"From: <sip:test@127.0.0.1:{mine}>;tag=badcseq\r\n"
+            f"To: <sip:{ROOM}@127.0.0.1:{port}>\r\nCall-ID: badcseq@127.0.0.1\r\n"
+            f"CSeq: 2147483648 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+
+
+def scenario_malformed(args, work):
+    """Datagrams that are not SIP get no answer; an INVITE whose CSeq number is out of range
+    (RFC 3261 8.1.1.5: below 2**31) gets a 400 with a reason phrase; so does one with a bad
+    Max-Forwards (the SIPp scenario), and the server answers an OPTIONS afterwards."""
+    t = Tessera(args, work, [TRUNK])
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            for junk in (b"\x00\x01\x02 not sip at all", b"hello\r\n\r\n", b"\x80" * 200,
+                         b"INVITE\r\n\r\n"):
+                s.sendto(junk, ("127.0.0.1", t.sip_port))
+            s.sendto(bad_cseq_invite(t.sip_port, s.getsockname()[1]).encode(),
+                     ("127.0.0.1", t.sip_port))
+            # The first answer must be the 400: the garbage before it was dropped silently.
+            s.settimeout(5)
+            try:
+                reply = s.recvfrom(65535)[0].decode(errors="replace")
+            except socket.timeout:
+                raise TestFailure("the INVITE with a bad CSeq was not answered")
+            status = reply.split("\r\n", 1)[0]
+            print(f"bad CSeq answered: {status}")
+            ensure(status.startswith("SIP/2.0 400 ") and len(status) > len("SIP/2.0 400 "),
+                   f"the INVITE with a bad CSeq was answered:\n{reply}")
+            ensure("badcseq@127.0.0.1" in reply and "branch=z9hG4bK-badcseq" in reply,
+                   f"the 400 lacks the request's Call-ID or Via:\n{reply}")
+            # Nothing else comes: a bound on waiting for silence (the garbage sent first).
+            s.settimeout(0.3)
+            try:
+                extra = s.recvfrom(65535)[0]
+                raise TestFailure(f"something else was answered: {extra[:200]!r}")
+            except socket.timeout:
+                pass
+        SippRun(args, work, "malformed", t.target).expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def answered_call_ids(messages_log):
+    """Call-IDs of the responses SIPp logged as received (-trace_msg)."""
+    ids = set()
+    for block in tail(messages_log, 10**9).split("message received")[1:]:
+        lines = block.splitlines()
+        if not any(l.startswith("SIP/2.0 ") for l in lines[:4]):
+            continue
+        for line in lines:
+            if line.lower().startswith("call-id:"):
+                ids.add(line.split(":", 1)[1].strip())
+                break
+    return ids
+
+
+def scenario_flood(args, work):
+    """An INVITE flood from 127.0.0.1 (to a room that does not exist, so that what is answered
+    costs nothing) is answered only up to the per-source limit; a call from 127.0.0.2 meanwhile
+    is answered."""
+    rate = 20
+    t = Tessera(args, work, [TRUNK, f"new_calls_per_source_per_s: {rate}"])
+    flood = None
+    try:
+        flood = SippRun(args, work, "flood_uac", t.target, service="nowhere",
+                        extra=["-r", "300", "-l", "100000"], calls=3000)
+        deadline = time.monotonic() + 10
+        while not answered_call_ids(flood.messages):
+            flood.ensure_running()
+            ensure(time.monotonic() < deadline, "the flood got no answer at all\n"
+                   + flood.report())
+            time.sleep(0.02)  # poll interval
+        legit = SippRun(args, work, "caller_bye", t.target, local_ip="127.0.0.2",
+                        extra=["-d", "200"])
+        legit.expect_success(timeout_s=30)
+        still_flooding = flood.proc.poll() is None
+        flood.proc.terminate()
+        flood.wait()
+        elapsed = time.monotonic() - flood.started
+        ensure(still_flooding, "the flood ended before the legitimate call did; make it longer")
+        answered = len(answered_call_ids(flood.messages))
+        sent = tail(flood.messages, 10**9).count("INVITE sip:nowhere@")
+        allowed = 2 * rate + rate * elapsed
+        print(f"flood: {sent} INVITEs in {elapsed:.1f} s, {answered} answered "
+              f"(limit {rate}/s, burst {2 * rate}: at most {allowed:.0f})")
+        ensure(sent > 3 * allowed, f"only {sent} INVITEs were sent: not a flood")
+        ensure(answered <= allowed + 5, f"{answered} flood INVITEs were answered, more than "
+               f"{allowed:.0f} allowed")
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        if flood and flood.proc.poll() is None:
+            flood.proc.kill()
+        t.kill()
+
+
+def scenario_names(args, work):
+    """Two callers with the same display name become caller and caller-2."""
+    t = Tessera(args, work, [TRUNK], video=True)
+    try:
+        a = SippRun(args, work, "basic_call", t.target)
+        b = SippRun(args, work, "basic_call", t.target)
+        t.wait_calls("two active calls", lambda cs: len(cs) == 2 and all(
+            c["state"] == "active" for c in cs), [a, b])
+        names = sorted(c["participant"] for c in t.calls())
+        ensure(names == ["caller", "caller-2"], f"participants named {names}")
+        ensure(sorted(n for n in t.participants() if n.startswith("caller")) == names,
+               f"the room lists {t.participants()}")
+        for name in names:
+            answer = t.command(f"kick {ROOM} {name}")
+            ensure(answer == f"ok kick {ROOM} {name}", f"kick was answered '{answer}'")
+        a.expect_success()
+        b.expect_success()
+        t.wait_no_calls()
+        t.finish()
+    finally:
+        t.kill()
+
+
+def dial(t, sipp):
+    sipp.wait_bound()
+    answer = t.command(f"dial {ROOM} sip:bob@127.0.0.1:{sipp.port}")
+    prefix = f"ok dial {ROOM} "
+    ensure(answer.startswith(prefix) and len(answer) > len(prefix),
+           f"dial was answered '{answer}'")
+    call_id = answer[len(prefix):].strip()
+    calls = t.wait_calls(f"the dialled call {call_id} active", lambda cs: any(
+        c["call_id"] == call_id and c["state"] == "active" for c in cs), [sipp])
+    call = [c for c in calls if c["call_id"] == call_id][0]
+    check_call(call, direction="out")
+    ensure(call["remote"] == f"127.0.0.1:{sipp.port}", f"remote of {call}")
+    ensure(call["participant"] in t.participants(),
+           f"{call['participant']} is not in the room: {t.participants()}")
+    return call
+
+
+def scenario_dialout(args, work, scenario="uas_dialout", sip_lines=()):
+    t = Tessera(args, work, [TRUNK] + list(sip_lines))
+    try:
+        sipp = SippRun(args, work, scenario)
+        call = dial(t, sipp)
+        if scenario == "uas_dialout_hangup":
+            sipp.go_ahead(call["call_id"])
+            sipp.expect_success()
+            t.wait_no_calls()
+            ensure(call["participant"] not in t.participants(), "the callee is still listed")
+        else:
+            kick_and_end(t, sipp, call["participant"])
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_dialout_hangup(args, work):
+    scenario_dialout(args, work, "uas_dialout_hangup")
+
+
+def scenario_dialout_auth(args, work):
+    scenario_dialout(args, work, "uas_dialout_auth",
+                     [f"outbound: {{username: {OUT_USER}, password: {OUT_PASSWORD}}}"])
+
+
+TESTS = {name[len("scenario_"):]: f for name, f in globals().items()
+         if name.startswith("scenario_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tessera", required=True)
+    ap.add_argument("--sipp", default=shutil.which("sipp") or "")
+    ap.add_argument("--scenario", required=True, choices=sorted(TESTS))
+    args = ap.parse_args()
+    if not args.sipp or not os.access(args.sipp, os.X_OK):
+        print("SKIP: sipp not found (Debian/Ubuntu package sip-tester; scripts/setup.sh installs "
+              "it)")
+        sys.exit(SKIP)
+    work = tempfile.mkdtemp(prefix=f"tessera-sip-{args.scenario}-")
+    print(f"work dir (tessera config, SIPp logs): {work}")
+    try:
+        TESTS[args.scenario](args, work)
+    except TestFailure as e:
+        raise TestFailure(f"{e}\nwork dir: {work}")
+    print(f"PASS {args.scenario}")
+
+
+if __name__ == "__main__":
+    run_main(main)
