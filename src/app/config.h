@@ -132,6 +132,10 @@ struct SipConfig {
   std::string nonce_secret;  // digest nonces' HMAC key; empty: random per start
   std::vector<SipTrunkConfig> trunks;
   std::vector<SipUserConfig> users;
+  // Digest challenges offered, in preference order (one WWW-Authenticate each; RFC 8760).
+  // Leave out MD5 where every caller does SHA-256; some old phones and tools only do MD5 and
+  // read only the first challenge.
+  std::vector<std::string> digest_algorithms = {"SHA-256", "MD5"};
   std::string srtp = "optional";      // off, optional, required (SDES a=crypto)
   uint32_t session_expires_s = 1800;  // RFC 4028 session interval we ask for
   uint32_t min_se_s = 90;

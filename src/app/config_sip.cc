@@ -328,7 +328,7 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.OnlyKeys(n, p,
              {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
               "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
-              "pin_timeout_s", "new_calls_per_source_per_s", "outbound"});
+              "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms"});
   ParseListeners(c, n, out);
   c.String(n, p, "media_address", out.media_address);
   if (n["media_address"].IsDefined()) {
@@ -370,6 +370,26 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.Unsigned(n, p, "pin_timeout_s", out.pin_timeout_s, 5, 600);
   c.Unsigned(n, p, "new_calls_per_source_per_s", out.new_calls_per_source_per_s, 1, 10000);
   if (const YAML::Node o = n["outbound"]; o.IsDefined()) ParseOutbound(c, o, out.outbound);
+  if (const YAML::Node d = n["digest_algorithms"]; d.IsDefined()) {
+    const std::string dp = p + ".digest_algorithms";
+    if (!d.IsSequence() || d.size() == 0) {
+      c.Error(d, dp, "must be a list of SHA-256 and/or MD5");
+      return;
+    }
+    out.digest_algorithms.clear();
+    for (size_t i = 0; i < d.size(); ++i) {
+      const std::string v = d[i].IsScalar() ? d[i].as<std::string>() : std::string();
+      const std::string ip = dp + "[" + std::to_string(i) + "]";
+      if (v != "SHA-256" && v != "MD5") {
+        c.Error(d[i], ip, "must be SHA-256 or MD5, got '" + v + "'");
+      } else if (std::find(out.digest_algorithms.begin(), out.digest_algorithms.end(), v) !=
+                 out.digest_algorithms.end()) {
+        c.Error(d[i], ip, "'" + v + "' is listed twice");
+      } else {
+        out.digest_algorithms.push_back(v);
+      }
+    }
+  }
 }
 
 void ParseRoomSip(Checker& c, const YAML::Node& n, const std::string& p, RoomSipConfig& out) {

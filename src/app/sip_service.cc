@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -279,10 +280,12 @@ bool SipService::Authorize(const sip::TuEvent& event) {
   auto challenge = [&](bool stale) {
     ++stats_.rejected_auth;
     sip::SipMessage r = Response(req, 401, "Unauthorized", SipNewTag());
-    r.AddHeader("WWW-Authenticate", sip::SerializeDigestChallenge(
-                                        digest_->Challenge(sip::DigestAlgorithm::kSha256, stale)));
-    r.AddHeader("WWW-Authenticate", sip::SerializeDigestChallenge(
-                                        digest_->Challenge(sip::DigestAlgorithm::kMd5, stale)));
+    for (const std::string& a : config_.sip.digest_algorithms) {
+      const auto algorithm =
+          a == "MD5" ? sip::DigestAlgorithm::kMd5 : sip::DigestAlgorithm::kSha256;
+      r.AddHeader("WWW-Authenticate",
+                  sip::SerializeDigestChallenge(digest_->Challenge(algorithm, stale)));
+    }
     layer_->Respond(event.id, r);
   };
   const sip::HeaderField* auth = req.Find(sip::HeaderId::kAuthorization);
@@ -300,8 +303,17 @@ bool SipService::Authorize(const sip::TuEvent& event) {
     Respond(event, 403, "Forbidden");
     return false;
   }
+  const std::string algorithm(sip::DigestAlgorithmName(creds->algorithm));
+  const auto& offered = config_.sip.digest_algorithms;
   const std::string& ha1 =
       creds->algorithm == sip::DigestAlgorithm::kMd5 ? user->second.first : user->second.second;
+  if (ha1.empty() || std::find(offered.begin(), offered.end(), algorithm) == offered.end()) {
+    ++stats_.rejected_auth;
+    spdlog::warn("sip: INVITE from {} refused: {} credentials for {} are not accepted",
+                 event.source.host, algorithm, creds->username);
+    Respond(event, 403, "Forbidden");
+    return false;
+  }
   const auto verdict = digest_->Verify(*creds, "INVITE", ha1);
   if (verdict == sip::DigestServer::Verdict::kOk) return true;
   if (verdict == sip::DigestServer::Verdict::kStale) {

@@ -173,6 +173,8 @@ class Tessera:
         self.proc = None
         for attempt in range(3):
             self.sip_port = free_port_block(1, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
+            # The calls' RTP ports: a range of this run's own, so parallel runs never collide.
+            self.rtp_base = free_port_block(40)
             self.proc = Process([args.tessera, "--config", self.write_config(),
                                  "--control-stdin"], "tessera", stdin=True, die_with_parent=True)
             try:
@@ -187,7 +189,8 @@ class Tessera:
                 print("tessera could not bind its port; again with another")
 
     def write_config(self):
-        text = ("server:\n  log_level: info\n  shards: 2\nsip:\n  listen:\n"
+        text = ("server:\n  log_level: info\n  shards: 2\n"
+                f"  rtp_ports: {self.rtp_base}-{self.rtp_base + 39}\nsip:\n  listen:\n"
                 f"    - {{transport: udp, address: 127.0.0.1, port: {self.sip_port}}}\n"
                 f"    - {{transport: tcp, address: 127.0.0.1, port: {self.sip_port}}}\n"
                 + "".join(f"  {l}\n" for l in self.sip_lines)
@@ -361,7 +364,7 @@ def scenario_hold_resume(args, work):
 
 
 def scenario_cancel_ringing(args, work):
-    t = Tessera(args, work, [TRUNK, "answer_after_ms: 600000"])
+    t = Tessera(args, work, [TRUNK, "answer_after_ms: 60000"])
     try:
         sipp = SippRun(args, work, "cancel_ringing", t.target)
         call = t.wait_state("ringing", [sipp])
@@ -430,8 +433,10 @@ def scenario_pin_rtp(args, work):
         t.kill()
 
 
+# SIPp does MD5 only and reads the first challenge: MD5 is offered first here.
 AUTH = ['trunks: [{name: office, networks: ["10.0.0.0/8"]}]',
-        f"users: [{{name: {USER}, password: {PASSWORD}}}]"]
+        f"users: [{{name: {USER}, password: {PASSWORD}}}]",
+        "digest_algorithms: [MD5, SHA-256]"]
 
 
 def scenario_auth_challenge(args, work):
