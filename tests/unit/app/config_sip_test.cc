@@ -137,6 +137,15 @@ TEST(SipConfig, TheExampleConfigIsValid) {
   EXPECT_EQ(c->rooms[0].sip.pin, "1234");
 }
 
+TEST(SipConfig, DigestAlgorithmsDefaultToSha256ThenMd5AndKeepTheirOrder) {
+  auto d = ParseConfig("sip: {}", "s.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->sip.digest_algorithms, (std::vector<std::string>{"SHA-256", "MD5"}));
+  auto md5_first = ParseConfig("sip: {digest_algorithms: [MD5, SHA-256]}", "s.yaml");
+  ASSERT_TRUE(md5_first.ok()) << md5_first.status().message();
+  EXPECT_EQ(md5_first->sip.digest_algorithms, (std::vector<std::string>{"MD5", "SHA-256"}));
+}
+
 struct BadCase {
   const char* yaml;
   const char* error;
@@ -155,10 +164,18 @@ INSTANTIATE_TEST_SUITE_P(
     Block, SipConfigErrors,
     testing::Values(
         BadCase{"sip: [udp]", "s.yaml:1: sip: must be a map (listen, realm, trunks, users, ...)"},
-        BadCase{"sip: {relam: x}",
-                "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, listen, max_calls, "
-                "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
-                "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, trunks, users)"},
+        BadCase{
+            "sip: {relam: x}",
+            "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, listen, "
+            "max_calls, "
+            "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
+            "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, trunks, users)"},
+        BadCase{"sip: {digest_algorithms: [MD5, SHA-1]}",
+                "s.yaml:1: sip.digest_algorithms[1]: must be SHA-256 or MD5, got 'SHA-1'"},
+        BadCase{"sip: {digest_algorithms: [MD5, MD5]}",
+                "s.yaml:1: sip.digest_algorithms[1]: 'MD5' is listed twice"},
+        BadCase{"sip: {digest_algorithms: []}",
+                "s.yaml:1: sip.digest_algorithms: must be a list of SHA-256 and/or MD5"},
         BadCase{"sip: {media_address: pbx.example.com}",
                 "s.yaml:1: sip.media_address: must be an IPv4 or IPv6 address to put in SDP (not "
                 "0.0.0.0 or ::), got 'pbx.example.com'"},
