@@ -229,6 +229,13 @@ class Tessera:
         return [p["name"] for p in self.json_answer(f"participants {ROOM}",
                                                     f"ok participants {ROOM} ")]
 
+    def admitted(self, name):
+        """Whether the room lets `name` be heard and seen (false while its PIN is awaited)."""
+        for p in self.json_answer(f"participants {ROOM}", f"ok participants {ROOM} "):
+            if p["name"] == name:
+                return p["admitted"]
+        raise TestFailure(f"{name} is not a participant of {ROOM}")
+
     def wait_calls(self, what, predicate, sipps=(), timeout_s=STATE_TIMEOUT_S):
         """Polls `calls` until predicate(calls) holds; returns those calls. Fails at the deadline,
         or at once when one of sipps ends (it can no longer bring the state about)."""
@@ -386,6 +393,7 @@ def scenario_wrong_pin_info(args, work):
     try:
         sipp = SippRun(args, work, "wrong_pin_info", t.target)
         call = t.wait_state("pin", [sipp])
+        ensure(not t.admitted("caller"), "the caller is admitted before its PIN")
         sipp.go_ahead(call["call_id"])
         sipp.expect_success()  # it got Tessera's BYE after the third wrong attempt
         t.wait_no_calls()
@@ -425,8 +433,10 @@ def scenario_pin_rtp(args, work):
     try:
         sipp = SippRun(args, work, "pin_rtp", t.target)
         call = t.wait_state("pin", [sipp])
+        ensure(not t.admitted("caller"), "the caller is admitted before its PIN")
         sipp.go_ahead(call["call_id"])
         t.wait_state("active", [sipp])  # the PIN was taken from the RTP events
+        ensure(t.admitted("caller"), "the caller entered the PIN but is not admitted")
         kick_and_end(t, sipp)
         t.finish()
     finally:
