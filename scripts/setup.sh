@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the integration tests and the demo
   ffmpeg python3
+  # a SIP video softphone for the SIP integration test (installed without GTK/X11 recommends)
+  baresip baresip-ffmpeg
 )
 
 SUDO=""
