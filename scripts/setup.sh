@@ -18,6 +18,8 @@ PACKAGES=(
   ffmpeg python3
   # SIPp: the SIP integration tests and benches/sip_cps.py
   sip-tester
+  # a SIP video softphone for the SIP integration test (installed without GTK/X11 recommends)
+  baresip baresip-ffmpeg
 )
 
 SUDO=""
