@@ -55,6 +55,8 @@ class PayloadBuilder {
   }
 
   DepacketizedPayload Finish() {
+    out_.has_sps = has_sps_;
+    out_.has_pps = has_pps_;
     out_.has_parameter_sets = has_sps_ && has_pps_;
     return std::move(out_);
   }

@@ -115,11 +115,17 @@ void VideoJitterBuffer::TryComplete(PacketMap::const_iterator it) {
   complete_.erase(complete_.upper_bound(first->first), complete_.upper_bound(last->first));
   CompleteFrame frame;
   frame.last = last->first;
+  bool has_sps = false;
+  bool has_pps = false;
   for (auto p = first;; ++p) {
-    frame.keyframe |= p->second.payload.keyframe;
-    frame.has_parameter_sets |= p->second.payload.has_parameter_sets;
+    const DepacketizedPayload& payload = p->second.payload;
+    frame.keyframe |= payload.keyframe;
+    frame.has_parameter_sets |= payload.has_parameter_sets;
+    has_sps |= payload.has_sps;
+    has_pps |= payload.has_pps;
     if (p == last) break;
   }
+  frame.has_parameter_sets |= has_sps && has_pps;
   complete_.emplace(first->first, frame);
 }
 

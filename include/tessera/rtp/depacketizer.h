@@ -23,6 +23,11 @@ struct DepacketizedPayload {
   bool keyframe = false;
   // H.264: this packet carries SPS and PPS (a decoder can start at this frame).
   bool has_parameter_sets = false;
+  // H.264: this packet carries an SPS, a PPS. Senders that send each NAL unit in its own packet
+  // (single NAL unit packets, RFC 6184 5.6) split them: the frame has parameter sets when its
+  // packets together carry both.
+  bool has_sps = false;
+  bool has_pps = false;
   // Picture size when the payload carries it (H.264 SPS, VP8 keyframe header); 0 if unknown.
   uint16_t width = 0;
   uint16_t height = 0;

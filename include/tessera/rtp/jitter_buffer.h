@@ -112,7 +112,7 @@ class VideoJitterBuffer {
   struct CompleteFrame {
     int64_t last = 0;
     bool keyframe = false;
-    bool has_parameter_sets = false;
+    bool has_parameter_sets = false;  // SPS and PPS, in one packet or across its packets
   };
   using FrameMap = std::map<int64_t, CompleteFrame>;
   // The oldest data held: one frame (complete or not) or a padding packet.

@@ -68,6 +68,18 @@ TEST(H264Depacketizer, ReadsPictureSizeFromSingleSps) {
   EXPECT_EQ(out->width, 1280);
   EXPECT_EQ(out->height, 720);
   EXPECT_FALSE(out->has_parameter_sets);  // no PPS in this packet
+  EXPECT_TRUE(out->has_sps);
+  EXPECT_FALSE(out->has_pps);
+}
+
+TEST(H264Depacketizer, MarksASinglePpsPacket) {
+  H264Depacketizer d;
+  auto out = d.Parse(kPps);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->has_pps);
+  EXPECT_FALSE(out->has_sps);
+  EXPECT_FALSE(out->has_parameter_sets);
+  EXPECT_TRUE(out->frame_start);
 }
 
 TEST(H264Depacketizer, UnpacksStapAIntoStartCodedNalUnits) {
@@ -79,6 +91,8 @@ TEST(H264Depacketizer, UnpacksStapAIntoStartCodedNalUnits) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->data, Cat({kStart, kSps640x360, kStart, kPps, kStart, idr}));
   EXPECT_TRUE(out->has_parameter_sets);
+  EXPECT_TRUE(out->has_sps);
+  EXPECT_TRUE(out->has_pps);
   EXPECT_TRUE(out->keyframe);
   EXPECT_TRUE(out->frame_start);
   EXPECT_EQ(out->width, 640);

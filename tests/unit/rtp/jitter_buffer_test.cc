@@ -27,6 +27,8 @@ constexpr unsigned kStart = 1;   // payload.frame_start
 constexpr unsigned kMarker = 2;  // RTP marker
 constexpr unsigned kKey = 4;     // payload.keyframe
 constexpr unsigned kParams = 8;  // payload.has_parameter_sets
+constexpr unsigned kSps = 16;    // payload.has_sps
+constexpr unsigned kPps = 32;    // payload.has_pps
 
 VideoJitterBuffer::Config MaxPackets(size_t n) {
   VideoJitterBuffer::Config config;
@@ -50,6 +52,8 @@ class Harness {
     p.payload.frame_start = (flags & kStart) != 0;
     p.payload.keyframe = (flags & kKey) != 0;
     p.payload.has_parameter_sets = (flags & kParams) != 0;
+    p.payload.has_sps = (flags & kSps) != 0;
+    p.payload.has_pps = (flags & kPps) != 0;
     p.arrival_us = clock_.NowUs();
     Collect(jb_.Insert(std::move(p)));
   }
@@ -442,6 +446,28 @@ TEST(VideoJitterBuffer, H264KeyframeWithoutParameterSetsAtStreamStartIsNotAResta
   h.AddFrame(16, 2, 1000 + 4 * kFrameTicks, true, /*parameter_sets=*/false);
   EXPECT_EQ(h.first_seqs(), (std::vector<uint16_t>{12, 16}));
   EXPECT_FALSE(h.keyframe_needed());
+}
+
+TEST(VideoJitterBuffer, H264KeyframeWithSpsAndPpsInSeparatePacketsIsARestartPoint) {
+  // Single NAL unit packets (baresip, many SIP phones): SPS, PPS, then the IDR slice, one
+  // packet each, with one timestamp.
+  Harness h({}, Codec::kH264);
+  h.Add(10, 1000, kStart | kSps);
+  h.Add(11, 1000, kStart | kPps);
+  h.Add(12, 1000, kKey | kMarker);
+  EXPECT_EQ(h.first_seqs(), (std::vector<uint16_t>{10}));
+  EXPECT_TRUE(h.frames()[0].keyframe);
+  EXPECT_EQ(h.frames()[0].data, Bytes({10, 11, 12}));
+  EXPECT_EQ(h.stats().frames_dropped_undecodable, 0u);
+  EXPECT_FALSE(h.keyframe_needed());
+}
+
+TEST(VideoJitterBuffer, H264KeyframeWithOnlyAnSpsIsNotARestartPoint) {
+  Harness h({}, Codec::kH264);
+  h.Add(10, 1000, kStart | kSps);
+  h.Add(11, 1000, kKey | kMarker);
+  EXPECT_TRUE(h.frames().empty());
+  EXPECT_TRUE(h.keyframe_needed());
 }
 
 TEST(VideoJitterBuffer, Vp8KeyframeIsAlwaysARestartPoint) {
