@@ -86,8 +86,11 @@ struct RoomParticipantVideoConfig {
   std::string role;                  // for layouts: e.g. "presenter"
   // Writes an SDP file describing the composite it receives, for players (ffplay, VLC).
   std::string sdp_file;
-  // Set at run time for SIP legs: called (on the leg's shard) each time a keyframe request for
-  // its camera is due, besides the RTCP PLI/FIR; SIP sends INFO picture_fast_update.
+  // Set at run time for SIP legs: which keyframe requests its camera takes (a=rtcp-fb pli, ccm
+  // fir; configured participants take both) and, when it takes neither, what is called instead
+  // (on the leg's shard): the SIP leg sends INFO picture_fast_update.
+  bool pli = true;
+  bool fir = true;
   std::function<void()> on_keyframe_request;
   // Set at run time for SIP legs: the video stream's own SDES keys; unset: the participant's.
   std::optional<SrtpConfig> srtp;

@@ -160,6 +160,11 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
     return false;
   }
   pc->admitted = c.pin.empty();
+  for (const auto& m : c.session->media) {
+    if (!m.accepted && !m.reject_reason.empty()) {
+      spdlog::info("sip: call {}: m= line {} declined: {}", c.call_id, m.index, m.reject_reason);
+    }
+  }
   const std::string key = c.key;
   if (pc->has_audio && pc->telephone_event_pt) {
     pc->on_dtmf = [this, key, alive = std::weak_ptr<bool>(alive_)](char digit) {

@@ -112,6 +112,8 @@ StatusOr<RoomParticipantConfig> ParticipantFor(const RoomConfig& room,
                                   std::string(rtp::CodecName(v.send.codec)) + " profile");
     }
     vc.srtp = SrtpFor(v);
+    vc.pli = v.feedback.pli;
+    vc.fir = v.feedback.fir;
     if (!session.audio) {
       // The participant's address and mix port are its video's.
       pc.remote_rtp_port = v.remote_rtp_port;

@@ -59,6 +59,8 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
     c.cname = "tessera-" + config.name;
     c.local_ssrc = local_ssrc;
     c.keyframe.min_interval_us = int64_t{server.keyframe_min_interval_ms} * 1000;
+    c.keyframe.pli_supported = v.pli;
+    c.keyframe.fir_supported = v.fir;
     c.jitter.max_wait_us = int64_t{server.jitter_max_wait_ms} * 1000;
     leg->receive_ = std::make_unique<rtp::VideoReceiveStream>(c, clock, &leg->drops_);
   }
@@ -160,10 +162,7 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
     ++counts_.decode_queue_full;
     transport_->Drop(DropReason::kBufferFull, "video frame dropped: the decoder is behind");
     // What follows depends on the lost frame: the decoder waits for a keyframe, which we ask for.
-    if (receive_) {
-      auto out = receive_->RequestKeyframe(clock_.NowUs());
-      if (!out.rtcp.empty()) SendKeyframeRequest(std::move(out.rtcp));
-    }
+    if (receive_) RequestSenderKeyframe();
     input_->RequestReset();
     return;
   }
@@ -175,17 +174,19 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
                       if (!r.keyframe_needed) return;
                       boost::asio::post(shard_, [this] {
                         if (stopped_ || !receive_) return;
-                        // Throttled by the stream's keyframe requester (PLI, then FIR).
-                        auto out = receive_->RequestKeyframe(clock_.NowUs());
-                        if (!out.rtcp.empty()) SendKeyframeRequest(std::move(out.rtcp));
+                        RequestSenderKeyframe();
                       });
                     });
 }
 
-void VideoLeg::SendKeyframeRequest(std::vector<uint8_t> compound) {
-  SendRtcp(std::move(compound));
-  // Legacy SIP endpoints without AVPF ignore PLI/FIR: the SIP leg also sends INFO.
-  if (config_.video && config_.video->on_keyframe_request) config_.video->on_keyframe_request();
+void VideoLeg::RequestSenderKeyframe() {
+  // Throttled by the stream's keyframe requester (PLI, then FIR, as negotiated).
+  auto out = receive_->RequestKeyframe(clock_.NowUs());
+  const RoomParticipantVideoConfig& v = *config_.video;
+  if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
+  // A SIP peer that negotiated neither PLI nor FIR (a legacy endpoint) is asked by INFO
+  // picture_fast_update instead; the SIP service coalesces those.
+  if (v.on_keyframe_request && !v.pli && !v.fir) v.on_keyframe_request();
 }
 
 void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {

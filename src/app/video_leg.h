@@ -76,8 +76,8 @@ class VideoLeg {
   void PostDecode(rtp::EncodedFrame frame);
   void ArmTimer();
   void SendRtcp(std::vector<uint8_t> compound);
-  // A PLI/FIR the receive stream made: sent, and passed to the SIP leg's hook.
-  void SendKeyframeRequest(std::vector<uint8_t> compound);
+  // Asks the participant's camera for a keyframe: PLI/FIR as negotiated, or the SIP leg's INFO.
+  void RequestSenderKeyframe();
   bool TakeRetransmitToken(int64_t now_us);
 
   RoomParticipantConfig config_;

@@ -56,8 +56,23 @@ TEST(SipMedia, PhoneOfferBecomesAParticipantWithItsCodecsAndPorts) {
   EXPECT_EQ(pc->video->payload_type, 99);
   EXPECT_EQ(pc->video->receive_payload_type, 99);
   EXPECT_TRUE(pc->video->send);
+  // No a=rtcp-fb: the phone is asked for keyframes by SIP INFO, never by PLI or FIR.
+  EXPECT_FALSE(pc->video->pli);
+  EXPECT_FALSE(pc->video->fir);
   // Level 3.0 (0x1e) holds 720p only at up to ~20 fps: the 720p30 profile does not fit.
   EXPECT_EQ(pc->video->profile, "sd");
+}
+
+TEST(SipMedia, KeyframeRequestsAreOnlyThoseTheCameraNegotiated) {
+  const RoomConfig room = Room();
+  std::string offer = kPhoneOffer;
+  offer += "a=rtcp-fb:* nack pli\r\n";
+  const auto session = Negotiate(offer, room);
+  auto pc = ParticipantFor(room, session, "dave", 30000, 30002);
+  ASSERT_TRUE(pc.ok());
+  ASSERT_TRUE(pc->video.has_value());
+  EXPECT_TRUE(pc->video->pli);
+  EXPECT_FALSE(pc->video->fir);  // never sent a FIR it did not offer
 }
 
 TEST(SipMedia, AudioOnlyRoomRejectsVideoAndJoinsAudioOnly) {
