@@ -56,7 +56,7 @@ def start_tessera(args, work, max_calls):
                 f"    - {{transport: udp, address: 127.0.0.1, port: {port}}}\n"
                 '  trunks: [{name: local, networks: ["127.0.0.0/8"]}]\n'
                 f"  max_calls: {max_calls}\n"
-                "  new_calls_per_source_per_s: 1000000\n"
+                "  new_calls_per_source_per_s: 10000\n"
                 f"rooms:\n  - name: {ROOM}\n    max_participants: {max_calls}\n"
                 "    participants: []\n")
     tessera = Process([args.tessera, "--config", config], "tessera", die_with_parent=True)
@@ -107,8 +107,8 @@ def main():
     rates = [int(r) for r in args.rates.split(",")]
     work = tempfile.mkdtemp(prefix="tessera-sip-cps-")
     # Calls open at once: rate x (call length + set-up), with room to spare.
-    limit = max(50, int(max(rates) * (args.pause_ms / 1000 + 0.25) * 4))
-    tessera, port = start_tessera(args, work, limit * 2)
+    limit = min(500, max(50, int(max(rates) * (args.pause_ms / 1000 + 0.25) * 4)))
+    tessera, port = start_tessera(args, work, min(1000, limit * 2))
     results = []
     try:
         for rate in rates:
