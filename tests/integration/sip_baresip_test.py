@@ -121,7 +121,7 @@ class AvSender:
 class Baresip:
     """baresip with its own config directory, driven through ctrl_tcp (netstring JSON)."""
 
-    def __init__(self, work, modules):
+    def __init__(self, work, modules, srtp=False):
         self.dir = os.path.join(work, "baresip")
         os.makedirs(self.dir)
         self.sip_port, self.ctrl_port = free_port(), free_port()
@@ -137,6 +137,7 @@ class Baresip:
             f"module_path {modules}",
             "module opus.so", "module avcodec.so", "module fakevideo.so", "module ausine.so",
             "module aubridge.so", "module snapshot.so", "module sndfile.so",
+            "module srtp.so" if srtp else "",
             "module_tmp account.so", "module_app menu.so", "module_app ctrl_tcp.so",
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
             f"snd_path {self.dir}", ""]))
@@ -144,7 +145,7 @@ class Baresip:
         # modes "H264", and video_codecs=H264 would keep only mode 0, which tessera declines).
         write_config(os.path.join(self.dir, "accounts"),
                      "<sip:baresip@127.0.0.1>;regint=0;audio_codecs=opus/48000/2;"
-                     "answermode=manual\n")
+                     "answermode=manual" + (";mediaenc=srtp-mand" if srtp else "") + "\n")
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["baresip", "-f", self.dir], stdin=subprocess.DEVNULL,
@@ -209,10 +210,11 @@ class Baresip:
         self.log.close()
 
 
-def tessera_config(work, sip_port, senders, viewer):
+def tessera_config(work, sip_port, senders, viewer, srtp=False):
     text = (f"server:\n  log_level: info\n  shards: 2\n  bind_address: 127.0.0.1\n"
             f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, port: {sip_port}}}\n"
-            f"  trunks:\n    - {{name: loopback, networks: [127.0.0.0/8]}}\n"
+            + ("  srtp: required\n" if srtp else "")
+            + f"  trunks:\n    - {{name: loopback, networks: [127.0.0.0/8]}}\n"
             f"rooms:\n  - name: {ROOM}\n    max_speakers: 3\n    video:\n      profiles:\n"
             f"        - {{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
             f"bitrate_kbps: 800, keyframe_interval_s: 1}}\n"
@@ -312,6 +314,9 @@ def check_hears(who, samples, rate, others, own):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
+    ap.add_argument("--srtp", action="store_true",
+                    help="SDES-SRTP on both streams (baresip mediaenc=srtp-mand, "
+                    "sip.srtp: required)")
     args = ap.parse_args()
     modules = module_dir()
     if not shutil.which("baresip") or not modules:
@@ -325,7 +330,8 @@ def main():
     viewer = Viewer("viewer", work)
     sip_port = free_port()
     tessera = Process([args.tessera, "--config", tessera_config(work, sip_port, [red, lime],
-                                                                  viewer), "--control-stdin"],
+                                                                  viewer, args.srtp),
+                       "--control-stdin"],
                       "tessera", stdin=True, die_with_parent=True)
     children, baresip = [], None
     try:
@@ -335,7 +341,7 @@ def main():
         for s in (red, lime):
             children.append(Process(s.video_argv(), f"video {s.name}", die_with_parent=True))
             children.append(Process(s.audio_argv(), f"audio {s.name}", die_with_parent=True))
-        baresip = Baresip(work, modules)
+        baresip = Baresip(work, modules, args.srtp)
         baresip.connect()
         baresip.command("dial", f"sip:{ROOM}@127.0.0.1:{sip_port}")
         calls = wait_for_calls(tessera, lambda c: len(c) == 1 and c[0]["state"] == "active",
