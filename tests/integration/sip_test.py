@@ -344,6 +344,22 @@ def scenario_late_offer(args, work):
         t.kill()
 
 
+def scenario_session_timer(args, work):
+    """RFC 4028: a too small interval gets 422 (Min-SE), a good one is granted with the caller
+    as refresher and refreshed by UPDATE; an INFO picture_fast_update is answered and counted."""
+    t = Tessera(args, work, [TRUNK, "min_se_s: 90"], video=True)
+    try:
+        sipp = SippRun(args, work, "session_timer", t.target)
+        sipp.expect_success()
+        t.wait_no_calls()
+        stats = t.json_answer("sipstats", "ok sipstats ")
+        ensure(stats["keyframe_infos_in"] == 1, f"picture_fast_update INFOs counted: {stats}")
+        ensure(stats["calls_in"] == 1, f"calls counted: {stats}")
+        t.finish()
+    finally:
+        t.kill()
+
+
 def scenario_late_offer_no_answer(args, work):
     t = Tessera(args, work, [TRUNK])
     try:
