@@ -104,6 +104,9 @@ class Server {
   StatusOr<NewLegs> CreateLegs(RoomHost& host, const RoomParticipantConfig& pc, uint32_t id);
   void ReleasePorts(const RoomMember& m);
   RoomHost* FindRoom(const std::string& name);
+  // With control_mu_ held: the running room and its participant `id`, or FailedPrecondition
+  // (not running) / NotFound (no such room or participant).
+  StatusOr<std::pair<RoomHost*, RoomMember*>> FindMemberOf(const std::string& room, uint32_t id);
   // With control_mu_ held. started: the legs were started (they are stopped and drained).
   void TearDown(RoomHost& room, uint32_t id, bool started, bool log_summary);
   Status LeaveRoomLocked(const std::string& room, uint32_t participant_id);

@@ -101,19 +101,27 @@ StatusOr<JoinedParticipant> Server::JoinRoom(const std::string& room_name,
   return out;
 }
 
+StatusOr<std::pair<RoomHost*, RoomMember*>> Server::FindMemberOf(const std::string& room_name,
+                                                                 uint32_t id) {
+  if (!started_) return FailedPreconditionError("the server is not running");
+  RoomHost* room = FindRoom(room_name);
+  if (!room) return NotFoundError("no room '" + room_name + "'");
+  RoomMember* member = room->FindMutableMember(id);
+  if (!member) {
+    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
+  }
+  return std::make_pair(room, member);
+}
+
 Status Server::LeaveRoom(const std::string& room, uint32_t participant_id) {
   std::lock_guard lock(control_mu_);
   return LeaveRoomLocked(room, participant_id);
 }
 
 Status Server::LeaveRoomLocked(const std::string& room_name, uint32_t id) {
-  if (!started_) return FailedPreconditionError("the server is not running");
-  RoomHost* room = FindRoom(room_name);
-  if (!room) return NotFoundError("no room '" + room_name + "'");
-  const RoomMember* member = room->FindMember(id);
-  if (!member) {
-    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
-  }
+  auto found = FindMemberOf(room_name, id);
+  if (!found.ok()) return found.status();
+  auto [room, member] = *found;
   spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
   const bool observed = !member->from_config;
   TearDown(*room, id, /*started=*/true, /*log_summary=*/true);
@@ -128,13 +136,9 @@ void Server::SetLeaveObserver(LeaveObserver observer) {
 
 Status Server::Admit(const std::string& room_name, uint32_t id) {
   std::lock_guard lock(control_mu_);
-  if (!started_) return FailedPreconditionError("the server is not running");
-  RoomHost* room = FindRoom(room_name);
-  if (!room) return NotFoundError("no room '" + room_name + "'");
-  RoomMember* member = room->FindMutableMember(id);
-  if (!member) {
-    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
-  }
+  auto found = FindMemberOf(room_name, id);
+  if (!found.ok()) return found.status();
+  auto [room, member] = *found;
   if (member->admitted) return Status::Ok();
   TESSERA_RETURN_IF_ERROR(RunOn(room->media(), [room, id] { return room->AdmitAudio(id); }));
   if (room->has_video()) {
@@ -148,12 +152,9 @@ Status Server::Admit(const std::string& room_name, uint32_t id) {
 
 Status Server::RequestKeyframe(const std::string& room_name, uint32_t id) {
   std::lock_guard lock(control_mu_);
-  if (!started_) return FailedPreconditionError("the server is not running");
-  RoomHost* room = FindRoom(room_name);
-  if (!room) return NotFoundError("no room '" + room_name + "'");
-  if (!room->FindMember(id)) {
-    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
-  }
+  auto found = FindMemberOf(room_name, id);
+  if (!found.ok()) return found.status();
+  RoomHost* room = found->first;
   if (room->has_video()) RunOn(*room->video_media(), [room, id] { room->RequestKeyframe(id); });
   return Status::Ok();
 }
@@ -187,12 +188,9 @@ void Server::TearDown(RoomHost& room, uint32_t id, bool started, bool log_summar
 
 Status Server::UpdateRemote(const std::string& room_name, uint32_t id, const RemoteUpdate& r) {
   std::lock_guard lock(control_mu_);
-  if (!started_) return FailedPreconditionError("the server is not running");
-  RoomHost* room = FindRoom(room_name);
-  if (!room) return NotFoundError("no room '" + room_name + "'");
-  if (!room->FindMember(id)) {
-    return NotFoundError("room " + room_name + " has no participant " + std::to_string(id));
-  }
+  auto found = FindMemberOf(room_name, id);
+  if (!found.ok()) return found.status();
+  RoomHost* room = found->first;
   std::optional<boost::asio::ip::address> address;
   if (!r.address.empty()) {
     auto parsed = ParseRemoteAddress(room->FindMember(id)->name, r.address);

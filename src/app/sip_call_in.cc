@@ -201,7 +201,7 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
   by_participant_[{c.room, c.participant}] = c.key;
   c.state = c.pin.empty() ? Call::State::kActive : Call::State::kPin;
   c.held = c.session->audio ? c.session->media[*c.session->audio].remote_hold : false;
-  if (!c.pin.empty()) {
+  if (!c.pin.empty() && !c.pin_timer) {  // a rejoin (new codecs) keeps the first deadline
     c.pin_timer = timers_->Schedule(sip::Millis(config_.sip.pin_timeout_s * 1000), [this, key] {
       auto it = calls_.find(key);
       if (it == calls_.end()) return;
@@ -356,19 +356,9 @@ void SipService::OnReInvite(const sip::TuEvent& event, Call& c) {
   }
   sip::SessionDescription body;
   if (HasSdp(req)) {
-    auto offer = sip::ParseSdp(req.body());
-    auto answer = offer.ok() ? sip::Answer(*offer, c.caps, &*c.session)
-                             : StatusOr<sip::NegotiatedSession>(offer.status());
-    if (!answer.ok() || answer->not_acceptable) {
-      Respond(event, 488, "Not Acceptable Here");
-      return;
-    }
-    body = answer->local;
-    if (Status s = Renegotiate(c, std::move(*answer)); !s.ok()) {
-      Respond(event, 500, "Server Internal Error");
-      EndCall(c.key, s.message(), 500);
-      return;
-    }
+    auto answer = AnswerReOffer(event, c);
+    if (!answer) return;
+    body = std::move(*answer);
   } else {
     // Empty re-INVITE: we offer what we have; the answer comes in the ACK.
     c.our_offer = c.session->local;
@@ -376,14 +366,9 @@ void SipService::OnReInvite(const sip::TuEvent& event, Call& c) {
     body = *c.our_offer;
     c.awaiting_ack_answer = true;
   }
-  if (auto se = req.GetSessionExpires()) {
-    c.session_interval_s = std::max(se->seconds, config_.sip.min_se_s);
-  }
   sip::SipMessage ok = Response(req, 200, "OK", "");
   AddCommonHeaders(ok, &c);
-  if (c.session_interval_s) {
-    ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) + ";refresher=uac");
-  }
+  RefreshSession(req, c, ok);
   ok.AddHeader("Content-Type", "application/sdp");
   ok.set_body(sip::WriteSdp(body));
   c.invite = req;
@@ -392,7 +377,6 @@ void SipService::OnReInvite(const sip::TuEvent& event, Call& c) {
   layer_->Respond(event.id, ok);
   layer_->Retransmit2xx(req, ok, c.peer, event.id);
   spdlog::info("sip: call {} re-INVITE: {}", c.call_id, c.held ? "held" : "active");
-  ArmSessionTimer(c);
 }
 
 void SipService::OnUpdate(const sip::TuEvent& event, Call& c) {
@@ -400,28 +384,40 @@ void SipService::OnUpdate(const sip::TuEvent& event, Call& c) {
   sip::SipMessage ok = Response(req, 200, "OK", "");
   AddCommonHeaders(ok, &c);
   if (HasSdp(req) && c.joined) {
-    auto offer = sip::ParseSdp(req.body());
-    auto answer = offer.ok() ? sip::Answer(*offer, c.caps, &*c.session)
-                             : StatusOr<sip::NegotiatedSession>(offer.status());
-    if (!answer.ok() || answer->not_acceptable) {
-      Respond(event, 488, "Not Acceptable Here");
-      return;
-    }
+    auto answer = AnswerReOffer(event, c);
+    if (!answer) return;
     ok.AddHeader("Content-Type", "application/sdp");
-    ok.set_body(sip::WriteSdp(answer->local));
-    if (Status s = Renegotiate(c, std::move(*answer)); !s.ok()) {
-      Respond(event, 500, "Server Internal Error");
-      EndCall(c.key, s.message(), 500);
-      return;
-    }
+    ok.set_body(sip::WriteSdp(*answer));
   }
-  if (auto se = req.GetSessionExpires()) {
+  RefreshSession(req, c, ok);
+  layer_->Respond(event.id, ok);
+}
+
+std::optional<sip::SessionDescription> SipService::AnswerReOffer(const sip::TuEvent& event,
+                                                                 Call& c) {
+  auto offer = sip::ParseSdp(event.message->body());
+  auto answer = offer.ok() ? sip::Answer(*offer, c.caps, &*c.session)
+                           : StatusOr<sip::NegotiatedSession>(offer.status());
+  if (!answer.ok() || answer->not_acceptable) {
+    Respond(event, 488, "Not Acceptable Here");
+    return std::nullopt;
+  }
+  sip::SessionDescription local = answer->local;
+  if (Status s = Renegotiate(c, std::move(*answer)); !s.ok()) {
+    Respond(event, 500, "Server Internal Error");
+    EndCall(c.key, s.message(), 500);
+    return std::nullopt;
+  }
+  return local;
+}
+
+void SipService::RefreshSession(const sip::SipMessage& request, Call& c, sip::SipMessage& ok) {
+  if (auto se = request.GetSessionExpires()) {
     c.session_interval_s = std::max(se->seconds, config_.sip.min_se_s);
   }
   if (c.session_interval_s) {
     ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) + ";refresher=uac");
   }
-  layer_->Respond(event.id, ok);
   ArmSessionTimer(c);
 }
 

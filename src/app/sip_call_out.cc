@@ -71,6 +71,11 @@ sip::Destination SipService::DialogDestination(const Call& c) const {
 }
 
 sip::SipMessage SipService::InDialogRequest(Call& c, const std::string& method) {
+  return DialogRequest(c, method, ++c.local_cseq);
+}
+
+sip::SipMessage SipService::DialogRequest(const Call& c, const std::string& method,
+                                          uint32_t cseq) const {
   sip::SipMessage r = sip::SipMessage::Request(method, c.remote_target);
   const Listener& l = ListenerFor(c.transport);
   const std::string host = l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host;
@@ -81,7 +86,7 @@ sip::SipMessage SipService::InDialogRequest(Call& c, const std::string& method) 
   r.AddHeader("From", WithTag(c.local));
   r.AddHeader("To", WithTag(c.remote));
   r.AddHeader("Call-ID", c.call_id);
-  r.AddHeader("CSeq", std::to_string(++c.local_cseq) + " " + method);
+  r.AddHeader("CSeq", std::to_string(cseq) + " " + method);
   r.AddHeader("User-Agent", "Tessera/0.1");
   return r;
 }
@@ -127,7 +132,25 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
   if (!why.empty()) spdlog::info("sip: call {} ends: {}", c.call_id, why);
   if (c.state == Call::State::kRinging) {
     if (c.outbound) {
-      // No final answer yet: a CANCEL would need the INVITE's branch; the INVITE times out.
+      // No final answer yet: CANCEL (RFC 3261 9.1), with the INVITE's Request-URI, top Via
+      // (branch), From, To, Call-ID, Route and CSeq number. Its 487 is ACKed by the INVITE's
+      // client transaction; a 200 that crosses the CANCEL finds no call and is not ACKed, so
+      // the callee ends it itself.
+      if (c.out_invite && c.invite_tx) {
+        const sip::SipMessage& inv = *c.out_invite;
+        sip::SipMessage cancel = sip::SipMessage::Request("CANCEL", inv.request_uri());
+        for (const sip::HeaderField& f : inv.headers()) {
+          using H = sip::HeaderId;
+          if (f.id == H::kVia || f.id == H::kRoute || f.id == H::kFrom || f.id == H::kTo ||
+              f.id == H::kCallId || f.id == H::kMaxForwards) {
+            cancel.AddHeader(f.name, f.value);
+          }
+        }
+        cancel.AddHeader("CSeq", std::to_string(inv.cseq()->number) + " CANCEL");
+        if (!layer_->SendRequest(cancel, DialogDestination(c))) {
+          spdlog::warn("sip: call {}: could not send CANCEL", c.call_id);
+        }
+      }
       return;
     }
     if (c.invite_tx) {
@@ -279,19 +302,8 @@ void SipService::OnDialResponse(Call& c, const sip::SipMessage& r) {
   if (auto rr = r.Routes(sip::HeaderId::kRecordRoute); rr && !rr->empty()) {
     c.route_set.assign(rr->rbegin(), rr->rend());
   }
-  sip::SipMessage ack = sip::SipMessage::Request("ACK", c.remote_target);
-  {
-    const Listener& l = ListenerFor(c.transport);
-    const std::string host = l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host;
-    ack.AddHeader("Via", "SIP/2.0/" + c.transport + " " + host + ":" + std::to_string(l.port) +
-                             ";branch=" + sip::TransactionLayer::NewBranch() + ";rport");
-    ack.AddHeader("Max-Forwards", "70");
-    for (const auto& route : c.route_set) ack.AddHeader("Route", sip::SerializeNameAddr(route));
-    ack.AddHeader("From", WithTag(c.local));
-    ack.AddHeader("To", WithTag(c.remote));
-    ack.AddHeader("Call-ID", c.call_id);
-    ack.AddHeader("CSeq", std::to_string(c.local_cseq) + " ACK");
-  }
+  // The ACK of a 2xx is its own transaction with the INVITE's CSeq number (RFC 3261 13.2.2.4).
+  const sip::SipMessage ack = DialogRequest(c, "ACK", c.local_cseq);
   c.ack = ack;
   layer_->SendStateless(ack, DialogDestination(c));
   auto answer = sip::ParseSdp(r.body());

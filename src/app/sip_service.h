@@ -80,6 +80,11 @@ class SipService : public sip::TransactionUser {
   void OnReInvite(const sip::TuEvent& event, Call& call);
   void OnUpdate(const sip::TuEvent& event, Call& call);
   void OnInfo(const sip::TuEvent& event, Call& call);
+  // The answer to an in-dialog offer (re-INVITE, UPDATE), applied to the room; nullopt when it
+  // was refused (488) or could not be applied (500, the call ended).
+  std::optional<sip::SessionDescription> AnswerReOffer(const sip::TuEvent& event, Call& call);
+  // RFC 4028 refresh: the interval the request asks for, in our 2xx, and the timer re-armed.
+  void RefreshSession(const sip::SipMessage& request, Call& call, sip::SipMessage& ok);
   void OnCancel(const sip::TuEvent& event);
   void OnResponse(const sip::TuEvent& event);
   void OnTimeout(const sip::TuEvent& event);
@@ -104,7 +109,9 @@ class SipService : public sip::TransactionUser {
   void ArmSessionTimer(Call& call);
   // Ends a call: out of the room, BYE (if established) with a Reason, gone.
   void EndCall(const std::string& key, const std::string& why, int cause = 200);
+  // A request in the call's dialog with the next local CSeq (RFC 3261 12.2.1.1).
   sip::SipMessage InDialogRequest(Call& call, const std::string& method);
+  sip::SipMessage DialogRequest(const Call& call, const std::string& method, uint32_t cseq) const;
   void SendInDialog(Call& call, sip::SipMessage request);
   sip::Destination DialogDestination(const Call& call) const;
   std::string Contact(const Call& call) const;

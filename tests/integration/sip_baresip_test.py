@@ -35,8 +35,8 @@ from tessera_harness import (Process, TestFailure, ensure, free_port_pair, run_m
                              write_config)
 from audio_mix_test import db, goertzel_power  # noqa: E402
 from video_mix_test import (BLACK, COLOURS, FPS, HEIGHT, WIDTH, Frame, Receiver,  # noqa: E402
-                            Rect, Viewer, describe_tiles, grid_slots, logged_summaries,
-                            tiles_check, yuv)
+                            Rect, Viewer, colour_sender_argv, describe_tiles, grid_slots,
+                            logged_summaries, tiles_check, yuv)
 
 SKIP = 77
 ROOM = "main"
@@ -88,17 +88,7 @@ class AvSender:
                 f"        video: {{codec: {video}, local_port: {self.video_port}}}\n")
 
     def video_argv(self):
-        argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                f"color=c=0x{COLOURS[self.colour]:06x}:s=320x180:r={FPS}", "-pix_fmt", "yuv420p"]
-        if self.video_codec == "h264":
-            argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                     "-profile:v", "baseline", "-bf", "0", "-g", str(FPS), "-payload_type", "96"]
-        else:
-            argv += ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
-                     "-lag-in-frames", "0", "-auto-alt-ref", "0", "-g", str(FPS), "-b:v", "300k",
-                     "-payload_type", "97"]
-        return argv + ["-f", "rtp", f"rtp://127.0.0.1:{self.video_port}?"
-                       f"rtcpport={self.video_port}&pkt_size=1200"]
+        return colour_sender_argv(self.colour, (320, 180), self.video_codec, self.video_port)
 
     def audio_argv(self):
         argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",

@@ -684,6 +684,27 @@ def scenario_dialout_hangup(args, work):
     scenario_dialout(args, work, "uas_dialout_hangup")
 
 
+def scenario_dialout_cancel(args, work):
+    """`hangup` of a dial-out that still rings sends CANCEL; the 487 is ACKed."""
+    t = Tessera(args, work, [TRUNK])
+    try:
+        sipp = SippRun(args, work, "uas_dialout_cancel")
+        sipp.wait_bound()
+        answer = t.command(f"dial {ROOM} sip:bob@127.0.0.1:{sipp.port}")
+        ensure(answer.startswith(f"ok dial {ROOM} "), f"dial was answered '{answer}'")
+        call_id = answer.split()[-1]
+        t.wait_calls(f"the dialled call {call_id} ringing", lambda cs: any(
+            c["call_id"] == call_id and c["state"] == "ringing" for c in cs), [sipp])
+        answer = t.command(f"hangup {call_id}")
+        ensure(answer == f"ok hangup {call_id}", f"hangup was answered '{answer}'")
+        sipp.expect_success()
+        t.wait_no_calls()
+        ensure("bob" not in t.participants(), "the cancelled callee is in the room")
+        t.finish()
+    finally:
+        t.kill()
+
+
 def scenario_dialout_auth(args, work):
     scenario_dialout(args, work, "uas_dialout_auth",
                      [f"outbound: {{username: {OUT_USER}, password: {OUT_PASSWORD}}}"])

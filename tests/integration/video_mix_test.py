@@ -58,6 +58,22 @@ def even(v):
     return int(v) & ~1
 
 
+def colour_sender_argv(colour, size, codec, port):
+    """ffmpeg sending a plain `colour` picture of `size` in `codec` (h264: pt 96, vp8: pt 97) as
+    RTP to 127.0.0.1:port, with RTCP on the same port (the video port is rtcp-mux)."""
+    w, h = size
+    argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+            f"color=c=0x{COLOURS[colour]:06x}:s={w}x{h}:r={FPS}", "-pix_fmt", "yuv420p"]
+    if codec == "h264":
+        argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                 "-profile:v", "baseline", "-bf", "0", "-g", str(FPS), "-payload_type", "96"]
+    else:
+        argv += ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
+                 "-lag-in-frames", "0", "-auto-alt-ref", "0", "-g", str(FPS), "-b:v", "300k",
+                 "-payload_type", "97"]
+    return argv + ["-f", "rtp", f"rtp://127.0.0.1:{port}?rtcpport={port}&pkt_size=1200"]
+
+
 class Rect:
     def __init__(self, x, y, w, h):
         self.x, self.y, self.w, self.h = x, y, w, h
@@ -155,19 +171,7 @@ class Sender:
                 f"        video: {{codec: {codec}, local_port: {self.port}}}\n")
 
     def argv(self):
-        w, h = self.size
-        argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                f"color=c=0x{COLOURS[self.colour]:06x}:s={w}x{h}:r={FPS}", "-pix_fmt", "yuv420p"]
-        if self.codec == "h264":
-            argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                     "-profile:v", "baseline", "-bf", "0", "-g", str(FPS), "-payload_type", "96"]
-        else:
-            argv += ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
-                     "-lag-in-frames", "0", "-auto-alt-ref", "0", "-g", str(FPS), "-b:v", "300k",
-                     "-payload_type", "97"]
-        # RTCP to the same port: the video port is rtcp-mux.
-        return argv + ["-f", "rtp",
-                       f"rtp://127.0.0.1:{self.port}?rtcpport={self.port}&pkt_size=1200"]
+        return colour_sender_argv(self.colour, self.size, self.codec, self.port)
 
 
 class Viewer:
