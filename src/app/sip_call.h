@@ -46,6 +46,8 @@ struct SipService::Call {
   // Media.
   sip::LocalMediaCapabilities caps;
   std::optional<sip::SessionDescription> our_offer;
+  std::optional<sip::SessionDescription> remote_offer;  // the INVITE's offer, until answered
+  bool port_conflict = false;                           // the last join failed on its ports
   std::optional<sip::NegotiatedSession> session;
   uint16_t audio_port = 0;
   uint16_t video_port = 0;

@@ -114,6 +114,7 @@ void SipService::OnInvite(const sip::TuEvent& event) {
       return;
     }
     c.session = std::move(*answer);
+    c.remote_offer = std::move(offer);
   } else {
     auto our = sip::MakeOffer(c.caps);
     if (!our.ok()) {
@@ -146,11 +147,24 @@ void SipService::OnInvite(const sip::TuEvent& event) {
   Accept(key);
 }
 
-bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
-  const RoomConfig* room = nullptr;
+const RoomConfig* SipService::FindRoomConfig(const std::string& name) const {
   for (const auto& r : config_.rooms) {
-    if (r.name == c.room) room = &r;
+    if (r.name == name) return &r;
   }
+  return nullptr;
+}
+
+StatusOr<sip::NegotiatedSession> SipService::RetryAnswer(Call& c,
+                                                         std::pair<uint16_t, uint16_t> ports) {
+  c.audio_port = ports.first;
+  c.video_port = ports.second;
+  c.caps.audio_port = ports.first;
+  c.caps.video_port = ports.second;  // SRTP keys stay
+  return sip::Answer(*c.remote_offer, c.caps);
+}
+
+bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
+  const RoomConfig* room = FindRoomConfig(c.room);
   auto pc = room ? ParticipantFor(*room, *c.session, c.name, c.audio_port, c.video_port)
                  : StatusOr<RoomParticipantConfig>(NotFoundError("room gone"));
   if (!pc.ok()) {
@@ -187,6 +201,8 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
     };
   }
   auto joined = server_.JoinRoom(c.room, *pc);
+  c.port_conflict = !joined.ok() && (joined.status().code() == StatusCode::kUnavailable ||
+                                     joined.status().code() == StatusCode::kFailedPrecondition);
   if (!joined.ok()) {
     const bool full = joined.status().code() == StatusCode::kResourceExhausted;
     if (full) ++stats_.rejected_busy;
@@ -220,10 +236,24 @@ void SipService::Accept(const std::string& key) {
   if (c.session) {
     int code = 0;
     std::string reason;
-    if (!JoinCall(c, &code, &reason)) {
-      layer_->Respond(c.invite_tx, Response(req, code, reason, c.local.tag));
-      calls_.erase(key);
-      return;
+    // The ports in the answer were picked and released for the join to reserve: another join
+    // (or another program) may have taken them in between. Nothing is answered yet, so the
+    // answer is made again on new ports.
+    for (int attempt = 1; !JoinCall(c, &code, &reason); ++attempt) {
+      const RoomConfig* room = FindRoomConfig(c.room);
+      auto ports = room && c.port_conflict && attempt < 3
+                       ? PickPorts(*room)
+                       : StatusOr<std::pair<uint16_t, uint16_t>>(UnavailableError("no retry"));
+      auto answer =
+          ports.ok() ? RetryAnswer(c, *ports) : StatusOr<sip::NegotiatedSession>(ports.status());
+      if (!answer.ok()) {
+        layer_->Respond(c.invite_tx, Response(req, code, reason, c.local.tag));
+        calls_.erase(key);
+        return;
+      }
+      spdlog::info("sip: call {}: its ports were taken; joining on {} and {}", c.call_id,
+                   c.audio_port, c.video_port);
+      c.session = std::move(*answer);
     }
     body = c.session->local;
     ++stats_.calls_in;

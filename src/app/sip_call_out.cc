@@ -168,10 +168,7 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
 
 std::string SipService::Dial(const std::string& room_name, const std::string& uri_text,
                              const std::string& name) {
-  const RoomConfig* room = nullptr;
-  for (const auto& r : config_.rooms) {
-    if (r.name == room_name) room = &r;
-  }
+  const RoomConfig* room = FindRoomConfig(room_name);
   if (!room) return "error: no room '" + room_name + "'";
   auto parsed = sip::ParseUri(uri_text, sip::DefaultParseLimits());
   if (!parsed.uri || !parsed.uri->is_sip() || parsed.uri->host.empty()) {

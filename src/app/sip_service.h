@@ -92,6 +92,9 @@ class SipService : public sip::TransactionUser {
   // Authorisation of a new INVITE: true to go on; else it was answered (401/403).
   bool Authorize(const sip::TuEvent& event);
   const RoomConfig* RoomFor(const sip::SipUri& uri) const;
+  const RoomConfig* FindRoomConfig(const std::string& name) const;
+  // The INVITE's offer answered again on new local ports (after a port conflict).
+  StatusOr<sip::NegotiatedSession> RetryAnswer(Call& call, std::pair<uint16_t, uint16_t> ports);
   void Respond(const sip::TuEvent& event, int code, const std::string& reason,
                const std::string& to_tag = {});
   sip::SipMessage Response(const sip::SipMessage& request, int code, const std::string& reason,

@@ -316,6 +316,31 @@ def scenario_basic_call_tcp(args, work):
     scenario_basic_call(args, work, "tcp")
 
 
+def scenario_ports_taken(args, work):
+    """Another program holds the first RTP ports of Tessera's range: the call is still answered,
+    on other ports (the answer is made again before it is sent)."""
+    t = Tessera(args, work, [TRUNK], video=True)
+    squatters = []
+    try:
+        for port in (t.rtp_base, t.rtp_base + 1):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", port))
+            squatters.append(s)
+        sipp = SippRun(args, work, "basic_call", t.target)
+        call = t.wait_state("active", [sipp])
+        check_call(call, sipp=sipp)
+        members = t.json_answer(f"participants {ROOM}", f"ok participants {ROOM} ")
+        ports = [m.get("audio_port") for m in members if m["name"] == "caller"]
+        ensure(ports and ports[0] not in (t.rtp_base, t.rtp_base + 1),
+               f"the caller's audio port {ports} is one another program holds")
+        kick_and_end(t, sipp)
+        t.finish()
+    finally:
+        for s in squatters:
+            s.close()
+        t.kill()
+
+
 def scenario_caller_bye(args, work):
     """A call to the room's number; the caller's BYE ends it. The call must be seen active
     while the caller pauses (-d 3000 ms)."""
