@@ -150,6 +150,10 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
         if (!layer_->SendRequest(cancel, DialogDestination(c))) {
           spdlog::warn("sip: call {}: could not send CANCEL", c.call_id);
         }
+        // Kept for 64*T1: a 200 that crosses the CANCEL is ACKed and ended with a BYE.
+        const std::string key = c.key;
+        cancelled_[key] = std::move(call);
+        timers_->Schedule(sip::Millis(32'000), [this, key] { cancelled_.erase(key); });
       }
       return;
     }
@@ -245,7 +249,25 @@ std::string SipService::Dial(const std::string& room_name, const std::string& ur
 void SipService::OnResponse(const sip::TuEvent& event) {
   const sip::SipMessage& r = *event.message;
   Call* c = FindDialog(r);
-  if (!c) return;
+  if (!c) {
+    // A 2xx for a dial-out we cancelled: the callee answered first. ACK it, then BYE.
+    auto it = r.from() ? cancelled_.find(NewCallKey(r.call_id(), r.from()->tag)) : cancelled_.end();
+    if (it == cancelled_.end() || r.status_code() / 100 != 2 || !r.cseq() ||
+        r.cseq()->method != "INVITE" || !r.to()) {
+      return;
+    }
+    std::unique_ptr<Call> gone = std::move(it->second);
+    cancelled_.erase(it);
+    gone->remote.tag = r.to()->tag;
+    if (!r.contacts().entries.empty()) gone->remote_target = r.contacts().entries.front().uri;
+    if (auto rr = r.Routes(sip::HeaderId::kRecordRoute); rr && !rr->empty()) {
+      gone->route_set.assign(rr->rbegin(), rr->rend());
+    }
+    layer_->SendStateless(DialogRequest(*gone, "ACK", gone->local_cseq), DialogDestination(*gone));
+    SendInDialog(*gone, InDialogRequest(*gone, "BYE"));
+    spdlog::info("sip: dial-out call {} was answered after its CANCEL: ended", gone->call_id);
+    return;
+  }
   if (!r.cseq() || r.cseq()->method != "INVITE" || !c->outbound) return;
   if (event.kind == sip::TuEvent::Kind::kStrayResponse) {
     // A repeated 2xx: our ACK got lost.

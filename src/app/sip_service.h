@@ -149,7 +149,8 @@ class SipService : public sip::TransactionUser {
   // Stored HA1 per user, per algorithm.
   std::map<std::string, std::pair<std::string, std::string>> ha1_;  // name -> (md5, sha256)
   std::string media_address_;
-  std::map<std::string, std::unique_ptr<Call>> calls_;  // by Call-ID "|" local tag
+  std::map<std::string, std::unique_ptr<Call>> calls_;      // by Call-ID "|" local tag
+  std::map<std::string, std::unique_ptr<Call>> cancelled_;  // dial-outs we CANCELled, by key
   std::map<std::pair<std::string, uint32_t>, std::string> by_participant_;  // (room, id) -> key
   std::map<sip::TransactionId, std::string> by_transaction_;  // client/server txns -> key
   SipStats stats_;

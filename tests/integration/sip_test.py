@@ -709,11 +709,12 @@ def scenario_dialout_hangup(args, work):
     scenario_dialout(args, work, "uas_dialout_hangup")
 
 
-def scenario_dialout_cancel(args, work):
-    """`hangup` of a dial-out that still rings sends CANCEL; the 487 is ACKed."""
+def scenario_dialout_cancel(args, work, scenario="uas_dialout_cancel"):
+    """`hangup` of a dial-out that still rings sends CANCEL; the 487 is ACKed (or a 200 that
+    crossed the CANCEL is ACKed and ended with a BYE)."""
     t = Tessera(args, work, [TRUNK])
     try:
-        sipp = SippRun(args, work, "uas_dialout_cancel")
+        sipp = SippRun(args, work, scenario)
         sipp.wait_bound()
         answer = t.command(f"dial {ROOM} sip:bob@127.0.0.1:{sipp.port}")
         ensure(answer.startswith(f"ok dial {ROOM} "), f"dial was answered '{answer}'")
@@ -728,6 +729,10 @@ def scenario_dialout_cancel(args, work):
         t.finish()
     finally:
         t.kill()
+
+
+def scenario_dialout_cancel_race(args, work):
+    scenario_dialout_cancel(args, work, "uas_dialout_cancel_race")
 
 
 def scenario_dialout_auth(args, work):
