@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the integration tests and the demo
   ffmpeg python3
+  # the SIP over TLS test makes its own self-signed certificate
+  openssl
   # SIPp: the SIP integration tests and benches/sip_cps.py
   sip-tester
   # a SIP video softphone for the SIP integration test (installed without GTK/X11 recommends)

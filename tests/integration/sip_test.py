@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -167,12 +168,14 @@ class SippRun:
 class Tessera:
     """tessera with a SIP block, its control on stdin."""
 
-    def __init__(self, args, work, sip_lines=(), room_lines=(), video=False):
+    def __init__(self, args, work, sip_lines=(), room_lines=(), video=False, tls=None):
         self.args, self.work = args, work
         self.sip_lines, self.room_lines, self.video = list(sip_lines), list(room_lines), video
+        self.tls = tls  # (certificate, key): also a TLS listener on tls_port
         self.proc = None
         for attempt in range(3):
             self.sip_port = free_port_block(1, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
+            self.tls_port = free_port_block(1, (socket.SOCK_STREAM,)) if tls else 0
             # The calls' RTP ports: a range of this run's own, so parallel runs never collide.
             self.rtp_base = free_port_block(40)
             self.proc = Process([args.tessera, "--config", self.write_config(),
@@ -193,6 +196,8 @@ class Tessera:
                 f"  rtp_ports: {self.rtp_base}-{self.rtp_base + 39}\nsip:\n  listen:\n"
                 f"    - {{transport: udp, address: 127.0.0.1, port: {self.sip_port}}}\n"
                 f"    - {{transport: tcp, address: 127.0.0.1, port: {self.sip_port}}}\n"
+                + (f"    - {{transport: tls, address: 127.0.0.1, port: {self.tls_port}, "
+                   f"certificate: {self.tls[0]}, key: {self.tls[1]}}}\n" if self.tls else "")
                 + "".join(f"  {l}\n" for l in self.sip_lines)
                 + f"rooms:\n  - name: {ROOM}\n    max_participants: 100\n"
                 + "".join(f"    {l}\n" for l in self.room_lines)
@@ -338,6 +343,101 @@ def scenario_ports_taken(args, work):
     finally:
         for s in squatters:
             s.close()
+        t.kill()
+
+
+class SipStream:
+    """A SIP peer over one TLS connection (SIPp here has no TLS): writes requests and reads
+    messages framed by Content-Length."""
+
+    def __init__(self, port):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # Tessera's certificate is the test's own, self-signed
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        self.local_port = self.sock.getsockname()[1]
+        self.buf = b""
+
+    def send(self, text):
+        self.sock.sendall(text.replace("\n", "\r\n").encode())
+
+    def read(self):
+        """The next message (start line, headers as a dict of lists, body)."""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise TestFailure("Tessera closed the TLS connection")
+            self.buf += chunk
+        head, rest = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode(errors="replace").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), []).append(value.strip())
+        length = int(headers.get("content-length", ["0"])[0])
+        while len(rest) < length:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise TestFailure("Tessera closed the TLS connection mid-message")
+            rest += chunk
+        self.buf = rest[length:]
+        return lines[0], headers, rest[:length].decode(errors="replace")
+
+    def read_final(self):
+        while True:
+            start, headers, body = self.read()
+            if not start.startswith("SIP/2.0 1"):
+                return start, headers, body
+
+
+def tls_certificate(work):
+    cert, key = os.path.join(work, "sip.crt"), os.path.join(work, "sip.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def scenario_tls_call(args, work):
+    """A call over SIP/TLS: INVITE, 200 with an answer, ACK; listed with transport TLS; `kick`
+    sends the BYE back over the same TLS connection."""
+    if not shutil.which("openssl"):
+        print("SKIP: openssl (the command) is needed to make the test's certificate")
+        sys.exit(SKIP)
+    t = Tessera(args, work, [TRUNK], tls=tls_certificate(work))
+    try:
+        peer = SipStream(t.tls_port)
+        me = f"127.0.0.1:{peer.local_port}"
+        sdp = ("v=0\no=tls 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
+               "m=audio 40000 RTP/AVP 0\na=rtpmap:0 PCMU/8000\n")  # send() makes it CRLF
+        common = (f"From: \"tls\" <sip:tls@{me}>;tag=tls1\nCall-ID: tls-call@127.0.0.1\n"
+                  f"Max-Forwards: 70\n")
+        peer.send(f"INVITE sip:{ROOM}@127.0.0.1:{t.tls_port};transport=tls SIP/2.0\n"
+                  f"Via: SIP/2.0/TLS {me};branch=z9hG4bK-tls-1\n{common}"
+                  f"To: <sip:{ROOM}@127.0.0.1:{t.tls_port}>\nCSeq: 1 INVITE\n"
+                  f"Contact: <sip:tls@{me};transport=tls>\nContent-Type: application/sdp\n"
+                  f"Content-Length: {len(sdp) + sdp.count(chr(10))}\n\n" + sdp)
+        start, headers, body = peer.read_final()
+        ensure(start.startswith("SIP/2.0 200"), f"the INVITE over TLS was answered {start}")
+        ensure("m=audio " in body and "m=audio 0 " not in body, f"the answer: {body}")
+        to = headers["to"][0]
+        ensure(";tag=" in to, f"the 200's To has no tag: {to}")
+        peer.send(f"ACK sip:{ROOM}@127.0.0.1:{t.tls_port};transport=tls SIP/2.0\n"
+                  f"Via: SIP/2.0/TLS {me};branch=z9hG4bK-tls-2\n{common}To: {to}\n"
+                  f"CSeq: 1 ACK\nContent-Length: 0\n\n")
+        call = t.wait_state("active", participant="tls")
+        check_call(call, transport="tls")
+        answer = t.command(f"kick {ROOM} tls")
+        ensure(answer == f"ok kick {ROOM} tls", f"kick was answered '{answer}'")
+        start, headers, _ = peer.read()
+        ensure(start.startswith("BYE "), f"Tessera sent '{start}' instead of a BYE over TLS")
+        peer.send("SIP/2.0 200 OK\n" + "".join(f"{n}: {v}\n" for n in ("via", "from", "to",
+                                                                         "call-id", "cseq")
+                                                 for v in headers[n]) + "Content-Length: 0\n\n")
+        t.wait_no_calls()
+        t.finish()
+    finally:
         t.kill()
 
 
