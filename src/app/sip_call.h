@@ -64,6 +64,7 @@ struct SipService::Call {
   uint64_t pin_timer = 0;
   uint64_t session_timer = 0;
   uint32_t session_interval_s = 0;  // RFC 4028; 0: no session timer
+  bool we_refresh = false;          // Tessera sends the refreshes (UPDATE at half the interval)
 
   // Dial-out.
   std::optional<sip::SipMessage> out_invite;

@@ -125,6 +125,7 @@ void SipService::OnInvite(const sip::TuEvent& event) {
   }
   if (se) {
     c.session_interval_s = std::max(se->seconds, config_.sip.min_se_s);
+    c.we_refresh = se->refresher == "uas";  // the caller asked us to refresh
   } else if (Supports(req, "timer")) {
     c.session_interval_s = config_.sip.session_expires_s;
   }
@@ -270,7 +271,8 @@ void SipService::Accept(const std::string& key) {
     }
   }
   if (c.session_interval_s) {
-    ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) + ";refresher=uac");
+    ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) +
+                                        (c.we_refresh ? ";refresher=uas" : ";refresher=uac"));
     if (Supports(req, "timer")) ok.AddHeader("Require", "timer");
   }
   ok.AddHeader("Content-Type", "application/sdp");
@@ -442,11 +444,18 @@ std::optional<sip::SessionDescription> SipService::AnswerReOffer(const sip::TuEv
 }
 
 void SipService::RefreshSession(const sip::SipMessage& request, Call& c, sip::SipMessage& ok) {
+  // In a refresh, "uac" is the side that sent it (the peer here), "uas" us (RFC 4028 9).
+  bool we_refresh = false;
   if (auto se = request.GetSessionExpires()) {
     c.session_interval_s = std::max(se->seconds, config_.sip.min_se_s);
+    we_refresh = se->refresher == "uas";
+    c.we_refresh = we_refresh;
+  } else if (c.session_interval_s) {
+    c.we_refresh = false;  // the peer refreshes, as its request shows
   }
   if (c.session_interval_s) {
-    ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) + ";refresher=uac");
+    ok.AddHeader("Session-Expires", std::to_string(c.session_interval_s) +
+                                        (we_refresh ? ";refresher=uas" : ";refresher=uac"));
   }
   ArmSessionTimer(c);
 }
@@ -518,11 +527,29 @@ void SipService::ArmSessionTimer(Call& c) {
   if (c.session_timer) timers_->Cancel(c.session_timer);
   c.session_timer = 0;
   if (!c.session_interval_s) return;
-  // RFC 4028 10: without a refresh from the refresher (the caller), the session ends at the
-  // interval minus the smaller of 32 s and a third of it.
   const uint32_t s = c.session_interval_s;
-  const uint32_t wait_s = s - std::min(32u, s / 3);
   const std::string key = c.key;
+  if (c.we_refresh) {
+    // RFC 4028 10: the refresher refreshes at half the interval; UPDATE without a body, so the
+    // media stay as they are.
+    c.session_timer = timers_->Schedule(sip::Millis(int64_t{s} * 500), [this, key] {
+      auto it = calls_.find(key);
+      if (it == calls_.end()) return;
+      Call& call = *it->second;
+      call.session_timer = 0;
+      sip::SipMessage update = InDialogRequest(call, "UPDATE");
+      update.AddHeader("Contact", Contact(call));
+      update.AddHeader("Supported", "timer");
+      update.AddHeader("Session-Expires",
+                       std::to_string(call.session_interval_s) + ";refresher=uac");
+      SendInDialog(call, std::move(update));
+      ArmSessionTimer(call);
+    });
+    return;
+  }
+  // RFC 4028 10: without a refresh from the refresher (the peer), the session ends at the
+  // interval minus the smaller of 32 s and a third of it.
+  const uint32_t wait_s = s - std::min(32u, s / 3);
   c.session_timer = timers_->Schedule(sip::Millis(int64_t{wait_s} * 1000), [this, key] {
     auto it = calls_.find(key);
     if (it == calls_.end()) return;

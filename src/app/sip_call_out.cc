@@ -170,6 +170,17 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
   SendInDialog(c, std::move(bye));
 }
 
+sip::SipMessage SipService::DialOutInvite(Call& c) {
+  sip::SipMessage invite = InDialogRequest(c, "INVITE");
+  invite.AddHeader("Contact", Contact(c));
+  invite.AddHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE");
+  invite.AddHeader("Supported", "timer");
+  invite.AddHeader("Session-Expires", std::to_string(config_.sip.session_expires_s));
+  invite.AddHeader("Content-Type", "application/sdp");
+  invite.set_body(sip::WriteSdp(*c.our_offer));
+  return invite;
+}
+
 std::string SipService::Dial(const std::string& room_name, const std::string& uri_text,
                              const std::string& name) {
   const RoomConfig* room = FindRoomConfig(room_name);
@@ -226,11 +237,7 @@ std::string SipService::Dial(const std::string& room_name, const std::string& ur
   if (!offer.ok()) return "error: " + offer.status().message();
   c.our_offer = std::move(*offer);
   c.local_cseq = 0;
-  sip::SipMessage invite = InDialogRequest(c, "INVITE");
-  invite.AddHeader("Contact", Contact(c));
-  invite.AddHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE");
-  invite.AddHeader("Content-Type", "application/sdp");
-  invite.set_body(sip::WriteSdp(*c.our_offer));
+  sip::SipMessage invite = DialOutInvite(c);
   c.out_invite = invite;
   const std::string key = c.key;
   const std::string call_id = c.call_id;
@@ -268,6 +275,15 @@ void SipService::OnResponse(const sip::TuEvent& event) {
     spdlog::info("sip: dial-out call {} was answered after its CANCEL: ended", gone->call_id);
     return;
   }
+  if (r.cseq() && r.cseq()->method == "UPDATE" && event.kind == sip::TuEvent::Kind::kResponse) {
+    // The answer to our session refresh: a refusal other than "not supported" or "pending"
+    // means the dialog is gone (RFC 4028 10).
+    const int code = r.status_code();
+    if (code >= 300 && code != 405 && code != 501 && code != 491) {
+      EndCall(c->key, "session refresh refused (" + std::to_string(code) + ")", code);
+    }
+    return;
+  }
   if (!r.cseq() || r.cseq()->method != "INVITE" || !c->outbound) return;
   if (event.kind == sip::TuEvent::Kind::kStrayResponse) {
     // A repeated 2xx: our ACK got lost.
@@ -294,12 +310,9 @@ void SipService::OnDialResponse(Call& c, const sip::SipMessage& r) {
                            "INVITE", sip::SerializeUri(c.out_invite->request_uri()), SipNewTag(), 1)
                      : std::nullopt;
     if (creds) {
-      sip::SipMessage invite = InDialogRequest(c, "INVITE");
-      invite.AddHeader("Contact", Contact(c));
+      sip::SipMessage invite = DialOutInvite(c);
       invite.AddHeader(code == 401 ? "Authorization" : "Proxy-Authorization",
                        sip::SerializeDigestCredentials(*creds));
-      invite.AddHeader("Content-Type", "application/sdp");
-      invite.set_body(c.out_invite->body());
       c.out_invite = invite;
       const sip::TransactionId id = layer_->SendRequest(invite, DialogDestination(c));
       if (id) {
@@ -343,6 +356,12 @@ void SipService::OnDialResponse(Call& c, const sip::SipMessage& r) {
   }
   ++stats_.calls_out;
   spdlog::info("sip: dial-out call {} answered; {} joined room {}", c.call_id, c.name, c.room);
+  if (auto se = r.GetSessionExpires()) {
+    // RFC 4028 7.2: the callee's 2xx says who refreshes; "uac" is us.
+    c.session_interval_s = se->seconds;
+    c.we_refresh = se->refresher != "uas";
+    ArmSessionTimer(c);
+  }
 }
 
 }  // namespace tessera::app

@@ -127,6 +127,8 @@ class SipService : public sip::TransactionUser {
   // Dial-out (sip_call_out.cc).
   std::string Dial(const std::string& room, const std::string& uri, const std::string& name);
   void OnDialResponse(Call& call, const sip::SipMessage& response);
+  // Our INVITE with the offer, the next CSeq, and a request for session timers.
+  sip::SipMessage DialOutInvite(Call& call);
   std::string CallsJson() const;
 
   // Runs f on the SIP thread and waits.

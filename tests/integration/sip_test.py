@@ -86,7 +86,7 @@ class SippRun:
     count = 0
 
     def __init__(self, args, work, scenario, target=None, service=ROOM, local_ip="127.0.0.1",
-                 transport="u1", extra=(), calls=1):
+                 transport="u1", extra=(), calls=1, timeout_s=SIPP_TIMEOUT_S):
         SippRun.count += 1
         self.label = f"{scenario}-{SippRun.count}"
         self.scenario, self.work, self.local_ip = scenario, work, local_ip
@@ -98,7 +98,7 @@ class SippRun:
         argv = [args.sipp, "-sf", os.path.join(SCENARIOS, f"{scenario}.xml"), "-m", str(calls),
                 "-nostdin", "-t", transport, "-i", local_ip, "-p", str(self.port),
                 "-mi", local_ip, "-mp", str(media), "-cp", str(free_port_block(1)),
-                "-timeout", f"{SIPP_TIMEOUT_S - 10}s", "-timeout_error",
+                "-timeout", f"{timeout_s - 10}s", "-timeout_error",
                 "-recv_timeout", str(RECV_TIMEOUT_MS), "-trace_err", "-error_file", self.errors,
                 "-trace_msg", "-message_file", self.messages, "-s", service] + list(extra)
         if target:
@@ -480,6 +480,22 @@ def scenario_session_timer(args, work):
         stats = t.json_answer("sipstats", "ok sipstats ")
         ensure(stats["keyframe_infos_in"] == 1, f"picture_fast_update INFOs counted: {stats}")
         ensure(stats["calls_in"] == 1, f"calls counted: {stats}")
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_session_refresher(args, work):
+    """RFC 4028 with Tessera as the refresher (the caller asked refresher=uas): its UPDATE comes
+    at half the 90 s interval; the call is still up after it."""
+    t = Tessera(args, work, [TRUNK])
+    try:
+        sipp = SippRun(args, work, "session_refresher", t.target, timeout_s=100)
+        t.wait_state("active", [sipp])
+        sipp.expect_success(timeout_s=100)
+        t.wait_no_calls()
+        stats = t.json_answer("sipstats", "ok sipstats ")
+        ensure(stats["session_timeouts"] == 0, f"a session timed out: {stats}")
         t.finish()
     finally:
         t.kill()
