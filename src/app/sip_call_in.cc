@@ -415,7 +415,11 @@ void SipService::OnUpdate(const sip::TuEvent& event, Call& c) {
   const sip::SipMessage& req = *event.message;
   sip::SipMessage ok = Response(req, 200, "OK", "");
   AddCommonHeaders(ok, &c);
-  if (HasSdp(req) && c.joined) {
+  if (HasSdp(req) && !c.joined) {
+    Respond(event, 491, "Request Pending");  // our own offer is still unanswered (late offer)
+    return;
+  }
+  if (HasSdp(req)) {
     auto answer = AnswerReOffer(event, c);
     if (!answer) return;
     ok.AddHeader("Content-Type", "application/sdp");
