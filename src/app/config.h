@@ -186,6 +186,9 @@ struct VideoProfileConfig {
   int fps = 30;
   int bitrate_kbps = 1500;
   int keyframe_interval_s = 10;
+  // H.264: slices small enough for one RTP packet each, so SIP endpoints that only take
+  // packetization-mode 0 can receive this profile (encoded on the CPU).
+  bool single_nal = false;
 };
 
 struct RoomVideoConfig {

@@ -28,7 +28,8 @@ void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoPr
     return;
   }
   c.OnlyKeys(n, p,
-             {"name", "codec", "width", "height", "fps", "bitrate_kbps", "keyframe_interval_s"});
+             {"name", "codec", "width", "height", "fps", "bitrate_kbps", "keyframe_interval_s",
+              "single_nal"});
   c.String(n, p, "name", vp.name);
   if (vp.name.empty()) c.Error(n, p + ".name", "is required");
   VideoCodec(c, n, p, vp.codec);
@@ -40,6 +41,10 @@ void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoPr
   c.Unsigned(n, p, "fps", vp.fps, 1, 60);
   c.Unsigned(n, p, "bitrate_kbps", vp.bitrate_kbps, 30, 50000);
   c.Unsigned(n, p, "keyframe_interval_s", vp.keyframe_interval_s, 1, 300);
+  c.Bool(n, p, "single_nal", vp.single_nal);
+  if (vp.single_nal && vp.codec != rtp::Codec::kH264) {
+    c.Error(n["single_nal"], p + ".single_nal", "applies to H264 profiles only");
+  }
 }
 
 // "#rrggbb" or "rrggbb".

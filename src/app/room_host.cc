@@ -41,6 +41,7 @@ session::VideoRoomConfig VideoRoomConfigFor(const RoomConfig& rc) {
     vp.fps = p.fps;
     vp.bitrate_bps = p.bitrate_kbps * 1000;
     vp.keyframe_interval_s = p.keyframe_interval_s;
+    vp.single_nal = p.single_nal;
     c.profiles.push_back(vp);
   }
   c.layout.fit = v.fit;

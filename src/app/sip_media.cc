@@ -49,6 +49,9 @@ sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipCo
       }
     }
     caps.video = !caps.video_codecs.empty();
+    for (const auto& p : room.video->profiles) {
+      if (p.codec == rtp::Codec::kH264 && p.single_nal) caps.h264.packetization_mode_0 = true;
+    }
   }
   caps.srtp = sip.srtp == "off"        ? sip::SrtpPolicy::kOff
               : sip.srtp == "required" ? sip::SrtpPolicy::kRequired
@@ -57,12 +60,12 @@ sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipCo
 }
 
 std::string PickProfile(const RoomVideoConfig& video, rtp::Codec codec,
-                        const sip::VideoLimits& limits) {
+                        const sip::VideoLimits& limits, bool single_nal) {
   const VideoProfileConfig* best = nullptr;
   const VideoProfileConfig* smallest = nullptr;
   auto cost = [](const VideoProfileConfig& p) { return int64_t{p.width} * p.height * p.fps; };
   for (const auto& p : video.profiles) {
-    if (p.codec != codec) continue;
+    if (p.codec != codec || (single_nal && !p.single_nal)) continue;
     if (!smallest || cost(p) < cost(*smallest)) smallest = &p;
     const bool fits =
         limits.Fits(static_cast<uint32_t>(p.width), static_cast<uint32_t>(p.height),
@@ -106,7 +109,8 @@ StatusOr<RoomParticipantConfig> ParticipantFor(const RoomConfig& room,
     vc.remote_rtp_port = v.remote_rtp_port;
     vc.remote_rtcp_port = v.rtcp_mux ? 0 : v.remote_rtcp_port;
     vc.receive_payload_type = v.send.payload_type;
-    vc.profile = PickProfile(*room.video, v.send.codec, v.receiver_limits);
+    const bool mode0 = v.send.codec == rtp::Codec::kH264 && v.send.packetization_mode == 0;
+    vc.profile = PickProfile(*room.video, v.send.codec, v.receiver_limits, mode0);
     if (vc.profile.empty()) {
       return InvalidArgumentError("room " + room.name + " has no " +
                                   std::string(rtp::CodecName(v.send.codec)) + " profile");

@@ -19,9 +19,10 @@ sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipCo
                                              uint16_t video_port);
 
 // The room profile a receiver gets: the largest of `codec` (pixels x frame rate) that fits its
-// limits, else the smallest of that codec. Empty if the room has no profile in `codec`.
+// limits, else the smallest of that codec; with single_nal (an H.264 packetization-mode 0
+// receiver) only single_nal profiles count. Empty if the room has none.
 std::string PickProfile(const RoomVideoConfig& video, rtp::Codec codec,
-                        const sip::VideoLimits& limits);
+                        const sip::VideoLimits& limits, bool single_nal = false);
 
 // The participant a negotiated session joins as (ports pre-allocated by the SIP service).
 // InvalidArgument when the session carries neither audio nor video.

@@ -42,7 +42,9 @@ StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncod
     av_opt_set(opts, "profile", "baseline", 0);  // with no B-frames/CABAC: constrained baseline
     av_opt_set_int(opts, "forced-idr", 1, 0);
     // SPS and PPS in front of every IDR, so a receiver can join at any keyframe.
-    av_opt_set(opts, "x264-params", "repeat-headers=1", 0);
+    std::string params = "repeat-headers=1";
+    if (c.max_nal_bytes > 0) params += ":slice-max-size=" + std::to_string(c.max_nal_bytes);
+    av_opt_set(opts, "x264-params", params.c_str(), 0);
   } else {
     ctx->rc_min_rate = c.bitrate_bps;  // min == max == target: libvpx's CBR mode
     ctx->qmin = 4;

@@ -43,11 +43,16 @@ Status VideoRoom::Init() {
     ec.fps = p.fps;
     ec.bitrate_bps = p.bitrate_bps;
     ec.keyframe_interval_s = p.keyframe_interval_s;
+    rtp::PacketizerConfig pc = config_.packetizer;
+    if (p.single_nal && p.codec == rtp::Codec::kH264) {
+      pc.h264_packetization_mode = 0;
+      ec.max_nal_bytes = static_cast<int>(pc.mtu - rtp::kRtpOverhead);
+    }
     auto encoder = codec::CreateVideoEncoder(p.codec, ec);
     if (!encoder.ok()) return encoder.status();
     auto state = std::make_unique<ProfileState>();
     state->encoder = std::move(*encoder);
-    state->packetizer = rtp::CreatePacketizer(p.codec, config_.packetizer);
+    state->packetizer = rtp::CreatePacketizer(p.codec, pc);
     state->frame_interval_us = 1'000'000 / p.fps;
     Canvas* canvas = nullptr;
     for (auto& c : canvases_) {

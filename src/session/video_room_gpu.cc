@@ -37,7 +37,9 @@ Status VideoRoom::InitGpu() {
     const VideoProfile& p = config_.profiles[i];
     ProfileState& state = *profiles_[i];
     std::string how = "CPU encoder (" + std::string(rtp::CodecName(p.codec)) + ")";
-    if (p.codec == rtp::Codec::kH264) {
+    if (p.codec == rtp::Codec::kH264 && p.single_nal) {
+      how += ", single NAL units for packetization-mode 0";
+    } else if (p.codec == rtp::Codec::kH264) {
       codec::VideoEncoderConfig ec;
       ec.width = p.width;
       ec.height = p.height;

@@ -205,7 +205,8 @@ class Tessera:
         if self.video:
             text += ("    video:\n      profiles:\n"
                      "        - {name: small, codec: H264, width: 320, height: 180, fps: 10, "
-                     "bitrate_kbps: 200}\n")
+                     "bitrate_kbps: 200"
+                     + (", single_nal: true" if self.video == "single_nal" else "") + "}\n")
         return write_config(os.path.join(self.work, "tessera.yaml"), text)
 
     @property
@@ -311,6 +312,23 @@ def scenario_basic_call(args, work, transport="udp"):
         call = t.wait_state("active", [sipp])
         check_call(call, transport, sipp=sipp)
         ensure("caller" in t.participants(), "the caller is not a participant of the room")
+        kick_and_end(t, sipp)
+        t.finish()
+    finally:
+        t.kill()
+
+
+def scenario_mode0_call(args, work):
+    """An endpoint that takes H.264 only in packetization-mode 0 gets video from a single_nal
+    profile (without one its video would be declined)."""
+    t = Tessera(args, work, [TRUNK], video="single_nal")
+    try:
+        sipp = SippRun(args, work, "mode0_call", t.target)
+        call = t.wait_state("active", [sipp])
+        check_call(call, sipp=sipp)
+        members = t.json_answer(f"participants {ROOM}", f"ok participants {ROOM} ")
+        ensure(any(m["name"] == "caller" and m.get("video_port") for m in members),
+               f"the caller has no video leg: {members}")
         kick_and_end(t, sipp)
         t.finish()
     finally:

@@ -27,6 +27,9 @@ struct VideoEncoderConfig {
   int fps = 30;    // nominal frame rate, for rate control
   int bitrate_bps = 1'500'000;
   int keyframe_interval_s = 10;  // periodic keyframe, in seconds of frames at fps
+  // H.264: every slice NAL unit at most this many bytes (x264 slice-max-size), so that each fits
+  // one RTP packet (packetization-mode 0 receivers); 0: one slice per picture, any size.
+  int max_nal_bytes = 0;
 };
 
 // Runs on: the room's strand (one executor at a time; not thread-safe).

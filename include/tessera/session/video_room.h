@@ -39,6 +39,10 @@ struct VideoProfile {
   int fps = 30;      // at most the room's tick rate
   int bitrate_bps = 1'500'000;
   int keyframe_interval_s = 10;  // periodic keyframe
+  // H.264: every NAL unit fits one RTP packet, sent as single NAL unit packets (RFC 6184
+  // packetization-mode 0, which legacy room systems may require); encoded by x264 with
+  // slice-max-size, never by NVENC.
+  bool single_nal = false;
 };
 
 // When a recipient moves to a smaller or larger profile of its codec.

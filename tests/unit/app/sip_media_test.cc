@@ -134,6 +134,28 @@ TEST(SipMedia, ProfileIsTheLargestThatFitsElseTheSmallest) {
   EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kVp8, {}), "vp8");
 }
 
+TEST(SipMedia, PacketizationModeZeroIsAnsweredOnlyWithASingleNalProfile) {
+  const std::string mode0 =
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video 4002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+      "a=fmtp:99 profile-level-id=42e01f;packetization-mode=0\r\n";
+  RoomConfig room = Room();
+  EXPECT_FALSE(Negotiate(mode0, room).video.has_value());  // no profile a mode 0 leg can take
+  room.video->profiles.push_back({.name = "legacy",
+                                  .codec = rtp::Codec::kH264,
+                                  .width = 640,
+                                  .height = 360,
+                                  .fps = 15,
+                                  .single_nal = true});
+  const auto session = Negotiate(mode0, room);
+  ASSERT_TRUE(session.video.has_value());
+  EXPECT_EQ(session.media[*session.video].send.packetization_mode, 0);
+  auto pc = ParticipantFor(room, session, "polycom", 30000, 30002);
+  ASSERT_TRUE(pc.ok());
+  EXPECT_EQ(pc->video->profile, "legacy");
+}
+
 TEST(SipMedia, ParticipantNamesKeepOnlyAllowedCharacters) {
   EXPECT_EQ(ParticipantNameFrom("Dr. Anna Smith", "1001"), "Dr._Anna_Smith");
   EXPECT_EQ(ParticipantNameFrom("", "1001"), "1001");

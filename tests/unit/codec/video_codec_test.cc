@@ -5,6 +5,7 @@
 #include <tessera/codec/video_encoder.h>
 #include <tessera/rtp/h264_bitstream.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -180,6 +181,28 @@ TEST(H264Encoder, PutsSpsAndPpsBeforeEveryIdr) {
     idrs += idr;
   }
   EXPECT_EQ(idrs, 2);
+}
+
+TEST(H264Encoder, MaxNalBytesKeepsEverySliceWithinOnePacketAndStillDecodes) {
+  // A 1.5 Mbit/s 640x360 keyframe is tens of kilobytes: many slices of at most 1156 bytes.
+  auto enc = CreateVideoEncoder(
+      Codec::kH264, VideoEncoderConfig{.width = 640, .height = 360, .max_nal_bytes = 1156});
+  ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+  auto dec = Decoder(Codec::kH264);
+  size_t most_nals = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto pic = (*enc)->Encode(Pattern(640, 360, i), i == 0);
+    ASSERT_TRUE(pic);
+    const auto nals = rtp::h264::SplitAnnexB(pic->data);
+    most_nals = std::max(most_nals, nals.size());
+    for (auto nal : nals) EXPECT_LE(nal.size(), 1156u) << "frame " << i;
+    const VideoFrame src = Pattern(640, 360, i);
+    const DecodeResult r = dec->Decode(ToFrame(Codec::kH264, *pic));
+    ASSERT_FALSE(r.error) << "frame " << i;
+    ASSERT_TRUE(r.picture) << "frame " << i;
+    EXPECT_GE(PsnrY(src, *r.picture), 30.0) << "frame " << i;
+  }
+  EXPECT_GT(most_nals, 4u);  // the keyframe really was cut into slices
 }
 
 TEST_P(VideoCodecRoundTrip, SetBitrateChangesFrameSizes) {
