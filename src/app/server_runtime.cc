@@ -121,7 +121,8 @@ Status Server::LeaveRoom(const std::string& room, uint32_t participant_id) {
 Status Server::LeaveRoomLocked(const std::string& room_name, uint32_t id) {
   auto found = FindMemberOf(room_name, id);
   if (!found.ok()) return found.status();
-  auto [room, member] = *found;
+  RoomHost* room = found->first;
+  RoomMember* member = found->second;
   spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
   const bool observed = !member->from_config;
   TearDown(*room, id, /*started=*/true, /*log_summary=*/true);
@@ -138,7 +139,8 @@ Status Server::Admit(const std::string& room_name, uint32_t id) {
   std::lock_guard lock(control_mu_);
   auto found = FindMemberOf(room_name, id);
   if (!found.ok()) return found.status();
-  auto [room, member] = *found;
+  RoomHost* room = found->first;
+  RoomMember* member = found->second;
   if (member->admitted) return Status::Ok();
   TESSERA_RETURN_IF_ERROR(RunOn(room->media(), [room, id] { return room->AdmitAudio(id); }));
   if (room->has_video()) {
