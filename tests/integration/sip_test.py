@@ -191,6 +191,12 @@ class Tessera:
                 self.proc.proc.wait()
                 print("tessera could not bind its port; again with another")
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
     def write_config(self):
         text = ("server:\n  log_level: info\n  shards: 2\n"
                 f"  rtp_ports: {self.rtp_base}-{self.rtp_base + 39}\nsip:\n  listen:\n"
@@ -305,8 +311,7 @@ def kick_and_end(tessera, sipp, participant="caller"):
 def scenario_basic_call(args, work, transport="udp"):
     """INVITE with audio and H.264 video answered 200; listed in `calls` and the room; `kick`
     ends it with a BYE."""
-    t = Tessera(args, work, [TRUNK], video=True)
-    try:
+    with Tessera(args, work, [TRUNK], video=True) as t:
         sipp = SippRun(args, work, "basic_call", t.target,
                        transport="t1" if transport == "tcp" else "u1")
         call = t.wait_state("active", [sipp])
@@ -314,15 +319,12 @@ def scenario_basic_call(args, work, transport="udp"):
         ensure("caller" in t.participants(), "the caller is not a participant of the room")
         kick_and_end(t, sipp)
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_mode0_call(args, work):
     """An endpoint that takes H.264 only in packetization-mode 0 gets video from a single_nal
     profile (without one its video would be declined)."""
-    t = Tessera(args, work, [TRUNK], video="single_nal")
-    try:
+    with Tessera(args, work, [TRUNK], video="single_nal") as t:
         sipp = SippRun(args, work, "mode0_call", t.target)
         call = t.wait_state("active", [sipp])
         check_call(call, sipp=sipp)
@@ -331,8 +333,6 @@ def scenario_mode0_call(args, work):
                f"the caller has no video leg: {members}")
         kick_and_end(t, sipp)
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_basic_call_tcp(args, work):
@@ -423,8 +423,7 @@ def scenario_tls_call(args, work):
     if not shutil.which("openssl"):
         print("SKIP: openssl (the command) is needed to make the test's certificate")
         sys.exit(SKIP)
-    t = Tessera(args, work, [TRUNK], tls=tls_certificate(work))
-    try:
+    with Tessera(args, work, [TRUNK], tls=tls_certificate(work)) as t:
         peer = SipStream(t.tls_port)
         me = f"127.0.0.1:{peer.local_port}"
         sdp = ("v=0\no=tls 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
@@ -455,43 +454,34 @@ def scenario_tls_call(args, work):
                                                  for v in headers[n]) + "Content-Length: 0\n\n")
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_caller_bye(args, work):
     """A call to the room's number; the caller's BYE ends it. The call must be seen active
     while the caller pauses (-d 3000 ms)."""
-    t = Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}'])
-    try:
+    with Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}']) as t:
         sipp = SippRun(args, work, "caller_bye", t.target, service=NUMBER, extra=["-d", "3000"])
         check_call(t.wait_state("active", [sipp]), sipp=sipp)
         sipp.expect_success()
         t.wait_no_calls()
         ensure("caller" not in t.participants(), "the caller is still in the room")
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_late_offer(args, work):
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         sipp = SippRun(args, work, "late_offer", t.target)
         call = t.wait_state("active", [sipp])
         sipp.go_ahead(call["call_id"])
         sipp.expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_session_timer(args, work):
     """RFC 4028: a too small interval gets 422 (Min-SE), a good one is granted with the caller
     as refresher and refreshed by UPDATE; an INFO picture_fast_update is answered and counted."""
-    t = Tessera(args, work, [TRUNK, "min_se_s: 90"], video=True)
-    try:
+    with Tessera(args, work, [TRUNK, "min_se_s: 90"], video=True) as t:
         sipp = SippRun(args, work, "session_timer", t.target)
         sipp.expect_success()
         t.wait_no_calls()
@@ -499,15 +489,12 @@ def scenario_session_timer(args, work):
         ensure(stats["keyframe_infos_in"] == 1, f"picture_fast_update INFOs counted: {stats}")
         ensure(stats["calls_in"] == 1, f"calls counted: {stats}")
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_session_refresher(args, work):
     """RFC 4028 with Tessera as the refresher (the caller asked refresher=uas): its UPDATE comes
     at half the 90 s interval; the call is still up after it."""
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         sipp = SippRun(args, work, "session_refresher", t.target, timeout_s=100)
         t.wait_state("active", [sipp])
         sipp.expect_success(timeout_s=100)
@@ -515,24 +502,18 @@ def scenario_session_refresher(args, work):
         stats = t.json_answer("sipstats", "ok sipstats ")
         ensure(stats["session_timeouts"] == 0, f"a session timed out: {stats}")
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_late_offer_no_answer(args, work):
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         sipp = SippRun(args, work, "late_offer_no_answer", t.target)
         sipp.expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_hold_resume(args, work):
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         sipp = SippRun(args, work, "hold_resume", t.target)
         call = t.wait_state("active", [sipp])
         sipp.go_ahead(call["call_id"])
@@ -541,13 +522,10 @@ def scenario_hold_resume(args, work):
         t.wait_state("active", [sipp])
         kick_and_end(t, sipp)
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_cancel_ringing(args, work):
-    t = Tessera(args, work, [TRUNK, "answer_after_ms: 60000"])
-    try:
+    with Tessera(args, work, [TRUNK, "answer_after_ms: 60000"]) as t:
         sipp = SippRun(args, work, "cancel_ringing", t.target)
         call = t.wait_state("ringing", [sipp])
         sipp.go_ahead(call["call_id"])
@@ -555,8 +533,6 @@ def scenario_cancel_ringing(args, work):
         t.wait_no_calls()
         ensure("caller" not in t.participants(), "the cancelled caller is in the room")
         t.finish()
-    finally:
-        t.kill()
 
 
 def pin_room():
@@ -564,8 +540,7 @@ def pin_room():
 
 
 def scenario_wrong_pin_info(args, work):
-    t = Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room())
-    try:
+    with Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room()) as t:
         sipp = SippRun(args, work, "wrong_pin_info", t.target)
         call = t.wait_state("pin", [sipp])
         ensure(not t.admitted("caller"), "the caller is admitted before its PIN")
@@ -573,8 +548,6 @@ def scenario_wrong_pin_info(args, work):
         sipp.expect_success()  # it got Tessera's BYE after the third wrong attempt
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def copy_dtmf_pcaps(work):
@@ -604,8 +577,7 @@ def scenario_pin_rtp(args, work):
               f"`setcap cap_net_raw+ep {args.sipp}`")
         sys.exit(SKIP)
     copy_dtmf_pcaps(work)
-    t = Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room())
-    try:
+    with Tessera(args, work, [TRUNK, "pin_attempts: 3", "pin_timeout_s: 60"], pin_room()) as t:
         sipp = SippRun(args, work, "pin_rtp", t.target)
         call = t.wait_state("pin", [sipp])
         ensure(not t.admitted("caller"), "the caller is admitted before its PIN")
@@ -614,8 +586,6 @@ def scenario_pin_rtp(args, work):
         ensure(t.admitted("caller"), "the caller entered the PIN but is not admitted")
         kick_and_end(t, sipp)
         t.finish()
-    finally:
-        t.kill()
 
 
 # SIPp does MD5 only and reads the first challenge: MD5 is offered first here.
@@ -625,18 +595,14 @@ AUTH = ['trunks: [{name: office, networks: ["10.0.0.0/8"]}]',
 
 
 def scenario_auth_challenge(args, work):
-    t = Tessera(args, work, AUTH)
-    try:
+    with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_challenge", t.target).expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_auth_ok(args, work):
-    t = Tessera(args, work, AUTH)
-    try:
+    with Tessera(args, work, AUTH) as t:
         sipp = SippRun(args, work, "auth_ok", t.target, extra=["-au", USER, "-ap", PASSWORD])
         call = t.wait_state("active", [sipp])
         check_call(call, sipp=sipp)
@@ -644,41 +610,30 @@ def scenario_auth_ok(args, work):
         sipp.expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_auth_wrong(args, work):
-    t = Tessera(args, work, AUTH)
-    try:
+    with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_wrong", t.target,
                 extra=["-au", USER, "-ap", "not-" + PASSWORD]).expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_forbidden(args, work):
     """No trunks and no users: nobody may call."""
-    t = Tessera(args, work)
-    try:
+    with Tessera(args, work) as t:
         SippRun(args, work, "forbidden", t.target).expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_unknown_room(args, work):
-    t = Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}'])
-    try:
+    with Tessera(args, work, [TRUNK], [f'sip: {{numbers: ["{NUMBER}"]}}']) as t:
         for service in ("nowhere", "4001"):
             SippRun(args, work, "unknown_room", t.target, service=service).expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def bad_cseq_invite(port, mine):
@@ -693,8 +648,7 @@ def scenario_malformed(args, work):
     """Datagrams that are not SIP get no answer; an INVITE whose CSeq number is out of range
     (RFC 3261 8.1.1.5: below 2**31) gets a 400 with a reason phrase; so does one with a bad
     Max-Forwards (the SIPp scenario), and the server answers an OPTIONS afterwards."""
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             for junk in (b"\x00\x01\x02 not sip at all", b"hello\r\n\r\n", b"\x80" * 200,
@@ -724,8 +678,6 @@ def scenario_malformed(args, work):
         SippRun(args, work, "malformed", t.target).expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def answered_call_ids(messages_log):
@@ -784,8 +736,7 @@ def scenario_flood(args, work):
 
 def scenario_names(args, work):
     """Two callers with the same display name become caller and caller-2."""
-    t = Tessera(args, work, [TRUNK], video=True)
-    try:
+    with Tessera(args, work, [TRUNK], video=True) as t:
         a = SippRun(args, work, "basic_call", t.target)
         b = SippRun(args, work, "basic_call", t.target)
         t.wait_calls("two active calls", lambda cs: len(cs) == 2 and all(
@@ -801,8 +752,6 @@ def scenario_names(args, work):
         b.expect_success()
         t.wait_no_calls()
         t.finish()
-    finally:
-        t.kill()
 
 
 def dial(t, sipp):
@@ -823,8 +772,7 @@ def dial(t, sipp):
 
 
 def scenario_dialout(args, work, scenario="uas_dialout", sip_lines=()):
-    t = Tessera(args, work, [TRUNK] + list(sip_lines))
-    try:
+    with Tessera(args, work, [TRUNK] + list(sip_lines)) as t:
         sipp = SippRun(args, work, scenario)
         call = dial(t, sipp)
         if scenario == "uas_dialout_hangup":
@@ -835,8 +783,6 @@ def scenario_dialout(args, work, scenario="uas_dialout", sip_lines=()):
         else:
             kick_and_end(t, sipp, call["participant"])
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_dialout_hangup(args, work):
@@ -846,8 +792,7 @@ def scenario_dialout_hangup(args, work):
 def scenario_dialout_cancel(args, work, scenario="uas_dialout_cancel"):
     """`hangup` of a dial-out that still rings sends CANCEL; the 487 is ACKed (or a 200 that
     crossed the CANCEL is ACKed and ended with a BYE)."""
-    t = Tessera(args, work, [TRUNK])
-    try:
+    with Tessera(args, work, [TRUNK]) as t:
         sipp = SippRun(args, work, scenario)
         sipp.wait_bound()
         answer = t.command(f"dial {ROOM} sip:bob@127.0.0.1:{sipp.port}")
@@ -861,8 +806,6 @@ def scenario_dialout_cancel(args, work, scenario="uas_dialout_cancel"):
         t.wait_no_calls()
         ensure("bob" not in t.participants(), "the cancelled callee is in the room")
         t.finish()
-    finally:
-        t.kill()
 
 
 def scenario_dialout_cancel_race(args, work):
