@@ -123,11 +123,8 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
   for (auto i = by_transaction_.begin(); i != by_transaction_.end();) {
     i = i->second == key ? by_transaction_.erase(i) : std::next(i);
   }
-  if (c.joined) {
-    by_participant_.erase({c.room, c.participant});
-    (void)server_.LeaveRoom(c.room, c.participant);
-  }
   by_participant_.erase({c.room, c.participant});
+  if (c.joined) (void)server_.LeaveRoom(c.room, c.participant);
   if (c.state == Call::State::kEnding) return;  // the peer ended it (BYE, CANCEL)
   if (!why.empty()) spdlog::info("sip: call {} ends: {}", c.call_id, why);
   if (c.state == Call::State::kRinging) {

@@ -1,7 +1,6 @@
 // The SIP service: lifecycle, listeners, request dispatch, authorisation and operator commands.
 #include "app/sip_service.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,18 +18,14 @@ namespace {
 constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 constexpr const char* kUserAgent = "Tessera/0.1";
 
-std::string RandomToken(size_t bytes) {
-  std::vector<uint8_t> b(bytes);
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
-    // Branches use the same fallback: a tag only has to be unique, not secret.
-    for (auto& x : b) x = static_cast<uint8_t>(sip::TransactionLayer::NewBranch()[7]);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
+// `hex_digits` random hex digits, from the transaction layer's branch generator (OpenSSL's
+// CSPRNG; 32 digits after the magic cookie per branch).
+std::string RandomHex(size_t hex_digits) {
   std::string out;
-  for (uint8_t x : b) {
-    out.push_back(kHex[x >> 4]);
-    out.push_back(kHex[x & 15]);
+  while (out.size() < hex_digits) {
+    out += sip::TransactionLayer::NewBranch().substr(7);  // after "z9hG4bK"
   }
+  out.resize(hex_digits);
   return out;
 }
 
@@ -41,7 +36,7 @@ std::string Upper(std::string s) {
 
 }  // namespace
 
-std::string SipNewTag() { return RandomToken(8); }
+std::string SipNewTag() { return RandomHex(16); }
 
 SipService::SipService(Config config, Server& server, Clock& clock)
     : config_(std::move(config)), server_(server), clock_(clock) {}
@@ -98,7 +93,7 @@ Status SipService::Start() {
   const uint32_t rate = sc.new_calls_per_source_per_s;
   lc.new_requests = {static_cast<double>(rate), static_cast<double>(rate) * 2};
   layer_ = std::make_unique<sip::TransactionLayer>(clock_, *timers_, router_, *this, lc);
-  const std::string secret = sc.nonce_secret.empty() ? RandomToken(32) : sc.nonce_secret;
+  const std::string secret = sc.nonce_secret.empty() ? RandomHex(64) : sc.nonce_secret;
   digest_ = std::make_unique<sip::DigestServer>(secret, sc.realm, clock_);
   for (const SipUserConfig& u : sc.users) {
     std::string md5 = u.ha1_md5, sha = u.ha1_sha256;
