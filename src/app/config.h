@@ -6,9 +6,10 @@
 #include <tessera/codec/device_frame.h>
 #include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
+#include <tessera/session/config.h>
+#include <tessera/sipua/config.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,46 +17,25 @@
 
 namespace tessera::app {
 
-struct StreamConfig {
-  rtp::Codec codec = rtp::Codec::kH264;
-  uint8_t payload_type = 96;
-};
-
-struct SrtpConfig {
-  std::string suite = "AES_CM_128_HMAC_SHA1_80";
-  std::string key;  // "inline:<base64>" as in SDES (RFC 4568)
-  // What Tessera protects its own packets with; empty: `key` (one key per participant in
-  // config files). SIP legs have one key per direction (SDES).
-  std::string send_key;
-};
-
-enum class KeyframeRequestMode { kPli, kFir, kNone };
-
-struct ParticipantConfig {
-  std::string name;
-  uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
-  bool rtcp_mux = true;
-  // Where feedback (RTCP) goes. Unset: learnt from where the participant's packets come from.
-  std::string remote_address;
-  uint16_t remote_rtcp_port = 0;
-  std::optional<StreamConfig> video;
-  std::optional<SrtpConfig> srtp;
-  std::string record;  // recording path (.mp4, .mkv, .webm); empty: no recording
-  bool nack = true;
-  KeyframeRequestMode keyframe_request = KeyframeRequestMode::kPli;
-};
-
-struct ServerConfig {
-  std::string log_level = "info";
-  uint32_t shards = 0;
-  std::string bind_address = "127.0.0.1";
-  uint16_t rtp_port_min = 20000;
-  uint16_t rtp_port_max = 20999;
-  uint32_t mtu = 1200;
-  std::string recording_dir = ".";
-  uint32_t jitter_max_wait_ms = 300;
-  uint32_t keyframe_min_interval_ms = 500;
-};
+// The session and SIP user agent types the YAML fills, under the names the parser uses.
+using session::CompositePayloadType;
+using session::KeyframeRequestMode;
+using session::ParticipantConfig;
+using session::RoomConfig;
+using session::RoomParticipantConfig;
+using session::RoomParticipantVideoConfig;
+using session::RoomSipConfig;
+using session::RoomVideoConfig;
+using session::RtcpPortFor;
+using session::ServerConfig;
+using session::SrtpConfig;
+using session::StreamConfig;
+using session::VideoProfileConfig;
+using sipua::SipConfig;
+using sipua::SipListenConfig;
+using sipua::SipOutboundConfig;
+using sipua::SipTrunkConfig;
+using sipua::SipUserConfig;
 
 // Hardware acceleration of rooms' video (the top-level `hardware` block).
 struct HardwareConfig {
@@ -69,170 +49,6 @@ struct HardwareConfig {
   std::string qsv_device;    // DRM render node; empty: the first Intel one
 };
 
-// The video of a room participant, on its own port (like a separate m= line without BUNDLE).
-struct RoomParticipantVideoConfig {
-  uint16_t local_port = 0;  // where it sends its video; 0: allocate from server.rtp_ports
-  bool rtcp_mux = true;
-  // Its camera: the codec and payload type it sends. send: false for a receive-only viewer.
-  bool send = true;
-  rtp::Codec codec = rtp::Codec::kH264;
-  uint8_t payload_type = 96;
-  // Where the composite goes; 0: it receives no video.
-  uint16_t remote_rtp_port = 0;
-  uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1
-  std::string profile;               // the room profile it receives; empty: the first
-  bool adapt = true;                 // may move to smaller profiles of its codec by its feedback
-  uint8_t receive_payload_type = 0;  // of the composite; 0: 96 for H.264, 97 for VP8
-  std::string role;                  // for layouts: e.g. "presenter"
-  // Writes an SDP file describing the composite it receives, for players (ffplay, VLC).
-  std::string sdp_file;
-  // Set at run time for SIP legs: which keyframe requests its camera takes (a=rtcp-fb pli, ccm
-  // fir; configured participants take both) and, when it takes neither, what is called instead
-  // (on the leg's shard): the SIP leg sends INFO picture_fast_update.
-  bool pli = true;
-  bool fir = true;
-  std::function<void()> on_keyframe_request;
-  // Set at run time for SIP legs: the video stream's own SDES keys; unset: the participant's.
-  std::optional<SrtpConfig> srtp;
-};
-
-// The SIP user agent (top-level `sip` block; absent: no SIP). See docs/operations.md, "SIP".
-struct SipListenConfig {
-  std::string transport = "udp";  // udp, tcp or tls
-  std::string address = "127.0.0.1";
-  uint16_t port = 5060;     // 0: any free port (tests)
-  std::string certificate;  // tls: PEM certificate chain
-  std::string key;          // tls: PEM private key
-};
-
-// Callers from these networks need no digest authentication (PBXs, SBCs, room systems).
-struct SipTrunkConfig {
-  std::string name;
-  std::vector<std::string> networks;  // CIDR ("10.0.0.0/8", "2001:db8::/32") or an address
-};
-
-// A digest user (RFC 8760: MD5 and SHA-256). Either the password or its HA1 values.
-struct SipUserConfig {
-  std::string name;
-  std::string password;
-  std::string ha1_md5;     // hex MD5(name:realm:password)
-  std::string ha1_sha256;  // hex SHA-256(name:realm:password)
-};
-
-// Where dial-out INVITEs go, and the credentials for its challenges.
-struct SipOutboundConfig {
-  std::string proxy;  // "sip:10.0.0.1:5060;transport=udp"; empty: straight to the URI's host
-  std::string username;
-  std::string password;
-  std::string from_user = "tessera";  // user part of From on dial-out
-};
-
-struct SipConfig {
-  bool enabled = false;  // true when the block is present
-  std::vector<SipListenConfig> listen;
-  std::string media_address;  // c= of our SDP; empty: server.bind_address
-  std::string realm = "tessera";
-  std::string nonce_secret;  // digest nonces' HMAC key; empty: random per start
-  std::vector<SipTrunkConfig> trunks;
-  std::vector<SipUserConfig> users;
-  // Digest challenges offered, in preference order (one WWW-Authenticate each; RFC 8760).
-  // Leave out MD5 where every caller does SHA-256; some old phones and tools only do MD5 and
-  // read only the first challenge.
-  std::vector<std::string> digest_algorithms = {"SHA-256", "MD5"};
-  std::string srtp = "optional";      // off, optional, required (SDES a=crypto)
-  uint32_t session_expires_s = 1800;  // RFC 4028 session interval we ask for
-  uint32_t min_se_s = 90;
-  uint32_t max_calls = 200;      // active calls at once; beyond: 486 Busy Here
-  uint32_t answer_after_ms = 0;  // ring (180) this long before answering; 0: answer at once
-  uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
-  uint32_t pin_timeout_s = 30;   // time to enter the PIN
-  uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
-  SipOutboundConfig outbound;
-};
-
-// A participant of a mixing room: it sends its audio to Tessera and receives the room's mix
-// (everyone but itself) at remote_address:remote_rtp_port, and/or sends its video and receives
-// the room's composite (video).
-struct RoomParticipantConfig {
-  std::string name;
-  uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
-  bool rtcp_mux = true;
-  std::string remote_address = "127.0.0.1";
-  uint16_t remote_rtp_port = 0;   // required: where the mix is sent
-  uint16_t remote_rtcp_port = 0;  // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1
-  rtp::Codec audio_codec = rtp::Codec::kOpus;
-  uint8_t audio_payload_type = 111;
-  int audio_channels = 1;                // Opus: 2 for stereo receivers
-  uint8_t audio_level_extension_id = 0;  // RFC 6464 header extension id; 0: none
-  std::optional<SrtpConfig> srtp;
-  bool muted = false;
-  bool deaf = false;
-  bool has_audio = true;  // false when the participant has no `audio` section
-  std::optional<RoomParticipantVideoConfig> video;
-
-  // Set at run time by the SIP service for its legs; never from YAML.
-  // false: muted, deaf and out of the picture until Server::Admit (a PIN is awaited).
-  bool admitted = true;
-  uint8_t telephone_event_pt = 0;  // RFC 4733 events on its audio; 0: none expected
-  // Each DTMF digit it sends (RFC 4733), once per event. Called on the audio leg's shard.
-  std::function<void(char digit)> on_dtmf;
-};
-
-struct VideoProfileConfig {
-  std::string name;
-  rtp::Codec codec = rtp::Codec::kH264;
-  int width = 1280;
-  int height = 720;
-  int fps = 30;
-  int bitrate_kbps = 1500;
-  int keyframe_interval_s = 10;
-  // H.264: slices small enough for one RTP packet each, so SIP endpoints that only take
-  // packetization-mode 0 can receive this profile (encoded on the CPU).
-  bool single_nal = false;
-};
-
-struct RoomVideoConfig {
-  std::vector<VideoProfileConfig> profiles;  // at least one
-  std::string layout = "grid";  // built-in (grid, speaker, presentation, pip) or custom
-  std::vector<mixer::CustomLayout> layouts;  // custom layouts
-  mixer::FitPolicy fit = mixer::FitPolicy::kLetterbox;
-  int border_px = 0;
-  bool highlight_speaker = true;
-  uint32_t background_rgb = 0x000000;
-  bool name_labels = true;
-  uint32_t placeholder_after_ms = 2000;
-  uint32_t keyframe_coalesce_ms = 500;
-  uint32_t max_input_width = 1920;
-  uint32_t max_input_height = 1080;
-  uint32_t max_input_fps = 60;
-  std::string font;              // TrueType font for names; empty: DejaVu Sans
-  uint32_t compose_threads = 1;  // threads composing one canvas of at least 1280x720
-  // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 to .webm/.mkv).
-  std::string record;
-  std::string record_profile;  // empty: the first profile
-  // This room's backend order, overriding hardware.backends; unset: the global order.
-  std::optional<std::vector<codec::HwBackend>> hardware;
-};
-
-// How SIP callers reach a room (rooms[].sip).
-struct RoomSipConfig {
-  // Dialled numbers (Request-URI user parts) that reach this room besides its name.
-  std::vector<std::string> numbers;
-  // Digits a caller enters (RFC 4733 telephone-event, or SIP INFO) before it is heard or seen;
-  // empty: none. A caller is muted, deaf and out of the picture until it is entered.
-  std::string pin;
-};
-
-struct RoomConfig {
-  std::string name;
-  RoomSipConfig sip;
-  int max_speakers = 3;  // K: the loudest K are mixed
-  // The most participants (configured and joined at run time) the room holds at once.
-  uint32_t max_participants = 50;
-  std::vector<RoomParticipantConfig> participants;
-  std::optional<RoomVideoConfig> video;
-};
-
 struct Config {
   std::string source;  // file name, or "<embedded default>"
   ServerConfig server;
@@ -241,20 +57,6 @@ struct Config {
   std::vector<RoomConfig> rooms;
   SipConfig sip;
 };
-
-// Where a participant's RTCP goes: the configured port, else the RTP port with rtcp-mux, else
-// the RTP port + 1.
-inline uint16_t RtcpPortFor(uint16_t rtp_port, uint16_t rtcp_port, bool rtcp_mux) {
-  if (rtcp_port) return rtcp_port;
-  return rtcp_mux ? rtp_port : static_cast<uint16_t>(rtp_port + 1);
-}
-
-// The payload type of the composite a participant receives in `codec`: its configured
-// receive_payload_type, else 96 for H.264 and 97 for VP8.
-inline uint8_t CompositePayloadType(const RoomParticipantVideoConfig& v, rtp::Codec codec) {
-  if (v.receive_payload_type) return v.receive_payload_type;
-  return codec == rtp::Codec::kVp8 ? 97 : 96;
-}
 
 // The embedded default (configs/default.yaml compiled in).
 std::string_view DefaultConfigYaml();

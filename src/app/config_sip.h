@@ -1,6 +1,8 @@
 // The top-level `sip` block and a room's `sip` section: parsing and validation (private to the
-// config parser), and the address-in-networks test the SIP user agent runs for trunks.
+// config parser).
 #pragma once
+
+#include <tessera/net/networks.h>
 
 #include <string>
 #include <vector>
@@ -21,16 +23,5 @@ void ParseRoomSip(Checker& c, const YAML::Node& n, const std::string& path, Room
 // and is not another room's name. `rooms_node` is the `rooms` list the rooms were parsed from.
 void CheckRoomSipNumbers(Checker& c, const YAML::Node& rooms_node,
                          const std::vector<RoomConfig>& rooms);
-
-// True when `address` (an IPv4 or IPv6 literal; an IPv4-mapped IPv6 address counts as its IPv4
-// address) lies in one of `networks`: CIDR blocks ("10.0.0.0/8", "2001:db8::/32") or single
-// addresses. IPv4 networks match IPv4 sources only and IPv6 networks IPv6 sources only, so
-// "::/0" does not admit IPv4 callers. Bits past the prefix are ignored ("10.1.2.3/8" is
-// 10.0.0.0/8). An address or network that does not parse matches nothing.
-// Runs on: any thread (pure).
-bool AddressInNetworks(const std::string& address, const std::vector<std::string>& networks);
-
-// True when `network` is a CIDR block or an address that AddressInNetworks understands.
-bool IsValidNetwork(const std::string& network);
 
 }  // namespace tessera::app

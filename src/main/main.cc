@@ -10,6 +10,7 @@
 #include <tessera/base/logging.h>
 #include <tessera/codec/hw_probe.h>
 #include <tessera/codec/libav_log.h>
+#include <tessera/sipua/sip_service.h>
 
 #include <cstdio>
 #include <cstring>
@@ -22,7 +23,6 @@
 
 #include "app/config.h"
 #include "app/server.h"
-#include "app/sip_service.h"
 
 namespace {
 
@@ -116,9 +116,10 @@ int main(int argc, char** argv) {
   tessera::app::Server server(std::move(*config));
   if (auto s = server.Start(); !s.ok()) return Fail(s);
   // The SIP user agent (the `sip` block), on its own thread; it joins callers to the rooms.
-  std::unique_ptr<tessera::app::SipService> sip;
+  std::unique_ptr<tessera::sipua::SipService> sip;
   if (config_copy.sip.enabled) {
-    sip = std::make_unique<tessera::app::SipService>(config_copy, server);
+    sip = std::make_unique<tessera::sipua::SipService>(
+        config_copy.sip, config_copy.server.bind_address, server.rooms());
     if (auto s = sip->Start(); !s.ok()) {
       server.Stop();
       return Fail(s);

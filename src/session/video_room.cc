@@ -114,6 +114,10 @@ std::optional<size_t> VideoRoom::ProfileIndex(const std::string& name) const {
   return std::nullopt;
 }
 
+Status VideoRoom::AddRecorder(const std::string& profile) {
+  return AddRecipient(kRecorderKey, profile, /*adapt=*/false);
+}
+
 Status VideoRoom::AddRecipient(uint32_t id, const std::string& profile, bool adapt) {
   const auto index = ProfileIndex(profile);
   if (!index) {
@@ -269,9 +273,14 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
     for (const auto& [id, r] : recipients_) {
       // A joining recipient gets nothing before its keyframe; a moving one keeps its old
       // profile until then.
-      if (r->started && r->profile == frame->profile) out.recipients.push_back(id);
+      if (!r->started || r->profile != frame->profile) continue;
+      if (id == kRecorderKey) {
+        out.record = true;
+      } else {
+        out.recipients.push_back(id);
+      }
     }
-    if (out.recipients.empty()) continue;
+    if (out.recipients.empty() && !out.record) continue;
     out.frame = std::move(frame);
     tick.outputs.push_back(std::move(out));
   }

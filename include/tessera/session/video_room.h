@@ -106,7 +106,8 @@ struct EncodedVideo {
 
 struct VideoOutput {
   std::shared_ptr<const EncodedVideo> frame;
-  std::vector<uint32_t> recipients;
+  std::vector<uint32_t> recipients;  // participants
+  bool record = false;               // the room's recorder (AddRecorder) takes this frame
 };
 
 struct ProfileMove {
@@ -165,6 +166,9 @@ class VideoRoom {
   // which is asked for at once; a moving one switches at the new profile's next keyframe.
   Status AddRecipient(uint32_t id, const std::string& profile, bool adapt = true);
   void RemoveRecipient(uint32_t id);
+  // The room's recorder: a recipient of `profile` that never adapts, served by the same encode
+  // as the participants (VideoOutput::record). At most one.
+  Status AddRecorder(const std::string& profile);
   // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us
   // (requests coalesce: at most one keyframe per interval for PLI/FIR).
   void RequestKeyframe(uint32_t recipient);
@@ -196,6 +200,8 @@ class VideoRoom {
   struct Participant;
   struct Recipient;
   struct ProfileState;
+  // The recorder's key among the recipients (participant ids count up from 1, never reach it).
+  static constexpr uint32_t kRecorderKey = 0xFFFFFFFF;
   struct Canvas;
 
   VideoRoom(VideoRoomConfig config, Clock& clock);

@@ -20,6 +20,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using Peer = UdpPeer;
+using session::RemoteUpdate;
 
 RoomParticipantConfig AudioParticipant(const std::string& name, uint16_t remote_port) {
   RoomParticipantConfig pc;
@@ -71,7 +72,7 @@ class ServerRuntime : public ::testing::Test {
 
   std::vector<std::string> Names(const std::string& room) {
     std::vector<std::string> out;
-    auto members = server_->Participants(room);
+    auto members = server_->rooms().Participants(room);
     EXPECT_TRUE(members.ok());
     if (members.ok()) {
       for (const auto& m : *members) out.push_back(m.name);
@@ -108,7 +109,7 @@ class ServerRuntime : public ::testing::Test {
 TEST_F(ServerRuntime, AJoinGetsPortsFromTheRangeAndTheNextId) {
   Start();
   Peer alice;
-  auto joined = server_->JoinRoom("talk", AudioParticipant("alice", alice.port()));
+  auto joined = server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port()));
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   EXPECT_EQ(joined->id, 2u);  // after the configured host
   EXPECT_GE(joined->audio_port, 43000);
@@ -116,7 +117,7 @@ TEST_F(ServerRuntime, AJoinGetsPortsFromTheRangeAndTheNextId) {
   EXPECT_EQ(joined->audio_port % 2, 0);
   EXPECT_EQ(joined->audio_rtcp_port, joined->audio_port);  // rtcp-mux
   EXPECT_EQ(joined->video_port, 0);
-  auto members = server_->Participants("talk");
+  auto members = server_->rooms().Participants("talk");
   ASSERT_TRUE(members.ok());
   ASSERT_EQ(members->size(), 2u);
   EXPECT_TRUE((*members)[0].from_config);
@@ -128,33 +129,34 @@ TEST_F(ServerRuntime, AJoinGetsPortsFromTheRangeAndTheNextId) {
 TEST_F(ServerRuntime, ALeaveFreesThePortLogsTheSummaryAndTheIdIsNeverReused) {
   Start("43000-43003", 3, /*audio_only=*/true);  // two RTP ports: the host's and one more
   Peer alice;
-  auto first = server_->JoinRoom("talk", AudioParticipant("alice", alice.port()));
+  auto first = server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port()));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  EXPECT_EQ(server_->JoinRoom("talk", AudioParticipant("bob", alice.port())).status().code(),
-            StatusCode::kResourceExhausted);
-  ASSERT_TRUE(server_->LeaveRoom("talk", first->id).ok());
+  EXPECT_EQ(
+      server_->rooms().JoinRoom("talk", AudioParticipant("bob", alice.port())).status().code(),
+      StatusCode::kResourceExhausted);
+  ASSERT_TRUE(server_->rooms().LeaveRoom("talk", first->id).ok());
   EXPECT_EQ(Names("talk"), std::vector<std::string>{"host"});
   const auto summaries = LoggedSummaries("alice");
   ASSERT_EQ(summaries.size(), 1u);
   EXPECT_EQ(summaries[0]["room"], "talk");
   EXPECT_TRUE(summaries[0].contains("rtp_sent"));
-  auto again = server_->JoinRoom("talk", AudioParticipant("alice", alice.port()));
+  auto again = server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port()));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->audio_port, first->audio_port);  // the only free port: it came back
   EXPECT_GT(again->id, first->id);
-  EXPECT_EQ(server_->LeaveRoom("talk", first->id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(server_->rooms().LeaveRoom("talk", first->id).code(), StatusCode::kNotFound);
 }
 
 TEST_F(ServerRuntime, JoinAndLeave200TimesLeaksNoPortsFdsOrMemory) {
   Start("43000-43005", 3, /*audio_only=*/true);  // host + exactly two more
   Peer peer;
   auto cycle = [&] {
-    auto a = server_->JoinRoom("talk", AudioParticipant("alice", peer.port()));
-    auto b = server_->JoinRoom("talk", AudioParticipant("bob", peer.port()));
+    auto a = server_->rooms().JoinRoom("talk", AudioParticipant("alice", peer.port()));
+    auto b = server_->rooms().JoinRoom("talk", AudioParticipant("bob", peer.port()));
     ASSERT_TRUE(a.ok()) << a.status().ToString();
     ASSERT_TRUE(b.ok()) << b.status().ToString();
-    ASSERT_TRUE(server_->LeaveRoom("talk", a->id).ok());
-    ASSERT_TRUE(server_->LeaveRoom("talk", b->id).ok());
+    ASSERT_TRUE(server_->rooms().LeaveRoom("talk", a->id).ok());
+    ASSERT_TRUE(server_->rooms().LeaveRoom("talk", b->id).ok());
   };
   cycle();  // warm-up: the allocator's and the encoders' first allocations
   const size_t fds = OpenFds();
@@ -173,29 +175,31 @@ TEST_F(ServerRuntime, JoinAndLeave200TimesLeaksNoPortsFdsOrMemory) {
 TEST_F(ServerRuntime, AFullRoomAnUnknownRoomAndABadParticipantAreErrorsThatLeaveNothing) {
   Start("43000-43019", 3);
   Peer peer;
-  EXPECT_EQ(server_->JoinRoom("nowhere", AudioParticipant("x", peer.port())).status().code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(server_->JoinRoom("talk", AudioParticipant("host", peer.port())).status().code(),
-            StatusCode::kAlreadyExists);
-  EXPECT_EQ(server_->JoinRoom("talk", AudioParticipant("a b", peer.port())).status().code(),
+  EXPECT_EQ(
+      server_->rooms().JoinRoom("nowhere", AudioParticipant("x", peer.port())).status().code(),
+      StatusCode::kNotFound);
+  EXPECT_EQ(
+      server_->rooms().JoinRoom("talk", AudioParticipant("host", peer.port())).status().code(),
+      StatusCode::kAlreadyExists);
+  EXPECT_EQ(server_->rooms().JoinRoom("talk", AudioParticipant("a b", peer.port())).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(server_->JoinRoom("talk", AudioParticipant("nomix", 0)).status().code(),
+  EXPECT_EQ(server_->rooms().JoinRoom("talk", AudioParticipant("nomix", 0)).status().code(),
             StatusCode::kInvalidArgument);
   RoomParticipantConfig video_in_audio_room = AudioParticipant("v", peer.port());
   video_in_audio_room.video.emplace();
-  EXPECT_EQ(server_->JoinRoom("talk", video_in_audio_room).status().code(),
+  EXPECT_EQ(server_->rooms().JoinRoom("talk", video_in_audio_room).status().code(),
             StatusCode::kInvalidArgument);
   // A fixed port another participant has: refused, and nothing of it is left behind.
-  auto taken = server_->Participants("talk");
+  auto taken = server_->rooms().Participants("talk");
   ASSERT_TRUE(taken.ok());
   RoomParticipantConfig clash = AudioParticipant("clash", peer.port());
   clash.local_port = (*taken)[0].audio_port;
-  EXPECT_FALSE(server_->JoinRoom("talk", clash).ok());
+  EXPECT_FALSE(server_->rooms().JoinRoom("talk", clash).ok());
   EXPECT_EQ(Names("talk"), std::vector<std::string>{"host"});
 
-  ASSERT_TRUE(server_->JoinRoom("talk", AudioParticipant("a", peer.port())).ok());
-  ASSERT_TRUE(server_->JoinRoom("talk", AudioParticipant("b", peer.port())).ok());
-  const auto full = server_->JoinRoom("talk", AudioParticipant("c", peer.port()));
+  ASSERT_TRUE(server_->rooms().JoinRoom("talk", AudioParticipant("a", peer.port())).ok());
+  ASSERT_TRUE(server_->rooms().JoinRoom("talk", AudioParticipant("b", peer.port())).ok());
+  const auto full = server_->rooms().JoinRoom("talk", AudioParticipant("c", peer.port()));
   EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(full.status().message().find("max_participants 3"), std::string::npos)
       << full.status().message();
@@ -205,7 +209,7 @@ TEST_F(ServerRuntime, AFullRoomAnUnknownRoomAndABadParticipantAreErrorsThatLeave
 TEST_F(ServerRuntime, AJoinedParticipantIsMixedForTheOthersAndHearsThem) {
   Start();
   Peer alice;
-  auto joined = server_->JoinRoom("talk", AudioParticipant("alice", alice.port()));
+  auto joined = server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port()));
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
   auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
   auto decoder = codec::CreateAudioDecoder(rtp::Codec::kPcmu);
@@ -235,7 +239,7 @@ TEST_F(ServerRuntime, AJoinedParticipantIsMixedForTheOthersAndHearsThem) {
   EXPECT_GE(peak, 0.1) << "alice's tone never reached the host's mix (" << sent << " packets)";
   // And alice receives the room's mix at the address she gave.
   EXPECT_TRUE(alice.ReceiveRtp(milliseconds(2000)));
-  ASSERT_TRUE(server_->LeaveRoom("talk", joined->id).ok());
+  ASSERT_TRUE(server_->rooms().LeaveRoom("talk", joined->id).ok());
   const auto summaries = LoggedSummaries("alice");
   ASSERT_EQ(summaries.size(), 1u);
   EXPECT_GT(summaries[0]["rtp_received"].get<int>(), 0);
@@ -251,7 +255,7 @@ TEST_F(ServerRuntime, AJoinToAVideoRoomGivesATileAndARecipientAndALeaveRemovesTh
   viewer.video.emplace();
   viewer.video->send = false;
   viewer.video->remote_rtp_port = screen.port();
-  auto v = server_->JoinRoom("vid", viewer);
+  auto v = server_->rooms().JoinRoom("vid", viewer);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->audio_port, 0);
   EXPECT_NE(v->video_port, 0);
@@ -263,23 +267,23 @@ TEST_F(ServerRuntime, AJoinToAVideoRoomGivesATileAndARecipientAndALeaveRemovesTh
   // A receive-only viewer has no tile; a talker and a camera do.
   EXPECT_NE(server_->Control("speaker vid viewer").rfind("error: ", 0), std::string::npos);
   Peer talker_peer;
-  auto talker = server_->JoinRoom("vid", AudioParticipant("talker", talker_peer.port()));
+  auto talker = server_->rooms().JoinRoom("vid", AudioParticipant("talker", talker_peer.port()));
   ASSERT_TRUE(talker.ok()) << talker.status().ToString();
   EXPECT_EQ(server_->Control("speaker vid talker"), "ok speaker vid talker");
   RoomParticipantConfig camera = AudioParticipant("camera", talker_peer.port());
   camera.video.emplace();
   camera.video->codec = rtp::Codec::kVp8;
   camera.video->payload_type = 97;
-  auto cam = server_->JoinRoom("vid", camera);
+  auto cam = server_->rooms().JoinRoom("vid", camera);
   ASSERT_TRUE(cam.ok()) << cam.status().ToString();
   EXPECT_NE(cam->audio_port, cam->video_port);
   EXPECT_EQ(server_->Control("pin vid camera"), "ok pin vid camera");
 
-  ASSERT_TRUE(server_->LeaveRoom("vid", talker->id).ok());
-  ASSERT_TRUE(server_->LeaveRoom("vid", cam->id).ok());
+  ASSERT_TRUE(server_->rooms().LeaveRoom("vid", talker->id).ok());
+  ASSERT_TRUE(server_->rooms().LeaveRoom("vid", cam->id).ok());
   EXPECT_EQ(server_->Control("speaker vid talker").rfind("error: ", 0), 0u);
   EXPECT_EQ(server_->Control("pin vid camera").rfind("error: ", 0), 0u);
-  ASSERT_TRUE(server_->LeaveRoom("vid", v->id).ok());
+  ASSERT_TRUE(server_->rooms().LeaveRoom("vid", v->id).ok());
   EXPECT_EQ(VideoStats("vid")["profiles"]["low"]["recipients"], 0);
   // Nothing more is sent to it: what was in flight is read, then the socket stays quiet.
   while (screen.Receive(milliseconds(300))) {
@@ -293,7 +297,7 @@ TEST_F(ServerRuntime, AJoinToAVideoRoomGivesATileAndARecipientAndALeaveRemovesTh
 TEST_F(ServerRuntime, ParticipantsAndKickCommandsManageTheRoom) {
   Start();
   Peer alice;
-  ASSERT_TRUE(server_->JoinRoom("talk", AudioParticipant("alice", alice.port())).ok());
+  ASSERT_TRUE(server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port())).ok());
   const std::string list = server_->Control("participants talk");
   ASSERT_EQ(list.rfind("ok participants talk [", 0), 0u) << list;
   const auto j = nlohmann::json::parse(list.substr(std::string("ok participants talk ").size()));
@@ -319,31 +323,31 @@ TEST_F(ServerRuntime, ParticipantsAndKickCommandsManageTheRoom) {
 TEST_F(ServerRuntime, UpdateRemoteMovesTheMixAndHoldStopsIt) {
   Start();
   Peer first, second;
-  auto alice = server_->JoinRoom("talk", AudioParticipant("alice", first.port()));
+  auto alice = server_->rooms().JoinRoom("talk", AudioParticipant("alice", first.port()));
   ASSERT_TRUE(alice.ok());
   ASSERT_TRUE(first.ReceiveRtp(milliseconds(2000)));
   RemoteUpdate moved;
   moved.audio_rtp_port = second.port();
-  ASSERT_TRUE(server_->UpdateRemote("talk", alice->id, moved).ok());
+  ASSERT_TRUE(server_->rooms().UpdateRemote("talk", alice->id, moved).ok());
   ASSERT_TRUE(second.ReceiveRtp(milliseconds(2000)));
   while (first.Receive(milliseconds(100))) {
   }
   EXPECT_FALSE(first.Receive(milliseconds(200)));
   RemoteUpdate hold;
   hold.address = "0.0.0.0";
-  ASSERT_TRUE(server_->UpdateRemote("talk", alice->id, hold).ok());
+  ASSERT_TRUE(server_->rooms().UpdateRemote("talk", alice->id, hold).ok());
   while (second.Receive(milliseconds(100))) {
   }
   EXPECT_FALSE(second.Receive(milliseconds(200)));
   RemoteUpdate resume;
   resume.address = "127.0.0.1";
-  ASSERT_TRUE(server_->UpdateRemote("talk", alice->id, resume).ok());
+  ASSERT_TRUE(server_->rooms().UpdateRemote("talk", alice->id, resume).ok());
   EXPECT_TRUE(second.ReceiveRtp(milliseconds(2000)));
   RemoteUpdate video;
   video.video_rtp_port = second.port();
-  EXPECT_EQ(server_->UpdateRemote("talk", alice->id, video).code(),
+  EXPECT_EQ(server_->rooms().UpdateRemote("talk", alice->id, video).code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(server_->UpdateRemote("talk", 99, resume).code(), StatusCode::kNotFound);
+  EXPECT_EQ(server_->rooms().UpdateRemote("talk", 99, resume).code(), StatusCode::kNotFound);
 }
 
 TEST_F(ServerRuntime, ConcurrentJoinsAndLeavesWhileTheRoomsTick) {
@@ -358,7 +362,7 @@ TEST_F(ServerRuntime, ConcurrentJoinsAndLeavesWhileTheRoomsTick) {
         pc.video.emplace();
         pc.video->remote_rtp_port = peer.port();
       }
-      auto joined = server_->JoinRoom(room, pc);
+      auto joined = server_->rooms().JoinRoom(room, pc);
       ASSERT_TRUE(joined.ok()) << joined.status().ToString();
       rtp::RtpHeader h;
       h.ssrc = 7;
@@ -366,7 +370,7 @@ TEST_F(ServerRuntime, ConcurrentJoinsAndLeavesWhileTheRoomsTick) {
       peer.SendTo(joined->audio_port, rtp::RtpPacket::Build(h, {}, silence).data());
       if (video) peer.SendTo(joined->video_port, std::vector<uint8_t>(100, 0x80));
       ASSERT_TRUE(peer.ReceiveRtp(milliseconds(2000))) << "no mix for " << pc.name;
-      ASSERT_TRUE(server_->LeaveRoom(room, joined->id).ok());
+      ASSERT_TRUE(server_->rooms().LeaveRoom(room, joined->id).ok());
     }
   };
   std::thread a(churn, "talk", "a", false);
@@ -382,9 +386,10 @@ TEST_F(ServerRuntime, NobodyJoinsAStoppedServer) {
   Start();
   server_->Stop();
   Peer peer;
-  EXPECT_EQ(server_->JoinRoom("talk", AudioParticipant("late", peer.port())).status().code(),
-            StatusCode::kFailedPrecondition);
-  EXPECT_EQ(server_->LeaveRoom("talk", 1).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      server_->rooms().JoinRoom("talk", AudioParticipant("late", peer.port())).status().code(),
+      StatusCode::kFailedPrecondition);
+  EXPECT_EQ(server_->rooms().LeaveRoom("talk", 1).code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -1,0 +1,136 @@
+// RoomDirectory: the one seam every front end (the operator console, the SIP user agent and, next,
+// the HTTP API, WebRTC and the cluster) uses to find rooms and to join, update, admit and remove
+// their participants. Front ends never reach into rooms or legs and never call each other.
+#pragma once
+
+#include <tessera/base/status.h>
+#include <tessera/session/config.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::session {
+
+// What a front end hears about one participant it joined. Each method has a no-op default.
+class ParticipantListener {
+ public:
+  virtual ~ParticipantListener() = default;
+  // Each DTMF digit the participant sends (RFC 4733 telephone-event), once per event.
+  // Runs on: the participant's audio shard; post elsewhere, never block.
+  virtual void OnDtmf(char /*digit*/) {}
+  // The room wants a keyframe from the participant's camera and the camera takes neither PLI
+  // nor FIR (JoinOptions): the front end asks its own way (SIP INFO picture_fast_update).
+  // Runs on: the participant's video shard; post elsewhere, never block.
+  virtual void OnKeyframeNeeded() {}
+  // The participant is out of the room: LeaveRoom, by this front end or another (the operator's
+  // `kick`). Not called when the server stops.
+  // Runs on: the thread that made it leave, with the directory's lock held: only post, never
+  // call back into the directory.
+  virtual void OnLeft(const std::string& /*room*/, uint32_t /*participant_id*/) {}
+};
+
+// What a front end attaches when it joins a participant: run-time state that no config file
+// says (a PIN awaited, what its SDP negotiated) and where its events go.
+struct JoinOptions {
+  // false: muted, deaf and out of the picture until Admit (a PIN is awaited).
+  bool admitted = true;
+  // RFC 4733 telephone-event payload type on its audio; 0: none expected.
+  uint8_t telephone_event_pt = 0;
+  // Which keyframe requests its camera takes (a=rtcp-fb pli, ccm fir); when neither,
+  // listener->OnKeyframeNeeded is called instead.
+  bool video_pli = true;
+  bool video_fir = true;
+  // The video stream's own SRTP keys (SDES per m= line); unset: the participant's srtp.
+  std::optional<SrtpConfig> video_srtp;
+  // Null: nobody listens.
+  std::shared_ptr<ParticipantListener> listener;
+};
+
+// What a participant that joined a running room got: what SIP puts in its SDP answer.
+struct JoinedParticipant {
+  uint32_t id = 0;               // its id in the room, never given to anyone else there
+  uint16_t audio_port = 0;       // local RTP port of its audio; 0: no audio
+  uint16_t audio_rtcp_port = 0;  // audio_port with rtcp-mux, else audio_port + 1
+  uint16_t video_port = 0;       // 0: no video
+  uint16_t video_rtcp_port = 0;
+};
+
+// Where a participant's media goes from now on (a re-INVITE). 0 keeps a port.
+struct RemoteUpdate {
+  // Empty keeps the address; 0.0.0.0 (or ::) holds: nothing is sent to it (RFC 3264 8.4).
+  std::string address;
+  uint16_t audio_rtp_port = 0;
+  uint16_t audio_rtcp_port = 0;  // 0: audio_rtp_port with rtcp-mux, else audio_rtp_port + 1
+  uint16_t video_rtp_port = 0;   // only for a participant that receives the composite
+  uint16_t video_rtcp_port = 0;
+};
+
+// A participant of a room as the control plane sees it.
+struct RoomMember {
+  uint32_t id = 0;  // unique in the room's life: never given to anyone else
+  std::string name;
+  bool from_config = true;  // false: joined at run time (JoinRoom)
+  std::chrono::system_clock::time_point joined_at;
+  uint16_t audio_port = 0;  // local ports; 0: no leg of that kind
+  bool audio_rtcp_mux = true;
+  uint16_t video_port = 0;
+  bool video_rtcp_mux = true;
+  bool admitted = true;  // false: waiting for its PIN (muted, deaf, no picture)
+};
+
+// Runs on: any thread. Every method blocks until the rooms and shards applied it; calls are
+// serialised. Errors: FailedPrecondition (not running), NotFound (no such room or
+// participant), InvalidArgument, AlreadyExists, ResourceExhausted, each with a message for the
+// operator or client.
+class RoomDirectory {
+ public:
+  virtual ~RoomDirectory() = default;
+
+  // Rooms.
+  // The configuration of every room, in the order they were created.
+  virtual std::vector<RoomConfig> ListRooms() = 0;
+  virtual std::optional<RoomConfig> FindRoom(const std::string& room) = 0;
+
+  // Participants.
+  // Adds a participant to a running room: validated like the config validates it, local ports
+  // allocated from server.rtp_ports (unless pc names fixed ones), legs created on a network
+  // shard, added to the room's audio mix and video layout (a tile, and a recipient of its
+  // profile) and started. AlreadyExists: name taken in the room; ResourceExhausted: room full
+  // (rooms[].max_participants) or ports exhausted. On an error nothing of it is left.
+  virtual StatusOr<JoinedParticipant> JoinRoom(const std::string& room, RoomParticipantConfig pc,
+                                               JoinOptions options = {}) = 0;
+  // Out of the mix and layout first, then its legs are stopped (draining) and destroyed, its
+  // ports freed and its summary line logged. The listener's OnLeft is called.
+  virtual Status LeaveRoom(const std::string& room, uint32_t participant_id) = 0;
+  // Where its mix and composite go from now on (a re-INVITE; see RemoteUpdate).
+  virtual Status UpdateRemote(const std::string& room, uint32_t participant_id,
+                              const RemoteUpdate& remote) = 0;
+  // A participant that joined with options.admitted false is heard, hears, is seen and sees from
+  // now on.
+  virtual Status Admit(const std::string& room, uint32_t participant_id) = 0;
+  // A keyframe of the composite the participant receives (SIP INFO picture_fast_update),
+  // coalesced like PLI/FIR.
+  virtual Status RequestKeyframe(const std::string& room, uint32_t participant_id) = 0;
+  // The roster (configured and joined participants).
+  virtual StatusOr<std::vector<RoomMember>> Participants(const std::string& room) = 0;
+  // Local ports an SDP answer can offer before JoinRoom (which reserves them as fixed ports):
+  // the audio port and, with `video`, the video port (else 0). Free when proposed; another join
+  // may take them before this one, and that join then fails with ResourceExhausted.
+  virtual StatusOr<std::pair<uint16_t, uint16_t>> ProposePorts(bool video) = 0;
+
+  // The room's picture (operator commands).
+  virtual Status SetLayout(const std::string& room, const std::string& layout) = 0;
+  virtual Status SetPinned(const std::string& room, const std::string& participant,
+                           bool pinned) = 0;
+  virtual Status SetSpeaker(const std::string& room, const std::string& participant) = 0;
+  // The live summary objects (JSON) of one room or, with an empty name, of every room: one
+  // object for the audio mix and one for the video mix of each room.
+  virtual StatusOr<std::vector<std::string>> RoomStats(const std::string& room) = 0;
+};
+
+}  // namespace tessera::session

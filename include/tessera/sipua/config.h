@@ -1,0 +1,64 @@
+// The SIP user agent's settings (the top-level `sip` block of the YAML config; absent: no SIP).
+// See docs/operations.md, "SIP".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tessera::sipua {
+
+struct SipListenConfig {
+  std::string transport = "udp";  // udp, tcp or tls
+  std::string address = "127.0.0.1";
+  uint16_t port = 5060;     // 0: any free port (tests)
+  std::string certificate;  // tls: PEM certificate chain
+  std::string key;          // tls: PEM private key
+};
+
+// Callers from these networks need no digest authentication (PBXs, SBCs, room systems).
+struct SipTrunkConfig {
+  std::string name;
+  std::vector<std::string> networks;  // CIDR ("10.0.0.0/8", "2001:db8::/32") or an address
+};
+
+// A digest user (RFC 8760: MD5 and SHA-256). Either the password or its HA1 values.
+struct SipUserConfig {
+  std::string name;
+  std::string password;
+  std::string ha1_md5;     // hex MD5(name:realm:password)
+  std::string ha1_sha256;  // hex SHA-256(name:realm:password)
+};
+
+// Where dial-out INVITEs go, and the credentials for its challenges.
+struct SipOutboundConfig {
+  std::string proxy;  // "sip:10.0.0.1:5060;transport=udp"; empty: straight to the URI's host
+  std::string username;
+  std::string password;
+  std::string from_user = "tessera";  // user part of From on dial-out
+};
+
+struct SipConfig {
+  bool enabled = false;  // true when the block is present
+  std::vector<SipListenConfig> listen;
+  std::string media_address;  // c= of our SDP; empty: server.bind_address
+  std::string realm = "tessera";
+  std::string nonce_secret;  // digest nonces' HMAC key; empty: random per start
+  std::vector<SipTrunkConfig> trunks;
+  std::vector<SipUserConfig> users;
+  // Digest challenges offered, in preference order (one WWW-Authenticate each; RFC 8760).
+  // Leave out MD5 where every caller does SHA-256; some old phones and tools only do MD5 and
+  // read only the first challenge.
+  std::vector<std::string> digest_algorithms = {"SHA-256", "MD5"};
+  std::string srtp = "optional";      // off, optional, required (SDES a=crypto)
+  uint32_t session_expires_s = 1800;  // RFC 4028 session interval we ask for
+  uint32_t min_se_s = 90;
+  uint32_t max_calls = 200;      // active calls at once; beyond: 486 Busy Here
+  uint32_t answer_after_ms = 0;  // ring (180) this long before answering; 0: answer at once
+  uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
+  uint32_t pin_timeout_s = 30;   // time to enter the PIN
+  uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
+  SipOutboundConfig outbound;
+};
+
+}  // namespace tessera::sipua

@@ -1,0 +1,94 @@
+// One participant of a mixing room on its network shard: receives its audio RTP and hands the
+// payloads to the room; sends it the room's mix with its own RTP sender (SSRC, sequence,
+// timestamps) and sender reports.
+#pragma once
+
+#include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/telephone_event.h>
+#include <tessera/session/config.h>
+#include <tessera/session/room_directory.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "session/media_transport.h"
+
+namespace tessera::session {
+
+// What the leg hands to its room for each received packet (posted to the room's executor).
+struct ReceivedAudio {
+  uint32_t participant_id = 0;
+  uint16_t seq = 0;
+  uint32_t rtp_timestamp = 0;
+  std::vector<uint8_t> payload;
+  std::optional<uint8_t> audio_level;
+  int64_t arrival_us = 0;
+};
+
+// Runs on: its network shard. Create may run elsewhere before the shard starts.
+class AudioLeg {
+ public:
+  using RoomSink = std::function<void(ReceivedAudio)>;
+
+  // options: its telephone-event payload type and the listener its DTMF digits go to.
+  static StatusOr<std::unique_ptr<AudioLeg>> Create(const RoomParticipantConfig& config,
+                                                    const JoinOptions& options, uint32_t id,
+                                                    const ServerConfig& server,
+                                                    boost::asio::io_context& shard,
+                                                    uint16_t local_port, Clock& clock,
+                                                    RoomSink sink);
+  ~AudioLeg();
+
+  void Start();
+  // Sends one mixed payload (shared by every listener of the same mix and codec).
+  void SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
+                 uint32_t rtp_timestamp);
+  void Stop();
+  // Where the mix and sender reports go from now on (a re-INVITE). address: nullopt keeps it; the
+  // unspecified address (0.0.0.0, ::) holds: nothing is sent until another update. rtp_port 0
+  // keeps the port; rtcp_port 0 derives it from the RTP port (RtcpPortFor).
+  void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                 uint16_t rtcp_port);
+
+  uint32_t id() const { return id_; }
+  const RoomParticipantConfig& config() const { return config_; }
+  uint16_t local_port() const { return transport_->local_port(); }
+  boost::asio::io_context& shard() { return shard_; }
+  std::string SummaryJson(const std::string& room) const;
+
+ private:
+  AudioLeg(const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
+           boost::asio::io_context& shard, Clock& clock, RoomSink sink);
+  void OnRtp(std::span<const uint8_t> clear);
+  void OnRtcp(std::span<const uint8_t> clear);
+  void ArmReportTimer();
+
+  RoomParticipantConfig config_;
+  uint8_t telephone_event_pt_ = 0;  // 0: none expected
+  std::shared_ptr<ParticipantListener> listener_;
+  uint32_t id_;
+  boost::asio::io_context& shard_;
+  Clock& clock_;
+  RoomSink sink_;
+  DropCounters drops_;
+  std::unique_ptr<MediaTransport> transport_;
+  std::unique_ptr<rtp::RtpSender> sender_;
+  net::Endpoint rtp_destination_;
+  net::Endpoint rtcp_destination_;
+  boost::asio::steady_timer report_timer_;
+  bool stopped_ = false;
+  bool on_hold_ = false;
+  uint64_t rtp_received_ = 0;
+  rtp::DtmfDetector dtmf_;
+  uint64_t dtmf_digits_ = 0;
+  uint64_t rtcp_received_ = 0;
+  uint64_t rtp_sent_ = 0;
+  uint64_t send_failures_ = 0;
+  ThreadChecker checker_;
+};
+
+}  // namespace tessera::session

@@ -1,0 +1,169 @@
+#include "session/media_transport.h"
+
+#include <spdlog/spdlog.h>
+#include <tessera/net/demux.h>
+#include <tessera/srtp/sdes.h>
+
+#include <random>
+
+namespace tessera::session {
+
+StatusOr<boost::asio::ip::address> ParseRemoteAddress(const std::string& participant,
+                                                      const std::string& address) {
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(address, ec);
+  if (ec) {
+    return InvalidArgumentError("participant " + participant + ": bad remote_address '" + address +
+                                "'");
+  }
+  return addr;
+}
+
+uint32_t RandomSsrc() {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  return rng() | 1u;
+}
+
+StatusOr<std::unique_ptr<MediaTransport>> MediaTransport::Open(
+    boost::asio::io_context& shard, const std::string& name, const std::string& bind_address,
+    uint16_t local_port, bool rtcp_mux, const std::optional<SrtpConfig>& srtp, DropCounters& drops,
+    Clock& clock) {
+  std::unique_ptr<MediaTransport> t(new MediaTransport(name, drops, clock));
+  const std::string who = "participant " + name + ": ";
+  auto rtp_socket = net::UdpSocket::Open(shard, bind_address, local_port);
+  if (!rtp_socket.ok()) {
+    return Status(rtp_socket.status().code(), who + rtp_socket.status().message());
+  }
+  t->rtp_socket_ = std::move(*rtp_socket);
+  t->local_port_ = t->rtp_socket_->local_port();
+  if (!rtcp_mux) {
+    auto rtcp_socket =
+        net::UdpSocket::Open(shard, bind_address, static_cast<uint16_t>(t->local_port_ + 1));
+    if (!rtcp_socket.ok()) {
+      return Status(rtcp_socket.status().code(), who + rtcp_socket.status().message());
+    }
+    t->rtcp_socket_ = std::move(*rtcp_socket);
+  }
+  if (srtp) {
+    auto suite = srtp::SrtpSuiteFromName(srtp->suite);
+    if (!suite) return InvalidArgumentError(who + "unknown SRTP suite '" + srtp->suite + "'");
+    auto key = srtp::ParseInlineKey(*suite, srtp->key);
+    if (!key.ok()) return InvalidArgumentError(who + "srtp.key: " + key.status().message());
+    auto in = srtp::SrtpSession::Create(*suite, key->key, srtp::SrtpSession::Direction::kInbound);
+    if (!in.ok()) return Status(in.status().code(), who + in.status().message());
+    // A config holds one SDES key per participant; it also keys what we send to it (our SSRCs
+    // differ from the participant's, so the keystreams do not collide). SIP legs have their own.
+    auto send_key = key;
+    if (!srtp->send_key.empty()) {
+      send_key = srtp::ParseInlineKey(*suite, srtp->send_key);
+      if (!send_key.ok()) {
+        return InvalidArgumentError(who + "srtp.send_key: " + send_key.status().message());
+      }
+    }
+    auto out =
+        srtp::SrtpSession::Create(*suite, send_key->key, srtp::SrtpSession::Direction::kOutbound);
+    if (!out.ok()) return Status(out.status().code(), who + out.status().message());
+    t->srtp_in_ = std::move(*in);
+    t->srtp_out_ = std::move(*out);
+  }
+  return t;
+}
+
+void MediaTransport::Start(PacketHandler on_rtp, PacketHandler on_rtcp) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  on_rtp_ = std::move(on_rtp);
+  on_rtcp_ = std::move(on_rtcp);
+  rtp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
+    OnDatagram(d, from, false);
+  });
+  if (rtcp_socket_) {
+    rtcp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
+      OnDatagram(d, from, true);
+    });
+  }
+}
+
+void MediaTransport::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from,
+                                bool rtcp_port) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  switch (net::ClassifyPacket(data)) {
+    case net::PacketClass::kRtp:
+      if (rtcp_port) {
+        Drop(DropReason::kMalformed, "RTP on the RTCP port");
+        return;
+      }
+      if (!Unprotect(false, data)) return;
+      on_rtp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
+      return;
+    case net::PacketClass::kRtcp:
+      if (!Unprotect(true, data)) return;
+      if (srtp_in_) ++srtcp_received_;
+      on_rtcp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
+      return;
+    default:
+      // STUN and DTLS belong to WebRTC legs, which this participant is not.
+      Drop(DropReason::kUnknownProtocol, "datagram that is neither RTP nor RTCP");
+      return;
+  }
+}
+
+bool MediaTransport::Unprotect(bool rtcp, std::span<const uint8_t> data) {
+  if (!srtp_in_) return true;
+  scratch_.assign(data.begin(), data.end());
+  const srtp::SrtpResult r =
+      rtcp ? srtp_in_->UnprotectRtcp(scratch_) : srtp_in_->UnprotectRtp(scratch_);
+  switch (r) {
+    case srtp::SrtpResult::kOk:
+      return true;
+    case srtp::SrtpResult::kReplay:
+      Drop(DropReason::kSrtpReplay, rtcp ? "replayed SRTCP packet" : "replayed SRTP packet");
+      return false;
+    case srtp::SrtpResult::kAuthFailed:
+      Drop(DropReason::kSrtpAuth,
+           rtcp ? "SRTCP packet failing authentication" : "SRTP packet failing authentication");
+      return false;
+    default:
+      Drop(DropReason::kMalformed, "packet that SRTP cannot unprotect");
+      return false;
+  }
+}
+
+bool MediaTransport::SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (closed_) return false;
+  if (srtp_out_ && srtp_out_->ProtectRtp(packet) != srtp::SrtpResult::kOk) {
+    Drop(DropReason::kMalformed, "outgoing RTP that SRTP could not protect");
+    return false;
+  }
+  return rtp_socket_->SendTo(packet, to);
+}
+
+bool MediaTransport::SendRtcp(std::vector<uint8_t> compound, const net::Endpoint& to) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (closed_) return false;
+  if (srtp_out_ && srtp_out_->ProtectRtcp(compound) != srtp::SrtpResult::kOk) {
+    Drop(DropReason::kMalformed, "outgoing RTCP that SRTP could not protect");
+    return false;
+  }
+  return (rtcp_socket_ ? *rtcp_socket_ : *rtp_socket_).SendTo(compound, to);
+}
+
+void MediaTransport::DrainAndClose() {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (closed_) return;
+  if (rtcp_socket_) rtcp_socket_->Drain();
+  rtp_socket_->Drain();
+  closed_ = true;
+  rtp_socket_->Close();
+  if (rtcp_socket_) rtcp_socket_->Close();
+}
+
+void MediaTransport::Drop(DropReason reason, const char* what) {
+  drops_.Add(reason);
+  if (drop_log_.Allow(clock_.NowUs())) {
+    spdlog::warn("participant {}: dropped {} ({} similar suppressed)", name_, what,
+                 drop_log_.suppressed());
+  }
+}
+
+}  // namespace tessera::session

@@ -1,0 +1,145 @@
+#include "session/room_audio.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+namespace tessera::session {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(20);
+
+AudioRoomConfig AudioRoomConfigFor(const RoomConfig& c) {
+  AudioRoomConfig rc;
+  rc.name = c.name;
+  rc.mixer.max_speakers = c.max_speakers;
+  return rc;
+}
+
+}  // namespace
+
+RoomAudio::RoomAudio(const RoomConfig& config, boost::asio::io_context& media, Clock& clock)
+    : name_(config.name),
+      media_(media),
+      clock_(clock),
+      room_(AudioRoomConfigFor(config), clock),
+      timer_(media) {}
+
+AudioLeg::RoomSink RoomAudio::SinkForLegs() {
+  return [this](ReceivedAudio a) {
+    // Crosses from the leg's shard to the room's executor with the packet moved.
+    boost::asio::post(media_, [this, a = std::move(a)]() mutable {
+      room_.OnRtp(a.participant_id, a.seq, a.rtp_timestamp, std::move(a.payload), a.audio_level,
+                  a.arrival_us);
+    });
+  };
+}
+
+void RoomAudio::Start() {
+  boost::asio::post(media_, [this] {
+    next_tick_ = std::chrono::steady_clock::now() + kTick;
+    ScheduleTick();
+  });
+}
+
+void RoomAudio::ScheduleTick() {
+  // Deadlines are start + n * 20 ms, never "now + 20 ms": the tick does not drift.
+  timer_.expires_at(next_tick_);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    OnTick();
+  });
+}
+
+void RoomAudio::OnTick() {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - next_tick_ > std::chrono::milliseconds(5)) ++late_ticks_;
+  lateness_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count());
+  AudioTick tick = room_.Tick(clock_.NowUs());
+  for (auto& out : tick.outputs) {
+    const auto it = leg_by_id_.find(out.participant_id);
+    if (it == leg_by_id_.end()) continue;
+    AudioLeg* leg = it->second;
+    boost::asio::post(leg->shard(), [leg, payload = out.payload, ts = out.rtp_timestamp] {
+      leg->SendAudio(payload, ts);
+    });
+  }
+  if (tick.dominant_speaker_changed) {
+    const uint32_t id = *tick.dominant_speaker_changed;
+    if (speaker_sink_) speaker_sink_(id);
+    spdlog::info("room {}: dominant speaker is now {}", name_, NameOf(id));
+  }
+  next_tick_ += kTick;
+  // An overrun that missed whole ticks skips them (counted) instead of bursting to catch up.
+  while (std::chrono::steady_clock::now() >= next_tick_ + kTick) {
+    next_tick_ += kTick;
+    ++skipped_ticks_;
+  }
+  ScheduleTick();
+}
+
+void RoomAudio::StopTicks() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+Status RoomAudio::Attach(AudioLeg* leg, bool admitted) {
+  AudioParticipantConfig pc;
+  pc.id = leg->id();
+  pc.name = leg->config().name;
+  pc.codec = leg->config().audio_codec;
+  pc.channels = leg->config().audio_channels;
+  pc.muted = leg->config().muted || !admitted;
+  pc.deaf = leg->config().deaf || !admitted;
+  TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
+  leg_by_id_[pc.id] = leg;
+  return Status::Ok();
+}
+
+void RoomAudio::Detach(uint32_t id) {
+  room_.RemoveParticipant(id);
+  leg_by_id_.erase(id);
+}
+
+Status RoomAudio::Admit(uint32_t id) {
+  auto it = leg_by_id_.find(id);
+  if (it == leg_by_id_.end()) return Status::Ok();  // no audio
+  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, it->second->config().muted));
+  return room_.SetDeaf(id, it->second->config().deaf);
+}
+
+std::string RoomAudio::NameOf(uint32_t id) const {
+  const auto it = leg_by_id_.find(id);
+  return it != leg_by_id_.end() ? it->second->config().name : std::to_string(id);
+}
+
+std::string RoomAudio::SummaryJson() const {
+  const auto& s = room_.stats();
+  nlohmann::ordered_json jitter = nlohmann::ordered_json::object();
+  for (const auto& [id, j] : room_.JitterStats()) {
+    jitter[NameOf(id)] = {{"played", j.frames_played},
+                          {"concealed", j.concealed},
+                          {"late", j.late_dropped},
+                          {"drift_dropped", j.drift_dropped},
+                          {"drift_inserted", j.drift_inserted},
+                          {"target_ms", j.target_us / 1000},
+                          {"level_ms", j.level_us / 1000}};
+  }
+  const nlohmann::ordered_json j = {{"room", name_},
+                                    {"participants", room_.participant_count()},
+                                    {"ticks", s.ticks},
+                                    {"skipped_ticks", skipped_ticks_},
+                                    {"late_ticks", late_ticks_},
+                                    {"tick_lateness_p50_ms", lateness_.PercentileMs(0.50)},
+                                    {"tick_lateness_p99_ms", lateness_.PercentileMs(0.99)},
+                                    {"encodes", s.encodes},
+                                    {"max_encodes_per_tick", s.max_tick_encodes},
+                                    {"concealed", s.concealed},
+                                    {"decode_errors", s.decode_errors},
+                                    {"jitter", std::move(jitter)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tessera::session

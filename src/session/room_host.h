@@ -1,0 +1,52 @@
+// One mixing room: its configuration and the four owners that run it, each on one thread it can
+// name: the roster (control plane), the audio mix (the room's audio thread), the video mix and
+// the recorder (the room's video thread).
+#pragma once
+
+#include <tessera/base/clock.h>
+#include <tessera/codec/hw_selector.h>
+#include <tessera/session/config.h>
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "session/room_audio.h"
+#include "session/room_roster.h"
+#include "session/room_video.h"
+
+namespace tessera::session {
+
+// Runs on: set-up and the control plane (the RoomService, with its mutex held). Its parts say
+// where they run; work crosses to them by post with moved data only.
+class RoomHost {
+ public:
+  RoomHost(const RoomConfig& config, boost::asio::io_context& media, Clock& clock);
+  ~RoomHost();
+
+  // Set-up, before any thread runs. With a `video` section: the video mixer on `video_media`,
+  // on the backend `hardware` selected for this room.
+  Status InitVideo(boost::asio::io_context& video_media, codec::HwSelection hardware = {});
+  // Queues the start of the ticks (on their threads) and of the roster's legs (on their shards).
+  void Start();
+
+  // The codec of the profile a participant receives.
+  rtp::Codec ReceiveCodecFor(const RoomParticipantConfig& pc) const;
+  // Writes the SDP file a leg receiving the composite asked for (if any).
+  Status WriteSdpFor(const VideoLeg& leg) const;
+
+  const RoomConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  RoomRoster& roster() { return roster_; }
+  RoomAudio& audio() { return audio_; }
+  bool has_video() const { return video_ != nullptr; }
+  RoomVideo& video() { return *video_; }  // only with has_video()
+
+ private:
+  const RoomConfig config_;
+  RoomRoster roster_;
+  RoomAudio audio_;
+  std::unique_ptr<RoomVideo> video_;
+};
+
+}  // namespace tessera::session

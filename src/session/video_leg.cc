@@ -1,0 +1,422 @@
+#include "session/video_leg.h"
+
+#include <spdlog/spdlog.h>
+#include <tessera/rtp/rtcp/rtcp_compound.h>
+
+#include <boost/asio/post.hpp>
+#include <future>
+#include <nlohmann/json.hpp>
+
+namespace tessera::session {
+namespace {
+
+constexpr auto kTimerPeriod = std::chrono::milliseconds(20);
+constexpr int64_t kReportIntervalUs = 1'000'000;
+// Frames waiting for the decoder, per input: a decoder that cannot keep up loses frames (and
+// waits for a keyframe) instead of building a queue.
+constexpr int kMaxDecodeQueue = 8;
+
+}  // namespace
+
+VideoLeg::VideoLeg(const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
+                   boost::asio::io_context& shard, Clock& clock, DecodeStrand decode,
+                   std::shared_ptr<VideoInput> input, RoomHooks hooks)
+    : config_(config),
+      keyframes_by_listener_(!options.video_pli && !options.video_fir),
+      listener_(options.listener),
+      id_(id),
+      shard_(shard),
+      clock_(clock),
+      decode_(std::move(decode)),
+      input_(std::move(input)),
+      hooks_(std::move(hooks)),
+      drops_(GlobalMetrics(), config.name + "/video"),
+      timer_(shard),
+      decode_in_flight_(std::make_shared<std::atomic<int>>(0)) {}
+
+VideoLeg::~VideoLeg() = default;
+
+StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
+    const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
+    const ServerConfig& server, boost::asio::io_context& shard, uint16_t local_port, Clock& clock,
+    DecodeStrand decode, std::shared_ptr<VideoInput> input, rtp::Codec receive_codec,
+    RoomHooks hooks) {
+  const RoomParticipantVideoConfig& v = *config.video;
+  std::unique_ptr<VideoLeg> leg(new VideoLeg(config, options, id, shard, clock, std::move(decode),
+                                             std::move(input), std::move(hooks)));
+  auto transport = MediaTransport::Open(
+      shard, config.name + "/video", server.bind_address, local_port, v.rtcp_mux,
+      options.video_srtp ? options.video_srtp : config.srtp, leg->drops_, clock);
+  if (!transport.ok()) return transport.status();
+  leg->transport_ = std::move(*transport);
+
+  auto remote = ParseRemoteAddress(config.name, config.remote_address);
+  if (!remote.ok()) return remote.status();
+  const boost::asio::ip::address addr = *remote;
+  const uint32_t local_ssrc = RandomSsrc();
+  if (v.send) {
+    rtp::VideoReceiveStreamConfig c;
+    c.codec = v.codec;
+    c.payload_type = v.payload_type;
+    c.cname = "tessera-" + config.name;
+    c.local_ssrc = local_ssrc;
+    c.keyframe.min_interval_us = int64_t{server.keyframe_min_interval_ms} * 1000;
+    c.keyframe.pli_supported = options.video_pli;
+    c.keyframe.fir_supported = options.video_fir;
+    c.jitter.max_wait_us = int64_t{server.jitter_max_wait_ms} * 1000;
+    leg->receive_ = std::make_unique<rtp::VideoReceiveStream>(c, clock, &leg->drops_);
+  }
+  if (v.remote_rtp_port) {
+    leg->rtp_destination_ = net::Endpoint(addr, v.remote_rtp_port);
+    const uint16_t rtcp_port = RtcpPortFor(v.remote_rtp_port, v.remote_rtcp_port, v.rtcp_mux);
+    leg->rtcp_destination_ = net::Endpoint(addr, rtcp_port);
+    leg->rtcp_destination_fixed_ = true;
+    rtp::RtpSender::Config sc;
+    sc.ssrc = local_ssrc;
+    sc.payload_type = CompositePayloadType(v, receive_codec);
+    sc.clock_rate = 90000;
+    sc.cname = "tessera-" + config.name;
+    sc.history_size = 1024;
+    leg->sender_ = std::make_unique<rtp::RtpSender>(sc, clock);
+  }
+  return leg;
+}
+
+void VideoLeg::Start() {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  transport_->Start(
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtp(d, from); },
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtcp(d, from); });
+  ArmTimer();
+  const auto& v = *config_.video;
+  spdlog::info("participant {} video on port {}: {}{}", config_.name, local_port(),
+               v.send ? "sends " + std::string(rtp::CodecName(v.codec)) + "/pt " +
+                            std::to_string(v.payload_type)
+                      : std::string("sends no video"),
+               sender_ ? ", composite to " + rtp_destination_.address().to_string() + ":" +
+                             std::to_string(rtp_destination_.port())
+                       : std::string(", receives no composite"));
+}
+
+void VideoLeg::ArmTimer() {
+  timer_.expires_after(kTimerPeriod);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    const int64_t now = clock_.NowUs();
+    if (receive_) Deliver(receive_->OnTimer(now));
+    if (sender_ && sender_->packets_sent() > 0 && now - last_report_us_ >= kReportIntervalUs) {
+      last_report_us_ = now;
+      // The SR maps the composite's RTP time to wall-clock time; the audio leg's SRs do the same
+      // from the same room clock, which is what receivers use for lip sync.
+      std::vector<rtp::RtcpMessage> m;
+      m.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));
+      m.emplace_back(sender_->BuildSdes());
+      SendRtcp(rtp::SerializeRtcpCompound(m));
+    }
+    ArmTimer();
+  });
+}
+
+void VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!receive_) {
+    transport_->Drop(DropReason::kUnknownPayloadType, "video RTP from a receive-only participant");
+    return;
+  }
+  auto packet = rtp::RtpPacket::Parse(clear);
+  if (!packet) {
+    transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
+    return;
+  }
+  ++counts_.rtp_received;
+  if (!rtcp_destination_fixed_ && !rtcp_destination_) {
+    rtcp_destination_ = net::Endpoint(from.address(), config_.video->rtcp_mux
+                                                          ? from.port()
+                                                          : static_cast<uint16_t>(from.port() + 1));
+  }
+  rtp::VideoReceiveStream::Output out = receive_->OnRtp(*packet, clock_.NowUs());
+  const uint64_t ssrc_changes = receive_->stats().ssrc_changes;
+  if (ssrc_changes != ssrc_changes_seen_) {
+    // A new stream from this participant: its decoder starts over before the first frame of the
+    // new stream. Only a stream that completes a frame costs a reset, so packets with random
+    // SSRCs cannot make the decoder restart at packet rate.
+    ssrc_changes_seen_ = ssrc_changes;
+    reset_pending_ = true;
+  }
+  Deliver(std::move(out));
+}
+
+void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
+  for (auto& frame : out.frames) {
+    ++counts_.frames_received;
+    PostDecode(std::move(frame));
+  }
+  if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
+}
+
+void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
+  if (!input_) return;
+  if (reset_pending_) {
+    reset_pending_ = false;
+    input_->RequestReset();
+  }
+  if (decode_in_flight_->load(std::memory_order_relaxed) >= kMaxDecodeQueue) {
+    ++counts_.decode_queue_full;
+    transport_->Drop(DropReason::kBufferFull, "video frame dropped: the decoder is behind");
+    // What follows depends on the lost frame: the decoder waits for a keyframe, which we ask for.
+    if (receive_) RequestSenderKeyframe();
+    input_->RequestReset();
+    return;
+  }
+  decode_in_flight_->fetch_add(1, std::memory_order_relaxed);
+  boost::asio::post(decode_,
+                    [this, input = input_, in_flight = decode_in_flight_, f = std::move(frame)] {
+                      const VideoInput::Result r = input->Decode(f);
+                      in_flight->fetch_sub(1, std::memory_order_relaxed);
+                      if (!r.keyframe_needed) return;
+                      boost::asio::post(shard_, [this] {
+                        if (stopped_ || !receive_) return;
+                        RequestSenderKeyframe();
+                      });
+                    });
+}
+
+void VideoLeg::RequestSenderKeyframe() {
+  // Throttled by the stream's keyframe requester (PLI, then FIR, as negotiated).
+  auto out = receive_->RequestKeyframe(clock_.NowUs());
+  if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
+  // A SIP peer that negotiated neither PLI nor FIR (a legacy endpoint) is asked by INFO
+  // picture_fast_update instead; the SIP service coalesces those.
+  if (keyframes_by_listener_ && listener_) listener_->OnKeyframeNeeded();
+}
+
+void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  const int64_t now = clock_.NowUs();
+  auto messages = rtp::ParseRtcpCompound(clear);
+  if (!messages) {
+    transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
+    return;
+  }
+  if (rtcp_destination_fixed_ && from.address() != rtcp_destination_->address()) {
+    // Feedback steers what we send (keyframes, profile, retransmissions): only the configured
+    // peer may give it.
+    transport_->Drop(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
+    return;
+  }
+  ++counts_.rtcp_received;
+  if (!rtcp_destination_fixed_) rtcp_destination_ = from;
+  if (receive_) (void)receive_->OnRtcp(clear, now);
+  if (!sender_) return;
+  const uint32_t ours = sender_->ssrc();
+  bool bandwidth_news = false;  // a REMB or TMMBR about our stream
+  std::optional<double> loss;
+  bool keyframe = false;
+  auto report_blocks = [&](const std::vector<rtp::ReportBlock>& blocks) {
+    for (const auto& b : blocks) {
+      if (b.ssrc != ours) continue;
+      loss = b.fraction_lost / 256.0;
+      const int64_t rtt = rtp::RttFromReportBlock(b, clock_.NowNtp());
+      if (rtt > 0) sender_->UpdateRtt(rtt);
+    }
+  };
+  for (const auto& m : *messages) {
+    if (const auto* pli = std::get_if<rtp::Pli>(&m)) {
+      if (pli->media_ssrc == ours || pli->media_ssrc == 0) {
+        ++counts_.plis_received;
+        keyframe = true;
+      }
+    } else if (const auto* fir = std::get_if<rtp::Fir>(&m)) {
+      for (const auto& e : fir->entries) {
+        if (e.ssrc == ours) {
+          ++counts_.firs_received;
+          keyframe = true;
+        }
+      }
+    } else if (const auto* nack = std::get_if<rtp::Nack>(&m)) {
+      if (nack->media_ssrc != ours) continue;
+      ++counts_.nacks_received;
+      for (const auto& p : sender_->OnNack(nack->seqs, now)) {
+        if (!TakeRetransmitToken(now)) {
+          transport_->Drop(DropReason::kRateLimited, "retransmission over the NACK budget");
+          continue;
+        }
+        std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+        if (transport_->SendRtp(std::move(bytes), rtp_destination_)) ++counts_.retransmitted;
+      }
+    } else if (const auto* remb = std::get_if<rtp::Remb>(&m)) {
+      if (remb->ssrcs.empty() ||
+          std::find(remb->ssrcs.begin(), remb->ssrcs.end(), ours) != remb->ssrcs.end()) {
+        ++counts_.remb_received;
+        remb_bps_ = static_cast<int64_t>(std::min<uint64_t>(remb->bitrate_bps, INT64_MAX));
+        bandwidth_news = true;
+      }
+    } else if (const auto* tmmbr = std::get_if<rtp::Tmmbr>(&m)) {
+      for (const auto& item : tmmbr->items) {
+        if (item.ssrc != ours) continue;
+        ++counts_.tmmbr_received;
+        tmmbr_limit_bps_ = static_cast<int64_t>(std::min<uint64_t>(item.bitrate_bps, INT64_MAX));
+        bandwidth_news = true;
+        // RFC 5104 4.2.2.2: the media sender answers with the bounding set it now honours: this
+        // requester's limit (its profile moves follow it).
+        rtp::Tmmbn tmmbn;
+        tmmbn.sender_ssrc = ours;
+        tmmbn.items.push_back({tmmbr->sender_ssrc, item.bitrate_bps, item.packet_overhead});
+        tmmbn_.emplace(std::move(tmmbn));
+      }
+    } else if (const auto* rr = std::get_if<rtp::ReceiverReport>(&m)) {
+      report_blocks(rr->report_blocks);
+    } else if (const auto* sr = std::get_if<rtp::SenderReport>(&m)) {
+      report_blocks(sr->report_blocks);
+    }
+  }
+  // The estimate is the latest REMB capped by the latest TMMBR: a TMMBR is a limit that a later
+  // REMB never lifts.
+  std::optional<int64_t> estimate;
+  if (bandwidth_news) {
+    estimate = std::min(remb_bps_.value_or(INT64_MAX), tmmbr_limit_bps_.value_or(INT64_MAX));
+  }
+  if (tmmbn_) {
+    std::vector<rtp::RtcpMessage> reply;
+    reply.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));
+    reply.emplace_back(std::move(*tmmbn_));
+    tmmbn_.reset();
+    SendRtcp(rtp::SerializeRtcpCompound(reply));
+  }
+  if (keyframe && hooks_.keyframe_request) hooks_.keyframe_request(id_);
+  if ((estimate || loss) && hooks_.feedback) hooks_.feedback(id_, estimate, loss);
+}
+
+void VideoLeg::SendVideo(const std::shared_ptr<const EncodedVideo>& frame) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (stopped_ || on_hold_ || !sender_ || !frame || frame->payloads.empty()) return;
+  const size_t last = frame->payloads.size() - 1;
+  for (size_t i = 0; i <= last; ++i) {
+    // source_id = the profile: a move to another profile keeps the timestamps continuous.
+    rtp::RtpPacket p = sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
+                                     static_cast<uint32_t>(frame->profile));
+    std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+    if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
+      ++counts_.rtp_sent;
+    } else {
+      ++counts_.send_failures;
+    }
+    if (i == 0) {
+      const int64_t now = clock_.NowUs();
+      for (int64_t received : frame->new_input_receive_us) latency_.Add(now - received);
+    }
+  }
+  ++counts_.frames_sent;
+  if (frame->keyframe) ++counts_.keyframes_sent;
+}
+
+bool VideoLeg::TakeRetransmitToken(int64_t now_us) {
+  // Budget: a quarter of the packets sent in the last second (at least 50 a second), refilled
+  // continuously, so a NACK storm cannot multiply the stream.
+  const uint64_t sent = counts_.rtp_sent;
+  if (now_us - budget_window_start_us_ >= 1'000'000) {
+    budget_rate_ = std::max<double>(50.0, static_cast<double>(sent - budget_window_sent_) / 4.0);
+    budget_window_start_us_ = now_us;
+    budget_window_sent_ = sent;
+  }
+  retransmit_tokens_ =
+      std::min(budget_rate_, retransmit_tokens_ +
+                                 budget_rate_ * static_cast<double>(now_us - tokens_at_us_) / 1e6);
+  tokens_at_us_ = now_us;
+  if (retransmit_tokens_ < 1.0) return false;
+  retransmit_tokens_ -= 1.0;
+  return true;
+}
+
+void VideoLeg::SendRtcp(std::vector<uint8_t> compound) {
+  if (!rtcp_destination_ || on_hold_) return;
+  (void)transport_->SendRtcp(std::move(compound), *rtcp_destination_);
+}
+
+void VideoLeg::SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                         uint16_t rtcp_port) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!sender_) return;
+  const boost::asio::ip::address addr = address.value_or(rtp_destination_.address());
+  const uint16_t rtp = rtp_port ? rtp_port : rtp_destination_.port();
+  const uint16_t rtcp = rtp_port || rtcp_port || !rtcp_destination_
+                            ? RtcpPortFor(rtp, rtcp_port, config_.video->rtcp_mux)
+                            : rtcp_destination_->port();
+  rtp_destination_ = net::Endpoint(addr, rtp);
+  rtcp_destination_ = net::Endpoint(addr, rtcp);
+  rtcp_destination_fixed_ = true;
+  on_hold_ = addr.is_unspecified();
+  spdlog::info("participant {}: composite to {}:{}{}", config_.name, addr.to_string(), rtp,
+               on_hold_ ? " (on hold: nothing is sent)" : "");
+}
+
+void VideoLeg::WaitForDecodes() {
+  std::promise<void> done;
+  std::future<void> drained = done.get_future();
+  boost::asio::post(decode_, [&done] { done.set_value(); });
+  drained.wait();
+}
+
+void VideoLeg::Stop() {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (stopped_) return;
+  transport_->DrainAndClose();
+  stopped_ = true;
+  timer_.cancel();
+  if (receive_) {
+    for (auto& frame : receive_->Flush(clock_.NowUs()).frames) PostDecode(std::move(frame));
+  }
+}
+
+std::string VideoLeg::SummaryJson(const std::string& room) const {
+  const auto& c = counts_;
+  nlohmann::ordered_json j = {{"participant", config_.name},
+                              {"room", room},
+                              {"media", "video"},
+                              {"rtp_received", c.rtp_received},
+                              {"frames_received", c.frames_received},
+                              {"decode_queue_full", c.decode_queue_full},
+                              {"rtcp_received", c.rtcp_received},
+                              {"frames_sent", c.frames_sent},
+                              {"keyframes_sent", c.keyframes_sent},
+                              {"rtp_sent", c.rtp_sent},
+                              {"send_failures", c.send_failures},
+                              {"pli_received", c.plis_received},
+                              {"fir_received", c.firs_received},
+                              {"nack_received", c.nacks_received},
+                              {"retransmitted", c.retransmitted},
+                              {"remb_received", c.remb_received},
+                              {"tmmbr_received", c.tmmbr_received}};
+  if (receive_) {
+    const auto s = receive_->stats();
+    j["keyframe_requests_sent"] = s.keyframe_requests;
+    j["nacks_sent"] = s.nacks_sent;
+  }
+  if (input_) {
+    // Read after the decode pool has stopped.
+    const auto& s = input_->stats();
+    j["decoder"] = {{"decoded", s.decoded},
+                    {"errors", s.errors},
+                    {"too_large", s.too_large},
+                    {"rate_limited", s.rate_limited},
+                    {"waiting_keyframe", s.waiting_keyframe},
+                    {"codec_mismatch", s.codec_mismatch},
+                    {"resets", s.resets},
+                    {"width", s.width},
+                    {"height", s.height},
+                    {"failed", s.failed},
+                    {"mailbox_overwritten", input_->mailbox()->overwritten()},
+                    {"hw_decoder", s.hw_decoder},
+                    {"hw_decoded", s.hw_decoded},
+                    {"hw_fallback", s.hw_fallback}};
+  }
+  if (latency_.count()) {
+    j["latency_ms"] = {{"frames", latency_.count()},
+                       {"p50", latency_.PercentileMs(0.5)},
+                       {"p99", latency_.PercentileMs(0.99)}};
+  }
+  j["dropped"] = nlohmann::ordered_json::parse(drops_.ToJson());
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tessera::session

@@ -1,0 +1,142 @@
+// The video of one room participant on its network shard: receives its camera (RTP -> jitter
+// buffer -> frames posted to its decode strand) and sends it the room's composite with its own
+// RTP sender, answering its NACKs and passing its keyframe requests and bandwidth feedback to
+// the room.
+#pragma once
+
+#include <tessera/rtp/rtcp/tmmbn.h>
+#include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/video_receive_stream.h>
+#include <tessera/session/config.h>
+#include <tessera/session/room_directory.h>
+#include <tessera/session/video_input.h>
+#include <tessera/session/video_room.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "session/latency_histogram.h"
+#include "session/media_transport.h"
+
+namespace tessera::session {
+
+using DecodeStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+
+// Runs on: its network shard. Decoding runs on the input's decode strand.
+class VideoLeg {
+ public:
+  // Called on the leg's shard; they post to the room's executor.
+  struct RoomHooks {
+    std::function<void(uint32_t id)> keyframe_request;
+    std::function<void(uint32_t id, std::optional<int64_t> estimate_bps,
+                       std::optional<double> loss)>
+        feedback;
+  };
+
+  // input: the participant's decoder (null when it sends no video). options: the keyframe
+  // requests its camera takes, its own SRTP keys and the listener asked for keyframes otherwise.
+  static StatusOr<std::unique_ptr<VideoLeg>> Create(
+      const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
+      const ServerConfig& server, boost::asio::io_context& shard, uint16_t local_port, Clock& clock,
+      DecodeStrand decode, std::shared_ptr<VideoInput> input, rtp::Codec receive_codec,
+      RoomHooks hooks);
+  ~VideoLeg();
+
+  void Start();
+  // One composite frame of the recipient's profile (shared by the profile's recipients).
+  void SendVideo(const std::shared_ptr<const EncodedVideo>& frame);
+  void Stop();
+  // Like AudioLeg::SetRemote, for the composite (a leg that receives it).
+  void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
+                 uint16_t rtcp_port);
+  // Runs on: any thread but the decode strand. Returns once every decode posted so far has run
+  // (the keyframe requests they post back to the shard are queued there by then).
+  void WaitForDecodes();
+
+  uint32_t id() const { return id_; }
+  const RoomParticipantConfig& config() const { return config_; }
+  uint16_t local_port() const { return transport_->local_port(); }
+  boost::asio::io_context& shard() { return shard_; }
+  bool receives() const { return sender_ != nullptr; }
+  // MCU-added latency of the frames this recipient was sent (read after Stop).
+  const LatencyHistogram& latency() const { return latency_; }
+  std::string SummaryJson(const std::string& room) const;
+
+ private:
+  VideoLeg(const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
+           boost::asio::io_context& shard, Clock& clock, DecodeStrand decode,
+           std::shared_ptr<VideoInput> input, RoomHooks hooks);
+  void OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  void OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  void Deliver(rtp::VideoReceiveStream::Output out);
+  void PostDecode(rtp::EncodedFrame frame);
+  void ArmTimer();
+  void SendRtcp(std::vector<uint8_t> compound);
+  // Asks the participant's camera for a keyframe: PLI/FIR as negotiated, or the SIP leg's INFO.
+  void RequestSenderKeyframe();
+  bool TakeRetransmitToken(int64_t now_us);
+
+  RoomParticipantConfig config_;
+  // The camera takes neither PLI nor FIR: the listener is asked for keyframes instead.
+  bool keyframes_by_listener_ = false;
+  std::shared_ptr<ParticipantListener> listener_;
+  uint32_t id_;
+  boost::asio::io_context& shard_;
+  Clock& clock_;
+  DecodeStrand decode_;
+  std::shared_ptr<VideoInput> input_;
+  RoomHooks hooks_;
+  DropCounters drops_;
+  std::unique_ptr<MediaTransport> transport_;
+  std::unique_ptr<rtp::VideoReceiveStream> receive_;  // when it sends video
+  std::unique_ptr<rtp::RtpSender> sender_;            // when it receives the composite
+  net::Endpoint rtp_destination_;
+  std::optional<net::Endpoint> rtcp_destination_;
+  bool rtcp_destination_fixed_ = false;
+  boost::asio::steady_timer timer_;
+  int64_t last_report_us_ = 0;
+  uint64_t ssrc_changes_seen_ = 0;
+  // The stream's SSRC changed: reset the decoder before its frames.
+  bool reset_pending_ = false;
+  // The answer to a TMMBR, sent after the compound is read.
+  std::optional<rtp::Tmmbn> tmmbn_;
+  std::optional<int64_t> remb_bps_;         // the latest REMB estimate
+  std::optional<int64_t> tmmbr_limit_bps_;  // the latest TMMBR limit (RFC 5104), honoured
+  // Retransmission budget (token bucket, packets).
+  double budget_rate_ = 50.0;
+  double retransmit_tokens_ = 50.0;
+  int64_t tokens_at_us_ = 0;
+  int64_t budget_window_start_us_ = 0;
+  uint64_t budget_window_sent_ = 0;
+  // Frames posted to the decode strand and not yet decoded: bounded, the rest is dropped.
+  std::shared_ptr<std::atomic<int>> decode_in_flight_;
+  bool stopped_ = false;
+  bool on_hold_ = false;
+  LatencyHistogram latency_;
+  struct Counts {
+    uint64_t rtp_received = 0;
+    uint64_t rtcp_received = 0;
+    uint64_t frames_received = 0;
+    uint64_t decode_queue_full = 0;
+    uint64_t rtp_sent = 0;
+    uint64_t send_failures = 0;
+    uint64_t frames_sent = 0;
+    uint64_t keyframes_sent = 0;
+    uint64_t plis_received = 0;
+    uint64_t firs_received = 0;
+    uint64_t nacks_received = 0;
+    uint64_t retransmitted = 0;
+    uint64_t remb_received = 0;
+    uint64_t tmmbr_received = 0;
+  } counts_;
+  ThreadChecker checker_;
+};
+
+}  // namespace tessera::session

@@ -1,0 +1,32 @@
+// The rooms[].max_participants key.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "app/config.h"
+
+namespace tessera::app {
+namespace {
+
+TEST(RoomMaxParticipants, DefaultsTo50AndBoundsTheConfiguredParticipants) {
+  auto c = ParseConfig("rooms:\n  - name: r\n    participants: []\n", "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].max_participants, 50u);
+  c = ParseConfig(
+      "rooms:\n  - name: r\n    max_participants: 1\n    participants:\n"
+      "      - {name: a, remote_rtp_port: 4000, audio: {codec: PCMU}}\n"
+      "      - {name: b, remote_rtp_port: 4002, audio: {codec: PCMU}}\n",
+      "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                "rooms[0].participants: lists 2 participants, more than max_participants (1)"),
+            std::string::npos)
+      << c.status().message();
+  c = ParseConfig("rooms:\n  - name: r\n    max_participants: 0\n    participants: []\n", "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("rooms[0].max_participants: must be in 1..1000"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::app

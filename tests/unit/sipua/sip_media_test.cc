@@ -1,0 +1,166 @@
+// From a negotiated SIP session to the room participant it joins as, and back on a re-INVITE.
+#include "sipua/sip_media.h"
+
+#include <gtest/gtest.h>
+#include <tessera/sip/sdp.h>
+
+namespace tessera::sipua {
+namespace {
+
+RoomConfig Room() {
+  RoomConfig room;
+  room.name = "main";
+  room.video.emplace();
+  room.video->profiles.push_back(
+      {.name = "hd", .codec = rtp::Codec::kH264, .width = 1280, .height = 720, .fps = 30});
+  room.video->profiles.push_back(
+      {.name = "sd", .codec = rtp::Codec::kH264, .width = 640, .height = 360, .fps = 15});
+  room.video->profiles.push_back(
+      {.name = "vp8", .codec = rtp::Codec::kVp8, .width = 640, .height = 360, .fps = 30});
+  return room;
+}
+
+sip::NegotiatedSession Negotiate(const std::string& offer_text, const RoomConfig& room) {
+  auto offer = sip::ParseSdp(offer_text);
+  EXPECT_TRUE(offer.ok()) << offer.status().message();
+  auto caps = RoomCapabilities(room, SipConfig{}, "192.0.2.1", 30000, 30002);
+  auto session = sip::Answer(*offer, caps);
+  EXPECT_TRUE(session.ok()) << session.status().message();
+  return *session;
+}
+
+const char* kPhoneOffer =
+    "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 9 0 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+    "m=video 4002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01e;packetization-mode=1\r\n";
+
+TEST(SipMedia, PhoneOfferBecomesAParticipantWithItsCodecsAndPorts) {
+  const RoomConfig room = Room();
+  const auto session = Negotiate(kPhoneOffer, room);
+  auto pc = ParticipantFor(room, session, "alice", 30000, 30002);
+  ASSERT_TRUE(pc.ok()) << pc.status().message();
+  EXPECT_EQ(pc->config.name, "alice");
+  EXPECT_EQ(pc->config.remote_address, "198.51.100.7");
+  EXPECT_EQ(pc->config.remote_rtp_port, 4000);
+  EXPECT_EQ(pc->config.local_port, 30000);
+  EXPECT_EQ(pc->config.audio_codec, rtp::Codec::kG722);
+  EXPECT_EQ(pc->config.audio_payload_type, 9);
+  EXPECT_EQ(pc->options.telephone_event_pt, 101);
+  EXPECT_FALSE(pc->config.srtp.has_value());
+  ASSERT_TRUE(pc->config.video.has_value());
+  EXPECT_EQ(pc->config.video->local_port, 30002);
+  EXPECT_EQ(pc->config.video->remote_rtp_port, 4002);
+  EXPECT_EQ(pc->config.video->codec, rtp::Codec::kH264);
+  EXPECT_EQ(pc->config.video->payload_type, 99);
+  EXPECT_EQ(pc->config.video->receive_payload_type, 99);
+  EXPECT_TRUE(pc->config.video->send);
+  // No a=rtcp-fb: the phone is asked for keyframes by SIP INFO, never by PLI or FIR.
+  EXPECT_FALSE(pc->options.video_pli);
+  EXPECT_FALSE(pc->options.video_fir);
+  // Level 3.0 (0x1e) holds 720p only at up to ~20 fps: the 720p30 profile does not fit.
+  EXPECT_EQ(pc->config.video->profile, "sd");
+}
+
+TEST(SipMedia, KeyframeRequestsAreOnlyThoseTheCameraNegotiated) {
+  const RoomConfig room = Room();
+  std::string offer = kPhoneOffer;
+  offer += "a=rtcp-fb:* nack pli\r\n";
+  const auto session = Negotiate(offer, room);
+  auto pc = ParticipantFor(room, session, "dave", 30000, 30002);
+  ASSERT_TRUE(pc.ok());
+  ASSERT_TRUE(pc->config.video.has_value());
+  EXPECT_TRUE(pc->options.video_pli);
+  EXPECT_FALSE(pc->options.video_fir);  // never sent a FIR it did not offer
+}
+
+TEST(SipMedia, AudioOnlyRoomRejectsVideoAndJoinsAudioOnly) {
+  RoomConfig room = Room();
+  room.video.reset();
+  const auto session = Negotiate(kPhoneOffer, room);
+  ASSERT_TRUE(session.video == std::nullopt);
+  auto pc = ParticipantFor(room, session, "bob", 30000, 0);
+  ASSERT_TRUE(pc.ok());
+  EXPECT_FALSE(pc->config.video.has_value());
+  EXPECT_TRUE(pc->config.has_audio);
+  EXPECT_NE(sip::WriteSdp(session.local).find("m=video 0 "), std::string::npos);
+}
+
+TEST(SipMedia, SdesKeysGoOnePerDirection) {
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+  RoomConfig room = Room();
+  room.video.reset();
+  auto caps = RoomCapabilities(room, SipConfig{}, "192.0.2.1", 30000, 0);
+  ASSERT_TRUE(sip::FillSrtpKeys(caps).ok());
+  auto session = sip::Answer(*sip::ParseSdp(offer), caps);
+  ASSERT_TRUE(session.ok());
+  auto pc = ParticipantFor(room, *session, "carol", 30000, 0);
+  ASSERT_TRUE(pc.ok());
+  ASSERT_TRUE(pc->config.srtp.has_value());
+  EXPECT_EQ(pc->config.srtp->suite, "AES_CM_128_HMAC_SHA1_80");
+  EXPECT_EQ(pc->config.srtp->key, "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR");
+  EXPECT_EQ(pc->config.srtp->send_key.rfind("inline:", 0), 0u);
+  EXPECT_NE(pc->config.srtp->send_key, pc->config.srtp->key);
+}
+
+TEST(SipMedia, HoldSendsNothingAndResumeRestoresTheAddress) {
+  const RoomConfig room = Room();
+  std::string held = kPhoneOffer;
+  held.replace(held.find("m=video"), 0, "a=sendonly\r\n");
+  held += "a=sendonly\r\n";
+  const auto on_hold = Negotiate(held, room);
+  EXPECT_EQ(RemoteFor(on_hold).address, "0.0.0.0");
+  const auto resumed = Negotiate(kPhoneOffer, room);
+  const RemoteUpdate r = RemoteFor(resumed);
+  EXPECT_EQ(r.address, "198.51.100.7");
+  EXPECT_EQ(r.audio_rtp_port, 4000);
+  EXPECT_EQ(r.audio_rtcp_port, 4001);
+  EXPECT_EQ(r.video_rtp_port, 4002);
+}
+
+TEST(SipMedia, ProfileIsTheLargestThatFitsElseTheSmallest) {
+  const RoomConfig room = Room();
+  EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kH264, {}), "hd");
+  sip::VideoLimits tiny;
+  tiny.max_fs = 99;  // QCIF
+  EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kH264, tiny), "sd");
+  sip::VideoLimits slow;
+  slow.max_bitrate_bps = 100'000;
+  EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kH264, slow), "sd");
+  EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kVp8, {}), "vp8");
+}
+
+TEST(SipMedia, PacketizationModeZeroIsAnsweredOnlyWithASingleNalProfile) {
+  const std::string mode0 =
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video 4002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+      "a=fmtp:99 profile-level-id=42e01f;packetization-mode=0\r\n";
+  RoomConfig room = Room();
+  EXPECT_FALSE(Negotiate(mode0, room).video.has_value());  // no profile a mode 0 leg can take
+  room.video->profiles.push_back({.name = "legacy",
+                                  .codec = rtp::Codec::kH264,
+                                  .width = 640,
+                                  .height = 360,
+                                  .fps = 15,
+                                  .single_nal = true});
+  const auto session = Negotiate(mode0, room);
+  ASSERT_TRUE(session.video.has_value());
+  EXPECT_EQ(session.media[*session.video].send.packetization_mode, 0);
+  auto pc = ParticipantFor(room, session, "polycom", 30000, 30002);
+  ASSERT_TRUE(pc.ok());
+  EXPECT_EQ(pc->config.video->profile, "legacy");
+}
+
+TEST(SipMedia, ParticipantNamesKeepOnlyAllowedCharacters) {
+  EXPECT_EQ(ParticipantNameFrom("Dr. Anna Smith", "1001"), "Dr._Anna_Smith");
+  EXPECT_EQ(ParticipantNameFrom("", "1001"), "1001");
+  EXPECT_EQ(ParticipantNameFrom("\"<>\"", "!!"), "caller");
+}
+
+}  // namespace
+}  // namespace tessera::sipua
