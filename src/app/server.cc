@@ -94,10 +94,7 @@ void Server::Stop() {
   video_media_.Stop();
 }
 
-std::string Server::Control(const std::string& line) {
-  std::lock_guard lock(console_mu_);
-  return console_.Handle(line);
-}
+std::string Server::Control(const std::string& line) { return console_.Handle(line); }
 
 std::vector<std::string> Server::SummaryLines() { return rooms_->SummaryLines(); }
 

@@ -11,7 +11,6 @@
 #include <tessera/session/room_service.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -58,7 +57,6 @@ class Server {
   codec::HwDeviceRegistry hw_devices_;
   // Declared after the threads: destroyed (legs, rooms) once the threads have stopped.
   std::unique_ptr<session::RoomService> rooms_;
-  std::mutex console_mu_;  // Control from several threads shares one console
   control::Console console_;
   bool started_ = false;
 };

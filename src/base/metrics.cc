@@ -98,15 +98,4 @@ uint64_t DropCounters::Total() const {
   return total;
 }
 
-std::string DropCounters::ToJson() const {
-  std::string out = "{";
-  for (size_t i = 0; i < counters_.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    out += DropReasonName(static_cast<DropReason>(i));
-    out += "\":" + std::to_string(counters_[i]->Value());
-  }
-  return out + "}";
-}
-
 }  // namespace tessera

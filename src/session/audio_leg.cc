@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "session/drops_json.h"
+
 namespace tessera::session {
 namespace {
 
@@ -164,13 +166,10 @@ void AudioLeg::Stop() {
 }
 
 std::string AudioLeg::SummaryJson(const std::string& room) const {
-  const nlohmann::ordered_json j = {{"participant", config_.name},
-                                    {"room", room},
-                                    {"rtp_received", rtp_received_},
-                                    {"rtcp_received", rtcp_received_},
-                                    {"rtp_sent", rtp_sent_},
-                                    {"send_failures", send_failures_},
-                                    {"dropped", nlohmann::ordered_json::parse(drops_.ToJson())}};
+  const nlohmann::ordered_json j = {
+      {"participant", config_.name},     {"room", room},          {"rtp_received", rtp_received_},
+      {"rtcp_received", rtcp_received_}, {"rtp_sent", rtp_sent_}, {"send_failures", send_failures_},
+      {"dropped", DropsJson(drops_)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "session/drops_json.h"
+
 namespace tessera::session {
 namespace {
 
@@ -29,18 +31,16 @@ rtp::VideoReceiveStreamConfig StreamConfigFor(const ParticipantConfig& pc,
 }  // namespace
 
 std::string ParticipantSummary::ToJson() const {
-  const nlohmann::ordered_json j = {
-      {"participant", name},
-      {"rtp_received", rtp_received},
-      {"rtcp_received", rtcp_received},
-      {"srtcp_received", srtcp_received},
-      {"frames_assembled", frames_assembled},
-      {"frames_recorded", frames_recorded},
-      {"nacks_sent", nacks_sent},
-      {"keyframe_requests", keyframe_requests},
-      {"rtcp_sent", rtcp_sent},
-      {"dropped", drops_json.empty() ? nlohmann::ordered_json::object()
-                                     : nlohmann::ordered_json::parse(drops_json)}};
+  const nlohmann::ordered_json j = {{"participant", name},
+                                    {"rtp_received", rtp_received},
+                                    {"rtcp_received", rtcp_received},
+                                    {"srtcp_received", srtcp_received},
+                                    {"frames_assembled", frames_assembled},
+                                    {"frames_recorded", frames_recorded},
+                                    {"nacks_sent", nacks_sent},
+                                    {"keyframe_requests", keyframe_requests},
+                                    {"rtcp_sent", rtcp_sent},
+                                    {"dropped", dropped}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -178,7 +178,7 @@ ParticipantSummary Participant::Summary() const {
   const auto st = stream_.stats();
   s.nacks_sent = st.nacks_sent;
   s.keyframe_requests = st.keyframe_requests;
-  s.drops_json = drops_.ToJson();
+  s.dropped = DropsJson(drops_);
   return s;
 }
 

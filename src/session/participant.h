@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -30,7 +31,7 @@ struct ParticipantSummary {
   uint64_t nacks_sent = 0;
   uint64_t keyframe_requests = 0;
   uint64_t rtcp_sent = 0;
-  std::string drops_json;  // {"reason": count, ...}
+  nlohmann::ordered_json dropped;  // {"reason": count, ...}
   std::string ToJson() const;
 };
 

@@ -7,27 +7,27 @@
 namespace tessera::session {
 
 Status RoomService::OnVideo(const std::string& room_name,
-                            const std::function<Status(RoomHost&)>& f) {
+                            const std::function<Status(RoomVideo&)>& f) {
   std::lock_guard lock(mu_);
   RoomHost* room = FindHost(room_name);
   if (!room) return NotFoundError("no room '" + room_name + "'");
   if (!started_ || !room->has_video()) {
     return FailedPreconditionError("room '" + room_name + "' has no video");
   }
-  return RunOn(room->video().context(), [&] { return f(*room); });
+  return RunOn(room->video().context(), [&] { return f(room->video()); });
 }
 
 Status RoomService::SetLayout(const std::string& room, const std::string& layout) {
-  return OnVideo(room, [&](RoomHost& r) { return r.video().SetLayout(layout); });
+  return OnVideo(room, [&](RoomVideo& v) { return v.SetLayout(layout); });
 }
 
 Status RoomService::SetPinned(const std::string& room, const std::string& participant,
                               bool pinned) {
-  return OnVideo(room, [&](RoomHost& r) { return r.video().SetPinned(participant, pinned); });
+  return OnVideo(room, [&](RoomVideo& v) { return v.SetPinned(participant, pinned); });
 }
 
 Status RoomService::SetSpeaker(const std::string& room, const std::string& participant) {
-  return OnVideo(room, [&](RoomHost& r) { return r.video().SetSpeaker(participant); });
+  return OnVideo(room, [&](RoomVideo& v) { return v.SetSpeaker(participant); });
 }
 
 StatusOr<std::vector<std::string>> RoomService::RoomStats(const std::string& only_room) {

@@ -7,6 +7,8 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "session/drops_json.h"
+
 namespace tessera::session {
 namespace {
 
@@ -415,7 +417,7 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
                        {"p50", latency_.PercentileMs(0.5)},
                        {"p99", latency_.PercentileMs(0.99)}};
   }
-  j["dropped"] = nlohmann::ordered_json::parse(drops_.ToJson());
+  j["dropped"] = DropsJson(drops_);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -74,8 +74,6 @@ class DropCounters {
   void Add(DropReason reason, uint64_t n = 1) { counters_[static_cast<size_t>(reason)]->Add(n); }
   uint64_t Get(DropReason reason) const { return counters_[static_cast<size_t>(reason)]->Value(); }
   uint64_t Total() const;
-  // {"malformed":0,"srtp_auth":0,...}: every reason, in DropReason order.
-  std::string ToJson() const;
 
  private:
   std::array<Counter*, static_cast<size_t>(DropReason::kCount)> counters_{};

@@ -9,8 +9,8 @@
 
 namespace tessera::control {
 
-// Runs on: the caller's thread; each command blocks until the rooms applied it. Not
-// thread-safe itself: one console per front-end thread (the directory serialises the rest).
+// Runs on: any caller's thread; each command blocks until the rooms applied it. It holds no
+// state of its own (the directory serialises the commands), so threads may share one.
 class Console {
  public:
   explicit Console(session::RoomDirectory& rooms) : rooms_(rooms) {}

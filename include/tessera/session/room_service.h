@@ -27,6 +27,7 @@ class AudioLeg;
 class VideoLeg;
 class Participant;
 class RoomHost;
+class RoomVideo;
 
 // What the rooms run on. Everything named here outlives the RoomService.
 struct RoomServiceContext {
@@ -95,7 +96,7 @@ class RoomService final : public RoomDirectory {
   // With mu_ held. started: the legs were started (they are stopped and drained).
   void TearDown(RoomHost& room, uint32_t id, bool started, bool log_summary);
   // With mu_ held: the room's video context runs f (a picture command).
-  Status OnVideo(const std::string& room, const std::function<Status(RoomHost&)>& f);
+  Status OnVideo(const std::string& room, const std::function<Status(RoomVideo&)>& f);
   Status SetUpRoom(const RoomConfig& rc);
   // Runs f on io's thread and waits for its result.
   template <typename F>

@@ -223,6 +223,35 @@ TEST_F(VideoRoomTest, TwoRecipientsOfOneProfileCostOneEncodePerTick) {
   EXPECT_EQ(room_->stats().max_tick_encodes, 1u);
 }
 
+TEST_F(VideoRoomTest, TheRecorderSharesItsProfilesEncodeAndIsNoParticipantRecipient) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000),
+            Profile("low", rtp::Codec::kH264, 320, 180, 30, 200'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecorder("low").ok());
+  int recorded = 0;
+  bool recorded_keyframe_first = false;
+  for (int i = 0; i < 30; ++i) {
+    VideoTick t = Step();
+    for (const auto& out : t.outputs) {
+      if (out.frame->profile == 0) {
+        EXPECT_FALSE(out.record);
+        EXPECT_EQ(out.recipients, (std::vector<uint32_t>{100}));
+      } else {
+        // Only the recorder takes "low": a record output with no participant in it.
+        EXPECT_TRUE(out.record);
+        EXPECT_TRUE(out.recipients.empty());
+        if (recorded++ == 0) recorded_keyframe_first = out.frame->keyframe;
+      }
+    }
+  }
+  // From its first keyframe on, every tick's "low" frame goes to the recorder, encoded once.
+  EXPECT_TRUE(recorded_keyframe_first);
+  EXPECT_GE(recorded, 29);
+  EXPECT_EQ(room_->stats().profiles[1].encodes, 30u);
+  EXPECT_EQ(room_->stats().profiles[1].recipients, 1u);
+}
+
 TEST_F(VideoRoomTest, ProfilesEncodeAtTheirOwnFrameRateAndNobodyWatchingCostsNothing) {
   MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000),
             Profile("low", rtp::Codec::kVp8, 320, 180, 15, 200'000),
