@@ -47,7 +47,6 @@ std::string ParticipantSummary::ToJson() const {
 Participant::Participant(const ParticipantConfig& config, boost::asio::io_context& shard,
                          Clock& clock, const rtp::VideoReceiveStreamConfig& stream_config)
     : config_(config),
-      shard_(shard),
       clock_(clock),
       drops_(GlobalMetrics(), config.name),
       stream_(stream_config, clock, &drops_),

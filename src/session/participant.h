@@ -63,7 +63,6 @@ class Participant {
   void ArmTimer();
 
   ParticipantConfig config_;
-  boost::asio::io_context& shard_;
   Clock& clock_;
   uint16_t local_port_ = 0;
   DropCounters drops_;
