@@ -68,7 +68,7 @@ void BM_CpuDecode(benchmark::State& state) {
         state.SkipWithError("decode failed");
         return;
       }
-      benchmark::DoNotOptimize(r.picture->y.data());
+      benchmark::DoNotOptimize(r.picture.host()->y.data());
     }
   }
   SetCounters(state, streams);
@@ -82,7 +82,7 @@ void BM_NvdecDecode(benchmark::State& state) {
     return;
   }
   const auto& clip = Clip();
-  std::vector<std::unique_ptr<tessera::codec::HwVideoDecoder>> decoders;
+  std::vector<std::unique_ptr<tessera::codec::VideoDecoder>> decoders;
   for (int s = 0; s < streams; ++s) {
     auto dec =
         tessera::codec::CreateHwVideoDecoder(Codec::kH264, HwBackend::kCuda, opened.device.get());
@@ -101,7 +101,7 @@ void BM_NvdecDecode(benchmark::State& state) {
         state.SkipWithError("NVDEC decode failed");
         return;
       }
-      benchmark::DoNotOptimize((*r.picture)->av_frame());
+      benchmark::DoNotOptimize(r.picture.device()->av_frame());
     }
   }
   SetCounters(state, streams);

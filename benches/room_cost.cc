@@ -322,7 +322,7 @@ std::optional<Breakdown> RunComponents(const Args& args,
     const double t0 = ThreadCpuSeconds();
     for (size_t i = 0; i < decoders.size(); ++i) {
       codec::DecodeResult d = decoders[i]->Decode(MakeFrame(units[i][k], k, 0));
-      if (d.picture) pictures[i] = std::move(*d.picture);
+      if (d.picture) pictures[i] = *d.picture.host();
     }
     const double t1 = ThreadCpuSeconds();
     if (tiles.empty()) {

@@ -70,7 +70,7 @@ void BM_Decode(benchmark::State& state, Codec codec, int w, int h) {
       state.SkipWithError("decode failed");
       break;
     }
-    benchmark::DoNotOptimize(r.picture->y.data());
+    benchmark::DoNotOptimize(r.picture.host()->y.data());
   }
 }
 

@@ -30,7 +30,7 @@ using session::RtcpPortFor;
 using session::ServerConfig;
 using session::SrtpConfig;
 using session::StreamConfig;
-using session::VideoProfileConfig;
+using session::VideoProfile;
 using sipua::SipConfig;
 using sipua::SipListenConfig;
 using sipua::SipOutboundConfig;

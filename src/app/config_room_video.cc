@@ -22,7 +22,7 @@ bool VideoCodec(Checker& c, const YAML::Node& n, const std::string& p, rtp::Code
   return true;
 }
 
-void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoProfileConfig& vp) {
+void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoProfile& vp) {
   if (!n.IsMap()) {
     c.Error(n, p, "must be a map with name, codec, width, height, fps and bitrate_kbps");
     return;
@@ -39,7 +39,9 @@ void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoPr
     c.Error(n, p, "width and height must be even (4:2:0 chroma)");
   }
   c.Unsigned(n, p, "fps", vp.fps, 1, 60);
-  c.Unsigned(n, p, "bitrate_kbps", vp.bitrate_kbps, 30, 50000);
+  int kbps = vp.bitrate_bps / 1000;
+  c.Unsigned(n, p, "bitrate_kbps", kbps, 30, 50000);
+  vp.bitrate_bps = kbps * 1000;
   c.Unsigned(n, p, "keyframe_interval_s", vp.keyframe_interval_s, 1, 300);
   c.Bool(n, p, "single_nal", vp.single_nal);
   if (vp.single_nal && vp.codec != rtp::Codec::kH264) {
@@ -80,7 +82,7 @@ void ParseRoomVideo(Checker& c, const YAML::Node& n, const std::string& p, RoomV
     std::set<std::string> names;
     for (size_t i = 0; i < profiles.size(); ++i) {
       const std::string pp = p + ".profiles[" + std::to_string(i) + "]";
-      VideoProfileConfig vp;
+      VideoProfile vp;
       ParseProfile(c, profiles[i], pp, vp);
       if (!vp.name.empty() && !names.insert(vp.name).second) {
         c.Error(profiles[i]["name"], pp + ".name", "duplicate profile name '" + vp.name + "'");
@@ -181,7 +183,7 @@ void CheckRoomVideo(Checker& c, const YAML::Node& r, const std::string& p, const
             "unknown layout '" + v.layout +
                 "' (built in: grid, speaker, presentation, pip; or one of video.layouts)");
   }
-  const VideoProfileConfig* recorded = v.profiles.empty() ? nullptr : &v.profiles.front();
+  const VideoProfile* recorded = v.profiles.empty() ? nullptr : &v.profiles.front();
   if (!v.record_profile.empty()) {
     recorded = nullptr;
     for (const auto& vp : v.profiles) {

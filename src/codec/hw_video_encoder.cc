@@ -16,7 +16,7 @@ namespace {
 // slack. QSV pools are fixed-size; CUDA pools start with this many and grow.
 constexpr int kCanvasPoolSize = 6;
 
-class LibavHwVideoEncoder final : public HwVideoEncoder {
+class LibavHwVideoEncoder final : public VideoEncoder {
  public:
   LibavHwVideoEncoder(HwBackend backend, VideoEncoderConfig config)
       : backend_(backend),
@@ -77,8 +77,11 @@ class LibavHwVideoEncoder final : public HwVideoEncoder {
     return std::make_shared<DeviceVideoFrame>(std::move(*canvas));
   }
 
-  std::optional<EncodedPicture> Encode(const DeviceVideoFrame& frame,
-                                       bool force_keyframe) override {
+  using VideoEncoder::Encode;
+
+  std::optional<EncodedPicture> Encode(const Picture& picture, bool force_keyframe) override {
+    if (picture.device() == nullptr) return std::nullopt;  // not in device memory
+    const DeviceVideoFrame& frame = *picture.device();
     const AVFrame* in = frame.av_frame();
     if (!in || frame.backend() != backend_ || in->width != config_.width ||
         in->height != config_.height) {
@@ -131,22 +134,14 @@ class LibavHwVideoEncoder final : public HwVideoEncoder {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<HwVideoEncoder>> CreateHwVideoEncoder(HwBackend backend,
-                                                               AVBufferRef* hw_device_ctx,
-                                                               const VideoEncoderConfig& config) {
-  // The same limits as the CPU encoder (video_encoder.cc), so a room can switch between them.
-  if (config.width <= 0 || config.height <= 0 || config.width % 2 || config.height % 2 ||
-      config.width > 4096 || config.height > 4096) {
-    return InvalidArgumentError("video encoder size must be even and within 4096x4096");
-  }
-  if (config.fps <= 0 || config.fps > 240 || config.bitrate_bps < kMinVideoBitrateBps ||
-      config.keyframe_interval_s <= 0) {
-    return InvalidArgumentError("video encoder rate out of range");
-  }
+StatusOr<std::unique_ptr<VideoEncoder>> CreateHwVideoEncoder(HwBackend backend,
+                                                             AVBufferRef* hw_device_ctx,
+                                                             const VideoEncoderConfig& config) {
+  TESSERA_RETURN_IF_ERROR(CheckVideoEncoderConfig(config));
   TESSERA_RETURN_IF_ERROR(CheckHwDevice(backend, hw_device_ctx));
   auto out = std::make_unique<LibavHwVideoEncoder>(backend, config);
   TESSERA_RETURN_IF_ERROR(out->Open(hw_device_ctx));
-  return std::unique_ptr<HwVideoEncoder>(std::move(out));
+  return std::unique_ptr<VideoEncoder>(std::move(out));
 }
 
 }  // namespace tessera::codec

@@ -1,29 +1,69 @@
 #include <tessera/codec/video_decoder.h>
 
+#include <memory>
 #include <string>
+#include <utility>
 
+#include "codec/hw_support.h"
+#include "codec/libav_video_decoder.h"
 #include "codec/video_frame_peek.h"
 #include "deps/ffmpeg.h"
 
 extern "C" {
+#include <libavutil/dict.h>
 #include <libavutil/imgutils.h>
 }
 
 namespace tessera::codec {
 namespace {
 
-class LibavVideoDecoder : public VideoDecoder {
+// Hardware decoders: surfaces beyond the decoder's reference frames, for the picture the room's
+// mailbox holds while the compositor reads it and one being handed over. QSV pools are
+// fixed-size, so they need them; CUDA pools grow, so this only saves an allocation.
+constexpr int kExtraHwFrames = 3;
+
+class LibavVideoDecoder final : public VideoDecoder {
  public:
-  LibavVideoDecoder(rtp::Codec codec, VideoDecoderConfig config, deps::AvCodecContextPtr ctx)
+  LibavVideoDecoder(rtp::Codec codec, HwBackend backend, VideoDecoderConfig config)
       : codec_(codec),
+        backend_(backend),
         config_(config),
-        ctx_(std::move(ctx)),
         packet_(av_packet_alloc()),
         frame_(av_frame_alloc()) {}
 
-  bool ok() const { return packet_ && frame_; }
+  Status Open(const AVCodec* dec, AVBufferRef* device) {
+    if (!packet_ || !frame_) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
+    ctx_.reset(avcodec_alloc_context3(dec));
+    if (!ctx_) return ResourceExhaustedError("avcodec_alloc_context3");
+    ctx_->flags |= AV_CODEC_FLAG_LOW_DELAY;
+    ctx_->thread_count = 1;
+    ctx_->thread_type = 0;
+    // Report damaged input as errors rather than concealing it, so the caller asks for a keyframe.
+    ctx_->err_recognition = AV_EF_EXPLODE;
+    // libavcodec refuses to allocate anything larger, so an oversized stream costs a header parse.
+    ctx_->max_pixels = static_cast<int64_t>(config_.max_width) * config_.max_height;
+    AVDictionary* opts = nullptr;
+    if (backend_ != HwBackend::kCpu) {
+      ctx_->opaque = this;
+      ctx_->get_format = &GetFormat;
+      ctx_->hw_device_ctx = av_buffer_ref(device);
+      if (!ctx_->hw_device_ctx) return ResourceExhaustedError("av_buffer_ref");
+      ctx_->extra_hw_frames = kExtraHwFrames;
+      // The QSV decoders' pipeline: one frame in flight, not four.
+      if (backend_ == HwBackend::kQsv) av_dict_set(&opts, "async_depth", "1", 0);
+    }
+    const int err = avcodec_open2(ctx_.get(), dec, &opts);
+    av_dict_free(&opts);
+    if (err >= 0) return Status::Ok();
+    if (backend_ == HwBackend::kCpu) {
+      return InternalError("avcodec_open2: " + deps::AvErrorText(err));
+    }
+    return UnavailableError(std::string(dec->name) + " on " + HwBackendName(backend_) + ": " +
+                            deps::AvErrorText(err));
+  }
 
   DecodeResult Decode(const rtp::EncodedFrame& frame) override {
+    if (unsupported_) return Reject();
     switch (SubmitEncodedFrame(ctx_.get(), packet_.get(), codec_, frame, config_.max_width,
                                config_.max_height)) {
       case SubmitResult::kSent:
@@ -45,95 +85,123 @@ class LibavVideoDecoder : public VideoDecoder {
         break;
       }
       // Low delay gives one picture per frame; should a decoder ever give two, the later wins.
-      result.picture = Convert(frame.rtp_timestamp, failed);
+      Picture picture = TakePicture(frame.rtp_timestamp);
+      if (picture) {
+        result.picture = std::move(picture);
+      } else {
+        failed = true;
+      }
       av_frame_unref(frame_.get());
     }
-    if (failed || !result.picture) return Reject();
-    ++stats_.decoded;
+    if (failed) return Reject();
+    // The QSV decoders may take a frame in and give its picture back with the next one: that is
+    // not an error, unlike a low-delay decoder's missing picture.
+    if (!result.picture && backend_ != HwBackend::kQsv) return Reject();
+    if (result.picture) ++stats_.decoded;
     return result;
   }
 
   const VideoDecoderStats& stats() const override { return stats_; }
+  HwBackend backend() const override { return backend_; }
 
  private:
-  DecodeResult Reject() {
-    ++stats_.errors;
-    return DecodeResult{std::nullopt, true, true};
+  static AVPixelFormat GetFormat(AVCodecContext* ctx, const AVPixelFormat* formats) {
+    auto* self = static_cast<LibavVideoDecoder*>(ctx->opaque);
+    const AVPixelFormat chosen =
+        SelectHwPixelFormat(PixelFormatList(formats), HwPixelFormatOf(self->backend_));
+    if (chosen == AV_PIX_FMT_NONE) self->unsupported_ = true;
+    return chosen;
   }
 
-  // The picture in frame_, or nullopt (and failed = true) when it cannot be returned.
-  std::optional<VideoFrame> Convert(uint32_t rtp_timestamp, bool& failed) {
+  DecodeResult Reject() {
+    ++stats_.errors;
+    return DecodeResult{
+        .picture = {}, .error = true, .keyframe_needed = true, .unsupported = unsupported_};
+  }
+
+  // The picture in frame_, or no picture when it cannot be returned (counted).
+  Picture TakePicture(uint32_t rtp_timestamp) {
     const AVFrame& f = *frame_;
-    if (f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT)) {
-      failed = true;
-      return std::nullopt;
-    }
+    if (f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT)) return {};
     if (f.width <= 0 || f.height <= 0 || f.width > config_.max_width ||
         f.height > config_.max_height) {
       ++stats_.too_large;
-      failed = true;
-      return std::nullopt;
+      return {};
     }
+    return backend_ == HwBackend::kCpu ? CopyToHost(rtp_timestamp) : Reference(rtp_timestamp);
+  }
+
+  Picture CopyToHost(uint32_t rtp_timestamp) {
+    const AVFrame& f = *frame_;
     // Full-range 4:2:0 has the same layout; anything else would need libswscale, which is not
     // linked.
     if (f.format != AV_PIX_FMT_YUV420P && f.format != AV_PIX_FMT_YUVJ420P) {
       ++stats_.bad_format;
-      failed = true;
-      return std::nullopt;
+      return {};
     }
-    VideoFrame out = VideoFrame::Make(f.width, f.height);
+    auto out = std::make_shared<VideoFrame>(VideoFrame::Make(f.width, f.height));
     const int cw = (f.width + 1) / 2;
     const int ch = (f.height + 1) / 2;
-    av_image_copy_plane(out.y.data(), out.stride_y, f.data[0], f.linesize[0], f.width, f.height);
-    av_image_copy_plane(out.u.data(), out.stride_u, f.data[1], f.linesize[1], cw, ch);
-    av_image_copy_plane(out.v.data(), out.stride_v, f.data[2], f.linesize[2], cw, ch);
-    out.pts_90k = rtp_timestamp;
-    return out;
+    av_image_copy_plane(out->y.data(), out->stride_y, f.data[0], f.linesize[0], f.width, f.height);
+    av_image_copy_plane(out->u.data(), out->stride_u, f.data[1], f.linesize[1], cw, ch);
+    av_image_copy_plane(out->v.data(), out->stride_v, f.data[2], f.linesize[2], cw, ch);
+    out->pts_90k = rtp_timestamp;
+    return Picture(std::shared_ptr<const VideoFrame>(std::move(out)));
+  }
+
+  Picture Reference(uint32_t rtp_timestamp) {
+    const AVFrame& f = *frame_;
+    // A 10-bit or 4:4:4 stream decodes to another sw_format, which nothing downstream takes.
+    if (Nv12HwFrameBackend(f) != backend_) {
+      ++stats_.bad_format;
+      return {};
+    }
+    const int64_t pts = f.pts != AV_NOPTS_VALUE ? f.pts : rtp_timestamp;
+    auto ref = DeviceVideoFrame::Ref(f, pts);
+    if (!ref.ok()) return {};
+    return Picture(std::make_shared<const DeviceVideoFrame>(std::move(*ref)));
   }
 
   rtp::Codec codec_;
+  HwBackend backend_;
   VideoDecoderConfig config_;
   deps::AvCodecContextPtr ctx_;
   deps::AvPacketPtr packet_;
   deps::AvFramePtr frame_;
   VideoDecoderStats stats_;
+  // get_format found no hardware format for the stream: sticky, see DecodeResult::unsupported.
+  bool unsupported_ = false;
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
-                                                           const VideoDecoderConfig& config) {
-  AVCodecID id;
-  switch (codec) {
-    case rtp::Codec::kH264:
-      id = AV_CODEC_ID_H264;
-      break;
-    case rtp::Codec::kVp8:
-      id = AV_CODEC_ID_VP8;
-      break;
-    default:
-      return InvalidArgumentError(std::string("no video decoder for ") + rtp::CodecName(codec));
+Status CheckVideoDecoderConfig(rtp::Codec codec, const VideoDecoderConfig& config) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+    return InvalidArgumentError(std::string("no video decoder for ") + rtp::CodecName(codec));
   }
   if (config.max_width <= 0 || config.max_height <= 0 || config.max_width > 16384 ||
       config.max_height > 16384) {
     return InvalidArgumentError("video decoder size cap out of range");
   }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<VideoDecoder>> OpenLibavVideoDecoder(rtp::Codec codec, HwBackend backend,
+                                                              const AVCodec* decoder,
+                                                              AVBufferRef* device,
+                                                              const VideoDecoderConfig& config) {
+  auto out = std::make_unique<LibavVideoDecoder>(codec, backend, config);
+  TESSERA_RETURN_IF_ERROR(out->Open(decoder, device));
+  return std::unique_ptr<VideoDecoder>(std::move(out));
+}
+
+StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
+                                                           const VideoDecoderConfig& config) {
+  TESSERA_RETURN_IF_ERROR(CheckVideoDecoderConfig(codec, config));
+  const AVCodecID id = codec == rtp::Codec::kH264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
   const AVCodec* dec = avcodec_find_decoder(id);
   if (!dec) return UnavailableError(std::string("libavcodec lacks ") + avcodec_get_name(id));
-  deps::AvCodecContextPtr ctx(avcodec_alloc_context3(dec));
-  if (!ctx) return ResourceExhaustedError("avcodec_alloc_context3");
-  ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-  ctx->thread_count = 1;
-  ctx->thread_type = 0;
-  // Report damaged input as errors rather than concealing it, so the caller asks for a keyframe.
-  ctx->err_recognition = AV_EF_EXPLODE;
-  // libavcodec refuses to allocate anything larger, so an oversized stream costs a header parse.
-  ctx->max_pixels = static_cast<int64_t>(config.max_width) * config.max_height;
-  const int err = avcodec_open2(ctx.get(), dec, nullptr);
-  if (err < 0) return InternalError("avcodec_open2: " + deps::AvErrorText(err));
-  auto out = std::make_unique<LibavVideoDecoder>(codec, config, std::move(ctx));
-  if (!out->ok()) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
-  return std::unique_ptr<VideoDecoder>(std::move(out));
+  return OpenLibavVideoDecoder(codec, HwBackend::kCpu, dec, nullptr, config);
 }
 
 }  // namespace tessera::codec

@@ -71,7 +71,11 @@ class LibavVideoEncoder : public VideoEncoder {
 
   bool ok() const { return packet_ && frame_; }
 
-  std::optional<EncodedPicture> Encode(const VideoFrame& in, bool force_keyframe) override {
+  using VideoEncoder::Encode;
+
+  std::optional<EncodedPicture> Encode(const Picture& picture, bool force_keyframe) override {
+    if (picture.host() == nullptr) return std::nullopt;  // not in host memory
+    const VideoFrame& in = *picture.host();
     if (in.width != config_.width || in.height != config_.height || !in.Valid()) {
       return std::nullopt;
     }
@@ -107,6 +111,8 @@ class LibavVideoEncoder : public VideoEncoder {
 
   void SetBitrate(int bps) override { pending_bitrate_ = std::max(bps, kMinVideoBitrateBps); }
 
+  HwBackend backend() const override { return HwBackend::kCpu; }
+
  private:
   bool ApplyBitrate(int bps) {
     if (bps == config_.bitrate_bps) return true;
@@ -137,12 +143,8 @@ class LibavVideoEncoder : public VideoEncoder {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
-                                                           const VideoEncoderConfig& config) {
-  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
-    return InvalidArgumentError(std::string("no video encoder for ") + rtp::CodecName(codec));
-  }
-  // Both encoders want even sizes for 4:2:0.
+Status CheckVideoEncoderConfig(const VideoEncoderConfig& config) {
+  // Every encoder wants even sizes for 4:2:0.
   if (config.width <= 0 || config.height <= 0 || config.width % 2 || config.height % 2 ||
       config.width > 4096 || config.height > 4096) {
     return InvalidArgumentError("video encoder size must be even and within 4096x4096");
@@ -151,6 +153,15 @@ StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
       config.keyframe_interval_s <= 0) {
     return InvalidArgumentError("video encoder rate out of range");
   }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
+                                                           const VideoEncoderConfig& config) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+    return InvalidArgumentError(std::string("no video encoder for ") + rtp::CodecName(codec));
+  }
+  TESSERA_RETURN_IF_ERROR(CheckVideoEncoderConfig(config));
   auto ctx = OpenEncoder(codec, config);
   if (!ctx.ok()) return ctx.status();
   auto out = std::make_unique<LibavVideoEncoder>(codec, config, std::move(*ctx));

@@ -93,11 +93,34 @@ ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
   return stats;
 }
 
+ComposeStats CpuCompositor::Compose(std::span<const Tile> tiles,
+                                    std::span<const codec::Picture* const> pictures_by_tile,
+                                    const ComposeTarget& canvas, const ComposeOptions& options) {
+  if (canvas.host == nullptr) return ComposeStats{};
+  host_pictures_.assign(pictures_by_tile.size(), nullptr);
+  int unreadable = 0;
+  for (size_t i = 0; i < pictures_by_tile.size(); ++i) {
+    const codec::Picture* p = pictures_by_tile[i];
+    if (p == nullptr || !*p) continue;
+    if (p->host() == nullptr) {
+      ++unreadable;
+      continue;
+    }
+    host_pictures_[i] = p->host();
+  }
+  ComposeStats stats = Compose(tiles, host_pictures_, *canvas.host, options);
+  stats.unreadable = unreadable;
+  return stats;
+}
+
 void CpuCompositor::PlanTile(const Tile& tile, const I420Frame* picture, bool paint_background,
                              const Rect& canvas, const ComposeOptions& options,
                              ComposeStats& stats) {
-  const Rect region = ClipEven(tile.region, canvas);
-  const Rect dest = ClipEven(tile.dest, region);
+  const bool has_picture = picture != nullptr && picture->Valid();
+  const TilePlacement place = PlaceTile(tile, has_picture ? picture->width : 0,
+                                        has_picture ? picture->height : 0, canvas, options, stats);
+  const Rect& region = place.region;
+  const Rect& dest = place.dest;
   // A tile drawn over others hides them in its letterbox bars too.
   if (paint_background) {
     if (dest.Empty()) {
@@ -117,27 +140,23 @@ void CpuCompositor::PlanTile(const Tile& tile, const I420Frame* picture, bool pa
       }
     }
   }
-  Rect src;
-  if (picture != nullptr && picture->Valid() && !tile.src.Empty()) {
-    src = ClipEven(tile.src, Rect{0, 0, picture->width, picture->height});
-    if (src != tile.src) ++stats.clamped_sources;
-  }
-  if (!dest.Empty()) {
-    if (src.Empty()) {
+  switch (place.kind) {
+    case TilePlacement::Kind::kNothing:
+      break;
+    case TilePlacement::Kind::kPlaceholder:
       ops_.push_back(Op{.kind = Op::Kind::kFill, .dest = dest, .color = options.placeholder});
-      ++stats.placeholders;
-    } else if (src.width == dest.width && src.height == dest.height) {
-      ops_.push_back(Op{.kind = Op::Kind::kCopy, .dest = dest, .picture = picture, .src = src});
-      ++stats.copied;
-    } else {
-      const bool downscale = dest.width < src.width && dest.height < src.height;
+      break;
+    case TilePlacement::Kind::kCopy:
+      ops_.push_back(
+          Op{.kind = Op::Kind::kCopy, .dest = dest, .picture = picture, .src = place.src});
+      break;
+    case TilePlacement::Kind::kScale:
       ops_.push_back(Op{.kind = Op::Kind::kScale,
                         .dest = dest,
                         .picture = picture,
-                        .src = src,
-                        .box_filter = downscale && options.downscale == DownscaleFilter::kBox});
-      ++stats.scaled;
-    }
+                        .src = place.src,
+                        .box_filter = place.box_filter});
+      break;
   }
   if (tile.highlight && options.highlight_px > 0) {
     PlanFrame(region, options.highlight_px, options.highlight, canvas);

@@ -48,8 +48,11 @@ ComposeStats Nv12ComposePlanner::Plan(std::span<const Tile> tiles,
 void Nv12ComposePlanner::PlanTile(const Tile& tile, const Nv12Planes* picture,
                                   bool paint_background, const Rect& canvas,
                                   const ComposeOptions& options, ComposeStats& stats) {
-  const Rect region = ClipEven(tile.region, canvas);
-  const Rect dest = ClipEven(tile.dest, region);
+  const bool has_picture = picture != nullptr && picture->Valid();
+  const TilePlacement place = PlaceTile(tile, has_picture ? picture->width : 0,
+                                        has_picture ? picture->height : 0, canvas, options, stats);
+  const Rect& region = place.region;
+  const Rect& dest = place.dest;
   kernels::ComposeOp op{};
   op.region = ToPixel(region);
   op.dest = ToPixel(dest);
@@ -64,28 +67,17 @@ void Nv12ComposePlanner::PlanTile(const Tile& tile, const Nv12Planes* picture,
     op.frame_color = ToColor(options.border);
   }
 
-  Rect src;
-  if (picture != nullptr && picture->Valid() && !tile.src.Empty()) {
-    src = ClipEven(tile.src, Rect{0, 0, picture->width, picture->height});
-    if (src != tile.src) ++stats.clamped_sources;
-  }
-  if (!dest.Empty()) {
-    if (src.Empty()) {
-      ++stats.placeholders;
-    } else {
-      const bool same_size = src.width == dest.width && src.height == dest.height;
-      ++(same_size ? stats.copied : stats.scaled);
-      const bool box = dest.width < src.width && dest.height < src.height &&
-                       options.downscale == DownscaleFilter::kBox;
-      op.src_y = picture->y + static_cast<ptrdiff_t>(src.y) * picture->pitch_y + src.x;
-      // src.x is even: the U,V pair of chroma column src.x / 2 starts at byte src.x.
-      op.src_uv = picture->uv + static_cast<ptrdiff_t>(src.y / 2) * picture->pitch_uv + src.x;
-      op.pitch_y = picture->pitch_y;
-      op.pitch_uv = picture->pitch_uv;
-      op.luma = kernels::PlanPlaneScale(src.width, src.height, dest.width, dest.height, box);
-      op.chroma = kernels::PlanPlaneScale(src.width / 2, src.height / 2, dest.width / 2,
-                                          dest.height / 2, box);
-    }
+  if (place.kind == TilePlacement::Kind::kCopy || place.kind == TilePlacement::Kind::kScale) {
+    const Rect& src = place.src;
+    op.src_y = picture->y + static_cast<ptrdiff_t>(src.y) * picture->pitch_y + src.x;
+    // src.x is even: the U,V pair of chroma column src.x / 2 starts at byte src.x.
+    op.src_uv = picture->uv + static_cast<ptrdiff_t>(src.y / 2) * picture->pitch_uv + src.x;
+    op.pitch_y = picture->pitch_y;
+    op.pitch_uv = picture->pitch_uv;
+    op.luma =
+        kernels::PlanPlaneScale(src.width, src.height, dest.width, dest.height, place.box_filter);
+    op.chroma = kernels::PlanPlaneScale(src.width / 2, src.height / 2, dest.width / 2,
+                                        dest.height / 2, place.box_filter);
   }
   // An op that paints nothing (no bars, no dest, no frame) is left out.
   if (op.paint_bars != 0 || !dest.Empty() || op.frame_width > 0) ops_.push_back(op);

@@ -70,4 +70,29 @@ void WalkTiles(std::span<const Tile> tiles, const Rect& bounds, ComposeStats& st
   }
 }
 
+TilePlacement PlaceTile(const Tile& tile, int picture_width, int picture_height, const Rect& bounds,
+                        const ComposeOptions& options, ComposeStats& stats) {
+  TilePlacement out;
+  out.region = ClipEven(tile.region, bounds);
+  out.dest = ClipEven(tile.dest, out.region);
+  if (picture_width > 0 && picture_height > 0 && !tile.src.Empty()) {
+    out.src = ClipEven(tile.src, Rect{0, 0, picture_width, picture_height});
+    if (out.src != tile.src) ++stats.clamped_sources;
+  }
+  if (out.dest.Empty()) return out;
+  if (out.src.Empty()) {
+    out.kind = TilePlacement::Kind::kPlaceholder;
+    ++stats.placeholders;
+  } else if (out.src.width == out.dest.width && out.src.height == out.dest.height) {
+    out.kind = TilePlacement::Kind::kCopy;
+    ++stats.copied;
+  } else {
+    out.kind = TilePlacement::Kind::kScale;
+    out.box_filter = out.dest.width < out.src.width && out.dest.height < out.src.height &&
+                     options.downscale == DownscaleFilter::kBox;
+    ++stats.scaled;
+  }
+  return out;
+}
+
 }  // namespace tessera::mixer

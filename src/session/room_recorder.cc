@@ -20,7 +20,7 @@ StatusOr<std::unique_ptr<RoomRecorder>> RoomRecorder::Create(const RoomConfig& c
       new RoomRecorder(config.name, v.record, v.profiles[index], std::move(*recorder)));
 }
 
-RoomRecorder::RoomRecorder(std::string room, std::string path, VideoProfileConfig profile,
+RoomRecorder::RoomRecorder(std::string room, std::string path, VideoProfile profile,
                            std::unique_ptr<codec::FrameRecorder> recorder)
     : room_(std::move(room)),
       path_(std::move(path)),

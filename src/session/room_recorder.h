@@ -29,12 +29,12 @@ class RoomRecorder {
   void AddStats(nlohmann::ordered_json& summary) const;
 
  private:
-  RoomRecorder(std::string room, std::string path, VideoProfileConfig profile,
+  RoomRecorder(std::string room, std::string path, VideoProfile profile,
                std::unique_ptr<codec::FrameRecorder> recorder);
 
   std::string room_;
   std::string path_;
-  VideoProfileConfig profile_;
+  VideoProfile profile_;
   std::unique_ptr<codec::FrameRecorder> recorder_;
   uint64_t errors_ = 0;
 };

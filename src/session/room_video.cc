@@ -21,18 +21,7 @@ VideoRoomConfig VideoRoomConfigFor(const RoomConfig& rc) {
   const RoomVideoConfig& v = *rc.video;
   VideoRoomConfig c;
   c.name = rc.name;
-  for (const auto& p : v.profiles) {
-    VideoProfile vp;
-    vp.name = p.name;
-    vp.codec = p.codec;
-    vp.width = p.width;
-    vp.height = p.height;
-    vp.fps = p.fps;
-    vp.bitrate_bps = p.bitrate_kbps * 1000;
-    vp.keyframe_interval_s = p.keyframe_interval_s;
-    vp.single_nal = p.single_nal;
-    c.profiles.push_back(vp);
-  }
+  c.profiles = v.profiles;
   c.layout.fit = v.fit;
   c.layout.border_px = v.border_px;
   c.custom_layouts = v.layouts;

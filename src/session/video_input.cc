@@ -1,7 +1,10 @@
 #include <spdlog/spdlog.h>
+#include <tessera/codec/codec_factory.h>
 #include <tessera/session/video_input.h>
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 namespace tessera::session {
 namespace {
@@ -29,77 +32,29 @@ VideoInput::VideoInput(const VideoInputConfig& config, Clock& clock)
 VideoInput::~VideoInput() = default;
 
 Status VideoInput::MakeDecoder() {
-  const bool on_device =
-      config_.hw_device && config_.hw_device->backend() != codec::HwBackend::kCpu;
-  if (on_device && stats_.hw_fallback.empty()) {
-    auto hw = codec::CreateHwVideoDecoder(config_.codec, config_.hw_device->backend(),
-                                          config_.hw_device->av_device_ctx(), config_.decoder);
-    if (hw.ok()) {
-      hw_decoder_ = std::move(*hw);
-      decoder_.reset();
-      stats_.hw_decoder = true;
-      return Status::Ok();
-    }
-    stats_.hw_fallback = hw.status().message();
+  // An input the device failed once stays on the CPU.
+  const codec::HwDevice* device = stats_.hw_fallback.empty() ? config_.hw_device.get() : nullptr;
+  auto made = codec::CreateVideoDecoderFor(device, config_.codec, config_.decoder);
+  if (!made.ok()) {
+    decoder_.reset();
+    return made.status();
+  }
+  decoder_ = std::move(made->instance);
+  stats_.hw_decoder = decoder_->backend() != codec::HwBackend::kCpu;
+  if (!made->fallback.empty()) {
+    stats_.hw_fallback = made->fallback;
     spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
                  stats_.hw_fallback);
   }
-  auto decoder = codec::CreateVideoDecoder(config_.codec, config_.decoder);
-  if (!decoder.ok()) return decoder.status();
-  decoder_ = std::move(*decoder);
-  hw_decoder_.reset();
-  stats_.hw_decoder = false;
+  hw_keyframe_errors_in_a_row_ = 0;
   return Status::Ok();
 }
 
-VideoInput::Result VideoInput::DecodeOnDevice(const rtp::EncodedFrame& frame, int64_t now_us) {
-  if (config_.hw_device->lost()) {
-    // The device failed for good (codec::HwDevice::MarkLost): the CPU decodes from the next
-    // keyframe, which Fail() asks for.
-    stats_.hw_fallback = "device lost: " + config_.hw_device->lost_reason();
-    spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
-                 stats_.hw_fallback);
-    if (!MakeDecoder().ok()) hw_decoder_.reset();
-    return Fail();
-  }
-  const codec::VideoDecoderStats before = hw_decoder_->stats();
-  codec::HwDecodeResult r = hw_decoder_->Decode(frame);
-  stats_.too_large += hw_decoder_->stats().too_large - before.too_large;
-  if (r.unsupported) {
-    // The device cannot take this stream: the CPU decodes it from its next keyframe on.
-    stats_.hw_fallback = "the device cannot decode this stream";
-    spdlog::warn("video input {} ({}): {}; decoding on the CPU from the next keyframe",
-                 config_.name, config_.id, stats_.hw_fallback);
-    if (!MakeDecoder().ok()) hw_decoder_.reset();
-    ++stats_.errors;
-    return Fail();
-  }
-  if (r.error) {
-    ++stats_.errors;
-    // Keyframes the device keeps rejecting while their frames are whole: the device cannot
-    // decode this stream after all (a driver limit, exhausted decode sessions).
-    if (frame.keyframe && ++hw_keyframe_errors_in_a_row_ >= kMaxHwKeyframeErrorsInARow) {
-      stats_.hw_fallback = "the device rejected " + std::to_string(hw_keyframe_errors_in_a_row_) +
-                           " keyframes in a row";
-      spdlog::warn("video input {} ({}): decoding on the CPU: {}", config_.name, config_.id,
-                   stats_.hw_fallback);
-      if (!MakeDecoder().ok()) hw_decoder_.reset();
-    }
-    return Fail();
-  }
-  if (frame.keyframe) {
-    waiting_keyframe_ = false;
-    stats_.failed = false;
-    hw_keyframe_errors_in_a_row_ = 0;
-  }
-  if (r.picture) {
-    stats_.width = (*r.picture)->width();
-    stats_.height = (*r.picture)->height();
-    ++stats_.decoded;
-    ++stats_.hw_decoded;
-    mailbox_->PutDevice(std::move(*r.picture), frame.receive_time_us, now_us);
-  }
-  return Result{};
+void VideoInput::MoveToCpu(std::string why) {
+  stats_.hw_fallback = std::move(why);
+  spdlog::warn("video input {} ({}): decoding on the CPU from the next keyframe: {}", config_.name,
+               config_.id, stats_.hw_fallback);
+  if (!MakeDecoder().ok()) decoder_.reset();
 }
 
 VideoInput::Result VideoInput::Fail() {
@@ -138,26 +93,41 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
     // Ask again now and then; the shard's keyframe requester throttles the actual requests.
     return Result{.keyframe_needed = true};
   }
-  if (hw_decoder_) return DecodeOnDevice(frame, now_us);
+  if (decoder_ && stats_.hw_decoder && config_.hw_device->lost()) {
+    // The device failed for good (codec::HwDevice::MarkLost): the CPU decodes from the next
+    // keyframe, which Fail() asks for.
+    MoveToCpu("device lost: " + config_.hw_device->lost_reason());
+    return Fail();
+  }
   if (!decoder_) return Fail();  // no decoder could be made after a fallback
   const codec::VideoDecoderStats before = decoder_->stats();
   codec::DecodeResult r = decoder_->Decode(frame);
-  const codec::VideoDecoderStats& after = decoder_->stats();
-  stats_.too_large += after.too_large - before.too_large;
+  stats_.too_large += decoder_->stats().too_large - before.too_large;
   if (r.error) {
     ++stats_.errors;
+    if (r.unsupported) {
+      // The device cannot take this stream: the CPU decodes it from its next keyframe on.
+      MoveToCpu("the device cannot decode this stream");
+    } else if (stats_.hw_decoder && frame.keyframe &&
+               ++hw_keyframe_errors_in_a_row_ >= kMaxHwKeyframeErrorsInARow) {
+      // Keyframes the device keeps rejecting while their frames are whole: the device cannot
+      // decode this stream after all (a driver limit, exhausted decode sessions).
+      MoveToCpu("the device rejected " + std::to_string(hw_keyframe_errors_in_a_row_) +
+                " keyframes in a row");
+    }
     return Fail();
   }
   if (frame.keyframe) {
     waiting_keyframe_ = false;
     stats_.failed = false;
+    hw_keyframe_errors_in_a_row_ = 0;
   }
   if (r.picture) {
-    stats_.width = r.picture->width;
-    stats_.height = r.picture->height;
+    stats_.width = r.picture.width();
+    stats_.height = r.picture.height();
     ++stats_.decoded;
-    mailbox_->Put(std::make_shared<const mixer::I420Frame>(std::move(*r.picture)),
-                  frame.receive_time_us, now_us);
+    if (r.picture.backend() != codec::HwBackend::kCpu) ++stats_.hw_decoded;
+    mailbox_->Put(std::move(r.picture), frame.receive_time_us, now_us);
   }
   return Result{};
 }

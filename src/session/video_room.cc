@@ -37,21 +37,11 @@ Status VideoRoom::Init() {
         return InvalidArgumentError("duplicate profile name " + p.name);
       }
     }
-    codec::VideoEncoderConfig ec;
-    ec.width = p.width;
-    ec.height = p.height;
-    ec.fps = p.fps;
-    ec.bitrate_bps = p.bitrate_bps;
-    ec.keyframe_interval_s = p.keyframe_interval_s;
     rtp::PacketizerConfig pc = config_.packetizer;
-    if (p.single_nal && p.codec == rtp::Codec::kH264) {
-      pc.h264_packetization_mode = 0;
-      ec.max_nal_bytes = static_cast<int>(pc.mtu - rtp::kRtpOverhead);
-    }
-    auto encoder = codec::CreateVideoEncoder(p.codec, ec);
-    if (!encoder.ok()) return encoder.status();
+    if (p.single_nal && p.codec == rtp::Codec::kH264) pc.h264_packetization_mode = 0;
     auto state = std::make_unique<ProfileState>();
-    state->encoder = std::move(*encoder);
+    state->encoder_config = p.EncoderConfig(static_cast<int>(pc.mtu - rtp::kRtpOverhead));
+    TESSERA_RETURN_IF_ERROR(codec::CheckVideoEncoderConfig(state->encoder_config));
     state->packetizer = rtp::CreatePacketizer(p.codec, pc);
     state->frame_interval_us = 1'000'000 / p.fps;
     Canvas* canvas = nullptr;
@@ -67,7 +57,7 @@ Status VideoRoom::Init() {
     profiles_.push_back(std::move(state));
   }
   stats_.profiles.resize(profiles_.size());
-  TESSERA_RETURN_IF_ERROR(InitGpu());
+  TESSERA_RETURN_IF_ERROR(InitBackend());
   layout_ = config_.layout;
   layout_name_ = LayoutKindName(layout_.kind);
   auto text = mixer::TextRenderer::Create(config_.font_path);
@@ -212,7 +202,7 @@ Status VideoRoom::SetPinned(uint32_t id, bool pinned) {
 const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
   if (profile >= profiles_.size() || !profiles_[profile]->canvas->composed_once) return nullptr;
   const Canvas& c = *profiles_[profile]->canvas;
-  if (c.gpu && !c.gpu->host_current) return nullptr;  // on the device only
+  if (!c.host_current) return nullptr;  // on the device only
   return &c.frame;
 }
 
@@ -297,9 +287,11 @@ void VideoRoom::Snapshot(int64_t now_us) {
         now_us - p->current.put_time_us > config_.placeholder_after_us) {
       p->current.ClearPicture();
     }
-    // Only the GPU pipeline reads device pictures: a room on the CPU (never on the GPU, or after
-    // a device failure) shows a placeholder until the input's CPU decoder delivers.
-    if (!stats_.gpu && p->current.device_picture) p->current.ClearPicture();
+    // A room on the CPU (never on the GPU, or after a device failure) cannot read device
+    // pictures: it shows a placeholder until the input's CPU decoder delivers.
+    if (!stats_.gpu && p->current.picture.backend() != codec::HwBackend::kCpu) {
+      p->current.ClearPicture();
+    }
   }
 }
 
@@ -325,8 +317,7 @@ void VideoRoom::Compose(Canvas& canvas) {
     canvas.key = std::move(key);
     ++stats_.layout_changes;
   }
-  std::vector<const mixer::I420Frame*> pictures(canvas.tiles.size(), nullptr);
-  std::vector<Participant*> by_tile(canvas.tiles.size(), nullptr);
+  std::vector<const codec::Picture*> pictures(canvas.tiles.size(), nullptr);
   canvas.tile_has_picture.assign(canvas.tiles.size(), false);
   canvas.new_receive_us.clear();
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
@@ -335,8 +326,7 @@ void VideoRoom::Compose(Canvas& canvas) {
     auto it = participants_.find(id);
     if (it == participants_.end() || !it->second->current.has_picture()) continue;
     const mixer::MailboxFrame& f = it->second->current;
-    pictures[t] = f.picture.get();
-    by_tile[t] = it->second.get();
+    pictures[t] = &f.picture;
     canvas.tile_has_picture[t] = true;
     uint64_t& shown = canvas.shown_sequence[id];
     if (f.sequence != shown) {
@@ -344,12 +334,28 @@ void VideoRoom::Compose(Canvas& canvas) {
       canvas.new_receive_us.push_back(f.receive_time_us);
     }
   }
-  if (canvas.gpu) {
-    // Names are drawn on the host copy, when a CPU encoder needs one (HostCanvas).
-    ComposeGpu(canvas, by_tile);
-  } else {
-    (void)canvas.compositor.Compose(canvas.tiles, pictures, canvas.frame, config_.compose);
-    if (text_) DrawNames(canvas, canvas.tile_has_picture);
+  canvas.host_current = false;
+  mixer::ComposeTarget target;
+  if (!canvas.on_device()) {
+    target.host = &canvas.frame;
+  } else if (AcquireDeviceCanvas(canvas)) {
+    target.device = canvas.device_frame.get();
+  }
+  if (target.host || target.device) {
+    const mixer::ComposeStats s =
+        canvas.compositor->Compose(canvas.tiles, pictures, target, config_.compose);
+    stats_.uploads += static_cast<uint64_t>(s.uploads);
+    if (!canvas.on_device()) {
+      canvas.host_current = true;
+      if (text_) DrawNames(canvas, canvas.tile_has_picture);
+    } else if (!s.canvas_valid) {
+      canvas.device_frame.reset();
+      GpuFailed("the device compositor failed (see the log above)");
+    } else {
+      // Names are drawn on the host copy, when a CPU encoder needs one (HostCanvas).
+      ++stats_.gpu_composes;
+      gpu_failures_in_a_row_ = 0;
+    }
   }
   canvas.composed_this_tick = true;
   canvas.composed_once = true;
@@ -384,15 +390,12 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
                              now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
   ++ps.encodes;
   std::optional<codec::EncodedPicture> picture;
-  if (p.hw_encoder) {
-    if (canvas.gpu && canvas.gpu->frame) {
-      canvas.gpu->frame->set_pts_90k(rtp_timestamp);
-      picture = p.hw_encoder->Encode(*canvas.gpu->frame, force);
-      if (!picture) GpuFailed("NVENC could not encode the canvas");
+  const codec::HwBackend backend = p.encoder->backend();
+  if (const codec::Picture input = CanvasFor(canvas, backend, rtp_timestamp)) {
+    picture = p.encoder->Encode(input, force);
+    if (!picture && backend != codec::HwBackend::kCpu) {
+      GpuFailed("the hardware encoder could not encode the canvas");
     }
-  } else if (HostCanvas(canvas)) {
-    canvas.frame.pts_90k = rtp_timestamp;
-    picture = p.encoder->Encode(canvas.frame, force);
   }
   if (!picture || picture->data.empty()) {
     ++ps.encode_failures;

@@ -3,8 +3,9 @@
 
 #include <tessera/codec/device_frame_pool.h>
 #include <tessera/codec/hw_device.h>
-#include <tessera/codec/hw_video_encoder.h>
-#include <tessera/mixer/cuda_compositor.h>
+#include <tessera/codec/picture.h>
+#include <tessera/codec/video_encoder.h>
+#include <tessera/mixer/compositor.h>
 #include <tessera/mixer/text_renderer.h>
 #include <tessera/session/video_room.h>
 
@@ -20,11 +21,6 @@ struct VideoRoom::Participant {
   std::shared_ptr<mixer::FrameMailbox> mailbox;
   bool pinned = false;
   mixer::MailboxFrame current;  // this tick's snapshot; no picture = placeholder
-  // GPU rooms: the input's CPU-decoded picture (its hardware decoder was unavailable) uploaded
-  // once per new picture, so the GPU compositor reads device memory only.
-  std::unique_ptr<codec::DeviceFramePool> upload_pool;
-  std::shared_ptr<codec::DeviceVideoFrame> uploaded;
-  uint64_t uploaded_sequence = 0;
 };
 
 struct VideoRoom::Recipient {
@@ -65,26 +61,25 @@ struct LayoutKey {
   }
 };
 
-// The device side of a canvas in a CUDA room: composed by the CUDA compositor into a surface of
-// the first NVENC profile of this size (encoded in place), or of `pool` where no profile of this
-// size encodes on the GPU; downloaded into Canvas::frame at most once per tick, only when a CPU
-// encoder (or the recorder's) needs it.
 // GPU failures in a row (about half a second of ticks at 60 fps) after which the device is taken
 // for lost and the room moves to the CPU.
 inline constexpr int kMaxGpuFailuresInARow = 30;
 
-struct GpuCanvas {
-  std::unique_ptr<mixer::CudaCompositor> compositor;
-  std::unique_ptr<codec::DeviceFramePool> pool;
-  codec::HwVideoEncoder* surface_source = nullptr;  // the NVENC profile lending its surfaces
-  std::shared_ptr<codec::DeviceVideoFrame> frame;   // this tick's canvas; null when it failed
-  bool host_current = false;                        // Canvas::frame holds this tick's canvas
-};
-
+// One canvas per distinct profile size, composed at most once per tick by the room's compositor
+// (mixer::Compositor: the CPU's, or the device's in a GPU room), whatever backends its profiles'
+// encoders use: each encoder gets the canvas in its own memory (VideoRoom::CanvasFor).
 struct VideoRoom::Canvas {
-  std::unique_ptr<GpuCanvas> gpu;  // CUDA rooms only
+  std::unique_ptr<mixer::Compositor> compositor;
+  // The host canvas: where the CPU compositor draws, or the device canvas downloaded into at most
+  // once per tick, only when a CPU encoder (or the recorder's) needs it. Names are drawn here.
   mixer::I420Frame frame;
-  mixer::CpuCompositor compositor;
+  bool host_current = false;  // `frame` holds this tick's canvas
+  // Device compositors: this tick's canvas (null when it failed), a surface of the first
+  // hardware encoder of this size (`surface_source`, encoded in place) or of `pool` where no
+  // profile of this size encodes on the device.
+  std::shared_ptr<codec::DeviceVideoFrame> device_frame;
+  codec::VideoEncoder* surface_source = nullptr;
+  std::unique_ptr<codec::DeviceFramePool> pool;
   std::vector<mixer::Tile> tiles;
   std::optional<LayoutKey> key;
   std::map<uint32_t, uint64_t> shown_sequence;  // per participant: the last picture composed
@@ -92,11 +87,13 @@ struct VideoRoom::Canvas {
   std::vector<bool> tile_has_picture;           // this tick's, by tile (for the names)
   bool composed_this_tick = false;
   bool composed_once = false;
+
+  bool on_device() const { return compositor->backend() != codec::HwBackend::kCpu; }
 };
 
 struct VideoRoom::ProfileState {
-  std::unique_ptr<codec::VideoEncoder> encoder;       // the CPU's, or
-  std::unique_ptr<codec::HwVideoEncoder> hw_encoder;  // NVENC (CUDA rooms, H.264 profiles)
+  std::unique_ptr<codec::VideoEncoder> encoder;  // on the room's device or the CPU
+  codec::VideoEncoderConfig encoder_config;      // the profile's, translated once
   std::unique_ptr<rtp::Packetizer> packetizer;
   Canvas* canvas = nullptr;
   int64_t frame_interval_us = 33'333;

@@ -61,16 +61,16 @@ sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipCo
 
 std::string PickProfile(const RoomVideoConfig& video, rtp::Codec codec,
                         const sip::VideoLimits& limits, bool single_nal) {
-  const VideoProfileConfig* best = nullptr;
-  const VideoProfileConfig* smallest = nullptr;
-  auto cost = [](const VideoProfileConfig& p) { return int64_t{p.width} * p.height * p.fps; };
+  const VideoProfile* best = nullptr;
+  const VideoProfile* smallest = nullptr;
+  auto cost = [](const VideoProfile& p) { return int64_t{p.width} * p.height * p.fps; };
   for (const auto& p : video.profiles) {
     if (p.codec != codec || (single_nal && !p.single_nal)) continue;
     if (!smallest || cost(p) < cost(*smallest)) smallest = &p;
     const bool fits =
         limits.Fits(static_cast<uint32_t>(p.width), static_cast<uint32_t>(p.height),
                     static_cast<uint32_t>(p.fps)) &&
-        (!limits.max_bitrate_bps || uint64_t(p.bitrate_kbps) * 1000 <= limits.max_bitrate_bps);
+        (!limits.max_bitrate_bps || uint64_t(p.bitrate_bps) <= limits.max_bitrate_bps);
     if (fits && (!best || cost(p) > cost(*best))) best = &p;
   }
   if (best) return best->name;

@@ -18,7 +18,7 @@ using session::RoomParticipantConfig;
 using session::RoomParticipantVideoConfig;
 using session::RoomVideoConfig;
 using session::SrtpConfig;
-using session::VideoProfileConfig;
+using session::VideoProfile;
 
 // The room's capabilities for one leg with local ports `audio_port`/`video_port`: video only in a
 // room with video, and only in the codecs of its profiles (the leg receives one of them).

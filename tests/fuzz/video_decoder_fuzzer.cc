@@ -11,7 +11,8 @@ namespace {
 
 void Check(const tessera::codec::DecodeResult& r) {
   if (r.picture) {
-    const auto& p = *r.picture;
+    if (r.picture.host() == nullptr) __builtin_trap();
+    const auto& p = *r.picture.host();
     if (r.error || p.width <= 0 || p.height <= 0 || p.width > 640 || p.height > 480) {
       __builtin_trap();
     }

@@ -101,7 +101,7 @@ std::vector<uint8_t> CompositeReceiver::Deliver(rtp::VideoReceiveStream::Output 
       }
       if (!r.picture) return;
       side->decoded.fetch_add(1, std::memory_order_relaxed);
-      d.readings = side->reader.Read(*r.picture);
+      d.readings = side->reader.Read(*r.picture.host());
       side->sink(std::move(d));
     });
   }

@@ -48,7 +48,7 @@ std::string GenerateConfigYaml(const GenerateOptions& o, const std::vector<uint1
       << "\n      profiles:\n        - {name: " << out.name
       << ", codec: " << rtp::CodecName(out.codec) << ", width: " << out.width
       << ", height: " << out.height << ", fps: " << out.fps
-      << ", bitrate_kbps: " << out.bitrate_kbps
+      << ", bitrate_kbps: " << out.bitrate_bps / 1000
       << ", keyframe_interval_s: " << out.keyframe_interval_s << "}\n    participants:\n";
     for (int i = 0; i < o.participants; ++i) {
       const uint16_t audio_in = port(), video_in = port(), mix = port(), composite = port();
@@ -153,7 +153,7 @@ StatusOr<LoadPlan> PlanFromConfig(const app::Config& config, int clip_width, int
         if (pv.send && !pv.local_port) {
           errors.push_back("participant " + pc.name + ": video.local_port must be set");
         }
-        const app::VideoProfileConfig* profile = &v.profiles.front();
+        const app::VideoProfile* profile = &v.profiles.front();
         for (const auto& vp : v.profiles) {
           if (vp.name == pv.profile) profile = &vp;
         }

@@ -24,7 +24,7 @@ struct GenerateOptions {
   bool audio = true;  // each participant also sends Opus and receives the room's mix
   // Participants receive the composite too (the server's real fan-out); the viewer always does.
   bool participants_receive_video = true;
-  app::VideoProfileConfig output = {"out", rtp::Codec::kH264, 1280, 720, 30, 1500, 10};
+  app::VideoProfile output = {"out", rtp::Codec::kH264, 1280, 720, 30, 1'500'000, 10};
   std::string layout = "grid";
   bool crop = true;
   int border_px = 2;

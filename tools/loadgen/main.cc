@@ -88,7 +88,7 @@ RunSettings Settings(const Options& o, const LoadPlan& plan) {
                                std::to_string(g.output.width) + "x" +
                                std::to_string(g.output.height) + "@" +
                                std::to_string(g.output.fps) + " " +
-                               std::to_string(g.output.bitrate_kbps) + " kbit/s"});
+                               std::to_string(g.output.bitrate_bps / 1000) + " kbit/s"});
     s.push_back({"layout", g.layout + (g.crop ? " crop" : " letterbox")});
     s.push_back({"audio", g.audio ? "opus" : "none"});
     s.push_back({"participants_receive_video", g.participants_receive_video ? "yes" : "no"});

@@ -147,7 +147,9 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
         return bad("must be WxH@FPS, even sizes 64x36..3840x2160, 1..60 fps");
       }
     } else if (flag == "--output-kbps") {
-      if (!ToInt(value, g.output.bitrate_kbps, 50, 50000)) return bad("must be 50..50000");
+      int kbps = 0;
+      if (!ToInt(value, kbps, 50, 50000)) return bad("must be 50..50000");
+      g.output.bitrate_bps = kbps * 1000;
     } else if (flag == "--output-codec") {
       if (value != "H264" && value != "VP8") return bad("must be H264 or VP8");
       g.output.codec = value == "VP8" ? rtp::Codec::kVp8 : rtp::Codec::kH264;

@@ -1,8 +1,12 @@
-// Video decoders from reassembled RTP frames (rtp::EncodedFrame) to I420 pictures.
+// Video decoders from reassembled RTP frames (rtp::EncodedFrame) to pictures: one interface for
+// the CPU decoders (libavcodec, I420 pictures in host memory) and the hardware ones
+// (hw_video_decoder.h: NVDEC, Quick Sync; NV12 pictures in device memory). Which backend decodes
+// an input is chosen once, where the decoder is made (CreateVideoDecoderFor, codec_factory.h).
 #pragma once
 
 #include <tessera/base/status.h>
-#include <tessera/codec/video_frame.h>
+#include <tessera/codec/device_frame.h>
+#include <tessera/codec/picture.h>
 #include <tessera/rtp/codec.h>
 #include <tessera/rtp/encoded_frame.h>
 
@@ -13,13 +17,20 @@
 namespace tessera::codec {
 
 struct DecodeResult {
-  // The decoded picture, if the frame completed one. Its pts_90k is the frame's rtp_timestamp.
-  std::optional<VideoFrame> picture;
-  // The decoder rejected the frame (malformed, undecodable, too large, not yuv420p). The picture
-  // state may be broken until the next keyframe.
+  // The decoded picture, if the frame completed one (empty otherwise): in host memory from the CPU
+  // decoders, in the device's memory from hardware ones. Its pts_90k is the RTP timestamp of the
+  // frame that coded it (with the QSV decoders' pipelining, possibly an earlier frame's). A device
+  // picture references a surface of the decoder's pool: hold it no longer than needed (the room
+  // keeps the latest one per input).
+  Picture picture;
+  // The decoder rejected the frame (malformed, undecodable, too large, not 8-bit 4:2:0). The
+  // picture state may be broken until the next keyframe.
   bool error = false;
   // The caller should ask the sender for a keyframe (PLI/FIR). Set together with error.
   bool keyframe_needed = false;
+  // Hardware decoders only: the device cannot decode this stream at all (set with error), e.g. a
+  // profile or size beyond its limits. Decode this input on the CPU from its next keyframe on.
+  bool unsupported = false;
 };
 
 struct VideoDecoderConfig {
@@ -37,23 +48,31 @@ struct VideoDecoderStats {
   uint64_t bad_format = 0;  // decoder output other than 8-bit 4:2:0
 };
 
-// Decodes one RTP video stream. Low delay: a frame that completes a picture returns that picture
-// from the same call (no frame reordering, no frame threads).
+// Decodes one RTP video stream. Low delay: no frame reordering, no frame threads; a frame that
+// completes a picture returns that picture from the same call (the QSV decoders: after at most
+// their pipeline depth, one frame).
 // Runs on: the room's strand (one executor at a time; not thread-safe).
 class VideoDecoder {
  public:
   virtual ~VideoDecoder() = default;
 
   // Decodes one complete frame (H.264: Annex B access unit; VP8: one VP8 frame). A change of
-  // resolution in the stream yields pictures of the new size. Never throws; malformed input
-  // gives error = true.
+  // resolution in the stream yields pictures of the new size. Never throws; malformed input,
+  // oversized pictures, formats other than 8-bit 4:2:0 and driver errors give error = true and
+  // count in stats() the same way on every backend.
   [[nodiscard]] virtual DecodeResult Decode(const rtp::EncodedFrame& frame) = 0;
 
   virtual const VideoDecoderStats& stats() const = 0;
+  // Where its pictures are: kCpu (host memory) or the device's backend.
+  virtual HwBackend backend() const = 0;
 };
 
-// codec: kH264 or kVp8 (libavcodec's native decoders); InvalidArgument for any other codec or a
-// non-positive size cap.
+// InvalidArgument unless codec is one a decoder exists for (kH264, kVp8) and the size cap is
+// positive and at most 16384 in each dimension; the same checks for every backend.
+Status CheckVideoDecoderConfig(rtp::Codec codec, const VideoDecoderConfig& config);
+
+// The CPU decoder. codec: kH264 or kVp8 (libavcodec's native decoders); InvalidArgument as
+// CheckVideoDecoderConfig says.
 StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
                                                            const VideoDecoderConfig& config = {});
 

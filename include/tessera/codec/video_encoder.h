@@ -1,8 +1,14 @@
-// Video encoders from I420 pictures to RTP-ready frames, tuned for real-time conferencing:
-// no B-frames, no lookahead, one output per input, CBR-like rate control.
+// Video encoders from pictures to RTP-ready frames, tuned for real-time conferencing: no B-frames,
+// no lookahead, one output per input, CBR-like rate control. One interface for the CPU encoders
+// (libx264, libvpx: host pictures) and the hardware ones (hw_video_encoder.h: NVENC, Quick Sync:
+// device pictures, read in place). Which backend encodes a profile is chosen once, where the
+// encoder is made (CreateVideoEncoderFor, codec_factory.h).
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/codec/device_frame.h>
+#include <tessera/codec/device_video_frame.h>
+#include <tessera/codec/picture.h>
 #include <tessera/codec/video_frame.h>
 #include <tessera/rtp/codec.h>
 
@@ -37,19 +43,45 @@ class VideoEncoder {
  public:
   virtual ~VideoEncoder() = default;
 
-  // Encodes one picture of the configured size. force_keyframe makes it a keyframe (H.264: IDR).
-  // Returns the encoded picture, or nullopt when the frame has the wrong size or the encoder
-  // failed (or buffered it, which the real-time configuration does not do).
-  [[nodiscard]] virtual std::optional<EncodedPicture> Encode(const VideoFrame& frame,
+  // Encodes one picture of the configured size, in the encoder's memory: a host picture for the
+  // CPU encoders (backend() kCpu), a picture of the same backend and device for hardware ones (a
+  // canvas from AcquireCanvas, or any NV12 frame there). force_keyframe makes it a keyframe
+  // (H.264: an IDR, preceded by SPS and PPS). Returns the encoded picture, or nullopt for a
+  // picture of the wrong size or memory, or when the encoder failed (or buffered it, which the
+  // real-time configuration does not do). Never throws.
+  [[nodiscard]] virtual std::optional<EncodedPicture> Encode(const Picture& picture,
                                                              bool force_keyframe) = 0;
+  // The same for a host picture, which is only read during the call.
+  [[nodiscard]] std::optional<EncodedPicture> Encode(const VideoFrame& frame, bool force_keyframe) {
+    return Encode(Picture::Borrow(frame), force_keyframe);
+  }
 
   // New target bitrate in bits per second (e.g. from REMB/TMMBR), applied from the next frame.
   // Values below 10 kbit/s are raised to it.
   virtual void SetBitrate(int bps) = 0;
+
+  // Where Encode reads its pictures: kCpu (host memory) or the device's backend.
+  virtual HwBackend backend() const = 0;
+
+  // Hardware encoders: a picture of the configured size from the encoder's input pool, to compose
+  // the next picture into (CUDA: write through cuda_view()), so it is encoded in place with no
+  // copy. Its content is unspecified (a pool surface may still hold an earlier picture); its
+  // memory returns to the pool when the last reference is gone, so hold at most a few at a time.
+  // Internal with FFmpeg's error text when the pool cannot give one. CPU encoders have no
+  // device pool: FailedPrecondition.
+  virtual StatusOr<std::shared_ptr<DeviceVideoFrame>> AcquireCanvas() {
+    return FailedPreconditionError("a CPU encoder has no device canvas");
+  }
 };
 
-// codec: kH264 (libx264, constrained baseline) or kVp8 (libvpx); InvalidArgument for any other
-// codec or a bad size/rate, Unavailable when libavcodec lacks the encoder.
+// InvalidArgument unless the size is even, positive and within 4096x4096, fps is 1..240, the
+// bitrate at least 10 kbit/s and the keyframe interval positive: the same limits for every
+// backend, so a room can move a profile between them.
+Status CheckVideoEncoderConfig(const VideoEncoderConfig& config);
+
+// The CPU encoder. codec: kH264 (libx264, constrained baseline) or kVp8 (libvpx); InvalidArgument
+// for any other codec or as CheckVideoEncoderConfig says, Unavailable when libavcodec lacks the
+// encoder.
 StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
                                                            const VideoEncoderConfig& config);
 

@@ -2,6 +2,7 @@
 // following the tiles of the layout engine (layout.h), with libyuv doing the pixel work.
 #pragma once
 
+#include <tessera/mixer/compositor.h>
 #include <tessera/mixer/frame.h>
 #include <tessera/mixer/layout.h>
 
@@ -15,47 +16,8 @@ namespace tessera::mixer {
 class ComposeWorkers;
 struct TileWalk;
 
-struct YuvColor {
-  uint8_t y = 16;
-  uint8_t u = 128;
-  uint8_t v = 128;
-  friend bool operator==(const YuvColor&, const YuvColor&) = default;
-};
-
-enum class DownscaleFilter {
-  kBilinear,  // faster
-  kBox,       // averages every source pixel: sharper and without aliasing, slower
-};
-
-struct ComposeOptions {
-  YuvColor background = {16, 128, 128};   // black (BT.601 limited range)
-  YuvColor placeholder = {48, 128, 128};  // dark grey: a participant without video
-  YuvColor border = {32, 128, 128};
-  YuvColor highlight = {210, 16, 146};  // yellow: the active speaker
-  // Frames drawn inside each participant's region, over its picture; rounded up to even.
-  // Reserve room for them with LayoutSpec::border_px so the picture is not covered.
-  int border_px = 0;
-  int highlight_px = 4;  // replaces the border on highlighted tiles; 0 = no highlight frame
-  DownscaleFilter downscale = DownscaleFilter::kBilinear;
-  // Threads composing one canvas, the caller included; 1 = all on the calling thread. More are
-  // used only for canvases of at least kParallelComposeMinPixels; the canvas is the same byte for
-  // byte whatever the count.
-  int threads = 1;
-};
-
 // 1280x720: below this the hand-off to other threads costs more than it saves.
 inline constexpr int64_t kParallelComposeMinPixels = 1280 * 720;
-
-// What one Compose() did, per tile.
-struct ComposeStats {
-  bool canvas_valid = false;  // false: the canvas was not a valid frame and nothing was drawn
-  int copied = 0;             // pictures copied 1:1 (no scaling)
-  int scaled = 0;             // pictures scaled
-  int placeholders = 0;       // tiles without a picture, filled with the placeholder colour
-  int occluded = 0;           // tiles skipped because a higher-z tile covers their region
-  int empty_slots = 0;        // tiles with participant_id 0
-  int clamped_sources = 0;    // tiles whose src rect did not fit the picture (size changed)
-};
 
 // Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe. With
 // ComposeOptions::threads > 1 it owns threads - 1 helper threads (started on first use, joined by
@@ -69,10 +31,10 @@ struct ComposeStats {
 // above every earlier op it overlaps, so z order holds); within a level fills and copies are cut
 // into bands of even canvas rows, and scales into their Y, U and V planes, each plane whole:
 // libyuv cannot scale a band of destination rows with the same pixels as the whole scale.
-class CpuCompositor {
+class CpuCompositor final : public Compositor {
  public:
   CpuCompositor();
-  ~CpuCompositor();
+  ~CpuCompositor() override;
   CpuCompositor(CpuCompositor&&) noexcept;
   CpuCompositor& operator=(CpuCompositor&&) noexcept;
 
@@ -82,6 +44,14 @@ class CpuCompositor {
   [[nodiscard]] ComposeStats Compose(std::span<const Tile> tiles,
                                      std::span<const I420Frame* const> pictures_by_tile,
                                      I420Frame& canvas, const ComposeOptions& options);
+
+  // Compositor: host pictures are drawn as above; device pictures cannot be read here and show
+  // the placeholder (counted in ComposeStats::unreadable). Draws into canvas.host.
+  [[nodiscard]] ComposeStats Compose(std::span<const Tile> tiles,
+                                     std::span<const codec::Picture* const> pictures_by_tile,
+                                     const ComposeTarget& canvas,
+                                     const ComposeOptions& options) override;
+  codec::HwBackend backend() const override { return codec::HwBackend::kCpu; }
 
  private:
   struct Op {
@@ -113,6 +83,7 @@ class CpuCompositor {
   void PlanItems(const I420Frame& canvas, int bands);
   static void ExecuteItem(const Op& op, const Item& item, I420Frame& canvas);
 
+  std::vector<const I420Frame*> host_pictures_;  // Compositor::Compose's, by tile
   std::vector<size_t> order_;
   std::unique_ptr<TileWalk> walk_;  // the tiles' paint order (tile_walk.h), reused
   std::vector<Op> ops_;

@@ -1,16 +1,19 @@
-// GPU compositor of the video mixer: the CUDA counterpart of CpuCompositor (cpu_compositor.h).
-// Same tiles, same options, same meaning of every field; the pictures and the canvas are NV12 in
-// device memory (codec::Nv12DeviceView) and the pixel work is done by the kernels in kernels/.
-// Built only where nvcc is found (TESSERA_WITH_CUDA); elsewhere Create() reports why it cannot run.
+// GPU compositor of the video mixer: the CUDA counterpart of CpuCompositor (cpu_compositor.h),
+// behind the same Compositor interface (compositor.h). Same tiles, same options, same meaning of
+// every field; the canvas is NV12 in device memory and the pixel work is done by the kernels in
+// kernels/. Built only where nvcc is found (TESSERA_WITH_CUDA); elsewhere Create() reports why it
+// cannot run.
 #pragma once
 
 #include <tessera/base/status.h>
 #include <tessera/codec/device_frame.h>
-#include <tessera/mixer/cpu_compositor.h>
+#include <tessera/mixer/compositor.h>
 #include <tessera/mixer/layout.h>
 
 #include <memory>
 #include <span>
+
+struct AVBufferRef;
 
 namespace tessera::mixer {
 
@@ -20,12 +23,15 @@ Status CudaComposeAvailable(int device_index = 0);
 
 // Runs on: the room's video mixing thread (one compositor per canvas). Not thread-safe. Owns one
 // CUDA stream (created blocking with respect to the legacy default stream, so work FFmpeg queued
-// there, such as NVDEC's output copies, completes first).
-class CudaCompositor {
+// there, such as NVDEC's output copies and uploads, completes first).
+class CudaCompositor : public Compositor {
  public:
-  // Fails cleanly (never aborts) where CudaComposeAvailable() fails.
-  static StatusOr<std::unique_ptr<CudaCompositor>> Create(int device_index = 0);
-  virtual ~CudaCompositor() = default;
+  // Fails cleanly (never aborts) where CudaComposeAvailable() fails. device_ctx: the FFmpeg CUDA
+  // device context of the same device (codec::HwDevice::av_device_ctx), through which host
+  // pictures are uploaded; without one, host pictures show the placeholder (counted unreadable).
+  static StatusOr<std::unique_ptr<CudaCompositor>> Create(int device_index = 0,
+                                                          AVBufferRef* device_ctx = nullptr);
+  ~CudaCompositor() override = default;
 
   // Paints every canvas pixel as CpuCompositor::Compose does: background, tiles in z order,
   // placeholders for tiles without a picture (nullptr or missing entry), borders and the
@@ -34,6 +40,12 @@ class CudaCompositor {
   [[nodiscard]] virtual ComposeStats Compose(
       std::span<const Tile> tiles, std::span<const codec::Nv12DeviceView* const> pictures_by_tile,
       const codec::Nv12DeviceView& canvas, const ComposeOptions& options) = 0;
+
+  // Compositor: CUDA pictures are read in place; host pictures are uploaded once per new picture
+  // (the copy is kept while the same picture is shown); QSV pictures show the placeholder. Draws
+  // into canvas.device, a CUDA surface.
+  using Compositor::Compose;
+  codec::HwBackend backend() const override { return codec::HwBackend::kCuda; }
 };
 
 }  // namespace tessera::mixer

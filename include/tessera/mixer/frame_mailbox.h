@@ -4,7 +4,7 @@
 // queue work for the mixer.
 #pragma once
 
-#include <tessera/codec/device_video_frame.h>
+#include <tessera/codec/picture.h>
 #include <tessera/mixer/frame.h>
 
 #include <cstdint>
@@ -14,10 +14,9 @@
 namespace tessera::mixer {
 
 // One decoded picture as the mixer sees it: in host memory (CPU decoders) or in a hardware
-// device's memory (hardware decoders of a GPU room); at most one of the two is set.
+// device's memory (hardware decoders of a GPU room).
 struct MailboxFrame {
-  std::shared_ptr<const I420Frame> picture;
-  std::shared_ptr<const codec::DeviceVideoFrame> device_picture;
+  codec::Picture picture;
   // Clock::NowUs() when the last packet of its encoded frame arrived (for the latency figures).
   int64_t receive_time_us = 0;
   // Clock::NowUs() when the decoder put it.
@@ -25,41 +24,22 @@ struct MailboxFrame {
   // Counts puts: a mixer that remembers the sequence it last showed knows whether this is new.
   uint64_t sequence = 0;
 
-  bool has_picture() const { return picture || device_picture; }
-  int width() const {
-    return picture ? picture->width : device_picture ? device_picture->width() : 0;
-  }
-  int height() const {
-    return picture ? picture->height : device_picture ? device_picture->height() : 0;
-  }
-  void ClearPicture() {
-    picture.reset();
-    device_picture.reset();
-  }
+  bool has_picture() const { return static_cast<bool>(picture); }
+  int width() const { return picture.width(); }
+  int height() const { return picture.height(); }
+  void ClearPicture() { picture.Reset(); }
 };
 
 // Runs on: any thread. Put() from the decode strand, Latest() from the room's mixer; a mutex
 // guards one shared_ptr swap, never pixel work.
 class FrameMailbox {
  public:
-  void Put(std::shared_ptr<const I420Frame> picture, int64_t receive_time_us, int64_t now_us) {
+  // A decoder's picture, in whatever memory it decoded into (a hardware decoder's stays on the
+  // device).
+  void Put(codec::Picture picture, int64_t receive_time_us, int64_t now_us) {
     std::lock_guard lock(mu_);
     if (latest_.has_picture() && !taken_) ++overwritten_;
     latest_.picture = std::move(picture);
-    latest_.device_picture.reset();
-    latest_.receive_time_us = receive_time_us;
-    latest_.put_time_us = now_us;
-    ++latest_.sequence;
-    taken_ = false;
-  }
-
-  // A hardware decoder's picture: the same hand-over, the pixels stay on the device.
-  void PutDevice(std::shared_ptr<const codec::DeviceVideoFrame> picture, int64_t receive_time_us,
-                 int64_t now_us) {
-    std::lock_guard lock(mu_);
-    if (latest_.has_picture() && !taken_) ++overwritten_;
-    latest_.picture.reset();
-    latest_.device_picture = std::move(picture);
     latest_.receive_time_us = receive_time_us;
     latest_.put_time_us = now_us;
     ++latest_.sequence;

@@ -28,6 +28,27 @@ struct TileWalk {
   std::vector<TileWalkStep> steps;  // in paint order: stable by z
 };
 
+// Where one tile's picture lands: the clipping and the choice of pixel operation, made once for
+// both compositors so they agree on every rectangle and count the same stats.
+struct TilePlacement {
+  enum class Kind {
+    kNothing,      // the destination is empty: only bars and frames, if any, are painted
+    kPlaceholder,  // no picture (or nothing of it to show): dest is filled with the placeholder
+    kCopy,         // src is copied 1:1 into dest
+    kScale,        // src is scaled into dest
+  };
+  Kind kind = Kind::kNothing;
+  Rect region;              // the tile's region clipped even to the canvas
+  Rect dest;                // the picture's rectangle clipped even to the region
+  Rect src;                 // the part of the picture shown, clipped even to the picture
+  bool box_filter = false;  // kScale: a downscale in both directions with DownscaleFilter::kBox
+};
+
+// Places `tile` on a canvas of `bounds` (even) for a picture of picture_width x picture_height
+// (0 x 0: no picture). Counts placeholders, copied, scaled and clamped_sources in `stats`.
+TilePlacement PlaceTile(const Tile& tile, int picture_width, int picture_height, const Rect& bounds,
+                        const ComposeOptions& options, ComposeStats& stats);
+
 // Walks `tiles` over a canvas of `bounds` (even): z order (stable), the canvas fill decision,
 // empty slots (counted; filled where they paint the background), empty regions (skipped) and
 // tiles covered by a single higher tile (skipped, counted as occluded). `order` is scratch.

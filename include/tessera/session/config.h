@@ -5,6 +5,7 @@
 #pragma once
 
 #include <tessera/codec/device_frame.h>
+#include <tessera/codec/video_encoder.h>
 #include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
 
@@ -96,22 +97,38 @@ struct RoomParticipantConfig {
   std::optional<RoomParticipantVideoConfig> video;
 };
 
-struct VideoProfileConfig {
+// One output profile of a room's composite: one type from the config (or the API's JSON) to the
+// encoder, whose settings it gives once (EncoderConfig).
+struct VideoProfile {
   std::string name;
   rtp::Codec codec = rtp::Codec::kH264;
-  int width = 1280;
-  int height = 720;
-  int fps = 30;
-  int bitrate_kbps = 1500;
-  int keyframe_interval_s = 10;
-  // H.264: slices small enough for one RTP packet each, so SIP endpoints that only take
-  // packetization-mode 0 can receive this profile (encoded on the CPU).
+  int width = 1280;              // even
+  int height = 720;              // even
+  int fps = 30;                  // at most the room's tick rate
+  int bitrate_bps = 1'500'000;   // YAML: bitrate_kbps
+  int keyframe_interval_s = 10;  // periodic keyframe
+  // H.264: every NAL unit fits one RTP packet, sent as single NAL unit packets (RFC 6184
+  // packetization-mode 0, which SIP endpoints and legacy room systems may require); encoded by
+  // x264 with slice-max-size, never by a hardware encoder.
   bool single_nal = false;
+
+  // The encoder's settings. max_nal_bytes: the NAL unit size cap of a single_nal profile (the
+  // packetizer's MTU less the RTP header), ignored otherwise.
+  codec::VideoEncoderConfig EncoderConfig(int max_nal_bytes) const {
+    codec::VideoEncoderConfig ec;
+    ec.width = width;
+    ec.height = height;
+    ec.fps = fps;
+    ec.bitrate_bps = bitrate_bps;
+    ec.keyframe_interval_s = keyframe_interval_s;
+    if (single_nal && codec == rtp::Codec::kH264) ec.max_nal_bytes = max_nal_bytes;
+    return ec;
+  }
 };
 
 struct RoomVideoConfig {
-  std::vector<VideoProfileConfig> profiles;  // at least one
-  std::string layout = "grid";  // built-in (grid, speaker, presentation, pip) or custom
+  std::vector<VideoProfile> profiles;  // at least one
+  std::string layout = "grid";         // built-in (grid, speaker, presentation, pip) or custom
   std::vector<mixer::CustomLayout> layouts;  // custom layouts
   mixer::FitPolicy fit = mixer::FitPolicy::kLetterbox;
   int border_px = 0;

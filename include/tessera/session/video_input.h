@@ -5,7 +5,6 @@
 #include <tessera/base/clock.h>
 #include <tessera/base/status.h>
 #include <tessera/codec/hw_device.h>
-#include <tessera/codec/hw_video_decoder.h>
 #include <tessera/codec/video_decoder.h>
 #include <tessera/mixer/frame_mailbox.h>
 #include <tessera/rtp/encoded_frame.h>
@@ -79,14 +78,15 @@ class VideoInput {
  private:
   VideoInput(const VideoInputConfig& config, Clock& clock);
   Result Fail();
-  // A decoder for the stream: the device's while it can take the stream, else the CPU's.
+  // A decoder for the stream (codec::CreateVideoDecoderFor): the device's while it can take the
+  // stream, else the CPU's.
   Status MakeDecoder();
-  Result DecodeOnDevice(const rtp::EncodedFrame& frame, int64_t now_us);
+  // The device failed this input for good (`why`): the CPU decodes it from its next keyframe.
+  void MoveToCpu(std::string why);
 
   VideoInputConfig config_;
   Clock& clock_;
-  std::unique_ptr<codec::VideoDecoder> decoder_;       // the CPU's, or
-  std::unique_ptr<codec::HwVideoDecoder> hw_decoder_;  // the device's
+  std::unique_ptr<codec::VideoDecoder> decoder_;  // on the device or the CPU
   std::shared_ptr<mixer::FrameMailbox> mailbox_;
   VideoInputStats stats_;
   // Token bucket of the decode cap, in frames (scaled by 1e6 to stay integral).

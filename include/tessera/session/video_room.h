@@ -8,11 +8,12 @@
 #include <tessera/base/clock.h>
 #include <tessera/base/status.h>
 #include <tessera/codec/video_encoder.h>
-#include <tessera/mixer/cpu_compositor.h>
+#include <tessera/mixer/compositor.h>
 #include <tessera/mixer/frame_mailbox.h>
 #include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
 #include <tessera/rtp/packetizer.h>
+#include <tessera/session/config.h>
 
 #include <cstdint>
 #include <map>
@@ -31,20 +32,6 @@ class HwDevice;
 namespace tessera::session {
 
 // One output profile: every recipient on it gets the same encoded stream.
-struct VideoProfile {
-  std::string name;
-  rtp::Codec codec = rtp::Codec::kH264;
-  int width = 1280;  // even
-  int height = 720;  // even
-  int fps = 30;      // at most the room's tick rate
-  int bitrate_bps = 1'500'000;
-  int keyframe_interval_s = 10;  // periodic keyframe
-  // H.264: every NAL unit fits one RTP packet, sent as single NAL unit packets (RFC 6184
-  // packetization-mode 0, which legacy room systems may require); encoded by x264 with
-  // slice-max-size, never by NVENC.
-  bool single_nal = false;
-};
-
 // When a recipient moves to a smaller or larger profile of its codec.
 struct ProfileAdaptation {
   // Down when the estimate stays below down_ratio x the profile's bitrate, or loss stays above
@@ -215,13 +202,17 @@ class VideoRoom {
   void Compose(Canvas& canvas);
   // has_picture[t]: tile t shows a picture (else its placeholder, with the name large).
   void DrawNames(Canvas& canvas, const std::vector<bool>& has_picture);
-  // The CUDA pipeline (video_room_gpu.cc).
-  Status InitGpu();
-  void ComposeGpu(Canvas& canvas, const std::vector<Participant*>& by_tile);
-  std::shared_ptr<const codec::DeviceVideoFrame> Upload(Participant& p);
-  // Makes Canvas::frame this tick's canvas (a GPU canvas is downloaded once); false on failure.
+  // The backends (video_room_backend.cc): each canvas's compositor and each profile's encoder,
+  // chosen once.
+  Status InitBackend();
+  // A surface for this tick's device canvas (Canvas::device_frame); false on failure.
+  bool AcquireDeviceCanvas(Canvas& canvas);
+  // This tick's canvas in the memory of an encoder of `backend`, stamped rtp_timestamp: the device
+  // canvas itself, or the host canvas (a device canvas downloaded once). Empty on failure.
+  codec::Picture CanvasFor(Canvas& canvas, codec::HwBackend backend, uint32_t rtp_timestamp);
+  // Makes Canvas::frame this tick's canvas (a device canvas is downloaded once); false on failure.
   bool HostCanvas(Canvas& canvas);
-  // A GPU failure of this tick (compose, surface, download or NVENC encode), and the check at
+  // A GPU failure of this tick (compose, surface, download or device encode), and the check at
   // each tick: after kMaxGpuFailuresInARow failures in a row, or when another user marked the
   // device lost, the room moves to the CPU pipeline for good (FallBackToCpu).
   void GpuFailed(const std::string& what);

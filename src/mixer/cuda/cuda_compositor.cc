@@ -3,11 +3,14 @@
 #include <cuda_runtime_api.h>
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
+#include <tessera/codec/device_frame_pool.h>
+#include <tessera/codec/hw_transfer.h>
 #include <tessera/mixer/cuda_compositor.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,15 +43,31 @@ struct PinnedDeleter {
 using DeviceOps = std::unique_ptr<kernels::ComposeOp, DeviceDeleter>;
 using PinnedOps = std::unique_ptr<kernels::ComposeOp, PinnedDeleter>;
 
+// A host picture's copy on the device, kept while the same picture is shown.
+struct Upload {
+  std::shared_ptr<const codec::VideoFrame> source;  // keeps the key's address unique
+  std::shared_ptr<codec::DeviceVideoFrame> copy;
+  bool used = false;  // by the current Compose call
+};
+
 class CudaCompositorImpl final : public CudaCompositor {
  public:
-  CudaCompositorImpl(int device, StreamPtr stream) : device_(device), stream_(std::move(stream)) {}
+  CudaCompositorImpl(int device, StreamPtr stream, AVBufferRef* device_ctx)
+      : device_(device), stream_(std::move(stream)), device_ctx_(device_ctx) {}
 
   ComposeStats Compose(std::span<const Tile> tiles,
                        std::span<const codec::Nv12DeviceView* const> pictures_by_tile,
                        const codec::Nv12DeviceView& canvas, const ComposeOptions& options) override;
 
+  ComposeStats Compose(std::span<const Tile> tiles,
+                       std::span<const codec::Picture* const> pictures_by_tile,
+                       const ComposeTarget& canvas, const ComposeOptions& options) override;
+
  private:
+  // The device copy of a host picture: the kept one, or a new upload (counted in `uploads`).
+  // Null when it cannot be made (logged; `error` says what failed).
+  const codec::DeviceVideoFrame* DeviceCopy(const codec::Picture& picture, int& uploads,
+                                            std::string& error);
   // Room for `count` ops in the pinned staging buffer and in device memory.
   cudaError_t Reserve(size_t count);
   // Logs a failed CUDA call (rate-limited) and returns the stats of a canvas not drawn.
@@ -63,7 +82,95 @@ class CudaCompositorImpl final : public CudaCompositor {
   std::vector<Nv12Planes> planes_;
   std::vector<const Nv12Planes*> plane_ptrs_;
   LogRateLimiter error_log_;
+  AVBufferRef* device_ctx_;  // borrowed from the room's codec::HwDevice, which outlives it
+  std::vector<Upload> uploads_;
+  std::vector<std::unique_ptr<codec::DeviceFramePool>> upload_pools_;  // one per picture size
+  std::vector<codec::Nv12DeviceView> views_;
+  std::vector<const codec::Nv12DeviceView*> view_ptrs_;
 };
+
+const codec::DeviceVideoFrame* CudaCompositorImpl::DeviceCopy(const codec::Picture& picture,
+                                                              int& uploads, std::string& error) {
+  const std::shared_ptr<const codec::VideoFrame>& host = picture.shared_host();
+  for (Upload& u : uploads_) {
+    if (u.source == host) {
+      u.used = true;
+      return u.copy.get();
+    }
+  }
+  // NV12 surfaces are even: an odd picture loses its last column or row.
+  const int w = host->width & ~1;
+  const int h = host->height & ~1;
+  if (w < 2 || h < 2 || device_ctx_ == nullptr) return nullptr;
+  codec::DeviceFramePool* pool = nullptr;
+  for (auto& p : upload_pools_) {
+    if (p->width() == w && p->height() == h) pool = p.get();
+  }
+  if (pool == nullptr) {
+    auto made = codec::DeviceFramePool::Create(codec::HwBackend::kCuda, device_ctx_, w, h);
+    if (!made.ok()) {
+      error = "upload pool: " + made.status().message();
+      return nullptr;
+    }
+    upload_pools_.push_back(std::move(*made));
+    pool = upload_pools_.back().get();
+  }
+  auto frame = pool->Acquire();
+  if (!frame.ok()) {
+    error = "upload surface: " + frame.status().message();
+    return nullptr;
+  }
+  if (const Status s = codec::UploadI420(*host, **frame); !s.ok()) {
+    error = "upload: " + s.message();
+    return nullptr;
+  }
+  ++uploads;
+  uploads_.push_back(Upload{.source = host, .copy = std::move(*frame), .used = true});
+  return uploads_.back().copy.get();
+}
+
+ComposeStats CudaCompositorImpl::Compose(std::span<const Tile> tiles,
+                                         std::span<const codec::Picture* const> pictures_by_tile,
+                                         const ComposeTarget& canvas,
+                                         const ComposeOptions& options) {
+  if (canvas.device == nullptr) return ComposeStats{};
+  const std::optional<codec::Nv12DeviceView> target = canvas.device->cuda_view();
+  if (!target) return ComposeStats{};
+  for (Upload& u : uploads_) u.used = false;
+  views_.assign(pictures_by_tile.size(), codec::Nv12DeviceView{});
+  view_ptrs_.assign(pictures_by_tile.size(), nullptr);
+  int uploads = 0;
+  int unreadable = 0;
+  std::string error;
+  for (size_t i = 0; i < pictures_by_tile.size(); ++i) {
+    const codec::Picture* p = pictures_by_tile[i];
+    if (p == nullptr || !*p) continue;
+    const codec::DeviceVideoFrame* device = p->device();
+    if (device == nullptr && p->host() != nullptr) device = DeviceCopy(*p, uploads, error);
+    if (!error.empty()) break;
+    const std::optional<codec::Nv12DeviceView> view =
+        device != nullptr ? device->cuda_view() : std::nullopt;
+    if (!view) {
+      ++unreadable;
+      continue;
+    }
+    views_[i] = *view;
+    view_ptrs_[i] = &views_[i];
+  }
+  // Copies of pictures no longer shown go back to their pools.
+  std::erase_if(uploads_, [](const Upload& u) { return !u.used; });
+  if (!error.empty()) {
+    if (error_log_.Allow(SystemClock().NowUs())) {
+      spdlog::error("cuda compositor: {} on device {} ({} similar errors suppressed)", error,
+                    device_, error_log_.suppressed());
+    }
+    return ComposeStats{};
+  }
+  ComposeStats stats = Compose(tiles, view_ptrs_, *target, options);
+  stats.uploads = uploads;
+  stats.unreadable = unreadable;
+  return stats;
+}
 
 cudaError_t CudaCompositorImpl::Reserve(size_t count) {
   if (count <= capacity_) return cudaSuccess;
@@ -172,7 +279,8 @@ Status CudaComposeAvailable(int device_index) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<CudaCompositor>> CudaCompositor::Create(int device_index) {
+StatusOr<std::unique_ptr<CudaCompositor>> CudaCompositor::Create(int device_index,
+                                                                 AVBufferRef* device_ctx) {
   Status available = CudaComposeAvailable(device_index);
   if (!available.ok()) return available;
   cudaError_t err = cudaSetDevice(device_index);
@@ -183,7 +291,7 @@ StatusOr<std::unique_ptr<CudaCompositor>> CudaCompositor::Create(int device_inde
   err = cudaStreamCreate(&stream);
   if (err != cudaSuccess) return UnavailableError("cudaStreamCreate: " + CudaText(err));
   return std::unique_ptr<CudaCompositor>(
-      std::make_unique<CudaCompositorImpl>(device_index, StreamPtr(stream)));
+      std::make_unique<CudaCompositorImpl>(device_index, StreamPtr(stream), device_ctx));
 }
 
 }  // namespace tessera::mixer

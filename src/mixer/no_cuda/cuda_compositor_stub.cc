@@ -13,7 +13,8 @@ Status BuiltWithoutCuda() {
 
 Status CudaComposeAvailable(int /*device_index*/) { return BuiltWithoutCuda(); }
 
-StatusOr<std::unique_ptr<CudaCompositor>> CudaCompositor::Create(int /*device_index*/) {
+StatusOr<std::unique_ptr<CudaCompositor>> CudaCompositor::Create(int /*device_index*/,
+                                                                 AVBufferRef* /*device_ctx*/) {
   return BuiltWithoutCuda();
 }
 

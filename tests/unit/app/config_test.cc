@@ -58,7 +58,7 @@ rooms:
   EXPECT_EQ(r.video->fit, mixer::FitPolicy::kCrop);
   EXPECT_EQ(r.video->background_rgb, 0x102030u);
   EXPECT_EQ(r.video->profiles[1].codec, rtp::Codec::kVp8);
-  EXPECT_EQ(r.video->profiles[1].bitrate_kbps, 300);
+  EXPECT_EQ(r.video->profiles[1].bitrate_bps, 300'000);
   ASSERT_EQ(r.video->layouts.size(), 1u);
   EXPECT_FALSE(r.participants[0].has_audio);
   EXPECT_EQ(r.participants[0].video->payload_type, 97);

@@ -69,7 +69,7 @@ class HwDecoderOnDevice : public ::testing::TestWithParam<HwBackend> {
     if (!opened_.device) GTEST_SKIP() << opened_.reason;
   }
 
-  std::unique_ptr<HwVideoDecoder> Decoder(Codec codec, VideoDecoderConfig config = {}) {
+  std::unique_ptr<VideoDecoder> Decoder(Codec codec, VideoDecoderConfig config = {}) {
     auto dec = CreateHwVideoDecoder(codec, GetParam(), opened_.device.get(), config);
     EXPECT_TRUE(dec.ok()) << dec.status().ToString();
     return dec.ok() ? std::move(*dec) : nullptr;
@@ -89,10 +89,11 @@ TEST_P(HwDecoderOnDevice, H264PicturesMatchTheCpuDecoder) {
   for (size_t i = 0; i < clip.size(); ++i) {
     const DecodeResult c = (*cpu)->Decode(clip[i]);
     ASSERT_TRUE(c.picture) << "frame " << i;
-    const HwDecodeResult h = hw->Decode(clip[i]);
+    const DecodeResult h = hw->Decode(clip[i]);
     ASSERT_FALSE(h.error) << "frame " << i;
     if (!h.picture) continue;  // QSV's pipeline: the picture comes with the next frame
-    const DeviceVideoFrame& frame = **h.picture;
+    ASSERT_NE(h.picture.device(), nullptr) << "frame " << i;
+    const DeviceVideoFrame& frame = *h.picture.device();
     EXPECT_EQ(frame.backend(), GetParam());
     EXPECT_EQ(frame.width(), 640);
     EXPECT_EQ(frame.height(), 360);
@@ -104,9 +105,9 @@ TEST_P(HwDecoderOnDevice, H264PicturesMatchTheCpuDecoder) {
     }
     auto host = DownloadToI420(frame);
     ASSERT_TRUE(host.ok()) << host.status().ToString();
-    if (frame.pts_90k() == c.picture->pts_90k) {
-      EXPECT_GE(testing::PsnrY(*c.picture, *host), 45.0) << "frame " << i;
-      EXPECT_EQ(host->u, c.picture->u) << "frame " << i;
+    if (frame.pts_90k() == c.picture.host()->pts_90k) {
+      EXPECT_GE(testing::PsnrY(*c.picture.host(), *host), 45.0) << "frame " << i;
+      EXPECT_EQ(host->u, c.picture.host()->u) << "frame " << i;
       ++compared;
     }
   }
@@ -123,15 +124,15 @@ TEST_P(HwDecoderOnDevice, GarbageIsAnErrorAndTheNextKeyframeRecovers) {
   std::mt19937 rng(7);
   rtp::EncodedFrame junk = clip[1];
   for (auto& b : junk.data) b = static_cast<uint8_t>(rng());
-  const HwDecodeResult bad = hw->Decode(junk);
+  const DecodeResult bad = hw->Decode(junk);
   EXPECT_TRUE(bad.error);
   EXPECT_TRUE(bad.keyframe_needed);
   EXPECT_FALSE(bad.unsupported);
   EXPECT_TRUE(hw->Decode(rtp::EncodedFrame{}).error);
   bool recovered = false;
   for (int i = 0; i < 3 && !recovered; ++i) {
-    const HwDecodeResult r = hw->Decode(clip[0]);
-    recovered = !r.error && r.picture.has_value();
+    const DecodeResult r = hw->Decode(clip[0]);
+    recovered = !r.error && static_cast<bool>(r.picture);
   }
   EXPECT_TRUE(recovered);
   EXPECT_GE(hw->stats().errors, 2u);
@@ -142,7 +143,7 @@ TEST_P(HwDecoderOnDevice, OversizedStreamIsRefusedBeforeDecoding) {
   ASSERT_EQ(clip.size(), 1u);
   auto hw = Decoder(Codec::kH264, {.max_width = 320, .max_height = 180});
   ASSERT_TRUE(hw);
-  const HwDecodeResult r = hw->Decode(clip[0]);
+  const DecodeResult r = hw->Decode(clip[0]);
   EXPECT_TRUE(r.error);
   EXPECT_EQ(hw->stats().too_large, 1u);
 }
@@ -157,7 +158,7 @@ TEST_P(HwDecoderOnDevice, Vp8DecodesOrSaysUnsupported) {
     EXPECT_EQ(dec.status().code(), StatusCode::kUnavailable);
     GTEST_SKIP() << dec.status().ToString();
   }
-  const HwDecodeResult first = (*dec)->Decode(clip[0]);
+  const DecodeResult first = (*dec)->Decode(clip[0]);
   if (first.unsupported) {
     EXPECT_TRUE(first.error);
     EXPECT_TRUE((*dec)->Decode(clip[1]).unsupported);
@@ -165,7 +166,7 @@ TEST_P(HwDecoderOnDevice, Vp8DecodesOrSaysUnsupported) {
   }
   int pictures = first.picture ? 1 : 0;
   for (size_t i = 1; i < clip.size(); ++i) {
-    const HwDecodeResult r = (*dec)->Decode(clip[i]);
+    const DecodeResult r = (*dec)->Decode(clip[i]);
     EXPECT_FALSE(r.error) << "frame " << i;
     pictures += r.picture ? 1 : 0;
   }

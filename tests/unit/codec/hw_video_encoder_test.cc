@@ -65,11 +65,12 @@ class HwEncoderOnDevice : public ::testing::TestWithParam<HwBackend> {
     if (!canvas.ok()) return std::nullopt;
     const Status up = UploadI420(testing::MovingPattern(640, 360, index), **canvas);
     EXPECT_TRUE(up.ok()) << up.ToString();
-    return encoder_->Encode(**canvas, force_keyframe);
+    return encoder_->Encode(Picture(std::shared_ptr<const DeviceVideoFrame>(*canvas)),
+                            force_keyframe);
   }
 
   testing::OpenedDevice opened_;
-  std::unique_ptr<HwVideoEncoder> encoder_;
+  std::unique_ptr<VideoEncoder> encoder_;
 };
 
 TEST_P(HwEncoderOnDevice, CpuDecoderPlaysTheStreamAtSourceQuality) {
@@ -87,7 +88,7 @@ TEST_P(HwEncoderOnDevice, CpuDecoderPlaysTheStreamAtSourceQuality) {
     ASSERT_FALSE(r.error) << "frame " << i;
     ASSERT_TRUE(r.picture);
     const int index = static_cast<int>(pic->pts_90k / 3000);
-    EXPECT_GE(testing::PsnrY(testing::MovingPattern(640, 360, index), *r.picture), 30.0)
+    EXPECT_GE(testing::PsnrY(testing::MovingPattern(640, 360, index), *r.picture.host()), 30.0)
         << "frame " << i;
     ++decoded;
   }
@@ -125,7 +126,7 @@ TEST_P(HwEncoderOnDevice, RefusesFramesOfAnotherSize) {
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   auto small = (*other)->AcquireCanvas();
   ASSERT_TRUE(small.ok());
-  EXPECT_FALSE(encoder_->Encode(**small, false));
+  EXPECT_FALSE(encoder_->Encode(Picture(std::shared_ptr<const DeviceVideoFrame>(*small)), false));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HwEncoderOnDevice,

@@ -58,10 +58,10 @@ TEST_P(VideoCodecRoundTrip, EveryFrameDecodesAtSourceSizeAndQuality) {
     const DecodeResult r = dec->Decode(ToFrame(GetParam(), *pic));
     ASSERT_FALSE(r.error) << "frame " << i;
     ASSERT_TRUE(r.picture) << "frame " << i;
-    EXPECT_EQ(r.picture->width, 640);
-    EXPECT_EQ(r.picture->height, 360);
-    EXPECT_EQ(r.picture->pts_90k, src.pts_90k);
-    EXPECT_GE(PsnrY(src, *r.picture), 30.0) << "frame " << i;
+    EXPECT_EQ(r.picture.host()->width, 640);
+    EXPECT_EQ(r.picture.host()->height, 360);
+    EXPECT_EQ(r.picture.host()->pts_90k, src.pts_90k);
+    EXPECT_GE(PsnrY(src, *r.picture.host()), 30.0) << "frame " << i;
   }
   EXPECT_EQ(dec->stats().decoded, 30u);
   EXPECT_EQ(dec->stats().errors, 0u);
@@ -132,7 +132,7 @@ TEST_P(VideoCodecRoundTrip, ResolutionChangeDecodesAtNewSize) {
     ASSERT_TRUE(pic);
     const DecodeResult r = dec->Decode(ToFrame(GetParam(), *pic));
     ASSERT_TRUE(r.picture);
-    EXPECT_EQ(r.picture->width, 640);
+    EXPECT_EQ(r.picture.host()->width, 640);
   }
   auto small = Encoder(GetParam(), 320, 240);
   ASSERT_TRUE(small);
@@ -143,10 +143,10 @@ TEST_P(VideoCodecRoundTrip, ResolutionChangeDecodesAtNewSize) {
     const DecodeResult r = dec->Decode(ToFrame(GetParam(), *pic));
     ASSERT_FALSE(r.error) << "frame " << i;
     ASSERT_TRUE(r.picture);
-    EXPECT_EQ(r.picture->width, 320);
-    EXPECT_EQ(r.picture->height, 240);
-    EXPECT_EQ(r.picture->y.size(), 320u * 240u);
-    EXPECT_GE(PsnrY(src, *r.picture), 30.0);
+    EXPECT_EQ(r.picture.host()->width, 320);
+    EXPECT_EQ(r.picture.host()->height, 240);
+    EXPECT_EQ(r.picture.host()->y.size(), 320u * 240u);
+    EXPECT_GE(PsnrY(src, *r.picture.host()), 30.0);
   }
 }
 
@@ -200,7 +200,7 @@ TEST(H264Encoder, MaxNalBytesKeepsEverySliceWithinOnePacketAndStillDecodes) {
     const DecodeResult r = dec->Decode(ToFrame(Codec::kH264, *pic));
     ASSERT_FALSE(r.error) << "frame " << i;
     ASSERT_TRUE(r.picture) << "frame " << i;
-    EXPECT_GE(PsnrY(src, *r.picture), 30.0) << "frame " << i;
+    EXPECT_GE(PsnrY(src, *r.picture.host()), 30.0) << "frame " << i;
   }
   EXPECT_GT(most_nals, 4u);  // the keyframe really was cut into slices
 }

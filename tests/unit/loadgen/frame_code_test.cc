@@ -107,9 +107,9 @@ PipelineCounts ThroughTheMixer(rtp::Codec input_codec, int input_bps, int canvas
     rtp::EncodedFrame in{picture.data, input_codec, static_cast<uint32_t>(picture.pts_90k),
                          picture.keyframe};
     auto decoded = (*in_decoder)->Decode(in);
-    EXPECT_TRUE(decoded.picture.has_value()) << i;
+    EXPECT_TRUE(static_cast<bool>(decoded.picture)) << i;
     if (!decoded.picture) continue;
-    std::vector<const mixer::I420Frame*> pictures(tiles.size(), &*decoded.picture);
+    std::vector<const mixer::I420Frame*> pictures(tiles.size(), decoded.picture.host());
     (void)compositor.Compose(tiles, pictures, canvas, options);
     canvas.pts_90k = picture.pts_90k;
     auto encoded = (*out_encoder)->Encode(canvas, false);
@@ -118,11 +118,11 @@ PipelineCounts ThroughTheMixer(rtp::Codec input_codec, int input_bps, int canvas
     rtp::EncodedFrame out{encoded->data, output_codec, static_cast<uint32_t>(encoded->pts_90k),
                           encoded->keyframe};
     auto shown = (*out_decoder)->Decode(out);
-    EXPECT_TRUE(shown.picture.has_value());
+    EXPECT_TRUE(static_cast<bool>(shown.picture));
     if (!shown.picture) continue;
     for (const auto& tile : tiles) {
       const auto value =
-          ReadFrameCode(*shown.picture, Placement{cc.width, cc.height, tile.src, tile.dest});
+          ReadFrameCode(*shown.picture.host(), Placement{cc.width, cc.height, tile.src, tile.dest});
       if (!value) {
         ++counts.unreadable;
       } else if (*value == i) {

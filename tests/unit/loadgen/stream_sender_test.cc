@@ -139,8 +139,8 @@ void ReceivesAndDecodesEveryFrame(rtp::Codec codec) {
       auto out = receive.OnRtp(*rtp::RtpPacket::Parse(p.data()), clock.NowUs());
       for (const auto& frame : out.frames) {
         const auto d = (*decoder)->Decode(frame);
-        ASSERT_TRUE(d.picture.has_value()) << n;
-        EXPECT_EQ(ReadFrameCode(*d.picture, Unscaled(320, 180)), f.clip_index);
+        ASSERT_TRUE(static_cast<bool>(d.picture)) << n;
+        EXPECT_EQ(ReadFrameCode(*d.picture.host(), Unscaled(320, 180)), f.clip_index);
         ++shown;
       }
     }

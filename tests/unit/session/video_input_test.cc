@@ -57,8 +57,8 @@ TEST_F(VideoInputTest, DecodesH264AndVp8IntoTheMailbox) {
     Feed(*in, EncodeFrames(codec, 10), nullptr);
     const mixer::MailboxFrame f = in->mailbox()->Latest();
     ASSERT_TRUE(f.picture) << rtp::CodecName(codec);
-    EXPECT_EQ(f.picture->width, 320);
-    EXPECT_EQ(f.picture->height, 180);
+    EXPECT_EQ(f.picture.host()->width, 320);
+    EXPECT_EQ(f.picture.host()->height, 180);
     EXPECT_EQ(f.sequence, 10u);
     EXPECT_EQ(f.receive_time_us, 1009);
     EXPECT_EQ(in->stats().decoded, 10u);
@@ -80,7 +80,7 @@ TEST_F(VideoInputTest, AHardwareRoomsInputFallsBackToTheCpuDecoderAndSaysWhy) {
   Feed(**in, EncodeFrames(rtp::Codec::kH264, 5), nullptr);
   const mixer::MailboxFrame f = (*in)->mailbox()->Latest();
   ASSERT_TRUE(f.picture) << "the CPU decoder took over";
-  EXPECT_FALSE(f.device_picture);
+  EXPECT_EQ(f.picture.backend(), codec::HwBackend::kCpu);
   EXPECT_EQ((*in)->stats().decoded, 5u);
   EXPECT_EQ((*in)->stats().hw_decoded, 0u);
   // A reset (new SSRC) does not try the device again.
@@ -174,7 +174,7 @@ TEST_F(VideoInputTest, ResetWaitsForAKeyframeOfTheNewStream) {
   EXPECT_EQ(asks, 2);
   EXPECT_EQ(in->stats().decoded, 4u);
   Feed(*in, EncodeFrames(rtp::Codec::kH264, 1, 640, 360), nullptr);  // new size, keyframe
-  EXPECT_EQ(in->mailbox()->Latest().picture->width, 640);
+  EXPECT_EQ(in->mailbox()->Latest().picture.host()->width, 640);
 }
 
 }  // namespace

@@ -126,7 +126,7 @@ class VideoRoomTest : public ::testing::Test {
         }
         auto r = dec->Decode(frame);
         EXPECT_FALSE(r.error);
-        if (r.picture) last = std::move(r.picture);
+        if (r.picture) last = *r.picture.host();
       }
     }
     return last;
