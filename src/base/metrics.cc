@@ -78,6 +78,12 @@ const char* DropReasonName(DropReason reason) {
       return "unexpected_source";
     case DropReason::kRateLimited:
       return "rate_limited";
+    case DropReason::kUnlatchedSource:
+      return "unlatched_source";
+    case DropReason::kUnknownSsrc:
+      return "unknown_ssrc";
+    case DropReason::kSequenceJump:
+      return "sequence_jump";
     case DropReason::kCount:
       break;
   }

@@ -51,6 +51,15 @@ void AudioJitterBuffer::Reset() {
   ++stats_.resets;
 }
 
+void AudioJitterBuffer::Restart() {
+  Reset();
+  // New numbering and a new timestamp base: unwrap them from scratch.
+  seq_unwrapper_ = SeqNumUnwrapper();
+  ts_unwrapper_ = TimestampUnwrapper();
+  last_insert_seq_.reset();
+  prev_transit_us_.reset();
+}
+
 int64_t AudioJitterBuffer::SamplesToUs(int64_t samples) const {
   return samples * 1'000'000 / static_cast<int64_t>(config_.clock_rate);
 }

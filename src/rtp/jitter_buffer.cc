@@ -46,6 +46,7 @@ VideoJitterBuffer::InsertResult VideoJitterBuffer::AddSlot(int64_t seq, Slot slo
     if (!padding) {
       ++stats_.packets_too_late;
       CountDrop(DropReason::kTooLate, 1);
+      result.dropped = DropReason::kTooLate;
     }
     return Finish(std::move(result));
   }
@@ -54,6 +55,7 @@ VideoJitterBuffer::InsertResult VideoJitterBuffer::AddSlot(int64_t seq, Slot slo
     if (!padding) {
       ++stats_.packets_duplicate;
       CountDrop(DropReason::kDuplicate, 1);
+      result.dropped = DropReason::kDuplicate;
     }
     return Finish(std::move(result));
   }

@@ -12,8 +12,18 @@ VideoReceiveStream::VideoReceiveStream(const VideoReceiveStreamConfig& config, C
 
 VideoReceiveStream::~VideoReceiveStream() = default;
 
-void VideoReceiveStream::ResetForSsrc(uint32_t ssrc) {
-  if (remote_ssrc_) ++stats_.ssrc_changes;
+void VideoReceiveStream::StartStream(uint32_t ssrc) {
+  if (remote_ssrc_) {
+    if (*remote_ssrc_ != ssrc) {
+      ++stats_.ssrc_changes;
+    } else {
+      ++stats_.sequence_restarts;
+    }
+  }
+  // What the old stream left in the jitter buffer can no longer complete: given up.
+  if (jitter_ && drops_ && jitter_->size() > 0) {
+    drops_->Add(DropReason::kUndecodable, jitter_->size());
+  }
   remote_ssrc_ = ssrc;
   statistics_ = std::make_unique<ReceiveStatistics>(ssrc, RtpClockRate(config_.codec), clock_);
   jitter_ = std::make_unique<VideoJitterBuffer>(config_.jitter, config_.codec, clock_);
@@ -21,23 +31,55 @@ void VideoReceiveStream::ResetForSsrc(uint32_t ssrc) {
   nack_ = std::make_unique<NackTracker>(config_.nack);
 }
 
+void VideoReceiveStream::CountDrop(DropReason reason, Output& out) {
+  if (drops_) drops_->Add(reason);
+  out.dropped = reason;
+}
+
 VideoReceiveStream::Output VideoReceiveStream::OnRtp(const RtpPacket& packet, int64_t arrival_us) {
   Output out;
   if (packet.payload_type() != config_.payload_type) {
-    if (drops_) drops_->Add(DropReason::kUnknownPayloadType);
+    CountDrop(DropReason::kUnknownPayloadType, out);
     return out;
   }
   auto payload = depacketizer_->Parse(packet.payload());
   if (!payload) {
-    if (drops_) drops_->Add(DropReason::kMalformed);
+    CountDrop(DropReason::kMalformed, out);
     return out;
   }
-  // A new SSRC is a new stream (the sender restarted or switched cameras): start afresh.
-  if (!remote_ssrc_ || *remote_ssrc_ != packet.ssrc()) ResetForSsrc(packet.ssrc());
+  std::vector<RtcpMessage> feedback;
+  SequenceProbation::Decision decision = probation_.OnPacket(packet);
+  switch (decision.kind) {
+    case SequenceProbation::Kind::kProbation:
+      CountDrop(decision.reason, out);
+      return out;
+    case SequenceProbation::Kind::kNewStream:
+      StartStream(packet.ssrc());
+      break;
+    case SequenceProbation::Kind::kConfirmed:
+      // A new stream (the sender restarted or switched cameras): start afresh, with the packet
+      // kept on probation first. It parsed when it arrived; the depacketizer keeps no state.
+      StartStream(packet.ssrc());
+      if (decision.held) {
+        if (auto held_payload = depacketizer_->Parse(decision.held->payload())) {
+          (void)Take(*decision.held, std::move(*held_payload), arrival_us, out, feedback);
+        }
+      }
+      break;
+    case SequenceProbation::Kind::kAccept:
+      break;
+  }
+  out.dropped = Take(packet, std::move(*payload), arrival_us, out, feedback);
+  if (!feedback.empty()) out.rtcp = BuildCompound(std::move(feedback), arrival_us);
+  return out;
+}
+
+std::optional<DropReason> VideoReceiveStream::Take(const RtpPacket& packet,
+                                                   DepacketizedPayload payload, int64_t arrival_us,
+                                                   Output& out,
+                                                   std::vector<RtcpMessage>& feedback) {
   ++stats_.packets;
   statistics_->OnPacket(packet.sequence_number(), packet.timestamp(), arrival_us);
-
-  std::vector<RtcpMessage> feedback;
   if (config_.nack_enabled) {
     if (nack_->OnPacket(packet.sequence_number(), arrival_us).keyframe_needed) {
       AddKeyframeRequest(arrival_us, feedback);
@@ -48,11 +90,12 @@ VideoReceiveStream::Output VideoReceiveStream::OnRtp(const RtpPacket& packet, in
   jp.seq = packet.sequence_number();
   jp.timestamp = packet.timestamp();
   jp.marker = packet.marker();
-  jp.payload = std::move(*payload);
+  jp.payload = std::move(payload);
   jp.arrival_us = arrival_us;
-  Absorb(jitter_->Insert(std::move(jp)), out, arrival_us, feedback);
-  if (!feedback.empty()) out.rtcp = BuildCompound(std::move(feedback), arrival_us);
-  return out;
+  VideoJitterBuffer::InsertResult r = jitter_->Insert(std::move(jp));
+  const std::optional<DropReason> dropped = r.dropped;
+  Absorb(std::move(r), out, arrival_us, feedback);
+  return dropped;
 }
 
 void VideoReceiveStream::Absorb(VideoJitterBuffer::InsertResult r, Output& out, int64_t now_us,

@@ -4,6 +4,7 @@
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "session/drops_json.h"
 
@@ -47,6 +48,7 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
   const uint16_t rtcp_port =
       RtcpPortFor(config.remote_rtp_port, config.remote_rtcp_port, config.rtcp_mux);
   leg->rtcp_destination_ = net::Endpoint(addr, rtcp_port);
+  leg->transport_->SetSignalledPeer(addr, config.remote_rtp_port);
 
   rtp::RtpSender::Config sc;
   sc.ssrc = RandomSsrc();
@@ -59,60 +61,83 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
 
 void AudioLeg::Start() {
   TESSERA_DCHECK_RUN_ON(checker_);
-  transport_->Start([this](std::span<const uint8_t> d, const net::Endpoint&) { OnRtp(d); },
-                    [this](std::span<const uint8_t> d, const net::Endpoint&) { OnRtcp(d); });
+  transport_->Start([this](std::span<const uint8_t> d, const net::Endpoint&) { return OnRtp(d); },
+                    [this](std::span<const uint8_t> d, const net::Endpoint&) { return OnRtcp(d); });
   ArmReportTimer();
   spdlog::info("participant {} (audio {}/pt {}) on port {}, mix to {}:{}", config_.name,
                rtp::CodecName(config_.audio_codec), config_.audio_payload_type, local_port(),
                rtp_destination_.address().to_string(), rtp_destination_.port());
 }
 
-void AudioLeg::OnRtp(std::span<const uint8_t> clear) {
+PacketVerdict AudioLeg::OnRtp(std::span<const uint8_t> clear) {
   TESSERA_DCHECK_RUN_ON(checker_);
   auto packet = rtp::RtpPacket::Parse(clear);
-  if (!packet) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
-    return;
+  if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
+  const bool event = telephone_event_pt_ && packet->payload_type() == telephone_event_pt_;
+  if (event) {
+    if (!rtp::ParseTelephoneEvent(packet->payload())) {
+      return transport_->Reject(DropReason::kMalformed, "malformed telephone-event packet");
+    }
+  } else if (packet->payload_type() != config_.audio_payload_type) {
+    return transport_->Reject(DropReason::kUnknownPayloadType,
+                              "RTP packet of an unexpected payload type");
+  } else if (packet->payload().empty()) {
+    return transport_->Reject(DropReason::kMalformed, "audio RTP packet without payload");
   }
-  if (telephone_event_pt_ && packet->payload_type() == telephone_event_pt_) {
+  rtp::SequenceProbation::Decision decision = probation_.OnPacket(*packet);
+  switch (decision.kind) {
+    case rtp::SequenceProbation::Kind::kProbation:
+      return transport_->Reject(decision.reason,
+                                decision.reason == DropReason::kUnknownSsrc
+                                    ? "RTP packet of another SSRC (on probation)"
+                                    : "RTP packet far off the stream's sequence (on probation)");
+    case rtp::SequenceProbation::Kind::kConfirmed:
+      // The sender restarted: the packet kept on probation comes first, and the room's jitter
+      // buffer starts over with the new numbering.
+      restart_pending_ = true;
+      if (decision.held) Take(*decision.held);
+      break;
+    case rtp::SequenceProbation::Kind::kNewStream:
+    case rtp::SequenceProbation::Kind::kAccept:
+      break;
+  }
+  Take(*packet);
+  return kAccepted;
+}
+
+void AudioLeg::Take(const rtp::RtpPacket& packet) {
+  if (telephone_event_pt_ && packet.payload_type() == telephone_event_pt_) {
     // RFC 4733 events (a PIN): reported once each, never mixed.
-    if (auto digit = dtmf_.OnPacket(packet->timestamp(), packet->payload())) {
+    if (auto digit = dtmf_.OnPacket(packet.timestamp(), packet.payload())) {
       ++dtmf_digits_;
       if (listener_) listener_->OnDtmf(*digit);
     }
     return;
   }
-  if (packet->payload_type() != config_.audio_payload_type) {
-    transport_->Drop(DropReason::kUnknownPayloadType, "RTP packet of an unexpected payload type");
-    return;
-  }
-  if (packet->payload().empty()) {
-    transport_->Drop(DropReason::kMalformed, "audio RTP packet without payload");
-    return;
-  }
   ++rtp_received_;
   ReceivedAudio a;
   a.participant_id = id_;
-  a.seq = packet->sequence_number();
-  a.rtp_timestamp = packet->timestamp();
-  a.payload.assign(packet->payload().begin(), packet->payload().end());
+  a.seq = packet.sequence_number();
+  a.rtp_timestamp = packet.timestamp();
+  a.payload.assign(packet.payload().begin(), packet.payload().end());
   a.arrival_us = clock_.NowUs();
+  a.new_stream = std::exchange(restart_pending_, false);
   if (config_.audio_level_extension_id) {
     // RFC 6464: one byte, V flag in the top bit, the level (-dBov) in the low 7 bits.
-    if (auto ext = packet->extension(config_.audio_level_extension_id); ext && !ext->empty()) {
+    if (auto ext = packet.extension(config_.audio_level_extension_id); ext && !ext->empty()) {
       a.audio_level = (*ext)[0] & 0x7F;
     }
   }
   sink_(std::move(a));
 }
 
-void AudioLeg::OnRtcp(std::span<const uint8_t> clear) {
+PacketVerdict AudioLeg::OnRtcp(std::span<const uint8_t> clear) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (!rtp::ParseRtcpCompound(clear)) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
-    return;
+    return transport_->Reject(DropReason::kMalformed, "malformed RTCP compound");
   }
   ++rtcp_received_;
+  return kAccepted;
 }
 
 void AudioLeg::SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
@@ -153,6 +178,8 @@ void AudioLeg::SetRemote(const std::optional<boost::asio::ip::address>& address,
   rtp_destination_ = net::Endpoint(addr, rtp);
   rtcp_destination_ = net::Endpoint(addr, rtcp);
   on_hold_ = addr.is_unspecified();
+  // Its media may come from the new place: the latch starts over when signalling moved it.
+  transport_->SetSignalledPeer(addr, rtp);
   spdlog::info("participant {}: mix to {}:{}{}", config_.name, addr.to_string(), rtp,
                on_hold_ ? " (on hold: nothing is sent)" : "");
 }
@@ -167,9 +194,10 @@ void AudioLeg::Stop() {
 
 std::string AudioLeg::SummaryJson(const std::string& room) const {
   const nlohmann::ordered_json j = {
-      {"participant", config_.name},     {"room", room},          {"rtp_received", rtp_received_},
-      {"rtcp_received", rtcp_received_}, {"rtp_sent", rtp_sent_}, {"send_failures", send_failures_},
-      {"dropped", DropsJson(drops_)}};
+      {"participant", config_.name},   {"room", room},
+      {"rtp_received", rtp_received_}, {"rtcp_received", rtcp_received_},
+      {"rtp_sent", rtp_sent_},         {"send_failures", send_failures_},
+      {"dropped", DropsJson(drops_)},  {"ingress", IngressJson(transport_->receive_counts())}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/sequence_probation.h>
 #include <tessera/rtp/telephone_event.h>
 #include <tessera/session/config.h>
 #include <tessera/session/room_directory.h>
@@ -27,6 +28,9 @@ struct ReceivedAudio {
   std::vector<uint8_t> payload;
   std::optional<uint8_t> audio_level;
   int64_t arrival_us = 0;
+  // The first packet of a new stream of this participant (a new SSRC, or a sequence jump that
+  // the next packet confirmed): the room's jitter buffer starts over before it.
+  bool new_stream = false;
 };
 
 // Runs on: its network shard. Create may run elsewhere before the shard starts.
@@ -59,12 +63,16 @@ class AudioLeg {
   uint16_t local_port() const { return transport_->local_port(); }
   boost::asio::io_context& shard() { return shard_; }
   std::string SummaryJson(const std::string& room) const;
+  // Every datagram its port(s) received and what became of it on arrival.
+  const ReceiveCounts& receive_counts() const { return transport_->receive_counts(); }
 
  private:
   AudioLeg(const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
            boost::asio::io_context& shard, Clock& clock, RoomSink sink);
-  void OnRtp(std::span<const uint8_t> clear);
-  void OnRtcp(std::span<const uint8_t> clear);
+  PacketVerdict OnRtp(std::span<const uint8_t> clear);
+  PacketVerdict OnRtcp(std::span<const uint8_t> clear);
+  // A packet of the stream (after probation): DTMF to the listener, audio to the room.
+  void Take(const rtp::RtpPacket& packet);
   void ArmReportTimer();
 
   RoomParticipantConfig config_;
@@ -83,6 +91,10 @@ class AudioLeg {
   bool stopped_ = false;
   bool on_hold_ = false;
   uint64_t rtp_received_ = 0;
+  // RFC 3550 A.1 for its one stream; telephone events share its SSRC and numbering (RFC 4733).
+  rtp::SequenceProbation probation_;
+  // A new stream was confirmed: the room's jitter buffer starts over at the next audio packet.
+  bool restart_pending_ = false;
   rtp::DtmfDetector dtmf_;
   uint64_t dtmf_digits_ = 0;
   uint64_t rtcp_received_ = 0;

@@ -66,6 +66,12 @@ void AudioRoom::OnRtp(uint32_t id, uint16_t seq, uint32_t rtp_timestamp,
   it->second->jitter->Insert(seq, rtp_timestamp, std::move(payload), arrival_us);
 }
 
+void AudioRoom::RestartStream(uint32_t id) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return;
+  it->second->jitter->Restart();
+}
+
 std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
   const size_t frame = static_cast<size_t>(codec::kMixFrameSamples);
   // Pull until this tick's 20 ms are decoded: once for 20 ms packets, twice for 10 ms ones, not

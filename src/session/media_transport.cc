@@ -1,9 +1,12 @@
 #include "session/media_transport.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/base/byte_io.h>
 #include <tessera/net/demux.h>
+#include <tessera/rtp/rtp_packet.h>
 #include <tessera/srtp/sdes.h>
 
+#include <numeric>
 #include <random>
 
 namespace tessera::session {
@@ -22,6 +25,10 @@ StatusOr<boost::asio::ip::address> ParseRemoteAddress(const std::string& partici
 uint32_t RandomSsrc() {
   static thread_local std::mt19937 rng(std::random_device{}());
   return rng() | 1u;
+}
+
+uint64_t ReceiveCounts::dropped_total() const {
+  return std::accumulate(dropped.begin(), dropped.end(), uint64_t{0});
 }
 
 StatusOr<std::unique_ptr<MediaTransport>> MediaTransport::Open(
@@ -86,46 +93,99 @@ void MediaTransport::Start(PacketHandler on_rtp, PacketHandler on_rtcp) {
 void MediaTransport::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from,
                                 bool rtcp_port) {
   TESSERA_DCHECK_RUN_ON(checker_);
-  switch (net::ClassifyPacket(data)) {
-    case net::PacketClass::kRtp:
-      if (rtcp_port) {
-        Drop(DropReason::kMalformed, "RTP on the RTCP port");
-        return;
-      }
-      if (!Unprotect(false, data)) return;
-      on_rtp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
-      return;
-    case net::PacketClass::kRtcp:
-      if (!Unprotect(true, data)) return;
-      if (srtp_in_) ++srtcp_received_;
-      on_rtcp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
-      return;
-    default:
-      // STUN and DTLS belong to WebRTC legs, which this participant is not.
-      Drop(DropReason::kUnknownProtocol, "datagram that is neither RTP nor RTCP");
-      return;
+  ++receive_counts_.received;
+  if (const PacketVerdict verdict = Handle(data, from, rtcp_port)) {
+    ++receive_counts_.dropped[static_cast<size_t>(*verdict)];
+  } else {
+    ++receive_counts_.accepted;
   }
 }
 
-bool MediaTransport::Unprotect(bool rtcp, std::span<const uint8_t> data) {
-  if (!srtp_in_) return true;
+PacketVerdict MediaTransport::Handle(std::span<const uint8_t> data, const net::Endpoint& from,
+                                     bool rtcp_port) {
+  switch (net::ClassifyPacket(data)) {
+    case net::PacketClass::kRtp: {
+      if (rtcp_port) return Reject(DropReason::kMalformed, "RTP on the RTCP port");
+      if (!srtp_in_) {
+        // Plain RTP: where it comes from is all there is to go by, so it is checked first.
+        if (PacketVerdict v = CheckRtpSource(data, from)) return v;
+        return on_rtp_(data, from);
+      }
+      if (PacketVerdict v = Unprotect(false, data)) return v;
+      // Authenticated: only a holder of the key made it, wherever it comes from.
+      (void)latch_.OnAuthenticated(from, clock_.NowUs());
+      return on_rtp_(std::span<const uint8_t>(scratch_), from);
+    }
+    case net::PacketClass::kRtcp: {
+      if (PacketVerdict v = Unprotect(true, data)) return v;
+      if (!latch_.AcceptsRtcpFrom(from.address())) {
+        // Feedback steers what we send (keyframes, profiles, retransmissions): only the peer
+        // signalling names, or the source its media is latched to, may give it.
+        return Reject(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
+      }
+      if (srtp_in_) ++srtcp_received_;
+      return on_rtcp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
+    }
+    default:
+      // STUN and DTLS belong to WebRTC legs, which this participant is not.
+      return Reject(DropReason::kUnknownProtocol, "datagram that is neither RTP nor RTCP");
+  }
+}
+
+PacketVerdict MediaTransport::CheckRtpSource(std::span<const uint8_t> rtp,
+                                             const net::Endpoint& from) {
+  const int64_t now = clock_.NowUs();
+  if (rtp.size() < rtp::kRtpFixedHeaderSize) {
+    // Too short to say which stream it would belong to: only the latched source's is passed on
+    // (and counted as malformed there); it never latches anything.
+    if (latch_.latched() && from == *latch_.latched()) return kAccepted;
+    return Reject(DropReason::kUnlatchedSource, "RTP from a source the media is not latched to");
+  }
+  const uint16_t seq = ReadBe16(rtp.data() + 2);
+  const uint32_t ssrc = ReadBe32(rtp.data() + 8);
+  const char* why = "latched";
+  switch (latch_.OnRtp(from, ssrc, seq, now)) {
+    case net::SourceLatch::Verdict::kLatched:
+      return kAccepted;
+    case net::SourceLatch::Verdict::kFirst:
+      why = "first heard";
+      break;
+    case net::SourceLatch::Verdict::kSignalled:
+      why = "signalled";
+      break;
+    case net::SourceLatch::Verdict::kMoved:
+      why = "moved: the old source went silent";
+      break;
+    case net::SourceLatch::Verdict::kRejected:
+      return Reject(DropReason::kUnlatchedSource, "RTP from a source the media is not latched to");
+  }
+  spdlog::info("participant {}: media latched to {}:{} ({})", name_, from.address().to_string(),
+               from.port(), why);
+  return kAccepted;
+}
+
+PacketVerdict MediaTransport::Unprotect(bool rtcp, std::span<const uint8_t> data) {
+  if (!srtp_in_) return kAccepted;
   scratch_.assign(data.begin(), data.end());
   const srtp::SrtpResult r =
       rtcp ? srtp_in_->UnprotectRtcp(scratch_) : srtp_in_->UnprotectRtp(scratch_);
   switch (r) {
     case srtp::SrtpResult::kOk:
-      return true;
+      return kAccepted;
     case srtp::SrtpResult::kReplay:
-      Drop(DropReason::kSrtpReplay, rtcp ? "replayed SRTCP packet" : "replayed SRTP packet");
-      return false;
+      return Reject(DropReason::kSrtpReplay,
+                    rtcp ? "replayed SRTCP packet" : "replayed SRTP packet");
     case srtp::SrtpResult::kAuthFailed:
-      Drop(DropReason::kSrtpAuth,
-           rtcp ? "SRTCP packet failing authentication" : "SRTP packet failing authentication");
-      return false;
+      return Reject(DropReason::kSrtpAuth, rtcp ? "SRTCP packet failing authentication"
+                                                : "SRTP packet failing authentication");
     default:
-      Drop(DropReason::kMalformed, "packet that SRTP cannot unprotect");
-      return false;
+      return Reject(DropReason::kMalformed, "packet that SRTP cannot unprotect");
   }
+}
+
+void MediaTransport::SetSignalledPeer(const boost::asio::ip::address& address, uint16_t rtp_port) {
+  // No executor check: legs call it from Create, before the shard runs them.
+  latch_.SetSignalled(net::Endpoint(address, rtp_port));
 }
 
 bool MediaTransport::SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to) {

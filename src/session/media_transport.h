@@ -1,15 +1,18 @@
-// The socket side of one participant: its UDP port(s), RFC 7983 demultiplexing and SRTP. Hands
-// clear RTP and RTCP to its owner and protects what the owner sends. Every drop is counted.
+// The socket side of one participant: its UDP port(s), RFC 7983 demultiplexing, SRTP and the
+// media source latch. Hands clear RTP and RTCP to its owner and protects what the owner sends.
+// Every datagram received is accepted or dropped for exactly one reason, both counted.
 #pragma once
 
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
 #include <tessera/base/metrics.h>
 #include <tessera/base/thread_checker.h>
+#include <tessera/net/source_latch.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/session/config.h>
 #include <tessera/srtp/srtp_session.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
@@ -27,10 +30,33 @@ StatusOr<boost::asio::ip::address> ParseRemoteAddress(const std::string& partici
 // A random SSRC for a stream Tessera sends (RFC 3550 8.1), never 0.
 uint32_t RandomSsrc();
 
+// What became of one received packet on arrival: kAccepted (handed on to the participant's
+// stream, which may still drop it later and count it then), or the reason it was dropped for.
+using PacketVerdict = std::optional<DropReason>;
+inline constexpr PacketVerdict kAccepted = std::nullopt;
+
+// Every datagram that reached a participant's ports, and its fate on arrival:
+// received == accepted + the sum of dropped. Later drops of accepted data (a frame given up by
+// the jitter buffer, a decoder behind) are in the DropCounters only.
+struct ReceiveCounts {
+  uint64_t received = 0;
+  uint64_t accepted = 0;
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped{};
+  uint64_t dropped_total() const;
+};
+
 // Runs on: its network shard (Open may run on another thread before the shard starts).
+//
+// The latch (net::SourceLatch): plain RTP is taken only from the latched source, which is the
+// signalled one or the first heard, and moves by the latch's rules; an SRTP packet is checked by
+// SRTP first and, authenticated, latches its source. RTCP is taken from the latched or signalled
+// address (SourceLatch::AcceptsRtcpFrom).
 class MediaTransport {
  public:
-  using PacketHandler = std::function<void(std::span<const uint8_t> clear, const net::Endpoint&)>;
+  // Returns the packet's fate: kAccepted, or the reason the owner dropped it for (the owner
+  // counts it through Reject or Drop; the transport only tallies the verdict).
+  using PacketHandler =
+      std::function<PacketVerdict(std::span<const uint8_t> clear, const net::Endpoint&)>;
 
   // Binds local_port (and local_port + 1 for RTCP without rtcp-mux) and keys SRTP when srtp is
   // set. Errors name the participant.
@@ -48,19 +74,37 @@ class MediaTransport {
   // Handles every datagram already queued in the kernel, then closes the sockets.
   void DrainAndClose();
 
+  // Where signalling (config, SDP, a re-INVITE) says the peer is: the address its media may come
+  // from and, when known, the port (a peer sends from the port it receives on); an unspecified
+  // address (a hold) names nobody. A change starts the latch over (SourceLatch::SetSignalled).
+  void SetSignalledPeer(const boost::asio::ip::address& address, uint16_t rtp_port);
+
   // A drop found by the owner (bad payload, wrong payload type): counted and logged like ours.
   void Drop(DropReason reason, const char* what);
+  // The same for the packet being handled, returned as its verdict: `return Reject(...)`.
+  PacketVerdict Reject(DropReason reason, const char* what) {
+    Drop(reason, what);
+    return reason;
+  }
 
   bool encrypted() const { return srtp_in_ != nullptr; }
   bool rtcp_mux() const { return rtcp_socket_ == nullptr; }
   uint16_t local_port() const { return local_port_; }
   uint64_t srtcp_received() const { return srtcp_received_; }
+  const ReceiveCounts& receive_counts() const { return receive_counts_; }
+  const net::SourceLatch& latch() const { return latch_; }
+
+  // What the sockets call for each datagram (rtcp_port: it came to the RTCP port, without
+  // rtcp-mux). Public so that tests hand it datagrams without a network.
+  void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from, bool rtcp_port);
 
  private:
   MediaTransport(const std::string& name, DropCounters& drops, Clock& clock)
       : name_(name), drops_(drops), clock_(clock) {}
-  void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from, bool rtcp_port);
-  bool Unprotect(bool rtcp, std::span<const uint8_t> data);
+  PacketVerdict Handle(std::span<const uint8_t> data, const net::Endpoint& from, bool rtcp_port);
+  PacketVerdict CheckRtpSource(std::span<const uint8_t> rtp, const net::Endpoint& from);
+  // The SRTP verdict: kAccepted when there is no SRTP or the packet unprotected into scratch_.
+  PacketVerdict Unprotect(bool rtcp, std::span<const uint8_t> data);
 
   std::string name_;
   DropCounters& drops_;
@@ -74,6 +118,8 @@ class MediaTransport {
   PacketHandler on_rtcp_;
   std::vector<uint8_t> scratch_;
   LogRateLimiter drop_log_;
+  net::SourceLatch latch_;
+  ReceiveCounts receive_counts_;
   uint64_t srtcp_received_ = 0;
   bool closed_ = false;
   ThreadChecker checker_;

@@ -40,7 +40,8 @@ std::string ParticipantSummary::ToJson() const {
                                     {"nacks_sent", nacks_sent},
                                     {"keyframe_requests", keyframe_requests},
                                     {"rtcp_sent", rtcp_sent},
-                                    {"dropped", dropped}};
+                                    {"dropped", dropped},
+                                    {"ingress", ingress}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -74,6 +75,8 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
     auto remote = ParseRemoteAddress(config.name, config.remote_address);
     if (!remote.ok()) return remote.status();
     const boost::asio::ip::address addr = *remote;
+    // The address only: where it sends from is learnt from its first packets.
+    p->transport_->SetSignalledPeer(addr, 0);
     if (config.remote_rtcp_port) {
       p->rtcp_destination_ = net::Endpoint(addr, config.remote_rtcp_port);
       p->rtcp_destination_fixed_ = true;
@@ -93,8 +96,8 @@ StatusOr<std::unique_ptr<Participant>> Participant::Create(const ParticipantConf
 void Participant::Start() {
   TESSERA_DCHECK_RUN_ON(shard_checker_);
   transport_->Start(
-      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtp(d, from); },
-      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtcp(d, from); });
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtp(d, from); },
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtcp(d, from); });
   ArmTimer();
   spdlog::info("participant {} listening on port {} ({}/pt {}, {}{})", config_.name, local_port_,
                rtp::CodecName(config_.video->codec), config_.video->payload_type,
@@ -111,13 +114,10 @@ void Participant::ArmTimer() {
   });
 }
 
-void Participant::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+PacketVerdict Participant::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   const int64_t now = clock_.NowUs();
   auto packet = rtp::RtpPacket::Parse(clear);
-  if (!packet) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
-    return;
-  }
+  if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
   ++counts_.rtp_received;
   if (!rtcp_destination_fixed_ && !rtcp_destination_) {
     // Symmetric RTP: feedback goes where the media comes from (port + 1 without rtcp-mux) until an
@@ -125,16 +125,19 @@ void Participant::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& fro
     rtcp_destination_ = net::Endpoint(
         from.address(), config_.rtcp_mux ? from.port() : static_cast<uint16_t>(from.port() + 1));
   }
-  Deliver(stream_.OnRtp(*packet, now));
+  rtp::VideoReceiveStream::Output out = stream_.OnRtp(*packet, now);
+  const PacketVerdict verdict = out.dropped;  // counted by the stream
+  Deliver(std::move(out));
+  return verdict;
 }
 
-void Participant::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+PacketVerdict Participant::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   if (!stream_.OnRtcp(clear, clock_.NowUs())) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
-    return;
+    return transport_->Reject(DropReason::kMalformed, "malformed RTCP compound");
   }
   ++counts_.rtcp_received;
   if (!rtcp_destination_fixed_) rtcp_destination_ = from;
+  return kAccepted;
 }
 
 void Participant::Deliver(rtp::VideoReceiveStream::Output out) {
@@ -178,6 +181,7 @@ ParticipantSummary Participant::Summary() const {
   s.nacks_sent = st.nacks_sent;
   s.keyframe_requests = st.keyframe_requests;
   s.dropped = DropsJson(drops_);
+  s.ingress = IngressJson(transport_->receive_counts());
   return s;
 }
 

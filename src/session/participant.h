@@ -32,6 +32,7 @@ struct ParticipantSummary {
   uint64_t keyframe_requests = 0;
   uint64_t rtcp_sent = 0;
   nlohmann::ordered_json dropped;  // {"reason": count, ...}
+  nlohmann::ordered_json ingress;  // {"received", "accepted", "dropped": {...}} (IngressJson)
   std::string ToJson() const;
 };
 
@@ -56,8 +57,8 @@ class Participant {
   Participant(const ParticipantConfig& config, boost::asio::io_context& shard, Clock& clock,
               const rtp::VideoReceiveStreamConfig& stream_config);
 
-  void OnRtp(std::span<const uint8_t> data, const net::Endpoint& from);
-  void OnRtcp(std::span<const uint8_t> data, const net::Endpoint& from);
+  PacketVerdict OnRtp(std::span<const uint8_t> data, const net::Endpoint& from);
+  PacketVerdict OnRtcp(std::span<const uint8_t> data, const net::Endpoint& from);
   void Deliver(rtp::VideoReceiveStream::Output out);
   void SendRtcp(std::vector<uint8_t> compound);
   void ArmTimer();

@@ -30,6 +30,7 @@ AudioLeg::RoomSink RoomAudio::SinkForLegs() {
   return [this](ReceivedAudio a) {
     // Crosses from the leg's shard to the room's executor with the packet moved.
     boost::asio::post(media_, [this, a = std::move(a)]() mutable {
+      if (a.new_stream) room_.RestartStream(a.participant_id);
       room_.OnRtp(a.participant_id, a.seq, a.rtp_timestamp, std::move(a.payload), a.audio_level,
                   a.arrival_us);
     });

@@ -200,7 +200,8 @@ Status RoomService::UpdateRemote(const std::string& room_name, uint32_t id, cons
   if (audio) {
     RunOn(audio->shard(), [&] { audio->SetRemote(address, r.audio_rtp_port, r.audio_rtcp_port); });
   }
-  if (video && video->receives()) {
+  if (video) {
+    // Also a leg that only sends: where its camera's packets may come from follows signalling.
     RunOn(video->shard(), [&] { video->SetRemote(address, r.video_rtp_port, r.video_rtcp_port); });
   }
   return Status::Ok();

@@ -55,6 +55,8 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
   auto remote = ParseRemoteAddress(config.name, config.remote_address);
   if (!remote.ok()) return remote.status();
   const boost::asio::ip::address addr = *remote;
+  // A peer that receives the composite on remote_rtp_port is expected to send from it.
+  leg->transport_->SetSignalledPeer(addr, v.remote_rtp_port);
   const uint32_t local_ssrc = RandomSsrc();
   if (v.send) {
     rtp::VideoReceiveStreamConfig c;
@@ -87,8 +89,8 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
 void VideoLeg::Start() {
   TESSERA_DCHECK_RUN_ON(checker_);
   transport_->Start(
-      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtp(d, from); },
-      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnRtcp(d, from); });
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtp(d, from); },
+      [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtcp(d, from); });
   ArmTimer();
   const auto& v = *config_.video;
   spdlog::info("participant {} video on port {}: {}{}", config_.name, local_port(),
@@ -119,17 +121,14 @@ void VideoLeg::ArmTimer() {
   });
 }
 
-void VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (!receive_) {
-    transport_->Drop(DropReason::kUnknownPayloadType, "video RTP from a receive-only participant");
-    return;
+    return transport_->Reject(DropReason::kUnknownPayloadType,
+                              "video RTP from a receive-only participant");
   }
   auto packet = rtp::RtpPacket::Parse(clear);
-  if (!packet) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTP packet");
-    return;
-  }
+  if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
   ++counts_.rtp_received;
   if (!rtcp_destination_fixed_ && !rtcp_destination_) {
     rtcp_destination_ = net::Endpoint(from.address(), config_.video->rtcp_mux
@@ -137,15 +136,19 @@ void VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from) 
                                                           : static_cast<uint16_t>(from.port() + 1));
   }
   rtp::VideoReceiveStream::Output out = receive_->OnRtp(*packet, clock_.NowUs());
-  const uint64_t ssrc_changes = receive_->stats().ssrc_changes;
-  if (ssrc_changes != ssrc_changes_seen_) {
-    // A new stream from this participant: its decoder starts over before the first frame of the
-    // new stream. Only a stream that completes a frame costs a reset, so packets with random
-    // SSRCs cannot make the decoder restart at packet rate.
-    ssrc_changes_seen_ = ssrc_changes;
+  // The stream counted its own drops; the verdict goes to the transport's tally.
+  const PacketVerdict verdict = out.dropped;
+  const rtp::VideoReceiveStats stats = receive_->stats();
+  const uint64_t new_streams = stats.ssrc_changes + stats.sequence_restarts;
+  if (new_streams != new_streams_seen_) {
+    // A new stream from this participant (confirmed by two packets in sequence): its decoder
+    // starts over before the first frame of the new stream. Only a stream that completes a frame
+    // costs a reset, so stray packets cannot make the decoder restart at packet rate.
+    new_streams_seen_ = new_streams;
     reset_pending_ = true;
   }
   Deliver(std::move(out));
+  return verdict;
 }
 
 void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
@@ -192,24 +195,17 @@ void VideoLeg::RequestSenderKeyframe() {
   if (keyframes_by_listener_ && listener_) listener_->OnKeyframeNeeded();
 }
 
-void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
+PacketVerdict VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from) {
   TESSERA_DCHECK_RUN_ON(checker_);
   const int64_t now = clock_.NowUs();
   auto messages = rtp::ParseRtcpCompound(clear);
-  if (!messages) {
-    transport_->Drop(DropReason::kMalformed, "malformed RTCP compound");
-    return;
-  }
-  if (rtcp_destination_fixed_ && from.address() != rtcp_destination_->address()) {
-    // Feedback steers what we send (keyframes, profile, retransmissions): only the configured
-    // peer may give it.
-    transport_->Drop(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
-    return;
-  }
+  if (!messages) return transport_->Reject(DropReason::kMalformed, "malformed RTCP compound");
+  // The transport took it only from the signalled peer's address or the latched media source:
+  // feedback steers what we send (keyframes, profile, retransmissions).
   ++counts_.rtcp_received;
   if (!rtcp_destination_fixed_) rtcp_destination_ = from;
   if (receive_) (void)receive_->OnRtcp(clear, now);
-  if (!sender_) return;
+  if (!sender_) return kAccepted;
   const uint32_t ours = sender_->ssrc();
   bool bandwidth_news = false;  // a REMB or TMMBR about our stream
   std::optional<double> loss;
@@ -287,6 +283,7 @@ void VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from)
   }
   if (keyframe && hooks_.keyframe_request) hooks_.keyframe_request(id_);
   if ((estimate || loss) && hooks_.feedback) hooks_.feedback(id_, estimate, loss);
+  return kAccepted;
 }
 
 void VideoLeg::SendVideo(const std::shared_ptr<const EncodedVideo>& frame) {
@@ -338,6 +335,11 @@ void VideoLeg::SendRtcp(std::vector<uint8_t> compound) {
 void VideoLeg::SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
                          uint16_t rtcp_port) {
   TESSERA_DCHECK_RUN_ON(checker_);
+  // Its camera's packets may come from the new place: the latch starts over when signalling
+  // moved the peer (a leg that receives no composite has no port to go by: address only).
+  const net::Endpoint signalled = transport_->latch().signalled();
+  transport_->SetSignalledPeer(address.value_or(signalled.address()),
+                               rtp_port ? rtp_port : signalled.port());
   if (!sender_) return;
   const boost::asio::ip::address addr = address.value_or(rtp_destination_.address());
   const uint16_t rtp = rtp_port ? rtp_port : rtp_destination_.port();
@@ -418,6 +420,7 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
                        {"p99", latency_.PercentileMs(0.99)}};
   }
   j["dropped"] = DropsJson(drops_);
+  j["ingress"] = IngressJson(transport_->receive_counts());
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

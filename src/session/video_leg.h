@@ -53,7 +53,8 @@ class VideoLeg {
   // One composite frame of the recipient's profile (shared by the profile's recipients).
   void SendVideo(const std::shared_ptr<const EncodedVideo>& frame);
   void Stop();
-  // Like AudioLeg::SetRemote, for the composite (a leg that receives it).
+  // Like AudioLeg::SetRemote, for the composite (a leg that receives it). Every leg: where its
+  // camera's packets may come from follows (MediaTransport::SetSignalledPeer).
   void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,
                  uint16_t rtcp_port);
   // Runs on: any thread but the decode strand. Returns once every decode posted so far has run
@@ -68,13 +69,15 @@ class VideoLeg {
   // MCU-added latency of the frames this recipient was sent (read after Stop).
   const LatencyHistogram& latency() const { return latency_; }
   std::string SummaryJson(const std::string& room) const;
+  // Every datagram its port(s) received and what became of it on arrival.
+  const ReceiveCounts& receive_counts() const { return transport_->receive_counts(); }
 
  private:
   VideoLeg(const RoomParticipantConfig& config, const JoinOptions& options, uint32_t id,
            boost::asio::io_context& shard, Clock& clock, DecodeStrand decode,
            std::shared_ptr<VideoInput> input, RoomHooks hooks);
-  void OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from);
-  void OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  PacketVerdict OnRtp(std::span<const uint8_t> clear, const net::Endpoint& from);
+  PacketVerdict OnRtcp(std::span<const uint8_t> clear, const net::Endpoint& from);
   void Deliver(rtp::VideoReceiveStream::Output out);
   void PostDecode(rtp::EncodedFrame frame);
   void ArmTimer();
@@ -102,8 +105,8 @@ class VideoLeg {
   bool rtcp_destination_fixed_ = false;
   boost::asio::steady_timer timer_;
   int64_t last_report_us_ = 0;
-  uint64_t ssrc_changes_seen_ = 0;
-  // The stream's SSRC changed: reset the decoder before its frames.
+  uint64_t new_streams_seen_ = 0;  // the stream's SSRC changes and sequence restarts
+  // A new stream began (new SSRC, or a restart): reset the decoder before its frames.
   bool reset_pending_ = false;
   // The answer to a TMMBR, sent after the compound is read.
   std::optional<rtp::Tmmbn> tmmbn_;

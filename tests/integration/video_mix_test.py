@@ -10,16 +10,18 @@ deadline; a scenario ends as soon as what it waits for is seen. Decoded frames i
 saved as PNG in the scenario's temporary directory (printed), for a person to look at.
 
 usage: video_mix_test.py --tessera BIN
-       --scenario grid4|grid9|layout|leave|kick|oneencode|pli|fit|badinput|tmmbr
+       --scenario grid4|grid9|layout|leave|kick|oneencode|pli|fit|badinput|tmmbr|spoof
 """
 import argparse
 import json
 import os
+import random
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -1006,12 +1008,97 @@ def scenario_badinput(args, work):
     ensure(legs["viewer"]["frames_sent"] > 0, f"the stream stopped: {legs['viewer']}")
 
 
+class KnownSsrcSender(Sender):
+    """A Sender whose ffmpeg uses a given SSRC and first sequence number (the rtp muxer's ssrc and
+    seq options): what an attacker who sniffed or guessed them knows."""
+
+    def __init__(self, name, codec, colour, ssrc, seq):
+        super().__init__(name, codec, colour)
+        self.ssrc, self.seq = ssrc, seq
+
+    def argv(self):
+        argv = super().argv()
+        at = argv.index("-f", argv.index("-payload_type"))  # the output's "-f rtp"
+        return argv[:at] + ["-ssrc", str(self.ssrc), "-seq", str(self.seq)] + argv[at:]
+
+
+def spoofed_packets(ssrc, first_seq, count):
+    """RTP with the victim's SSRC and payload type 96, consecutive sequence numbers from
+    first_seq, each an H.264 non-IDR slice of random bytes: to the victim's jitter buffer it
+    would look like frames from far ahead in its stream."""
+    rng = random.Random(16)
+    packets = []
+    for i in range(count):
+        header = struct.pack("!BBHII", 0x80, 0x80 | 96, (first_seq + i) & 0xFFFF,
+                             (rng.getrandbits(32) + i * 6000) & 0xFFFFFFFF, ssrc)
+        packets.append(header + bytes([0x41]) + bytes(rng.randint(1, 255) for _ in range(400)))
+    return packets
+
+
+def scenario_spoof(args, work):
+    """Issue 16: RTP sent to a participant's port from another address (127.0.0.2) with its SSRC
+    and sequence numbers about 20000 ahead of its own, 72 packets in 2 s, used to make its own
+    packets count as too_late: its tile froze on the placeholder for over 35 s. The leg takes
+    media only from the source it latched (its ffmpeg): the tile never falls to the placeholder
+    (placeholder_after_ms 1000 here) and the 72 packets are counted as unlatched_source."""
+    victim = KnownSsrcSender("p1", "h264", "red", ssrc=0x5EC0DE01, seq=1000)
+    senders = [victim, Sender("p2", "vp8", "lime")]
+    expected = grid_expectation(senders, 2, 1)
+    viewer = Viewer("viewer", work)
+    # The victim's sequence numbers reach a few hundred past 1000 before the attack: 20000
+    # ahead of that, well beyond RFC 3550's MAX_DROPOUT (3000) and short of half the space.
+    packets = spoofed_packets(victim.ssrc, victim.seq + 20000, 72)
+    with Room(args, work, senders, [viewer], quiet_video(placeholder_after_ms=1000)) as room:
+        rx = room.receivers[0]
+        rx.wait_for("both tiles", tiles_check(expected))
+
+        def attack():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.bind(("127.0.0.2", 0))
+                for p in packets:
+                    sock.sendto(p, ("127.0.0.1", victim.port))
+                    time.sleep(2.0 / len(packets))  # the reported pace: 72 packets in 2 s
+
+        spoofer = threading.Thread(target=attack, daemon=True)
+        started = time.monotonic()
+        spoofer.start()
+        # The burst and 4 s after it: were the victim's packets refused, its tile would show the
+        # placeholder 1 s later.
+        slot = grid_slots(2, 1)[0]
+        pictures = 0
+        while time.monotonic() < started + 6.0:
+            frame = rx.next_frame(SHOW_TIMEOUT_S)
+            pictures += 1
+            if not colour_problems(frame, slot, PLACEHOLDER, f"{victim.name}'s tile"):
+                raise TestFailure(f"{victim.name}'s tile fell to the placeholder "
+                                  f"{frame.arrival - started:.2f} s into the spoof: "
+                                  f"{rx.save(frame, 'spoofed')}")
+        spoofer.join(timeout=10)
+        ensure(not spoofer.is_alive(), "the spoofer did not finish")
+        frame = rx.wait_for("both tiles after the spoof", tiles_check(expected), timeout_s=5)
+        print(f"{pictures} pictures over 6 s from the spoof's start, none with the placeholder; "
+              f"after it: {describe_tiles(frame, expected)}")
+        summary = room.stop()
+    _, legs = video_summaries(summary)
+    check_decoders(legs, senders)
+    leg = legs[victim.name]
+    print(f"{victim.name}: dropped {leg['dropped']}, ingress {leg['ingress']}")
+    ensure(leg["dropped"]["unlatched_source"] == len(packets),
+           f"{leg['dropped']['unlatched_source']} packets counted as unlatched_source, "
+           f"{len(packets)} spoofed")
+    ingress = leg["ingress"]
+    ensure(ingress["dropped"]["unlatched_source"] == len(packets),
+           f"the spoofed packets are not in the ingress accounting: {ingress}")
+    ensure(ingress["received"] == ingress["accepted"] + sum(ingress["dropped"].values()),
+           f"datagrams neither accepted nor dropped: {ingress}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--scenario", required=True,
                     choices=["grid4", "grid9", "layout", "leave", "kick", "oneencode", "pli", "fit",
-                             "badinput", "tmmbr"])
+                             "badinput", "tmmbr", "spoof"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
     print(f"work directory: {work}")
@@ -1025,7 +1112,8 @@ def main():
      "pli": lambda: scenario_pli(args, work),
      "fit": lambda: scenario_fit(args, work),
      "badinput": lambda: scenario_badinput(args, work),
-     "tmmbr": lambda: scenario_tmmbr(args, work)}[args.scenario]()
+     "tmmbr": lambda: scenario_tmmbr(args, work),
+     "spoof": lambda: scenario_spoof(args, work)}[args.scenario]()
     print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
 
 

@@ -59,8 +59,11 @@ enum class DropReason : uint8_t {
   kUnknownProtocol,     // first byte matched no demux range (RFC 7983)
   kDuplicate,           // a sequence number already held
   kUndecodable,         // frame dropped because a reference was lost (waiting for a keyframe)
-  kUnexpectedSource,    // RTCP from another address than the participant's configured one
+  kUnexpectedSource,    // RTCP from neither the signalled nor the latched media address
   kRateLimited,         // over a per-participant budget (e.g. retransmissions asked by NACK)
+  kUnlatchedSource,     // RTP from another address than the one the leg's media is latched to
+  kUnknownSsrc,         // RTP of another SSRC than the stream's, on probation (RFC 3550 A.1)
+  kSequenceJump,        // a sequence jump beyond the dropout limits, on probation (RFC 3550 A.1)
   kCount
 };
 

@@ -106,6 +106,10 @@ class AudioJitterBuffer {
   // Adds one packet. arrival_us: when it was received (Clock timebase).
   void Insert(uint16_t seq, uint32_t rtp_timestamp, std::vector<uint8_t> payload,
               int64_t arrival_us);
+  // The sender started a new stream (a new SSRC, or a sequence jump its next packet confirmed):
+  // what is held belongs to the old numbering and is let go; playout starts over with the next
+  // packet, re-buffering to the target. Counted in stats().resets.
+  void Restart();
 
   // The next stretch of playout (see the playout model above). now_us: the mixer tick time.
   [[nodiscard]] AudioPull Pull(int64_t now_us);

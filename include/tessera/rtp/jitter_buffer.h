@@ -59,6 +59,9 @@ class VideoJitterBuffer {
     std::vector<EncodedFrame> frames;
     // Decoding cannot go on without a keyframe: ask the sender for one (throttled by the caller).
     bool keyframe_needed = false;
+    // Set when the packet given to Insert was itself dropped at once (kTooLate, kDuplicate;
+    // counted like every drop); unset when it is held (or went out in `frames`).
+    std::optional<DropReason> dropped;
   };
 
   // Frame counts are in frames, the rest in packets. Each packet drop also bumps the DropCounters

@@ -13,6 +13,7 @@
 #include <tessera/rtp/receive_statistics.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 #include <tessera/rtp/rtp_packet.h>
+#include <tessera/rtp/sequence_probation.h>
 
 #include <cstdint>
 #include <memory>
@@ -40,16 +41,28 @@ struct VideoReceiveStats {
   uint64_t frames = 0;
   uint64_t nacks_sent = 0;  // sequence numbers asked for
   uint64_t keyframe_requests = 0;
+  // New streams confirmed after the first (RFC 3550 A.1 probation): a new SSRC, or a sequence
+  // jump of the same SSRC (the sender restarted). Each starts the receive state afresh.
   uint64_t ssrc_changes = 0;
+  uint64_t sequence_restarts = 0;
   int64_t rtt_us = -1;
 };
 
+// Packets pass RFC 3550 A.1 source validation (SequenceProbation) before the statistics, NACK
+// and the jitter buffer see them: a stray packet of another SSRC or far off the sequence cannot
+// move the stream's window; two in sequence start a new stream (the one kept on probation goes in
+// first, so a restarted sender loses nothing).
 // Runs on: the participant's network shard (not thread-safe).
 class VideoReceiveStream {
  public:
   struct Output {
     std::vector<EncodedFrame> frames;  // complete, in decode order
     std::vector<uint8_t> rtcp;         // a compound RTCP packet to send now, or empty
+    // OnRtp: why the packet was dropped on arrival (already counted in the DropCounters), or
+    // unset when the stream took it (held by the jitter buffer, or out in `frames`). A packet put
+    // on probation is a drop (kUnknownSsrc, kSequenceJump) although a copy is kept in case the
+    // next packet confirms it.
+    std::optional<DropReason> dropped;
   };
 
   // drops may be null; it outlives the stream.
@@ -71,7 +84,13 @@ class VideoReceiveStream {
   std::optional<uint32_t> remote_ssrc() const { return remote_ssrc_; }
 
  private:
-  void ResetForSsrc(uint32_t ssrc);
+  void StartStream(uint32_t ssrc);
+  // Feeds one packet that belongs to the stream to the statistics, NACK and the jitter buffer;
+  // returns the jitter buffer's drop reason for it, if it dropped it.
+  std::optional<DropReason> Take(const RtpPacket& packet, DepacketizedPayload payload,
+                                 int64_t arrival_us, Output& out,
+                                 std::vector<RtcpMessage>& feedback);
+  void CountDrop(DropReason reason, Output& out);
   void Absorb(VideoJitterBuffer::InsertResult r, Output& out, int64_t now_us,
               std::vector<RtcpMessage>& feedback);
   void AddNacks(int64_t now_us, std::vector<RtcpMessage>& feedback);
@@ -82,6 +101,7 @@ class VideoReceiveStream {
   Clock& clock_;
   DropCounters* drops_;
   std::unique_ptr<Depacketizer> depacketizer_;
+  SequenceProbation probation_;
   std::optional<uint32_t> remote_ssrc_;
   std::unique_ptr<ReceiveStatistics> statistics_;
   std::unique_ptr<VideoJitterBuffer> jitter_;

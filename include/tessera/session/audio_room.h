@@ -75,6 +75,9 @@ class AudioRoom {
   // header extension.
   void OnRtp(uint32_t id, uint16_t seq, uint32_t rtp_timestamp, std::vector<uint8_t> payload,
              std::optional<uint8_t> audio_level, int64_t arrival_us);
+  // The participant's sender started a new stream (new SSRC, or a confirmed sequence jump): its
+  // jitter buffer starts over (AudioJitterBuffer::Restart). Unknown ids are ignored.
+  void RestartStream(uint32_t id);
 
   // One 20 ms mixing step.
   [[nodiscard]] AudioTick Tick(int64_t now_us);

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <tessera/base/metrics.h>
 
+#include <set>
+#include <string>
+
 namespace tessera {
 namespace {
 
@@ -16,6 +19,18 @@ TEST(DropCounters, CountsPerReasonAndPublishesLabelledCounters) {
   EXPECT_NE(text.find("tessera_packets_dropped_total{reason=\"srtp_auth\",scope=\"camera-1\"} 3"),
             std::string::npos)
       << text;
+}
+
+TEST(DropReasonName, EveryReasonHasItsOwnName) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
+    const std::string name = DropReasonName(static_cast<DropReason>(i));
+    EXPECT_NE(name, "unknown") << "reason " << i << " has no name";
+    EXPECT_TRUE(names.insert(name).second) << name << " names two reasons";
+  }
+  EXPECT_EQ(std::string(DropReasonName(DropReason::kUnlatchedSource)), "unlatched_source");
+  EXPECT_EQ(std::string(DropReasonName(DropReason::kUnknownSsrc)), "unknown_ssrc");
+  EXPECT_EQ(std::string(DropReasonName(DropReason::kSequenceJump)), "sequence_jump");
 }
 
 TEST(MetricsRegistry, SameNameAndLabelsIsTheSameCounter) {

@@ -328,6 +328,32 @@ TEST(AudioJitterBuffer, PlaysFortyMsPacketsOverTwoTicks) {
   EXPECT_EQ(sim.jb().stats().drift_dropped, 0u);
 }
 
+TEST(AudioJitterBuffer, AfterRestartANewStreamWithLowerNumbersPlaysAtOnce) {
+  FakeClock clock(kStartUs);
+  AudioJitterBuffer jb({}, clock);
+  for (uint32_t i = 0; i < 20; ++i) {
+    jb.Insert(static_cast<uint16_t>(30000 + i), 100000 + i * 960, IndexBytes(i), clock.NowUs());
+    clock.AdvanceUs(kTickUs);
+    (void)jb.Pull(clock.NowUs());
+  }
+  // The sender restarted (a new SSRC, confirmed upstream) with lower numbers and timestamps:
+  // without the restart they would all be too late for the old playout point.
+  jb.Restart();
+  for (uint32_t i = 0; i < 10; ++i) {
+    jb.Insert(static_cast<uint16_t>(100 + i), 5000 + i * 960, IndexBytes(1000 + i), clock.NowUs());
+  }
+  std::vector<int64_t> played;
+  for (int k = 0; k < 10; ++k) {
+    clock.AdvanceUs(kTickUs);
+    const AudioPull p = jb.Pull(clock.NowUs());
+    if (p.kind == Kind::kFrame) played.push_back(IndexOf(p.payload));
+  }
+  ASSERT_FALSE(played.empty()) << "the new stream did not play within 200 ms";
+  EXPECT_GE(played.front(), 1000) << "a packet of the old stream played after the restart";
+  EXPECT_EQ(jb.stats().late_dropped, 0u);
+  EXPECT_EQ(jb.stats().resets, 1u);
+}
+
 TEST(AudioJitterBuffer, OverflowDropsTheOldestPackets) {
   FakeClock clock;
   MetricsRegistry registry;

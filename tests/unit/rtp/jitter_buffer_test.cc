@@ -201,6 +201,27 @@ TEST(VideoJitterBuffer, DropsPacketsOfReleasedFramesAsTooLate) {
   EXPECT_EQ(h.drops(DropReason::kTooLate), 2u);
 }
 
+TEST(VideoJitterBuffer, InsertSaysWhetherThePacketItselfWasDropped) {
+  FakeClock clock;
+  VideoJitterBuffer jb({}, Codec::kVp8, clock);
+  auto packet = [](uint16_t seq, bool start, bool marker) {
+    JitterPacket p;
+    p.seq = seq;
+    p.timestamp = 1000;
+    p.marker = marker;
+    p.payload.data = {static_cast<uint8_t>(seq)};
+    p.payload.frame_start = start;
+    p.payload.keyframe = true;
+    return p;
+  };
+  EXPECT_FALSE(jb.Insert(packet(100, true, false)).dropped) << "held";
+  EXPECT_EQ(jb.Insert(packet(100, true, false)).dropped, DropReason::kDuplicate);
+  const auto released = jb.Insert(packet(101, false, true));
+  EXPECT_FALSE(released.dropped) << "went out in a frame";
+  EXPECT_EQ(released.frames.size(), 1u);
+  EXPECT_EQ(jb.Insert(packet(99, true, true)).dropped, DropReason::kTooLate);
+}
+
 TEST(VideoJitterBuffer, EmitsFrameAfterSequenceWrap) {
   Harness h;
   h.AddFrame(65530, 3, 1000, true);

@@ -180,10 +180,152 @@ TEST(VideoReceiveStream, CountsWrongPayloadTypeAndMalformedPayloads) {
   auto out = s.OnRtp(RtpPacket::Build(h, {}, std::vector<uint8_t>{0x41, 0x88}), clock.NowUs());
   EXPECT_TRUE(out.frames.empty());
   EXPECT_EQ(drops.Get(DropReason::kUnknownPayloadType), 1u);
+  EXPECT_EQ(out.dropped, DropReason::kUnknownPayloadType);
   h.payload_type = 96;
   out = s.OnRtp(RtpPacket::Build(h, {}, std::vector<uint8_t>{0x7E /* STAP-B */, 0}), clock.NowUs());
   EXPECT_EQ(drops.Get(DropReason::kMalformed), 1u);
+  EXPECT_EQ(out.dropped, DropReason::kMalformed);
+  out = s.OnRtp(RtpPacket::Build(h, {}, std::vector<uint8_t>{0x41, 0x88}), clock.NowUs());
+  EXPECT_FALSE(out.dropped) << "a packet the stream holds is not a drop";
   EXPECT_FALSE(s.OnRtcp(std::vector<uint8_t>{1, 2, 3}, clock.NowUs()));
+}
+
+// A camera sending MakeFrame(i) through its own RTP sender.
+class Camera {
+ public:
+  Camera(uint32_t ssrc, uint16_t first_seq, Clock& clock) {
+    RtpSender::Config sc;
+    sc.ssrc = ssrc;
+    sc.payload_type = 96;
+    sc.initial_sequence = first_seq;
+    sc.initial_timestamp = 0;
+    sender_ = std::make_unique<RtpSender>(sc, clock);
+  }
+  std::vector<RtpPacket> Frame(int index) {
+    const std::vector<uint8_t> frame = MakeFrame(index);
+    auto payloads = packetizer_->Packetize(frame, index % 30 == 0);
+    std::vector<RtpPacket> out;
+    for (size_t k = 0; k < payloads.size(); ++k) {
+      out.push_back(sender_->Send(payloads[k], static_cast<uint32_t>(index * 3000),
+                                  k + 1 == payloads.size(), 1));
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<Packetizer> packetizer_ = CreatePacketizer(Codec::kH264);
+  std::unique_ptr<RtpSender> sender_;
+};
+
+// A receiving stream on a fake clock that collects its frames.
+struct Receiver {
+  std::optional<DropReason> Feed(const RtpPacket& p) {
+    auto out = stream.OnRtp(p, clock.NowUs());
+    for (auto& f : out.frames) frames.push_back(std::move(f));
+    return out.dropped;
+  }
+  void FeedFrame(Camera& camera, int index) {
+    for (const RtpPacket& p : camera.Frame(index)) EXPECT_FALSE(Feed(p)) << "frame " << index;
+    Tick();
+  }
+  void Tick() {
+    clock.AdvanceMs(33);
+    for (auto& f : stream.OnTimer(clock.NowUs()).frames) frames.push_back(std::move(f));
+  }
+
+  FakeClock clock;
+  MetricsRegistry registry;
+  DropCounters drops{registry, "receiver"};
+  VideoReceiveStream stream{VideoReceiveStreamConfig{}, clock, &drops};
+  std::vector<EncodedFrame> frames;
+};
+
+TEST(VideoReceiveStream, ASpoofedJumpInterleavedWithTheStreamNeverFreezesIt) {
+  // Issue 16: the victim's SSRC 20000 ahead used to move the window, and the real packets then
+  // counted as too_late until the real numbering caught up.
+  Receiver r;
+  Camera real(kMediaSsrc, 1000, r.clock);
+  uint16_t spoof_seq = 21000;
+  uint64_t spoofs = 0;
+  for (int i = 0; i < 60; ++i) {
+    for (const RtpPacket& p : real.Frame(i)) {
+      EXPECT_FALSE(r.Feed(p)) << "frame " << i;
+      RtpPacket spoof = p;
+      spoof.SetSequenceNumber(spoof_seq++);
+      EXPECT_EQ(r.Feed(spoof), DropReason::kSequenceJump);
+      ++spoofs;
+    }
+    r.Tick();
+  }
+  EXPECT_EQ(r.frames.size(), 60u);
+  EXPECT_EQ(r.drops.Get(DropReason::kSequenceJump), spoofs);
+  EXPECT_EQ(r.drops.Get(DropReason::kTooLate), 0u);
+  EXPECT_EQ(r.stream.stats().sequence_restarts, 0u);
+}
+
+TEST(VideoReceiveStream, ALonePacketOfAnotherSsrcDoesNotResetTheStream) {
+  Receiver r;
+  Camera real(kMediaSsrc, 1000, r.clock);
+  r.FeedFrame(real, 0);
+  r.FeedFrame(real, 1);
+  // Between two frames, one packet of another SSRC: it used to restart the stream, which then
+  // waited for a keyframe.
+  const std::vector<RtpPacket> next = real.Frame(2);
+  RtpPacket stray = next[0];
+  stray.SetSsrc(0xDEAD);
+  EXPECT_EQ(r.Feed(stray), DropReason::kUnknownSsrc);
+  for (const RtpPacket& p : next) EXPECT_FALSE(r.Feed(p));
+  r.Tick();
+  for (int i = 3; i < 8; ++i) r.FeedFrame(real, i);
+  EXPECT_EQ(r.frames.size(), 8u) << "the stream went on without a keyframe";
+  EXPECT_EQ(r.stream.stats().ssrc_changes, 0u);
+  ASSERT_TRUE(r.stream.remote_ssrc());
+  EXPECT_EQ(*r.stream.remote_ssrc(), kMediaSsrc);
+  EXPECT_EQ(r.drops.Get(DropReason::kUnknownSsrc), 1u);
+  EXPECT_EQ(r.drops.Total(), 1u);
+}
+
+TEST(VideoReceiveStream, TwoPacketsInSequenceConfirmAJumpAndNothingIsLost) {
+  Receiver r;
+  Camera before(kMediaSsrc, 1000, r.clock);
+  for (int i = 0; i < 3; ++i) r.FeedFrame(before, i);
+  ASSERT_EQ(r.frames.size(), 3u);
+  // The sender restarts with the same SSRC, numbering 20000 further on, and a keyframe.
+  Camera after(kMediaSsrc, 21000, r.clock);
+  const std::vector<RtpPacket> keyframe = after.Frame(0);
+  ASSERT_GE(keyframe.size(), 2u);
+  EXPECT_EQ(r.Feed(keyframe[0]), DropReason::kSequenceJump);
+  for (size_t k = 1; k < keyframe.size(); ++k) EXPECT_FALSE(r.Feed(keyframe[k]));
+  r.Tick();
+  for (int i = 1; i < 3; ++i) r.FeedFrame(after, i);
+  ASSERT_EQ(r.frames.size(), 6u);
+  EXPECT_TRUE(r.frames[3].keyframe);
+  EXPECT_EQ(r.frames[3].data, MakeFrame(0)) << "the packet kept on probation went in first";
+  EXPECT_EQ(r.stream.stats().sequence_restarts, 1u);
+  EXPECT_EQ(r.stream.stats().ssrc_changes, 0u);
+  EXPECT_EQ(r.drops.Get(DropReason::kSequenceJump), 1u);
+  EXPECT_EQ(r.drops.Get(DropReason::kTooLate), 0u);
+}
+
+TEST(VideoReceiveStream, ASenderThatRestartsWithANewSsrcIsReceivedAtOnce) {
+  Receiver r;
+  Camera before(kMediaSsrc, 1000, r.clock);
+  for (int i = 0; i < 3; ++i) r.FeedFrame(before, i);
+  Camera after(0x5678, 40000, r.clock);
+  const std::vector<RtpPacket> keyframe = after.Frame(0);
+  ASSERT_GE(keyframe.size(), 2u);
+  EXPECT_EQ(r.Feed(keyframe[0]), DropReason::kUnknownSsrc);
+  for (size_t k = 1; k < keyframe.size(); ++k) EXPECT_FALSE(r.Feed(keyframe[k]));
+  r.Tick();
+  for (int i = 1; i < 3; ++i) r.FeedFrame(after, i);
+  ASSERT_EQ(r.frames.size(), 6u);
+  EXPECT_EQ(r.frames[3].data, MakeFrame(0));
+  EXPECT_EQ(r.stream.stats().ssrc_changes, 1u);
+  ASSERT_TRUE(r.stream.remote_ssrc());
+  EXPECT_EQ(*r.stream.remote_ssrc(), 0x5678u);
+  // The old SSRC is the stranger now.
+  RtpPacket late = before.Frame(3)[0];
+  EXPECT_EQ(r.Feed(late), DropReason::kUnknownSsrc);
 }
 
 TEST(VideoReceiveStream, SendsPeriodicReceiverReportsWithCname) {
