@@ -2,12 +2,9 @@
 
 #include <string>
 
+#include "codec/planar_yuv.h"
 #include "codec/video_frame_peek.h"
 #include "deps/ffmpeg.h"
-
-extern "C" {
-#include <libavutil/imgutils.h>
-}
 
 namespace tessera::codec {
 namespace {
@@ -74,20 +71,16 @@ class LibavVideoDecoder : public VideoDecoder {
       failed = true;
       return std::nullopt;
     }
-    // Full-range 4:2:0 has the same layout; anything else would need libswscale, which is not
-    // linked.
-    if (f.format != AV_PIX_FMT_YUV420P && f.format != AV_PIX_FMT_YUVJ420P) {
+    // 8-bit 4:2:0 (limited or full range) is copied; High 4:2:2, High 4:4:4 Predictive, High 10
+    // and monochrome pictures are converted. RGB (gbrp) would need libswscale, not linked.
+    const std::optional<PlanarYuv> planes = DescribePlanarYuv(f);
+    std::optional<VideoFrame> out = planes ? PlanarYuvToI420(*planes) : std::nullopt;
+    if (!out) {
       ++stats_.bad_format;
       failed = true;
       return std::nullopt;
     }
-    VideoFrame out = VideoFrame::Make(f.width, f.height);
-    const int cw = (f.width + 1) / 2;
-    const int ch = (f.height + 1) / 2;
-    av_image_copy_plane(out.y.data(), out.stride_y, f.data[0], f.linesize[0], f.width, f.height);
-    av_image_copy_plane(out.u.data(), out.stride_u, f.data[1], f.linesize[1], cw, ch);
-    av_image_copy_plane(out.v.data(), out.stride_v, f.data[2], f.linesize[2], cw, ch);
-    out.pts_90k = rtp_timestamp;
+    out->pts_90k = rtp_timestamp;
     return out;
   }
 

@@ -15,8 +15,8 @@ namespace tessera::codec {
 struct DecodeResult {
   // The decoded picture, if the frame completed one. Its pts_90k is the frame's rtp_timestamp.
   std::optional<VideoFrame> picture;
-  // The decoder rejected the frame (malformed, undecodable, too large, not yuv420p). The picture
-  // state may be broken until the next keyframe.
+  // The decoder rejected the frame (malformed, undecodable, too large, a pixel format it cannot
+  // convert). The picture state may be broken until the next keyframe.
   bool error = false;
   // The caller should ask the sender for a keyframe (PLI/FIR). Set together with error.
   bool keyframe_needed = false;
@@ -34,11 +34,13 @@ struct VideoDecoderStats {
   uint64_t decoded = 0;
   uint64_t errors = 0;      // every rejected frame, including the ones counted below
   uint64_t too_large = 0;   // over VideoDecoderConfig's size
-  uint64_t bad_format = 0;  // decoder output other than 8-bit 4:2:0
+  uint64_t bad_format = 0;  // decoder output that cannot become 8-bit I420 (RGB, ...)
 };
 
-// Decodes one RTP video stream. Low delay: a frame that completes a picture returns that picture
-// from the same call (no frame reordering, no frame threads).
+// Decodes one RTP video stream to 8-bit I420 pictures: 8-bit 4:2:0 as decoded; 4:2:2, 4:4:4,
+// monochrome and 9- to 16-bit streams (H.264 High 4:2:2, High 4:4:4 Predictive, High 10)
+// converted. Low delay: a frame that completes a picture returns that picture from the same call
+// (no frame reordering, no frame threads).
 // Runs on: the room's strand (one executor at a time; not thread-safe).
 class VideoDecoder {
  public:
