@@ -1,5 +1,6 @@
 #include <tessera/codec/hw_video_decoder.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -87,9 +88,16 @@ class LibavHwVideoDecoder final : public HwVideoDecoder {
       av_frame_unref(frame_.get());
     }
     if (failed) return Reject();
-    // The QSV decoders may take a frame in and give its picture back with the next one: that is
-    // not an error, unlike the low-delay CPU decoder's missing picture.
-    if (!result.picture && backend_ == HwBackend::kCuda) return Reject();
+    if (frame.keyframe) frames_without_picture_ = 0;
+    if (result.picture) {
+      frames_without_picture_ = 0;
+    } else if (backend_ == HwBackend::kCuda &&
+               ++frames_without_picture_ > std::max(ctx_->has_b_frames, 0) + 1) {
+      // The CUDA hwaccel outputs as libavcodec's CPU decoder does: a frame's picture waits only
+      // in the reorder buffer (B-frames: has_b_frames pictures) or for its second field. The QSV
+      // decoders may also take a frame in and give its picture back with the next one.
+      return Reject();
+    }
     stats_.decoded += pictures;
     return result;
   }
@@ -143,6 +151,7 @@ class LibavHwVideoDecoder final : public HwVideoDecoder {
   VideoDecoderStats stats_;
   // get_format found no hardware format for the stream: sticky, see HwDecodeResult::unsupported.
   bool unsupported_ = false;
+  int frames_without_picture_ = 0;  // since the last picture or keyframe
 };
 
 StatusOr<const AVCodec*> FindDecoder(rtp::Codec codec, HwBackend backend) {

@@ -1,5 +1,6 @@
 #include <tessera/codec/video_decoder.h>
 
+#include <algorithm>
 #include <string>
 
 #include "codec/planar_yuv.h"
@@ -41,11 +42,21 @@ class LibavVideoDecoder : public VideoDecoder {
         failed = true;
         break;
       }
-      // Low delay gives one picture per frame; should a decoder ever give two, the later wins.
+      // One picture per frame (once the reorder buffer is full); should a decoder ever give two,
+      // the later in presentation order wins.
       result.picture = Convert(frame.rtp_timestamp, failed);
       av_frame_unref(frame_.get());
     }
-    if (failed || !result.picture) return Reject();
+    if (failed) return Reject();
+    if (frame.keyframe) frames_without_picture_ = 0;
+    if (!result.picture) {
+      // The picture waits in libavcodec's reorder buffer (B-frames: has_b_frames pictures, from
+      // the SPS's max_num_reorder_frames) or for its second field, or the frame was not shown
+      // (a VP8 altref). More frames in a row than that without one: the decoder shows nothing.
+      if (++frames_without_picture_ > MaxFramesWithoutPicture()) return Reject();
+      return result;
+    }
+    frames_without_picture_ = 0;
     ++stats_.decoded;
     return result;
   }
@@ -57,6 +68,10 @@ class LibavVideoDecoder : public VideoDecoder {
     ++stats_.errors;
     return DecodeResult{std::nullopt, true, true};
   }
+
+  // Frames in a row that may give no picture: the reorder depth libavcodec settled on for the
+  // stream, plus one (the first field of a field pair; a VP8 frame that is not shown).
+  int MaxFramesWithoutPicture() const { return std::max(ctx_->has_b_frames, 0) + 1; }
 
   // The picture in frame_, or nullopt (and failed = true) when it cannot be returned.
   std::optional<VideoFrame> Convert(uint32_t rtp_timestamp, bool& failed) {
@@ -80,7 +95,8 @@ class LibavVideoDecoder : public VideoDecoder {
       failed = true;
       return std::nullopt;
     }
-    out->pts_90k = rtp_timestamp;
+    // The RTP timestamp of the frame that coded this picture: with B-frames, an earlier frame's.
+    out->pts_90k = f.pts != AV_NOPTS_VALUE ? f.pts : int64_t{rtp_timestamp};
     return out;
   }
 
@@ -90,6 +106,7 @@ class LibavVideoDecoder : public VideoDecoder {
   deps::AvPacketPtr packet_;
   deps::AvFramePtr frame_;
   VideoDecoderStats stats_;
+  int frames_without_picture_ = 0;  // since the last picture or keyframe
 };
 
 }  // namespace

@@ -25,9 +25,9 @@ namespace tessera::codec {
 
 struct HwDecodeResult {
   // The decoded picture, if the frame completed one; never null when set. Its pts_90k is the RTP
-  // timestamp of the frame that coded it (with the QSV decoders' pipelining, possibly an earlier
-  // frame's). It references a surface of the decoder's pool: hold it no longer than needed
-  // (the room keeps the latest one per input).
+  // timestamp of the frame that coded it (with B-frames or the QSV decoders' pipelining, possibly
+  // an earlier frame's). It references a surface of the decoder's pool: hold it no longer than
+  // needed (the room keeps the latest one per input).
   std::optional<std::shared_ptr<const DeviceVideoFrame>> picture;
   // As DecodeResult: the frame was rejected, and the caller should ask for a keyframe.
   bool error = false;
@@ -37,9 +37,10 @@ struct HwDecodeResult {
   bool unsupported = false;
 };
 
-// Decodes one RTP video stream on a hardware device. Low delay: no frame threads, no reordering;
-// the CUDA decoder returns a frame's picture from the same call, the QSV decoders after at most
-// their pipeline depth (one frame).
+// Decodes one RTP video stream on a hardware device. Low delay: no frame threads; without
+// B-frames the CUDA decoder returns a frame's picture from the same call, the QSV decoders after
+// at most their pipeline depth (one frame). With B-frames, pictures come in presentation order
+// after the stream's reorder depth, as from the CPU decoder (VideoDecoder).
 // Runs on: the room's strand (one executor at a time; not thread-safe).
 class HwVideoDecoder {
  public:

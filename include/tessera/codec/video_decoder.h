@@ -13,10 +13,12 @@
 namespace tessera::codec {
 
 struct DecodeResult {
-  // The decoded picture, if the frame completed one. Its pts_90k is the frame's rtp_timestamp.
+  // The next picture in presentation order, if the frame completed one. Its pts_90k is the
+  // rtp_timestamp of the frame that coded it: this frame's, or with B-frames an earlier one's.
   std::optional<VideoFrame> picture;
   // The decoder rejected the frame (malformed, undecodable, too large, a pixel format it cannot
-  // convert). The picture state may be broken until the next keyframe.
+  // convert, or more frames in a row without a picture than the stream's reordering explains).
+  // The picture state may be broken until the next keyframe.
   bool error = false;
   // The caller should ask the sender for a keyframe (PLI/FIR). Set together with error.
   bool keyframe_needed = false;
@@ -39,8 +41,10 @@ struct VideoDecoderStats {
 
 // Decodes one RTP video stream to 8-bit I420 pictures: 8-bit 4:2:0 as decoded; 4:2:2, 4:4:4,
 // monochrome and 9- to 16-bit streams (H.264 High 4:2:2, High 4:4:4 Predictive, High 10)
-// converted. Low delay: a frame that completes a picture returns that picture from the same call
-// (no frame reordering, no frame threads).
+// converted. Low delay: no frame threads, and a stream without B-frames gives each frame's
+// picture from the same call. A stream with B-frames gives its pictures in presentation order,
+// each after the stream's reorder depth (the SPS's max_num_reorder_frames) of later frames; the
+// frames meanwhile give no picture and no error.
 // Runs on: the room's strand (one executor at a time; not thread-safe).
 class VideoDecoder {
  public:
