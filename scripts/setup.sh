@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the integration tests and the demo
   ffmpeg python3
+  # GStreamer senders (videotestsrc, x264enc, rtph264pay) for the H.264 interoperability test
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   # the SIP over TLS test makes its own self-signed certificate
   openssl
   # SIPp: the SIP integration tests and benches/sip_cps.py

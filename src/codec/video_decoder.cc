@@ -1,17 +1,18 @@
 #include <tessera/codec/video_decoder.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "codec/hw_support.h"
 #include "codec/libav_video_decoder.h"
+#include "codec/planar_yuv.h"
 #include "codec/video_frame_peek.h"
 #include "deps/ffmpeg.h"
 
 extern "C" {
 #include <libavutil/dict.h>
-#include <libavutil/imgutils.h>
 }
 
 namespace tessera::codec {
@@ -84,7 +85,8 @@ class LibavVideoDecoder final : public VideoDecoder {
         failed = true;
         break;
       }
-      // Low delay gives one picture per frame; should a decoder ever give two, the later wins.
+      // One picture per frame (once the reorder buffer is full); should a decoder ever give two,
+      // the later in presentation order wins.
       Picture picture = TakePicture(frame.rtp_timestamp);
       if (picture) {
         result.picture = std::move(picture);
@@ -94,10 +96,19 @@ class LibavVideoDecoder final : public VideoDecoder {
       av_frame_unref(frame_.get());
     }
     if (failed) return Reject();
-    // The QSV decoders may take a frame in and give its picture back with the next one: that is
-    // not an error, unlike a low-delay decoder's missing picture.
-    if (!result.picture && backend_ != HwBackend::kQsv) return Reject();
-    if (result.picture) ++stats_.decoded;
+    if (frame.keyframe) frames_without_picture_ = 0;
+    if (!result.picture) {
+      // The picture waits in libavcodec's reorder buffer (B-frames: has_b_frames pictures, from
+      // the SPS's max_num_reorder_frames) or for its second field, or the frame was not shown (a
+      // VP8 altref); the QSV decoders' pipeline also gives a frame's picture with the next one.
+      // More frames in a row than that without one: the decoder shows nothing.
+      if (backend_ != HwBackend::kQsv && ++frames_without_picture_ > MaxFramesWithoutPicture()) {
+        return Reject();
+      }
+      return result;
+    }
+    frames_without_picture_ = 0;
+    ++stats_.decoded;
     return result;
   }
 
@@ -112,6 +123,10 @@ class LibavVideoDecoder final : public VideoDecoder {
     if (chosen == AV_PIX_FMT_NONE) self->unsupported_ = true;
     return chosen;
   }
+
+  // Frames in a row that may give no picture: the reorder depth libavcodec settled on for the
+  // stream, plus one (the first field of a field pair; a VP8 frame that is not shown).
+  int MaxFramesWithoutPicture() const { return std::max(ctx_->has_b_frames, 0) + 1; }
 
   DecodeResult Reject() {
     ++stats_.errors;
@@ -133,20 +148,17 @@ class LibavVideoDecoder final : public VideoDecoder {
 
   Picture CopyToHost(uint32_t rtp_timestamp) {
     const AVFrame& f = *frame_;
-    // Full-range 4:2:0 has the same layout; anything else would need libswscale, which is not
-    // linked.
-    if (f.format != AV_PIX_FMT_YUV420P && f.format != AV_PIX_FMT_YUVJ420P) {
+    // 8-bit 4:2:0 (limited or full range) is copied; High 4:2:2, High 4:4:4 Predictive, High 10
+    // and monochrome pictures are converted. RGB (gbrp) would need libswscale, not linked.
+    const std::optional<PlanarYuv> planes = DescribePlanarYuv(f);
+    std::optional<VideoFrame> out = planes ? PlanarYuvToI420(*planes) : std::nullopt;
+    if (!out) {
       ++stats_.bad_format;
       return {};
     }
-    auto out = std::make_shared<VideoFrame>(VideoFrame::Make(f.width, f.height));
-    const int cw = (f.width + 1) / 2;
-    const int ch = (f.height + 1) / 2;
-    av_image_copy_plane(out->y.data(), out->stride_y, f.data[0], f.linesize[0], f.width, f.height);
-    av_image_copy_plane(out->u.data(), out->stride_u, f.data[1], f.linesize[1], cw, ch);
-    av_image_copy_plane(out->v.data(), out->stride_v, f.data[2], f.linesize[2], cw, ch);
-    out->pts_90k = rtp_timestamp;
-    return Picture(std::shared_ptr<const VideoFrame>(std::move(out)));
+    // The RTP timestamp of the frame that coded this picture: with B-frames, an earlier frame's.
+    out->pts_90k = f.pts != AV_NOPTS_VALUE ? f.pts : int64_t{rtp_timestamp};
+    return Picture(std::make_shared<const VideoFrame>(std::move(*out)));
   }
 
   Picture Reference(uint32_t rtp_timestamp) {
@@ -171,6 +183,7 @@ class LibavVideoDecoder final : public VideoDecoder {
   VideoDecoderStats stats_;
   // get_format found no hardware format for the stream: sticky, see DecodeResult::unsupported.
   bool unsupported_ = false;
+  int frames_without_picture_ = 0;  // since the last picture or keyframe
 };
 
 }  // namespace

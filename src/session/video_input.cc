@@ -101,8 +101,10 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
   }
   if (!decoder_) return Fail();  // no decoder could be made after a fallback
   const codec::VideoDecoderStats before = decoder_->stats();
+  NoteReceived(frame);
   codec::DecodeResult r = decoder_->Decode(frame);
   stats_.too_large += decoder_->stats().too_large - before.too_large;
+  stats_.bad_format += decoder_->stats().bad_format - before.bad_format;
   if (r.error) {
     ++stats_.errors;
     if (r.unsupported) {
@@ -127,12 +129,29 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
     stats_.height = r.picture.height();
     ++stats_.decoded;
     if (r.picture.backend() != codec::HwBackend::kCpu) ++stats_.hw_decoded;
-    mailbox_->Put(std::move(r.picture), frame.receive_time_us, now_us);
+    const int64_t received_us = ReceiveTimeOf(r.picture.pts_90k(), frame);
+    mailbox_->Put(std::move(r.picture), received_us, now_us);
   }
   return Result{};
 }
 
+void VideoInput::NoteReceived(const rtp::EncodedFrame& frame) {
+  received_[received_next_] = {true, frame.rtp_timestamp, frame.receive_time_us};
+  received_next_ = (received_next_ + 1) % received_.size();
+}
+
+int64_t VideoInput::ReceiveTimeOf(int64_t pts_90k, const rtp::EncodedFrame& current) const {
+  const auto timestamp = static_cast<uint32_t>(pts_90k);
+  if (timestamp == current.rtp_timestamp) return current.receive_time_us;
+  for (const Received& r : received_) {
+    if (r.used && r.rtp_timestamp == timestamp) return r.receive_time_us;
+  }
+  return current.receive_time_us;
+}
+
 VideoInput::Result VideoInput::Reset() {
+  received_ = {};
+  received_next_ = 0;
   const Status made = MakeDecoder();
   if (!made.ok()) {
     spdlog::error("video input {} ({}): no decoder after a reset: {}", config_.name, config_.id,

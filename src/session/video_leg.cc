@@ -402,6 +402,7 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
     j["decoder"] = {{"decoded", s.decoded},
                     {"errors", s.errors},
                     {"too_large", s.too_large},
+                    {"bad_format", s.bad_format},
                     {"rate_limited", s.rate_limited},
                     {"waiting_keyframe", s.waiting_keyframe},
                     {"codec_mismatch", s.codec_mismatch},

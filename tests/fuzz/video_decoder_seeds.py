@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8), byte 1 =
 keyframe flag, then one frame. The frames are small clips encoded by the ffmpeg command-line tool
-(libx264 constrained baseline, libvpx realtime), as the MCU's own encoders configure them."""
+(libx264 constrained baseline, libvpx realtime), as the MCU's own encoders configure them, and
+H.264 as other senders send it: Main with B-frames, High 10, High 4:2:2, High 4:4:4 Predictive
+(GStreamer's x264enc default) and monochrome High."""
 import os
 import struct
 import subprocess
@@ -11,18 +13,29 @@ import tempfile
 H264, VP8 = 0, 1
 
 
-def encode(args, size, frames):
+def encode(args, size, frames, pix_fmt="yuv420p"):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "out")
         subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
                         "testsrc2=size=%s:rate=30" % size, "-frames:v", str(frames), "-pix_fmt",
-                        "yuv420p"] + args + [out], check=True)
+                        pix_fmt] + args + [out], check=True)
         return open(out, "rb").read()
 
 
-def h264_frames(size, frames):
-    stream = encode(["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-                     "-profile:v", "baseline", "-f", "h264"], size, frames)
+# Other senders' H.264: (name, pix_fmt, libx264 options).
+H264_PROFILES = [
+    ("main_bframes", "yuv420p", ["-profile:v", "main", "-bf", "2"]),
+    ("high10", "yuv420p10le", ["-tune", "zerolatency"]),
+    ("high422", "yuv422p", ["-tune", "zerolatency"]),
+    ("high444", "yuv444p", ["-tune", "zerolatency"]),
+    ("gray", "gray", ["-tune", "zerolatency"]),
+]
+
+
+def h264_frames(size, frames, pix_fmt="yuv420p", args=None):
+    args = args or ["-tune", "zerolatency", "-profile:v", "baseline"]
+    stream = encode(["-c:v", "libx264", "-preset", "veryfast"] + args + ["-f", "h264"], size,
+                    frames, pix_fmt)
     # Split into access units at each slice that follows a slice or starts after SPS/PPS/SEI.
     units, start, i, seen_slice = [], 0, 0, False
     while True:
@@ -61,6 +74,9 @@ def main():
             seeds["h264_%s_%d" % (size, n)] = bytes([H264, 1 if n == 0 else 0]) + au
         for n, f in enumerate(vp8_frames(size, 3)):
             seeds["vp8_%s_%d" % (size, n)] = bytes([VP8, 1 if n == 0 else 0]) + f
+    for name, pix_fmt, args in H264_PROFILES:
+        for n, au in enumerate(h264_frames("64x48", 4, pix_fmt, args)):
+            seeds["h264_%s_64x48_%d" % (name, n)] = bytes([H264, 1 if n == 0 else 0]) + au
     for name, data in seeds.items():
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(data)

@@ -17,14 +17,16 @@
 namespace tessera::codec {
 
 struct DecodeResult {
-  // The decoded picture, if the frame completed one (empty otherwise): in host memory from the CPU
-  // decoders, in the device's memory from hardware ones. Its pts_90k is the RTP timestamp of the
-  // frame that coded it (with the QSV decoders' pipelining, possibly an earlier frame's). A device
+  // The next picture in presentation order, if the frame completed one (empty otherwise): in host
+  // memory from the CPU decoders, in the device's memory from hardware ones. Its pts_90k is the
+  // RTP timestamp of the frame that coded it (with B-frames or the QSV decoders' pipelining,
+  // possibly an earlier frame's). A device
   // picture references a surface of the decoder's pool: hold it no longer than needed (the room
   // keeps the latest one per input).
   Picture picture;
-  // The decoder rejected the frame (malformed, undecodable, too large, not 8-bit 4:2:0). The
-  // picture state may be broken until the next keyframe.
+  // The decoder rejected the frame (malformed, undecodable, too large, a pixel format it cannot
+  // convert, or more frames in a row without a picture than the stream's reordering explains).
+  // The picture state may be broken until the next keyframe.
   bool error = false;
   // The caller should ask the sender for a keyframe (PLI/FIR). Set together with error.
   bool keyframe_needed = false;
@@ -45,12 +47,16 @@ struct VideoDecoderStats {
   uint64_t decoded = 0;
   uint64_t errors = 0;      // every rejected frame, including the ones counted below
   uint64_t too_large = 0;   // over VideoDecoderConfig's size
-  uint64_t bad_format = 0;  // decoder output other than 8-bit 4:2:0
+  uint64_t bad_format = 0;  // output it cannot give (CPU: RGB...; devices: other than 8-bit 4:2:0)
 };
 
-// Decodes one RTP video stream. Low delay: no frame reordering, no frame threads; a frame that
-// completes a picture returns that picture from the same call (the QSV decoders: after at most
-// their pipeline depth, one frame).
+// Decodes one RTP video stream. The CPU decoder gives 8-bit I420 pictures: 8-bit 4:2:0 as
+// decoded; 4:2:2, 4:4:4, monochrome and 9- to 16-bit streams (H.264 High 4:2:2, High 4:4:4
+// Predictive, High 10) converted. Low delay: no frame threads, and a stream without B-frames gives
+// each frame's picture from the same call (the QSV decoders: after at most their pipeline depth,
+// one frame). A stream with B-frames gives its pictures in presentation order, each after the
+// stream's reorder depth (the SPS's max_num_reorder_frames) of later frames; the frames meanwhile
+// give no picture and no error.
 // Runs on: the room's strand (one executor at a time; not thread-safe).
 class VideoDecoder {
  public:

@@ -9,6 +9,7 @@
 #include <tessera/mixer/frame_mailbox.h>
 #include <tessera/rtp/encoded_frame.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -37,6 +38,7 @@ struct VideoInputStats {
   uint64_t decoded = 0;  // pictures put in the mailbox
   uint64_t errors = 0;   // frames the decoder rejected (includes too_large, bad_format)
   uint64_t too_large = 0;
+  uint64_t bad_format = 0;        // pictures in a pixel format the decoder cannot convert
   uint64_t rate_limited = 0;      // dropped by the decode work cap
   uint64_t oversized_frames = 0;  // dropped: more than max_frame_bytes
   uint64_t waiting_keyframe = 0;  // delta frames dropped while failed (no keyframe yet)
@@ -83,6 +85,10 @@ class VideoInput {
   Status MakeDecoder();
   // The device failed this input for good (`why`): the CPU decodes it from its next keyframe.
   void MoveToCpu(std::string why);
+  // The receive time of the frame that coded a picture of pts_90k: with B-frames the decoder
+  // gives a picture with a later frame, and the latency figures start at its own frame's arrival.
+  void NoteReceived(const rtp::EncodedFrame& frame);
+  int64_t ReceiveTimeOf(int64_t pts_90k, const rtp::EncodedFrame& current) const;
 
   VideoInputConfig config_;
   Clock& clock_;
@@ -98,6 +104,15 @@ class VideoInput {
   static constexpr int kMaxHwKeyframeErrorsInARow = 3;
   int hw_keyframe_errors_in_a_row_ = 0;
   std::atomic<bool> reset_requested_{false};
+  // (RTP timestamp, receive time) of the frames last handed to the decoder: H.264's largest
+  // reorder depth (16) and one.
+  struct Received {
+    bool used = false;
+    uint32_t rtp_timestamp = 0;
+    int64_t receive_time_us = 0;
+  };
+  std::array<Received, 17> received_{};
+  size_t received_next_ = 0;
 };
 
 }  // namespace tessera::session

@@ -2,7 +2,10 @@
 #include <tessera/codec/video_encoder.h>
 #include <tessera/session/video_input.h>
 
+#include <algorithm>
+
 #include "unit/codec/video_test_util.h"
+#include "unit/codec/x264_test_util.h"
 
 namespace tessera::session {
 namespace {
@@ -175,6 +178,53 @@ TEST_F(VideoInputTest, ResetWaitsForAKeyframeOfTheNewStream) {
   EXPECT_EQ(in->stats().decoded, 4u);
   Feed(*in, EncodeFrames(rtp::Codec::kH264, 1, 640, 360), nullptr);  // new size, keyframe
   EXPECT_EQ(in->mailbox()->Latest().picture.host()->width, 640);
+}
+
+// GStreamer's videotestsrc ! x264enc sends High 4:4:4 Predictive; x264enc bframes=2 (or any
+// Main/High encoder with B-frames) gives the keyframe's picture only after later frames. Neither
+// may leave the input failed and waiting for a keyframe.
+TEST_F(VideoInputTest, High444AndBFrameStreamsShowPictures) {
+  codec::testing::X264Stream high444;
+  high444.pix_fmt = AV_PIX_FMT_YUV444P;
+  codec::testing::X264Stream main_b;
+  main_b.profile = "main";
+  main_b.b_frames = 2;
+  for (const auto& s : {high444, main_b}) {
+    auto frames = codec::testing::EncodeX264(s, 20);
+    if (frames.empty()) GTEST_SKIP() << "libavcodec lacks libx264";
+    for (size_t i = 0; i < frames.size(); ++i) frames[i].receive_time_us = 5000 + 10 * i;
+    auto in = Make(rtp::Codec::kH264);
+    int asks = 0;
+    int held_back = 0;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      clock_.AdvanceUs(33'333);
+      if (in->Decode(frames[i]).keyframe_needed) ++asks;
+      const mixer::MailboxFrame f = in->mailbox()->Latest();
+      if (!f.picture) continue;
+      // The picture's receive time is its own frame's, not that of the later frame that let it
+      // out of the reorder buffer.
+      const auto own = std::find_if(frames.begin(), frames.end(), [&](const rtp::EncodedFrame& e) {
+        return e.rtp_timestamp == static_cast<uint32_t>(f.picture.pts_90k());
+      });
+      ASSERT_NE(own, frames.end());
+      EXPECT_EQ(f.receive_time_us, own->receive_time_us) << "frame " << i;
+      if (own != frames.begin() + static_cast<ptrdiff_t>(i)) ++held_back;
+    }
+    const VideoInputStats& st = in->stats();
+    EXPECT_EQ(asks, 0) << s.b_frames;
+    EXPECT_EQ(st.errors, 0u) << s.b_frames;
+    EXPECT_EQ(st.waiting_keyframe, 0u) << s.b_frames;
+    EXPECT_EQ(st.bad_format, 0u) << s.b_frames;
+    EXPECT_FALSE(st.failed) << s.b_frames;
+    EXPECT_GE(st.decoded, frames.size() - 2) << s.b_frames;
+    EXPECT_EQ(st.width, 160);
+    EXPECT_EQ(st.height, 96);
+    if (s.b_frames > 0) {
+      EXPECT_GT(held_back, 0) << "no picture came out after its own frame";
+    } else {
+      EXPECT_EQ(held_back, 0);
+    }
+  }
 }
 
 }  // namespace
