@@ -46,12 +46,13 @@ Status VideoRoom::Init() {
     state->frame_interval_us = 1'000'000 / p.fps;
     Canvas* canvas = nullptr;
     for (auto& c : canvases_) {
-      if (c->frame.width == p.width && c->frame.height == p.height) canvas = c.get();
+      if (c->width == p.width && c->height == p.height) canvas = c.get();
     }
     if (!canvas) {
       canvases_.push_back(std::make_unique<Canvas>());
       canvas = canvases_.back().get();
-      canvas->frame = mixer::I420Frame::Make(p.width, p.height);
+      canvas->width = p.width;
+      canvas->height = p.height;
     }
     state->canvas = canvas;
     profiles_.push_back(std::move(state));
@@ -201,9 +202,7 @@ Status VideoRoom::SetPinned(uint32_t id, bool pinned) {
 
 const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
   if (profile >= profiles_.size() || !profiles_[profile]->canvas->composed_once) return nullptr;
-  const Canvas& c = *profiles_[profile]->canvas;
-  if (!c.host_current) return nullptr;  // on the device only
-  return &c.frame;
+  return profiles_[profile]->canvas->surface->host();  // null while on the device only
 }
 
 VideoTick VideoRoom::Tick(int64_t now_us) {
@@ -312,8 +311,8 @@ void VideoRoom::Compose(Canvas& canvas) {
   }
   LayoutKey key{layout_name_, inputs, active_speaker_};
   if (!canvas.key || !(*canvas.key == key)) {
-    canvas.tiles = mixer::ComputeLayout(layout_, canvas.frame.width, canvas.frame.height, inputs,
-                                        active_speaker_);
+    canvas.tiles =
+        mixer::ComputeLayout(layout_, canvas.width, canvas.height, inputs, active_speaker_);
     canvas.key = std::move(key);
     ++stats_.layout_changes;
   }
@@ -334,35 +333,23 @@ void VideoRoom::Compose(Canvas& canvas) {
       canvas.new_receive_us.push_back(f.receive_time_us);
     }
   }
-  canvas.host_current = false;
-  mixer::ComposeTarget target;
-  if (!canvas.on_device()) {
-    target.host = &canvas.frame;
-  } else if (AcquireDeviceCanvas(canvas)) {
-    target.device = canvas.device_frame.get();
+  VideoCanvas::DrawNames names;
+  if (text_) names = [this, &canvas](mixer::I420Frame& frame) { DrawNames(canvas, frame); };
+  const Status composed =
+      canvas.surface->Compose(canvas.tiles, pictures, config_.compose, std::move(names));
+  if (composed.ok()) {
+    gpu_failures_in_a_row_ = 0;
+  } else {
+    GpuFailed(composed.message());
   }
-  if (target.host || target.device) {
-    const mixer::ComposeStats s =
-        canvas.compositor->Compose(canvas.tiles, pictures, target, config_.compose);
-    stats_.uploads += static_cast<uint64_t>(s.uploads);
-    if (!canvas.on_device()) {
-      canvas.host_current = true;
-      if (text_) DrawNames(canvas, canvas.tile_has_picture);
-    } else if (!s.canvas_valid) {
-      canvas.device_frame.reset();
-      GpuFailed("the device compositor failed (see the log above)");
-    } else {
-      // Names are drawn on the host copy, when a CPU encoder needs one (HostCanvas).
-      ++stats_.gpu_composes;
-      gpu_failures_in_a_row_ = 0;
-    }
-  }
+  SyncCanvasCounters();
   canvas.composed_this_tick = true;
   canvas.composed_once = true;
   ++stats_.composes;
 }
 
-void VideoRoom::DrawNames(Canvas& canvas, const std::vector<bool>& has_picture) {
+void VideoRoom::DrawNames(const Canvas& canvas, mixer::I420Frame& frame) {
+  const std::vector<bool>& has_picture = canvas.tile_has_picture;
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
     const mixer::Tile& tile = canvas.tiles[t];
     if (tile.participant_id == 0 || tile.dest.Empty()) continue;
@@ -372,10 +359,10 @@ void VideoRoom::DrawNames(Canvas& canvas, const std::vector<bool>& has_picture) 
     if (t >= has_picture.size() || !has_picture[t]) {
       // The placeholder: the name large in the middle of the tile.
       style.pixel_height = std::clamp(tile.dest.height / 8, 10, 64);
-      (void)text_->DrawCentered(it->second->info.name, tile.dest, style, canvas.frame);
+      (void)text_->DrawCentered(it->second->info.name, tile.dest, style, frame);
     } else if (config_.name_labels) {
       style.pixel_height = std::clamp(tile.dest.height / 14, 10, 32);
-      (void)text_->DrawLabel(it->second->info.name, tile.dest, style, canvas.frame);
+      (void)text_->DrawLabel(it->second->info.name, tile.dest, style, frame);
     }
   }
 }
@@ -390,12 +377,14 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
                              now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
   ++ps.encodes;
   std::optional<codec::EncodedPicture> picture;
-  const codec::HwBackend backend = p.encoder->backend();
-  if (const codec::Picture input = CanvasFor(canvas, backend, rtp_timestamp)) {
-    picture = p.encoder->Encode(input, force);
-    if (!picture && backend != codec::HwBackend::kCpu) {
-      GpuFailed("the hardware encoder could not encode the canvas");
-    }
+  StatusOr<codec::Picture> input = canvas.surface->For(p.encoder->backend(), rtp_timestamp);
+  SyncCanvasCounters();
+  if (!input.ok()) {
+    GpuFailed(input.status().message());
+  } else if (*input) {
+    picture = p.encoder->Encode(*input, force);
+    // In a room on the device, a failed encode counts towards the device's failures.
+    if (!picture && stats_.gpu) GpuFailed("the encoder could not encode the canvas");
   }
   if (!picture || picture->data.empty()) {
     ++ps.encode_failures;

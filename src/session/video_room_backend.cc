@@ -1,11 +1,9 @@
 // Where a VideoRoom's work runs: the compositor of each canvas and the encoder of each profile,
-// chosen once when the room is made (mixer::CreateCompositor, codec::CreateVideoEncoderFor), the
-// canvas handed to each encoder in its own memory, and the move to the CPU when the device fails.
+// chosen once when the room is made (mixer::CreateCompositor, codec::CreateVideoEncoderFor, a host
+// or device canvas, video_canvas.h), and the move to the CPU when the device fails.
 // See docs/architecture.md, "Hardware backends".
 #include <spdlog/spdlog.h>
 #include <tessera/codec/codec_factory.h>
-#include <tessera/codec/hw_transfer.h>
-#include <tessera/mixer/cpu_compositor.h>
 
 #include "session/video_room_parts.h"
 
@@ -39,12 +37,9 @@ Status VideoRoom::InitBackend() {
   }
   const bool on_device =
       fallback.empty() && device != nullptr && device->backend() != codec::HwBackend::kCpu;
-  for (size_t i = 0; i < canvases_.size(); ++i) {
-    canvases_[i]->compositor =
-        on_device ? std::move(compositors[i]) : std::make_unique<mixer::CpuCompositor>();
-  }
   // Encoders go to the device only where the canvas is there to read in place.
   std::string encoders;
+  std::vector<codec::VideoEncoder*> surface_sources(canvases_.size(), nullptr);
   for (size_t i = 0; i < profiles_.size(); ++i) {
     const VideoProfile& p = config_.profiles[i];
     ProfileState& state = *profiles_[i];
@@ -53,27 +48,39 @@ Status VideoRoom::InitBackend() {
     if (!made.ok()) return made.status();
     state.encoder = std::move(made->instance);
     const bool hw = state.encoder->backend() != codec::HwBackend::kCpu;
-    if (hw && !state.canvas->surface_source) state.canvas->surface_source = state.encoder.get();
+    for (size_t c = 0; c < canvases_.size(); ++c) {
+      if (hw && canvases_[c].get() == state.canvas && !surface_sources[c]) {
+        surface_sources[c] = state.encoder.get();
+      }
+    }
     std::string how = EncoderName(*state.encoder, p.codec);
     if (!made->fallback.empty()) how += " after one download per canvas: " + made->fallback;
     encoders += (encoders.empty() ? "" : "; ") + p.name + ": " + how;
     stats_.profiles[i].hw_encoder = hw;
   }
   if (!on_device) {
+    for (auto& canvas : canvases_) {
+      canvas->surface = MakeHostCanvas(canvas->width, canvas->height, canvas_counters_);
+    }
     if (!fallback.empty()) stats_.backend_note = fallback + "; CPU pipeline";
     return Status::Ok();
   }
-  for (auto& canvas : canvases_) {
-    if (canvas->surface_source) continue;
-    auto pool = codec::DeviceFramePool::Create(device->backend(), device->av_device_ctx(),
-                                               canvas->frame.width, canvas->frame.height);
-    if (!pool.ok()) {
-      // Without a canvas surface nothing can be composed on the device: the CPU pipeline.
-      stats_.gpu = true;  // for FallBackToCpu, which undoes it
-      FallBackToCpu("no device canvas (" + pool.status().message() + ")");
-      return Status::Ok();
+  for (size_t c = 0; c < canvases_.size(); ++c) {
+    Canvas& canvas = *canvases_[c];
+    std::unique_ptr<codec::DeviceFramePool> pool;
+    if (!surface_sources[c]) {
+      auto made = codec::DeviceFramePool::Create(device->backend(), device->av_device_ctx(),
+                                                 canvas.width, canvas.height);
+      if (!made.ok()) {
+        // Without a canvas surface nothing can be composed on the device: the CPU pipeline.
+        stats_.gpu = true;  // for FallBackToCpu, which undoes it
+        FallBackToCpu("no device canvas (" + made.status().message() + ")");
+        return Status::Ok();
+      }
+      pool = std::move(*made);
     }
-    canvas->pool = std::move(*pool);
+    canvas.surface = MakeDeviceCanvas(canvas.width, canvas.height, std::move(compositors[c]),
+                                      surface_sources[c], std::move(pool), canvas_counters_);
   }
   stats_.gpu = true;
   stats_.backend_note =
@@ -82,43 +89,10 @@ Status VideoRoom::InitBackend() {
   return Status::Ok();
 }
 
-bool VideoRoom::AcquireDeviceCanvas(Canvas& canvas) {
-  canvas.device_frame.reset();
-  auto target =
-      canvas.surface_source ? canvas.surface_source->AcquireCanvas() : canvas.pool->Acquire();
-  if (!target.ok()) {
-    GpuFailed("no device canvas: " + target.status().message());
-    return false;
-  }
-  canvas.device_frame = std::move(*target);
-  return true;
-}
-
-codec::Picture VideoRoom::CanvasFor(Canvas& canvas, codec::HwBackend backend,
-                                    uint32_t rtp_timestamp) {
-  if (backend == codec::HwBackend::kCpu) {
-    if (!HostCanvas(canvas)) return {};
-    canvas.frame.pts_90k = rtp_timestamp;
-    return codec::Picture::Borrow(canvas.frame);
-  }
-  if (!canvas.device_frame || canvas.device_frame->backend() != backend) return {};
-  canvas.device_frame->set_pts_90k(rtp_timestamp);
-  return codec::Picture(std::shared_ptr<const codec::DeviceVideoFrame>(canvas.device_frame));
-}
-
-bool VideoRoom::HostCanvas(Canvas& canvas) {
-  if (canvas.host_current) return true;
-  if (!canvas.device_frame) return false;
-  auto host = codec::DownloadToI420(*canvas.device_frame);
-  if (!host.ok()) {
-    GpuFailed("downloading the canvas: " + host.status().message());
-    return false;
-  }
-  ++stats_.downloads;
-  canvas.frame = std::move(*host);
-  if (text_) DrawNames(canvas, canvas.tile_has_picture);
-  canvas.host_current = true;
-  return true;
+void VideoRoom::SyncCanvasCounters() {
+  stats_.gpu_composes = canvas_counters_.device_composes;
+  stats_.uploads = canvas_counters_.uploads;
+  stats_.downloads = canvas_counters_.downloads;
 }
 
 void VideoRoom::GpuFailed(const std::string& what) {
@@ -159,11 +133,8 @@ void VideoRoom::FallBackToCpu(const std::string& reason) {
     cpu[i] = std::move(*encoder);
   }
   for (auto& c : canvases_) {
-    c->surface_source = nullptr;  // before the encoders lending the surfaces go
-    c->device_frame.reset();
-    c->pool.reset();
-    c->compositor = std::make_unique<mixer::CpuCompositor>();
-    c->host_current = false;
+    // Before the encoders that lend the device canvases their surfaces go.
+    c->surface = MakeHostCanvas(c->width, c->height, canvas_counters_);
     c->key.reset();  // tiles recomputed from the CPU pictures' sizes
   }
   for (size_t i = 0; i < profiles_.size(); ++i) {

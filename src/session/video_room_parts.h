@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "session/video_canvas.h"
+
 namespace tessera::session {
 
 struct VideoRoom::Participant {
@@ -65,21 +67,13 @@ struct LayoutKey {
 // for lost and the room moves to the CPU.
 inline constexpr int kMaxGpuFailuresInARow = 30;
 
-// One canvas per distinct profile size, composed at most once per tick by the room's compositor
-// (mixer::Compositor: the CPU's, or the device's in a GPU room), whatever backends its profiles'
-// encoders use: each encoder gets the canvas in its own memory (VideoRoom::CanvasFor).
+// One canvas per distinct profile size: its layout state, and where it is composed (a host or a
+// device canvas, video_canvas.h), at most once per tick whatever backends its profiles' encoders
+// use.
 struct VideoRoom::Canvas {
-  std::unique_ptr<mixer::Compositor> compositor;
-  // The host canvas: where the CPU compositor draws, or the device canvas downloaded into at most
-  // once per tick, only when a CPU encoder (or the recorder's) needs it. Names are drawn here.
-  mixer::I420Frame frame;
-  bool host_current = false;  // `frame` holds this tick's canvas
-  // Device compositors: this tick's canvas (null when it failed), a surface of the first
-  // hardware encoder of this size (`surface_source`, encoded in place) or of `pool` where no
-  // profile of this size encodes on the device.
-  std::shared_ptr<codec::DeviceVideoFrame> device_frame;
-  codec::VideoEncoder* surface_source = nullptr;
-  std::unique_ptr<codec::DeviceFramePool> pool;
+  int width = 0;
+  int height = 0;
+  std::unique_ptr<VideoCanvas> surface;
   std::vector<mixer::Tile> tiles;
   std::optional<LayoutKey> key;
   std::map<uint32_t, uint64_t> shown_sequence;  // per participant: the last picture composed
@@ -87,8 +81,6 @@ struct VideoRoom::Canvas {
   std::vector<bool> tile_has_picture;           // this tick's, by tile (for the names)
   bool composed_this_tick = false;
   bool composed_once = false;
-
-  bool on_device() const { return compositor->backend() != codec::HwBackend::kCpu; }
 };
 
 struct VideoRoom::ProfileState {

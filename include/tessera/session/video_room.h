@@ -137,6 +137,13 @@ struct VideoRoomStats {
   uint64_t downloads = 0;     // device canvases copied to the host for CPU encoders
 };
 
+// The work of a room's canvases (session/video_canvas.h), summed into VideoRoomStats.
+struct VideoCanvasCounters {
+  uint64_t device_composes = 0;
+  uint64_t uploads = 0;    // host pictures a device compositor copied to the device
+  uint64_t downloads = 0;  // device canvases copied to the host
+};
+
 // Runs on: the room's strand (not thread-safe). Mailboxes are filled from decode strands.
 class VideoRoom {
  public:
@@ -201,17 +208,14 @@ class VideoRoom {
   void Snapshot(int64_t now_us);
   void Compose(Canvas& canvas);
   // has_picture[t]: tile t shows a picture (else its placeholder, with the name large).
-  void DrawNames(Canvas& canvas, const std::vector<bool>& has_picture);
+  // On a host copy of the canvas, by this tick's tiles and which of them show a picture.
+  void DrawNames(const Canvas& canvas, mixer::I420Frame& frame);
   // The backends (video_room_backend.cc): each canvas's compositor and each profile's encoder,
   // chosen once.
   Status InitBackend();
-  // A surface for this tick's device canvas (Canvas::device_frame); false on failure.
-  bool AcquireDeviceCanvas(Canvas& canvas);
-  // This tick's canvas in the memory of an encoder of `backend`, stamped rtp_timestamp: the device
-  // canvas itself, or the host canvas (a device canvas downloaded once). Empty on failure.
-  codec::Picture CanvasFor(Canvas& canvas, codec::HwBackend backend, uint32_t rtp_timestamp);
-  // Makes Canvas::frame this tick's canvas (a device canvas is downloaded once); false on failure.
-  bool HostCanvas(Canvas& canvas);
+  // The canvases' work into stats_.
+  void SyncCanvasCounters();
+  VideoCanvasCounters canvas_counters_;
   // A GPU failure of this tick (compose, surface, download or device encode), and the check at
   // each tick: after kMaxGpuFailuresInARow failures in a row, or when another user marked the
   // device lost, the room moves to the CPU pipeline for good (FallBackToCpu).

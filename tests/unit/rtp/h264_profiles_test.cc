@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -208,7 +209,7 @@ TEST(H264Profiles, AnUnreadableSpsPassesUnchangedWithoutAPictureSize) {
   bad_chroma[4] = 0x95;  // 1 00101 01: sps_id 0, chroma_format_idc 4 (out of range)
   EXPECT_FALSE(h264::ParseSps(bad_chroma));
   H264Depacketizer d;
-  for (const Nal* nal : {&truncated, &bad_chroma}) {
+  for (const Nal* nal : std::initializer_list<const Nal*>{&truncated, &bad_chroma}) {
     auto out = d.Parse(*nal);
     ASSERT_TRUE(out);
     EXPECT_TRUE(out->has_sps);
