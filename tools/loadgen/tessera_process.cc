@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "loadgen/proc_stats.h"
 
@@ -50,8 +51,12 @@ std::string CurrentCpuList() {
     if (!CPU_ISSET(c, &set)) continue;
     int last = c;
     while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
-    list += (list.empty() ? "" : ",") + std::to_string(c) +
-            (last > c ? "-" + std::to_string(last) : "");
+    if (!list.empty()) list += ',';
+    list += std::to_string(c);
+    if (last > c) {
+      list += '-';
+      list += std::to_string(last);
+    }
     c = last;
   }
   return list;
@@ -68,7 +73,13 @@ Status PinCallingThread(std::string_view cpus) {
 }
 
 std::optional<double> JsonNumber(std::string_view json, std::string_view key, size_t from) {
-  const std::string quoted = "\"" + std::string(key) + "\":";
+  // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict inside operator+ chains
+  // of std::string.
+  std::string quoted;
+  quoted.reserve(key.size() + 3);
+  quoted += '"';
+  quoted += key;
+  quoted += "\":";
   const size_t at = json.find(quoted, from);
   if (at == std::string_view::npos) return std::nullopt;
   const std::string rest(json.substr(at + quoted.size(), 32));
@@ -81,26 +92,34 @@ std::optional<double> JsonNumber(std::string_view json, std::string_view key, si
 std::map<std::string, ServerRoomSummary> ParseServerSummaries(
     const std::vector<std::string>& lines) {
   std::map<std::string, ServerRoomSummary> rooms;
-  constexpr std::string_view kPrefix = "{\"room\":\"";
+  const auto number = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+  };
   for (const std::string& line : lines) {
-    if (!line.starts_with(kPrefix)) continue;
-    const size_t end = line.find('"', kPrefix.size());
-    if (end == std::string::npos) continue;
-    ServerRoomSummary& s = rooms[line.substr(kPrefix.size(), end - kPrefix.size())];
-    if (line.find("\"media\":\"video\"") != std::string::npos) {
-      s.video_ticks = JsonNumber(line, "ticks").value_or(0);
-      s.video_skipped_ticks = JsonNumber(line, "skipped_ticks").value_or(0);
-      s.video_late_ticks = JsonNumber(line, "late_ticks").value_or(0);
-      s.tick_cost_p50_ms = JsonNumber(line, "tick_cost_p50_ms").value_or(0);
-      s.tick_cost_p99_ms = JsonNumber(line, "tick_cost_p99_ms").value_or(0);
-      const size_t latency = line.find("\"latency_ms\":{");
-      if (latency != std::string::npos) {
-        s.latency_p50_ms = JsonNumber(line, "p50", latency);
-        s.latency_p99_ms = JsonNumber(line, "p99", latency);
+    if (!line.starts_with('{')) continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    // A room's lines: one per medium, without a participant.
+    if (!j.is_object() || !j.contains("room") || !j["room"].is_string() ||
+        j.contains("participant")) {
+      continue;
+    }
+    ServerRoomSummary& s = rooms[j["room"].get<std::string>()];
+    const auto media = j.find("media");
+    if (media == j.end()) {
+      s.audio_ticks = number(j, "ticks");
+      s.audio_skipped_ticks = number(j, "skipped_ticks");
+    } else if (*media == "video") {
+      s.video_ticks = number(j, "ticks");
+      s.video_skipped_ticks = number(j, "skipped_ticks");
+      s.video_late_ticks = number(j, "late_ticks");
+      s.tick_cost_p50_ms = number(j, "tick_cost_p50_ms");
+      s.tick_cost_p99_ms = number(j, "tick_cost_p99_ms");
+      const auto latency = j.find("latency_ms");
+      if (latency != j.end() && latency->is_object()) {
+        if (latency->contains("p50")) s.latency_p50_ms = number(*latency, "p50");
+        if (latency->contains("p99")) s.latency_p99_ms = number(*latency, "p99");
       }
-    } else if (line.find("\"media\"") == std::string::npos) {
-      s.audio_ticks = JsonNumber(line, "ticks").value_or(0);
-      s.audio_skipped_ticks = JsonNumber(line, "skipped_ticks").value_or(0);
     }
   }
   return rooms;
