@@ -594,14 +594,24 @@ AUTH = ['trunks: [{name: office, networks: ["10.0.0.0/8"]}]',
         "digest_algorithms: [MD5, SHA-256]"]
 
 
+def expect_auth_counts(t, challenges, refused):
+    """sipstats counts digest challenges (401) and refusals (403) apart: the 401 every digest
+    caller gets first is not a refusal."""
+    stats = t.json_answer("sipstats", "ok sipstats ")
+    ensure(stats.get("auth_challenges") == challenges and stats.get("rejected_auth") == refused,
+           f"expected {challenges} challenge(s) and {refused} refusal(s) in sipstats: {stats}")
+
+
 def scenario_auth_challenge(args, work):
     with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_challenge", t.target).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=0)
         t.finish()
 
 
 def scenario_auth_ok(args, work):
+    """A challenge, then the right password: one challenge, no refusal, one call."""
     with Tessera(args, work, AUTH) as t:
         sipp = SippRun(args, work, "auth_ok", t.target, extra=["-au", USER, "-ap", PASSWORD])
         call = t.wait_state("active", [sipp])
@@ -609,22 +619,28 @@ def scenario_auth_ok(args, work):
         sipp.go_ahead(call["call_id"])
         sipp.expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=0)
+        stats = t.json_answer("sipstats", "ok sipstats ")
+        ensure(stats["calls_in"] == 1, f"calls counted: {stats}")
         t.finish()
 
 
 def scenario_auth_wrong(args, work):
+    """A challenge, then a wrong password: one challenge and one refusal."""
     with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_wrong", t.target,
                 extra=["-au", USER, "-ap", "not-" + PASSWORD]).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=1)
         t.finish()
 
 
 def scenario_forbidden(args, work):
-    """No trunks and no users: nobody may call."""
+    """No trunks and no users: nobody may call (refused, never challenged)."""
     with Tessera(args, work) as t:
         SippRun(args, work, "forbidden", t.target).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=0, refused=1)
         t.finish()
 
 
