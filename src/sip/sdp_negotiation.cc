@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "sip/sdp_codecs.h"
+#include "sip/sdp_text.h"
 
 namespace tessera::sip {
 namespace {
@@ -60,6 +64,172 @@ std::optional<Choice> ChooseCodec(const MediaDescription& m, rtp::MediaKind kind
     return c;
   }
   return std::nullopt;
+}
+
+// Text from the offer as a log line or a Warning header may show it: letters, digits and "-._"
+// (anything else becomes '?'), at most 24 characters.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 24)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_';
+    out += ok ? c : '?';
+  }
+  return out;
+}
+
+// The RFC 3551 static payload types that Identify leaves without a codec, named for messages.
+const char* StaticPayloadName(uint8_t payload_type) {
+  switch (payload_type) {
+    case 3:
+      return "GSM";
+    case 4:
+      return "G723";
+    case 5:
+    case 6:
+    case 16:
+    case 17:
+      return "DVI4";
+    case 7:
+      return "LPC";
+    case 10:
+    case 11:
+      return "L16";
+    case 12:
+      return "QCELP";
+    case 13:
+      return "CN";
+    case 14:
+      return "MPA";
+    case 15:
+      return "G728";
+    case 18:
+      return "G729";
+    case 25:
+      return "CelB";
+    case 26:
+      return "JPEG";
+    case 28:
+      return "nv";
+    case 31:
+      return "H261";
+    case 32:
+      return "MPV";
+    case 33:
+      return "MP2T";
+    case 34:
+      return "H263";
+    default:
+      return nullptr;
+  }
+}
+
+std::string HexByte(uint8_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return {kDigits[v >> 4], kDigits[v & 0xf]};
+}
+
+// One offered format for a message: "VP8", "G729", "H264 (packetization-mode 0, profile-level-id
+// 42e01f)"; the clock rate where it is not the codec's ("H264/80000").
+std::string DescribeFormat(const MediaDescription& m, const Format& f) {
+  std::string out;
+  if (const SdpRtpMap* map = m.FindRtpMap(f.payload_type)) {
+    out = Printable(map->encoding);
+  } else if (f.codec) {
+    out = rtp::CodecName(*f.codec);
+  } else if (const char* name = StaticPayloadName(f.payload_type)) {
+    out = name;
+  } else {
+    out = "payload type " + std::to_string(f.payload_type);
+  }
+  if (f.codec && f.clock_rate != rtp::RtpClockRate(*f.codec)) {
+    out += "/" + std::to_string(f.clock_rate);
+  }
+  if (f.codec == rtp::Codec::kH264) {
+    if (auto p = sdp_codecs::ParseH264Fmtp(f.fmtp)) {
+      // Without the parameter RFC 6184 means mode 0: said explicitly, as it is what matters.
+      out += " (packetization-mode " + std::to_string(p->packetization_mode);
+      if (sdp_text::FmtpValue(f.fmtp, "profile-level-id")) {
+        out += ", profile-level-id " + HexByte(p->profile_idc) + HexByte(p->profile_iop) +
+               HexByte(p->level_idc);
+      }
+      out += ")";
+    } else {
+      out += " (malformed fmtp)";
+    }
+  }
+  return out;
+}
+
+// Why no format of `m` was taken: "no supported codec", what the offer had, and what would take
+// it. In the room's terms, since the room's video profiles make the capabilities (see
+// sipua::RoomCapabilities): a codec offered that no profile has, or H.264 only in
+// packetization-mode 0 while no profile is single_nal.
+std::string NoCodecReason(const MediaDescription& m, rtp::MediaKind kind,
+                          const LocalMediaCapabilities& caps) {
+  constexpr size_t kShown = 8;
+  std::string offered;
+  size_t described = 0;
+  size_t more = 0;
+  bool h264 = false;        // usable H.264 in packetization-mode 1, and no H264 profile
+  bool h264_mode0 = false;  // usable H.264 in packetization-mode 0, and no single_nal profile
+  bool vp8 = false;         // VP8, and no VP8 profile
+  auto have = [&](rtp::Codec c) {
+    return std::find(caps.video_codecs.begin(), caps.video_codecs.end(), c) !=
+           caps.video_codecs.end();
+  };
+  for (const std::string& token : m.formats) {
+    auto f = sdp_codecs::Identify(m, token);
+    if (!f || f->telephone_event) continue;
+    if (described < kShown) {
+      offered += (described ? ", " : "") + DescribeFormat(m, *f);
+      ++described;
+    } else {
+      ++more;
+    }
+    if (kind != rtp::MediaKind::kVideo || !f->codec ||
+        f->clock_rate != rtp::RtpClockRate(*f->codec)) {
+      continue;
+    }
+    if (*f->codec == rtp::Codec::kVp8) {
+      vp8 = vp8 || !have(rtp::Codec::kVp8);
+    } else if (*f->codec == rtp::Codec::kH264) {
+      auto p = sdp_codecs::ParseH264Fmtp(f->fmtp);
+      if (!p || p->packetization_mode == 2 ||
+          !sdp_codecs::DecodesConstrainedBaseline(p->profile_idc, p->profile_iop)) {
+        continue;
+      }
+      if (p->packetization_mode == 1) {
+        h264 = h264 || !have(rtp::Codec::kH264);
+      } else {
+        h264_mode0 = h264_mode0 || !have(rtp::Codec::kH264) || !caps.h264.packetization_mode_0;
+      }
+    }
+  }
+  std::string out = "no supported codec; offered ";
+  out += described ? offered : std::string("no codec");
+  if (more) out += " and " + std::to_string(more) + " more";
+  std::vector<std::string> fixes;  // what a room video profile would need
+  if (h264) {
+    fixes.push_back("H264");
+  } else if (h264_mode0) {
+    fixes.push_back("H264 with single_nal: true");
+  }
+  if (vp8) fixes.push_back("VP8");
+  if (!fixes.empty()) {
+    out += "; to accept it, add a video profile: " + fixes.front();
+    if (fixes.size() > 1) out += ", or " + fixes.back();
+  } else if (kind == rtp::MediaKind::kVideo) {
+    out +=
+        "; Tessera sends only VP8 and H264 that a constrained baseline decoder takes, in "
+        "packetization-mode 0 or 1";
+  } else {
+    out += "; Tessera takes ";
+    for (size_t i = 0; i < caps.audio_codecs.size(); ++i) {
+      out += (i ? ", " : "") + std::string(rtp::CodecName(caps.audio_codecs[i]));
+    }
+  }
+  return out;
 }
 
 std::optional<uint8_t> ChooseTelephoneEvent(const MediaDescription& m, uint32_t clock_rate) {
@@ -139,7 +309,7 @@ MediaAnswer AnswerMedia(const SessionDescription& offer, size_t index,
   if (srtp && caps.srtp == SrtpPolicy::kOff) return reject("SRTP not enabled");
   if (!srtp && caps.srtp == SrtpPolicy::kRequired) return reject("SRTP required");
   auto choice = ChooseCodec(m, *kind, caps);
-  if (!choice) return reject("no supported codec");
+  if (!choice) return reject(NoCodecReason(m, *kind, caps));
   std::optional<CryptoChoice> crypto;
   if (srtp) {
     crypto = ChooseCrypto(m, *kind == rtp::MediaKind::kAudio ? caps.audio_keys : caps.video_keys);

@@ -5,6 +5,8 @@
 #include <tessera/sip/sdp.h>
 
 #include <boost/asio/post.hpp>
+#include <string>
+#include <string_view>
 
 #include "sipua/sip_call.h"
 #include "sipua/sip_media.h"
@@ -26,6 +28,29 @@ bool Supports(const sip::SipMessage& m, const std::string& tag) {
     }
   }
   return false;
+}
+
+// Why an offer got 488: every m= line's reason ("m= line 1: no supported codec; offered ...").
+std::string NotAcceptableReason(const StatusOr<sip::NegotiatedSession>& answer) {
+  if (!answer.ok()) return answer.status().message();
+  std::string why;
+  for (const auto& m : answer->media) {
+    if (m.accepted || m.reject_reason.empty()) continue;
+    why +=
+        (why.empty() ? "" : "; ") + ("m= line " + std::to_string(m.index) + ": ") + m.reject_reason;
+  }
+  return why.empty() ? "no acceptable media" : why;
+}
+
+// A Warning header value (RFC 3261 20.43; 304: media type not available) with `text`, cut short
+// and without the characters a quoted-string cannot hold as they are.
+std::string MediaWarning(std::string_view text) {
+  std::string quoted;
+  for (char c : text.substr(0, 240)) {
+    const bool plain = static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+    quoted += plain ? c : '\'';
+  }
+  return "304 tessera \"" + quoted + "\"";
 }
 
 }  // namespace
@@ -103,13 +128,16 @@ void SipService::OnInvite(const sip::TuEvent& event) {
     auto answer = sip::Answer(*offer, c.caps);
     if (!answer.ok() || answer->not_acceptable) {
       ++stats_.rejected_sdp;
-      std::string why = !answer.ok() ? answer.status().message() : "no acceptable media";
-      if (answer.ok() && !answer->media.empty() && !answer->media.front().reject_reason.empty()) {
-        why = answer->media.front().reject_reason;
-      }
+      const std::string why = NotAcceptableReason(answer);
       spdlog::info("sip: INVITE {} refused 488: {}", c.call_id, why);
       sip::SipMessage r = Response(req, 488, "Not Acceptable Here", c.local.tag);
-      r.AddHeader("Warning", "304 tessera \"" + why.substr(0, 80) + "\"");
+      // The first m= line's reason is the one a phone may show: what it offered and what
+      // would take it.
+      std::string first = why;
+      if (answer.ok() && !answer->media.empty() && !answer->media.front().reject_reason.empty()) {
+        first = answer->media.front().reject_reason;
+      }
+      r.AddHeader("Warning", MediaWarning(first));
       layer_->Respond(event.id, r);
       return;
     }
@@ -415,7 +443,11 @@ std::optional<sip::SessionDescription> SipService::AnswerReOffer(const sip::TuEv
   auto answer = offer.ok() ? sip::Answer(*offer, c.caps, &*c.session)
                            : StatusOr<sip::NegotiatedSession>(offer.status());
   if (!answer.ok() || answer->not_acceptable) {
-    Respond(event, 488, "Not Acceptable Here");
+    const std::string why = NotAcceptableReason(answer);
+    spdlog::info("sip: call {}: re-offer refused 488: {}", c.call_id, why);
+    sip::SipMessage r = Response(*event.message, 488, "Not Acceptable Here", std::string());
+    r.AddHeader("Warning", MediaWarning(why));
+    layer_->Respond(event.id, r);
     return std::nullopt;
   }
   sip::SessionDescription local = answer->local;

@@ -1,6 +1,5 @@
 // The SIP service: lifecycle, listeners, request dispatch, authorisation and operator commands.
 #include <spdlog/spdlog.h>
-#include <tessera/net/networks.h>
 #include <tessera/sipua/sip_service.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sipua/sip_auth.h"
 #include "sipua/sip_call.h"
 
 namespace tessera::sipua {
@@ -312,65 +312,30 @@ void SipService::OnRequest(const sip::TuEvent& event) {
 }
 
 bool SipService::Authorize(const sip::TuEvent& event) {
-  const SipConfig& sc = config_;
-  for (const SipTrunkConfig& t : sc.trunks) {
-    if (net::AddressInNetworks(event.source.host, t.networks)) return true;
-  }
   const sip::SipMessage& req = *event.message;
-  if (sc.users.empty()) {
-    ++stats_.rejected_auth;
-    spdlog::warn("sip: INVITE from {} refused: not in a trunk network and no users configured",
-                 event.source.host);
-    Respond(event, 403, "Forbidden");
-    return false;
-  }
-  auto challenge = [&](bool stale) {
-    ++stats_.rejected_auth;
-    sip::SipMessage r = Response(req, 401, "Unauthorized", SipNewTag());
-    for (const std::string& a : config_.digest_algorithms) {
-      const auto algorithm =
-          a == "MD5" ? sip::DigestAlgorithm::kMd5 : sip::DigestAlgorithm::kSha256;
-      r.AddHeader("WWW-Authenticate",
-                  sip::SerializeDigestChallenge(digest_->Challenge(algorithm, stale)));
-    }
-    layer_->Respond(event.id, r);
-  };
   const sip::HeaderField* auth = req.Find(sip::HeaderId::kAuthorization);
-  if (!auth) {
-    challenge(false);
-    return false;
+  const AuthDecision d =
+      DecideInviteAuth(config_, event.source.host, auth ? &auth->value : nullptr, *digest_, ha1_);
+  CountAuth(d, stats_);
+  switch (d.kind) {
+    case AuthDecision::Kind::kAccepted:
+      return true;
+    case AuthDecision::Kind::kChallenged: {
+      sip::SipMessage r = Response(req, 401, "Unauthorized", SipNewTag());
+      for (const std::string& a : config_.digest_algorithms) {
+        const auto algorithm =
+            a == "MD5" ? sip::DigestAlgorithm::kMd5 : sip::DigestAlgorithm::kSha256;
+        r.AddHeader("WWW-Authenticate",
+                    sip::SerializeDigestChallenge(digest_->Challenge(algorithm, d.stale)));
+      }
+      layer_->Respond(event.id, r);
+      return false;
+    }
+    case AuthDecision::Kind::kRefused:
+      spdlog::warn("sip: INVITE from {} refused: {}", event.source.host, d.why);
+      Respond(event, 403, "Forbidden");
+      return false;
   }
-  std::string error;
-  auto creds = sip::ParseDigestCredentials(auth->value, &error);
-  auto user = creds ? ha1_.find(creds->username) : ha1_.end();
-  if (!creds || user == ha1_.end()) {
-    ++stats_.rejected_auth;
-    spdlog::warn("sip: INVITE from {} refused: {}", event.source.host,
-                 creds ? "unknown user " + creds->username : "bad credentials: " + error);
-    Respond(event, 403, "Forbidden");
-    return false;
-  }
-  const std::string algorithm(sip::DigestAlgorithmName(creds->algorithm));
-  const auto& offered = config_.digest_algorithms;
-  const std::string& ha1 =
-      creds->algorithm == sip::DigestAlgorithm::kMd5 ? user->second.first : user->second.second;
-  if (ha1.empty() || std::find(offered.begin(), offered.end(), algorithm) == offered.end()) {
-    ++stats_.rejected_auth;
-    spdlog::warn("sip: INVITE from {} refused: {} credentials for {} are not accepted",
-                 event.source.host, algorithm, creds->username);
-    Respond(event, 403, "Forbidden");
-    return false;
-  }
-  const auto verdict = digest_->Verify(*creds, "INVITE", ha1);
-  if (verdict == sip::DigestServer::Verdict::kOk) return true;
-  if (verdict == sip::DigestServer::Verdict::kStale) {
-    challenge(true);
-    return false;
-  }
-  ++stats_.rejected_auth;
-  spdlog::warn("sip: INVITE from {} refused: wrong credentials for {}", event.source.host,
-               creds->username);
-  Respond(event, 403, "Forbidden");
   return false;
 }
 
@@ -443,6 +408,7 @@ std::optional<std::string> SipService::Control(const std::string& line) {
     return RunOnSip([this] {
       nlohmann::json j = {{"calls_in", stats_.calls_in},
                           {"calls_out", stats_.calls_out},
+                          {"auth_challenges", stats_.auth_challenges},
                           {"rejected_auth", stats_.rejected_auth},
                           {"rejected_room", stats_.rejected_room},
                           {"rejected_busy", stats_.rejected_busy},

@@ -234,6 +234,21 @@ class Tessera:
         except json.JSONDecodeError as e:
             raise TestFailure(f"'{line}' answered bad JSON ({e}): '{answer}'")
 
+    def logged(self, text, timeout_s=10):
+        """The first line of tessera's log (its stderr) that contains `text`; polls until the
+        deadline. pread: the file offset is the one tessera writes at."""
+        deadline = time.monotonic() + timeout_s
+        fd = self.proc.stderr_file.fileno()
+        while True:
+            log = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
+            for line in log.splitlines():
+                if text in line:
+                    return line
+            if time.monotonic() > deadline:
+                raise TestFailure(f"tessera did not log '{text}' within {timeout_s} s; stderr:\n"
+                                  f"{self.proc.stderr()}")
+            time.sleep(0.02)  # poll interval
+
     def calls(self):
         return self.json_answer("calls", "ok calls ")
 
@@ -331,6 +346,27 @@ def scenario_mode0_call(args, work):
         members = t.json_answer(f"participants {ROOM}", f"ok participants {ROOM} ")
         ensure(any(m["name"] == "caller" and m.get("video_port") for m in members),
                f"the caller has no video leg: {members}")
+        kick_and_end(t, sipp)
+        t.finish()
+
+
+def scenario_video_declined(args, work):
+    """Linphone's video (H.264 without packetization-mode, so mode 0, and VP8) in a room whose only
+    profile is H.264 in mode 1: the call goes on audio-only, and the log says what the offer had
+    and which profile would take it."""
+    with Tessera(args, work, [TRUNK], video=True) as t:
+        sipp = SippRun(args, work, "video_declined", t.target)
+        call = t.wait_state("active", [sipp])
+        check_call(call, sipp=sipp)
+        members = t.json_answer(f"participants {ROOM}", f"ok participants {ROOM} ")
+        ensure(any(m["name"] == "caller" and not m.get("video_port") for m in members),
+               f"the caller should have no video leg: {members}")
+        line = t.logged("declined:")
+        for part in ("m= line 1 declined: no supported codec",
+                     "offered H264 (packetization-mode 0, profile-level-id 42801f), VP8",
+                     "to accept it, add a video profile: H264 with single_nal: true, or VP8"):
+            ensure(part in line, f"the declined video is logged as '{line.strip()}', "
+                   f"without '{part}'")
         kick_and_end(t, sipp)
         t.finish()
 
@@ -594,14 +630,24 @@ AUTH = ['trunks: [{name: office, networks: ["10.0.0.0/8"]}]',
         "digest_algorithms: [MD5, SHA-256]"]
 
 
+def expect_auth_counts(t, challenges, refused):
+    """sipstats counts digest challenges (401) and refusals (403) apart: the 401 every digest
+    caller gets first is not a refusal."""
+    stats = t.json_answer("sipstats", "ok sipstats ")
+    ensure(stats.get("auth_challenges") == challenges and stats.get("rejected_auth") == refused,
+           f"expected {challenges} challenge(s) and {refused} refusal(s) in sipstats: {stats}")
+
+
 def scenario_auth_challenge(args, work):
     with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_challenge", t.target).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=0)
         t.finish()
 
 
 def scenario_auth_ok(args, work):
+    """A challenge, then the right password: one challenge, no refusal, one call."""
     with Tessera(args, work, AUTH) as t:
         sipp = SippRun(args, work, "auth_ok", t.target, extra=["-au", USER, "-ap", PASSWORD])
         call = t.wait_state("active", [sipp])
@@ -609,22 +655,28 @@ def scenario_auth_ok(args, work):
         sipp.go_ahead(call["call_id"])
         sipp.expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=0)
+        stats = t.json_answer("sipstats", "ok sipstats ")
+        ensure(stats["calls_in"] == 1, f"calls counted: {stats}")
         t.finish()
 
 
 def scenario_auth_wrong(args, work):
+    """A challenge, then a wrong password: one challenge and one refusal."""
     with Tessera(args, work, AUTH) as t:
         SippRun(args, work, "auth_wrong", t.target,
                 extra=["-au", USER, "-ap", "not-" + PASSWORD]).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=1, refused=1)
         t.finish()
 
 
 def scenario_forbidden(args, work):
-    """No trunks and no users: nobody may call."""
+    """No trunks and no users: nobody may call (refused, never challenged)."""
     with Tessera(args, work) as t:
         SippRun(args, work, "forbidden", t.target).expect_success()
         t.wait_no_calls()
+        expect_auth_counts(t, challenges=0, refused=1)
         t.finish()
 
 

@@ -34,9 +34,12 @@ namespace tessera::sipua {
 using session::RoomConfig;
 
 struct SipStats {
-  uint64_t calls_in = 0;       // INVITEs that became calls
-  uint64_t calls_out = 0;      // dial-outs answered
-  uint64_t rejected_auth = 0;  // 401 challenges and 403s
+  uint64_t calls_in = 0;   // INVITEs that became calls
+  uint64_t calls_out = 0;  // dial-outs answered
+  // 401s: a digest challenge to an INVITE without credentials (the first INVITE of every digest
+  // caller) or with a stale nonce. Not a refusal: the caller retries with credentials.
+  uint64_t auth_challenges = 0;
+  uint64_t rejected_auth = 0;  // 403s: no users, unknown user, bad credentials, wrong password
   uint64_t rejected_room = 0;  // 404
   uint64_t rejected_busy = 0;  // 486 (max_calls, room full)
   uint64_t rejected_sdp = 0;   // 400 bad SDP, 488

@@ -132,9 +132,19 @@ TEST(SipConfig, TheExampleConfigIsValid) {
   EXPECT_EQ(c->sip.users[0].name, "alice");
   ASSERT_EQ(c->rooms.size(), 1u);
   EXPECT_EQ(c->rooms[0].name, "main");
-  EXPECT_TRUE(c->rooms[0].video);
   EXPECT_EQ(c->rooms[0].sip.numbers, std::vector<std::string>{"4000"});
   EXPECT_EQ(c->rooms[0].sip.pin, "1234");
+  // Common phones get video: H.264 in packetization-mode 0 (Linphone, baresip, room phones) needs
+  // a single_nal profile, and Linphone, Zoiper and MicroSIP also take VP8.
+  ASSERT_TRUE(c->rooms[0].video);
+  int single_nal = 0;
+  int vp8 = 0;
+  for (const auto& p : c->rooms[0].video->profiles) {
+    single_nal += p.codec == rtp::Codec::kH264 && p.single_nal;
+    vp8 += p.codec == rtp::Codec::kVp8;
+  }
+  EXPECT_GE(single_nal, 1);
+  EXPECT_GE(vp8, 1);
 }
 
 TEST(SipConfig, DigestAlgorithmsDefaultToSha256ThenMd5AndKeepTheirOrder) {

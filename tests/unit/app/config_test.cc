@@ -19,6 +19,16 @@ TEST(Config, EmbeddedDefaultIsValid) {
   EXPECT_EQ(cameras, 9);
   EXPECT_EQ(room.participants.back().video->sdp_file, "tessera-demo-watch.sdp");
   EXPECT_EQ(c->server.mtu, 1200u);
+  // Profiles for SIP phones too (with a sip block): H.264 in packetization-mode 0 and VP8.
+  int single_nal = 0;
+  int vp8 = 0;
+  for (const auto& p : room.video->profiles) {
+    single_nal += p.codec == rtp::Codec::kH264 && p.single_nal;
+    vp8 += p.codec == rtp::Codec::kVp8;
+  }
+  EXPECT_GE(single_nal, 1);
+  EXPECT_GE(vp8, 1);
+  EXPECT_EQ(room.video->record_profile, "hd");
 }
 
 TEST(Config, ParsesARoomWithVideo) {

@@ -249,7 +249,9 @@ TEST(SdpAnswer, AsteriskH264WithoutFmtpMeansMode0) {
   EXPECT_EQ(s.media[0].send_telephone_event_pt, 101);
   EXPECT_EQ(s.media[0].maxptime_ms, 150u);
   EXPECT_FALSE(s.media[1].accepted);
-  EXPECT_EQ(s.media[1].reject_reason, "no supported codec");
+  EXPECT_EQ(s.media[1].reject_reason,
+            "no supported codec; offered H264 (packetization-mode 0), H263; to accept it, add a "
+            "video profile: H264 with single_nal: true");
   EXPECT_TRUE(s.audio_only);
 
   LocalMediaCapabilities caps = Caps();
@@ -283,7 +285,49 @@ TEST(SdpAnswer, OnlyUnsupportedCodecsIsNotAcceptable) {
   EXPECT_THAT(s.local.media[0].formats, ElementsAre("18", "4"));
   EXPECT_EQ(s.local.media[0].port, 0);
   EXPECT_EQ(s.local.media[1].port, 0);
-  EXPECT_EQ(s.media[0].reject_reason, "no supported codec");
+  // What the offer had, and what Tessera takes: no config change would help.
+  EXPECT_EQ(s.media[0].reject_reason,
+            "no supported codec; offered G729, G723; Tessera takes opus, G722, PCMU, PCMA");
+  EXPECT_EQ(s.media[1].reject_reason,
+            "no supported codec; offered H263; Tessera sends only VP8 and H264 that a constrained "
+            "baseline decoder takes, in packetization-mode 0 or 1");
+}
+
+// Linphone's video (H.264 in mode 0, VP8) in a room whose only profiles are H.264 in mode 1: the
+// decline says what the offer had and which profile would take it; either one does.
+TEST(SdpAnswer, DeclinedVideoSaysWhatWasOfferedAndWhichProfileWouldTakeIt) {
+  LocalMediaCapabilities caps = Caps();
+  caps.video_codecs = {Codec::kH264};
+  NegotiatedSession s = AnswerOf(test_offers::kLinphoneVideo, caps);
+  ASSERT_TRUE(s.media[0].accepted) << s.media[0].reject_reason;
+  EXPECT_FALSE(s.media[1].accepted);
+  EXPECT_TRUE(s.audio_only);
+  EXPECT_EQ(s.media[1].reject_reason,
+            "no supported codec; offered H264 (packetization-mode 0, profile-level-id 42801f), "
+            "VP8; to accept it, add a video profile: H264 with single_nal: true, or VP8");
+
+  caps.h264.packetization_mode_0 = true;  // a single_nal profile
+  NegotiatedSession mode0 = AnswerOf(test_offers::kLinphoneVideo, caps);
+  ASSERT_TRUE(mode0.media[1].accepted) << mode0.media[1].reject_reason;
+  EXPECT_EQ(mode0.media[1].send.codec, Codec::kH264);
+  EXPECT_EQ(mode0.media[1].send.packetization_mode, 0);
+
+  caps.h264.packetization_mode_0 = false;
+  caps.video_codecs = {Codec::kH264, Codec::kVp8};  // a VP8 profile
+  NegotiatedSession vp8 = AnswerOf(test_offers::kLinphoneVideo, caps);
+  ASSERT_TRUE(vp8.media[1].accepted) << vp8.media[1].reject_reason;
+  EXPECT_EQ(vp8.media[1].send.codec, Codec::kVp8);
+}
+
+TEST(SdpAnswer, DeclinedH264InAVp8RoomAsksForAnH264Profile) {
+  LocalMediaCapabilities caps = Caps();
+  caps.video_codecs = {Codec::kVp8};
+  NegotiatedSession s = AnswerOf(test_offers::kRoomSystem, caps);
+  EXPECT_FALSE(s.media[1].accepted);
+  EXPECT_EQ(s.media[1].reject_reason,
+            "no supported codec; offered H264 (packetization-mode 0, profile-level-id 428016), "
+            "H264 (packetization-mode 1, profile-level-id 428016), H263; to accept it, add a "
+            "video profile: H264");
 }
 
 TEST(SdpAnswer, AcceptsOneAudioAndOneVideoStream) {
@@ -320,7 +364,10 @@ TEST(SdpAnswer, RejectsUnsupportedH264ProfilesAndMoreThanOnePort) {
       "a=fmtp:96 profile-level-id=f4001f;packetization-mode=1\n"
       "m=video 4002/2 RTP/AVP 97\na=rtpmap:97 VP8/90000\n";
   NegotiatedSession s = AnswerOf(offer);
-  EXPECT_EQ(s.media[0].reject_reason, "no supported codec");
+  EXPECT_EQ(s.media[0].reject_reason,
+            "no supported codec; offered H264 (packetization-mode 1, profile-level-id f4001f); "
+            "Tessera sends only VP8 and H264 that a constrained baseline decoder takes, in "
+            "packetization-mode 0 or 1");
   EXPECT_EQ(s.media[1].reject_reason, "more than one port per stream");
 }
 

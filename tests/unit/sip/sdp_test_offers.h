@@ -285,4 +285,25 @@ a=floorctrl:c-only
 m=image 5010 udptl t38
 )sdp";
 
+// Linphone with its OpenH264 plugin: H.264 with a profile-level-id and no packetization-mode (so
+// mode 0, single NAL units only), then VP8; per-format PLI/FIR feedback under RTP/AVP.
+inline constexpr char kLinphoneVideo[] = R"sdp(v=0
+o=alice 2176 2871 IN IP4 192.0.2.44
+s=Talk
+c=IN IP4 192.0.2.44
+t=0 0
+m=audio 7078 RTP/AVP 96 0 8 101
+a=rtpmap:96 opus/48000/2
+a=fmtp:96 useinbandfec=1
+a=rtpmap:101 telephone-event/8000
+m=video 9078 RTP/AVP 97 98
+a=rtpmap:97 H264/90000
+a=fmtp:97 profile-level-id=42801F
+a=rtpmap:98 VP8/90000
+a=rtcp-fb:97 nack pli
+a=rtcp-fb:97 ccm fir
+a=rtcp-fb:98 nack pli
+a=rtcp-fb:98 ccm fir
+)sdp";
+
 }  // namespace tessera::sip::test_offers

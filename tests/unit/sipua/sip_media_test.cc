@@ -156,6 +156,88 @@ TEST(SipMedia, PacketizationModeZeroIsAnsweredOnlyWithASingleNalProfile) {
   EXPECT_EQ(pc->config.video->profile, "legacy");
 }
 
+// The video profiles of configs/sip-example.yaml (and of the embedded default's room), and the
+// profile each common phone's offer gets from them.
+RoomConfig PhoneRoom() {
+  RoomConfig room;
+  room.name = "main";
+  room.video.emplace();
+  auto& p = room.video->profiles;
+  p.push_back({.name = "hd", .codec = rtp::Codec::kH264, .width = 1280, .height = 720, .fps = 30});
+  p.push_back({.name = "low",
+               .codec = rtp::Codec::kH264,
+               .width = 640,
+               .height = 360,
+               .fps = 15,
+               .bitrate_bps = 400'000});
+  p.push_back({.name = "phone",
+               .codec = rtp::Codec::kH264,
+               .width = 640,
+               .height = 360,
+               .fps = 15,
+               .bitrate_bps = 400'000,
+               .single_nal = true});
+  p.push_back({.name = "phone-small",
+               .codec = rtp::Codec::kH264,
+               .width = 384,
+               .height = 216,
+               .fps = 15,
+               .bitrate_bps = 256'000,
+               .single_nal = true});
+  p.push_back({.name = "vp8",
+               .codec = rtp::Codec::kVp8,
+               .width = 640,
+               .height = 360,
+               .fps = 15,
+               .bitrate_bps = 400'000});
+  return room;
+}
+
+// The profile a phone whose offer has this video m= section (after a PCMU audio line) receives;
+// "" when its video is declined.
+std::string ProfileFor(const RoomConfig& room, const std::string& video) {
+  const std::string offer =
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" +
+      video;
+  const auto session = Negotiate(offer, room);
+  auto pc = ParticipantFor(room, session, "phone", 30000, 30002);
+  EXPECT_TRUE(pc.ok()) << pc.status().message();
+  return pc.ok() && pc->config.video ? pc->config.video->profile : std::string();
+}
+
+TEST(SipMedia, TheExampleProfilesGiveCommonPhonesVideo) {
+  const RoomConfig room = PhoneRoom();
+  // Linphone: H.264 without packetization-mode (mode 0), then VP8.
+  EXPECT_EQ(ProfileFor(room,
+                       "m=video 4002 RTP/AVP 97 98\r\na=rtpmap:97 H264/90000\r\n"
+                       "a=fmtp:97 profile-level-id=42801F\r\na=rtpmap:98 VP8/90000\r\n"),
+            "phone");
+  // baresip (avcodec): mode 0 before mode 1, VP8 later.
+  EXPECT_EQ(ProfileFor(room,
+                       "m=video 4002 RTP/AVP 96 97 100\r\na=rtpmap:96 H264/90000\r\n"
+                       "a=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n"
+                       "a=rtpmap:97 H264/90000\r\n"
+                       "a=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\n"
+                       "a=rtpmap:100 VP8/90000\r\na=fmtp:100 max-fs=3600\r\n"),
+            "phone");
+  // Polycom VVX: mode 0 at level 1.3 (396 macroblocks a frame).
+  EXPECT_EQ(ProfileFor(room,
+                       "m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                       "a=fmtp:96 profile-level-id=42800d\r\n"),
+            "phone-small");
+  // pjsip (MicroSIP): mode 1 at level 3.0, too low for 720p30.
+  EXPECT_EQ(ProfileFor(room,
+                       "m=video 4002 RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n"
+                       "a=fmtp:99 profile-level-id=42e01e; packetization-mode=1\r\n"),
+            "low");
+  // VP8 first.
+  EXPECT_EQ(ProfileFor(room,
+                       "m=video 4002 RTP/AVP 100 99\r\na=rtpmap:100 VP8/90000\r\n"
+                       "a=rtpmap:99 H264/90000\r\na=fmtp:99 packetization-mode=1\r\n"),
+            "vp8");
+}
+
 TEST(SipMedia, ParticipantNamesKeepOnlyAllowedCharacters) {
   EXPECT_EQ(ParticipantNameFrom("Dr. Anna Smith", "1001"), "Dr._Anna_Smith");
   EXPECT_EQ(ParticipantNameFrom("", "1001"), "1001");
