@@ -113,6 +113,7 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
                                if (self->alive_.expired() || self->closed_) return;
                                if (ec) return self->Close();
                                self->Touch();
+                               self->owner_.counters_.bytes_received += n;
                                self->buffer_.append(self->chunk_.data(), n);
                                self->owner_.OnBytes(*self);
                                if (!self->closed_) self->Read();
