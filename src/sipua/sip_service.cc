@@ -131,12 +131,19 @@ Status SipService::Start() {
       router_.Add(t, u->get());
       udp_.push_back(std::move(*u));
     } else {
+      sip::TcpOptions options;
+      options.clock = &clock_;
+      options.timers = timers_.get();
       auto c = t == "TLS" ? sip::TcpTransport::ListenTls(io_, l.address, l.port, l.certificate,
-                                                         l.key, {}, policy)
-                          : sip::TcpTransport::Listen(io_, l.address, l.port, {}, policy);
+                                                         l.key, options, policy)
+                          : sip::TcpTransport::Listen(io_, l.address, l.port, options, policy);
       if (!c.ok())
         return Status(c.status().code(), "sip.listen " + where + ": " + c.status().message());
       listeners_.push_back({t, l.address, (*c)->local_port()});
+      // A call's requests go back over the connection it came on (a phone behind NAT can be
+      // reached no other way): that connection stays open while the call lasts.
+      (*c)->SetInUse(
+          [this](const sip::Destination& connection) { return CarriesCall(connection); });
       (*c)->Start(deliver);
       router_.Add(t, c->get());
       tcp_.push_back(std::move(*c));
@@ -202,6 +209,18 @@ uint16_t SipService::port(const std::string& transport) const {
     if (l.transport == Upper(transport)) return l.port;
   }
   return 0;
+}
+
+bool SipService::CarriesCall(const sip::Destination& connection) const {
+  auto same = [&](const sip::Destination& d) {
+    if (d.transport != connection.transport) return false;
+    if (d.connection != 0) return d.connection == connection.connection;
+    return d.host == connection.host && d.port == connection.port;
+  };
+  for (const auto& [key, call] : calls_) {
+    if (same(call->peer) || same(DialogDestination(*call))) return true;
+  }
+  return false;
 }
 
 const SipService::Listener& SipService::ListenerFor(const std::string& transport) const {
