@@ -14,6 +14,15 @@ namespace tessera::sip {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+std::string ConnectionSourceKey(const asio::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), static_cast<unsigned char>(0));
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
 // One connection: its stream, what it has read but not framed, what waits to be written, and its
 // deadlines. One timer (on the owner's TimerService) is armed for the earliest deadline; moving
 // a deadline later re-arms nothing (the timer finds it not due and re-arms itself).
@@ -32,6 +41,9 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
   Destination& remote() { return remote_; }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : *socket_; }
   std::string& buffer() { return buffer_; }
+  // The source key it counts against (accepted connections only; empty otherwise).
+  const std::string& source() const { return source_; }
+  void set_source(std::string source) { source_ = std::move(source); }
   bool closed() const { return closed_; }
 
   void Start() {
@@ -207,6 +219,7 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
   bool closed_ = false;
   bool writing_ = false;
   Destination remote_;
+  std::string source_;
   std::string buffer_;
   std::array<char, 4096> chunk_{};
   std::deque<std::string> queue_;
@@ -281,19 +294,43 @@ void TcpTransport::Start(MessageHandler handler) {
   AcceptNext();
 }
 
+size_t TcpTransport::connections_from(const std::string& source) const {
+  const auto it = per_source_.find(source);
+  return it == per_source_.end() ? 0 : it->second;
+}
+
 void TcpTransport::AcceptNext() {
   std::weak_ptr<bool> alive = alive_;
   acceptor_.async_accept([this, alive](const boost::system::error_code& ec, tcp::socket socket) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      if (connections_.size() >= options_.max_connections) {
-        counters_.Drop("tcp connection limit");
-      } else {
-        Adopt(std::move(socket), /*connected=*/true)->Start();
-      }
-    }
+    if (!ec) OnAccept(std::move(socket));
     AcceptNext();
   });
+}
+
+void TcpTransport::OnAccept(tcp::socket socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return;  // gone before we looked: the socket closes here
+  const std::string source = ConnectionSourceKey(peer.address());
+  if (connections_.size() >= options_.max_connections) {
+    return Refuse(peer, "tcp connection limit");
+  }
+  if (connections_from(source) >= options_.max_connections_per_source) {
+    return Refuse(peer, "tcp source limit");
+  }
+  std::shared_ptr<Connection> c = Adopt(std::move(socket), /*connected=*/true);
+  c->set_source(source);
+  ++per_source_[source];
+  c->Start();
+}
+
+void TcpTransport::Refuse(const tcp::endpoint& peer, const std::string& reason) {
+  counters_.Drop(reason);
+  if (drop_log_.Allow(clock_->NowUs())) {
+    spdlog::warn("sip: {} connection from {} refused: {} ({} suppressed since last log)",
+                 transport(), peer.address().to_string(), reason, drop_log_.suppressed());
+  }
 }
 
 void TcpTransport::Drop(Connection& c, const std::string& reason) {
@@ -377,6 +414,15 @@ bool TcpTransport::Send(const Destination& to, std::string_view bytes) {
   return true;
 }
 
-void TcpTransport::Remove(uint64_t id) { connections_.erase(id); }
+void TcpTransport::Remove(uint64_t id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  const std::string& source = it->second->source();
+  if (!source.empty()) {
+    const auto n = per_source_.find(source);
+    if (n != per_source_.end() && --n->second == 0) per_source_.erase(n);
+  }
+  connections_.erase(it);
+}
 
 }  // namespace tessera::sip

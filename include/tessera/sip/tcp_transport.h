@@ -7,8 +7,8 @@
 //
 // What one peer may hold (docs/security.md, "SIP connections"), each counted by reason in
 // counters().dropped and logged at most once a second:
-// - a connection over max_connections is closed as soon as it is accepted ("tcp connection
-//   limit");
+// - a connection over max_connections, or over max_connections_per_source from one address, is
+//   closed as soon as it is accepted ("tcp connection limit", "tcp source limit");
 // - a message must arrive whole within message_timeout of its first byte, and an accepted
 //   connection's first message within message_timeout of the accept, however slowly its bytes
 //   keep coming ("tls handshake timeout", "tcp header timeout", "tcp body timeout");
@@ -28,6 +28,7 @@
 #include <tessera/sip/transport.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
@@ -47,13 +48,19 @@ struct TcpOptions {
   // From a message's first byte (an accepted connection's first message: from the accept, TLS
   // handshake included) until its last: closed when it takes longer.
   std::chrono::milliseconds message_timeout{std::chrono::seconds(10)};
-  size_t max_buffer_bytes = 96 * 1024;  // unframed bytes one connection may hold
-  size_t max_connections = 1024;        // accepted and opened, at once
+  size_t max_buffer_bytes = 96 * 1024;     // unframed bytes one connection may hold
+  size_t max_connections = 1024;           // accepted and opened, at once
+  size_t max_connections_per_source = 32;  // accepted from one source (ConnectionSourceKey)
   // Where deadlines are read and who wakes the transport for them. Null: SystemClock() and
   // timers of the transport's own on its io_context. Both must outlive the transport.
   const Clock* clock = nullptr;
   TimerService* timers = nullptr;
 };
+
+// What max_connections_per_source counts connections by: an IPv4 address (also one that arrives
+// IPv4-mapped on a dual-stack listener), or the /64 of an IPv6 address (one site, as one
+// IPv4 address behind NAT is).
+std::string ConnectionSourceKey(const boost::asio::ip::address& address);
 
 class TcpTransport : public TransportSink {
  public:
@@ -81,6 +88,8 @@ class TcpTransport : public TransportSink {
   uint16_t local_port() const { return local_port_; }
   std::string_view transport() const { return tls_ ? "TLS" : "TCP"; }
   size_t connections() const { return connections_.size(); }
+  // Accepted connections open from `source` (a ConnectionSourceKey).
+  size_t connections_from(const std::string& source) const;
   const TransportCounters& counters() const { return counters_; }
 
  private:
@@ -88,10 +97,13 @@ class TcpTransport : public TransportSink {
   friend class Connection;
   TcpTransport(boost::asio::io_context& io, TcpOptions options, UasPolicy policy);
   void AcceptNext();
+  void OnAccept(boost::asio::ip::tcp::socket socket);
   std::shared_ptr<Connection> Adopt(boost::asio::ip::tcp::socket socket, bool connected);
   void OnBytes(Connection& connection);
   // Closes `connection` for `reason`: counted, and logged at most once a second.
   void Drop(Connection& connection, const std::string& reason);
+  // A connection refused at accept (its socket is closed on return).
+  void Refuse(const boost::asio::ip::tcp::endpoint& peer, const std::string& reason);
   void Remove(uint64_t id);
 
   boost::asio::io_context& io_;
@@ -109,6 +121,7 @@ class TcpTransport : public TransportSink {
   uint16_t local_port_ = 0;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
+  std::map<std::string, size_t> per_source_;  // accepted connections open, by source key
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

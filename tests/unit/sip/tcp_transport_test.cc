@@ -8,6 +8,7 @@
 #include <tessera/sip/transaction_layer.h>
 
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
@@ -133,6 +134,7 @@ TcpOptions Limits() {
   o.message_timeout = 10s;
   o.idle_timeout = 60s;
   o.max_connections = 16;
+  o.max_connections_per_source = 4;
   return o;
 }
 
@@ -245,6 +247,69 @@ TEST_F(TcpLimitsTest, AConnectionInUseOutlivesTheIdleTimeoutButNotTheMessageTime
   Advance(10s);
   EXPECT_EQ(transport_->connections(), 0u);
   EXPECT_EQ(Dropped("tcp header timeout"), 1u);
+}
+
+TEST_F(TcpLimitsTest, ConnectionsOverThePerSourceLimitAreRefusedAtAccept) {
+  TcpOptions o = Limits();
+  o.max_connections_per_source = 2;
+  Listen(o);
+  auto a = Connect("127.0.0.2");
+  auto b = Connect("127.0.0.2");
+  auto refused = Dial("127.0.0.2");
+  RunUntil([&] { return Dropped("tcp source limit") == 1; });
+  EXPECT_EQ(Dropped("tcp source limit"), 1u);
+  EXPECT_TRUE(SeesClose(*refused));
+  EXPECT_EQ(transport_->connections(), 2u);
+  EXPECT_EQ(transport_->connections_from("127.0.0.2"), 2u);
+
+  auto other = Connect("127.0.0.3");  // another source is not affected
+  EXPECT_EQ(transport_->connections_from("127.0.0.3"), 1u);
+
+  a->close();  // a slot of 127.0.0.2 comes free once the transport sees the close
+  RunUntil([&] { return transport_->connections() == 2; });
+  EXPECT_EQ(transport_->connections_from("127.0.0.2"), 1u);
+  auto again = Connect("127.0.0.2");
+  EXPECT_EQ(transport_->connections_from("127.0.0.2"), 2u);
+  EXPECT_EQ(Dropped("tcp source limit"), 1u);
+}
+
+TEST_F(TcpLimitsTest, ConnectionsOverTheGlobalLimitAreRefusedAtAccept) {
+  TcpOptions o = Limits();
+  o.max_connections = 3;
+  o.max_connections_per_source = 2;
+  Listen(o);
+  auto a = Connect("127.0.0.2");
+  auto b = Connect("127.0.0.2");
+  auto c = Connect("127.0.0.3");
+  auto refused = Dial("127.0.0.4");
+  RunUntil([&] { return Dropped("tcp connection limit") == 1; });
+  EXPECT_EQ(Dropped("tcp connection limit"), 1u);
+  EXPECT_TRUE(SeesClose(*refused));
+  EXPECT_EQ(transport_->connections(), 3u);
+  EXPECT_EQ(transport_->connections_from("127.0.0.4"), 0u);
+}
+
+TEST_F(TcpLimitsTest, TimedOutConnectionsGiveTheirSourceSlotBack) {
+  TcpOptions o = Limits();
+  o.max_connections_per_source = 2;
+  Listen(o);
+  auto a = Connect("127.0.0.2");
+  auto b = Connect("127.0.0.2");
+  Advance(10s);
+  EXPECT_EQ(transport_->connections(), 0u);
+  EXPECT_EQ(transport_->connections_from("127.0.0.2"), 0u);
+  EXPECT_EQ(Dropped("tcp header timeout"), 2u);
+  auto c = Connect("127.0.0.2");
+  EXPECT_EQ(Dropped("tcp source limit"), 0u);
+}
+
+TEST(TcpSourceKey, IsTheIpv4AddressOrTheIpv6Slash64) {
+  auto key = [](const char* text) { return ConnectionSourceKey(asio::ip::make_address(text)); };
+  EXPECT_EQ(key("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(key("::ffff:192.0.2.7"), "192.0.2.7");  // a dual-stack listener's IPv4 peer
+  EXPECT_EQ(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
 }
 
 }  // namespace
