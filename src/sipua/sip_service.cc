@@ -8,6 +8,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "sipua/sip_call.h"
 
@@ -31,6 +32,22 @@ std::string RandomHex(size_t hex_digits) {
 std::string Upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+// A transport's counters for `sipstats`.
+nlohmann::json CountersJson(std::string_view transport, uint16_t port,
+                            const sip::TransportCounters& c) {
+  nlohmann::json dropped = nlohmann::json::object();
+  for (const auto& [reason, count] : c.dropped) dropped[reason] = count;
+  nlohmann::json j = {{"transport", std::string(transport)},
+                      {"port", port},
+                      {"bytes_received", c.bytes_received},
+                      {"received", c.received},
+                      {"rejected", c.rejected},
+                      {"sent", c.sent},
+                      {"send_failures", c.send_failures},
+                      {"dropped", dropped}};
+  return j;
 }
 
 }  // namespace
@@ -132,6 +149,10 @@ Status SipService::Start() {
       udp_.push_back(std::move(*u));
     } else {
       sip::TcpOptions options;
+      options.message_timeout = std::chrono::seconds(sc.tcp.message_timeout_s);
+      options.idle_timeout = std::chrono::seconds(sc.tcp.idle_timeout_s);
+      options.max_connections = sc.tcp.max_connections;
+      options.max_connections_per_source = sc.tcp.max_connections_per_source;
       options.clock = &clock_;
       options.timers = timers_.get();
       auto c = t == "TLS" ? sip::TcpTransport::ListenTls(io_, l.address, l.port, l.certificate,
@@ -473,6 +494,15 @@ std::optional<std::string> SipService::Control(const std::string& line) {
                           {"rate_limited", layer_->stats().dropped_rate_limit},
                           {"overload_503", layer_->stats().rejected_overload},
                           {"active_calls", calls_.size()}};
+      nlohmann::json transports = nlohmann::json::array();
+      for (const auto& u : udp_)
+        transports.push_back(CountersJson("UDP", u->local_port(), u->counters()));
+      for (const auto& c : tcp_) {
+        nlohmann::json t = CountersJson(c->transport(), c->local_port(), c->counters());
+        t["connections"] = c->connections();
+        transports.push_back(std::move(t));
+      }
+      j["transports"] = std::move(transports);
       return "ok sipstats " + j.dump();
     });
   }
