@@ -34,6 +34,7 @@ using session::VideoProfile;
 using sipua::SipConfig;
 using sipua::SipListenConfig;
 using sipua::SipOutboundConfig;
+using sipua::SipTcpConfig;
 using sipua::SipTrunkConfig;
 using sipua::SipUserConfig;
 

@@ -248,6 +248,29 @@ void ParseOutbound(Checker& c, const YAML::Node& n, SipOutboundConfig& out) {
   }
 }
 
+void ParseTcp(Checker& c, const YAML::Node& n, SipTcpConfig& out) {
+  const std::string p = "sip.tcp";
+  if (!n.IsMap()) {
+    c.Error(n, p,
+            "must be a map (message_timeout_s, idle_timeout_s, max_connections, "
+            "max_connections_per_source)");
+    return;
+  }
+  c.OnlyKeys(
+      n, p,
+      {"message_timeout_s", "idle_timeout_s", "max_connections", "max_connections_per_source"});
+  c.Unsigned(n, p, "message_timeout_s", out.message_timeout_s, 1, 300);
+  c.Unsigned(n, p, "idle_timeout_s", out.idle_timeout_s, 1, 86400);
+  c.Unsigned(n, p, "max_connections", out.max_connections, 1, 100000);
+  c.Unsigned(n, p, "max_connections_per_source", out.max_connections_per_source, 1, 100000);
+  if (out.max_connections_per_source > out.max_connections) {
+    const YAML::Node per_source = n["max_connections_per_source"];
+    c.Error(per_source.IsDefined() ? per_source : n, p + ".max_connections_per_source",
+            "must be at most max_connections (" + std::to_string(out.max_connections) + "), got " +
+                std::to_string(out.max_connections_per_source));
+  }
+}
+
 }  // namespace
 
 void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
@@ -261,10 +284,11 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
     c.Error(n, p, "must be a map (listen, realm, trunks, users, ...)");
     return;
   }
-  c.OnlyKeys(n, p,
-             {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
-              "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
-              "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms"});
+  c.OnlyKeys(
+      n, p,
+      {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
+       "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
+       "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms", "tcp"});
   ParseListeners(c, n, out);
   c.String(n, p, "media_address", out.media_address);
   if (n["media_address"].IsDefined()) {
@@ -306,6 +330,7 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.Unsigned(n, p, "pin_timeout_s", out.pin_timeout_s, 5, 600);
   c.Unsigned(n, p, "new_calls_per_source_per_s", out.new_calls_per_source_per_s, 1, 10000);
   if (const YAML::Node o = n["outbound"]; o.IsDefined()) ParseOutbound(c, o, out.outbound);
+  if (const YAML::Node t = n["tcp"]; t.IsDefined() && !t.IsNull()) ParseTcp(c, t, out.tcp);
   if (const YAML::Node d = n["digest_algorithms"]; d.IsDefined()) {
     const std::string dp = p + ".digest_algorithms";
     if (!d.IsSequence() || d.size() == 0) {

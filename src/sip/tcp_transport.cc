@@ -1,21 +1,35 @@
+#include <tessera/sip/asio_timer_service.h>
 #include <tessera/sip/tcp_transport.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <deque>
+#include <optional>
 
 namespace tessera::sip {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+std::string ConnectionSourceKey(const asio::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), static_cast<unsigned char>(0));
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+// One connection: its stream, what it has read but not framed, what waits to be written, and its
+// deadlines. One timer (on the owner's TimerService) is armed for the earliest deadline; moving
+// a deadline later re-arms nothing (the timer finds it not due and re-arms itself).
 class TcpTransport::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(TcpTransport& owner, tcp::socket socket, uint64_t id, bool connected)
-      : owner_(owner), alive_(owner.alive_), timer_(owner.io_), id_(id), connected_(connected) {
+      : owner_(owner), alive_(owner.alive_), id_(id), accepted_(connected), connected_(connected) {
     if (owner.tls_) {
       tls_.emplace(std::move(socket), *owner.tls_);
     } else {
@@ -27,10 +41,18 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
   Destination& remote() { return remote_; }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : *socket_; }
   std::string& buffer() { return buffer_; }
+  // The source key it counts against (accepted connections only; empty otherwise).
+  const std::string& source() const { return source_; }
+  void set_source(std::string source) { source_ = std::move(source); }
+  bool closed() const { return closed_; }
 
   void Start() {
-    Touch();
-    ArmIdle();
+    const int64_t now = owner_.clock_->NowUs();
+    last_message_us_ = now;
+    // An accepted connection owes its first message from now on; one we opened owes nothing
+    // until its peer starts one.
+    if (accepted_) message_start_us_ = now;
+    Arm();
     if (connected_) Handshake(asio::ssl::stream_base::server);
   }
 
@@ -53,8 +75,30 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
     closed_ = true;
     boost::system::error_code ec;
     socket().close(ec);
-    timer_.cancel();
+    // Only the owner calls Close (its destructor included), so its timers are there.
+    if (timer_ != 0) owner_.timers_->Cancel(timer_);
+    timer_ = 0;
     if (!alive_.expired()) owner_.Remove(id_);
+  }
+
+  // A whole message was framed: the next one's clock starts with its first byte.
+  void MessageDone() {
+    message_start_us_ = -1;
+    last_message_us_ = owner_.clock_->NowUs();
+  }
+
+  // After framing: unframed bytes left are the start of a message (its clock runs from now if
+  // it was not running); none left keeps the clock as it is (an accepted connection that sent
+  // only keep-alives still owes its first message).
+  void MessagePending() {
+    if (!buffer_.empty() && message_start_us_ < 0) message_start_us_ = owner_.clock_->NowUs();
+    Arm();
+  }
+
+  // True when the headers of the pending message are complete (its body is what is missing).
+  bool HeadersComplete() const {
+    const FrameResult frame = FrameStreamMessage(buffer_);
+    return frame.kind == FrameResult::Kind::kNeedMore && frame.bytes > 0;
   }
 
  private:
@@ -75,6 +119,7 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
 
   void Ready() {
     connected_ = true;
+    ready_ = true;
     Read();
     WriteNext();
   }
@@ -89,20 +134,46 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
     }
   }
 
-  void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
+  int64_t DeadlineUs() const {
+    if (message_start_us_ >= 0) {
+      return message_start_us_ + std::chrono::microseconds(owner_.options_.message_timeout).count();
+    }
+    return last_message_us_ + std::chrono::microseconds(owner_.options_.idle_timeout).count();
+  }
 
-  void ArmIdle() {
-    auto self = shared_from_this();
-    timer_.expires_at(last_activity_ + owner_.options_.idle_timeout);
-    timer_.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->alive_.expired() || self->closed_) return;
-      if (std::chrono::steady_clock::now() - self->last_activity_ >=
-          self->owner_.options_.idle_timeout) {
-        self->owner_.counters_.Drop("tcp idle timeout");
-        return self->Close();
-      }
-      self->ArmIdle();
+  // Arms the timer for DeadlineUs() unless one is armed for no later.
+  void Arm() {
+    if (closed_) return;
+    const int64_t at = DeadlineUs();
+    if (timer_ != 0) {
+      if (timer_at_us_ <= at) return;
+      owner_.timers_->Cancel(timer_);
+      timer_ = 0;
+    }
+    const int64_t delay_us = std::max<int64_t>(0, at - owner_.clock_->NowUs());
+    timer_at_us_ = at;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    timer_ = owner_.timers_->Schedule(Millis((delay_us + 999) / 1000), [weak] {
+      const std::shared_ptr<Connection> self = weak.lock();
+      if (!self || self->alive_.expired() || self->closed_) return;
+      self->timer_ = 0;
+      self->OnTimer();
     });
+  }
+
+  void OnTimer() {
+    const int64_t now = owner_.clock_->NowUs();
+    if (now >= DeadlineUs()) {
+      if (message_start_us_ >= 0) {
+        if (tls_ && !ready_) return owner_.Drop(*this, "tls handshake timeout");
+        return owner_.Drop(*this, HeadersComplete() ? "tcp body timeout" : "tcp header timeout");
+      }
+      if (!owner_.in_use_ || !owner_.in_use_(remote_)) {
+        return owner_.Drop(*this, "tcp idle timeout");
+      }
+      last_message_us_ = now;  // still needed: another idle_timeout
+    }
+    Arm();
   }
 
   void Read() {
@@ -112,7 +183,7 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
                              [self](const boost::system::error_code& ec, size_t n) {
                                if (self->alive_.expired() || self->closed_) return;
                                if (ec) return self->Close();
-                               self->Touch();
+                               self->owner_.counters_.bytes_received += n;
                                self->buffer_.append(self->chunk_.data(), n);
                                self->owner_.OnBytes(*self);
                                if (!self->closed_) self->Read();
@@ -130,7 +201,7 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
                           if (self->alive_.expired() || self->closed_) return;
                           self->writing_ = false;
                           if (ec) return self->Close();
-                          self->Touch();
+                          self->last_message_us_ = self->owner_.clock_->NowUs();
                           self->queue_.pop_front();
                           self->WriteNext();
                         });
@@ -141,20 +212,37 @@ class TcpTransport::Connection : public std::enable_shared_from_this<Connection>
   std::weak_ptr<bool> alive_;
   std::optional<tcp::socket> socket_;
   std::optional<asio::ssl::stream<tcp::socket>> tls_;
-  asio::steady_timer timer_;
   uint64_t id_;
+  bool accepted_;
   bool connected_;
+  bool ready_ = false;  // TLS handshake done (TCP: reading)
   bool closed_ = false;
   bool writing_ = false;
   Destination remote_;
+  std::string source_;
   std::string buffer_;
   std::array<char, 4096> chunk_{};
   std::deque<std::string> queue_;
-  std::chrono::steady_clock::time_point last_activity_;
+  // Clock microseconds: the last whole message either way (or the connect), and the first
+  // byte of the message being received (-1: none owed).
+  int64_t last_message_us_ = 0;
+  int64_t message_start_us_ = -1;
+  uint64_t timer_ = 0;  // TimerService id; 0: none armed
+  int64_t timer_at_us_ = 0;
 };
 
 TcpTransport::TcpTransport(asio::io_context& io, TcpOptions options, UasPolicy policy)
-    : io_(io), acceptor_(io), options_(options), policy_(std::move(policy)) {}
+    : io_(io),
+      acceptor_(io),
+      options_(options),
+      policy_(std::move(policy)),
+      clock_(options.clock ? options.clock : &SystemClock()),
+      timers_(options.timers) {
+  if (!timers_) {
+    own_timers_ = std::make_unique<AsioTimerService>(io);
+    timers_ = own_timers_.get();
+  }
+}
 
 TcpTransport::~TcpTransport() {
   alive_.reset();
@@ -206,19 +294,52 @@ void TcpTransport::Start(MessageHandler handler) {
   AcceptNext();
 }
 
+size_t TcpTransport::connections_from(const std::string& source) const {
+  const auto it = per_source_.find(source);
+  return it == per_source_.end() ? 0 : it->second;
+}
+
 void TcpTransport::AcceptNext() {
   std::weak_ptr<bool> alive = alive_;
   acceptor_.async_accept([this, alive](const boost::system::error_code& ec, tcp::socket socket) {
     if (alive.expired() || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      if (connections_.size() >= options_.max_connections) {
-        counters_.Drop("tcp connection limit");
-      } else {
-        Adopt(std::move(socket), /*connected=*/true)->Start();
-      }
-    }
+    if (!ec) OnAccept(std::move(socket));
     AcceptNext();
   });
+}
+
+void TcpTransport::OnAccept(tcp::socket socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return;  // gone before we looked: the socket closes here
+  const std::string source = ConnectionSourceKey(peer.address());
+  if (connections_.size() >= options_.max_connections) {
+    return Refuse(peer, "tcp connection limit");
+  }
+  if (connections_from(source) >= options_.max_connections_per_source) {
+    return Refuse(peer, "tcp source limit");
+  }
+  std::shared_ptr<Connection> c = Adopt(std::move(socket), /*connected=*/true);
+  c->set_source(source);
+  ++per_source_[source];
+  c->Start();
+}
+
+void TcpTransport::Refuse(const tcp::endpoint& peer, const std::string& reason) {
+  counters_.Drop(reason);
+  if (drop_log_.Allow(clock_->NowUs())) {
+    spdlog::warn("sip: {} connection from {} refused: {} ({} suppressed since last log)",
+                 transport(), peer.address().to_string(), reason, drop_log_.suppressed());
+  }
+}
+
+void TcpTransport::Drop(Connection& c, const std::string& reason) {
+  counters_.Drop(reason);
+  if (drop_log_.Allow(clock_->NowUs())) {
+    spdlog::warn("sip: {} connection from {}:{} closed: {} ({} suppressed since last log)",
+                 transport(), c.remote().host, c.remote().port, reason, drop_log_.suppressed());
+  }
+  c.Close();
 }
 
 std::shared_ptr<TcpTransport::Connection> TcpTransport::Adopt(tcp::socket socket, bool connected) {
@@ -247,13 +368,11 @@ void TcpTransport::OnBytes(Connection& c) {
       buffer.erase(0, frame.bytes);
       continue;
     }
-    if (frame.kind == FrameResult::Kind::kError) {
-      counters_.Drop("tcp bad framing");
-      return c.Close();
-    }
+    if (frame.kind == FrameResult::Kind::kError) return Drop(c, "tcp bad framing");
     Inbound in =
         ProcessInbound(std::string_view(buffer).substr(0, frame.bytes), c.remote(), policy_);
     buffer.erase(0, frame.bytes);
+    c.MessageDone();
     if (in.message) {
       ++counters_.received;
       if (handler_) handler_(std::move(*in.message), c.remote());
@@ -263,11 +382,10 @@ void TcpTransport::OnBytes(Connection& c) {
     } else {
       counters_.Drop(in.drop_reason);
     }
+    if (c.closed()) return;  // the handler's send failed and closed it
   }
-  if (buffer.size() > options_.max_buffer_bytes) {
-    counters_.Drop("tcp buffer limit");
-    c.Close();
-  }
+  if (buffer.size() > options_.max_buffer_bytes) return Drop(c, "tcp buffer limit");
+  c.MessagePending();
 }
 
 bool TcpTransport::Send(const Destination& to, std::string_view bytes) {
@@ -296,6 +414,15 @@ bool TcpTransport::Send(const Destination& to, std::string_view bytes) {
   return true;
 }
 
-void TcpTransport::Remove(uint64_t id) { connections_.erase(id); }
+void TcpTransport::Remove(uint64_t id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  const std::string& source = it->second->source();
+  if (!source.empty()) {
+    const auto n = per_source_.find(source);
+    if (n != per_source_.end() && --n->second == 0) per_source_.erase(n);
+  }
+  connections_.erase(it);
+}
 
 }  // namespace tessera::sip

@@ -24,6 +24,7 @@ void UdpTransport::Start(MessageHandler handler) {
 void UdpTransport::Close() { socket_->Close(); }
 
 void UdpTransport::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from) {
+  counters_.bytes_received += data.size();
   Destination source;
   source.transport = "UDP";
   source.host = from.address().to_string();

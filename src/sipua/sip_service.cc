@@ -7,6 +7,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "sipua/sip_auth.h"
 #include "sipua/sip_call.h"
@@ -31,6 +32,22 @@ std::string RandomHex(size_t hex_digits) {
 std::string Upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+// A transport's counters for `sipstats`.
+nlohmann::json CountersJson(std::string_view transport, uint16_t port,
+                            const sip::TransportCounters& c) {
+  nlohmann::json dropped = nlohmann::json::object();
+  for (const auto& [reason, count] : c.dropped) dropped[reason] = count;
+  nlohmann::json j = {{"transport", std::string(transport)},
+                      {"port", port},
+                      {"bytes_received", c.bytes_received},
+                      {"received", c.received},
+                      {"rejected", c.rejected},
+                      {"sent", c.sent},
+                      {"send_failures", c.send_failures},
+                      {"dropped", dropped}};
+  return j;
 }
 
 }  // namespace
@@ -131,12 +148,23 @@ Status SipService::Start() {
       router_.Add(t, u->get());
       udp_.push_back(std::move(*u));
     } else {
+      sip::TcpOptions options;
+      options.message_timeout = std::chrono::seconds(sc.tcp.message_timeout_s);
+      options.idle_timeout = std::chrono::seconds(sc.tcp.idle_timeout_s);
+      options.max_connections = sc.tcp.max_connections;
+      options.max_connections_per_source = sc.tcp.max_connections_per_source;
+      options.clock = &clock_;
+      options.timers = timers_.get();
       auto c = t == "TLS" ? sip::TcpTransport::ListenTls(io_, l.address, l.port, l.certificate,
-                                                         l.key, {}, policy)
-                          : sip::TcpTransport::Listen(io_, l.address, l.port, {}, policy);
+                                                         l.key, options, policy)
+                          : sip::TcpTransport::Listen(io_, l.address, l.port, options, policy);
       if (!c.ok())
         return Status(c.status().code(), "sip.listen " + where + ": " + c.status().message());
       listeners_.push_back({t, l.address, (*c)->local_port()});
+      // A call's requests go back over the connection it came on (a phone behind NAT can be
+      // reached no other way): that connection stays open while the call lasts.
+      (*c)->SetInUse(
+          [this](const sip::Destination& connection) { return CarriesCall(connection); });
       (*c)->Start(deliver);
       router_.Add(t, c->get());
       tcp_.push_back(std::move(*c));
@@ -202,6 +230,18 @@ uint16_t SipService::port(const std::string& transport) const {
     if (l.transport == Upper(transport)) return l.port;
   }
   return 0;
+}
+
+bool SipService::CarriesCall(const sip::Destination& connection) const {
+  auto same = [&](const sip::Destination& d) {
+    if (d.transport != connection.transport) return false;
+    if (d.connection != 0) return d.connection == connection.connection;
+    return d.host == connection.host && d.port == connection.port;
+  };
+  for (const auto& [key, call] : calls_) {
+    if (same(call->peer) || same(DialogDestination(*call))) return true;
+  }
+  return false;
 }
 
 const SipService::Listener& SipService::ListenerFor(const std::string& transport) const {
@@ -420,6 +460,15 @@ std::optional<std::string> SipService::Control(const std::string& line) {
                           {"rate_limited", layer_->stats().dropped_rate_limit},
                           {"overload_503", layer_->stats().rejected_overload},
                           {"active_calls", calls_.size()}};
+      nlohmann::json transports = nlohmann::json::array();
+      for (const auto& u : udp_)
+        transports.push_back(CountersJson("UDP", u->local_port(), u->counters()));
+      for (const auto& c : tcp_) {
+        nlohmann::json t = CountersJson(c->transport(), c->local_port(), c->counters());
+        t["connections"] = c->connections();
+        transports.push_back(std::move(t));
+      }
+      j["transports"] = std::move(transports);
       return "ok sipstats " + j.dump();
     });
   }

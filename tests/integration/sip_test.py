@@ -16,12 +16,14 @@ usage: sip_test.py --tessera BIN --scenario NAME [--sipp BIN]
 import argparse
 import json
 import os
+import select
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -867,6 +869,246 @@ def scenario_dialout_cancel_race(args, work):
 def scenario_dialout_auth(args, work):
     scenario_dialout(args, work, "uas_dialout_auth",
                      [f"outbound: {{username: {OUT_USER}, password: {OUT_PASSWORD}}}"])
+
+
+class SlowSenders:
+    """Issue 16's attack: `count` TCP connections from `source` to Tessera's SIP port, each
+    sending the next byte of an OPTIONS once a second: never idle, never a whole message.
+    Connections the server closed are replaced within `top_up_s` (until finish()), so the
+    attack holds whatever the server lets it hold for as long as the test needs. Records per
+    connection when it was opened and when the server closed it (end of stream or a reset), and
+    how many bytes it sent. Runs on a thread of its own; its pace (a byte a second) is the
+    attack, not a wait for something."""
+
+    def __init__(self, port, source="127.0.0.2", count=40, interval_s=1.0, top_up_s=0.2):
+        self.port, self.source, self.count = port, source, count
+        self.interval_s, self.top_up_s = interval_s, top_up_s
+        # Longer than any test lasts at a byte a second, and never ended by a blank line.
+        self.request = (f"OPTIONS sip:{ROOM}@127.0.0.1:{port} SIP/2.0\r\n"
+                        f"Via: SIP/2.0/TCP {source};branch=z9hG4bK-slow\r\n"
+                        f"X-Slow: {'s' * 400}\r\n").encode()
+        self.conns = []  # {"sock", "opened", "closed" (None: open), "sent", "next_send"}
+        self.lock = threading.Lock()
+        self.first_wave = threading.Event()
+        self.stopping = threading.Event()
+        self.abandon = threading.Event()
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name="slow-senders", daemon=True)
+        self.thread.start()
+        if not self.first_wave.wait(10):
+            self.abandon.set()
+            raise TestFailure(f"the slow senders did not open their connections: {self.error!r}")
+
+    def _open(self):
+        with self.lock:
+            return [c for c in self.conns if c["closed"] is None]
+
+    def _closed(self, c):
+        with self.lock:
+            if c["closed"] is None:
+                c["closed"] = time.monotonic()
+                c["sock"].close()
+
+    def _top_up(self):
+        for _ in range(self.count - len(self._open())):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((self.source, 0))
+            s.settimeout(5)
+            s.connect(("127.0.0.1", self.port))
+            s.setblocking(False)
+            now = time.monotonic()
+            with self.lock:
+                self.conns.append({"sock": s, "opened": now, "closed": None, "sent": 0,
+                                   "next_send": now})
+
+    def _send_due(self):
+        for c in self._open():
+            if time.monotonic() < c["next_send"]:
+                continue
+            c["next_send"] += self.interval_s
+            try:
+                c["sent"] += c["sock"].send(self.request[c["sent"]:c["sent"] + 1])
+            except BlockingIOError:
+                pass
+            except OSError:  # reset, broken pipe: the server closed it
+                self._closed(c)
+
+    def _run(self):
+        try:
+            next_top_up = time.monotonic()
+            while not self.abandon.is_set():
+                if not self.stopping.is_set() and time.monotonic() >= next_top_up:
+                    self._top_up()
+                    self.first_wave.set()
+                    next_top_up = time.monotonic() + self.top_up_s
+                self._send_due()
+                open_now = self._open()
+                if not open_now and self.stopping.is_set():
+                    return
+                wake = [c["next_send"] for c in open_now]
+                if not self.stopping.is_set():
+                    wake.append(next_top_up)
+                by_sock = {c["sock"]: c for c in open_now}
+                # Waits for the server to close one, or for the next byte or top-up.
+                timeout = max(0.0, min(wake) - time.monotonic())
+                readable, _, _ = select.select(list(by_sock), [], [], timeout)
+                for s in readable:
+                    try:
+                        data = s.recv(4096)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self._closed(by_sock[s])
+        except Exception as e:  # reported by finish() or the constructor
+            self.error = e
+        finally:
+            for c in self._open():
+                c["sock"].close()
+
+    def finish(self, timeout_s):
+        """Stops replacing connections and waits up to timeout_s for the server to close the
+        rest (they go on sending). Returns every connection; those still open at the deadline
+        have "closed" None."""
+        self.stopping.set()
+        self.thread.join(timeout_s)
+        if self.thread.is_alive():
+            self.abandon.set()
+            self.thread.join(5)
+        if self.error:
+            raise TestFailure(f"the slow senders failed: {self.error!r}")
+        with self.lock:
+            return [dict(c) for c in self.conns]
+
+    def kill(self):
+        self.abandon.set()
+
+
+SLOW_TIMEOUT_S = 2   # sip.tcp.message_timeout_s of the slow_tcp scenario
+PER_SOURCE = 32      # sip.tcp.max_connections_per_source (the default, said out loud)
+
+
+def tcp_stats(t):
+    """sipstats' entry for the TCP listener."""
+    stats = t.json_answer("sipstats", "ok sipstats ")
+    tcp = [x for x in stats.get("transports", []) if x["transport"] == "TCP"]
+    ensure(len(tcp) == 1, f"sipstats has no one TCP transport: {stats}")
+    return tcp[0]
+
+
+def wait_tcp_stats(t, what, predicate, timeout_s=STATE_TIMEOUT_S):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        stats = tcp_stats(t)
+        if predicate(stats):
+            return stats
+        if time.monotonic() > deadline:
+            raise TestFailure(f"timed out after {timeout_s} s waiting for {what}; TCP: {stats}")
+        time.sleep(0.02)  # poll interval
+
+
+def scenario_slow_tcp(args, work):
+    """Issue 16: 40 connections from 127.0.0.2 that each send one byte a second (replaced when
+    closed). The 32 the per-source limit admits are closed at the message timeout (2 s here)
+    though never idle; the others are refused at accept; a call over TCP from 127.0.0.1 is
+    answered meanwhile; sipstats counts exactly what the attacker saw."""
+    tcp = (f"tcp: {{message_timeout_s: {SLOW_TIMEOUT_S}, "
+           f"max_connections_per_source: {PER_SOURCE}}}")
+    with Tessera(args, work, [TRUNK, tcp], video=True) as t:
+        attack = SlowSenders(t.sip_port, count=PER_SOURCE + 8)
+        try:
+            # The attack holds every slot 127.0.0.2 may have before the call starts.
+            wait_tcp_stats(t, f"{PER_SOURCE} slow connections held and the rest refused",
+                           lambda s: s["connections"] >= PER_SOURCE
+                           and s["dropped"].get("tcp source limit", 0) >= 8)
+            sipp = SippRun(args, work, "basic_call", t.target, transport="t1")
+            call = t.wait_state("active", [sipp])
+            check_call(call, "tcp", sipp=sipp)
+            during = tcp_stats(t)["connections"] - 1  # besides SIPp's
+            kick_and_end(t, sipp)
+            conns = attack.finish(timeout_s=SLOW_TIMEOUT_S + 5)
+        finally:
+            attack.kill()
+        still_open = [c for c in conns if c["closed"] is None]
+        ensure(not still_open, f"{len(still_open)} of {len(conns)} slow connections were still "
+               f"open {SLOW_TIMEOUT_S + 5} s after the attack stopped")
+        lives = [(c["closed"] - c["opened"], c["sent"]) for c in conns]
+        refused = [life for life in lives if life[0] < SLOW_TIMEOUT_S / 2]
+        timed_out = [life for life in lives if life[0] >= SLOW_TIMEOUT_S / 2]
+        ensure(len(timed_out) >= PER_SOURCE and len(refused) >= 8,
+               f"{len(timed_out)} timed out and {len(refused)} refused of {len(conns)}")
+        late = [life for life in timed_out
+                if not SLOW_TIMEOUT_S - 0.5 <= life[0] <= SLOW_TIMEOUT_S + 2]
+        ensure(not late, f"slow connections closed after (s, bytes sent) {late[:5]}, "
+               f"not at the {SLOW_TIMEOUT_S} s message timeout")
+        idle = [life for life in timed_out if life[1] < SLOW_TIMEOUT_S]
+        ensure(not idle, f"connections closed having sent fewer than a byte a second: {idle[:5]}")
+        stats = wait_tcp_stats(t, "no TCP connection left", lambda s: s["connections"] == 0)
+        dropped = stats["dropped"]
+        print(f"slow_tcp: {len(conns)} slow connections, {len(timed_out)} closed at the message "
+              f"timeout, {len(refused)} refused at accept, {during} open when the call was "
+              f"answered; TCP counters: {stats}")
+        ensure(dropped.get("tcp header timeout") == len(timed_out),
+               f"{len(timed_out)} were closed at the timeout, counted: {dropped}")
+        ensure(dropped.get("tcp source limit") == len(refused),
+               f"{len(refused)} were refused, counted: {dropped}")
+        t.finish()
+
+
+def read_response(sock, timeout_s=10):
+    """The next response's start line from a blocking socket."""
+    sock.settimeout(timeout_s)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise TestFailure(f"Tessera closed the connection before answering: {data!r}")
+        data += chunk
+    return data.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+def scenario_tcp_idle(args, work):
+    """sip.tcp.idle_timeout_s (2 s here) closes a connection that carries no message, however
+    many keep-alives (CRLF) it sends, but not the one a live call came on: Tessera's BYE still
+    goes over it. The connection closed for idleness is the clock: the call's was idle longer."""
+    idle_s = 2
+    with Tessera(args, work, [TRUNK, f"tcp: {{idle_timeout_s: {idle_s}}}"]) as t:
+        sipp = SippRun(args, work, "basic_call", t.target, transport="t1")
+        call = t.wait_state("active", [sipp])
+        check_call(call, "tcp", sipp=sipp)
+        with socket.create_connection(("127.0.0.1", t.sip_port), timeout=10,
+                                      source_address=("127.0.0.2", 0)) as s:
+            me = f"127.0.0.2:{s.getsockname()[1]}"
+            s.sendall((f"OPTIONS sip:{ROOM}@127.0.0.1:{t.sip_port} SIP/2.0\r\n"
+                       f"Via: SIP/2.0/TCP {me};branch=z9hG4bK-idle-1\r\n"
+                       f"From: <sip:idle@{me}>;tag=idle1\r\nTo: <sip:{ROOM}@127.0.0.1>\r\n"
+                       f"Call-ID: idle@127.0.0.2\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                       f"Content-Length: 0\r\n\r\n").encode())
+            status = read_response(s)
+            answered = time.monotonic()
+            ensure(status.startswith("SIP/2.0 200"), f"OPTIONS over TCP was answered {status}")
+            closed = None
+            deadline = answered + idle_s + 5
+            while closed is None and time.monotonic() < deadline:
+                try:
+                    s.sendall(b"\r\n\r\n")  # RFC 5626 keep-alive
+                    readable, _, _ = select.select([s], [], [], 0.5)
+                    if readable and not s.recv(4096):
+                        closed = time.monotonic()
+                except OSError:  # reset
+                    closed = time.monotonic()
+        ensure(closed is not None, f"a connection with only keep-alives was still open "
+               f"{idle_s + 5} s after its last message")
+        ensure(idle_s - 0.5 <= closed - answered <= idle_s + 2,
+               f"closed {closed - answered:.1f} s after its last message; idle_timeout_s is "
+               f"{idle_s}")
+        stats = tcp_stats(t)
+        print(f"tcp_idle: keep-alive connection closed {closed - answered:.1f} s after its "
+              f"message; TCP counters: {stats}")
+        ensure(stats["dropped"].get("tcp idle timeout") == 1, f"TCP counters: {stats}")
+        ensure(stats["connections"] == 1, f"the call's connection is not the one left: {stats}")
+        t.wait_state("active", [sipp])
+        kick_and_end(t, sipp)  # SIPp gets the BYE over its connection and answers it
+        t.finish()
 
 
 TESTS = {name[len("scenario_"):]: f for name, f in globals().items()

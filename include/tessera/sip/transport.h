@@ -32,8 +32,9 @@ Inbound ProcessInbound(std::string_view bytes, const Destination& source, const 
                        const ParseLimits& limits = DefaultParseLimits());
 
 struct TransportCounters {
-  uint64_t received = 0;  // messages handed to the transaction layer
-  uint64_t rejected = 0;  // answered with a 4xx by the transport
+  uint64_t bytes_received = 0;  // datagrams' bytes; a stream's bytes as read (after TLS)
+  uint64_t received = 0;        // messages handed to the transaction layer
+  uint64_t rejected = 0;        // answered with a 4xx by the transport
   uint64_t sent = 0;
   uint64_t send_failures = 0;
   std::map<std::string, uint64_t> dropped;  // by reason

@@ -38,6 +38,15 @@ struct SipOutboundConfig {
   std::string from_user = "tessera";  // user part of From on dial-out
 };
 
+// What one peer may hold of the TCP and TLS listeners (each listener counts its own), against
+// connections that are opened and never finish a message (docs/security.md, "SIP connections").
+struct SipTcpConfig {
+  uint32_t message_timeout_s = 10;  // a message, from its first byte (the first: from connect)
+  uint32_t idle_timeout_s = 300;    // no message either way; a connection with a call stays
+  uint32_t max_connections = 1024;  // per listener, at once
+  uint32_t max_connections_per_source = 32;  // per source address (an IPv6 /64), per listener
+};
+
 struct SipConfig {
   bool enabled = false;  // true when the block is present
   std::vector<SipListenConfig> listen;
@@ -58,6 +67,7 @@ struct SipConfig {
   uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
   uint32_t pin_timeout_s = 30;   // time to enter the PIN
   uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
+  SipTcpConfig tcp;
   SipOutboundConfig outbound;
 };
 

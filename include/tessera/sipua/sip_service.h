@@ -130,6 +130,8 @@ class SipService : public sip::TransactionUser {
   sip::Destination DialogDestination(const Call& call) const;
   std::string Contact(const Call& call) const;
   const Listener& ListenerFor(const std::string& transport) const;
+  // Whether a live call's signalling goes over `connection` (a TCP or TLS connection's remote).
+  bool CarriesCall(const sip::Destination& connection) const;
   std::string NewCallKey(const std::string& call_id, const std::string& local_tag) const;
   Call* FindDialog(const sip::SipMessage& m);
   std::string UniqueName(const std::string& room, const std::string& base);

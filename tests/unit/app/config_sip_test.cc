@@ -42,6 +42,10 @@ TEST(SipConfig, AnEmptyBlockEnablesSipWithDefaults) {
     EXPECT_EQ(s.max_calls, 200u);
     EXPECT_EQ(s.pin_attempts, 3u);
     EXPECT_EQ(s.outbound.from_user, "tessera");
+    EXPECT_EQ(s.tcp.message_timeout_s, 10u);
+    EXPECT_EQ(s.tcp.idle_timeout_s, 300u);
+    EXPECT_EQ(s.tcp.max_connections, 1024u);
+    EXPECT_EQ(s.tcp.max_connections_per_source, 32u);
     EXPECT_TRUE(s.trunks.empty());
     EXPECT_TRUE(s.users.empty());
   }
@@ -74,6 +78,7 @@ sip:
   pin_timeout_s: 20
   new_calls_per_source_per_s: 4
   outbound: {proxy: "sips:proxy.example.com;transport=tls", username: u, password: p, from_user: conf}
+  tcp: {message_timeout_s: 2, idle_timeout_s: 120, max_connections: 500, max_connections_per_source: 8}
 rooms:
   - name: main
     sip: {numbers: [4000, "+4930123", "*77#"], pin: "0123"}
@@ -114,6 +119,10 @@ rooms:
   EXPECT_EQ(s.outbound.username, "u");
   EXPECT_EQ(s.outbound.password, "p");
   EXPECT_EQ(s.outbound.from_user, "conf");
+  EXPECT_EQ(s.tcp.message_timeout_s, 2u);
+  EXPECT_EQ(s.tcp.idle_timeout_s, 120u);
+  EXPECT_EQ(s.tcp.max_connections, 500u);
+  EXPECT_EQ(s.tcp.max_connections_per_source, 8u);
   EXPECT_EQ(c->rooms[0].sip.numbers, (std::vector<std::string>{"4000", "+4930123", "*77#"}));
   EXPECT_EQ(c->rooms[0].sip.pin, "0123");  // leading zero kept
 }
@@ -130,6 +139,8 @@ TEST(SipConfig, TheExampleConfigIsValid) {
   EXPECT_TRUE(net::AddressInNetworks("127.0.0.1", c->sip.trunks[0].networks));
   ASSERT_EQ(c->sip.users.size(), 1u);
   EXPECT_EQ(c->sip.users[0].name, "alice");
+  EXPECT_EQ(c->sip.tcp.message_timeout_s, 10u);
+  EXPECT_EQ(c->sip.tcp.max_connections_per_source, 32u);
   ASSERT_EQ(c->rooms.size(), 1u);
   EXPECT_EQ(c->rooms[0].name, "main");
   EXPECT_EQ(c->rooms[0].sip.numbers, std::vector<std::string>{"4000"});
@@ -179,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
             "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, listen, "
             "max_calls, "
             "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
-            "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, trunks, users)"},
+            "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, tcp, trunks, users)"},
         BadCase{"sip: {digest_algorithms: [MD5, SHA-1]}",
                 "s.yaml:1: sip.digest_algorithms[1]: must be SHA-256 or MD5, got 'SHA-1'"},
         BadCase{"sip: {digest_algorithms: [MD5, MD5]}",
@@ -217,6 +228,30 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"sip: {pin_timeout_s: 4}", "s.yaml:1: sip.pin_timeout_s: must be in 5..600, got 4"},
         BadCase{"sip: {new_calls_per_source_per_s: 0}",
                 "s.yaml:1: sip.new_calls_per_source_per_s: must be in 1..10000, got 0"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Tcp, SipConfigErrors,
+    testing::Values(
+        BadCase{"sip: {tcp: [10]}",
+                "s.yaml:1: sip.tcp: must be a map (message_timeout_s, idle_timeout_s, "
+                "max_connections, max_connections_per_source)"},
+        BadCase{"sip: {tcp: {header_timeout_s: 5}}",
+                "s.yaml:1: sip.tcp.header_timeout_s: unknown key (known: idle_timeout_s, "
+                "max_connections, max_connections_per_source, message_timeout_s)"},
+        BadCase{"sip: {tcp: {message_timeout_s: 0}}",
+                "s.yaml:1: sip.tcp.message_timeout_s: must be in 1..300, got 0"},
+        BadCase{"sip: {tcp: {idle_timeout_s: 86401}}",
+                "s.yaml:1: sip.tcp.idle_timeout_s: must be in 1..86400, got 86401"},
+        BadCase{"sip: {tcp: {max_connections: 0}}",
+                "s.yaml:1: sip.tcp.max_connections: must be in 1..100000, got 0"},
+        BadCase{"sip: {tcp: {max_connections_per_source: 0}}",
+                "s.yaml:1: sip.tcp.max_connections_per_source: must be in 1..100000, got 0"},
+        BadCase{"sip:\n  tcp:\n    max_connections: 16\n    max_connections_per_source: 32",
+                "s.yaml:4: sip.tcp.max_connections_per_source: must be at most max_connections "
+                "(16), got 32"},
+        BadCase{"sip: {tcp: {max_connections: 8}}",
+                "s.yaml:1: sip.tcp.max_connections_per_source: must be at most max_connections "
+                "(8), got 32"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Listen, SipConfigErrors,

@@ -4,8 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <tessera/base/clock.h>
 #include <tessera/sip/asio_timer_service.h>
 #include <tessera/sip/tcp_transport.h>
+#include <tessera/sip/transaction_layer.h>
 #include <unistd.h>
 
 #include <boost/asio/ssl.hpp>
@@ -13,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <string>
 
 #include "transaction_test_util.h"
 
@@ -113,6 +117,83 @@ TEST(TlsTransport, AnswersTwoRequestsOverOneConnection) {
   EXPECT_NE(received.find("z9hG4bKtls1"), std::string::npos);
   EXPECT_NE(received.find("z9hG4bKtls2"), std::string::npos);
   EXPECT_EQ(server.connections(), 1u);
+  std::filesystem::remove(cert);
+  std::filesystem::remove(key);
+}
+
+// The message timeout runs from the accept, so it covers a handshake that never ends, and from a
+// message's first byte after the handshake, as over TCP.
+TEST(TlsTransport, AStalledHandshakeAndASlowMessageAreClosedAtTheMessageTimeout) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string tag = std::to_string(::getpid());
+  const std::string cert = (dir / ("tessera_sip_tls_slow_cert_" + tag + ".pem")).string();
+  const std::string key = (dir / ("tessera_sip_tls_slow_key_" + tag + ".pem")).string();
+  ASSERT_TRUE(WriteSelfSigned(cert, key));
+
+  asio::io_context io;
+  FakeClock clock;
+  ManualTimerService timers(clock);
+  TcpOptions options;
+  options.message_timeout = 10s;
+  options.clock = &clock;
+  options.timers = &timers;
+  auto tls = TcpTransport::ListenTls(io, "127.0.0.1", 0, cert, key, options);
+  ASSERT_TRUE(tls.ok()) << tls.status().message();
+  TcpTransport& server = *tls.value();
+  server.Start([](SipMessage, const Destination&) {});
+  auto run_until = [&](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io.run_for(5ms);
+      io.restart();
+    }
+  };
+  auto advance = [&](std::chrono::milliseconds by) {
+    clock.AdvanceMs(by.count());
+    timers.RunDue();
+  };
+  auto dropped = [&](const std::string& reason) -> uint64_t {
+    const auto it = server.counters().dropped.find(reason);
+    return it == server.counters().dropped.end() ? 0 : it->second;
+  };
+  const asio::ip::tcp::endpoint to(asio::ip::make_address("127.0.0.1"), server.local_port());
+
+  // Connects and never says hello.
+  asio::ip::tcp::socket silent(io);
+  silent.connect(to);
+  run_until([&] { return server.connections() == 1; });
+  ASSERT_EQ(server.connections(), 1u);
+  advance(9s);
+  EXPECT_EQ(server.connections(), 1u);
+  advance(1s);
+  EXPECT_EQ(server.connections(), 0u);
+  EXPECT_EQ(dropped("tls handshake timeout"), 1u);
+
+  // Shakes hands, then sends one byte a second.
+  asio::ssl::context client_context(asio::ssl::context::tls_client);
+  client_context.set_verify_mode(asio::ssl::verify_none);
+  asio::ssl::stream<asio::ip::tcp::socket> client(io, client_context);
+  client.next_layer().connect(to);
+  bool handshaken = false;
+  client.async_handshake(asio::ssl::stream_base::client,
+                         [&](const boost::system::error_code& ec) { handshaken = !ec; });
+  run_until([&] { return handshaken; });
+  ASSERT_TRUE(handshaken);
+  ASSERT_EQ(server.connections(), 1u);
+  const std::string message = "OPTIONS sip:conf@127.0.0.1 SIP/2.0\r\n";
+  for (size_t i = 0; i < 10; ++i) {
+    if (i > 0) advance(1s);
+    bool wrote = false;
+    asio::async_write(client, asio::buffer(message.data() + i, 1),
+                      [&](const boost::system::error_code& ec, size_t) { wrote = !ec; });
+    run_until([&] { return wrote && server.counters().bytes_received == i + 1; });
+    ASSERT_TRUE(wrote);
+    ASSERT_EQ(server.counters().bytes_received, i + 1);
+    ASSERT_EQ(server.connections(), 1u) << "closed after " << i << " s";
+  }
+  advance(1s);
+  EXPECT_EQ(server.connections(), 0u);
+  EXPECT_EQ(dropped("tcp header timeout"), 1u);
   std::filesystem::remove(cert);
   std::filesystem::remove(key);
 }
