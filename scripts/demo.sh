@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-${DEMO_SECONDS:-30}}
 
 bash scripts/setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Release, as scripts/test.sh builds it, so the two share one build folder.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target tessera
 
 rm -f tessera-demo.mp4 tessera-demo-mix.wav tessera-demo-watch.sdp
