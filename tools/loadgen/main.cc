@@ -80,8 +80,10 @@ RunSettings Settings(const Options& o, const LoadPlan& plan) {
   };
   if (!o.tessera.empty()) {
     std::string codecs;
-    for (rtp::Codec c : g.input_codecs)
-      codecs += (codecs.empty() ? "" : "+") + std::string(rtp::CodecName(c));
+    for (rtp::Codec c : g.input_codecs) {
+      if (!codecs.empty()) codecs += '+';
+      codecs += rtp::CodecName(c);
+    }
     s.push_back({"participants_per_room", std::to_string(g.participants)});
     s.push_back({"input_codecs", codecs});
     s.push_back({"output", std::string(rtp::CodecName(g.output.codec)) + " " +
