@@ -1071,7 +1071,7 @@ def scenario_tcp_idle(args, work):
     many keep-alives (CRLF) it sends, but not the one a live call came on: Tessera's BYE still
     goes over it. The connection closed for idleness is the clock: the call's was idle longer."""
     idle_s = 2
-    with Tessera(args, work, [TRUNK, f"tcp: {{idle_timeout_s: {idle_s}}}"]) as t:
+    with Tessera(args, work, [TRUNK, f"tcp: {{idle_timeout_s: {idle_s}}}"], video=True) as t:
         sipp = SippRun(args, work, "basic_call", t.target, transport="t1")
         call = t.wait_state("active", [sipp])
         check_call(call, "tcp", sipp=sipp)
