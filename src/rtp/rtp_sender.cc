@@ -32,15 +32,17 @@ RtpSender::RtpSender(Config config, Clock& clock)
 }
 
 RtpPacket RtpSender::Send(std::span<const uint8_t> payload, uint32_t source_timestamp, bool marker,
-                          uint32_t source_id, std::span<const ExtensionElement> ext) {
+                          uint32_t source_id, std::span<const ExtensionElement> ext,
+                          std::optional<int64_t> source_time_us) {
   const int64_t now_us = clock_.NowUs();
+  const int64_t time_us = source_time_us.value_or(now_us);
   if (!source_id_ || *source_id_ != source_id) {
     uint32_t first_timestamp = last_timestamp_;
     if (source_id_) {
-      // Continue the outgoing clock where wall time says it is now, so the switch looks like a
-      // pause to the receiver rather than a jump.
+      // Continue the outgoing clock where wall time says it is at this payload's time, so the
+      // switch looks like a pause to the receiver rather than a jump.
       const int64_t step =
-          std::max<int64_t>(UsToTicks(now_us - last_timestamp_us_, config_.clock_rate), 1);
+          std::max<int64_t>(UsToTicks(time_us - last_timestamp_us_, config_.clock_rate), 1);
       first_timestamp = last_timestamp_ + static_cast<uint32_t>(step);
     }
     timestamp_offset_ = first_timestamp - source_timestamp;
@@ -51,7 +53,7 @@ RtpPacket RtpSender::Send(std::span<const uint8_t> payload, uint32_t source_time
   const uint32_t timestamp = source_timestamp + timestamp_offset_;
   if (TimestampNewer(timestamp, last_timestamp_)) {
     last_timestamp_ = timestamp;
-    last_timestamp_us_ = now_us;
+    last_timestamp_us_ = time_us;
   }
 
   RtpHeader header;

@@ -94,9 +94,15 @@ void RoomVideo::PostSpeaker(uint32_t id) {
 
 void RoomVideo::Start() {
   boost::asio::post(video_media_, [this] {
-    next_tick_ = std::chrono::steady_clock::now() + tick_;
+    grid_start_ = std::chrono::steady_clock::now() + tick_;
+    slot_ = 0;
+    next_tick_ = grid_start_;
     ScheduleTick();
   });
+}
+
+std::chrono::steady_clock::time_point RoomVideo::SlotTime(int64_t slot) const {
+  return grid_start_ + std::chrono::microseconds(room_->SlotOffsetUs(slot));
 }
 
 void RoomVideo::ScheduleTick() {
@@ -113,7 +119,8 @@ void RoomVideo::OnTick() {
   const auto late = std::chrono::duration_cast<std::chrono::microseconds>(start - next_tick_);
   lateness_.Add(late.count());
   if (late > tick_ / 4) ++late_ticks_;
-  VideoTick tick = room_->Tick(clock_.NowUs());
+  // The slot, not the moment: a late tick's frames keep their slot's timestamps.
+  VideoTick tick = room_->Tick(clock_.NowUs(), slot_);
   for (auto& out : tick.outputs) {
     if (out.record && recorder_) recorder_->Write(*out.frame);
     for (uint32_t id : out.recipients) {
@@ -125,12 +132,14 @@ void RoomVideo::OnTick() {
   }
   const auto end = std::chrono::steady_clock::now();
   tick_cost_.Add(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
-  next_tick_ += tick_;
-  // An overrunning tick skips the ticks it missed (counted) instead of bursting to catch up.
-  while (end >= next_tick_ + tick_) {
-    next_tick_ += tick_;
+  // An overrunning tick skips the slots it missed (counted) instead of bursting to catch up;
+  // the slots keep their places on the grid.
+  ++slot_;
+  while (end >= SlotTime(slot_ + 1)) {
+    ++slot_;
     ++skipped_ticks_;
   }
+  next_tick_ = SlotTime(slot_);
   ScheduleTick();
 }
 

@@ -1,5 +1,6 @@
 // One room's video: its VideoRoom (layout, compositor, one encode per profile), driven by a
-// drift-free timer at the room's frame rate, where each recipient's composite goes, and the
+// drift-free timer at the room's frame rate (slot n at start + n x 1 s / fps; the room stamps
+// each frame with its slot, see VideoRoom::Tick), where each recipient's composite goes, and the
 // room's recorder.
 #pragma once
 
@@ -78,6 +79,8 @@ class RoomVideo {
             codec::HwSelection hardware, Clock& clock);
   void ScheduleTick();
   void OnTick();
+  // When the timer's slot `slot` is due.
+  std::chrono::steady_clock::time_point SlotTime(int64_t slot) const;
   // The id of a participant with a tile or receiving the composite.
   std::optional<uint32_t> IdOf(const std::string& participant) const;
 
@@ -96,7 +99,9 @@ class RoomVideo {
   };
   std::unordered_map<uint32_t, Pending> pending_;  // not admitted yet
   boost::asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point next_tick_;
+  std::chrono::steady_clock::time_point grid_start_;  // slot 0
+  std::chrono::steady_clock::time_point next_tick_;   // slot_'s time
+  int64_t slot_ = 0;                                  // the next tick's slot
   std::chrono::microseconds tick_{33'333};
   bool stopped_ = false;
   uint64_t skipped_ticks_ = 0;

@@ -110,8 +110,9 @@ void VideoLeg::ArmTimer() {
     if (receive_) Deliver(receive_->OnTimer(now));
     if (sender_ && sender_->packets_sent() > 0 && now - last_report_us_ >= kReportIntervalUs) {
       last_report_us_ = now;
-      // The SR maps the composite's RTP time to wall-clock time; the audio leg's SRs do the same
-      // from the same room clock, which is what receivers use for lip sync.
+      // The SR maps the composite's RTP time to wall-clock time (from the last frame's slot
+      // time); the audio leg's SRs do the same from the same room clock, which is what receivers
+      // use for lip sync.
       std::vector<rtp::RtcpMessage> m;
       m.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));
       m.emplace_back(sender_->BuildSdes());
@@ -291,9 +292,11 @@ void VideoLeg::SendVideo(const std::shared_ptr<const EncodedVideo>& frame) {
   if (stopped_ || on_hold_ || !sender_ || !frame || frame->payloads.empty()) return;
   const size_t last = frame->payloads.size() - 1;
   for (size_t i = 0; i <= last; ++i) {
-    // source_id = the profile: a move to another profile keeps the timestamps continuous.
-    rtp::RtpPacket p = sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
-                                     static_cast<uint32_t>(frame->profile));
+    // source_id = the profile: a move to another profile keeps the timestamps continuous. The
+    // slot's time anchors the sender reports: a late tick's frame leaves after it.
+    rtp::RtpPacket p =
+        sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
+                      static_cast<uint32_t>(frame->profile), {}, frame->slot_time_us);
     std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
     if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
       ++counts_.rtp_sent;

@@ -7,6 +7,26 @@
 #include "session/video_room_parts.h"
 
 namespace tessera::session {
+namespace {
+
+constexpr int64_t kUsPerSecond = 1'000'000;
+constexpr int64_t kVideoClockRate = 90'000;
+
+// Slot `index` of a grid at `fps`: its time after slot 0 in 1/units_per_second units, rounded
+// down. Computed from the index, never summed, so no rounding accumulates.
+int64_t GridTime(int64_t index, int fps, int64_t units_per_second) {
+  return index * units_per_second / fps;
+}
+
+// The last slot of a grid at `fps` whose time is at or before offset_us (>= 0).
+int64_t LastSlotBy(int64_t offset_us, int fps) {
+  int64_t index = offset_us * fps / kUsPerSecond;
+  // Once at most: GridTime rounds down, so the next slot may sit on offset_us itself.
+  while (GridTime(index + 1, fps, kUsPerSecond) <= offset_us) ++index;
+  return index;
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<VideoRoom>> VideoRoom::Create(VideoRoomConfig config, Clock& clock) {
   std::unique_ptr<VideoRoom> room(new VideoRoom(std::move(config), clock));
@@ -43,7 +63,6 @@ Status VideoRoom::Init() {
     state->encoder_config = p.EncoderConfig(static_cast<int>(pc.mtu - rtp::kRtpOverhead));
     TESSERA_RETURN_IF_ERROR(codec::CheckVideoEncoderConfig(state->encoder_config));
     state->packetizer = rtp::CreatePacketizer(p.codec, pc);
-    state->frame_interval_us = 1'000'000 / p.fps;
     Canvas* canvas = nullptr;
     for (auto& c : canvases_) {
       if (c->width == p.width && c->height == p.height) canvas = c.get();
@@ -71,10 +90,16 @@ Status VideoRoom::Init() {
   return Status::Ok();
 }
 
-int64_t VideoRoom::tick_interval_us() const {
+int VideoRoom::tick_fps() const {
   int fps = 1;
   for (const auto& p : config_.profiles) fps = std::max(fps, p.fps);
-  return 1'000'000 / fps;
+  return fps;
+}
+
+int64_t VideoRoom::tick_interval_us() const { return kUsPerSecond / tick_fps(); }
+
+int64_t VideoRoom::SlotOffsetUs(int64_t slot) const {
+  return GridTime(slot, tick_fps(), kUsPerSecond);
 }
 
 Status VideoRoom::AddParticipant(const VideoParticipantInfo& info,
@@ -206,31 +231,45 @@ const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
 }
 
 VideoTick VideoRoom::Tick(int64_t now_us) {
+  if (!origin_us_) return Tick(now_us, 0);
+  // The nearest slot: a clock stepped by tick_interval_us() (whole microseconds) runs a little
+  // short of the exact grid.
+  const int64_t offset_us = now_us - *origin_us_ + tick_interval_us() / 2;
+  return Tick(now_us, LastSlotBy(std::max<int64_t>(offset_us, 0), tick_fps()));
+}
+
+VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
   VideoTick tick;
   tick.moves = std::move(pending_moves_);
   pending_moves_.clear();
-  if (!start_us_) {
-    start_us_ = now_us;
-    for (auto& p : profiles_) p->next_frame_us = now_us;
-  }
+  slot = std::max(slot, last_slot_ + 1);
+  last_slot_ = slot;
+  if (!origin_us_) origin_us_ = now_us - SlotOffsetUs(slot);
   ++stats_.ticks;
-  const auto rtp_timestamp = static_cast<uint32_t>((now_us - *start_us_) * 9 / 100);
 
-  // Which profiles are due: each keeps its own drift-free schedule at its frame rate. Half a
-  // tick of slack keeps a 30 fps profile on every tick of a 30 fps room despite timer jitter.
-  const int64_t slack = tick_interval_us() / 2;
-  std::vector<size_t> due;
+  // Which profiles are due: each has its own grid at its frame rate from the room's slot 0. The
+  // latest frame slot of a profile's grid within half a tick of this slot's time is due unless
+  // served already, so a frame between two ticks goes with the nearer one, and the frames of
+  // skipped slots are passed over rather than sent late. The stamp is the frame slot's time on
+  // the 90 kHz clock, not the moment the tick runs: a late tick does not shorten the interval
+  // to the frame before it, and receivers and the recording see whole frame intervals.
+  const int64_t due_by_us = SlotOffsetUs(slot) + tick_interval_us() / 2;
+  struct Due {
+    size_t profile = 0;
+    int64_t frame = 0;
+  };
+  std::vector<Due> due;
   for (size_t i = 0; i < profiles_.size(); ++i) {
     ProfileState& p = *profiles_[i];
-    if (now_us + slack < p.next_frame_us) continue;
-    p.next_frame_us += p.frame_interval_us;
-    if (p.next_frame_us + slack <= now_us) p.next_frame_us = now_us + p.frame_interval_us;
+    const int64_t frame = LastSlotBy(due_by_us, config_.profiles[i].fps);
+    if (frame < p.next_frame) continue;
+    p.next_frame = frame + 1;
     // Nobody watches (or is about to): no work.
     const bool watched = std::any_of(recipients_.begin(), recipients_.end(), [i](const auto& kv) {
       return (kv.second->started && kv.second->profile == i) || kv.second->pending == i;
     });
     if (!watched) continue;
-    due.push_back(i);
+    due.push_back({i, frame});
   }
   if (due.empty()) return tick;
 
@@ -239,10 +278,11 @@ VideoTick VideoRoom::Tick(int64_t now_us) {
   for (auto& c : canvases_) c->composed_this_tick = false;
   uint64_t encodes = 0;
   std::vector<std::shared_ptr<const EncodedVideo>> frames;
-  for (size_t i : due) {
+  for (const Due& d : due) {
+    const size_t i = d.profile;
     ProfileState& p = *profiles_[i];
     if (!p.canvas->composed_this_tick) Compose(*p.canvas);
-    auto frame = EncodeProfile(i, *p.canvas, rtp_timestamp, now_us);
+    auto frame = EncodeProfile(i, *p.canvas, d.frame, now_us);
     ++encodes;
     if (!frame) continue;
     if (frame->keyframe) {
@@ -368,10 +408,12 @@ void VideoRoom::DrawNames(const Canvas& canvas, mixer::I420Frame& frame) {
 }
 
 std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canvas& canvas,
-                                                             uint32_t rtp_timestamp,
-                                                             int64_t now_us) {
+                                                             int64_t frame, int64_t now_us) {
   ProfileState& p = *profiles_[index];
   VideoProfileStats& ps = stats_.profiles[index];
+  const int fps = config_.profiles[index].fps;
+  // Modulo 2^32, as RTP timestamps wrap.
+  const auto rtp_timestamp = static_cast<uint32_t>(GridTime(frame, fps, kVideoClockRate));
   const bool force =
       p.keyframe_pending && (p.keyframe_urgent || !p.last_keyframe_us ||
                              now_us - *p.last_keyframe_us >= config_.keyframe_coalesce_us);
@@ -394,6 +436,7 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   out->profile = index;
   out->codec = config_.profiles[index].codec;
   out->rtp_timestamp = rtp_timestamp;
+  out->slot_time_us = *origin_us_ + GridTime(frame, fps, kUsPerSecond);
   out->keyframe = picture->keyframe;
   out->payloads = p.packetizer->Packetize(picture->data, picture->keyframe);
   out->new_input_receive_us = canvas.new_receive_us;

@@ -88,8 +88,9 @@ struct VideoRoom::ProfileState {
   codec::VideoEncoderConfig encoder_config;      // the profile's, translated once
   std::unique_ptr<rtp::Packetizer> packetizer;
   Canvas* canvas = nullptr;
-  int64_t frame_interval_us = 33'333;
-  int64_t next_frame_us = 0;
+  // The first frame slot of the profile's own grid (frame n at n x 1 s / fps after the room's
+  // slot 0) not yet served or passed over.
+  int64_t next_frame = 0;
   bool keyframe_pending = false;
   bool keyframe_urgent = false;  // a recipient waits for it: not held back by coalescing
   std::optional<int64_t> last_keyframe_us;

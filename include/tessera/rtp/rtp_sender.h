@@ -43,11 +43,15 @@ class RtpSender {
   // source identified by source_id (same clock rate). While source_id stays the same, outgoing
   // timestamps follow source timestamps at a fixed offset. When it changes (and for the first
   // packet) a new offset is chosen so the first outgoing timestamp of the new source is the last
-  // one plus the wall time elapsed since that timestamp was first sent (at least 1 tick). The
-  // packet is stored in the history and counted.
+  // one plus the wall time elapsed since that timestamp's time (at least 1 tick). The packet is
+  // stored in the history and counted.
+  // source_time_us: the Clock::NowUs() instant the timestamp stands for, when the source knows it
+  // (a mixer's frame slot, which a late tick sends after its time); unset: now, the time it is
+  // sent. Sender reports and source switches count from it.
   [[nodiscard]] RtpPacket Send(std::span<const uint8_t> payload, uint32_t source_timestamp,
                                bool marker, uint32_t source_id,
-                               std::span<const ExtensionElement> ext = {});
+                               std::span<const ExtensionElement> ext = {},
+                               std::optional<int64_t> source_time_us = std::nullopt);
 
   // Packets to resend, byte-identical to the original, for the requested sequence numbers.
   // Skips those no longer (or never) in the history, older than max_history_age_ms, or already
@@ -58,8 +62,8 @@ class RtpSender {
   void UpdateRtt(int64_t rtt_us);
 
   // An SR for this stream: now_ntp is wall-clock time, now_us the same instant on Clock::NowUs();
-  // the RTP timestamp is the last sent one advanced by the time since it was first sent. Counts
-  // cover original packets only, not retransmissions.
+  // the RTP timestamp is the last sent one advanced by the time since its time (source_time_us,
+  // else when it was first sent). Counts cover original packets only, not retransmissions.
   SenderReport BuildSenderReport(NtpTime now_ntp, int64_t now_us) const;
   Sdes BuildSdes() const { return Sdes::WithCname(config_.ssrc, config_.cname); }
   Bye BuildBye(std::string reason = {}) const { return Bye{{config_.ssrc}, std::move(reason)}; }
@@ -88,7 +92,7 @@ class RtpSender {
   std::optional<uint32_t> source_id_;
   uint32_t timestamp_offset_ = 0;  // outgoing = source + offset, modulo 2^32
   uint32_t last_timestamp_;        // latest outgoing RTP timestamp
-  int64_t last_timestamp_us_;      // when last_timestamp_ was first sent
+  int64_t last_timestamp_us_;      // its time: its source time, else when it was first sent
 
   // Consecutive sequence numbers, oldest first.
   std::deque<StoredPacket> history_;

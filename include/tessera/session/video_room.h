@@ -82,7 +82,12 @@ struct VideoParticipantInfo {
 struct EncodedVideo {
   size_t profile = 0;
   rtp::Codec codec = rtp::Codec::kH264;
-  uint32_t rtp_timestamp = 0;  // the room's 90 kHz clock
+  // The room's 90 kHz clock at the frame's slot on its profile's grid (see VideoRoom::Tick):
+  // whole frame intervals apart, whenever the tick that encoded it ran.
+  uint32_t rtp_timestamp = 0;
+  // The slot's time on Clock::NowUs(): the instant rtp_timestamp stands for, which sender reports
+  // map to wall-clock time (a late tick sends its frame after it). Unset: not known.
+  std::optional<int64_t> slot_time_us;
   bool keyframe = false;
   std::vector<std::vector<uint8_t>> payloads;  // RTP payloads; the last one carries the marker
   std::vector<uint8_t> bitstream;  // the encoded picture (H.264 Annex B, VP8 frame), to record
@@ -176,12 +181,25 @@ class VideoRoom {
   void SetActiveSpeaker(std::optional<uint32_t> id);
   Status SetPinned(uint32_t id, bool pinned);
 
-  // One tick at now_us (Clock::NowUs()): every profile whose frame is due is composed, encoded
-  // and packetized.
+  // One tick of the room's grid, run at now_us (Clock::NowUs()): every profile whose frame is due
+  // is composed, encoded and packetized. The grid's slot `slot` is SlotOffsetUs(slot) after slot
+  // 0 (the first tick's slot is placed at the first tick's now_us); the caller's timer counts
+  // the slots it skipped. Each profile has its own grid at its fps from the same slot 0, and a
+  // frame is stamped with its slot there (frame n: n x 90000 / fps), however late the tick runs:
+  // timestamps advance by whole frame intervals, and a skipped slot's frame is never sent.
+  // Slots only go forward: one not after the last is taken as the one after the last.
+  [[nodiscard]] VideoTick Tick(int64_t now_us, int64_t slot);
+  // The same at the slot nearest now_us (at least the one after the last): for callers that
+  // step a clock by tick_interval_us() (tests, benches).
   [[nodiscard]] VideoTick Tick(int64_t now_us);
 
-  // The room's tick period in microseconds (1 s / highest profile fps).
+  // The room's tick rate: its highest profile fps.
+  int tick_fps() const;
+  // The room's tick period in microseconds (1 s / tick_fps(), rounded down).
   int64_t tick_interval_us() const;
+  // Slot `slot`'s time after slot 0 in microseconds: slot x 1 s / tick_fps(), rounded down,
+  // from the index so that the grid never drifts.
+  int64_t SlotOffsetUs(int64_t slot) const;
   const VideoRoomConfig& config() const { return config_; }
   const VideoRoomStats& stats() const { return stats_; }
   const std::string& layout_name() const { return layout_name_; }
@@ -223,8 +241,9 @@ class VideoRoom {
   void CheckGpu();
   void FallBackToCpu(const std::string& reason);
   int gpu_failures_in_a_row_ = 0;
-  std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas,
-                                                    uint32_t rtp_timestamp, int64_t now_us);
+  // frame: the profile's slot on its own grid, which the encoded frame is stamped with.
+  std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas, int64_t frame,
+                                                    int64_t now_us);
 
   VideoRoomConfig config_;
   Clock& clock_;
@@ -237,7 +256,8 @@ class VideoRoom {
   std::vector<std::unique_ptr<Canvas>> canvases_;  // one per distinct resolution
   std::optional<uint32_t> active_speaker_;
   std::unique_ptr<mixer::TextRenderer> text_;
-  std::optional<int64_t> start_us_;
+  std::optional<int64_t> origin_us_;  // slot 0's time on Clock::NowUs(), set by the first tick
+  int64_t last_slot_ = -1;            // the latest tick's slot
   std::vector<ProfileMove> pending_moves_;  // reported by the next Tick()
   VideoRoomStats stats_;
 };

@@ -145,6 +145,21 @@ TEST(RtpSender, SenderReportCountsFromFirstPacketOfLatestTimestamp) {
   EXPECT_EQ(sr.rtp_timestamp, first.timestamp() + 9000);
 }
 
+TEST(RtpSender, SenderReportMapsTheTimestampToItsSourceTimeNotTheLateSend) {
+  FakeClock clock;
+  RtpSender sender(MakeConfig(), clock);
+  // A mixer's frame for the slot at 1.000 s, sent 25 ms late.
+  const int64_t slot_us = clock.NowUs();
+  clock.AdvanceMs(25);
+  const RtpPacket pkt = sender.Send(Payload(10, 0), 3000, true, 1, {}, slot_us);
+  clock.AdvanceMs(75);
+  const SenderReport sr = sender.BuildSenderReport(clock.NowNtp(), clock.NowUs());
+  EXPECT_EQ(sr.rtp_timestamp, pkt.timestamp() + 9000);  // 100 ms after the slot, not 75
+  // A switch of source counts from the slots too: the next slot is 40 ms after the last.
+  const RtpPacket switched = sender.Send(Payload(10, 0), 77, true, 2, {}, slot_us + 40'000);
+  EXPECT_EQ(switched.timestamp(), pkt.timestamp() + 40 * 90);
+}
+
 TEST(RtpSender, CountsPacketsAndPayloadOctetsButNotRetransmissions) {
   FakeClock clock;
   RtpSender sender(MakeConfig(), clock);

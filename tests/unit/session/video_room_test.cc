@@ -7,6 +7,9 @@
 #include <tessera/session/video_room.h>
 
 #include <cmath>
+#include <optional>
+#include <set>
+#include <vector>
 
 namespace tessera::session {
 namespace {
@@ -268,6 +271,88 @@ TEST_F(VideoRoomTest, ProfilesEncodeAtTheirOwnFrameRateAndNobodyWatchingCostsNot
   ASSERT_TRUE(low.has_value());
   EXPECT_EQ(low->width, 320);
   EXPECT_THAT(MeanAt(*low, {0, 0, 320, 180}), NearColour(kRed, 8));
+}
+
+TEST_F(VideoRoomTest, LateAndSkippedTicksKeepTheirSlotsTimestamps) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecorder("hd").ok());
+  const int64_t origin_us = clock_.NowUs();
+  // Slots 0..59 at 30 fps: every fourth tick runs 20 to 28 ms late, and the slots an overrunning
+  // tick ran into are skipped (its timer counts them).
+  const std::set<int64_t> skipped{7, 8, 23, 40};
+  std::optional<uint32_t> last;
+  for (int64_t slot = 0; slot < 60; ++slot) {
+    if (skipped.count(slot)) continue;
+    const int64_t late_us = slot % 4 == 1 ? 20'000 + 4'000 * (slot % 3) : 0;
+    clock_.AdvanceUs(origin_us + room_->SlotOffsetUs(slot) + late_us - clock_.NowUs());
+    Refresh();
+    const VideoTick t = room_->Tick(clock_.NowUs(), slot);
+    ASSERT_EQ(t.outputs.size(), 1u) << "slot " << slot;
+    EXPECT_TRUE(t.outputs[0].record);
+    const EncodedVideo& f = *t.outputs[0].frame;
+    // Slot n is n x 3000 on the 90 kHz clock, and its time is the slot's, not the late run's.
+    EXPECT_EQ(f.rtp_timestamp, static_cast<uint32_t>(slot * 3000)) << "slot " << slot;
+    ASSERT_TRUE(f.slot_time_us.has_value());
+    EXPECT_EQ(*f.slot_time_us, origin_us + slot * 1'000'000 / 30) << "slot " << slot;
+    if (last) {
+      EXPECT_GT(f.rtp_timestamp, *last) << "slot " << slot;
+      EXPECT_EQ((f.rtp_timestamp - *last) % 3000, 0u) << "slot " << slot;
+    }
+    last = f.rtp_timestamp;
+  }
+  EXPECT_EQ(room_->stats().ticks, 60u - skipped.size());
+}
+
+TEST_F(VideoRoomTest, ALowerFrameRateProfileIsStampedFromItsOwnGridsSlots) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000),
+            Profile("low", rtp::Codec::kH264, 320, 180, 15, 200'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  ASSERT_TRUE(room_->AddRecipient(200, "low").ok());
+  const int64_t origin_us = clock_.NowUs();
+  // Both slots of low's frame 2 (4 and 5) are skipped: that frame is never sent. Slot 10 is
+  // skipped: frame 5 goes out at slot 11, still within its frame slot, stamped as frame 5.
+  const std::set<int64_t> skipped{4, 5, 10, 17};
+  std::vector<uint32_t> low;
+  for (int64_t slot = 0; slot < 60; ++slot) {
+    if (skipped.count(slot)) continue;
+    const int64_t late_us = slot % 3 == 2 ? 30'000 : 0;
+    clock_.AdvanceUs(origin_us + room_->SlotOffsetUs(slot) + late_us - clock_.NowUs());
+    Refresh();
+    const VideoTick t = room_->Tick(clock_.NowUs(), slot);
+    for (const auto& out : t.outputs) {
+      if (out.frame->profile == 0) {
+        EXPECT_EQ(out.frame->rtp_timestamp, static_cast<uint32_t>(slot * 3000));
+        continue;
+      }
+      const uint32_t ts = out.frame->rtp_timestamp;
+      ASSERT_TRUE(out.frame->slot_time_us.has_value());
+      EXPECT_EQ(*out.frame->slot_time_us, origin_us + int64_t{ts} / 6000 * 1'000'000 / 15);
+      low.push_back(ts);
+    }
+  }
+  std::vector<uint32_t> expected;
+  for (uint32_t n = 0; n < 30; ++n) {
+    if (n != 2) expected.push_back(n * 6000);
+  }
+  EXPECT_EQ(low, expected);
+}
+
+TEST_F(VideoRoomTest, AClockSteppedByTheTickIntervalStampsWholeFrameIntervals) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  // 33 333 us steps fall a little short of 1/30 s; the stamps stay 3000 apart all the same.
+  std::optional<uint32_t> last;
+  for (int i = 0; i < 100; ++i) {
+    const VideoTick t = Step();
+    ASSERT_EQ(t.outputs.size(), 1u);
+    const uint32_t ts = t.outputs[0].frame->rtp_timestamp;
+    if (last) EXPECT_EQ(ts - *last, 3000u) << "tick " << i;
+    last = ts;
+  }
 }
 
 TEST_F(VideoRoomTest, KeyframeRequestsAreCoalescedToOnePerInterval) {
