@@ -350,7 +350,9 @@ TEST_F(VideoRoomTest, AClockSteppedByTheTickIntervalStampsWholeFrameIntervals) {
     const VideoTick t = Step();
     ASSERT_EQ(t.outputs.size(), 1u);
     const uint32_t ts = t.outputs[0].frame->rtp_timestamp;
-    if (last) EXPECT_EQ(ts - *last, 3000u) << "tick " << i;
+    if (last) {
+      EXPECT_EQ(ts - *last, 3000u) << "tick " << i;
+    }
     last = ts;
   }
 }
