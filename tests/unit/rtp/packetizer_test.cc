@@ -42,7 +42,7 @@ TEST(CreatePacketizer, HonoursMtuAndPacketizationMode) {
 }
 
 TEST(CreatePacketizer, RoundTripsThroughCreateDepacketizer) {
-  for (Codec codec : {Codec::kH264, Codec::kVp8, Codec::kOpus, Codec::kPcma}) {
+  for (Codec codec : {Codec::kH264, Codec::kVp8, Codec::kVp9, Codec::kOpus, Codec::kPcma}) {
     Bytes frame = {0, 0, 0, 1, 0x41, 0x9A};
     if (KindOf(codec) == MediaKind::kVideo) frame.resize(4000, 0x33);
     auto packetizer = CreatePacketizer(codec);
