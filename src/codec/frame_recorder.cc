@@ -103,7 +103,9 @@ class LibavRecorder : public FrameRecorder {
     st->time_base = AVRational{1, 90000};
     AVCodecParameters* par = st->codecpar;
     par->codec_type = AVMEDIA_TYPE_VIDEO;
-    par->codec_id = codec_ == rtp::Codec::kH264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+    par->codec_id = codec_ == rtp::Codec::kH264  ? AV_CODEC_ID_H264
+                    : codec_ == rtp::Codec::kVp9 ? AV_CODEC_ID_VP9
+                                                 : AV_CODEC_ID_VP8;
     par->width = frame.width;
     par->height = frame.height;
     if (codec_ == rtp::Codec::kH264) {
@@ -160,8 +162,8 @@ StatusOr<std::unique_ptr<FrameRecorder>> FrameRecorder::Create(const std::string
     return InvalidArgumentError(path + ": container '" + name +
                                 "' is not supported (use .mp4, .mkv or .webm)");
   }
-  if (name == "webm" && codec != rtp::Codec::kVp8) {
-    return InvalidArgumentError(path + ": WebM holds VP8, not " + rtp::CodecName(codec));
+  if (name == "webm" && codec != rtp::Codec::kVp8 && codec != rtp::Codec::kVp9) {
+    return InvalidArgumentError(path + ": WebM holds VP8 or VP9, not " + rtp::CodecName(codec));
   }
   AVFormatContext* raw = nullptr;
   int err = avformat_alloc_output_context2(&raw, ofmt, nullptr, path.c_str());

@@ -100,8 +100,8 @@ class LibavVideoDecoder final : public VideoDecoder {
     if (!result.picture) {
       // The picture waits in libavcodec's reorder buffer (B-frames: has_b_frames pictures, from
       // the SPS's max_num_reorder_frames) or for its second field, or the frame was not shown (a
-      // VP8 altref); the QSV decoders' pipeline also gives a frame's picture with the next one.
-      // More frames in a row than that without one: the decoder shows nothing.
+      // VP8 or VP9 altref); the QSV decoders' pipeline also gives a frame's picture with the next
+      // one. More frames in a row than that without one: the decoder shows nothing.
       if (backend_ != HwBackend::kQsv && ++frames_without_picture_ > MaxFramesWithoutPicture()) {
         return Reject();
       }
@@ -189,7 +189,7 @@ class LibavVideoDecoder final : public VideoDecoder {
 }  // namespace
 
 Status CheckVideoDecoderConfig(rtp::Codec codec, const VideoDecoderConfig& config) {
-  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8 && codec != rtp::Codec::kVp9) {
     return InvalidArgumentError(std::string("no video decoder for ") + rtp::CodecName(codec));
   }
   if (config.max_width <= 0 || config.max_height <= 0 || config.max_width > 16384 ||
@@ -211,7 +211,11 @@ StatusOr<std::unique_ptr<VideoDecoder>> OpenLibavVideoDecoder(rtp::Codec codec, 
 StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
                                                            const VideoDecoderConfig& config) {
   TESSERA_RETURN_IF_ERROR(CheckVideoDecoderConfig(codec, config));
-  const AVCodecID id = codec == rtp::Codec::kH264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+  // libavcodec's native decoders (the ones its hwaccels run on, so every backend takes the same
+  // streams); avcodec_find_decoder lists them before the external libraries' (libvpx).
+  const AVCodecID id = codec == rtp::Codec::kH264  ? AV_CODEC_ID_H264
+                       : codec == rtp::Codec::kVp9 ? AV_CODEC_ID_VP9
+                                                   : AV_CODEC_ID_VP8;
   const AVCodec* dec = avcodec_find_decoder(id);
   if (!dec) return UnavailableError(std::string("libavcodec lacks ") + avcodec_get_name(id));
   return OpenLibavVideoDecoder(codec, HwBackend::kCpu, dec, nullptr, config);

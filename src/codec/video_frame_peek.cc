@@ -1,6 +1,7 @@
 #include "codec/video_frame_peek.h"
 
 #include <tessera/rtp/h264_bitstream.h>
+#include <tessera/rtp/vp9_bitstream.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,8 +38,29 @@ PeekResult PeekVp8(std::span<const uint8_t> data) {
   return r;
 }
 
+// Every frame of a superframe codes its size when it is a keyframe or intra-only, and may when it
+// is an inter frame (VP9 can change size without a keyframe); sizes taken from a reference were
+// coded, and checked, in an earlier frame.
+PeekResult PeekVp9(std::span<const uint8_t> data) {
+  PeekResult r{.has_picture = !data.empty()};
+  for (auto frame : rtp::vp9::SplitSuperframe(data)) {
+    if (auto header = rtp::vp9::ParseUncompressedHeader(frame)) {
+      r.width = std::max<int>(r.width, static_cast<int>(header->width));
+      r.height = std::max<int>(r.height, static_cast<int>(header->height));
+    }
+  }
+  return r;
+}
+
 PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data) {
-  return codec == rtp::Codec::kH264 ? PeekH264(data) : PeekVp8(data);
+  switch (codec) {
+    case rtp::Codec::kH264:
+      return PeekH264(data);
+    case rtp::Codec::kVp9:
+      return PeekVp9(data);
+    default:
+      return PeekVp8(data);
+  }
 }
 
 SubmitResult SubmitEncodedFrame(AVCodecContext* ctx, AVPacket* packet, rtp::Codec codec,

@@ -11,7 +11,7 @@
 namespace tessera::codec {
 
 // The container follows the file extension: .mp4 (fragmented, so a file cut short by a crash or a
-// power loss still plays up to its last fragment), .mkv, .webm (VP8 only).
+// power loss still plays up to its last fragment), .mkv, .webm (VP8 and VP9 only).
 // Runs on: one executor at a time (not thread-safe).
 class FrameRecorder {
  public:
