@@ -15,7 +15,7 @@ bool VideoCodec(Checker& c, const YAML::Node& n, const std::string& p, rtp::Code
   const std::string name = v.IsScalar() ? v.Scalar() : "";
   auto parsed = rtp::CodecFromName(name);
   if (!parsed || rtp::KindOf(*parsed) != rtp::MediaKind::kVideo) {
-    c.Error(v, p + ".codec", "must be H264 or VP8, got '" + name + "'");
+    c.Error(v, p + ".codec", "must be H264, VP8 or VP9, got '" + name + "'");
     return false;
   }
   out = *parsed;
@@ -134,7 +134,7 @@ void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p
   if (v.send && !has_codec && !n["codec"].IsDefined()) {
     c.Error(n, p + ".codec", "is required when the participant sends video (or send: false)");
   }
-  v.payload_type = v.codec == rtp::Codec::kVp8 ? 97 : 96;
+  v.payload_type = DefaultVideoPayloadType(v.codec);
   c.Unsigned(n, p, "payload_type", v.payload_type, 96, 127);
   c.Unsigned(n, p, "local_port", v.local_port, 1024, 65534);
   c.Bool(n, p, "rtcp_mux", v.rtcp_mux);
@@ -202,13 +202,13 @@ void CheckRoomVideo(Checker& c, const YAML::Node& r, const std::string& p, const
     // The container must carry the recorded profile's codec.
     const auto dot = v.record.rfind('.');
     const std::string ext = dot == std::string::npos ? "" : v.record.substr(dot);
+    const bool webm = recorded->codec == rtp::Codec::kVp8 || recorded->codec == rtp::Codec::kVp9;
     const bool ok = ext == ".mkv" || (recorded->codec == rtp::Codec::kH264 && ext == ".mp4") ||
-                    (recorded->codec == rtp::Codec::kVp8 && ext == ".webm");
+                    (webm && ext == ".webm");
     if (!ok) {
       c.Error(r["video"]["record"], p + ".video.record",
               std::string("a ") + rtp::CodecName(recorded->codec) + " recording needs " +
-                  (recorded->codec == rtp::Codec::kVp8 ? ".webm or .mkv" : ".mp4 or .mkv") +
-                  ", got '" + v.record + "'");
+                  (webm ? ".webm or .mkv" : ".mp4 or .mkv") + ", got '" + v.record + "'");
     }
   }
 }
