@@ -12,6 +12,7 @@ std::optional<Codec> CodecFromName(std::string_view name) {
   if (n == "H264") return Codec::kH264;
   if (n == "VP8") return Codec::kVp8;
   if (n == "VP9") return Codec::kVp9;
+  if (n == "AV1") return Codec::kAv1;
   if (n == "OPUS") return Codec::kOpus;
   if (n == "PCMU") return Codec::kPcmu;
   if (n == "PCMA") return Codec::kPcma;
@@ -27,6 +28,8 @@ const char* CodecName(Codec codec) {
       return "VP8";
     case Codec::kVp9:
       return "VP9";
+    case Codec::kAv1:
+      return "AV1";
     case Codec::kOpus:
       return "opus";
     case Codec::kPcmu:
@@ -44,6 +47,7 @@ MediaKind KindOf(Codec codec) {
     case Codec::kH264:
     case Codec::kVp8:
     case Codec::kVp9:
+    case Codec::kAv1:
       return MediaKind::kVideo;
     case Codec::kOpus:
     case Codec::kPcmu:
@@ -59,6 +63,7 @@ uint32_t RtpClockRate(Codec codec) {
     case Codec::kH264:
     case Codec::kVp8:
     case Codec::kVp9:
+    case Codec::kAv1:
       return 90000;
     case Codec::kOpus:
       return 48000;

@@ -1,6 +1,7 @@
 #include <tessera/rtp/depacketizer.h>
 
 #include "rtp/audio_depacketizer.h"
+#include "rtp/av1_depacketizer.h"
 #include "rtp/h264_depacketizer.h"
 #include "rtp/vp8_depacketizer.h"
 #include "rtp/vp9_depacketizer.h"
@@ -15,6 +16,8 @@ std::unique_ptr<Depacketizer> CreateDepacketizer(Codec codec) {
       return std::make_unique<Vp8Depacketizer>();
     case Codec::kVp9:
       return std::make_unique<Vp9Depacketizer>();
+    case Codec::kAv1:
+      return std::make_unique<Av1Depacketizer>();
     case Codec::kOpus:
     case Codec::kPcmu:
     case Codec::kPcma:
@@ -27,6 +30,7 @@ std::unique_ptr<Depacketizer> CreateDepacketizer(Codec codec) {
 std::vector<uint8_t> AssembleFrame(Codec codec,
                                    std::span<const DepacketizedPayload* const> packets) {
   if (codec == Codec::kVp9) return AssembleVp9Frame(packets);
+  if (codec == Codec::kAv1) return AssembleAv1Frame(packets);
   std::vector<uint8_t> data;
   size_t bytes = 0;
   for (const DepacketizedPayload* p : packets) bytes += p->data.size();

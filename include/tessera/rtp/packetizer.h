@@ -27,9 +27,10 @@ struct PacketizerConfig {
 class Packetizer {
  public:
   virtual ~Packetizer() = default;
-  // Splits a frame (H.264 Annex B; VP8 or VP9 frame; audio: one packet's worth) into payloads, each
-  // at most mtu - kRtpOverhead bytes. Returns an empty vector when the frame cannot be sent within
-  // the limits (H.264 mode 0 with a NAL unit larger than the payload budget): the caller counts.
+  // Splits a frame (H.264 Annex B; VP8 or VP9 frame; AV1 temporal unit; audio: one packet's
+  // worth) into payloads, each at most mtu - kRtpOverhead bytes. Returns an empty vector when the
+  // frame cannot be sent within the limits (H.264 mode 0 with a NAL unit larger than the payload
+  // budget): the caller counts.
   virtual std::vector<std::vector<uint8_t>> Packetize(std::span<const uint8_t> frame,
                                                       bool keyframe) = 0;
 };

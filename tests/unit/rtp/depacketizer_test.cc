@@ -32,6 +32,15 @@ TEST(CreateDepacketizer, ReturnsTheCodecsPayloadFormat) {
   EXPECT_TRUE(vp9_out->frame_start);
   EXPECT_TRUE(vp9_out->layer_frame_end);
 
+  // AV1: W = 1 makes the rest of the payload one OBU element (here a temporal delimiter); the
+  // element comes back behind its length.
+  auto av1 = CreateDepacketizer(Codec::kAv1);
+  ASSERT_NE(av1, nullptr);
+  auto av1_out = av1->Parse(Bytes{0x10, 0x12, 0x00});
+  ASSERT_TRUE(av1_out);
+  EXPECT_EQ(av1_out->data, (Bytes{0x02, 0x12, 0x00}));
+  EXPECT_TRUE(av1_out->frame_start);
+
   for (Codec codec : {Codec::kOpus, Codec::kPcmu, Codec::kPcma, Codec::kG722}) {
     auto audio = CreateDepacketizer(codec);
     ASSERT_NE(audio, nullptr) << CodecName(codec);
