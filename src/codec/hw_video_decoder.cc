@@ -11,6 +11,11 @@ namespace tessera::codec {
 namespace {
 
 StatusOr<const AVCodec*> FindDecoder(rtp::Codec codec, HwBackend backend) {
+  if (codec == rtp::Codec::kAv1) {
+    // libdav1d on the CPU is fast enough for the sizes cameras send; NVDEC's and Quick Sync's AV1
+    // (libavcodec's av1 hwaccels, newer GPUs only) are not wired.
+    return UnavailableError("AV1 decodes on the CPU (libdav1d); no hardware AV1 decoder is wired");
+  }
   if (backend == HwBackend::kQsv) {
     const char* name = codec == rtp::Codec::kH264  ? "h264_qsv"
                        : codec == rtp::Codec::kVp9 ? "vp9_qsv"

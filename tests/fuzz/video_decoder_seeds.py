@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8, 2 VP9), byte 1 =
+"""Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8, 2 VP9, 3 AV1), byte 1 =
 keyframe flag, then one frame. The frames are small clips encoded by the ffmpeg command-line tool
 (libx264 constrained baseline, libvpx and libvpx-vp9 realtime), as the MCU's own encoders
-configure them, VP9 as other senders send it (profile 1: 4:4:4; profile 2: 10-bit), and
+configure them, VP9 as other senders send it (profile 1: 4:4:4; profile 2: 10-bit), AV1 from
+libaom (temporal units without their temporal delimiter, as the RTP depacketizer gives them), and
 H.264 as other senders send it: Main with B-frames, High 10, High 4:2:2, High 4:4:4 Predictive
 (GStreamer's x264enc default) and monochrome High."""
 import os
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-H264, VP8, VP9 = 0, 1, 2
+H264, VP8, VP9, AV1 = 0, 1, 2, 3
 
 
 def encode(args, size, frames, pix_fmt="yuv420p"):
@@ -66,6 +67,22 @@ def vp8_frames(size, frames, encoder="libvpx", pix_fmt="yuv420p"):
     return out
 
 
+def av1_frames(size, frames, pix_fmt="yuv420p"):
+    """libaom realtime temporal units, each without its leading temporal delimiter (12 00)."""
+    data = encode(["-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "8",
+                   "-lag-in-frames", "0", "-b:v", "200k", "-f", "obu"], size, frames, pix_fmt)
+    units, start = [], 0
+    while True:
+        nxt = data.find(b"\x12\x00", start + 2)
+        # A temporal delimiter is where one unit ends; 12 00 inside a payload is rare enough
+        # for seeds.
+        units.append(data[start:nxt if nxt >= 0 else len(data)])
+        if nxt < 0:
+            break
+        start = nxt
+    return [u[2:] if u.startswith(b"\x12\x00") else u for u in units]
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/video_decoder"
     os.makedirs(out_dir, exist_ok=True)
@@ -78,6 +95,9 @@ def main():
     for name, pix_fmt in (("", "yuv420p"), ("profile1_", "yuv444p"), ("profile2_", "yuv420p10le")):
         for n, f in enumerate(vp8_frames("64x48", 3, "libvpx-vp9", pix_fmt)):
             seeds["vp9_%s64x48_%d" % (name, n)] = bytes([VP9, 1 if n == 0 else 0]) + f
+    for name, pix_fmt in (("", "yuv420p"), ("10bit_", "yuv420p10le")):
+        for n, f in enumerate(av1_frames("64x48", 3, pix_fmt)):
+            seeds["av1_%s64x48_%d" % (name, n)] = bytes([AV1, 1 if n == 0 else 0]) + f
     for name, pix_fmt, args in H264_PROFILES:
         for n, au in enumerate(h264_frames("64x48", 4, pix_fmt, args)):
             seeds["h264_%s_64x48_%d" % (name, n)] = bytes([H264, 1 if n == 0 else 0]) + au
