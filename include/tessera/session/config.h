@@ -176,13 +176,15 @@ inline uint16_t RtcpPortFor(uint16_t rtp_port, uint16_t rtcp_port, bool rtcp_mux
 }
 
 // The payload type a video codec has where the config names none: 96 for H.264, 97 for VP8, 98
-// for VP9.
+// for VP9, 99 for AV1 (cameras only).
 inline uint8_t DefaultVideoPayloadType(rtp::Codec codec) {
   switch (codec) {
     case rtp::Codec::kVp8:
       return 97;
     case rtp::Codec::kVp9:
       return 98;
+    case rtp::Codec::kAv1:
+      return 99;
     default:
       return 96;
   }

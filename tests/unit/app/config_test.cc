@@ -195,6 +195,36 @@ rooms:
       << mp4.status().message();
 }
 
+TEST(Config, Av1IsForCamerasNotProfiles) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    video:
+      profiles: [{name: hd, codec: VP9, width: 640, height: 360, fps: 30, bitrate_kbps: 500}]
+    participants:
+      - name: browser
+        video: {codec: AV1, remote_rtp_port: 41000}
+)",
+                       "av1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].video->codec, rtp::Codec::kAv1);
+  EXPECT_EQ(c->rooms[0].participants[0].video->payload_type, 99);
+
+  auto bad = ParseConfig(R"(
+rooms:
+  - name: r
+    video:
+      profiles: [{name: hd, codec: AV1, width: 640, height: 360, fps: 30, bitrate_kbps: 500}]
+)",
+                         "av1.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "rooms[0].video.profiles[0].codec: must be H264, VP8 or VP9: AV1 is decoded from "
+                "cameras, not encoded"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, EmptyDocumentMeansDefaults) {
   auto c = ParseConfig("", "empty.yaml");
   ASSERT_TRUE(c.ok());
@@ -244,8 +274,9 @@ participants:
   const std::string& m = c.status().message();
   EXPECT_NE(m.find("bad.yaml:2: server.mtu: must be in 576..9000, got 100"), std::string::npos)
       << m;
-  EXPECT_NE(m.find("bad.yaml:5: participants[0].video.codec: must be H264, VP8 or VP9, got 'H265'"),
-            std::string::npos)
+  EXPECT_NE(
+      m.find("bad.yaml:5: participants[0].video.codec: must be H264, VP8, VP9 or AV1, got 'H265'"),
+      std::string::npos)
       << m;
 }
 
