@@ -507,7 +507,7 @@ TEST(VideoJitterBuffer, Vp9LayerFramesOfAPictureBecomeOneSuperframe) {
   h.Add(11, 1000, kLayerEnd | kMarker);
   ASSERT_EQ(h.frames().size(), 1u);
   std::vector<uint8_t> expected = Bytes({10, 11});
-  for (uint8_t b : {0xc1, 0x02, 0x02, 0xc1}) expected.push_back(b);  // index: 2 frames of 2 bytes
+  expected.insert(expected.end(), {0xc1, 0x02, 0x02, 0xc1});  // index: 2 frames of 2 bytes
   EXPECT_EQ(h.frames()[0].data, expected);
   EXPECT_TRUE(h.frames()[0].keyframe);
   // One layer frame in two packets: the data as it came.
