@@ -63,7 +63,7 @@ void ParseStream(Checker& c, const YAML::Node& n, const std::string& p, StreamCo
   c.String(n, p, "codec", codec);
   auto parsed = rtp::CodecFromName(codec);
   if (!parsed || rtp::KindOf(*parsed) != rtp::MediaKind::kVideo) {
-    c.Error(n["codec"], p + ".codec", "must be H264 or VP8, got '" + codec + "'");
+    c.Error(n["codec"], p + ".codec", "must be H264, VP8, VP9 or AV1, got '" + codec + "'");
   } else {
     s.codec = *parsed;
   }

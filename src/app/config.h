@@ -19,6 +19,7 @@ namespace tessera::app {
 
 // The session and SIP user agent types the YAML fills, under the names the parser uses.
 using session::CompositePayloadType;
+using session::DefaultVideoPayloadType;
 using session::KeyframeRequestMode;
 using session::ParticipantConfig;
 using session::RoomConfig;

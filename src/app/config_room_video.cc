@@ -9,13 +9,23 @@
 namespace tessera::app {
 namespace {
 
-bool VideoCodec(Checker& c, const YAML::Node& n, const std::string& p, rtp::Codec& out) {
+// A camera's codec (`camera`: what a participant sends, AV1 included) or a profile's (what the room
+// encodes: no AV1 encoder).
+bool VideoCodec(Checker& c, const YAML::Node& n, const std::string& p, bool camera,
+                rtp::Codec& out) {
   const YAML::Node v = n["codec"];
   if (!v.IsDefined() || v.IsNull()) return false;
   const std::string name = v.IsScalar() ? v.Scalar() : "";
   auto parsed = rtp::CodecFromName(name);
   if (!parsed || rtp::KindOf(*parsed) != rtp::MediaKind::kVideo) {
-    c.Error(v, p + ".codec", "must be H264 or VP8, got '" + name + "'");
+    std::string message(camera ? "must be H264, VP8, VP9 or AV1, got '"
+                               : "must be H264, VP8 or VP9, got '");
+    message.append(name).append("'");
+    c.Error(v, p + ".codec", message);
+    return false;
+  }
+  if (!camera && *parsed == rtp::Codec::kAv1) {
+    c.Error(v, p + ".codec", "must be H264, VP8 or VP9: AV1 is decoded from cameras, not encoded");
     return false;
   }
   out = *parsed;
@@ -32,7 +42,7 @@ void ParseProfile(Checker& c, const YAML::Node& n, const std::string& p, VideoPr
               "single_nal"});
   c.String(n, p, "name", vp.name);
   if (vp.name.empty()) c.Error(n, p + ".name", "is required");
-  VideoCodec(c, n, p, vp.codec);
+  VideoCodec(c, n, p, /*camera=*/false, vp.codec);
   c.Unsigned(n, p, "width", vp.width, 64, 3840);
   c.Unsigned(n, p, "height", vp.height, 64, 2160);
   if (vp.width % 2 || vp.height % 2) {
@@ -130,11 +140,11 @@ void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p
              {"send", "codec", "payload_type", "local_port", "rtcp_mux", "remote_rtp_port",
               "remote_rtcp_port", "profile", "adapt", "receive_payload_type", "role", "sdp_file"});
   c.Bool(n, p, "send", v.send);
-  const bool has_codec = VideoCodec(c, n, p, v.codec);
+  const bool has_codec = VideoCodec(c, n, p, /*camera=*/true, v.codec);
   if (v.send && !has_codec && !n["codec"].IsDefined()) {
     c.Error(n, p + ".codec", "is required when the participant sends video (or send: false)");
   }
-  v.payload_type = v.codec == rtp::Codec::kVp8 ? 97 : 96;
+  v.payload_type = DefaultVideoPayloadType(v.codec);
   c.Unsigned(n, p, "payload_type", v.payload_type, 96, 127);
   c.Unsigned(n, p, "local_port", v.local_port, 1024, 65534);
   c.Bool(n, p, "rtcp_mux", v.rtcp_mux);
@@ -202,13 +212,13 @@ void CheckRoomVideo(Checker& c, const YAML::Node& r, const std::string& p, const
     // The container must carry the recorded profile's codec.
     const auto dot = v.record.rfind('.');
     const std::string ext = dot == std::string::npos ? "" : v.record.substr(dot);
+    const bool webm = recorded->codec == rtp::Codec::kVp8 || recorded->codec == rtp::Codec::kVp9;
     const bool ok = ext == ".mkv" || (recorded->codec == rtp::Codec::kH264 && ext == ".mp4") ||
-                    (recorded->codec == rtp::Codec::kVp8 && ext == ".webm");
+                    (webm && ext == ".webm");
     if (!ok) {
       c.Error(r["video"]["record"], p + ".video.record",
               std::string("a ") + rtp::CodecName(recorded->codec) + " recording needs " +
-                  (recorded->codec == rtp::Codec::kVp8 ? ".webm or .mkv" : ".mp4 or .mkv") +
-                  ", got '" + v.record + "'");
+                  (webm ? ".webm or .mkv" : ".mp4 or .mkv") + ", got '" + v.record + "'");
     }
   }
 }

@@ -49,6 +49,8 @@ StatusOr<BackendChoice<VideoEncoder>> CreateVideoEncoderFor(const HwDevice* devi
     out.fallback = DeviceUnusable(*device);
     if (!out.fallback.empty()) {
       // As it says.
+    } else if (codec == rtp::Codec::kVp9) {
+      out.fallback = "no hardware VP9 encoder is built (NVENC has none; libvpx-vp9 realtime)";
     } else if (codec != rtp::Codec::kH264) {
       out.fallback = std::string("no hardware ") + rtp::CodecName(codec) + " encoder is built";
     } else if (config.max_nal_bytes > 0) {

@@ -1,9 +1,11 @@
 #include <spdlog/spdlog.h>
 #include <tessera/codec/frame_recorder.h>
+#include <tessera/rtp/av1_bitstream.h>
 #include <tessera/rtp/h264_bitstream.h>
 #include <tessera/rtp/seq_num_unwrapper.h>
 
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "deps/ffmpeg.h"
@@ -21,6 +23,18 @@ std::vector<uint8_t> H264ParameterSets(std::span<const uint8_t> annexb) {
         rtp::h264::Is(type, rtp::h264::NalType::kPps)) {
       out.insert(out.end(), std::begin(rtp::h264::kStartCode), std::end(rtp::h264::kStartCode));
       out.insert(out.end(), nal.begin(), nal.end());
+    }
+  }
+  return out;
+}
+
+// An AV1 temporal unit's sequence header OBUs, in the low overhead format: the codec private data
+// from which the muxers write the av1C configuration.
+std::vector<uint8_t> Av1SequenceHeaders(std::span<const uint8_t> temporal_unit) {
+  std::vector<uint8_t> out;
+  for (const rtp::av1::Obu& obu : rtp::av1::SplitObus(temporal_unit)) {
+    if (obu.header.type == rtp::av1::ObuType::kSequenceHeader) {
+      rtp::av1::AppendObu(obu.header_bytes, obu.payload, out);
     }
   }
   return out;
@@ -103,11 +117,15 @@ class LibavRecorder : public FrameRecorder {
     st->time_base = AVRational{1, 90000};
     AVCodecParameters* par = st->codecpar;
     par->codec_type = AVMEDIA_TYPE_VIDEO;
-    par->codec_id = codec_ == rtp::Codec::kH264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+    par->codec_id = codec_ == rtp::Codec::kH264  ? AV_CODEC_ID_H264
+                    : codec_ == rtp::Codec::kVp9 ? AV_CODEC_ID_VP9
+                    : codec_ == rtp::Codec::kAv1 ? AV_CODEC_ID_AV1
+                                                 : AV_CODEC_ID_VP8;
     par->width = frame.width;
     par->height = frame.height;
-    if (codec_ == rtp::Codec::kH264) {
-      std::vector<uint8_t> ps = H264ParameterSets(frame.data);
+    if (codec_ == rtp::Codec::kH264 || codec_ == rtp::Codec::kAv1) {
+      std::vector<uint8_t> ps = codec_ == rtp::Codec::kH264 ? H264ParameterSets(frame.data)
+                                                            : Av1SequenceHeaders(frame.data);
       if (!ps.empty()) {
         par->extradata =
             static_cast<uint8_t*>(av_mallocz(ps.size() + AV_INPUT_BUFFER_PADDING_SIZE));
@@ -160,8 +178,13 @@ StatusOr<std::unique_ptr<FrameRecorder>> FrameRecorder::Create(const std::string
     return InvalidArgumentError(path + ": container '" + name +
                                 "' is not supported (use .mp4, .mkv or .webm)");
   }
-  if (name == "webm" && codec != rtp::Codec::kVp8) {
-    return InvalidArgumentError(path + ": WebM holds VP8, not " + rtp::CodecName(codec));
+  if (name == "webm" && codec != rtp::Codec::kVp8 && codec != rtp::Codec::kVp9 &&
+      codec != rtp::Codec::kAv1) {
+    return InvalidArgumentError(path + ": WebM holds VP8, VP9 or AV1, not " +
+                                rtp::CodecName(codec));
+  }
+  if (name == "mp4" && codec == rtp::Codec::kAv1) {
+    return InvalidArgumentError(path + ": AV1 is recorded to .mkv or .webm");
   }
   AVFormatContext* raw = nullptr;
   int err = avformat_alloc_output_context2(&raw, ofmt, nullptr, path.c_str());

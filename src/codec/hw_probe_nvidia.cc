@@ -46,7 +46,8 @@ void ProbeNvdec(const CuvidLibrary& cuvid, const CudaDriver& driver, CudaGpu& gp
   const struct {
     const char* name;
     cudaVideoCodec codec;
-  } kCodecs[] = {{"H264", cudaVideoCodec_H264}, {"VP8", cudaVideoCodec_VP8}};
+  } kCodecs[] = {
+      {"H264", cudaVideoCodec_H264}, {"VP8", cudaVideoCodec_VP8}, {"VP9", cudaVideoCodec_VP9}};
   for (const auto& c : kCodecs) {
     CUVIDDECODECAPS caps;
     std::memset(&caps, 0, sizeof(caps));

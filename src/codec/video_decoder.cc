@@ -1,6 +1,8 @@
 #include <tessera/codec/video_decoder.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +19,13 @@ extern "C" {
 
 namespace tessera::codec {
 namespace {
+
+// A 64x48 AV1 keyframe (libaom, a flat colour) as a temporal unit of its sequence header and
+// frame: what a CPU AV1 decoder other than libdav1d must decode before it is taken.
+constexpr uint8_t kAv1ProbeKeyframe[] = {
+    0x0a, 0x0a, 0x00, 0x00, 0x00, 0x02, 0xaf, 0xf7, 0x9b, 0x5f, 0x20, 0x08, 0x32, 0x1a,
+    0x10, 0x00, 0x80, 0x00, 0xc1, 0xb4, 0xca, 0x69, 0xd4, 0x54, 0x65, 0xc4, 0x3b, 0xd0,
+    0x13, 0x61, 0x20, 0xbf, 0xf0, 0xea, 0x0c, 0xf5, 0xc1, 0x7b, 0x3e, 0xc0};
 
 // Hardware decoders: surfaces beyond the decoder's reference frames, for the picture the room's
 // mailbox holds while the compositor reads it and one being handed over. QSV pools are
@@ -100,8 +109,8 @@ class LibavVideoDecoder final : public VideoDecoder {
     if (!result.picture) {
       // The picture waits in libavcodec's reorder buffer (B-frames: has_b_frames pictures, from
       // the SPS's max_num_reorder_frames) or for its second field, or the frame was not shown (a
-      // VP8 altref); the QSV decoders' pipeline also gives a frame's picture with the next one.
-      // More frames in a row than that without one: the decoder shows nothing.
+      // VP8 or VP9 altref); the QSV decoders' pipeline also gives a frame's picture with the next
+      // one. More frames in a row than that without one: the decoder shows nothing.
       if (backend_ != HwBackend::kQsv && ++frames_without_picture_ > MaxFramesWithoutPicture()) {
         return Reject();
       }
@@ -189,7 +198,8 @@ class LibavVideoDecoder final : public VideoDecoder {
 }  // namespace
 
 Status CheckVideoDecoderConfig(rtp::Codec codec, const VideoDecoderConfig& config) {
-  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8 && codec != rtp::Codec::kVp9 &&
+      codec != rtp::Codec::kAv1) {
     return InvalidArgumentError(std::string("no video decoder for ") + rtp::CodecName(codec));
   }
   if (config.max_width <= 0 || config.max_height <= 0 || config.max_width > 16384 ||
@@ -208,10 +218,42 @@ StatusOr<std::unique_ptr<VideoDecoder>> OpenLibavVideoDecoder(rtp::Codec codec, 
   return std::unique_ptr<VideoDecoder>(std::move(out));
 }
 
+namespace {
+
+// AV1 on the CPU: libdav1d through libavcodec. libavcodec's own av1 decoder only drives hwaccels
+// (FFmpeg 5 to 7), so it is taken in libdav1d's place only where it decodes a keyframe on the CPU.
+StatusOr<const AVCodec*> FindCpuAv1Decoder() {
+  if (const AVCodec* dav1d = avcodec_find_decoder_by_name("libdav1d")) return dav1d;
+  const AVCodec* native = avcodec_find_decoder_by_name("av1");
+  if (!native) return UnavailableError("libavcodec has no AV1 decoder (libdav1d)");
+  auto probe = OpenLibavVideoDecoder(rtp::Codec::kAv1, HwBackend::kCpu, native, nullptr,
+                                     VideoDecoderConfig{.max_width = 64, .max_height = 64});
+  if (probe.ok()) {
+    rtp::EncodedFrame keyframe;
+    keyframe.codec = rtp::Codec::kAv1;
+    keyframe.keyframe = true;
+    keyframe.data.assign(std::begin(kAv1ProbeKeyframe), std::end(kAv1ProbeKeyframe));
+    if ((*probe)->Decode(keyframe).picture) return native;
+  }
+  return UnavailableError(
+      "libavcodec lacks libdav1d, and its av1 decoder does not decode without a hardware device");
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
                                                            const VideoDecoderConfig& config) {
   TESSERA_RETURN_IF_ERROR(CheckVideoDecoderConfig(codec, config));
-  const AVCodecID id = codec == rtp::Codec::kH264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+  if (codec == rtp::Codec::kAv1) {
+    auto dec = FindCpuAv1Decoder();
+    if (!dec.ok()) return dec.status();
+    return OpenLibavVideoDecoder(codec, HwBackend::kCpu, *dec, nullptr, config);
+  }
+  // libavcodec's native decoders (the ones its hwaccels run on, so every backend takes the same
+  // streams); avcodec_find_decoder lists them before the external libraries' (libvpx).
+  const AVCodecID id = codec == rtp::Codec::kH264  ? AV_CODEC_ID_H264
+                       : codec == rtp::Codec::kVp9 ? AV_CODEC_ID_VP9
+                                                   : AV_CODEC_ID_VP8;
   const AVCodec* dec = avcodec_find_decoder(id);
   if (!dec) return UnavailableError(std::string("libavcodec lacks ") + avcodec_get_name(id));
   return OpenLibavVideoDecoder(codec, HwBackend::kCpu, dec, nullptr, config);

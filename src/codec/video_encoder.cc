@@ -16,8 +16,27 @@ extern "C" {
 namespace tessera::codec {
 namespace {
 
+// VP9 tile columns (log2): tiles of at least 256 luma columns (the format's minimum), at most 4,
+// so that a receiver can decode one picture on several threads.
+int Vp9TileColumnsLog2(int width) {
+  int log2 = 0;
+  while (log2 < 2 && (256 << (log2 + 1)) <= width) ++log2;
+  return log2;
+}
+
+const char* EncoderName(rtp::Codec codec) {
+  switch (codec) {
+    case rtp::Codec::kH264:
+      return "libx264";
+    case rtp::Codec::kVp9:
+      return "libvpx-vp9";
+    default:
+      return "libvpx";
+  }
+}
+
 StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncoderConfig& c) {
-  const char* name = codec == rtp::Codec::kH264 ? "libx264" : "libvpx";
+  const char* name = EncoderName(codec);
   const AVCodec* enc = avcodec_find_encoder_by_name(name);
   if (!enc) return UnavailableError(std::string("libavcodec lacks ") + name);
   deps::AvCodecContextPtr ctx(avcodec_alloc_context3(enc));
@@ -54,6 +73,12 @@ StatusOr<deps::AvCodecContextPtr> OpenEncoder(rtp::Codec codec, const VideoEncod
     av_opt_set_int(opts, "lag-in-frames", 0, 0);
     av_opt_set(opts, "error-resilient", "default", 0);
     av_opt_set_int(opts, "auto-alt-ref", 0, 0);
+    if (codec == rtp::Codec::kVp9) {
+      // One thread per encoder, so no row multithreading; tiles still let receivers decode in
+      // parallel.
+      av_opt_set_int(opts, "row-mt", 0, 0);
+      av_opt_set_int(opts, "tile-columns", Vp9TileColumnsLog2(c.width), 0);
+    }
   }
   const int err = avcodec_open2(ctx.get(), enc, nullptr);
   if (err < 0) return InternalError(std::string(name) + ": " + deps::AvErrorText(err));
@@ -124,8 +149,8 @@ class LibavVideoEncoder : public VideoEncoder {
       ctx_->rc_buffer_size = static_cast<int>(VbvBits(bps));
       return true;
     }
-    // libavcodec's libvpx wrapper reads the rate only when it opens: reopen (the next picture is
-    // then a keyframe).
+    // libavcodec's libvpx wrappers (VP8, VP9) read the rate only when they open: reopen (the
+    // next picture is then a keyframe).
     auto ctx = OpenEncoder(codec_, config_);
     if (!ctx.ok()) return false;
     ctx_ = std::move(*ctx);
@@ -158,7 +183,7 @@ Status CheckVideoEncoderConfig(const VideoEncoderConfig& config) {
 
 StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
                                                            const VideoEncoderConfig& config) {
-  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8) {
+  if (codec != rtp::Codec::kH264 && codec != rtp::Codec::kVp8 && codec != rtp::Codec::kVp9) {
     return InvalidArgumentError(std::string("no video encoder for ") + rtp::CodecName(codec));
   }
   TESSERA_RETURN_IF_ERROR(CheckVideoEncoderConfig(config));

@@ -1,6 +1,8 @@
 #include "codec/video_frame_peek.h"
 
+#include <tessera/rtp/av1_bitstream.h>
 #include <tessera/rtp/h264_bitstream.h>
+#include <tessera/rtp/vp9_bitstream.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,8 +39,55 @@ PeekResult PeekVp8(std::span<const uint8_t> data) {
   return r;
 }
 
+// Every frame of a superframe codes its size when it is a keyframe or intra-only, and may when it
+// is an inter frame (VP9 can change size without a keyframe); sizes taken from a reference were
+// coded, and checked, in an earlier frame.
+PeekResult PeekVp9(std::span<const uint8_t> data) {
+  PeekResult r{.has_picture = !data.empty()};
+  for (auto frame : rtp::vp9::SplitSuperframe(data)) {
+    if (auto header = rtp::vp9::ParseUncompressedHeader(frame)) {
+      r.width = std::max<int>(r.width, static_cast<int>(header->width));
+      r.height = std::max<int>(r.height, static_cast<int>(header->height));
+    }
+  }
+  return r;
+}
+
+// Every frame of a coded video sequence is at most its sequence header's maximum frame size (a
+// frame header may code a smaller size, never a larger one); a temporal unit without a sequence
+// header uses the one the decoder already has, which was checked when it came.
+PeekResult PeekAv1(std::span<const uint8_t> data) {
+  PeekResult r;
+  for (const rtp::av1::Obu& obu : rtp::av1::SplitObus(data)) {
+    switch (obu.header.type) {
+      case rtp::av1::ObuType::kFrame:
+      case rtp::av1::ObuType::kFrameHeader:
+        r.has_picture = true;
+        break;
+      case rtp::av1::ObuType::kSequenceHeader:
+        if (auto sequence = rtp::av1::ParseSequenceHeader(obu.payload)) {
+          r.width = std::max<int>(r.width, static_cast<int>(sequence->max_width));
+          r.height = std::max<int>(r.height, static_cast<int>(sequence->max_height));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return r;
+}
+
 PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data) {
-  return codec == rtp::Codec::kH264 ? PeekH264(data) : PeekVp8(data);
+  switch (codec) {
+    case rtp::Codec::kH264:
+      return PeekH264(data);
+    case rtp::Codec::kVp9:
+      return PeekVp9(data);
+    case rtp::Codec::kAv1:
+      return PeekAv1(data);
+    default:
+      return PeekVp8(data);
+  }
 }
 
 SubmitResult SubmitEncodedFrame(AVCodecContext* ctx, AVPacket* packet, rtp::Codec codec,

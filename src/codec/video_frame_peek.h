@@ -20,7 +20,9 @@ inline constexpr size_t kMaxEncodedFrameBytes = 4 << 20;
 
 struct PeekResult {
   bool has_picture = false;  // the frame codes a picture
-  int width = 0;             // from an SPS or VP8 keyframe header; 0 if the frame has none
+  // From an SPS, a VP8 keyframe header, VP9 uncompressed headers or an AV1 sequence header (the
+  // largest); 0 if the frame has none.
+  int width = 0;
   int height = 0;
 };
 
@@ -28,7 +30,13 @@ struct PeekResult {
 PeekResult PeekH264(std::span<const uint8_t> data);
 // VP8: one frame; keyframes carry the size (RFC 6386 9.1).
 PeekResult PeekVp8(std::span<const uint8_t> data);
-// PeekH264 for kH264, PeekVp8 for anything else.
+// VP9: one frame or a superframe; every frame that codes its size counts (keyframes, intra-only
+// frames, and inter frames that change size).
+PeekResult PeekVp9(std::span<const uint8_t> data);
+// AV1: a temporal unit in the low overhead format (rtp::AssembleFrame's); it codes a picture when
+// it has a frame or frame header OBU, and a sequence header gives the maximum frame size.
+PeekResult PeekAv1(std::span<const uint8_t> data);
+// PeekH264 for kH264, PeekVp9 for kVp9, PeekAv1 for kAv1, PeekVp8 for anything else.
 PeekResult PeekVideoFrame(rtp::Codec codec, std::span<const uint8_t> data);
 
 enum class SubmitResult {

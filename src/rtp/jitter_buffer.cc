@@ -179,7 +179,12 @@ void VideoJitterBuffer::Emit(FrameMap::iterator frame, InsertResult& result) {
   out.keyframe = info.keyframe;
   out.first_seq = static_cast<uint16_t>(first);
   out.last_seq = static_cast<uint16_t>(info.last);
-  if (std::next(begin) == end) {
+  if (codec_ == Codec::kVp9 || codec_ == Codec::kAv1) {
+    // VP9 layer frames may need joining into a superframe, AV1 fragments into OBUs.
+    std::vector<const DepacketizedPayload*> parts;
+    for (auto p = begin; p != end; ++p) parts.push_back(&p->second.payload);
+    out.data = AssembleFrame(codec_, parts);
+  } else if (std::next(begin) == end) {
     out.data = std::move(begin->second.payload.data);  // single-packet frame: no copy
   } else {
     size_t bytes = 0;

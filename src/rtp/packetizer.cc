@@ -1,8 +1,10 @@
 #include <tessera/rtp/packetizer.h>
 
 #include "rtp/audio_packetizer.h"
+#include "rtp/av1_packetizer.h"
 #include "rtp/h264_packetizer.h"
 #include "rtp/vp8_packetizer.h"
+#include "rtp/vp9_packetizer.h"
 
 namespace tessera::rtp {
 
@@ -12,6 +14,10 @@ std::unique_ptr<Packetizer> CreatePacketizer(Codec codec, const PacketizerConfig
       return std::make_unique<H264Packetizer>(config);
     case Codec::kVp8:
       return std::make_unique<Vp8Packetizer>(config);
+    case Codec::kVp9:
+      return std::make_unique<Vp9Packetizer>(config);
+    case Codec::kAv1:
+      return std::make_unique<Av1Packetizer>(config);
     case Codec::kOpus:
     case Codec::kPcmu:
     case Codec::kPcma:

@@ -46,7 +46,7 @@ Status CheckVideo(const RoomConfig& room, const RoomParticipantVideoConfig& v,
     return InvalidArgumentError(who + "video: room " + room.name + " has no video");
   }
   if (v.send && rtp::KindOf(v.codec) != rtp::MediaKind::kVideo) {
-    return InvalidArgumentError(who + "video.codec: must be H264 or VP8, got " +
+    return InvalidArgumentError(who + "video.codec: must be H264, VP8, VP9 or AV1, got " +
                                 rtp::CodecName(v.codec));
   }
   if (v.payload_type < 96 || v.payload_type > 127) {

@@ -18,6 +18,9 @@ std::string BuildVideoSdp(const SdpStream& s) {
      << "m=video " << s.port << " RTP/AVP " << int{s.payload_type} << "\r\n";
   if (s.codec == rtp::Codec::kVp8) {
     os << "a=rtpmap:" << int{s.payload_type} << " VP8/90000\r\n";
+  } else if (s.codec == rtp::Codec::kVp9) {
+    os << "a=rtpmap:" << int{s.payload_type} << " VP9/90000\r\n"
+       << "a=fmtp:" << int{s.payload_type} << " profile-id=0\r\n";
   } else {
     os << "a=rtpmap:" << int{s.payload_type} << " H264/90000\r\n"
        << "a=fmtp:" << int{s.payload_type}

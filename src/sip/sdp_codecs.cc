@@ -137,7 +137,8 @@ VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m,
     // RFC 6184 section 8.1: max-fs and max-mbps can only raise what the level allows.
     limits.max_fs = std::max(level.max_fs, p.max_fs);
     limits.max_mbps = std::max(level.max_mbps, p.max_mbps);
-  } else if (f.codec == rtp::Codec::kVp8) {
+  } else if (f.codec == rtp::Codec::kVp8 || f.codec == rtp::Codec::kVp9) {
+    // The same max-fs (macroblocks of 16x16) and max-fr for VP9 (RFC 9628 6) as for VP8.
     if (auto fs = FmtpValue(f.fmtp, "max-fs"))
       limits.max_fs = ParseNumber<uint32_t>(*fs).value_or(0);
     if (auto fr = FmtpValue(f.fmtp, "max-fr"))
@@ -173,6 +174,21 @@ std::string Vp8Fmtp(const Vp8Capability& caps) {
     s.append("max-fr=").append(std::to_string(caps.max_fr));
   }
   return s;
+}
+
+std::string Vp9Fmtp(const Vp9Capability& caps) {
+  std::string s = "profile-id=0";
+  if (caps.max_fs) s.append(";max-fs=").append(std::to_string(caps.max_fs));
+  if (caps.max_fr) s.append(";max-fr=").append(std::to_string(caps.max_fr));
+  return s;
+}
+
+std::optional<uint8_t> Vp9ProfileId(std::string_view fmtp) {
+  auto id = FmtpValue(fmtp, "profile-id");
+  if (!id) return uint8_t{0};
+  auto value = ParseNumber<uint8_t>(*id);
+  if (!value || *value > 3) return std::nullopt;
+  return *value;
 }
 
 RtcpFeedback FeedbackOf(const MediaDescription& m, uint8_t payload_type) {

@@ -56,7 +56,7 @@ struct LevelLimits {
 };
 LevelLimits H264LevelLimits(uint8_t level_idc);
 
-// The receiver's limits for a chosen video format (H.264 level and max-fs/max-mbps, VP8
+// The receiver's limits for a chosen video format (H.264 level and max-fs/max-mbps, VP8 and VP9
 // max-fs/max-fr) and the m= line's b=TIAS or b=AS. `h264_level` replaces the level of the fmtp
 // where offer and answer agreed on a common one (no level asymmetry).
 VideoLimits ReceiverLimits(const Format& f, const MediaDescription& m,
@@ -67,6 +67,12 @@ std::string H264Fmtp(uint8_t profile_idc, uint8_t profile_iop, uint8_t level_idc
                      uint8_t packetization_mode, bool level_asymmetry_allowed,
                      const H264Capability& caps);
 std::string Vp8Fmtp(const Vp8Capability& caps);
+// "profile-id=0;max-fs=...;max-fr=..." for our side of a VP9 format.
+std::string Vp9Fmtp(const Vp9Capability& caps);
+
+// The VP9 profile a format names (RFC 9628 section 6: 0 without profile-id); nullopt when
+// malformed.
+std::optional<uint8_t> Vp9ProfileId(std::string_view fmtp);
 
 // The rtcp-fb lines of `m` that apply to `payload_type`, as a set.
 RtcpFeedback FeedbackOf(const MediaDescription& m, uint8_t payload_type);

@@ -58,6 +58,11 @@ std::optional<Choice> ChooseCodec(const MediaDescription& m, rtp::MediaKind kind
       case rtp::Codec::kVp8:
         c.fmtp = sdp_codecs::Vp8Fmtp(caps.vp8);
         break;
+      case rtp::Codec::kVp9:
+        // Profile 0 is what the room sends; the profile-id is both directions' (RFC 9628 6).
+        if (sdp_codecs::Vp9ProfileId(f->fmtp) != 0) continue;
+        c.fmtp = sdp_codecs::Vp9Fmtp(caps.vp9);
+        break;
       default:
         break;
     }
@@ -165,6 +170,13 @@ std::string DescribeFormat(const MediaDescription& m, const Format& f) {
       out += " (malformed fmtp)";
     }
   }
+  if (f.codec == rtp::Codec::kVp9) {
+    if (auto profile = sdp_codecs::Vp9ProfileId(f.fmtp)) {
+      if (*profile != 0) out.append(" (profile-id ").append(std::to_string(*profile)).append(")");
+    } else {
+      out += " (malformed fmtp)";
+    }
+  }
   return out;
 }
 
@@ -181,6 +193,7 @@ std::string NoCodecReason(const MediaDescription& m, rtp::MediaKind kind,
   bool h264 = false;        // usable H.264 in packetization-mode 1, and no H264 profile
   bool h264_mode0 = false;  // usable H.264 in packetization-mode 0, and no single_nal profile
   bool vp8 = false;         // VP8, and no VP8 profile
+  bool vp9 = false;         // VP9 profile 0, and no VP9 profile
   auto have = [&](rtp::Codec c) {
     return std::find(caps.video_codecs.begin(), caps.video_codecs.end(), c) !=
            caps.video_codecs.end();
@@ -201,6 +214,8 @@ std::string NoCodecReason(const MediaDescription& m, rtp::MediaKind kind,
     }
     if (*f->codec == rtp::Codec::kVp8) {
       vp8 = vp8 || !have(rtp::Codec::kVp8);
+    } else if (*f->codec == rtp::Codec::kVp9) {
+      if (sdp_codecs::Vp9ProfileId(f->fmtp) == 0) vp9 = vp9 || !have(rtp::Codec::kVp9);
     } else if (*f->codec == rtp::Codec::kH264) {
       auto p = sdp_codecs::ParseH264Fmtp(f->fmtp);
       if (!p || p->packetization_mode == 2 ||
@@ -228,17 +243,17 @@ std::string NoCodecReason(const MediaDescription& m, rtp::MediaKind kind,
     fixes.push_back("H264 with single_nal: true");
   }
   if (vp8) fixes.push_back("VP8");
+  if (vp9) fixes.push_back("VP9");
   if (!fixes.empty()) {
     out += "; to accept it, add a video profile: ";
-    out += fixes.front();
-    if (fixes.size() > 1) {
-      out += ", or ";
-      out += fixes.back();
+    for (size_t i = 0; i < fixes.size(); ++i) {
+      if (i > 0) out += i + 1 == fixes.size() ? ", or " : ", ";
+      out += fixes[i];
     }
   } else if (kind == rtp::MediaKind::kVideo) {
     out +=
-        "; Tessera sends only VP8 and H264 that a constrained baseline decoder takes, in "
-        "packetization-mode 0 or 1";
+        "; Tessera sends only VP8, VP9 profile 0 and H264 that a constrained baseline decoder "
+        "takes, in packetization-mode 0 or 1";
   } else {
     out += "; Tessera takes ";
     for (size_t i = 0; i < caps.audio_codecs.size(); ++i) {

@@ -18,6 +18,7 @@ constexpr uint8_t kTelephoneEvent48kPt = 110;
 constexpr uint8_t kH264Mode1Pt = 96;
 constexpr uint8_t kH264Mode0Pt = 97;
 constexpr uint8_t kVp8Pt = 98;
+constexpr uint8_t kVp9Pt = 100;
 
 std::optional<uint8_t> StaticPt(rtp::Codec codec) {
   switch (codec) {
@@ -98,6 +99,8 @@ StatusOr<MediaDescription> VideoOffer(const LocalMediaCapabilities& caps) {
       }
     } else if (codec == rtp::Codec::kVp8) {
       AddFormat(m, {codec, kVp8Pt, 90000, 1, 1}, sdp_codecs::Vp8Fmtp(caps.vp8));
+    } else if (codec == rtp::Codec::kVp9) {
+      AddFormat(m, {codec, kVp9Pt, 90000, 1, 1}, sdp_codecs::Vp9Fmtp(caps.vp9));
     }
   }
   if (m.formats.empty()) return InvalidArgumentError("no video codec to offer");
@@ -120,6 +123,8 @@ const SdpRtpMap* Matching(const MediaDescription& offered, const Format& f) {
       auto o = sdp_codecs::ParseH264Fmtp(ours->fmtp);
       if (!a || !o || a->packetization_mode != o->packetization_mode) continue;
     }
+    // We offer VP9 profile 0 only; an answer may not change the profile (RFC 9628 6).
+    if (f.codec == rtp::Codec::kVp9 && sdp_codecs::Vp9ProfileId(f.fmtp) != 0) continue;
     return &map;
   }
   return nullptr;

@@ -40,7 +40,7 @@ sip::LocalMediaCapabilities RoomCapabilities(const RoomConfig& room, const SipCo
   caps.video = room.video.has_value();
   if (room.video) {
     caps.video_codecs.clear();
-    for (rtp::Codec c : {rtp::Codec::kH264, rtp::Codec::kVp8}) {
+    for (rtp::Codec c : {rtp::Codec::kH264, rtp::Codec::kVp8, rtp::Codec::kVp9}) {
       for (const auto& p : room.video->profiles) {
         if (p.codec == c) {
           caps.video_codecs.push_back(c);

@@ -1,7 +1,7 @@
 // Decodes arbitrary bytes as one video frame, twice (the second time against the state the first
 // left behind), with a decoder capped at 640x480 so one input costs at most one VGA decode.
-// Input: byte 0 picks the codec (bit 0: H.264 / VP8), byte 1 the keyframe flag (bit 0), the
-// remaining bytes are the frame. Seeds: tests/fuzz/video_decoder_seeds.py.
+// Input: byte 0 picks the codec (modulo 4: H.264, VP8, VP9, AV1), byte 1 the keyframe flag (bit
+// 0), the remaining bytes are the frame. Seeds: tests/fuzz/video_decoder_seeds.py.
 #include <tessera/codec/video_decoder.h>
 
 #include <cstddef>
@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using tessera::rtp::Codec;
   if (size < 2) return 0;
   tessera::rtp::EncodedFrame frame;
-  frame.codec = (data[0] & 1) ? Codec::kVp8 : Codec::kH264;
+  constexpr Codec kCodecs[] = {Codec::kH264, Codec::kVp8, Codec::kVp9, Codec::kAv1};
+  frame.codec = kCodecs[data[0] % 4];
   frame.keyframe = (data[1] & 1) != 0;
   frame.data.assign(data + 2, data + size);
   auto decoder = tessera::codec::CreateVideoDecoder(

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8), byte 1 =
+"""Writes seed inputs for video_decoder_fuzzer: byte 0 = codec (0 H.264, 1 VP8, 2 VP9, 3 AV1), byte 1 =
 keyframe flag, then one frame. The frames are small clips encoded by the ffmpeg command-line tool
-(libx264 constrained baseline, libvpx realtime), as the MCU's own encoders configure them, and
+(libx264 constrained baseline, libvpx and libvpx-vp9 realtime), as the MCU's own encoders
+configure them, VP9 as other senders send it (profile 1: 4:4:4; profile 2: 10-bit), AV1 from
+libaom (temporal units without their temporal delimiter, as the RTP depacketizer gives them), and
 H.264 as other senders send it: Main with B-frames, High 10, High 4:2:2, High 4:4:4 Predictive
 (GStreamer's x264enc default) and monochrome High."""
 import os
@@ -10,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-H264, VP8 = 0, 1
+H264, VP8, VP9, AV1 = 0, 1, 2, 3
 
 
 def encode(args, size, frames, pix_fmt="yuv420p"):
@@ -54,15 +56,31 @@ def h264_frames(size, frames, pix_fmt="yuv420p", args=None):
     return units
 
 
-def vp8_frames(size, frames):
-    ivf = encode(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k",
-                  "-f", "ivf"], size, frames)
+def vp8_frames(size, frames, encoder="libvpx", pix_fmt="yuv420p"):
+    ivf = encode(["-c:v", encoder, "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k",
+                  "-f", "ivf"], size, frames, pix_fmt)
     out, pos = [], struct.unpack_from("<H", ivf, 6)[0]
     while pos + 12 <= len(ivf):
         n = struct.unpack_from("<I", ivf, pos)[0]
         out.append(ivf[pos + 12:pos + 12 + n])
         pos += 12 + n
     return out
+
+
+def av1_frames(size, frames, pix_fmt="yuv420p"):
+    """libaom realtime temporal units, each without its leading temporal delimiter (12 00)."""
+    data = encode(["-c:v", "libaom-av1", "-usage", "realtime", "-cpu-used", "8",
+                   "-lag-in-frames", "0", "-b:v", "200k", "-f", "obu"], size, frames, pix_fmt)
+    units, start = [], 0
+    while True:
+        nxt = data.find(b"\x12\x00", start + 2)
+        # A temporal delimiter is where one unit ends; 12 00 inside a payload is rare enough
+        # for seeds.
+        units.append(data[start:nxt if nxt >= 0 else len(data)])
+        if nxt < 0:
+            break
+        start = nxt
+    return [u[2:] if u.startswith(b"\x12\x00") else u for u in units]
 
 
 def main():
@@ -74,6 +92,12 @@ def main():
             seeds["h264_%s_%d" % (size, n)] = bytes([H264, 1 if n == 0 else 0]) + au
         for n, f in enumerate(vp8_frames(size, 3)):
             seeds["vp8_%s_%d" % (size, n)] = bytes([VP8, 1 if n == 0 else 0]) + f
+    for name, pix_fmt in (("", "yuv420p"), ("profile1_", "yuv444p"), ("profile2_", "yuv420p10le")):
+        for n, f in enumerate(vp8_frames("64x48", 3, "libvpx-vp9", pix_fmt)):
+            seeds["vp9_%s64x48_%d" % (name, n)] = bytes([VP9, 1 if n == 0 else 0]) + f
+    for name, pix_fmt in (("", "yuv420p"), ("10bit_", "yuv420p10le")):
+        for n, f in enumerate(av1_frames("64x48", 3, pix_fmt)):
+            seeds["av1_%s64x48_%d" % (name, n)] = bytes([AV1, 1 if n == 0 else 0]) + f
     for name, pix_fmt, args in H264_PROFILES:
         for n, au in enumerate(h264_frames("64x48", 4, pix_fmt, args)):
             seeds["h264_%s_64x48_%d" % (name, n)] = bytes([H264, 1 if n == 0 else 0]) + au

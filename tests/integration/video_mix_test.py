@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""End-to-end video mixing test: ffmpeg CLI peers send solid-colour pictures (H.264 and VP8 mixed)
-to the real tessera binary, which composes them into one layout and encodes it once per profile;
+"""End-to-end video mixing test: ffmpeg CLI peers send solid-colour pictures (H.264 and VP8 mixed;
+VP9 in the vp9 scenario) to the real tessera binary, which composes them into one layout and encodes it once per profile;
 ffmpeg receivers open the SDP files tessera writes and decode the composite to raw YUV, and the
 test checks the colour of every tile (and bar) in the decoded pictures. The pli scenario is its
 own receiver: it reads the composite's RTP and sends RTCP PLIs.
@@ -10,7 +10,7 @@ deadline; a scenario ends as soon as what it waits for is seen. Decoded frames i
 saved as PNG in the scenario's temporary directory (printed), for a person to look at.
 
 usage: video_mix_test.py --tessera BIN
-       --scenario grid4|grid9|layout|leave|kick|oneencode|pli|fit|badinput|tmmbr|spoof
+       --scenario grid4|grid9|layout|leave|kick|oneencode|pli|fit|badinput|tmmbr|spoof|vp9
 """
 import argparse
 import json
@@ -61,14 +61,20 @@ def even(v):
 
 
 def colour_sender_argv(colour, size, codec, port):
-    """ffmpeg sending a plain `colour` picture of `size` in `codec` (h264: pt 96, vp8: pt 97) as
-    RTP to 127.0.0.1:port, with RTCP on the same port (the video port is rtcp-mux)."""
+    """ffmpeg sending a plain `colour` picture of `size` in `codec` (h264: pt 96, vp8: pt 97,
+    vp9: pt 98) as RTP to 127.0.0.1:port, with RTCP on the same port (the video port is
+    rtcp-mux). ffmpeg's VP9 packetizer (RFC 9628 with a one-byte descriptor: B and E only) is
+    marked experimental."""
     w, h = size
     argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
             f"color=c=0x{COLOURS[colour]:06x}:s={w}x{h}:r={FPS}", "-pix_fmt", "yuv420p"]
     if codec == "h264":
         argv += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                  "-profile:v", "baseline", "-bf", "0", "-g", str(FPS), "-payload_type", "96"]
+    elif codec == "vp9":
+        argv += ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                 "-lag-in-frames", "0", "-g", str(FPS), "-b:v", "300k", "-payload_type", "98",
+                 "-strict", "experimental"]
     else:
         argv += ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
                  "-lag-in-frames", "0", "-auto-alt-ref", "0", "-g", str(FPS), "-b:v", "300k",
@@ -168,7 +174,7 @@ class Sender:
         self.port = free_port_pair()  # tessera's video port for it (rtcp-mux)
 
     def config(self):
-        codec = "H264" if self.codec == "h264" else "VP8"
+        codec = {"h264": "H264", "vp8": "VP8", "vp9": "VP9"}[self.codec]
         return (f"      - name: {self.name}\n"
                 f"        video: {{codec: {codec}, local_port: {self.port}}}\n")
 
@@ -667,6 +673,35 @@ def scenario_oneencode(args, work):
     check_decoders(legs, senders)
 
 
+def scenario_vp9(args, work):
+    """A VP9 camera (ffmpeg's libvpx-vp9 over RFC 9628) joins H.264 and VP8 ones in a 2x2 grid:
+    its tile shows its colour where the grid puts it. The composite goes out twice, as H.264 and
+    as a low-rate VP9 profile (libvpx-vp9 realtime, RFC 9628 packetizer) that an ffmpeg viewer
+    decodes with the same tiles."""
+    senders = [Sender("p1", "h264", "red"), Sender("p2", "vp9", "lime"),
+               Sender("p3", "vp8", "blue"), Sender("p4", "vp9", "yellow", (352, 288))]
+    viewers = [Viewer("viewer", work), Viewer("weak", work, profile="vp9")]
+    profiles = [f"{{name: hd, codec: H264, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+                f"bitrate_kbps: 800, keyframe_interval_s: 1}}",
+                f"{{name: vp9, codec: VP9, width: {WIDTH}, height: {HEIGHT}, fps: {FPS}, "
+                f"bitrate_kbps: 250, keyframe_interval_s: 1}}"]
+    expected = grid_expectation(senders, 2, 2)
+    with Room(args, work, senders, viewers, quiet_video(), profiles) as room:
+        frames = wait_for_all(room.receivers, "all 4 tiles of the 2x2 grid", tiles_check(expected))
+        for rx, frame in zip(room.receivers, frames):
+            print(f"{rx.viewer.name} ({rx.viewer.profile}): {describe_tiles(frame, expected)}; "
+                  f"{rx.save(frame, 'composite')}")
+        summary = room.stop()
+    vroom, legs = video_summaries(summary)
+    print(vroom)
+    check_decoders(legs, senders)
+    vp9 = vroom["profiles"]["vp9"]
+    ensure(vp9["recipients"] == 1 and vp9["encodes"] > 0 and vp9["encode_failures"] == 0,
+           f"the VP9 profile did not encode cleanly for its viewer: {vp9}")
+    ensure(vp9["keyframes"] >= 1, f"the VP9 profile sent no keyframe: {vp9}")
+    ensure(legs["weak"]["frames_sent"] > 0, f"the VP9 viewer was sent nothing: {legs['weak']}")
+
+
 def h264_keyframe(payload):
     """Whether an H.264 RTP payload (RFC 6184) carries an IDR slice or an SPS."""
     if not payload:
@@ -1098,7 +1133,7 @@ def main():
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--scenario", required=True,
                     choices=["grid4", "grid9", "layout", "leave", "kick", "oneencode", "pli", "fit",
-                             "badinput", "tmmbr", "spoof"])
+                             "badinput", "tmmbr", "spoof", "vp9"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"tessera-video-{args.scenario}-")
     print(f"work directory: {work}")
@@ -1113,7 +1148,8 @@ def main():
      "fit": lambda: scenario_fit(args, work),
      "badinput": lambda: scenario_badinput(args, work),
      "tmmbr": lambda: scenario_tmmbr(args, work),
-     "spoof": lambda: scenario_spoof(args, work)}[args.scenario]()
+     "spoof": lambda: scenario_spoof(args, work),
+     "vp9": lambda: scenario_vp9(args, work)}[args.scenario]()
     print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
 
 

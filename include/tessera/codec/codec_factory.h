@@ -33,7 +33,8 @@ StatusOr<BackendChoice<VideoDecoder>> CreateVideoDecoderFor(const HwDevice* devi
 
 // device: null or a kCpu device: the CPU encoder. Otherwise H.264 goes to the device's encoder
 // (NVENC, Quick Sync) and stays on the CPU where the device is lost or cannot open one (a GPU
-// without NVENC), as do VP8 (no hardware VP8 encoder is built) and H.264 with max_nal_bytes (the
+// without NVENC), as do VP8 and VP9 (no hardware VP8 or VP9 encoder is built: NVENC has none, and
+// a small VP9 composite for weak links is cheap on the CPU) and H.264 with max_nal_bytes (the
 // slice size cap for packetization-mode 0 receivers is x264's). Errors are the CPU encoder's.
 // Runs on: any thread (the encoder then belongs to the caller's strand).
 StatusOr<BackendChoice<VideoEncoder>> CreateVideoEncoderFor(const HwDevice* device,

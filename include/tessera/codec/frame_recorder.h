@@ -11,7 +11,9 @@
 namespace tessera::codec {
 
 // The container follows the file extension: .mp4 (fragmented, so a file cut short by a crash or a
-// power loss still plays up to its last fragment), .mkv, .webm (VP8 only).
+// power loss still plays up to its last fragment; not AV1), .mkv, .webm (VP8, VP9 and AV1 only).
+// H.264's parameter sets and AV1's sequence header of the first keyframe become the codec's
+// private data.
 // Runs on: one executor at a time (not thread-safe).
 class FrameRecorder {
  public:

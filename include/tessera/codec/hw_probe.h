@@ -15,7 +15,7 @@ namespace tessera::codec {
 
 // NVDEC's limits for one codec at 8-bit 4:2:0 (cuvidGetDecoderCaps).
 struct NvdecCodecCaps {
-  std::string codec;  // "H264", "VP8"
+  std::string codec;  // "H264", "VP8", "VP9"
   bool supported = false;
   int max_width = 0;  // pixels
   int max_height = 0;

@@ -25,12 +25,15 @@ struct AVBufferRef;
 
 namespace tessera::codec {
 
-// codec: kH264 or kVp8. backend: kCuda (libavcodec's h264/vp8 decoders with the CUDA hwaccel,
-// NV12 AV_PIX_FMT_CUDA output) or kQsv (h264_qsv/vp8_qsv, AV_PIX_FMT_QSV output).
-// hw_device_ctx: an FFmpeg device context of the backend's type (for CUDA, opened with
-// primary_ctx=1); the decoder takes its own reference. Errors: InvalidArgument for another codec,
-// kCpu, a device of another type or a bad size cap; Unavailable, with the reason, when no device
-// is given or libavcodec or the driver cannot open the hardware decoder.
+// codec: kH264, kVp8 or kVp9 (kAv1: Unavailable, AV1 decodes on the CPU). backend: kCuda
+// (libavcodec's h264/vp8/vp9 decoders with the CUDA hwaccel, NV12 AV_PIX_FMT_CUDA output) or kQsv
+// (h264_qsv/vp8_qsv/vp9_qsv, AV_PIX_FMT_QSV output). A VP9 stream of profile 1 to 3 (4:4:4, 10-bit)
+// gives another surface format than NV12 and is rejected as bad_format; the decoder reports
+// `unsupported` when the device has no format for it. hw_device_ctx: an FFmpeg device context of
+// the backend's type (for CUDA, opened with primary_ctx=1); the decoder takes its own reference.
+// Errors: InvalidArgument for another codec, kCpu, a device of another type or a bad size cap;
+// Unavailable, with the reason, when no device is given or libavcodec or the driver cannot open the
+// hardware decoder.
 StatusOr<std::unique_ptr<VideoDecoder>> CreateHwVideoDecoder(rtp::Codec codec, HwBackend backend,
                                                              AVBufferRef* hw_device_ctx,
                                                              const VideoDecoderConfig& config = {});

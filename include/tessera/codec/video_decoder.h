@@ -62,7 +62,9 @@ class VideoDecoder {
  public:
   virtual ~VideoDecoder() = default;
 
-  // Decodes one complete frame (H.264: Annex B access unit; VP8: one VP8 frame). A change of
+  // Decodes one complete frame (H.264: Annex B access unit; VP8: one VP8 frame; VP9: one frame
+  // or a superframe, as rtp::AssembleFrame joins a picture's layer frames; AV1: a temporal unit
+  // in the low overhead format). A change of
   // resolution in the stream yields pictures of the new size. Never throws; malformed input,
   // oversized pictures, formats other than 8-bit 4:2:0 and driver errors give error = true and
   // count in stats() the same way on every backend.
@@ -73,12 +75,15 @@ class VideoDecoder {
   virtual HwBackend backend() const = 0;
 };
 
-// InvalidArgument unless codec is one a decoder exists for (kH264, kVp8) and the size cap is
-// positive and at most 16384 in each dimension; the same checks for every backend.
+// InvalidArgument unless codec is one a decoder exists for (kH264, kVp8, kVp9, kAv1) and the size
+// cap is positive and at most 16384 in each dimension; the same checks for every backend.
 Status CheckVideoDecoderConfig(rtp::Codec codec, const VideoDecoderConfig& config);
 
-// The CPU decoder. codec: kH264 or kVp8 (libavcodec's native decoders); InvalidArgument as
-// CheckVideoDecoderConfig says.
+// The CPU decoder. codec: kH264, kVp8 or kVp9 (libavcodec's native decoders; VP9 profiles 1 to 3
+// converted to 8-bit I420 like High-family H.264, RGB VP9 refused as bad_format), or kAv1
+// (libdav1d through libavcodec; libavcodec's own av1 decoder only where it decodes without a
+// hardware device, which FFmpeg's does not; 10-bit and 4:4:4 converted likewise);
+// InvalidArgument as CheckVideoDecoderConfig says, Unavailable without an AV1 decoder.
 StatusOr<std::unique_ptr<VideoDecoder>> CreateVideoDecoder(rtp::Codec codec,
                                                            const VideoDecoderConfig& config = {});
 

@@ -1,8 +1,8 @@
 // Video encoders from pictures to RTP-ready frames, tuned for real-time conferencing: no B-frames,
 // no lookahead, one output per input, CBR-like rate control. One interface for the CPU encoders
-// (libx264, libvpx: host pictures) and the hardware ones (hw_video_encoder.h: NVENC, Quick Sync:
-// device pictures, read in place). Which backend encodes a profile is chosen once, where the
-// encoder is made (CreateVideoEncoderFor, codec_factory.h).
+// (libx264, libvpx for VP8 and VP9: host pictures) and the hardware ones (hw_video_encoder.h:
+// NVENC, Quick Sync: device pictures, read in place). Which backend encodes a profile is chosen
+// once, where the encoder is made (CreateVideoEncoderFor, codec_factory.h).
 #pragma once
 
 #include <tessera/base/status.h>
@@ -20,7 +20,7 @@
 namespace tessera::codec {
 
 struct EncodedPicture {
-  // H.264: Annex B with 4-byte start codes; SPS and PPS precede every IDR. VP8: one VP8 frame.
+  // H.264: Annex B with 4-byte start codes; SPS and PPS precede every IDR. VP8, VP9: one frame.
   std::vector<uint8_t> data;
   bool keyframe = false;
   // The input frame's pts_90k (90 kHz RTP clock).
@@ -79,9 +79,10 @@ class VideoEncoder {
 // backend, so a room can move a profile between them.
 Status CheckVideoEncoderConfig(const VideoEncoderConfig& config);
 
-// The CPU encoder. codec: kH264 (libx264, constrained baseline) or kVp8 (libvpx); InvalidArgument
-// for any other codec or as CheckVideoEncoderConfig says, Unavailable when libavcodec lacks the
-// encoder.
+// The CPU encoder. codec: kH264 (libx264, constrained baseline), kVp8 (libvpx) or kVp9 (libvpx-vp9
+// profile 0; both libvpx realtime, CBR, error resilient, no lag; VP9 on one thread without row
+// multithreading, with tile columns of at least 256 pixels); InvalidArgument for any other codec
+// or as CheckVideoEncoderConfig says, Unavailable when libavcodec lacks the encoder.
 StatusOr<std::unique_ptr<VideoEncoder>> CreateVideoEncoder(rtp::Codec codec,
                                                            const VideoEncoderConfig& config);
 

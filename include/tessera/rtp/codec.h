@@ -7,11 +7,12 @@
 
 namespace tessera::rtp {
 
-enum class Codec : uint8_t { kH264, kVp8, kOpus, kPcmu, kPcma, kG722 };
+enum class Codec : uint8_t { kH264, kVp8, kVp9, kAv1, kOpus, kPcmu, kPcma, kG722 };
 
 enum class MediaKind : uint8_t { kAudio, kVideo };
 
-// "H264", "VP8", "opus", "PCMU", "PCMA", "G722" (case-insensitive), as in SDP rtpmap.
+// "H264", "VP8", "VP9", "AV1", "opus", "PCMU", "PCMA", "G722" (case-insensitive), as in SDP
+// rtpmap.
 std::optional<Codec> CodecFromName(std::string_view name);
 const char* CodecName(Codec codec);
 MediaKind KindOf(Codec codec);

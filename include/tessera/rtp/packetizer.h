@@ -22,13 +22,15 @@ struct PacketizerConfig {
   int h264_packetization_mode = 1;
 };
 
-// Runs on: whichever executor owns it. Stateful only where the format needs it (VP8 picture id).
+// Runs on: whichever executor owns it. Stateful only where the format needs it (VP8 and VP9
+// picture ids).
 class Packetizer {
  public:
   virtual ~Packetizer() = default;
-  // Splits a frame (H.264 Annex B; VP8 frame; audio: one packet's worth) into payloads, each at
-  // most mtu - kRtpOverhead bytes. Returns an empty vector when the frame cannot be sent within
-  // the limits (H.264 mode 0 with a NAL unit larger than the payload budget): the caller counts.
+  // Splits a frame (H.264 Annex B; VP8 or VP9 frame; AV1 temporal unit; audio: one packet's
+  // worth) into payloads, each at most mtu - kRtpOverhead bytes. Returns an empty vector when the
+  // frame cannot be sent within the limits (H.264 mode 0 with a NAL unit larger than the payload
+  // budget): the caller counts.
   virtual std::vector<std::vector<uint8_t>> Packetize(std::span<const uint8_t> frame,
                                                       bool keyframe) = 0;
 };

@@ -70,7 +70,7 @@ struct RoomParticipantVideoConfig {
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1
   std::string profile;               // the room profile it receives; empty: the first
   bool adapt = true;                 // may move to smaller profiles of its codec by its feedback
-  uint8_t receive_payload_type = 0;  // of the composite; 0: 96 for H.264, 97 for VP8
+  uint8_t receive_payload_type = 0;  // of the composite; 0: DefaultVideoPayloadType
   std::string role;                  // for layouts: e.g. "presenter"
   // Writes an SDP file describing the composite it receives, for players (ffplay, VLC).
   std::string sdp_file;
@@ -142,7 +142,7 @@ struct RoomVideoConfig {
   uint32_t max_input_fps = 60;
   std::string font;              // TrueType font for names; empty: DejaVu Sans
   uint32_t compose_threads = 1;  // threads composing one canvas of at least 1280x720
-  // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 to .webm/.mkv).
+  // Record the composite of one profile (H.264 to .mp4/.mkv, VP8 and VP9 to .webm/.mkv).
   std::string record;
   std::string record_profile;  // empty: the first profile
   // This room's backend order, overriding hardware.backends; unset: the global order.
@@ -175,11 +175,26 @@ inline uint16_t RtcpPortFor(uint16_t rtp_port, uint16_t rtcp_port, bool rtcp_mux
   return rtcp_mux ? rtp_port : static_cast<uint16_t>(rtp_port + 1);
 }
 
+// The payload type a video codec has where the config names none: 96 for H.264, 97 for VP8, 98
+// for VP9, 99 for AV1 (cameras only).
+inline uint8_t DefaultVideoPayloadType(rtp::Codec codec) {
+  switch (codec) {
+    case rtp::Codec::kVp8:
+      return 97;
+    case rtp::Codec::kVp9:
+      return 98;
+    case rtp::Codec::kAv1:
+      return 99;
+    default:
+      return 96;
+  }
+}
+
 // The payload type of the composite a participant receives in `codec`: its configured
-// receive_payload_type, else 96 for H.264 and 97 for VP8.
+// receive_payload_type, else DefaultVideoPayloadType.
 inline uint8_t CompositePayloadType(const RoomParticipantVideoConfig& v, rtp::Codec codec) {
   if (v.receive_payload_type) return v.receive_payload_type;
-  return codec == rtp::Codec::kVp8 ? 97 : 96;
+  return DefaultVideoPayloadType(codec);
 }
 
 }  // namespace tessera::session

@@ -12,6 +12,7 @@
 //  - Codec: the first format of the offer that the room supports (the offerer's preference), with
 //    the offer's payload type number; telephone-event at the chosen codec's clock rate alongside.
 //    One codec per stream, so the peer never switches codec mid-call.
+//  - VP9: profile-id absent or 0 (RFC 9628 section 6: the profile of both directions).
 //  - H.264: packetization-mode must match (mode 0 only when the room's packetizer supports it, mode
 //    2 never); profile-level-id must name a decoder that accepts the constrained baseline the room
 //    sends (Baseline, Constrained Baseline, Main, High); the answer echoes the offer's profile with
@@ -76,15 +77,24 @@ struct Vp8Capability {
   uint32_t max_fr = 0;  // Frames per second we can receive; 0: not advertised.
 };
 
+// VP9 (RFC 9628): the room sends profile 0 (8-bit 4:2:0) and takes only formats of profile 0
+// (profile-id absent or 0), since offer and answer name one profile for both directions.
+struct Vp9Capability {
+  uint32_t max_fs = 0;  // Macroblocks we can receive per frame; 0: not advertised.
+  uint32_t max_fr = 0;  // Frames per second we can receive; 0: not advertised.
+};
+
 // What a room can do, for one SIP leg.
 struct LocalMediaCapabilities {
-  // Codecs in our preference order (used for offers; answers follow the offer's order).
+  // Codecs in our preference order (used for offers; answers follow the offer's order). VP9 only
+  // where added (a room with a VP9 profile, see sipua::RoomCapabilities).
   std::vector<rtp::Codec> audio_codecs = {rtp::Codec::kOpus, rtp::Codec::kG722, rtp::Codec::kPcmu,
                                           rtp::Codec::kPcma};
   bool telephone_event = true;
   std::vector<rtp::Codec> video_codecs = {rtp::Codec::kH264, rtp::Codec::kVp8};
   H264Capability h264;
   Vp8Capability vp8;
+  Vp9Capability vp9;
   bool video = true;  // False for an audio-only room: video m= lines are rejected.
 
   std::string address;  // Our media address (IPv4 or IPv6 literal).
@@ -119,7 +129,7 @@ struct VideoLimits {
   uint8_t h264_level_idc = 0;    // 0 when not H.264.
   uint32_t max_fs = 0;           // Macroblocks per frame; 0: unbounded.
   uint32_t max_mbps = 0;         // Macroblocks per second; 0: unbounded.
-  uint32_t max_fr = 0;           // Frames per second (VP8 max-fr); 0: unbounded.
+  uint32_t max_fr = 0;           // Frames per second (VP8, VP9 max-fr); 0: unbounded.
   uint64_t max_bitrate_bps = 0;  // From b=TIAS or b=AS; 0: unbounded.
   // Whether a width x height picture at `fps` frames per second fits.
   bool Fits(uint32_t width, uint32_t height, uint32_t fps) const;

@@ -149,7 +149,7 @@ rooms:
       << m;
   EXPECT_NE(m.find("rooms[0].video.fit: must be crop or letterbox, got 'stretch'"),
             std::string::npos);
-  EXPECT_NE(m.find("rooms[0].video.profiles[0].codec: must be H264 or VP8, got 'H265'"),
+  EXPECT_NE(m.find("rooms[0].video.profiles[0].codec: must be H264, VP8 or VP9, got 'H265'"),
             std::string::npos);
   EXPECT_NE(m.find("width and height must be even"), std::string::npos);
   EXPECT_NE(m.find("rooms[0].participants[0].video.profile: no profile 'missing'"),
@@ -157,6 +157,72 @@ rooms:
   EXPECT_NE(m.find("rooms[0].participants[1].video: neither sends"), std::string::npos);
   EXPECT_NE(m.find("rooms[0].participants[2].local_port: is an audio port"), std::string::npos);
   EXPECT_NE(m.find("rooms[1].video: is required when participants have video"), std::string::npos);
+}
+
+TEST(Config, Vp9CamerasAndProfilesRecordToWebm) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: weak
+    video:
+      profiles:
+        - {name: hd, codec: H264, width: 1280, height: 720, fps: 30, bitrate_kbps: 1500}
+        - {name: small, codec: vp9, width: 320, height: 180, fps: 15, bitrate_kbps: 150}
+      record: weak.webm
+      record_profile: small
+    participants:
+      - name: browser
+        video: {codec: VP9, remote_rtp_port: 41000, profile: small}
+)",
+                       "vp9.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const RoomConfig& r = c->rooms[0];
+  EXPECT_EQ(r.video->profiles[1].codec, rtp::Codec::kVp9);
+  EXPECT_EQ(r.participants[0].video->codec, rtp::Codec::kVp9);
+  EXPECT_EQ(r.participants[0].video->payload_type, 98);
+  EXPECT_EQ(CompositePayloadType(*r.participants[0].video, rtp::Codec::kVp9), 98);
+
+  auto mp4 = ParseConfig(R"(
+rooms:
+  - name: weak
+    video:
+      profiles: [{name: small, codec: VP9, width: 320, height: 180, fps: 15, bitrate_kbps: 150}]
+      record: weak.mp4
+)",
+                         "vp9.yaml");
+  ASSERT_FALSE(mp4.ok());
+  EXPECT_NE(mp4.status().message().find("a VP9 recording needs .webm or .mkv, got 'weak.mp4'"),
+            std::string::npos)
+      << mp4.status().message();
+}
+
+TEST(Config, Av1IsForCamerasNotProfiles) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    video:
+      profiles: [{name: hd, codec: VP9, width: 640, height: 360, fps: 30, bitrate_kbps: 500}]
+    participants:
+      - name: browser
+        video: {codec: AV1, remote_rtp_port: 41000}
+)",
+                       "av1.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].video->codec, rtp::Codec::kAv1);
+  EXPECT_EQ(c->rooms[0].participants[0].video->payload_type, 99);
+
+  auto bad = ParseConfig(R"(
+rooms:
+  - name: r
+    video:
+      profiles: [{name: hd, codec: AV1, width: 640, height: 360, fps: 30, bitrate_kbps: 500}]
+)",
+                         "av1.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "rooms[0].video.profiles[0].codec: must be H264, VP8 or VP9: AV1 is decoded from "
+                "cameras, not encoded"),
+            std::string::npos)
+      << bad.status().message();
 }
 
 TEST(Config, EmptyDocumentMeansDefaults) {
@@ -208,8 +274,9 @@ participants:
   const std::string& m = c.status().message();
   EXPECT_NE(m.find("bad.yaml:2: server.mtu: must be in 576..9000, got 100"), std::string::npos)
       << m;
-  EXPECT_NE(m.find("bad.yaml:5: participants[0].video.codec: must be H264 or VP8, got 'H265'"),
-            std::string::npos)
+  EXPECT_NE(
+      m.find("bad.yaml:5: participants[0].video.codec: must be H264, VP8, VP9 or AV1, got 'H265'"),
+      std::string::npos)
       << m;
 }
 

@@ -40,7 +40,7 @@ TEST(CreateVideoDecoderFor, WithoutADeviceIsTheCpuDecoderAndNoFallback) {
 
 TEST(CreateVideoDecoderFor, ADeviceThatCannotDecodeGivesAWorkingCpuDecoderAndSaysWhy) {
   auto device = DeviceWithoutContext();
-  for (Codec codec : {Codec::kH264, Codec::kVp8}) {
+  for (Codec codec : {Codec::kH264, Codec::kVp8, Codec::kVp9}) {
     auto made = CreateVideoDecoderFor(device.get(), codec, {});
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     EXPECT_EQ(made->instance->backend(), HwBackend::kCpu) << rtp::CodecName(codec);
@@ -78,6 +78,10 @@ TEST(CreateVideoEncoderFor, SaysWhyEachProfileStaysOnTheCpu) {
   ASSERT_TRUE(vp8.ok()) << vp8.status().ToString();
   EXPECT_EQ(vp8->instance->backend(), HwBackend::kCpu);
   EXPECT_EQ(vp8->fallback, "no hardware VP8 encoder is built");
+  auto vp9 = CreateVideoEncoderFor(device.get(), Codec::kVp9, config);
+  ASSERT_TRUE(vp9.ok()) << vp9.status().ToString();
+  EXPECT_EQ(vp9->instance->backend(), HwBackend::kCpu);
+  EXPECT_NE(vp9->fallback.find("no hardware VP9 encoder"), std::string::npos) << vp9->fallback;
 
   VideoEncoderConfig single_nal = config;
   single_nal.max_nal_bytes = 1100;

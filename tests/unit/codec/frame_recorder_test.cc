@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "deps/ffmpeg.h"
+#include "unit/rtp/av1_test_data.h"
 #include "unit/rtp/h264_test_data.h"
 
 namespace tessera::codec {
@@ -92,6 +93,38 @@ TEST(FrameRecorder, RejectsUnsupportedContainersAndCodecs) {
   auto r = FrameRecorder::Create("/nonexistent-dir/x.mp4", rtp::Codec::kH264);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("/nonexistent-dir/x.mp4"), std::string::npos);
+}
+
+// AV1 from a camera: temporal units as rtp::AssembleFrame makes them (no temporal delimiter),
+// the keyframe's sequence header as the codec private data (av1C).
+TEST(FrameRecorder, RecordsAv1ToMatroskaAndWebm) {
+  auto tu = [](const std::vector<uint8_t>& with_delimiter, uint32_t ts, bool key) {
+    rtp::EncodedFrame f;
+    f.codec = rtp::Codec::kAv1;
+    f.rtp_timestamp = ts;
+    f.keyframe = key;
+    f.width = 64;
+    f.height = 48;
+    f.data.assign(with_delimiter.begin() + 2, with_delimiter.end());
+    return f;
+  };
+  for (const char* name : {"av1.mkv", "av1.webm"}) {
+    const std::string path = TempPath(name);
+    auto rec = FrameRecorder::Create(path, rtp::Codec::kAv1);
+    ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+    ASSERT_TRUE((*rec)->Write(tu(rtp::testing::kAv1Keyframe64x48, 1000, true)).ok());
+    ASSERT_TRUE((*rec)->Write(tu(rtp::testing::kAv1Interframe64x48, 4000, false)).ok());
+    ASSERT_TRUE((*rec)->Close().ok());
+    ReadBack r = Read(path);
+    EXPECT_EQ(r.packets, 2) << name;
+    EXPECT_EQ(r.keyframes, 1) << name;
+    EXPECT_GT(r.extradata_size, 0) << name << ": the sequence header must become av1C";
+    std::filesystem::remove(path);
+  }
+  EXPECT_FALSE(FrameRecorder::Create(TempPath("av1.mp4"), rtp::Codec::kAv1).ok());
+  const std::string vp9 = TempPath("vp9.webm");
+  EXPECT_TRUE(FrameRecorder::Create(vp9, rtp::Codec::kVp9).ok());
+  std::filesystem::remove(vp9);
 }
 
 TEST(FrameRecorder, ClosingWithoutAKeyframeLeavesNoFramesAndIsNotAnError) {

@@ -150,7 +150,8 @@ TEST_P(VideoCodecRoundTrip, ResolutionChangeDecodesAtNewSize) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, VideoCodecRoundTrip, ::testing::Values(Codec::kH264, Codec::kVp8),
+INSTANTIATE_TEST_SUITE_P(Codecs, VideoCodecRoundTrip,
+                         ::testing::Values(Codec::kH264, Codec::kVp8, Codec::kVp9),
                          [](const auto& info) { return std::string(rtp::CodecName(info.param)); });
 
 TEST(H264Encoder, PutsSpsAndPpsBeforeEveryIdr) {

@@ -23,6 +23,24 @@ TEST(CreateDepacketizer, ReturnsTheCodecsPayloadFormat) {
   EXPECT_EQ(vp8_out->data, (Bytes{0xC5, 0x88, 0x00}));
   EXPECT_FALSE(vp8_out->frame_start);
 
+  // VP9 (RFC 9628): as ffmpeg sends it, a one-byte descriptor with B and E.
+  auto vp9 = CreateDepacketizer(Codec::kVp9);
+  ASSERT_NE(vp9, nullptr);
+  auto vp9_out = vp9->Parse(Bytes{0x0c, 0x86, 0x00, 0x40});
+  ASSERT_TRUE(vp9_out);
+  EXPECT_EQ(vp9_out->data, (Bytes{0x86, 0x00, 0x40}));
+  EXPECT_TRUE(vp9_out->frame_start);
+  EXPECT_TRUE(vp9_out->layer_frame_end);
+
+  // AV1: W = 1 makes the rest of the payload one OBU element (here a temporal delimiter); the
+  // element comes back behind its length.
+  auto av1 = CreateDepacketizer(Codec::kAv1);
+  ASSERT_NE(av1, nullptr);
+  auto av1_out = av1->Parse(Bytes{0x10, 0x12, 0x00});
+  ASSERT_TRUE(av1_out);
+  EXPECT_EQ(av1_out->data, (Bytes{0x02, 0x12, 0x00}));
+  EXPECT_TRUE(av1_out->frame_start);
+
   for (Codec codec : {Codec::kOpus, Codec::kPcmu, Codec::kPcma, Codec::kG722}) {
     auto audio = CreateDepacketizer(codec);
     ASSERT_NE(audio, nullptr) << CodecName(codec);

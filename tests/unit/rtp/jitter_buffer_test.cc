@@ -23,12 +23,13 @@ std::vector<uint8_t> Bytes(std::vector<uint16_t> seqs) {
 }
 
 // Packet flags for Harness::Add.
-constexpr unsigned kStart = 1;   // payload.frame_start
-constexpr unsigned kMarker = 2;  // RTP marker
-constexpr unsigned kKey = 4;     // payload.keyframe
-constexpr unsigned kParams = 8;  // payload.has_parameter_sets
-constexpr unsigned kSps = 16;    // payload.has_sps
-constexpr unsigned kPps = 32;    // payload.has_pps
+constexpr unsigned kStart = 1;      // payload.frame_start
+constexpr unsigned kMarker = 2;     // RTP marker
+constexpr unsigned kKey = 4;        // payload.keyframe
+constexpr unsigned kParams = 8;     // payload.has_parameter_sets
+constexpr unsigned kSps = 16;       // payload.has_sps
+constexpr unsigned kPps = 32;       // payload.has_pps
+constexpr unsigned kLayerEnd = 64;  // payload.layer_frame_end (VP9 E)
 
 VideoJitterBuffer::Config MaxPackets(size_t n) {
   VideoJitterBuffer::Config config;
@@ -54,6 +55,7 @@ class Harness {
     p.payload.has_parameter_sets = (flags & kParams) != 0;
     p.payload.has_sps = (flags & kSps) != 0;
     p.payload.has_pps = (flags & kPps) != 0;
+    p.payload.layer_frame_end = (flags & kLayerEnd) != 0;
     p.arrival_us = clock_.NowUs();
     Collect(jb_.Insert(std::move(p)));
   }
@@ -495,6 +497,24 @@ TEST(VideoJitterBuffer, Vp8KeyframeIsAlwaysARestartPoint) {
   Harness h({}, Codec::kVp8);
   h.AddFrame(10, 2, 1000, true, /*parameter_sets=*/false);
   EXPECT_EQ(h.first_seqs(), (std::vector<uint16_t>{10}));
+}
+
+// A VP9 picture of two spatial layers (one packet each, E on both): one frame, the layer frames
+// joined into a superframe so that the decoder decodes both.
+TEST(VideoJitterBuffer, Vp9LayerFramesOfAPictureBecomeOneSuperframe) {
+  Harness h({}, Codec::kVp9);
+  h.Add(10, 1000, kStart | kKey | kLayerEnd);
+  h.Add(11, 1000, kLayerEnd | kMarker);
+  ASSERT_EQ(h.frames().size(), 1u);
+  std::vector<uint8_t> expected = Bytes({10, 11});
+  expected.insert(expected.end(), {0xc1, 0x02, 0x02, 0xc1});  // index: 2 frames of 2 bytes
+  EXPECT_EQ(h.frames()[0].data, expected);
+  EXPECT_TRUE(h.frames()[0].keyframe);
+  // One layer frame in two packets: the data as it came.
+  h.Add(12, 1000 + kFrameTicks, kStart);
+  h.Add(13, 1000 + kFrameTicks, kLayerEnd | kMarker);
+  ASSERT_EQ(h.frames().size(), 2u);
+  EXPECT_EQ(h.frames()[1].data, Bytes({12, 13}));
 }
 
 }  // namespace

@@ -21,6 +21,12 @@ TEST(CreatePacketizer, ReturnsTheCodecsPayloadFormat) {
   ASSERT_EQ(vp8_payloads.size(), 1u);
   EXPECT_EQ(vp8_payloads[0], (Bytes{0x90, 0x80, 0x80, 0x00, 0, 0, 0, 1, 0x65, 0x88, 0x80, 0x21}));
 
+  // AV1: a temporal unit of a temporal delimiter and a frame OBU: the delimiter is left out.
+  auto av1 = CreatePacketizer(Codec::kAv1);
+  ASSERT_NE(av1, nullptr);
+  EXPECT_EQ(av1->Packetize(Bytes{0x12, 0x00, 0x32, 0x02, 0xaa, 0xbb}, false),
+            (std::vector<Bytes>{{0x00, 0x03, 0x30, 0xaa, 0xbb}}));
+
   for (Codec codec : {Codec::kOpus, Codec::kPcmu, Codec::kPcma, Codec::kG722}) {
     auto audio = CreatePacketizer(codec);
     ASSERT_NE(audio, nullptr) << CodecName(codec);
@@ -42,7 +48,7 @@ TEST(CreatePacketizer, HonoursMtuAndPacketizationMode) {
 }
 
 TEST(CreatePacketizer, RoundTripsThroughCreateDepacketizer) {
-  for (Codec codec : {Codec::kH264, Codec::kVp8, Codec::kOpus, Codec::kPcma}) {
+  for (Codec codec : {Codec::kH264, Codec::kVp8, Codec::kVp9, Codec::kOpus, Codec::kPcma}) {
     Bytes frame = {0, 0, 0, 1, 0x41, 0x9A};
     if (KindOf(codec) == MediaKind::kVideo) frame.resize(4000, 0x33);
     auto packetizer = CreatePacketizer(codec);

@@ -54,8 +54,8 @@ class VideoInputTest : public ::testing::Test {
   FakeClock clock_;
 };
 
-TEST_F(VideoInputTest, DecodesH264AndVp8IntoTheMailbox) {
-  for (rtp::Codec codec : {rtp::Codec::kH264, rtp::Codec::kVp8}) {
+TEST_F(VideoInputTest, DecodesH264Vp8AndVp9IntoTheMailbox) {
+  for (rtp::Codec codec : {rtp::Codec::kH264, rtp::Codec::kVp8, rtp::Codec::kVp9}) {
     auto in = Make(codec);
     Feed(*in, EncodeFrames(codec, 10), nullptr);
     const mixer::MailboxFrame f = in->mailbox()->Latest();

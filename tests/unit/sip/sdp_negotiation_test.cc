@@ -289,8 +289,8 @@ TEST(SdpAnswer, OnlyUnsupportedCodecsIsNotAcceptable) {
   EXPECT_EQ(s.media[0].reject_reason,
             "no supported codec; offered G729, G723; Tessera takes opus, G722, PCMU, PCMA");
   EXPECT_EQ(s.media[1].reject_reason,
-            "no supported codec; offered H263; Tessera sends only VP8 and H264 that a constrained "
-            "baseline decoder takes, in packetization-mode 0 or 1");
+            "no supported codec; offered H263; Tessera sends only VP8, VP9 profile 0 and H264 that "
+            "a constrained baseline decoder takes, in packetization-mode 0 or 1");
 }
 
 // Linphone's video (H.264 in mode 0, VP8) in a room whose only profiles are H.264 in mode 1: the
@@ -317,6 +317,37 @@ TEST(SdpAnswer, DeclinedVideoSaysWhatWasOfferedAndWhichProfileWouldTakeIt) {
   NegotiatedSession vp8 = AnswerOf(test_offers::kLinphoneVideo, caps);
   ASSERT_TRUE(vp8.media[1].accepted) << vp8.media[1].reject_reason;
   EXPECT_EQ(vp8.media[1].send.codec, Codec::kVp8);
+}
+
+// A browser behind a gateway offers VP9 profile 2 before profile 0 (libwebrtc's order): a room
+// with a VP9 profile takes profile 0, which it sends, and both directions use it.
+TEST(SdpAnswer, Vp9TakesProfileZeroOnly) {
+  const std::string offer =
+      "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n"
+      "m=video 4000 RTP/AVPF 98 100 96\na=rtpmap:98 VP9/90000\na=fmtp:98 profile-id=2\n"
+      "a=rtpmap:100 VP9/90000\na=fmtp:100 profile-id=0;max-fs=1200;max-fr=15\n"
+      "a=rtpmap:96 VP8/90000\na=rtcp-fb:* nack pli\n";
+  LocalMediaCapabilities caps = Caps();
+  caps.video_codecs = {Codec::kH264, Codec::kVp9};
+  caps.vp9 = {.max_fs = 8160, .max_fr = 30};
+  NegotiatedSession s = AnswerOf(offer, caps);
+  ASSERT_TRUE(s.media[0].accepted) << s.media[0].reject_reason;
+  EXPECT_EQ(s.media[0].send.codec, Codec::kVp9);
+  EXPECT_EQ(s.media[0].send.payload_type, 100);
+  EXPECT_THAT(s.local.media[0].formats, ElementsAre("100"));
+  EXPECT_EQ(s.local.media[0].FindFmtp(100)->parameters, "profile-id=0;max-fs=8160;max-fr=30");
+  EXPECT_EQ(s.media[0].receiver_limits.max_fs, 1200u);
+  EXPECT_EQ(s.media[0].receiver_limits.max_fr, 15u);
+  EXPECT_EQ(s.media[0].feedback, (RtcpFeedback{.pli = true}));
+
+  // Without a VP9 profile: declined, with the profile that would take it; profile 2 is shown
+  // and would not.
+  caps.video_codecs = {Codec::kH264};
+  NegotiatedSession declined = AnswerOf(offer, caps);
+  EXPECT_FALSE(declined.media[0].accepted);
+  EXPECT_EQ(declined.media[0].reject_reason,
+            "no supported codec; offered VP9 (profile-id 2), VP9, VP8; to accept it, add a video "
+            "profile: VP8, or VP9");
 }
 
 TEST(SdpAnswer, DeclinedH264InAVp8RoomAsksForAnH264Profile) {
@@ -366,8 +397,8 @@ TEST(SdpAnswer, RejectsUnsupportedH264ProfilesAndMoreThanOnePort) {
   NegotiatedSession s = AnswerOf(offer);
   EXPECT_EQ(s.media[0].reject_reason,
             "no supported codec; offered H264 (packetization-mode 1, profile-level-id f4001f); "
-            "Tessera sends only VP8 and H264 that a constrained baseline decoder takes, in "
-            "packetization-mode 0 or 1");
+            "Tessera sends only VP8, VP9 profile 0 and H264 that a constrained baseline decoder "
+            "takes, in packetization-mode 0 or 1");
   EXPECT_EQ(s.media[1].reject_reason, "more than one port per stream");
 }
 

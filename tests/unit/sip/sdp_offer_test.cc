@@ -128,6 +128,31 @@ TEST(SdpProcessAnswer, UsesTheAnswersPayloadTypesForSending) {
   EXPECT_FALSE(s->audio_only);
 }
 
+TEST(SdpMakeOffer, Vp9ProfileZeroWhenTheRoomHasAVp9Profile) {
+  LocalMediaCapabilities caps = Caps();
+  caps.video_codecs = {Codec::kVp9, Codec::kH264};
+  caps.vp9 = {.max_fs = 396, .max_fr = 15};
+  SessionDescription offer = Offer(caps);
+  EXPECT_THAT(offer.media[1].formats, ElementsAre("100", "96"));
+  ASSERT_NE(offer.media[1].FindRtpMap(100), nullptr);
+  EXPECT_EQ(offer.media[1].FindRtpMap(100)->encoding, "VP9");
+  EXPECT_EQ(offer.media[1].FindFmtp(100)->parameters, "profile-id=0;max-fs=396;max-fr=15");
+
+  const std::string head =
+      "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"
+      "m=audio 3000 RTP/AVP 0\nm=video 3002 RTP/AVP 101\na=rtpmap:101 VP9/90000\n";
+  auto s = ProcessAnswer(offer, Parse(head + "a=fmtp:101 max-fr=30;max-fs=3600\n"), caps);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const NegotiatedMedia& video = s->media[1];
+  EXPECT_EQ(video.send.codec, Codec::kVp9);
+  EXPECT_EQ(video.send.payload_type, 101);
+  EXPECT_EQ(video.receive.payload_type, 100);
+  EXPECT_EQ(video.receiver_limits.max_fs, 3600u);
+  EXPECT_EQ(video.receiver_limits.max_fr, 30u);
+  // An answer may not change the profile we offered.
+  EXPECT_FALSE(ProcessAnswer(offer, Parse(head + "a=fmtp:101 profile-id=2\n"), caps).ok());
+}
+
 TEST(SdpProcessAnswer, RejectedVideoLeavesTheLegAudioOnly) {
   const std::string answer_text =
       "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"

@@ -134,6 +134,26 @@ TEST(SipMedia, ProfileIsTheLargestThatFitsElseTheSmallest) {
   EXPECT_EQ(PickProfile(*room.video, rtp::Codec::kVp8, {}), "vp8");
 }
 
+// A VP9 profile (a small composite for weak links) makes VP9 negotiable, in both directions.
+TEST(SipMedia, AVp9ProfileTakesAVp9Offer) {
+  RoomConfig room = Room();
+  const std::string vp9_offer =
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video 4002 RTP/AVP 101\r\na=rtpmap:101 VP9/90000\r\n";
+  EXPECT_FALSE(Negotiate(vp9_offer, room).media[1].accepted);
+  room.video->profiles.push_back(
+      {.name = "vp9", .codec = rtp::Codec::kVp9, .width = 320, .height = 180, .fps = 15});
+  const auto session = Negotiate(vp9_offer, room);
+  ASSERT_TRUE(session.media[1].accepted) << session.media[1].reject_reason;
+  auto pc = ParticipantFor(room, session, "weak", 30000, 30002);
+  ASSERT_TRUE(pc.ok()) << pc.status().message();
+  ASSERT_TRUE(pc->config.video);
+  EXPECT_EQ(pc->config.video->codec, rtp::Codec::kVp9);
+  EXPECT_EQ(pc->config.video->payload_type, 101);
+  EXPECT_EQ(pc->config.video->profile, "vp9");
+}
+
 TEST(SipMedia, PacketizationModeZeroIsAnsweredOnlyWithASingleNalProfile) {
   const std::string mode0 =
       "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
