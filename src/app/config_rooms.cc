@@ -15,7 +15,8 @@ void ParseAudio(Checker& c, const YAML::Node& n, const std::string& p, RoomParti
     c.Error(n, p, "must be a map with codec and payload_type");
     return;
   }
-  c.OnlyKeys(n, p, {"codec", "payload_type", "channels", "audio_level_extension_id"});
+  c.OnlyKeys(n, p,
+             {"codec", "payload_type", "channels", "audio_level_extension_id", "g722_pcm_bits"});
   std::string codec;
   c.String(n, p, "codec", codec);
   auto parsed = rtp::CodecFromName(codec);
@@ -35,6 +36,10 @@ void ParseAudio(Checker& c, const YAML::Node& n, const std::string& p, RoomParti
     c.Error(n["channels"], p + ".channels", "only Opus carries stereo");
   }
   c.Unsigned(n, p, "audio_level_extension_id", rp.audio_level_extension_id, 0, 14);
+  ParseG722PcmBits(c, n, p, rp.audio_g722_pcm);
+  if (n["g722_pcm_bits"].IsDefined() && rp.audio_codec != rtp::Codec::kG722) {
+    c.Error(n["g722_pcm_bits"], p + ".g722_pcm_bits", "only G722 has a PCM convention");
+  }
 }
 
 void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,

@@ -143,7 +143,7 @@ void ParseTrunks(Checker& c, const YAML::Node& n, SipConfig& out) {
       c.Error(t, p, "must be a map with name and networks");
       continue;
     }
-    c.OnlyKeys(t, p, {"name", "networks"});
+    c.OnlyKeys(t, p, {"name", "networks", "g722_pcm_bits"});
     SipTrunkConfig trunk;
     c.String(t, p, "name", trunk.name);
     if (trunk.name.empty()) c.Error(t, p + ".name", "is required");
@@ -167,6 +167,8 @@ void ParseTrunks(Checker& c, const YAML::Node& n, SipConfig& out) {
         trunk.networks.push_back(text);
       }
     }
+    trunk.g722_pcm = out.g722_pcm;  // the block's default unless the trunk says
+    ParseG722PcmBits(c, t, p, trunk.g722_pcm);
     out.trunks.push_back(std::move(trunk));
   }
 }
@@ -273,6 +275,22 @@ void ParseTcp(Checker& c, const YAML::Node& n, SipTcpConfig& out) {
 
 }  // namespace
 
+void ParseG722PcmBits(Checker& c, const YAML::Node& n, const std::string& path,
+                      codec::G722Pcm& out) {
+  const YAML::Node b = n["g722_pcm_bits"];
+  if (!b.IsDefined() || b.IsNull()) return;
+  const std::string text = b.IsScalar() ? b.Scalar() : std::string();
+  if (text == "14") {
+    out = codec::G722Pcm::k14Bit;
+  } else if (text == "16") {
+    out = codec::G722Pcm::k16Bit;
+  } else {
+    c.Error(b, Checker::Join(path, "g722_pcm_bits"),
+            "must be 16 (Asterisk, FreeSWITCH, baresip: spandsp) or 14 (pjsip, linphone), got '" +
+                Checker::Text(b) + "'");
+  }
+}
+
 void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   const std::string p = "sip";
   out.enabled = true;
@@ -284,11 +302,11 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
     c.Error(n, p, "must be a map (listen, realm, trunks, users, ...)");
     return;
   }
-  c.OnlyKeys(
-      n, p,
-      {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
-       "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
-       "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms", "tcp"});
+  c.OnlyKeys(n, p,
+             {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
+              "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
+              "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms", "tcp",
+              "g722_pcm_bits"});
   ParseListeners(c, n, out);
   c.String(n, p, "media_address", out.media_address);
   if (n["media_address"].IsDefined()) {
@@ -310,6 +328,7 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
     c.Error(n["nonce_secret"], p + ".nonce_secret",
             "must be at least 16 characters (or left out for a random one per start)");
   }
+  ParseG722PcmBits(c, n, p, out.g722_pcm);
   ParseTrunks(c, n, out);
   ParseUsers(c, n, out);
   c.String(n, p, "srtp", out.srtp);

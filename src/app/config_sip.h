@@ -16,6 +16,10 @@ namespace tessera::app {
 // enables SIP with every default. Without `listen`, one UDP listener on 127.0.0.1:5060.
 void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out);
 
+// Parses `g722_pcm_bits` of the map `n` (at `path`), 14 or 16, into `out`; absent: unchanged.
+void ParseG722PcmBits(Checker& c, const YAML::Node& n, const std::string& path,
+                      codec::G722Pcm& out);
+
 // Parses rooms[i].sip (`path` is "rooms[i].sip"): numbers and PIN, each on its own.
 void ParseRoomSip(Checker& c, const YAML::Node& n, const std::string& path, RoomSipConfig& out);
 

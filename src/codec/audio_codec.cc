@@ -7,7 +7,16 @@
 
 namespace tessera::codec {
 
-StatusOr<std::unique_ptr<AudioDecoder>> CreateAudioDecoder(rtp::Codec codec, int channels) {
+int G722PcmBits(G722Pcm pcm) { return pcm == G722Pcm::k14Bit ? 14 : 16; }
+
+std::optional<G722Pcm> G722PcmFromBits(uint64_t bits) {
+  if (bits == 14) return G722Pcm::k14Bit;
+  if (bits == 16) return G722Pcm::k16Bit;
+  return std::nullopt;
+}
+
+StatusOr<std::unique_ptr<AudioDecoder>> CreateAudioDecoder(rtp::Codec codec, int channels,
+                                                           G722Pcm g722_pcm) {
   switch (codec) {
     case rtp::Codec::kOpus:
       return CreateOpusDecoder(channels);
@@ -18,7 +27,7 @@ StatusOr<std::unique_ptr<AudioDecoder>> CreateAudioDecoder(rtp::Codec codec, int
         return InvalidArgumentError(std::string(rtp::CodecName(codec)) + ": " +
                                     std::to_string(channels) + " channels");
       }
-      return CreateLibavAudioDecoder(codec);
+      return CreateLibavAudioDecoder(codec, g722_pcm);
     default:
       return InvalidArgumentError(std::string("not an audio codec: ") + rtp::CodecName(codec));
   }
@@ -36,7 +45,7 @@ StatusOr<std::unique_ptr<AudioEncoder>> CreateAudioEncoder(rtp::Codec codec,
         return InvalidArgumentError(std::string(rtp::CodecName(codec)) + ": " +
                                     std::to_string(config.channels) + " channels");
       }
-      return CreateLibavAudioEncoder(codec);
+      return CreateLibavAudioEncoder(codec, config.g722_pcm);
     default:
       return InvalidArgumentError(std::string("not an audio codec: ") + rtp::CodecName(codec));
   }

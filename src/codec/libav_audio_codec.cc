@@ -5,7 +5,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "codec/resampler.h"
 #include "codec/waveform_concealer.h"
@@ -54,10 +56,12 @@ StatusOr<deps::AvCodecContextPtr> OpenContext(const AVCodec* codec, const CodecI
 
 class LibavAudioDecoder : public AudioDecoder {
  public:
-  LibavAudioDecoder(CodecInfo info, deps::AvCodecContextPtr ctx, std::unique_ptr<Resampler> up)
+  LibavAudioDecoder(CodecInfo info, deps::AvCodecContextPtr ctx, std::unique_ptr<Resampler> up,
+                    bool doubles)
       : info_(info),
         ctx_(std::move(ctx)),
         up_(std::move(up)),
+        doubles_(doubles),
         packet_(av_packet_alloc()),
         frame_(av_frame_alloc()) {}
 
@@ -82,6 +86,10 @@ class LibavAudioDecoder : public AudioDecoder {
     }
     // Every byte of these codecs is whole samples: anything else means the decoder misbehaved.
     if (pcm_.size() != payload.size() * per_byte) return std::nullopt;
+    if (doubles_) {
+      // A 14-bit G.722 sender: twice libavcodec's output, saturated rather than wrapped.
+      for (int16_t& s : pcm_) s = static_cast<int16_t>(std::clamp(2 * int{s}, -32768, 32767));
+    }
     std::vector<float> out = up_->Upsample(pcm_);
     concealer_.OnDecoded(out);
     return out;
@@ -95,6 +103,7 @@ class LibavAudioDecoder : public AudioDecoder {
   CodecInfo info_;
   deps::AvCodecContextPtr ctx_;
   std::unique_ptr<Resampler> up_;
+  bool doubles_;  // G722Pcm::k14Bit: decoded PCM x2
   deps::AvPacketPtr packet_;
   deps::AvFramePtr frame_;
   std::vector<int16_t> pcm_;
@@ -103,10 +112,12 @@ class LibavAudioDecoder : public AudioDecoder {
 
 class LibavAudioEncoder : public AudioEncoder {
  public:
-  LibavAudioEncoder(CodecInfo info, deps::AvCodecContextPtr ctx, std::unique_ptr<Resampler> down)
+  LibavAudioEncoder(CodecInfo info, deps::AvCodecContextPtr ctx, std::unique_ptr<Resampler> down,
+                    bool halves)
       : info_(info),
         ctx_(std::move(ctx)),
         down_(std::move(down)),
+        halves_(halves),
         packet_(av_packet_alloc()),
         frame_(av_frame_alloc()) {}
 
@@ -114,7 +125,14 @@ class LibavAudioEncoder : public AudioEncoder {
 
   std::vector<uint8_t> Encode(std::span<const float> pcm48k) override {
     if (pcm48k.size() != static_cast<size_t>(kMixFrameSamples)) return {};
-    const std::vector<int16_t> pcm = down_->Downsample(pcm48k);
+    std::span<const float> in = pcm48k;
+    if (halves_) {
+      // A 14-bit G.722 receiver: half the mix into libavcodec, which it hears at full level.
+      scaled_.assign(pcm48k.begin(), pcm48k.end());
+      for (float& v : scaled_) v *= 0.5f;
+      in = scaled_;
+    }
+    const std::vector<int16_t> pcm = down_->Downsample(in);
     frame_->nb_samples = static_cast<int>(pcm.size());
     frame_->format = AV_SAMPLE_FMT_S16;
     frame_->sample_rate = info_.sample_rate;
@@ -139,13 +157,16 @@ class LibavAudioEncoder : public AudioEncoder {
   CodecInfo info_;
   deps::AvCodecContextPtr ctx_;
   std::unique_ptr<Resampler> down_;
+  bool halves_;                // G722Pcm::k14Bit: the mix x0.5 before encoding
+  std::vector<float> scaled_;  // the halved mix
   deps::AvPacketPtr packet_;
   deps::AvFramePtr frame_;
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<AudioDecoder>> CreateLibavAudioDecoder(rtp::Codec codec) {
+StatusOr<std::unique_ptr<AudioDecoder>> CreateLibavAudioDecoder(rtp::Codec codec,
+                                                                G722Pcm g722_pcm) {
   const auto info = InfoOf(codec);
   if (!info)
     return InvalidArgumentError(std::string("no libav audio decoder for ") + rtp::CodecName(codec));
@@ -153,12 +174,14 @@ StatusOr<std::unique_ptr<AudioDecoder>> CreateLibavAudioDecoder(rtp::Codec codec
   if (!ctx.ok()) return ctx.status();
   auto up = Resampler::CreateUpsampler(info->sample_rate);
   if (!up.ok()) return up.status();
-  auto dec = std::make_unique<LibavAudioDecoder>(*info, std::move(*ctx), std::move(*up));
+  const bool doubles = codec == rtp::Codec::kG722 && g722_pcm == G722Pcm::k14Bit;
+  auto dec = std::make_unique<LibavAudioDecoder>(*info, std::move(*ctx), std::move(*up), doubles);
   if (!dec->ok()) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
   return std::unique_ptr<AudioDecoder>(std::move(dec));
 }
 
-StatusOr<std::unique_ptr<AudioEncoder>> CreateLibavAudioEncoder(rtp::Codec codec) {
+StatusOr<std::unique_ptr<AudioEncoder>> CreateLibavAudioEncoder(rtp::Codec codec,
+                                                                G722Pcm g722_pcm) {
   const auto info = InfoOf(codec);
   if (!info)
     return InvalidArgumentError(std::string("no libav audio encoder for ") + rtp::CodecName(codec));
@@ -166,7 +189,8 @@ StatusOr<std::unique_ptr<AudioEncoder>> CreateLibavAudioEncoder(rtp::Codec codec
   if (!ctx.ok()) return ctx.status();
   auto down = Resampler::CreateDownsampler(info->sample_rate);
   if (!down.ok()) return down.status();
-  auto enc = std::make_unique<LibavAudioEncoder>(*info, std::move(*ctx), std::move(*down));
+  const bool halves = codec == rtp::Codec::kG722 && g722_pcm == G722Pcm::k14Bit;
+  auto enc = std::make_unique<LibavAudioEncoder>(*info, std::move(*ctx), std::move(*down), halves);
   if (!enc->ok()) return ResourceExhaustedError("av_packet_alloc/av_frame_alloc");
   return std::unique_ptr<AudioEncoder>(std::move(enc));
 }

@@ -6,8 +6,11 @@
 
 namespace tessera::codec {
 
-// codec: kPcmu, kPcma or kG722; InvalidArgument for any other.
-StatusOr<std::unique_ptr<AudioDecoder>> CreateLibavAudioDecoder(rtp::Codec codec);
-StatusOr<std::unique_ptr<AudioEncoder>> CreateLibavAudioEncoder(rtp::Codec codec);
+// codec: kPcmu, kPcma or kG722; InvalidArgument for any other. g722_pcm: the peer's G.722 PCM
+// convention (G722Pcm); ignored for G.711.
+StatusOr<std::unique_ptr<AudioDecoder>> CreateLibavAudioDecoder(rtp::Codec codec,
+                                                                G722Pcm g722_pcm = G722Pcm::k16Bit);
+StatusOr<std::unique_ptr<AudioEncoder>> CreateLibavAudioEncoder(rtp::Codec codec,
+                                                                G722Pcm g722_pcm = G722Pcm::k16Bit);
 
 }  // namespace tessera::codec

@@ -28,7 +28,7 @@ Status AudioRoom::AddParticipant(const AudioParticipantConfig& pc, DropCounters*
   if (rtp::KindOf(pc.codec) != rtp::MediaKind::kAudio) {
     return InvalidArgumentError(std::string(rtp::CodecName(pc.codec)) + " is not an audio codec");
   }
-  auto decoder = codec::CreateAudioDecoder(pc.codec, pc.channels);
+  auto decoder = codec::CreateAudioDecoder(pc.codec, pc.channels, pc.g722_pcm);
   if (!decoder.ok()) return decoder.status();
   auto p = std::make_unique<Participant>();
   p->config = pc;
@@ -116,6 +116,7 @@ codec::AudioEncoder* AudioRoom::EncoderFor(const EncoderKey& key) {
     codec::AudioEncoderConfig ec;
     ec.bitrate_bps = config_.opus_bitrate_bps;
     ec.channels = key.channels;
+    ec.g722_pcm = key.g722_pcm;
     auto enc = codec::CreateAudioEncoder(key.codec, ec);
     if (!enc.ok()) {
       spdlog::error("room {}: cannot create {} encoder: {}", config_.name,
@@ -160,8 +161,10 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     const int m = mix.listener_mix[i];
     if (m < 0) continue;  // deaf
     const Participant& p = *order[i];
-    const EncoderKey key{m == 0 ? 0u : mix.selected[static_cast<size_t>(m - 1)], p.config.codec,
-                         p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1};
+    const EncoderKey key{
+        m == 0 ? 0u : mix.selected[static_cast<size_t>(m - 1)], p.config.codec,
+        p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1,
+        p.config.codec == rtp::Codec::kG722 ? p.config.g722_pcm : codec::G722Pcm::k16Bit};
     auto& payload = encoded[key];
     codec::AudioEncoder* encoder = EncoderFor(key);
     if (!encoder) continue;

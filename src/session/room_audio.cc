@@ -92,6 +92,7 @@ Status RoomAudio::Attach(AudioLeg* leg, bool admitted) {
   pc.name = leg->config().name;
   pc.codec = leg->config().audio_codec;
   pc.channels = leg->config().audio_channels;
+  pc.g722_pcm = leg->config().audio_g722_pcm;
   pc.muted = leg->config().muted || !admitted;
   pc.deaf = leg->config().deaf || !admitted;
   TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));

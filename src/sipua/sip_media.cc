@@ -1,5 +1,6 @@
 #include "sipua/sip_media.h"
 
+#include <tessera/net/networks.h>
 #include <tessera/srtp/sdes.h>
 
 #include <algorithm>
@@ -75,6 +76,13 @@ std::string PickProfile(const RoomVideoConfig& video, rtp::Codec codec,
   }
   if (best) return best->name;
   return smallest ? smallest->name : std::string();
+}
+
+codec::G722Pcm G722PcmFor(const SipConfig& sip, const std::string& peer_host) {
+  for (const SipTrunkConfig& t : sip.trunks) {
+    if (net::AddressInNetworks(peer_host, t.networks)) return t.g722_pcm;
+  }
+  return sip.g722_pcm;
 }
 
 StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,

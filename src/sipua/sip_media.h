@@ -45,6 +45,11 @@ StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,
                                         const sip::NegotiatedSession& session, std::string name,
                                         uint16_t audio_port, uint16_t video_port);
 
+// The G.722 PCM convention of a call whose signalling peer is `peer_host` (the INVITE's source,
+// or the next hop a dial-out went to): that of the first trunk whose networks hold it, else
+// sip.g722_pcm. Only G.722 calls use it.
+codec::G722Pcm G722PcmFor(const SipConfig& sip, const std::string& peer_host);
+
 // Where its media goes after a new offer/answer: the peer's address, or 0.0.0.0 while the peer
 // holds the call (RFC 3264 8.4), and its ports.
 RemoteUpdate RemoteFor(const sip::NegotiatedSession& session);

@@ -111,8 +111,9 @@ class AvSender:
 class Baresip:
     """baresip with its own config directory, driven through ctrl_tcp (netstring JSON)."""
 
-    def __init__(self, work, modules, srtp=False):
-        self.dir = os.path.join(work, "baresip")
+    def __init__(self, work, modules, srtp=False, audio_codecs="opus/48000/2", name="baresip",
+                 extra_modules=(), extra_config=(), audio_source=f"ausine,{BARESIP_TONE}"):
+        self.dir = os.path.join(work, name)
         os.makedirs(self.dir)
         self.sip_port, self.ctrl_port = free_port(), free_port()
         write_config(os.path.join(self.dir, "config"), "\n".join([
@@ -120,7 +121,7 @@ class Baresip:
             f"sip_listen 127.0.0.1:{self.sip_port}",
             "net_interface 127.0.0.1",
             "audio_player aubridge,nil", "audio_alert aubridge,nil",  # no sound card
-            f"audio_source ausine,{BARESIP_TONE}",
+            f"audio_source {audio_source}",
             "video_source fakevideo,nil", "video_display fakevideo,nil",
             "video_size 320x180", "video_bitrate 300000", f"video_fps {FPS}",
             "jitter_buffer_delay 1-5", "statmode_default off",
@@ -128,13 +129,14 @@ class Baresip:
             "module opus.so", "module avcodec.so", "module fakevideo.so", "module ausine.so",
             "module aubridge.so", "module snapshot.so", "module sndfile.so",
             "module srtp.so" if srtp else "",
+            *(f"module {m}" for m in extra_modules),
             "module_tmp account.so", "module_app menu.so", "module_app ctrl_tcp.so",
             f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
-            f"snd_path {self.dir}", ""]))
-        # Opus only; every avcodec video codec is offered (baresip names both H.264 packetization
+            f"snd_path {self.dir}", *extra_config, ""]))
+        # Opus unless told; every avcodec video codec is offered (baresip names both H.264 packetization
         # modes "H264", and video_codecs=H264 would keep only mode 0, which tessera declines).
         write_config(os.path.join(self.dir, "accounts"),
-                     "<sip:baresip@127.0.0.1>;regint=0;audio_codecs=opus/48000/2;"
+                     f"<sip:baresip@127.0.0.1>;regint=0;audio_codecs={audio_codecs};"
                      "answermode=manual" + (";mediaenc=srtp-mand" if srtp else "") + "\n")
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.log = open(self.log_path, "wb")

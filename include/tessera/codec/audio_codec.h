@@ -45,6 +45,22 @@ class AudioDecoder {
                                      std::optional<std::span<const uint8_t>> next_payload) = 0;
 };
 
+// How a G.722 peer puts its 16-bit PCM into the G.722 coder, which the ITU defines on 14-bit
+// samples; implementations split in two, 6 dB apart (docs/architecture.md, "G.722 level").
+//   k16Bit: 16-bit PCM goes in as it is, and the coder's QMF halves it to the 15-bit band
+//     signal (spandsp and its forks: Asterisk, FreeSWITCH, baresip; libavcodec, which Tessera
+//     uses). The default.
+//   k14Bit: 16-bit PCM is shifted right by 2 first, to 14-bit, and an ITU-scaled coder takes
+//     it unhalved (pjsip's PJMEDIA_G722_DEFAULT_PCM_SHIFT 2; linphone's mediastreamer2). The
+//     same PCM makes a stream half as loud: Tessera halves what it encodes for such a peer and
+//     doubles (saturating at full scale, never wrapping) what it decodes from it.
+enum class G722Pcm : uint8_t { k16Bit, k14Bit };
+
+// 14 or 16, as the config writes it.
+int G722PcmBits(G722Pcm pcm);
+// G722Pcm from 14 or 16; nullopt for anything else.
+std::optional<G722Pcm> G722PcmFromBits(uint64_t bits);
+
 struct AudioEncoderConfig {
   int bitrate_bps = 32000;         // Opus only; G.711 and G.722 are 64 kbit/s.
   bool fec = true;                 // Opus in-band FEC (LBRR).
@@ -54,6 +70,7 @@ struct AudioEncoderConfig {
   // Opus encoder complexity, 0-10 (libopus's default is 10). Its CPU cost is what one encoder per
   // participant spends; see benches/audio_codec_bench.cc.
   int complexity = 5;
+  G722Pcm g722_pcm = G722Pcm::k16Bit;  // G.722 only: the receiver's PCM convention
 };
 
 // Encodes the mixer's 20 ms frames to RTP payloads.
@@ -74,9 +91,11 @@ class AudioEncoder {
   virtual uint32_t RtpTimestampIncrement() const = 0;
 };
 
-// channels: 1 or 2 for Opus (always decoded to mono), 1 for G.711/G.722.
+// channels: 1 or 2 for Opus (always decoded to mono), 1 for G.711/G.722. g722_pcm: G.722 only,
+// the sender's PCM convention (ignored for the other codecs).
 // InvalidArgument for a video codec or an unsupported channel count.
-StatusOr<std::unique_ptr<AudioDecoder>> CreateAudioDecoder(rtp::Codec codec, int channels = 1);
+StatusOr<std::unique_ptr<AudioDecoder>> CreateAudioDecoder(rtp::Codec codec, int channels = 1,
+                                                           G722Pcm g722_pcm = G722Pcm::k16Bit);
 StatusOr<std::unique_ptr<AudioEncoder>> CreateAudioEncoder(rtp::Codec codec,
                                                            const AudioEncoderConfig& config);
 

@@ -25,8 +25,9 @@ namespace tessera::session {
 struct AudioParticipantConfig {
   uint32_t id = 0;
   std::string name;
-  rtp::Codec codec = rtp::Codec::kOpus;  // what it sends and receives
-  int channels = 1;                      // Opus only: 2 for a stereo receiver
+  rtp::Codec codec = rtp::Codec::kOpus;              // what it sends and receives
+  int channels = 1;                                  // Opus only: 2 for a stereo receiver
+  codec::G722Pcm g722_pcm = codec::G722Pcm::k16Bit;  // G.722 only: its PCM convention
   bool muted = false;
   bool deaf = false;
 };
@@ -94,6 +95,7 @@ class AudioRoom {
     uint32_t speaker;  // 0: the mix of everyone selected; else everyone selected but this id
     rtp::Codec codec;
     int channels;
+    codec::G722Pcm g722_pcm;  // k16Bit for every codec but G.722
     auto operator<=>(const EncoderKey&) const = default;
   };
 

@@ -4,6 +4,7 @@
 // (room_directory.h).
 #pragma once
 
+#include <tessera/codec/audio_codec.h>
 #include <tessera/codec/device_frame.h>
 #include <tessera/codec/video_encoder.h>
 #include <tessera/mixer/layout.h>
@@ -90,6 +91,8 @@ struct RoomParticipantConfig {
   uint8_t audio_payload_type = 111;
   int audio_channels = 1;                // Opus: 2 for stereo receivers
   uint8_t audio_level_extension_id = 0;  // RFC 6464 header extension id; 0: none
+  // G.722 only: how the participant scales PCM into its G.722 coder (codec::G722Pcm).
+  codec::G722Pcm audio_g722_pcm = codec::G722Pcm::k16Bit;
   std::optional<SrtpConfig> srtp;
   bool muted = false;
   bool deaf = false;

@@ -2,6 +2,8 @@
 // See docs/operations.md, "SIP".
 #pragma once
 
+#include <tessera/codec/audio_codec.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,9 +19,12 @@ struct SipListenConfig {
 };
 
 // Callers from these networks need no digest authentication (PBXs, SBCs, room systems).
+// Their G.722 calls use the trunk's PCM convention (codec::G722Pcm; docs/architecture.md,
+// "G.722 level").
 struct SipTrunkConfig {
   std::string name;
   std::vector<std::string> networks;  // CIDR ("10.0.0.0/8", "2001:db8::/32") or an address
+  codec::G722Pcm g722_pcm = codec::G722Pcm::k16Bit;
 };
 
 // A digest user (RFC 8760: MD5 and SHA-256). Either the password or its HA1 values.
@@ -54,6 +59,9 @@ struct SipConfig {
   std::string realm = "tessera";
   std::string nonce_secret;  // digest nonces' HMAC key; empty: random per start
   std::vector<SipTrunkConfig> trunks;
+  // G.722 PCM convention of calls whose peer is in no trunk's networks (digest users, dial-out
+  // straight to a phone).
+  codec::G722Pcm g722_pcm = codec::G722Pcm::k16Bit;
   std::vector<SipUserConfig> users;
   // Digest challenges offered, in preference order (one WWW-Authenticate each; RFC 8760).
   // Leave out MD5 where every caller does SHA-256; some old phones and tools only do MD5 and

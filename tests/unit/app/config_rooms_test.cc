@@ -1,4 +1,4 @@
-// The rooms[].max_participants key.
+// The rooms[].max_participants key and the participants' audio section.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,6 +26,34 @@ TEST(RoomMaxParticipants, DefaultsTo50AndBoundsTheConfiguredParticipants) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("rooms[0].max_participants: must be in 1..1000"),
             std::string::npos);
+}
+
+TEST(RoomParticipantAudio, G722PcmBitsDefaultsTo16AndTakes14ForG722Only) {
+  auto c = ParseConfig(
+      "rooms:\n  - name: r\n    participants:\n"
+      "      - {name: a, remote_rtp_port: 4000, audio: {codec: G722}}\n"
+      "      - {name: b, remote_rtp_port: 4002, audio: {codec: G722, g722_pcm_bits: 14}}\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].audio_g722_pcm, codec::G722Pcm::k16Bit);
+  EXPECT_EQ(c->rooms[0].participants[1].audio_g722_pcm, codec::G722Pcm::k14Bit);
+  c = ParseConfig(
+      "rooms:\n  - name: r\n    participants:\n"
+      "      - {name: a, remote_rtp_port: 4000, audio: {codec: PCMU, g722_pcm_bits: 14}}\n",
+      "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                "rooms[0].participants[0].audio.g722_pcm_bits: only G722 has a PCM convention"),
+            std::string::npos)
+      << c.status().message();
+  c = ParseConfig(
+      "rooms:\n  - name: r\n    participants:\n"
+      "      - {name: a, remote_rtp_port: 4000, audio: {codec: G722, g722_pcm_bits: 8}}\n",
+      "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("rooms[0].participants[0].audio.g722_pcm_bits: must be 16"),
+            std::string::npos)
+      << c.status().message();
 }
 
 }  // namespace

@@ -48,7 +48,30 @@ TEST(SipConfig, AnEmptyBlockEnablesSipWithDefaults) {
     EXPECT_EQ(s.tcp.max_connections_per_source, 32u);
     EXPECT_TRUE(s.trunks.empty());
     EXPECT_TRUE(s.users.empty());
+    EXPECT_EQ(s.g722_pcm, codec::G722Pcm::k16Bit);
   }
+}
+
+TEST(SipConfig, G722PcmBitsPerTrunkWithTheBlockAsDefault) {
+  auto c = ParseConfig(R"(
+sip:
+  g722_pcm_bits: 14
+  trunks:
+    - {name: asterisk, networks: [10.0.0.0/8], g722_pcm_bits: 16}
+    - {name: linphones, networks: [192.0.2.0/24]}
+)",
+                       "s.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sip.g722_pcm, codec::G722Pcm::k14Bit);
+  ASSERT_EQ(c->sip.trunks.size(), 2u);
+  EXPECT_EQ(c->sip.trunks[0].g722_pcm, codec::G722Pcm::k16Bit);
+  EXPECT_EQ(c->sip.trunks[1].g722_pcm, codec::G722Pcm::k14Bit);  // the block's
+
+  auto d = ParseConfig("sip: {trunks: [{name: pjsip, networks: [10.0.0.0/8], g722_pcm_bits: 14}]}",
+                       "s.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->sip.g722_pcm, codec::G722Pcm::k16Bit);
+  EXPECT_EQ(d->sip.trunks[0].g722_pcm, codec::G722Pcm::k14Bit);
 }
 
 TEST(SipConfig, ParsesEveryKey) {
@@ -185,12 +208,12 @@ INSTANTIATE_TEST_SUITE_P(
     Block, SipConfigErrors,
     testing::Values(
         BadCase{"sip: [udp]", "s.yaml:1: sip: must be a map (listen, realm, trunks, users, ...)"},
-        BadCase{
-            "sip: {relam: x}",
-            "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, listen, "
-            "max_calls, "
-            "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
-            "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, tcp, trunks, users)"},
+        BadCase{"sip: {relam: x}",
+                "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, "
+                "g722_pcm_bits, listen, "
+                "max_calls, "
+                "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
+                "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, tcp, trunks, users)"},
         BadCase{"sip: {digest_algorithms: [MD5, SHA-1]}",
                 "s.yaml:1: sip.digest_algorithms[1]: must be SHA-256 or MD5, got 'SHA-1'"},
         BadCase{"sip: {digest_algorithms: [MD5, MD5]}",
@@ -282,6 +305,15 @@ INSTANTIATE_TEST_SUITE_P(
     TrunksUsersOutbound, SipConfigErrors,
     testing::Values(
         BadCase{"sip: {trunks: {name: pbx}}", "s.yaml:1: sip.trunks: must be a list"},
+        BadCase{"sip: {trunks: [{name: pbx, networks: [10.0.0.0/8], g722_pcm_bits: 15}]}",
+                "s.yaml:1: sip.trunks[0].g722_pcm_bits: must be 16 (Asterisk, FreeSWITCH, "
+                "baresip: spandsp) or 14 (pjsip, linphone), got '15'"},
+        BadCase{"sip: {g722_pcm_bits: 14bit}",
+                "s.yaml:1: sip.g722_pcm_bits: must be 16 (Asterisk, FreeSWITCH, baresip: spandsp) "
+                "or 14 (pjsip, linphone), got '14bit'"},
+        BadCase{"sip: {trunks: [{name: pbx, networks: [10.0.0.0/8], g722: 14}]}",
+                "s.yaml:1: sip.trunks[0].g722: unknown key (known: g722_pcm_bits, name, "
+                "networks)"},
         BadCase{"sip: {trunks: [{networks: [10.0.0.0/8]}]}",
                 "s.yaml:1: sip.trunks[0].name: is required"},
         BadCase{"sip: {trunks: [{name: pbx}]}",

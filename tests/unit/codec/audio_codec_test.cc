@@ -180,5 +180,94 @@ TEST(AudioCodecFactory, RejectsVideoCodecsAndBadChannelCounts) {
   EXPECT_FALSE(CreateAudioEncoder(rtp::Codec::kOpus, complex).ok());
 }
 
+// G.722 level conventions (docs/architecture.md, "G.722 level"). Decoding with the other
+// convention stands in for the peer: a 14-bit peer's decoder gives twice what libavcodec's gives
+// for the same stream, so what Tessera's k14Bit encoder sends decodes 6 dB low through a k16Bit
+// decoder, which is the level a 14-bit peer's own encoder would have put in the stream.
+std::vector<float> G722RoundTrip(G722Pcm sender, G722Pcm receiver, float amplitude) {
+  AudioEncoderConfig ec;
+  ec.g722_pcm = sender;
+  auto enc = CreateAudioEncoder(rtp::Codec::kG722, ec);
+  auto dec = CreateAudioDecoder(rtp::Codec::kG722, 1, receiver);
+  if (!enc.ok() || !dec.ok()) {
+    ADD_FAILURE() << "cannot create the G.722 encoder or decoder";
+    return {};
+  }
+  std::vector<float> decoded;
+  for (int i = 0; i < kFrames; ++i) {
+    auto pcm = (*dec)->Decode((*enc)->Encode(SineFrame(440, amplitude, i)));
+    if (!pcm) {
+      ADD_FAILURE() << "frame " << i << " did not decode";
+      return {};
+    }
+    if (i >= kWarmUpFrames) decoded.insert(decoded.end(), pcm->begin(), pcm->end());
+  }
+  return decoded;
+}
+
+double G722GainDb(G722Pcm sender, G722Pcm receiver, float amplitude) {
+  const auto decoded = G722RoundTrip(sender, receiver, amplitude);
+  return Db(Rms(decoded) / Rms(SineFrame(440, amplitude, 0)));
+}
+
+constexpr double kSixDb = 6.0206;  // 20 log10(2)
+
+TEST(G722Level, EachConventionRoundTripsAtItsLevel) {
+  EXPECT_NEAR(G722GainDb(G722Pcm::k16Bit, G722Pcm::k16Bit, kAmplitude), 0.0, 1.0);
+  EXPECT_NEAR(G722GainDb(G722Pcm::k14Bit, G722Pcm::k14Bit, kAmplitude), 0.0, 1.0);
+}
+
+TEST(G722Level, ConventionsAreAFactorOfTwoApart) {
+  // The 14-bit sender's stream is half as loud as the 16-bit one's...
+  EXPECT_NEAR(G722GainDb(G722Pcm::k14Bit, G722Pcm::k16Bit, kAmplitude), -kSixDb, 1.0);
+  // ...and a 14-bit receiver of a 16-bit stream hears it twice as loud (issue 15: 5798 against
+  // 2901 RMS).
+  EXPECT_NEAR(G722GainDb(G722Pcm::k16Bit, G722Pcm::k14Bit, kAmplitude), kSixDb, 1.0);
+}
+
+TEST(G722Level, OtherCodecsIgnoreTheConvention) {
+  for (auto codec : {rtp::Codec::kPcmu, rtp::Codec::kPcma}) {
+    AudioEncoderConfig ec;
+    ec.g722_pcm = G722Pcm::k14Bit;
+    auto enc = CreateAudioEncoder(codec, ec);
+    auto plain = CreateAudioEncoder(codec, AudioEncoderConfig{});
+    ASSERT_TRUE(enc.ok() && plain.ok());
+    const auto frame = SineFrame(440, kAmplitude, 0);
+    EXPECT_EQ((*enc)->Encode(frame), (*plain)->Encode(frame)) << rtp::CodecName(codec);
+  }
+}
+
+TEST(G722Level, LimiterCeilingNeverClipsInEitherConvention) {
+  // 0.98: the most the mixer's limiter lets through.
+  for (auto pcm : {G722Pcm::k16Bit, G722Pcm::k14Bit}) {
+    const auto decoded = G722RoundTrip(pcm, pcm, 0.98f);
+    EXPECT_NEAR(Db(Rms(decoded) / Rms(SineFrame(440, 0.98f, 0))), 0.0, 1.0) << G722PcmBits(pcm);
+    EXPECT_LT(MaxAbs(decoded), 32767.0f / 32768.0f) << G722PcmBits(pcm);
+  }
+}
+
+TEST(G722Level, DoublingSaturatesInsteadOfWrapping) {
+  // A full-scale 16-bit stream into a 14-bit receiver: twice full scale is cut at full scale.
+  const auto decoded = G722RoundTrip(G722Pcm::k16Bit, G722Pcm::k14Bit, 1.0f);
+  ASSERT_FALSE(decoded.empty());
+  // Saturated at 16 kHz; the upsampler to 48 kHz adds a few per cent between samples (the
+  // mixer's limiter takes that out).
+  EXPECT_LT(MaxAbs(decoded), 1.1f);
+  EXPECT_GT(MaxAbs(decoded), 0.95f);
+  // A wrapped sample would jump by nearly 2; a saturated sine moves no faster than twice its
+  // own slope.
+  const float step = static_cast<float>(2 * std::numbers::pi * 440 / kMixRate);
+  EXPECT_LT(MaxStep(decoded), 4 * step);
+}
+
+TEST(G722Level, BitsRoundTrip) {
+  EXPECT_EQ(G722PcmFromBits(14), G722Pcm::k14Bit);
+  EXPECT_EQ(G722PcmFromBits(16), G722Pcm::k16Bit);
+  EXPECT_FALSE(G722PcmFromBits(15).has_value());
+  EXPECT_FALSE(G722PcmFromBits(0).has_value());
+  EXPECT_EQ(G722PcmBits(G722Pcm::k14Bit), 14);
+  EXPECT_EQ(G722PcmBits(G722Pcm::k16Bit), 16);
+}
+
 }  // namespace
 }  // namespace tessera::codec

@@ -264,5 +264,25 @@ TEST(SipMedia, ParticipantNamesKeepOnlyAllowedCharacters) {
   EXPECT_EQ(ParticipantNameFrom("\"<>\"", "!!"), "caller");
 }
 
+TEST(SipMedia, G722PcmComesFromThePeersTrunkElseTheBlock) {
+  SipConfig sip;
+  sip.trunks.push_back({.name = "asterisk", .networks = {"10.0.0.0/8"}});
+  sip.trunks.push_back({.name = "linphones",
+                        .networks = {"192.0.2.0/24", "2001:db8::/32"},
+                        .g722_pcm = codec::G722Pcm::k14Bit});
+  EXPECT_EQ(G722PcmFor(sip, "10.1.2.3"), codec::G722Pcm::k16Bit);
+  EXPECT_EQ(G722PcmFor(sip, "192.0.2.7"), codec::G722Pcm::k14Bit);
+  EXPECT_EQ(G722PcmFor(sip, "2001:db8::7"), codec::G722Pcm::k14Bit);
+  EXPECT_EQ(G722PcmFor(sip, "198.51.100.7"), codec::G722Pcm::k16Bit);  // no trunk: the block's
+  sip.g722_pcm = codec::G722Pcm::k14Bit;
+  EXPECT_EQ(G722PcmFor(sip, "198.51.100.7"), codec::G722Pcm::k14Bit);
+  EXPECT_EQ(G722PcmFor(sip, "10.1.2.3"), codec::G722Pcm::k16Bit);  // the trunk's own
+  // A participant starts with the default; JoinCall sets what G722PcmFor says.
+  const RoomConfig room = Room();
+  auto pc = ParticipantFor(room, Negotiate(kPhoneOffer, room), "alice", 30000, 30002);
+  ASSERT_TRUE(pc.ok()) << pc.status().message();
+  EXPECT_EQ(pc->config.audio_g722_pcm, codec::G722Pcm::k16Bit);
+}
+
 }  // namespace
 }  // namespace tessera::sipua
