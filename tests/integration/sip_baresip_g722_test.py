@@ -94,7 +94,10 @@ def call_levels(tessera, work, modules, sip_port, ref, codec, children):
     """One call from baresip offering only `codec`: (level of ref's tone baresip hears, level of
     baresip's tone ref hears), in dB."""
     # Its microphone: a WAV of its tone at 48 kHz stereo, which baresip resamples to the codec.
-    baresip = Baresip(work, modules, audio_codecs=codec, name=f"baresip-{codec}",
+    # baresip names codecs with their sampling rate ("G722" alone would mean G722/8000/1, which
+    # no module registers, and baresip would then offer every codec it has).
+    full_name = {"PCMU": "PCMU/8000/1", "G722": "G722/16000/1"}[codec]
+    baresip = Baresip(work, modules, audio_codecs=full_name, name=f"baresip-{codec}",
                       extra_modules=CODEC_MODULES,
                       extra_config=["ausrc_srate 48000", "ausrc_channels 2"],
                       audio_source=f"aufile,{tone_wav(work)}")
@@ -103,6 +106,8 @@ def call_levels(tessera, work, modules, sip_port, ref, codec, children):
         baresip.command("dial", f"sip:{ROOM}@127.0.0.1:{sip_port}")
         calls = wait_for_calls(tessera, lambda c: len(c) == 1 and c[0]["state"] == "active",
                                f"baresip's {codec} call active")
+        ensure("audio codec not found" not in baresip.tail(),
+               f"baresip does not know {full_name} and offers every codec:\n{baresip.tail()}")
         print(f"{codec} call: {calls[0]}")
         argv, wav = ref.recorder_argv(work, codec)
         recorder = Process(argv, f"recorder {codec}", die_with_parent=True)
