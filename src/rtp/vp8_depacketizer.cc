@@ -2,6 +2,8 @@
 
 #include <tessera/base/byte_io.h>
 
+#include "rtp/picture_id.h"
+
 namespace tessera::rtp {
 namespace {
 
@@ -13,7 +15,6 @@ constexpr uint8_t kIBit = 0x80;
 constexpr uint8_t kLBit = 0x40;
 constexpr uint8_t kTBit = 0x20;
 constexpr uint8_t kKBit = 0x10;
-constexpr uint8_t kMBit = 0x80;
 
 // VP8 payload header (RFC 7741 4.3) and keyframe header (RFC 6386 9.1).
 constexpr size_t kPayloadHeaderSize = 3;
@@ -37,13 +38,9 @@ std::optional<Vp8Descriptor> ParseVp8Descriptor(std::span<const uint8_t> payload
   if (first & kXBit) {
     const uint8_t ext = r.U8();
     if (ext & kIBit) {
-      const uint8_t m = r.U8();
-      if (m & kMBit) {
-        d.picture_id_15bit = true;
-        d.picture_id = static_cast<uint16_t>(((m & 0x7F) << 8) | r.U8());
-      } else {
-        d.picture_id = m & 0x7F;
-      }
+      const PictureId id = ReadPictureId(r);
+      d.picture_id = id.value;
+      d.picture_id_15bit = id.fifteen_bit;
     }
     if (ext & kLBit) d.tl0_pic_idx = r.U8();
     if (ext & (kTBit | kKBit)) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "rtp/picture_id.h"
+
 namespace tessera::rtp {
 namespace {
 
@@ -18,7 +20,6 @@ constexpr uint8_t kBBit = 0x08;
 constexpr uint8_t kEBit = 0x04;
 constexpr uint8_t kVBit = 0x02;
 constexpr uint8_t kZBit = 0x01;
-constexpr uint8_t kMBit = 0x80;  // 15-bit PictureID
 // Layer indices: TID (3) U (1) SID (3) D (1).
 constexpr uint8_t kUBit = 0x10;
 constexpr uint8_t kDBit = 0x01;
@@ -64,13 +65,9 @@ std::optional<Vp9Descriptor> ParseVp9Descriptor(std::span<const uint8_t> payload
   d.end_of_frame = first & kEBit;
   d.not_upper_reference = first & kZBit;
   if (first & kIBit) {
-    const uint8_t m = r.U8();
-    if (m & kMBit) {
-      d.picture_id_15bit = true;
-      d.picture_id = static_cast<uint16_t>(((m & 0x7F) << 8) | r.U8());
-    } else {
-      d.picture_id = m & 0x7F;
-    }
+    const PictureId id = ReadPictureId(r);
+    d.picture_id = id.value;
+    d.picture_id_15bit = id.fifteen_bit;
   }
   if (first & kLBit) {
     const uint8_t layers = r.U8();
