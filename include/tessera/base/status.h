@@ -19,6 +19,8 @@ enum class StatusCode {
   kFailedPrecondition,
   kUnavailable,
   kInternal,
+  kUnauthenticated,   // no or bad credentials (HTTP 401)
+  kPermissionDenied,  // credentials fine, not allowed (HTTP 403)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -55,6 +57,12 @@ inline Status UnavailableError(std::string m) {
   return Status(StatusCode::kUnavailable, std::move(m));
 }
 inline Status InternalError(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+inline Status UnauthenticatedError(std::string m) {
+  return Status(StatusCode::kUnauthenticated, std::move(m));
+}
+inline Status PermissionDeniedError(std::string m) {
+  return Status(StatusCode::kPermissionDenied, std::move(m));
+}
 
 // Holds either a value or a non-OK Status.
 template <typename T>

@@ -70,6 +70,28 @@ struct RemoteUpdate {
   uint16_t video_rtcp_port = 0;
 };
 
+// What a participant may change while it is in a room (the API's PATCH). Unset: unchanged.
+struct MemberUpdate {
+  std::optional<bool> muted;        // not heard by the others
+  std::optional<bool> deaf;         // hears nothing
+  std::optional<bool> pinned;       // in the layout's pinned slot
+  std::optional<std::string> role;  // layout role ("presenter"); "" clears it
+};
+
+// Hears about rooms and participants coming and going: the API's events (webhooks) and metrics.
+// Runs on: the thread that made the change, with the directory's lock held: only post or queue,
+// never call back into the directory, never block.
+class RoomObserver {
+ public:
+  virtual ~RoomObserver() = default;
+  virtual void OnRoomCreated(const std::string& /*room*/) {}
+  virtual void OnRoomEnded(const std::string& /*room*/) {}
+  virtual void OnParticipantJoined(const std::string& /*room*/, uint32_t /*id*/,
+                                   const std::string& /*name*/) {}
+  virtual void OnParticipantLeft(const std::string& /*room*/, uint32_t /*id*/,
+                                 const std::string& /*name*/) {}
+};
+
 // A participant of a room as the control plane sees it.
 struct RoomMember {
   uint32_t id = 0;  // unique in the room's life: never given to anyone else
@@ -81,6 +103,12 @@ struct RoomMember {
   uint16_t video_port = 0;
   bool video_rtcp_mux = true;
   bool admitted = true;  // false: waiting for its PIN (muted, deaf, no picture)
+  bool muted = false;
+  bool deaf = false;
+  // Participants(): the live summary objects (JSON) of its audio and video legs: codec,
+  // packets, loss, jitter, RTT, drops by reason; empty in other answers.
+  std::string audio_stats_json;
+  std::string video_stats_json;
 };
 
 // Runs on: any thread. Every method blocks until the rooms and shards applied it; calls are
@@ -95,6 +123,19 @@ class RoomDirectory {
   // The configuration of every room, in the order they were created.
   virtual std::vector<RoomConfig> ListRooms() = 0;
   virtual std::optional<RoomConfig> FindRoom(const std::string& room) = 0;
+  // A room made while the node runs, from a config its front end validated like the YAML's:
+  // participants' legs created and started, the room ticking. AlreadyExists: name taken, or a
+  // SIP number another room has; ResourceExhausted / AlreadyExists: ports; Unavailable: the node
+  // is draining. On an error nothing of it is left.
+  virtual Status CreateRoom(RoomConfig room) = 0;
+  // Every participant leaves (as LeaveRoom: listeners hear OnLeft, so SIP legs get a BYE), the
+  // room stops ticking and is gone; its summary lines are logged.
+  virtual Status DeleteRoom(const std::string& room) = 0;
+  // No new rooms or joins from now on (Unavailable); running rooms go on.
+  virtual void Drain() = 0;
+  virtual bool draining() = 0;
+  // Observers live as long as the directory; call before or while it runs.
+  virtual void AddObserver(std::shared_ptr<RoomObserver> observer) = 0;
 
   // Participants.
   // Adds a participant to a running room: validated like the config validates it, local ports
@@ -116,7 +157,10 @@ class RoomDirectory {
   // A keyframe of the composite the participant receives (SIP INFO picture_fast_update),
   // coalesced like PLI/FIR.
   virtual Status RequestKeyframe(const std::string& room, uint32_t participant_id) = 0;
-  // The roster (configured and joined participants).
+  // Mute, deafen, pin or give a role to a participant (the API's PATCH).
+  virtual Status UpdateMember(const std::string& room, uint32_t participant_id,
+                              const MemberUpdate& update) = 0;
+  // The roster (configured and joined participants), with live stats.
   virtual StatusOr<std::vector<RoomMember>> Participants(const std::string& room) = 0;
   // Local ports an SDP answer can offer before JoinRoom (which reserves them as fixed ports):
   // the audio port and, with `video`, the video port (else 0). Free when proposed; another join
