@@ -105,11 +105,14 @@ void RoomAudio::Detach(uint32_t id) {
   leg_by_id_.erase(id);
 }
 
-Status RoomAudio::Admit(uint32_t id) {
-  auto it = leg_by_id_.find(id);
-  if (it == leg_by_id_.end()) return Status::Ok();  // no audio
-  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, it->second->config().muted));
-  return room_.SetDeaf(id, it->second->config().deaf);
+Status RoomAudio::Admit(uint32_t id, bool muted, bool deaf) {
+  return SetMuteDeaf(id, muted, deaf, true);
+}
+
+Status RoomAudio::SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted) {
+  if (!leg_by_id_.count(id)) return Status::Ok();  // no audio
+  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, muted || !admitted));
+  return room_.SetDeaf(id, deaf || !admitted);
 }
 
 std::string RoomAudio::NameOf(uint32_t id) const {

@@ -39,7 +39,10 @@ class RoomAudio {
   Status Attach(AudioLeg* leg, bool admitted);
   // The id leaves the mix; no task for its leg is posted after this.
   void Detach(uint32_t id);
-  Status Admit(uint32_t id);
+  // Heard and hearing from now on, unless muted / deaf.
+  Status Admit(uint32_t id, bool muted, bool deaf);
+  // The operator's mute and deafen; a participant not yet admitted stays muted and deaf.
+  Status SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted);
   std::string SummaryJson() const;
   boost::asio::io_context& context() { return media_; }
   Clock& clock() { return clock_; }

@@ -43,13 +43,27 @@ Status RoomService::SetUp(const std::vector<ParticipantConfig>& participants,
     if (!p.ok()) return p.status();
     participants_.push_back({std::move(*p), shard});
   }
-  for (const auto& rc : rooms) TESSERA_RETURN_IF_ERROR(SetUpRoom(rc));
+  for (const auto& rc : rooms) {
+    auto host = MakeRoom(rc);
+    if (!host.ok()) return host.status();
+    rooms_.push_back(std::move(*host));
+  }
   return Status::Ok();
 }
 
-Status RoomService::SetUpRoom(const RoomConfig& rc) {
+StatusOr<std::unique_ptr<RoomHost>> RoomService::MakeRoom(const RoomConfig& rc) {
   auto host = std::make_unique<RoomHost>(
       rc, context_.media->shard(context_.media->NextShardIndex()), clock_);
+  // Whatever fails below, the ports of the participants made so far go back. Their legs have
+  // not started (no socket has a pending operation), so they are destroyed with the host here.
+  struct PortGuard {
+    RoomService* service;
+    RoomHost* host;
+    ~PortGuard() {
+      if (!host) return;
+      for (const RoomMember& m : host->roster().members()) service->ReleasePorts(m);
+    }
+  } guard{this, host.get()};
   codec::HwSelection hardware;
   if (rc.video) {
     auto selection = context_.select_backend(rc);
@@ -63,18 +77,24 @@ Status RoomService::SetUpRoom(const RoomConfig& rc) {
     const uint32_t id = host->roster().TakeNextId();  // 1, 2, ... in config order
     auto legs = CreateLegs(*host, pc, JoinOptions{}, id);
     if (!legs.ok()) return legs.status();
-    // No thread runs yet: the legs go straight into the room.
-    if (legs->audio) TESSERA_RETURN_IF_ERROR(host->audio().Attach(legs->audio.get(), true));
-    if (legs->video) TESSERA_RETURN_IF_ERROR(host->WriteSdpFor(*legs->video));
-    if (host->has_video()) {
-      TESSERA_RETURN_IF_ERROR(host->video().Attach(id, pc, true, legs->mailbox, legs->video.get()));
-    }
     legs->member.joined_at = now;
+    legs->member.muted = pc.muted;
+    legs->member.deaf = pc.deaf;
+    // Added first, so the guard releases its ports if it cannot be attached.
     host->roster().AddMember(legs->member);
+    AudioLeg* audio = legs->audio.get();
+    VideoLeg* video = legs->video.get();
+    std::shared_ptr<mixer::FrameMailbox> mailbox = legs->mailbox;
     host->roster().AdoptLegs(std::move(legs->audio), std::move(legs->video));
+    // The room's threads have not started it: the legs go straight into the room.
+    if (audio) TESSERA_RETURN_IF_ERROR(host->audio().Attach(audio, true));
+    if (video) TESSERA_RETURN_IF_ERROR(host->WriteSdpFor(*video));
+    if (host->has_video()) {
+      TESSERA_RETURN_IF_ERROR(host->video().Attach(id, pc, true, mailbox, video));
+    }
   }
-  rooms_.push_back(std::move(host));
-  return Status::Ok();
+  guard.host = nullptr;
+  return host;
 }
 
 StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 #include <tessera/session/room_service.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "session/room_host.h"
@@ -38,6 +39,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
                                                   RoomParticipantConfig pc, JoinOptions options) {
   std::lock_guard lock(mu_);
   if (!started_) return FailedPreconditionError("the server is not running");
+  if (draining_) return UnavailableError("the node is draining: it takes no new participants");
   RoomHost* room = FindHost(room_name);
   if (!room) return NotFoundError("no room '" + room_name + "'");
   TESSERA_RETURN_IF_ERROR(CheckRoomParticipant(room->config(), pc));
@@ -66,6 +68,8 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   }
   legs->member.from_config = false;
   legs->member.admitted = options.admitted;
+  legs->member.muted = pc.muted;
+  legs->member.deaf = pc.deaf;
   legs->member.joined_at = std::chrono::system_clock::now();
   const RoomMember member = legs->member;
   room->roster().AddMember(legs->member);
@@ -91,6 +95,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   spdlog::info("room {}: {} joined as participant {} (audio port {}, video port {}; {} of {})",
                room_name, pc.name, id, out.audio_port, out.video_port,
                room->roster().members().size(), max);
+  for (const auto& o : observers_) o->OnParticipantJoined(room_name, id, pc.name);
   return out;
 }
 
@@ -113,13 +118,19 @@ Status RoomService::LeaveRoom(const std::string& room_name, uint32_t id) {
   RoomHost* room = found->first;
   RoomMember* member = found->second;
   spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
-  TearDown(*room, id, /*started=*/true, /*log_summary=*/true);
-  if (auto it = listeners_.find({room_name, id}); it != listeners_.end()) {
+  Leave(*room, id);
+  return Status::Ok();
+}
+
+void RoomService::Leave(RoomHost& room, uint32_t id) {
+  const std::string name = room.roster().FindMember(id)->name;
+  TearDown(room, id, /*started=*/true, /*log_summary=*/true);
+  if (auto it = listeners_.find({room.name(), id}); it != listeners_.end()) {
     const std::shared_ptr<ParticipantListener> listener = std::move(it->second);
     listeners_.erase(it);
-    listener->OnLeft(room_name, id);
+    listener->OnLeft(room.name(), id);
   }
-  return Status::Ok();
+  for (const auto& o : observers_) o->OnParticipantLeft(room.name(), id, name);
 }
 
 Status RoomService::Admit(const std::string& room_name, uint32_t id) {
@@ -129,8 +140,9 @@ Status RoomService::Admit(const std::string& room_name, uint32_t id) {
   RoomHost* room = found->first;
   RoomMember* member = found->second;
   if (member->admitted) return Status::Ok();
-  TESSERA_RETURN_IF_ERROR(
-      RunOn(room->audio().context(), [room, id] { return room->audio().Admit(id); }));
+  TESSERA_RETURN_IF_ERROR(RunOn(room->audio().context(), [room, id, member] {
+    return room->audio().Admit(id, member->muted, member->deaf);
+  }));
   if (room->has_video()) {
     TESSERA_RETURN_IF_ERROR(
         RunOn(room->video().context(), [room, id] { return room->video().Admit(id); }));
@@ -246,7 +258,132 @@ StatusOr<std::vector<RoomMember>> RoomService::Participants(const std::string& r
   if (!started_) return FailedPreconditionError("the server is not running");
   RoomHost* room = FindHost(room_name);
   if (!room) return NotFoundError("no room '" + room_name + "'");
-  return room->roster().members();
+  std::vector<RoomMember> out = room->roster().members();
+  // Each leg's counters are read on its own shard.
+  for (RoomMember& m : out) {
+    if (AudioLeg* a = room->roster().FindAudioLeg(m.id)) {
+      m.audio_stats_json = RunOn(a->shard(), [a, room] { return a->SummaryJson(room->name()); });
+    }
+    if (VideoLeg* v = room->roster().FindVideoLeg(m.id)) {
+      m.video_stats_json = RunOn(v->shard(), [v, room] { return v->SummaryJson(room->name()); });
+    }
+  }
+  return out;
+}
+
+Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, const MemberUpdate& u) {
+  std::lock_guard lock(mu_);
+  auto found = FindMemberOf(room_name, id);
+  if (!found.ok()) return found.status();
+  RoomHost* room = found->first;
+  RoomMember* member = found->second;
+  if ((u.pinned || u.role) && !(room->has_video() && room->roster().FindVideoLeg(id))) {
+    return FailedPreconditionError("participant " + member->name + " of room " + room_name +
+                                   " has no video: it cannot be pinned or given a role");
+  }
+  const bool muted = u.muted.value_or(member->muted);
+  const bool deaf = u.deaf.value_or(member->deaf);
+  const bool admitted = member->admitted;
+  if (u.muted || u.deaf) {
+    TESSERA_RETURN_IF_ERROR(RunOn(room->audio().context(), [&] {
+      return room->audio().SetMuteDeaf(id, muted, deaf, admitted);
+    }));
+    member->muted = muted;
+    member->deaf = deaf;
+  }
+  if (u.pinned) {
+    TESSERA_RETURN_IF_ERROR(
+        RunOn(room->video().context(), [&] { return room->video().SetPinned(id, *u.pinned); }));
+  }
+  if (u.role) {
+    TESSERA_RETURN_IF_ERROR(
+        RunOn(room->video().context(), [&] { return room->video().SetRole(id, *u.role); }));
+  }
+  spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}", room_name,
+               member->name, id, muted, deaf,
+               u.pinned ? (*u.pinned ? ", pinned" : ", unpinned") : "",
+               u.role ? ", role '" + *u.role + "'" : std::string());
+  return Status::Ok();
+}
+
+Status RoomService::CheckNewRoom(const RoomConfig& rc) {
+  if (FindHost(rc.name)) {
+    return Status(StatusCode::kAlreadyExists, "room '" + rc.name + "' already exists");
+  }
+  for (const auto& r : rooms_) {
+    for (const std::string& n : rc.sip.numbers) {
+      const auto& theirs = r->config().sip.numbers;
+      if (n == r->name() || std::find(theirs.begin(), theirs.end(), n) != theirs.end()) {
+        return Status(StatusCode::kAlreadyExists,
+                      "SIP number " + n + " already reaches room '" + r->name() + "'");
+      }
+    }
+    const auto& theirs = r->config().sip.numbers;
+    if (std::find(theirs.begin(), theirs.end(), rc.name) != theirs.end()) {
+      return Status(StatusCode::kAlreadyExists,
+                    "room name '" + rc.name + "' is a SIP number of room '" + r->name() + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status RoomService::CreateRoom(RoomConfig rc) {
+  std::lock_guard lock(mu_);
+  if (draining_) return UnavailableError("the node is draining: it makes no new rooms");
+  TESSERA_RETURN_IF_ERROR(CheckNewRoom(rc));
+  auto host = MakeRoom(rc);
+  if (!host.ok()) return host.status();
+  RoomHost* room = host->get();
+  rooms_.push_back(std::move(*host));
+  if (started_) room->Start();
+  spdlog::info("room {}: created ({} participants, {})", rc.name, rc.participants.size(),
+               rc.video ? "video layout " + rc.video->layout : std::string("audio only"));
+  for (const auto& o : observers_) {
+    o->OnRoomCreated(rc.name);
+    for (const RoomMember& m : room->roster().members()) {
+      o->OnParticipantJoined(rc.name, m.id, m.name);
+    }
+  }
+  return Status::Ok();
+}
+
+Status RoomService::DeleteRoom(const std::string& room_name) {
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(rooms_.begin(), rooms_.end(),
+                         [&](const auto& r) { return r->name() == room_name; });
+  if (it == rooms_.end()) return NotFoundError("no room '" + room_name + "'");
+  RoomHost* room = it->get();
+  spdlog::info("room {}: ending ({} participants)", room_name, room->roster().members().size());
+  if (started_) {
+    // 1. No more ticks: nothing posts to the legs any more.
+    RunOn(room->audio().context(), [room] { room->audio().StopTicks(); });
+    if (room->has_video()) RunOn(room->video().context(), [room] { room->video().StopTicks(); });
+    // 2. Every participant leaves as by LeaveRoom (SIP callers get their BYE).
+    std::vector<uint32_t> ids;
+    for (const RoomMember& m : room->roster().members()) ids.push_back(m.id);
+    for (uint32_t id : ids) Leave(*room, id);
+    // 3. What the legs and the cancelled timers queued on the room's contexts before has run:
+    // each context runs its handlers in order, so nothing queued there outlives the room.
+    RunOn(room->audio().context(), [] {});
+    if (room->has_video()) RunOn(room->video().context(), [] {});
+    spdlog::info("{}", room->audio().SummaryJson());
+    if (room->has_video()) spdlog::info("{}", room->video().SummaryJson());
+  } else {
+    for (const RoomMember& m : room->roster().members()) ReleasePorts(m);
+  }
+  rooms_.erase(it);
+  spdlog::info("room {}: ended", room_name);
+  for (const auto& o : observers_) o->OnRoomEnded(room_name);
+  return Status::Ok();
+}
+
+void RoomService::Drain() {
+  if (!draining_.exchange(true)) spdlog::info("draining: no new rooms or participants");
+}
+
+void RoomService::AddObserver(std::shared_ptr<RoomObserver> observer) {
+  std::lock_guard lock(mu_);
+  observers_.push_back(std::move(observer));
 }
 
 }  // namespace tessera::session

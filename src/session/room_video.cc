@@ -215,6 +215,14 @@ Status RoomVideo::SetPinned(const std::string& participant, bool pinned) {
   return room_->SetPinned(*id, pinned);
 }
 
+Status RoomVideo::SetPinned(uint32_t id, bool pinned) { return room_->SetPinned(id, pinned); }
+
+Status RoomVideo::SetRole(uint32_t id, const std::string& role) {
+  TESSERA_RETURN_IF_ERROR(room_->SetRole(id, role));
+  spdlog::info("room {}: participant {} has role '{}'", config_.name, id, role);
+  return Status::Ok();
+}
+
 Status RoomVideo::SetSpeaker(const std::string& participant) {
   const auto id = IdOf(participant);
   if (!id) return NotFoundError("room " + config_.name + " has no participant " + participant);

@@ -61,6 +61,9 @@ class RoomVideo {
   Status SetLayout(const std::string& layout);
   Status SetPinned(const std::string& participant, bool pinned);
   Status SetSpeaker(const std::string& participant);
+  // By id (the API's participant updates).
+  Status SetPinned(uint32_t id, bool pinned);
+  Status SetRole(uint32_t id, const std::string& role);
 
   // `legs_latency`: the legs' MCU-added latency, merged by the caller on their shards while the
   // server runs; nullptr reads the attached legs directly (only once they are stopped).

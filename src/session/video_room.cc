@@ -225,6 +225,13 @@ Status VideoRoom::SetPinned(uint32_t id, bool pinned) {
   return Status::Ok();
 }
 
+Status VideoRoom::SetRole(uint32_t id, const std::string& role) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  it->second->info.role = role;
+  return Status::Ok();
+}
+
 const mixer::I420Frame* VideoRoom::last_canvas(size_t profile) const {
   if (profile >= profiles_.size() || !profiles_[profile]->canvas->composed_once) return nullptr;
   return profiles_[profile]->canvas->surface->host();  // null while on the device only

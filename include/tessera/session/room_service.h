@@ -11,6 +11,7 @@
 #include <tessera/session/config.h>
 #include <tessera/session/room_directory.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
@@ -69,6 +70,11 @@ class RoomService final : public RoomDirectory {
   // RoomDirectory.
   std::vector<RoomConfig> ListRooms() override;
   std::optional<RoomConfig> FindRoom(const std::string& room) override;
+  Status CreateRoom(RoomConfig room) override;
+  Status DeleteRoom(const std::string& room) override;
+  void Drain() override;
+  bool draining() override { return draining_.load(); }
+  void AddObserver(std::shared_ptr<RoomObserver> observer) override;
   StatusOr<JoinedParticipant> JoinRoom(const std::string& room, RoomParticipantConfig pc,
                                        JoinOptions options) override;
   Status LeaveRoom(const std::string& room, uint32_t participant_id) override;
@@ -76,6 +82,8 @@ class RoomService final : public RoomDirectory {
                       const RemoteUpdate& remote) override;
   Status Admit(const std::string& room, uint32_t participant_id) override;
   Status RequestKeyframe(const std::string& room, uint32_t participant_id) override;
+  Status UpdateMember(const std::string& room, uint32_t participant_id,
+                      const MemberUpdate& update) override;
   StatusOr<std::vector<RoomMember>> Participants(const std::string& room) override;
   StatusOr<std::pair<uint16_t, uint16_t>> ProposePorts(bool video) override;
   Status SetLayout(const std::string& room, const std::string& layout) override;
@@ -95,9 +103,16 @@ class RoomService final : public RoomDirectory {
   StatusOr<std::pair<RoomHost*, RoomMember*>> FindMemberOf(const std::string& room, uint32_t id);
   // With mu_ held. started: the legs were started (they are stopped and drained).
   void TearDown(RoomHost& room, uint32_t id, bool started, bool log_summary);
+  // With mu_ held: the participant leaves the running room; its listener and the observers hear
+  // it.
+  void Leave(RoomHost& room, uint32_t id);
   // With mu_ held: the room's video context runs f (a picture command).
   Status OnVideo(const std::string& room, const std::function<Status(RoomVideo&)>& f);
-  Status SetUpRoom(const RoomConfig& rc);
+  // The room and its configured participants' legs, not started. On an error the ports it took
+  // are released and nothing of it is left.
+  StatusOr<std::unique_ptr<RoomHost>> MakeRoom(const RoomConfig& rc);
+  // With mu_ held: a room a run-time CreateRoom may not make (its name or a SIP number taken).
+  Status CheckNewRoom(const RoomConfig& rc);
   // Runs f on io's thread and waits for its result.
   template <typename F>
   static auto RunOn(boost::asio::io_context& io, F&& f) -> decltype(f()) {
@@ -125,7 +140,9 @@ class RoomService final : public RoomDirectory {
   std::vector<std::unique_ptr<RoomHost>> rooms_;
   // Who hears about each participant joined at run time, by (room, id).
   std::map<std::pair<std::string, uint32_t>, std::shared_ptr<ParticipantListener>> listeners_;
+  std::vector<std::shared_ptr<RoomObserver>> observers_;
   bool started_ = false;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace tessera::session

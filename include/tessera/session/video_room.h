@@ -180,6 +180,8 @@ class VideoRoom {
   Status SetLayout(const std::string& name);
   void SetActiveSpeaker(std::optional<uint32_t> id);
   Status SetPinned(uint32_t id, bool pinned);
+  // The layout role ("presenter"; "" none) from the next tick on.
+  Status SetRole(uint32_t id, const std::string& role);
 
   // One tick of the room's grid, run at now_us (Clock::NowUs()): every profile whose frame is due
   // is composed, encoded and packetized. The grid's slot `slot` is SlotOffsetUs(slot) after slot
