@@ -178,32 +178,33 @@ sip::SipMessage SipService::DialOutInvite(Call& c) {
   return invite;
 }
 
-std::string SipService::Dial(const std::string& room_name, const std::string& uri_text,
-                             const std::string& name) {
+StatusOr<std::string> SipService::Dial(const std::string& room_name, const std::string& uri_text,
+                                       const std::string& name) {
   const std::optional<RoomConfig> room = rooms_.FindRoom(room_name);
-  if (!room) return "error: no room '" + room_name + "'";
+  if (!room) return NotFoundError("no room '" + room_name + "'");
   auto parsed = sip::ParseUri(uri_text, sip::DefaultParseLimits());
   if (!parsed.uri || !parsed.uri->is_sip() || parsed.uri->host.empty()) {
-    return "error: not a SIP URI: " + uri_text;
+    return InvalidArgumentError("not a SIP URI: " + uri_text);
   }
   const SipOutboundConfig& ob = config_.outbound;
   sip::SipUri next_hop = *parsed.uri;
   if (!ob.proxy.empty()) {
     auto proxy = sip::ParseUri(ob.proxy, sip::DefaultParseLimits());
-    if (!proxy.uri) return "error: sip.outbound.proxy is not a SIP URI";
+    if (!proxy.uri) return FailedPreconditionError("sip.outbound.proxy is not a SIP URI");
     next_hop = *proxy.uri;
   }
   if (!IsIpLiteral(next_hop.host)) {
-    return "error: " + next_hop.host + " is not an IP address (Tessera does not resolve names)";
+    return InvalidArgumentError(next_hop.host +
+                                " is not an IP address (Tessera does not resolve names)");
   }
   auto ports = PickPorts(*room);
-  if (!ports.ok()) return "error: " + ports.status().message();
+  if (!ports.ok()) return ports.status();
   auto call = std::make_unique<Call>();
   Call& c = *call;
   c.outbound = true;
   c.created_us = clock_.NowUs();
   c.transport = TransportOf(next_hop, "UDP");
-  if (listeners_.empty()) return "error: no SIP listener";
+  if (listeners_.empty()) return FailedPreconditionError("no SIP listener");
   c.out_destination.transport = c.transport;
   c.out_destination.host = StripBrackets(next_hop.host);
   c.out_destination.port = next_hop.port.value_or(c.transport == "TLS" ? 5061 : 5060);
@@ -231,7 +232,7 @@ std::string SipService::Dial(const std::string& room_name, const std::string& ur
   c.caps = RoomCapabilities(*room, config_, media_address_, c.audio_port, c.video_port);
   if (c.caps.srtp == sip::SrtpPolicy::kRequired) (void)sip::FillSrtpKeys(c.caps);
   auto offer = sip::MakeOffer(c.caps);
-  if (!offer.ok()) return "error: " + offer.status().message();
+  if (!offer.ok()) return offer.status();
   c.our_offer = std::move(*offer);
   c.local_cseq = 0;
   sip::SipMessage invite = DialOutInvite(c);
@@ -242,12 +243,12 @@ std::string SipService::Dial(const std::string& room_name, const std::string& ur
   const sip::TransactionId id = layer_->SendRequest(invite, DialogDestination(*calls_[key]));
   if (!id) {
     calls_.erase(key);
-    return "error: could not send the INVITE";
+    return UnavailableError("could not send the INVITE");
   }
   calls_[key]->invite_tx = id;
   by_transaction_[id] = key;
   spdlog::info("sip: dialling {} for room {} (call {})", uri_text, room_name, call_id);
-  return "ok dial " + room_name + " " + call_id;
+  return call_id;
 }
 
 void SipService::OnResponse(const sip::TuEvent& event) {

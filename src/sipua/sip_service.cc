@@ -431,6 +431,60 @@ std::string SipService::CallsJson() const {
   return list.dump();
 }
 
+StatusOr<nlohmann::json> SipService::Calls() {
+  if (!started_) return FailedPreconditionError("SIP is not running");
+  return RunOnSip([this] { return nlohmann::json::parse(CallsJson()); });
+}
+
+StatusOr<nlohmann::json> SipService::Stats() {
+  if (!started_) return FailedPreconditionError("SIP is not running");
+  return RunOnSip([this] {
+    nlohmann::json j = {{"calls_in", stats_.calls_in},
+                        {"calls_out", stats_.calls_out},
+                        {"auth_challenges", stats_.auth_challenges},
+                        {"rejected_auth", stats_.rejected_auth},
+                        {"rejected_room", stats_.rejected_room},
+                        {"rejected_busy", stats_.rejected_busy},
+                        {"rejected_sdp", stats_.rejected_sdp},
+                        {"pin_failures", stats_.pin_failures},
+                        {"session_timeouts", stats_.session_timeouts},
+                        {"keyframe_infos_in", stats_.keyframe_infos_in},
+                        {"keyframe_infos_out", stats_.keyframe_infos_out},
+                        {"rate_limited", layer_->stats().dropped_rate_limit},
+                        {"overload_503", layer_->stats().rejected_overload},
+                        {"active_calls", calls_.size()}};
+    nlohmann::json transports = nlohmann::json::array();
+    for (const auto& u : udp_)
+      transports.push_back(CountersJson("UDP", u->local_port(), u->counters()));
+    for (const auto& c : tcp_) {
+      nlohmann::json t = CountersJson(c->transport(), c->local_port(), c->counters());
+      t["connections"] = c->connections();
+      transports.push_back(std::move(t));
+    }
+    j["transports"] = std::move(transports);
+    return j;
+  });
+}
+
+Status SipService::Hangup(const std::string& call_id) {
+  if (!started_) return FailedPreconditionError("SIP is not running");
+  return RunOnSip([this, &call_id]() -> Status {
+    for (const auto& [key, c] : calls_) {
+      if (c->call_id == call_id) {
+        EndCall(key, "hung up by the operator");
+        return Status::Ok();
+      }
+    }
+    return NotFoundError("no call " + call_id);
+  });
+}
+
+StatusOr<std::string> SipService::DialOut(const std::string& room, const std::string& uri,
+                                          const std::string& name) {
+  if (!started_) return FailedPreconditionError("SIP is not running");
+  return RunOnSip([&] { return Dial(room, uri, name); });
+}
+
 std::optional<std::string> SipService::Control(const std::string& line) {
   std::istringstream in(line);
   std::vector<std::string> w;
@@ -442,50 +496,21 @@ std::optional<std::string> SipService::Control(const std::string& line) {
   if (!started_) return "error: SIP is not running";
   if (w[0] == "calls") {
     if (w.size() != 1) return "error: calls takes no argument";
-    return RunOnSip([this] { return "ok calls " + CallsJson(); });
+    auto calls = Calls();
+    return calls.ok() ? "ok calls " + calls->dump() : "error: " + calls.status().message();
   }
   if (w[0] == "sipstats") {
-    return RunOnSip([this] {
-      nlohmann::json j = {{"calls_in", stats_.calls_in},
-                          {"calls_out", stats_.calls_out},
-                          {"auth_challenges", stats_.auth_challenges},
-                          {"rejected_auth", stats_.rejected_auth},
-                          {"rejected_room", stats_.rejected_room},
-                          {"rejected_busy", stats_.rejected_busy},
-                          {"rejected_sdp", stats_.rejected_sdp},
-                          {"pin_failures", stats_.pin_failures},
-                          {"session_timeouts", stats_.session_timeouts},
-                          {"keyframe_infos_in", stats_.keyframe_infos_in},
-                          {"keyframe_infos_out", stats_.keyframe_infos_out},
-                          {"rate_limited", layer_->stats().dropped_rate_limit},
-                          {"overload_503", layer_->stats().rejected_overload},
-                          {"active_calls", calls_.size()}};
-      nlohmann::json transports = nlohmann::json::array();
-      for (const auto& u : udp_)
-        transports.push_back(CountersJson("UDP", u->local_port(), u->counters()));
-      for (const auto& c : tcp_) {
-        nlohmann::json t = CountersJson(c->transport(), c->local_port(), c->counters());
-        t["connections"] = c->connections();
-        transports.push_back(std::move(t));
-      }
-      j["transports"] = std::move(transports);
-      return "ok sipstats " + j.dump();
-    });
+    auto stats = Stats();
+    return stats.ok() ? "ok sipstats " + stats->dump() : "error: " + stats.status().message();
   }
   if (w[0] == "hangup") {
     if (w.size() != 2) return "error: hangup takes a Call-ID";
-    return RunOnSip([this, &w]() -> std::string {
-      for (const auto& [key, c] : calls_) {
-        if (c->call_id == w[1]) {
-          EndCall(key, "hung up by the operator");
-          return "ok hangup " + w[1];
-        }
-      }
-      return "error: no call " + w[1];
-    });
+    const Status s = Hangup(w[1]);
+    return s.ok() ? "ok hangup " + w[1] : "error: " + s.message();
   }
   if (w.size() < 3 || w.size() > 4) return "error: dial takes a room, a SIP URI and a name";
-  return RunOnSip([&] { return Dial(w[1], w[2], w.size() == 4 ? w[3] : std::string()); });
+  auto call_id = DialOut(w[1], w[2], w.size() == 4 ? w[3] : std::string());
+  return call_id.ok() ? "ok dial " + w[1] + " " + *call_id : "error: " + call_id.status().message();
 }
 
 }  // namespace tessera::sipua

@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -64,6 +65,18 @@ class SipService : public sip::TransactionUser {
   // Operator commands the SIP service answers ("calls", "dial ROOM URI [NAME]", "hangup
   // CALL-ID"); nullopt for any other verb. Runs on: the caller's thread; blocks.
   std::optional<std::string> Control(const std::string& line);
+  // The same operations, typed, for the control plane (console and HTTP API). Runs on: any
+  // thread; each blocks until the SIP thread did it. FailedPrecondition while not running.
+  // The calls: one object each (call_id, room, participant, participant_id, state, direction,
+  // remote, transport).
+  StatusOr<nlohmann::json> Calls();
+  // Counters: calls in/out, challenges and refusals by cause, transports.
+  StatusOr<nlohmann::json> Stats();
+  // The room calls `uri`; the new call's Call-ID once its INVITE is sent.
+  StatusOr<std::string> DialOut(const std::string& room, const std::string& uri,
+                                const std::string& name);
+  // BYE once established, 480 to a caller still ringing, CANCEL to an unanswered dial-out.
+  Status Hangup(const std::string& call_id);
   // The bound port of the first listener of `transport` ("udp", "tcp", "tls"); 0 if none.
   uint16_t port(const std::string& transport) const;
 
@@ -138,7 +151,9 @@ class SipService : public sip::TransactionUser {
   StatusOr<std::pair<uint16_t, uint16_t>> PickPorts(const session::RoomConfig& room);
 
   // Dial-out (sip_call_out.cc).
-  std::string Dial(const std::string& room, const std::string& uri, const std::string& name);
+  // On the SIP thread: the INVITE of a dial-out is sent; its Call-ID.
+  StatusOr<std::string> Dial(const std::string& room, const std::string& uri,
+                             const std::string& name);
   void OnDialResponse(Call& call, const sip::SipMessage& response);
   // Our INVITE with the offer, the next CSeq, and a request for session timers.
   sip::SipMessage DialOutInvite(Call& call);
