@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/config_checker.h"
+#include "app/config_control.h"
 #include "app/config_hardware.h"
 #include "app/config_rooms.h"
 #include "app/config_sip.h"
@@ -146,7 +147,8 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms", "sip"});
+    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms", "sip", "control"});
+    if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
     if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);

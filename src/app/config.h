@@ -4,12 +4,14 @@
 
 #include <tessera/base/status.h>
 #include <tessera/codec/device_frame.h>
+#include <tessera/control/config.h>
 #include <tessera/mixer/layout.h>
 #include <tessera/rtp/codec.h>
 #include <tessera/session/config.h>
 #include <tessera/sipua/config.h>
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +60,7 @@ struct Config {
   std::vector<ParticipantConfig> participants;
   std::vector<RoomConfig> rooms;
   SipConfig sip;
+  control::ControlConfig control;  // the HTTP API (the `control` block)
 };
 
 // The embedded default (configs/default.yaml compiled in).
@@ -68,5 +71,11 @@ std::string_view DefaultConfigYaml();
 StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source);
 StatusOr<Config> LoadConfigFile(const std::string& path);
 StatusOr<Config> LoadDefaultConfig();
+
+// A room (one entry of `rooms`) or a room participant (one entry of a room's `participants`)
+// as the HTTP API receives them in JSON: the same checks and messages as the YAML's, with the
+// key paths relative to the body ("video.layout: ..."), every error on its own line.
+StatusOr<RoomConfig> RoomConfigFromJson(const nlohmann::json& body, const HardwareConfig& hardware);
+StatusOr<RoomParticipantConfig> RoomParticipantFromJson(const nlohmann::json& body);
 
 }  // namespace tessera::app

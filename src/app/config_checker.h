@@ -23,7 +23,9 @@ class Checker {
     std::ostringstream os;
     os << source_;
     if (node.IsDefined() && node.Mark().line >= 0) os << ':' << node.Mark().line + 1;
-    os << ": " << path << ": " << reason;
+    // A section parsed on its own (a room the API sends) has an empty path prefix: "video.fps",
+    // not ".video.fps".
+    os << ": " << (path.starts_with('.') ? path.substr(1) : path) << ": " << reason;
     errors_.push_back(os.str());
   }
 

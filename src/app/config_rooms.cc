@@ -98,6 +98,52 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
 
 }  // namespace
 
+void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig& room,
+               std::set<std::string>& participant_names) {
+  c.OnlyKeys(r, p, {"name", "sip", "max_speakers", "max_participants", "participants", "video"});
+  c.String(r, p, "name", room.name);
+  if (room.name.empty()) c.Error(r, Checker::Join(p, "name"), "is required");
+  if (room.name.find('/') != std::string::npos) {
+    c.Error(r["name"], Checker::Join(p, "name"), "must not contain '/'");
+  }
+  if (const YAML::Node s = r["sip"]; s.IsDefined()) {
+    ParseRoomSip(c, s, Checker::Join(p, "sip"), room.sip);
+  }
+  c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
+  c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);
+  const YAML::Node ps = r["participants"];
+  const std::string pp = Checker::Join(p, "participants");
+  if (!ps.IsDefined() || !ps.IsSequence()) {
+    c.Error(ps.IsDefined() ? ps : r, pp, "must be a list");
+  } else {
+    for (size_t k = 0; k < ps.size(); ++k) {
+      const std::string path = pp + "[" + std::to_string(k) + "]";
+      RoomParticipantConfig rp;
+      ParseRoomParticipant(c, ps[k], path, rp);
+      if (!rp.name.empty() && !participant_names.insert(rp.name).second) {
+        c.Error(ps[k]["name"], path + ".name", "duplicate participant name '" + rp.name + "'");
+      }
+      room.participants.push_back(std::move(rp));
+    }
+    if (room.participants.size() > room.max_participants) {
+      c.Error(ps, pp,
+              "lists " + std::to_string(room.participants.size()) +
+                  " participants, more than max_participants (" +
+                  std::to_string(room.max_participants) + ")");
+    }
+  }
+  if (const YAML::Node v = r["video"]; v.IsDefined()) {
+    room.video.emplace();
+    ParseRoomVideo(c, v, Checker::Join(p, "video"), *room.video);
+  }
+  CheckRoomVideo(c, r, p, room);
+}
+
+void ParseRoomParticipantEntry(Checker& c, const YAML::Node& n, const std::string& p,
+                               RoomParticipantConfig& rp) {
+  ParseRoomParticipant(c, n, p, rp);
+}
+
 void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms) {
   if (!n.IsSequence()) {
     c.Error(n, "rooms", "must be a list");
@@ -108,45 +154,15 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string p = "rooms[" + std::to_string(i) + "]";
     const YAML::Node r = n[i];
-    RoomConfig room;
     if (!r.IsMap()) {
       c.Error(r, p, "must be a map");
       continue;
     }
-    c.OnlyKeys(r, p, {"name", "sip", "max_speakers", "max_participants", "participants", "video"});
-    c.String(r, p, "name", room.name);
-    if (room.name.empty()) c.Error(r, p + ".name", "is required");
+    RoomConfig room;
+    ParseRoom(c, r, p, room, participant_names);
     if (!room.name.empty() && !room_names.insert(room.name).second) {
       c.Error(r["name"], p + ".name", "duplicate room name '" + room.name + "'");
     }
-    if (const YAML::Node s = r["sip"]; s.IsDefined()) ParseRoomSip(c, s, p + ".sip", room.sip);
-    c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
-    c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);
-    const YAML::Node ps = r["participants"];
-    if (!ps.IsDefined() || !ps.IsSequence()) {
-      c.Error(ps.IsDefined() ? ps : r, p + ".participants", "must be a list");
-    } else {
-      for (size_t k = 0; k < ps.size(); ++k) {
-        const std::string pp = p + ".participants[" + std::to_string(k) + "]";
-        RoomParticipantConfig rp;
-        ParseRoomParticipant(c, ps[k], pp, rp);
-        if (!rp.name.empty() && !participant_names.insert(rp.name).second) {
-          c.Error(ps[k]["name"], pp + ".name", "duplicate participant name '" + rp.name + "'");
-        }
-        room.participants.push_back(std::move(rp));
-      }
-      if (room.participants.size() > room.max_participants) {
-        c.Error(ps, p + ".participants",
-                "lists " + std::to_string(room.participants.size()) +
-                    " participants, more than max_participants (" +
-                    std::to_string(room.max_participants) + ")");
-      }
-    }
-    if (const YAML::Node v = r["video"]; v.IsDefined()) {
-      room.video.emplace();
-      ParseRoomVideo(c, v, p + ".video", *room.video);
-    }
-    CheckRoomVideo(c, r, p, room);
     rooms.push_back(std::move(room));
   }
   // A room that is not a map is left out, and its index would no longer match the YAML list.

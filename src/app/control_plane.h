@@ -1,0 +1,72 @@
+// The control plane of one node (the `control` block): the HTTP API with its tokens, rate
+// limits, metrics and webhooks, over the same ControlService the stdin console uses. It runs on
+// the HTTP server's own io_context thread, never on a media thread.
+#pragma once
+
+#include <tessera/control/config.h>
+#include <tessera/session/room_directory.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "app/config.h"
+
+namespace tessera::sipua {
+class SipService;
+}
+
+namespace tessera::control {
+class Api;
+class ControlService;
+class HttpServer;
+class JwtVerifier;
+class MetricsHandler;
+class SipControl;
+class WebhookSender;
+}  // namespace tessera::control
+
+namespace tessera::app {
+
+// The SIP user agent as the control plane sees it (calls, dial, hangup, stats).
+std::unique_ptr<control::SipControl> MakeSipControl(sipua::SipService* sip);
+
+// The one service the console and the HTTP API share: rooms decoded by the config's own
+// validators (same checks, same messages).
+std::unique_ptr<control::ControlService> MakeControlService(session::RoomDirectory& rooms,
+                                                            const Config& config,
+                                                            control::SipControl* sip);
+
+// Runs on: the main thread (Start, Reload, Drain, Stop); the API on the HTTP server's thread.
+class ControlPlane {
+ public:
+  ControlPlane(const control::ControlConfig& config, control::ControlService& service,
+               session::RoomDirectory& rooms, control::SipControl* sip);
+  ~ControlPlane();
+
+  // Keys loaded (or created where the config says so), listeners bound, thread started.
+  // Errors name the key file, the address or the certificate and why.
+  Status Start();
+  // SIGHUP: the key file and the TLS certificate again. A file that fails keeps what was
+  // loaded. The answer says what was applied, for the log.
+  std::string Reload();
+  // SIGTERM: readyz answers 503, no new rooms or joins (the directory refuses them).
+  void Drain();
+  void Stop();
+  uint16_t port() const;
+  uint16_t metrics_port() const;
+
+ private:
+  const control::ControlConfig config_;
+  control::ControlService& service_;
+  session::RoomDirectory& rooms_;
+  control::SipControl* sip_;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<control::JwtVerifier> verifier_;
+  std::unique_ptr<control::Api> api_;
+  std::unique_ptr<control::MetricsHandler> metrics_;
+  std::unique_ptr<control::HttpServer> http_;
+  std::shared_ptr<control::WebhookSender> webhooks_;
+};
+
+}  // namespace tessera::app
