@@ -10,8 +10,12 @@
 #include <tessera/base/logging.h>
 #include <tessera/codec/hw_probe.h>
 #include <tessera/codec/libav_log.h>
+#include <tessera/control/console.h>
+#include <tessera/control/service.h>
+#include <tessera/control/sip_control.h>
 #include <tessera/sipua/sip_service.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -22,6 +26,7 @@
 #include <thread>
 
 #include "app/config.h"
+#include "app/control_plane.h"
 #include "app/server.h"
 
 namespace {
@@ -37,6 +42,56 @@ constexpr const char* kUsage =
 int Fail(const tessera::Status& s) {
   std::fprintf(stderr, "tessera: %s\n", s.message().c_str());
   return 1;
+}
+
+// Waits for SIGINT or SIGTERM; SIGHUP in between reloads what the control plane can reload.
+int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api) {
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) return sig;
+    if (api) {
+      spdlog::info("SIGHUP: {}", api->Reload());
+    } else {
+      spdlog::info("SIGHUP: nothing to reload (no control block)");
+    }
+  }
+}
+
+// Participants that came in while the node ran (SIP calls, API joins): what a drain waits for.
+size_t LiveParticipants(tessera::session::RoomDirectory& rooms) {
+  size_t n = 0;
+  for (const auto& room : rooms.ListRooms()) {
+    auto members = rooms.Participants(room.name);
+    if (!members.ok()) continue;
+    for (const auto& m : *members) n += m.from_config ? 0 : 1;
+  }
+  return n;
+}
+
+// Until the grace period ends or the last live participant left; a second SIGTERM or a SIGINT
+// ends it at once. Returns the signal that ends the process.
+int Drain(const sigset_t& signals, tessera::session::RoomDirectory& rooms, uint32_t grace_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
+  spdlog::info("draining: readyz answers 503, no new rooms or joins; up to {} s for {} live "
+               "participants",
+               grace_s, LiveParticipants(rooms));
+  for (;;) {
+    const size_t live = LiveParticipants(rooms);
+    if (live == 0) {
+      spdlog::info("draining: no live participants left");
+      return SIGTERM;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      spdlog::info("draining: grace period over, ending {} participants", live);
+      return SIGTERM;
+    }
+    // Checked once a second: the roster has no event to wait on across every front end.
+    timespec wait{1, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) return sig;
+  }
 }
 
 }  // namespace
@@ -105,12 +160,13 @@ int main(int argc, char** argv) {
   if (auto s = tessera::InitLogging(config->server.log_level); !s.ok()) return Fail(s);
   tessera::codec::RouteLibavLogsToSpdlog();
 
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals before any thread starts, so only the wait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const tessera::app::Config config_copy = *config;
   tessera::app::Server server(std::move(*config));
@@ -125,36 +181,57 @@ int main(int argc, char** argv) {
       return Fail(s);
     }
   }
+  // One service for both front ends: the stdin console and the HTTP API.
+  const std::unique_ptr<tessera::control::SipControl> sip_control =
+      sip ? tessera::app::MakeSipControl(sip.get()) : nullptr;
+  const std::unique_ptr<tessera::control::ControlService> service =
+      tessera::app::MakeControlService(server.rooms(), config_copy, sip_control.get());
+  std::unique_ptr<tessera::app::ControlPlane> api;
+  if (config_copy.control.enabled) {
+    api = std::make_unique<tessera::app::ControlPlane>(config_copy.control, *service,
+                                                       server.rooms(), sip_control.get());
+    if (auto s = api->Start(); !s.ok()) {
+      if (sip) sip->Stop();
+      server.Stop();
+      return Fail(s);
+    }
+  }
   std::printf("tessera: ready\n");
   std::fflush(stdout);
 
   // Operator commands, one per line; each is answered with one line ("ok ..." or "error: ...").
   // The reader thread blocks in getline and is detached, so what it shares with main lives until
-  // the process exits (static), and it touches the server only while `stopping` is false.
+  // the process exits (static), and it touches the service only while `stopping` is false.
   static std::mutex control_mu;
   static bool stopping = false;
+  tessera::control::Console console(*service);
   if (control_stdin) {
-    std::thread([&server, &sip] {
+    std::thread([&console] {
       std::string line;
       while (std::getline(std::cin, line)) {
         std::lock_guard lock(control_mu);
         if (stopping) return;
-        std::optional<std::string> sip_reply;
-        if (sip) sip_reply = sip->Control(line);
-        const std::string reply = sip_reply ? *sip_reply : server.Control(line);
+        const std::string reply = console.Handle(line);
         std::printf("%s\n", reply.c_str());
         std::fflush(stdout);
       }
     }).detach();
   }
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  int sig = WaitForStop(signals, api.get());
+  if (sig == SIGTERM && api) {
+    // Draining: readyz 503, no new rooms or joins; calls in progress go on up to the grace
+    // period (a second SIGTERM or a SIGINT ends it at once).
+    api->Drain();
+    server.rooms().Drain();
+    sig = Drain(signals, server.rooms(), config_copy.control.drain_grace_s);
+  }
   spdlog::info("tessera stopping on signal {}", sig);
   {
     std::lock_guard lock(control_mu);
     stopping = true;
   }
+  if (api) api->Stop();
   if (sip) sip->Stop();
   server.Stop();
   for (const auto& line : server.SummaryLines()) std::printf("%s\n", line.c_str());
