@@ -1,0 +1,27 @@
+#include <tessera/control/auth.h>
+
+namespace tessera::control {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kOperator:
+      return "operator";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kParticipant:
+      return "participant";
+  }
+  return "unknown";
+}
+
+// Exact, lower-case names only: a token's "role" is compared as issued, never guessed.
+std::optional<Role> RoleFromName(const std::string& name) {
+  for (Role role : {Role::kAdmin, Role::kOperator, Role::kViewer, Role::kParticipant}) {
+    if (name == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+}  // namespace tessera::control
