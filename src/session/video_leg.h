@@ -60,6 +60,11 @@ class VideoLeg {
   // Runs on: any thread but the decode strand. Returns once every decode posted so far has run
   // (the keyframe requests they post back to the shard are queued there by then).
   void WaitForDecodes();
+  // Where the durations of its camera's decodes go (the room's histogram; null: nowhere).
+  // Runs on: any thread (VideoInput::SetDecodeHistogram).
+  void SetDecodeHistogram(Histogram* histogram) {
+    if (input_) input_->SetDecodeHistogram(histogram);
+  }
 
   uint32_t id() const { return id_; }
   const RoomParticipantConfig& config() const { return config_; }
