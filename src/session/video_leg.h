@@ -143,7 +143,13 @@ class VideoLeg {
     uint64_t retransmitted = 0;
     uint64_t remb_received = 0;
     uint64_t tmmbr_received = 0;
+    uint64_t bytes_received = 0;  // of the RTP packets counted in rtp_received
+    uint64_t bytes_sent = 0;      // of the RTP packets sent, retransmissions included
   } counts_;
+  // From the recipient's latest report block about the composite: the round trip (-1: none yet)
+  // and the fraction of it lost.
+  int64_t rtt_us_ = -1;
+  std::optional<double> remote_loss_;
   ThreadChecker checker_;
 };
 
