@@ -37,33 +37,61 @@ std::string FormatValue(double v) {
   return std::string(buf, result.ptr);
 }
 
-// Label values: backslash, double quote and line feed escaped.
-void AppendLabelValue(std::string& out, std::string_view v) {
-  for (char c : v) {
+// The length of the UTF-8 sequence at s[i], or 0 where s[i] starts none (overlong forms,
+// surrogates and code points past U+10FFFF are not UTF-8).
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) return 1;
+  size_t n = 0;
+  uint32_t cp = 0;
+  if ((lead & 0xE0) == 0xC0) {
+    n = 2;
+    cp = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    n = 3;
+    cp = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    n = 4;
+    cp = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Label values and HELP text: backslash and line feed escaped, the double quote too in a label
+// value. A byte that is not UTF-8 becomes U+FFFD: Prometheus refuses a whole scrape for one.
+void AppendEscaped(std::string& out, std::string_view v, bool quote) {
+  for (size_t i = 0; i < v.size();) {
+    const char c = v[i];
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == '"' && quote) {
+      out += "\\\"";
+    } else if (const size_t n = Utf8Length(v, i); n > 0) {
+      out.append(v.substr(i, n));
+      i += n;
+      continue;
     } else {
-      out += c;
+      out += "\xEF\xBF\xBD";
     }
+    ++i;
   }
 }
 
-// HELP text: backslash and line feed escaped.
-void AppendHelp(std::string& out, std::string_view help) {
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
+void AppendLabelValue(std::string& out, std::string_view v) { AppendEscaped(out, v, true); }
+
+void AppendHelp(std::string& out, std::string_view help) { AppendEscaped(out, help, false); }
 
 // name{k="v",...[,le="..."]}. A histogram's own "le" label is left out for the bucket's.
 void AppendSeries(std::string& out, std::string_view name, const Labels& labels,

@@ -54,6 +54,23 @@ TEST(MetricsRegistry, EscapesLabelValues) {
   EXPECT_NE(registry.ToPrometheusText().find(R"(y_total{name="a\"b\\c\nd"} 1)"), std::string::npos);
 }
 
+TEST(MetricsRegistry, LabelValuesThatAreNotUtf8AreRepairedNotPassedOn) {
+  MetricsRegistry registry;
+  // A lone continuation byte, a truncated sequence, an overlong '/', and a valid U+00E9 and
+  // U+1F600.
+  const std::string broken = std::string("a\x80") + "b\xC3";
+  registry.GetCounter("z_total", {{"name", broken}}).Add();
+  registry.GetCounter("z_total", {{"name", "\xC0\xAF|\xC3\xA9|\xF0\x9F\x98\x80"}}).Add();
+  const std::string text = registry.ToPrometheusText();
+  EXPECT_NE(text.find("z_total{name=\"a\xEF\xBF\xBD"
+                      "b\xEF\xBF\xBD\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("z_total{name=\"\xEF\xBF\xBD\xEF\xBF\xBD|\xC3\xA9|\xF0\x9F\x98\x80\"} 1\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(MetricsRegistry, WritesTheTextExpositionFormat) {
   MetricsRegistry registry;
   registry.Describe("tessera_things_total", "Things seen.\nA second line, a \\ backslash");
