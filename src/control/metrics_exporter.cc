@@ -142,7 +142,7 @@ constexpr Family kSipRefusals{"tessera_sip_refusals_total",
                               "SIP calls refused, by cause (auth: 403, room: 404, busy: 486, "
                               "sdp: 400/488, overload: 503, pin: ended for a wrong PIN)"};
 constexpr Family kSipActiveCalls{"tessera_sip_active_calls", "SIP calls held now"};
-constexpr Family kSipCallsByState{"tessera_sip_calls", "SIP calls held now, by state"};
+constexpr Family kSipCallsByState{"tessera_sip_calls_in_progress", "SIP calls held now, by state"};
 constexpr Family kSipAuthChallenges{"tessera_sip_auth_challenges_total",
                                     "Digest challenges (401) sent to INVITEs"};
 constexpr Family kSipRateLimited{"tessera_sip_rate_limited_total",

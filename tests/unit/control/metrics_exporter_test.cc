@@ -369,8 +369,8 @@ TEST(MetricsExporter, PublishesRoomsParticipantsLegsSipAndTheProcess) {
   EXPECT_TRUE(Has(text, R"(tessera_sip_refusals_total{cause="busy"} 2)"));
   EXPECT_TRUE(Has(text, R"(tessera_sip_refusals_total{cause="pin"} 1)"));
   EXPECT_TRUE(Has(text, "tessera_sip_active_calls 2"));
-  EXPECT_TRUE(Has(text, R"(tessera_sip_calls{state="active"} 1)"));
-  EXPECT_TRUE(Has(text, R"(tessera_sip_calls{state="held"} 0)"));
+  EXPECT_TRUE(Has(text, R"(tessera_sip_calls_in_progress{state="active"} 1)"));
+  EXPECT_TRUE(Has(text, R"(tessera_sip_calls_in_progress{state="held"} 0)"));
   EXPECT_TRUE(Has(text, "tessera_sip_rate_limited_total 6"));
   EXPECT_TRUE(Has(
       text,
@@ -433,7 +433,7 @@ TEST(MetricsExporter, SipStatsFromTheOperatorCommands) {
   WriteSipMetrics(out, *stats);
   const std::string text = out.Text();
   EXPECT_TRUE(Has(text, R"(tessera_sip_calls_total{direction="in"} 3)")) << text;
-  EXPECT_TRUE(Has(text, R"(tessera_sip_calls{state="held"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(tessera_sip_calls_in_progress{state="held"} 1)")) << text;
 
   EXPECT_FALSE(SipStatsFromControl(nullptr));
   SipStatsFn off = SipStatsFromControl(
