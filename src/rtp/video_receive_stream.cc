@@ -203,6 +203,13 @@ std::vector<uint8_t> VideoReceiveStream::BuildCompound(std::vector<RtcpMessage> 
   return SerializeRtcpCompound(messages);
 }
 
-VideoReceiveStats VideoReceiveStream::stats() const { return stats_; }
+VideoReceiveStats VideoReceiveStream::stats() const {
+  VideoReceiveStats s = stats_;
+  if (statistics_) {
+    s.packets_lost = statistics_->packets_lost();
+    s.jitter_ms = statistics_->jitter_ms();
+  }
+  return s;
+}
 
 }  // namespace tessera::rtp

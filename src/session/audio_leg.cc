@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "session/drops_json.h"
 
@@ -106,6 +108,12 @@ PacketVerdict AudioLeg::OnRtp(std::span<const uint8_t> clear) {
 }
 
 void AudioLeg::Take(const rtp::RtpPacket& packet) {
+  if (!statistics_ || statistics_->ssrc() != packet.ssrc()) {
+    statistics_ = std::make_unique<rtp::ReceiveStatistics>(
+        packet.ssrc(), rtp::RtpClockRate(config_.audio_codec), clock_);
+  }
+  statistics_->OnPacket(packet.sequence_number(), packet.timestamp(), clock_.NowUs());
+  bytes_received_ += packet.size();
   if (telephone_event_pt_ && packet.payload_type() == telephone_event_pt_) {
     // RFC 4733 events (a PIN): reported once each, never mixed.
     if (auto digit = dtmf_.OnPacket(packet.timestamp(), packet.payload())) {
@@ -133,10 +141,25 @@ void AudioLeg::Take(const rtp::RtpPacket& packet) {
 
 PacketVerdict AudioLeg::OnRtcp(std::span<const uint8_t> clear) {
   TESSERA_DCHECK_RUN_ON(checker_);
-  if (!rtp::ParseRtcpCompound(clear)) {
-    return transport_->Reject(DropReason::kMalformed, "malformed RTCP compound");
-  }
+  const auto messages = rtp::ParseRtcpCompound(clear);
+  if (!messages) return transport_->Reject(DropReason::kMalformed, "malformed RTCP compound");
   ++rtcp_received_;
+  // Report blocks about the mix we send: the round trip and the loss the participant sees.
+  for (const auto& m : *messages) {
+    const std::vector<rtp::ReportBlock>* blocks = nullptr;
+    if (const auto* rr = std::get_if<rtp::ReceiverReport>(&m)) {
+      blocks = &rr->report_blocks;
+    } else if (const auto* sr = std::get_if<rtp::SenderReport>(&m)) {
+      blocks = &sr->report_blocks;
+    }
+    if (!blocks) continue;
+    for (const auto& b : *blocks) {
+      if (b.ssrc != sender_->ssrc()) continue;
+      remote_loss_ = b.fraction_lost / 256.0;
+      const int64_t rtt = rtp::RttFromReportBlock(b, clock_.NowNtp());
+      if (rtt > 0) rtt_us_ = rtt;
+    }
+  }
   return kAccepted;
 }
 
@@ -147,8 +170,10 @@ void AudioLeg::SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payl
   // One source (the room's clock) for the whole call: timestamps stay continuous.
   rtp::RtpPacket p = sender_->Send(*payload, rtp_timestamp, false, 0);
   std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+  const size_t size = bytes.size();
   if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
     ++rtp_sent_;
+    bytes_sent_ += size;
   } else {
     ++send_failures_;
   }
@@ -193,11 +218,23 @@ void AudioLeg::Stop() {
 }
 
 std::string AudioLeg::SummaryJson(const std::string& room) const {
-  const nlohmann::ordered_json j = {
-      {"participant", config_.name},   {"room", room},
-      {"rtp_received", rtp_received_}, {"rtcp_received", rtcp_received_},
-      {"rtp_sent", rtp_sent_},         {"send_failures", send_failures_},
-      {"dropped", DropsJson(drops_)},  {"ingress", IngressJson(transport_->receive_counts())}};
+  nlohmann::ordered_json j = {{"participant", config_.name},
+                              {"room", room},
+                              {"rtp_received", rtp_received_},
+                              {"rtcp_received", rtcp_received_},
+                              {"rtp_sent", rtp_sent_},
+                              {"send_failures", send_failures_},
+                              {"bytes_received", bytes_received_},
+                              {"bytes_sent", bytes_sent_}};
+  if (statistics_) {
+    j["packets_lost"] = statistics_->packets_lost();
+    j["jitter_ms"] = statistics_->jitter_ms();
+  }
+  // Absent while unknown.
+  if (rtt_us_ >= 0) j["rtt_ms"] = static_cast<double>(rtt_us_) / 1000.0;
+  if (remote_loss_) j["remote_loss"] = *remote_loss_;
+  j["dropped"] = DropsJson(drops_);
+  j["ingress"] = IngressJson(transport_->receive_counts());
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -3,6 +3,7 @@
 // timestamps) and sender reports.
 #pragma once
 
+#include <tessera/rtp/receive_statistics.h>
 #include <tessera/rtp/rtp_sender.h>
 #include <tessera/rtp/sequence_probation.h>
 #include <tessera/rtp/telephone_event.h>
@@ -100,6 +101,15 @@ class AudioLeg {
   uint64_t rtcp_received_ = 0;
   uint64_t rtp_sent_ = 0;
   uint64_t send_failures_ = 0;
+  // RFC 3550 reception statistics of its stream, audio and telephone events (they share the
+  // numbering): loss and jitter for the summary. Made anew for a new SSRC.
+  std::unique_ptr<rtp::ReceiveStatistics> statistics_;
+  uint64_t bytes_received_ = 0;  // of the RTP packets taken (audio and events)
+  uint64_t bytes_sent_ = 0;
+  // From the participant's latest report block about the mix: the round trip (-1: none yet) and
+  // the fraction of it lost.
+  int64_t rtt_us_ = -1;
+  std::optional<double> remote_loss_;
   ThreadChecker checker_;
 };
 

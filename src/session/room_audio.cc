@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,11 @@ RoomAudio::RoomAudio(const RoomConfig& config, boost::asio::io_context& media, C
       media_(media),
       clock_(clock),
       room_(AudioRoomConfigFor(config), clock),
-      timer_(media) {}
+      timer_(media) {
+  const Labels labels{{"room", name_}, {"kind", "audio"}};
+  tick_seconds_ = &series_.Get(kTickDurationFamily, labels);
+  lateness_seconds_ = &series_.Get(kTickLatenessFamily, labels);
+}
 
 AudioLeg::RoomSink RoomAudio::SinkForLegs() {
   return [this](ReceivedAudio a) {
@@ -58,6 +63,8 @@ void RoomAudio::OnTick() {
   const auto now = std::chrono::steady_clock::now();
   if (now - next_tick_ > std::chrono::milliseconds(5)) ++late_ticks_;
   lateness_.Add(std::chrono::duration_cast<std::chrono::microseconds>(now - next_tick_).count());
+  lateness_seconds_->Observe(
+      std::max(0.0, std::chrono::duration<double>(now - next_tick_).count()));
   AudioTick tick = room_.Tick(clock_.NowUs());
   for (auto& out : tick.outputs) {
     const auto it = leg_by_id_.find(out.participant_id);
@@ -72,6 +79,7 @@ void RoomAudio::OnTick() {
     if (speaker_sink_) speaker_sink_(id);
     spdlog::info("room {}: dominant speaker is now {}", name_, NameOf(id));
   }
+  tick_seconds_->Observe(SecondsSince(now));
   next_tick_ += kTick;
   // An overrun that missed whole ticks skips them (counted) instead of bursting to catch up.
   while (std::chrono::steady_clock::now() >= next_tick_ + kTick) {

@@ -16,6 +16,7 @@
 
 #include "session/audio_leg.h"
 #include "session/latency_histogram.h"
+#include "session/room_metrics.h"
 
 namespace tessera::session {
 
@@ -66,6 +67,10 @@ class RoomAudio {
   uint64_t skipped_ticks_ = 0;
   uint64_t late_ticks_ = 0;    // ran more than 5 ms after their deadline
   LatencyHistogram lateness_;  // start of each audio tick minus its deadline
+  // /metrics: tick duration and lateness {room, kind="audio"}.
+  RoomSeries series_;
+  Histogram* tick_seconds_ = nullptr;
+  Histogram* lateness_seconds_ = nullptr;
   ThreadChecker checker_;
 };
 

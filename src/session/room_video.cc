@@ -44,7 +44,12 @@ RoomVideo::RoomVideo(const RoomConfig& config, boost::asio::io_context& video_me
       video_media_(video_media),
       clock_(clock),
       hardware_(std::move(hardware)),
-      timer_(video_media) {}
+      timer_(video_media) {
+  const Labels labels{{"room", config.name}, {"kind", "video"}};
+  tick_seconds_ = &series_.Get(kTickDurationFamily, labels);
+  lateness_seconds_ = &series_.Get(kTickLatenessFamily, labels);
+  decode_seconds_ = &series_.Get(kDecodeDurationFamily, {{"room", config.name}});
+}
 
 StatusOr<std::unique_ptr<RoomVideo>> RoomVideo::Create(const RoomConfig& config,
                                                        boost::asio::io_context& video_media,
@@ -118,6 +123,7 @@ void RoomVideo::OnTick() {
   const auto start = std::chrono::steady_clock::now();
   const auto late = std::chrono::duration_cast<std::chrono::microseconds>(start - next_tick_);
   lateness_.Add(late.count());
+  lateness_seconds_->Observe(std::max(0.0, std::chrono::duration<double>(late).count()));
   if (late > tick_ / 4) ++late_ticks_;
   // The slot, not the moment: a late tick's frames keep their slot's timestamps.
   VideoTick tick = room_->Tick(clock_.NowUs(), slot_);
@@ -132,6 +138,7 @@ void RoomVideo::OnTick() {
   }
   const auto end = std::chrono::steady_clock::now();
   tick_cost_.Add(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
+  tick_seconds_->Observe(std::chrono::duration<double>(end - start).count());
   // An overrunning tick skips the slots it missed (counted) instead of bursting to catch up;
   // the slots keep their places on the grid.
   ++slot_;
@@ -151,6 +158,7 @@ void RoomVideo::StopTicks() {
 
 Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admitted,
                          std::shared_ptr<mixer::FrameMailbox> mailbox, VideoLeg* leg) {
+  if (leg) leg->SetDecodeHistogram(decode_seconds_);
   if (!admitted) {
     pending_[id] = Pending{pc, std::move(mailbox), leg};
     return Status::Ok();

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "session/latency_histogram.h"
+#include "session/room_metrics.h"
 #include "session/room_recorder.h"
 #include "session/video_leg.h"
 
@@ -111,6 +112,12 @@ class RoomVideo {
   uint64_t late_ticks_ = 0;
   LatencyHistogram lateness_;
   LatencyHistogram tick_cost_;  // time one video tick takes (compose + encode)
+  // /metrics: tick duration and lateness {room, kind="video"}, and the decodes of its
+  // participants' cameras {room} (handed to each leg's input in Attach).
+  RoomSeries series_;
+  Histogram* tick_seconds_ = nullptr;
+  Histogram* lateness_seconds_ = nullptr;
+  Histogram* decode_seconds_ = nullptr;
   ThreadChecker checker_;
 };
 

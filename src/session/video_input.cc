@@ -3,8 +3,11 @@
 #include <tessera/session/video_input.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
+
+#include "session/room_metrics.h"
 
 namespace tessera::session {
 namespace {
@@ -102,7 +105,11 @@ VideoInput::Result VideoInput::Decode(const rtp::EncodedFrame& frame) {
   if (!decoder_) return Fail();  // no decoder could be made after a fallback
   const codec::VideoDecoderStats before = decoder_->stats();
   NoteReceived(frame);
+  const auto decode_start = std::chrono::steady_clock::now();
   codec::DecodeResult r = decoder_->Decode(frame);
+  if (Histogram* h = decode_seconds_.load(std::memory_order_acquire)) {
+    h->Observe(SecondsSince(decode_start));
+  }
   stats_.too_large += decoder_->stats().too_large - before.too_large;
   stats_.bad_format += decoder_->stats().bad_format - before.bad_format;
   if (r.error) {

@@ -131,6 +131,7 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
   auto packet = rtp::RtpPacket::Parse(clear);
   if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
   ++counts_.rtp_received;
+  counts_.bytes_received += clear.size();
   if (!rtcp_destination_fixed_ && !rtcp_destination_) {
     rtcp_destination_ = net::Endpoint(from.address(), config_.video->rtcp_mux
                                                           ? from.port()
@@ -215,8 +216,12 @@ PacketVerdict VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoi
     for (const auto& b : blocks) {
       if (b.ssrc != ours) continue;
       loss = b.fraction_lost / 256.0;
+      remote_loss_ = loss;
       const int64_t rtt = rtp::RttFromReportBlock(b, clock_.NowNtp());
-      if (rtt > 0) sender_->UpdateRtt(rtt);
+      if (rtt > 0) {
+        sender_->UpdateRtt(rtt);
+        rtt_us_ = rtt;
+      }
     }
   };
   for (const auto& m : *messages) {
@@ -241,7 +246,11 @@ PacketVerdict VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoi
           continue;
         }
         std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
-        if (transport_->SendRtp(std::move(bytes), rtp_destination_)) ++counts_.retransmitted;
+        const size_t size = bytes.size();
+        if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
+          ++counts_.retransmitted;
+          counts_.bytes_sent += size;
+        }
       }
     } else if (const auto* remb = std::get_if<rtp::Remb>(&m)) {
       if (remb->ssrcs.empty() ||
@@ -298,8 +307,10 @@ void VideoLeg::SendVideo(const std::shared_ptr<const EncodedVideo>& frame) {
         sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
                       static_cast<uint32_t>(frame->profile), {}, frame->slot_time_us);
     std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+    const size_t size = bytes.size();
     if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
       ++counts_.rtp_sent;
+      counts_.bytes_sent += size;
     } else {
       ++counts_.send_failures;
     }
@@ -393,12 +404,21 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
                               {"nack_received", c.nacks_received},
                               {"retransmitted", c.retransmitted},
                               {"remb_received", c.remb_received},
-                              {"tmmbr_received", c.tmmbr_received}};
+                              {"tmmbr_received", c.tmmbr_received},
+                              {"bytes_received", c.bytes_received},
+                              {"bytes_sent", c.bytes_sent}};
+  int64_t rtt_us = rtt_us_;
   if (receive_) {
     const auto s = receive_->stats();
     j["keyframe_requests_sent"] = s.keyframe_requests;
     j["nacks_sent"] = s.nacks_sent;
+    j["packets_lost"] = s.packets_lost;
+    j["jitter_ms"] = s.jitter_ms;
+    if (rtt_us < 0) rtt_us = s.rtt_us;
   }
+  // Absent while unknown.
+  if (rtt_us >= 0) j["rtt_ms"] = static_cast<double>(rtt_us) / 1000.0;
+  if (remote_loss_) j["remote_loss"] = *remote_loss_;
   if (input_) {
     // Read after the decode pool has stopped.
     const auto& s = input_->stats();

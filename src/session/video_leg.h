@@ -60,6 +60,11 @@ class VideoLeg {
   // Runs on: any thread but the decode strand. Returns once every decode posted so far has run
   // (the keyframe requests they post back to the shard are queued there by then).
   void WaitForDecodes();
+  // Where the durations of its camera's decodes go (the room's histogram; null: nowhere).
+  // Runs on: any thread (VideoInput::SetDecodeHistogram).
+  void SetDecodeHistogram(Histogram* histogram) {
+    if (input_) input_->SetDecodeHistogram(histogram);
+  }
 
   uint32_t id() const { return id_; }
   const RoomParticipantConfig& config() const { return config_; }
@@ -138,7 +143,13 @@ class VideoLeg {
     uint64_t retransmitted = 0;
     uint64_t remb_received = 0;
     uint64_t tmmbr_received = 0;
+    uint64_t bytes_received = 0;  // of the RTP packets counted in rtp_received
+    uint64_t bytes_sent = 0;      // of the RTP packets sent, retransmissions included
   } counts_;
+  // From the recipient's latest report block about the composite: the round trip (-1: none yet)
+  // and the fraction of it lost.
+  int64_t rtt_us_ = -1;
+  std::optional<double> remote_loss_;
   ThreadChecker checker_;
 };
 

@@ -2,6 +2,7 @@
 #include <tessera/session/video_room.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "session/video_room_parts.h"
@@ -60,6 +61,8 @@ Status VideoRoom::Init() {
     rtp::PacketizerConfig pc = config_.packetizer;
     if (p.single_nal && p.codec == rtp::Codec::kH264) pc.h264_packetization_mode = 0;
     auto state = std::make_unique<ProfileState>();
+    state->encode_seconds =
+        &state->series.Get(kEncodeDurationFamily, {{"room", config_.name}, {"profile", p.name}});
     state->encoder_config = p.EncoderConfig(static_cast<int>(pc.mtu - rtp::kRtpOverhead));
     TESSERA_RETURN_IF_ERROR(codec::CheckVideoEncoderConfig(state->encoder_config));
     state->packetizer = rtp::CreatePacketizer(p.codec, pc);
@@ -431,7 +434,9 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   if (!input.ok()) {
     GpuFailed(input.status().message());
   } else if (*input) {
+    const auto encode_start = std::chrono::steady_clock::now();
     picture = p.encoder->Encode(*input, force);
+    if (p.encode_seconds) p.encode_seconds->Observe(SecondsSince(encode_start));
     // In a room on the device, a failed encode counts towards the device's failures.
     if (!picture && stats_.gpu) GpuFailed("the encoder could not encode the canvas");
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "session/room_metrics.h"
 #include "session/video_canvas.h"
 
 namespace tessera::session {
@@ -94,6 +95,9 @@ struct VideoRoom::ProfileState {
   bool keyframe_pending = false;
   bool keyframe_urgent = false;  // a recipient waits for it: not held back by coalescing
   std::optional<int64_t> last_keyframe_us;
+  // /metrics: the profile's encode durations {room, profile}, out of the exposition with it.
+  RoomSeries series;
+  Histogram* encode_seconds = nullptr;  // in `series`
 };
 
 // "grid", "speaker", "presentation", "pip".

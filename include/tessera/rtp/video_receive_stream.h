@@ -46,6 +46,10 @@ struct VideoReceiveStats {
   uint64_t ssrc_changes = 0;
   uint64_t sequence_restarts = 0;
   int64_t rtt_us = -1;
+  // The current stream (since its first packet or its last restart): RFC 3550 A.3 cumulative
+  // loss (expected minus received; a late arrival lowers it) and A.8 interarrival jitter.
+  int64_t packets_lost = 0;
+  double jitter_ms = 0;
 };
 
 // Packets pass RFC 3550 A.1 source validation (SequenceProbation) before the statistics, NACK

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/base/clock.h>
+#include <tessera/base/metrics.h>
 #include <tessera/base/status.h>
 #include <tessera/codec/hw_device.h>
 #include <tessera/codec/video_decoder.h>
@@ -72,6 +73,11 @@ class VideoInput {
   // Runs on: any thread. The next Decode() first does Reset(): a frame was lost before it
   // reached the decoder (or the stream restarted). Many requests before it cost one reset.
   void RequestReset() { reset_requested_.store(true, std::memory_order_relaxed); }
+  // Runs on: any thread. Each decode's duration goes to `histogram` from the next Decode() on
+  // (null: nowhere); it must outlive the input (the registry's histograms do).
+  void SetDecodeHistogram(Histogram* histogram) {
+    decode_seconds_.store(histogram, std::memory_order_release);
+  }
 
   const std::shared_ptr<mixer::FrameMailbox>& mailbox() const { return mailbox_; }
   const VideoInputStats& stats() const { return stats_; }
@@ -104,6 +110,7 @@ class VideoInput {
   static constexpr int kMaxHwKeyframeErrorsInARow = 3;
   int hw_keyframe_errors_in_a_row_ = 0;
   std::atomic<bool> reset_requested_{false};
+  std::atomic<Histogram*> decode_seconds_{nullptr};
   // (RTP timestamp, receive time) of the frames last handed to the decoder: H.264's largest
   // reorder depth (16) and one.
   struct Received {

@@ -136,6 +136,15 @@ TEST(VideoReceiveStream, DeliversEveryFrameIntactOverACleanLink) {
   EXPECT_EQ(l.plis, 0);
 }
 
+TEST(VideoReceiveStream, StatsSayWhatTheStreamLost) {
+  Loopback l(/*nack=*/false);
+  l.Run(60,
+        [](int n) { return n == 3 || n == 17 ? Loopback::Fate::kDrop : Loopback::Fate::kDeliver; });
+  const VideoReceiveStats s = l.receiver_->stats();
+  EXPECT_EQ(s.packets_lost, 2);
+  EXPECT_GE(s.jitter_ms, 0.0);
+}
+
 TEST(VideoReceiveStream, NackRecoversLossReorderingAndDuplicatesAcrossWrap) {
   Loopback l(true);
   l.Run(90, [](int n) {

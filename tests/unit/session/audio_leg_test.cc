@@ -108,6 +108,12 @@ TEST(AudioLeg, EveryDatagramIsAcceptedOrDroppedAndARestartedStreamIsMarked) {
   const auto summary = nlohmann::json::parse(leg->SummaryJson("room"));
   EXPECT_EQ(summary["ingress"]["dropped"], summary["dropped"]);
   EXPECT_EQ(summary["ingress"]["received"], sent);
+  // Reception statistics of the stream now (the second: 500 and 501, nothing lost); no report
+  // about the mix came, so no round trip is claimed.
+  EXPECT_EQ(summary["packets_lost"], 0) << summary.dump();
+  EXPECT_TRUE(summary.contains("jitter_ms"));
+  EXPECT_GT(summary["bytes_received"].get<uint64_t>(), 0u);
+  EXPECT_FALSE(summary.contains("rtt_ms"));
 }
 
 }  // namespace

@@ -208,6 +208,9 @@ TEST_F(VideoLegTest, ASpooferWithTheCamerasSsrcCannotFreezeTheStream) {
   EXPECT_EQ(summary["dropped"]["unlatched_source"], 72);
   EXPECT_EQ(summary["dropped"]["too_late"], 0);
   EXPECT_EQ(summary["dropped"]["sequence_jump"], 0);
+  // The spoofer's packets never reached the stream's statistics.
+  EXPECT_EQ(summary["packets_lost"], 0);
+  EXPECT_GT(summary["bytes_received"].get<uint64_t>(), 0u);
   const ReceiveCounts& c = leg->receive_counts();
   EXPECT_EQ(c.received, c.accepted + c.dropped_total());
 }
