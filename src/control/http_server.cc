@@ -548,6 +548,12 @@ class Connection final : public ConnectionBase,
           beast::iequals(name, "connection")) {
         continue;
       }
+      // A line break would let a value (a room name in a Location) start a header of its own.
+      if (name.empty() || name.find_first_of("\r\n: ") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        spdlog::error("control: dropped a response header that would break the framing: {}", name);
+        continue;
+      }
       response_.insert(name, value);
     }
     // RFC 9110 8.6, 15.3.5: no content (and no Content-Length) in 1xx, 204 and 304.
