@@ -165,9 +165,9 @@ class BasicClient {
   // Runs until `done`; past `limit`, cancels what is pending and runs until its handler ran (the
   // handlers refer to the caller's locals). True when done in time.
   bool Wait(bool& done, std::chrono::milliseconds limit = kWait) {
-    if (RunUntil(
-            io_, [&] { return done; }, limit))
-      return true;
+    const bool in_time = RunUntil(
+        io_, [&] { return done; }, limit);
+    if (in_time) return true;
     boost::system::error_code ignored;
     socket().cancel(ignored);
     RunUntil(io_, [&] { return done; });
