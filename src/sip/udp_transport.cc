@@ -8,7 +8,7 @@ namespace tessera::sip {
 StatusOr<std::unique_ptr<UdpTransport>> UdpTransport::Open(boost::asio::io_context& io,
                                                            const std::string& address,
                                                            uint16_t port, UasPolicy policy,
-                                                           RateLimit reply_limit) {
+                                                           net::RateLimit reply_limit) {
   auto socket = net::UdpSocket::Open(io, address, port);
   if (!socket.ok()) return socket.status();
   return std::unique_ptr<UdpTransport>(

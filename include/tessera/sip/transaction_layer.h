@@ -12,7 +12,7 @@
 
 #include <tessera/base/clock.h>
 #include <tessera/base/logging.h>
-#include <tessera/sip/rate_limiter.h>
+#include <tessera/net/rate_limiter.h>
 #include <tessera/sip/transaction.h>
 
 #include <cstdint>
@@ -89,8 +89,8 @@ struct TransactionLayerConfig {
   size_t max_transactions = 10'000;
   uint32_t retry_after_s = 5;  // in the 503 beyond max_transactions
   // New out-of-dialog requests (no To tag) per source IP, and in-dialog ones (To tag).
-  RateLimit new_requests{20, 40};
-  RateLimit in_dialog_requests{100, 200};
+  net::RateLimit new_requests{20, 40};
+  net::RateLimit in_dialog_requests{100, 200};
   size_t max_tracked_sources = 4096;
 };
 
@@ -164,8 +164,8 @@ class TransactionLayer {
   std::unordered_map<TransactionId, std::unique_ptr<Entry>> transactions_;
   std::unordered_map<std::string, TransactionId> by_key_;
   std::unordered_map<std::string, std::unique_ptr<TwoXx>> retransmitters_;
-  SourceRateLimiter new_requests_;
-  SourceRateLimiter dialog_requests_;
+  net::SourceRateLimiter new_requests_;
+  net::SourceRateLimiter dialog_requests_;
   std::vector<TuEvent> pending_;
   bool delivering_ = false;
   LogRateLimiter flood_log_;

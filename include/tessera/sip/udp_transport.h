@@ -7,8 +7,8 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/net/rate_limiter.h>
 #include <tessera/net/udp_socket.h>
-#include <tessera/sip/rate_limiter.h>
 #include <tessera/sip/transport.h>
 
 #include <boost/asio/io_context.hpp>
@@ -22,7 +22,7 @@ class UdpTransport : public TransportSink {
   static StatusOr<std::unique_ptr<UdpTransport>> Open(boost::asio::io_context& io,
                                                       const std::string& address, uint16_t port,
                                                       UasPolicy policy = {},
-                                                      RateLimit reply_limit = {5, 10});
+                                                      net::RateLimit reply_limit = {5, 10});
   void Start(MessageHandler handler);
   // `to.host` must be an IP literal; false otherwise or when the send fails.
   bool Send(const Destination& to, std::string_view bytes) override;
@@ -32,13 +32,13 @@ class UdpTransport : public TransportSink {
   const TransportCounters& counters() const { return counters_; }
 
  private:
-  UdpTransport(std::unique_ptr<net::UdpSocket> socket, UasPolicy policy, RateLimit reply_limit)
+  UdpTransport(std::unique_ptr<net::UdpSocket> socket, UasPolicy policy, net::RateLimit reply_limit)
       : socket_(std::move(socket)), policy_(std::move(policy)), replies_(reply_limit) {}
   void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from);
 
   std::unique_ptr<net::UdpSocket> socket_;
   UasPolicy policy_;
-  SourceRateLimiter replies_;
+  net::SourceRateLimiter replies_;
   MessageHandler handler_;
   TransportCounters counters_;
 };

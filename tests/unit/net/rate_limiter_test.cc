@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
-#include <tessera/sip/rate_limiter.h>
+#include <tessera/net/rate_limiter.h>
 
-namespace tessera::sip {
+#include <cmath>
+#include <string>
+
+namespace tessera::net {
 namespace {
 
 TEST(SourceRateLimiter, AllowsTheBurstThenTheRate) {
@@ -32,5 +35,25 @@ TEST(SourceRateLimiter, TableIsBoundedAndForgetsIdleSources) {
   EXPECT_TRUE(small.Allow("flooder", 10'000'000));
 }
 
+TEST(SourceRateLimiter, RetryAfterIsTheTimeUntilOneTokenIsBack) {
+  SourceRateLimiter limiter({.per_second = 2, .burst = 2});
+  EXPECT_EQ(limiter.RetryAfterSeconds("10.0.0.1", 0), 0.0);  // unknown: a full bucket
+  EXPECT_TRUE(limiter.Allow("10.0.0.1", 0));
+  EXPECT_EQ(limiter.RetryAfterSeconds("10.0.0.1", 0), 0.0);  // one token left
+  EXPECT_TRUE(limiter.Allow("10.0.0.1", 0));
+  EXPECT_NEAR(limiter.RetryAfterSeconds("10.0.0.1", 0), 0.5, 1e-9);
+  EXPECT_NEAR(limiter.RetryAfterSeconds("10.0.0.1", 200'000), 0.3, 1e-9);
+  EXPECT_EQ(limiter.RetryAfterSeconds("10.0.0.1", 500'000), 0.0);
+  // Asking takes nothing: the token earned by then is still there.
+  EXPECT_TRUE(limiter.Allow("10.0.0.1", 500'000));
+  EXPECT_FALSE(limiter.Allow("10.0.0.1", 500'000));
+}
+
+TEST(SourceRateLimiter, RetryAfterOfALimitThatNeverRefillsIsInfinite) {
+  SourceRateLimiter limiter({.per_second = 0, .burst = 1});
+  EXPECT_TRUE(limiter.Allow("10.0.0.1", 0));
+  EXPECT_TRUE(std::isinf(limiter.RetryAfterSeconds("10.0.0.1", 1'000'000'000)));
+}
+
 }  // namespace
-}  // namespace tessera::sip
+}  // namespace tessera::net

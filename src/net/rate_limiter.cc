@@ -1,13 +1,19 @@
-#include <tessera/sip/rate_limiter.h>
+#include <tessera/net/rate_limiter.h>
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 
-namespace tessera::sip {
+namespace tessera::net {
 
-void SourceRateLimiter::Refill(Bucket& b, int64_t now_us) const {
+double SourceRateLimiter::TokensAt(const Bucket& b, int64_t now_us) const {
   const double earned =
       static_cast<double>(std::max<int64_t>(0, now_us - b.last_us)) * 1e-6 * limit_.per_second;
-  b.tokens = std::min(limit_.burst, b.tokens + earned);
+  return std::min(limit_.burst, b.tokens + earned);
+}
+
+void SourceRateLimiter::Refill(Bucket& b, int64_t now_us) const {
+  b.tokens = TokensAt(b, now_us);
   b.last_us = std::max(b.last_us, now_us);
 }
 
@@ -27,4 +33,12 @@ bool SourceRateLimiter::Allow(const std::string& source, int64_t now_us) {
   return true;
 }
 
-}  // namespace tessera::sip
+double SourceRateLimiter::RetryAfterSeconds(const std::string& source, int64_t now_us) const {
+  const auto it = buckets_.find(source);
+  const double tokens = it == buckets_.end() ? limit_.burst : TokensAt(it->second, now_us);
+  if (tokens >= 1) return 0;
+  if (limit_.per_second <= 0 || limit_.burst < 1) return std::numeric_limits<double>::infinity();
+  return (1 - tokens) / limit_.per_second;
+}
+
+}  // namespace tessera::net

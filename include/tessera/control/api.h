@@ -1,0 +1,86 @@
+// The HTTP API (the contract: docs/openapi.json): routes requests to the ControlService after
+// per-source rate limits, bearer-token authentication, roles and room scope, and answers
+// RFC 9457 problem details for every refusal. It knows nothing of sockets (http.h).
+//
+// Per request, in this order: /healthz and /readyz are answered at once (never limited, no
+// token); the source's request bucket (429 + Retry-After); unknown path 404, wrong method 405
+// with Allow; then, for the routes that need a token, the source's failed-authentication bucket
+// (429 without verifying the token once it is empty), the token (401 with WWW-Authenticate; a
+// refused token takes one from that bucket), the role (viewer: GET only; participant: nothing)
+// and the token's room (403 insufficient_scope); then the body (400 unless a JSON object) and
+// the service (its Status mapped by ProblemFromStatus).
+//
+// Metrics: tessera_api_requests_total{route,method,code} (route: the path's template, e.g.
+// "/v1/rooms/{room}"; "unmatched" for unknown paths) and
+// tessera_api_rate_limited_total{bucket="requests"|"auth_failures"}.
+#pragma once
+
+#include <tessera/control/auth.h>
+#include <tessera/control/config.h>
+#include <tessera/control/http.h>
+#include <tessera/control/service.h>
+#include <tessera/net/rate_limiter.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::control {
+
+struct ApiOptions {
+  // Per source address: every request but the health checks, and failed authentications.
+  net::RateLimit requests{100, 200};
+  net::RateLimit auth_failures{1, 10};
+  // /readyz: 200 while true; unset: ready unless the directory drains.
+  std::function<bool()> ready;
+  // /metrics (Prometheus text); unset: GlobalMetrics().ToPrometheusText().
+  std::function<std::string()> render_metrics;
+  // /v1/openapi.json; empty: the compiled-in docs/openapi.json (OpenApiDocument()).
+  std::string_view openapi_json;
+  // Clocks, injectable for tests. now_us: monotonic microseconds (the rate limits); now_s: wall
+  // clock seconds since the epoch (token expiry). Unset: steady_clock and system_clock.
+  std::function<int64_t()> now_us;
+  std::function<int64_t()> now_s;
+};
+
+// The rate limits of the `control` block.
+ApiOptions ApiOptionsFrom(const ControlConfig& config);
+
+// The compiled-in OpenAPI 3.1 document (docs/openapi.json).
+std::string_view OpenApiDocument();
+
+// Runs on: the control io_context thread (the rate limiters are its own, unlocked); the service
+// calls block briefly on the RoomDirectory.
+class Api : public HttpHandler {
+ public:
+  // `auth` null: every request that needs a token is refused (401). `service` and `auth`
+  // outlive the Api.
+  Api(ControlService& service, Authenticator* auth, ApiOptions options);
+
+  HttpResponse Handle(const HttpRequest& request) override;
+
+  // A path template and what it takes; defined in api.cc (public so that its helpers name it).
+  struct Route;
+
+ private:
+  // Everything but the metrics: limits, routing, authentication, authorisation.
+  HttpResponse Dispatch(const HttpRequest& request, const Route* route,
+                        const std::vector<std::string>& params);
+  // A route that needs a token, for `who` (authorised for its role and path already);
+  // `params` percent-decoded.
+  HttpResponse Serve(const Route& route, const HttpRequest& request, const Principal& who,
+                     const std::vector<std::string>& params);
+  // A 429 for `bucket`, counted; Retry-After from the limiter.
+  HttpResponse TooManyRequests(const net::SourceRateLimiter& limiter, const std::string& source,
+                               int64_t now_us, const char* bucket);
+
+  ControlService& service_;
+  Authenticator* auth_;
+  ApiOptions options_;
+  net::SourceRateLimiter requests_;
+  net::SourceRateLimiter auth_failures_;
+};
+
+}  // namespace tessera::control

@@ -1,0 +1,489 @@
+// The HTTP API's routing, limits, authentication and authorisation; the operations are the
+// ControlService's.
+#include <spdlog/spdlog.h>
+#include <tessera/base/metrics.h>
+#include <tessera/control/api.h>
+#include <tessera/control/problem.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::control {
+
+enum class RouteId {
+  kHealthz,
+  kReadyz,
+  kOpenApi,
+  kMetrics,
+  kRooms,
+  kRoom,
+  kParticipants,
+  kParticipant,
+  kCalls,
+  kCall,
+};
+
+struct Api::Route {
+  RouteId id;
+  const char* path;  // the template: the metrics' route label
+  std::vector<std::string> methods;
+  bool limited;  // false: health checks, never rate limited
+};
+
+namespace {
+
+const std::vector<Api::Route>& Routes() {
+  static const std::vector<Api::Route> kRoutes = {
+      {RouteId::kHealthz, "/healthz", {"GET"}, false},
+      {RouteId::kReadyz, "/readyz", {"GET"}, false},
+      {RouteId::kOpenApi, "/v1/openapi.json", {"GET"}, true},
+      {RouteId::kMetrics, "/metrics", {"GET"}, true},
+      {RouteId::kRooms, "/v1/rooms", {"GET", "POST"}, true},
+      {RouteId::kRoom, "/v1/rooms/{room}", {"GET", "PATCH", "DELETE"}, true},
+      {RouteId::kParticipants, "/v1/rooms/{room}/participants", {"GET", "POST"}, true},
+      {RouteId::kParticipant,
+       "/v1/rooms/{room}/participants/{id}",
+       {"GET", "PATCH", "DELETE"},
+       true},
+      {RouteId::kCalls, "/v1/sip/calls", {"GET", "POST"}, true},
+      {RouteId::kCall, "/v1/sip/calls/{call_id}", {"DELETE"}, true},
+  };
+  return kRoutes;
+}
+
+// "/a/b/c" -> {"a","b","c"}; "/" -> {""}. Empty segments are kept (they match no template).
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path.front() != '/') return out;
+  path.remove_prefix(1);
+  for (;;) {
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// The route whose template the path matches, and its parameters (raw, not yet decoded).
+const Api::Route* Match(const std::string& path, std::vector<std::string>& params) {
+  const std::vector<std::string_view> got = Segments(path);
+  for (const Api::Route& r : Routes()) {
+    const std::vector<std::string_view> want = Segments(r.path);
+    if (want.size() != got.size()) continue;
+    std::vector<std::string> p;
+    bool ok = true;
+    for (size_t i = 0; i < want.size() && ok; ++i) {
+      if (!want[i].empty() && want[i].front() == '{') {
+        ok = !got[i].empty();
+        p.emplace_back(got[i]);
+      } else {
+        ok = want[i] == got[i];
+      }
+    }
+    if (ok) {
+      params = std::move(p);
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 percent-decoding of one path segment; nullopt on a broken escape.
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    const int hi = HexDigit(s[i + 1]);
+    const int lo = HexDigit(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+// One path segment for a Location header: everything but RFC 3986 unreserved characters escaped.
+std::string PercentEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
+// The {id} of a participant: a decimal uint32.
+std::optional<uint32_t> ParseId(const std::string& s) {
+  if (s.empty() || s.size() > 10) return std::nullopt;
+  uint64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
+
+// The metrics' method label: the methods HTTP defines, else "other" (a client picks the method:
+// it must not pick the label's values).
+const char* MethodLabel(const std::string& method) {
+  static const char* const kKnown[] = {"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
+                                       "DELETE", "OPTIONS", "TRACE", "CONNECT"};
+  for (const char* m : kKnown) {
+    if (method == m) return m;
+  }
+  return "other";
+}
+
+HttpResponse Json(int status, const nlohmann::json& j) {
+  HttpResponse r;
+  r.status = status;
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse NoContent() {
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse BadRequest(std::string detail) {
+  return Problem(400, "bad-request", "Bad request", std::move(detail));
+}
+
+// RFC 6750 3: an error_description holds printable ASCII but '"' and '\'.
+std::string HeaderText(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\'');
+    } else if (u < 0x20 || u > 0x7e) {
+      out.push_back('?');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// 401. No token: the challenge alone; a refused token: invalid_token and why.
+HttpResponse Unauthorized(bool token_given, const std::string& reason) {
+  HttpResponse r = Problem(
+      401, "unauthorized", "Unauthorized",
+      token_given ? "the bearer token was refused: " + reason : "a bearer token is required");
+  std::string challenge = "Bearer realm=\"tessera\"";
+  if (token_given) {
+    challenge += ", error=\"invalid_token\", error_description=\"" + HeaderText(reason) + "\"";
+  }
+  r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+  return r;
+}
+
+HttpResponse Forbidden(std::string detail) {
+  HttpResponse r = Problem(403, "forbidden", "Forbidden", std::move(detail));
+  r.headers.emplace_back("WWW-Authenticate",
+                         "Bearer realm=\"tessera\", error=\"insufficient_scope\"");
+  return r;
+}
+
+HttpResponse ForbiddenRoom(const Principal& who) {
+  return Forbidden("this token may only touch room '" + who.room + "'");
+}
+
+// A service answer: `status` with its JSON, or its error as a problem.
+HttpResponse Answer(const StatusOr<nlohmann::json>& result, int status = 200) {
+  if (!result.ok()) return ProblemFromStatus(result.status());
+  return Json(status, *result);
+}
+
+HttpResponse Answer(const Status& result) {
+  return result.ok() ? NoContent() : ProblemFromStatus(result);
+}
+
+// The request body as a JSON object; else the 400 to answer.
+std::optional<HttpResponse> ParseBody(const HttpRequest& request, nlohmann::json& out) {
+  try {
+    out = nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return BadRequest("the body is not JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception&) {
+    return BadRequest("the body is not JSON (a number out of range)");
+  }
+  if (!out.is_object()) return BadRequest("the body must be a JSON object");
+  return std::nullopt;
+}
+
+// `key` of a body when it is a string; else "".
+std::string StringField(const nlohmann::json& body, const char* key) {
+  const auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Keeps the elements of `list` whose `key` is `value`.
+nlohmann::json OnlyWhere(const nlohmann::json& list, const char* key, const std::string& value) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const nlohmann::json& e : list) {
+    if (e.is_object() && StringField(e, key) == value) out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+ApiOptions ApiOptionsFrom(const ControlConfig& config) {
+  ApiOptions o;
+  o.requests = {config.rate_per_second, config.rate_burst};
+  o.auth_failures = {config.auth_failure_per_second, config.auth_failure_burst};
+  return o;
+}
+
+Api::Api(ControlService& service, Authenticator* auth, ApiOptions options)
+    : service_(service),
+      auth_(auth),
+      options_(std::move(options)),
+      requests_(options_.requests),
+      auth_failures_(options_.auth_failures) {
+  if (!options_.now_us) {
+    options_.now_us = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  if (!options_.now_s) {
+    options_.now_s = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  if (options_.openapi_json.empty()) options_.openapi_json = OpenApiDocument();
+}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  std::vector<std::string> params;
+  const Route* route = Match(request.path, params);
+  HttpResponse response;
+  try {
+    response = Dispatch(request, route, params);
+  } catch (const std::exception& e) {
+    // Nothing below throws by design; should something, the client gets a 500, never a crash.
+    spdlog::error("api: {} {}: {}", MethodLabel(request.method), route ? route->path : "unmatched",
+                  e.what());
+    response = Problem(500, "internal", "Internal error", "the request could not be answered");
+  }
+  GlobalMetrics()
+      .GetCounter("tessera_api_requests_total", {{"route", route ? route->path : "unmatched"},
+                                                 {"method", MethodLabel(request.method)},
+                                                 {"code", std::to_string(response.status)}})
+      .Add();
+  return response;
+}
+
+HttpResponse Api::TooManyRequests(const net::SourceRateLimiter& limiter, const std::string& source,
+                                  int64_t now_us, const char* bucket) {
+  GlobalMetrics().GetCounter("tessera_api_rate_limited_total", {{"bucket", bucket}}).Add();
+  // Whole seconds, at least one; a limit that never refills says an hour.
+  const double wait = limiter.RetryAfterSeconds(source, now_us);
+  const double capped = std::isfinite(wait) ? std::min(wait, 3600.0) : 3600.0;
+  const int64_t seconds = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(capped)));
+  HttpResponse r = Problem(429, "too-many-requests", "Too many requests",
+                           std::string(std::string_view(bucket) == "requests"
+                                           ? "too many requests from this address"
+                                           : "too many failed authentications from this address") +
+                               "; retry in " + std::to_string(seconds) + " s");
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
+
+HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
+                           const std::vector<std::string>& raw_params) {
+  const std::string& source = request.source_address;
+  const int64_t now_us = options_.now_us();
+  if ((!route || route->limited) && !requests_.Allow(source, now_us)) {
+    return TooManyRequests(requests_, source, now_us, "requests");
+  }
+  if (!route) return Problem(404, "not-found", "Not found", "no resource at " + request.path);
+  if (std::find(route->methods.begin(), route->methods.end(), request.method) ==
+      route->methods.end()) {
+    std::string allow;
+    for (const std::string& m : route->methods) allow += (allow.empty() ? "" : ", ") + m;
+    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
+                             "the methods of " + std::string(route->path) + " are " + allow);
+    r.headers.emplace_back("Allow", std::move(allow));
+    return r;
+  }
+  std::vector<std::string> params;
+  for (const std::string& p : raw_params) {
+    std::optional<std::string> decoded = PercentDecode(p);
+    if (!decoded) return BadRequest("a broken percent-escape in the path");
+    params.push_back(std::move(*decoded));
+  }
+
+  // No token needed: health checks and this API's description.
+  switch (route->id) {
+    case RouteId::kHealthz:
+      return Json(200, {{"status", "ok"}});
+    case RouteId::kReadyz: {
+      const bool ready = options_.ready ? options_.ready() : !service_.draining();
+      return ready ? Json(200, {{"status", "ready"}}) : Json(503, {{"status", "draining"}});
+    }
+    case RouteId::kOpenApi: {
+      HttpResponse r;
+      r.body = std::string(options_.openapi_json);
+      return r;
+    }
+    default:  // the rest need a token
+      break;
+  }
+
+  // Everything else needs a token. A source that failed too often is not even verified.
+  if (auth_failures_.RetryAfterSeconds(source, now_us) > 0) {
+    return TooManyRequests(auth_failures_, source, now_us, "auth_failures");
+  }
+  const std::string& authorization = request.Header("authorization");
+  if (authorization.empty()) return Unauthorized(false, "");
+  StatusOr<Principal> who =
+      auth_ ? auth_->Authenticate(authorization, options_.now_s())
+            : StatusOr<Principal>(UnauthenticatedError("no token is accepted on this node"));
+  if (!who.ok()) {
+    if (who.status().code() != StatusCode::kUnauthenticated) {
+      return ProblemFromStatus(who.status());
+    }
+    (void)auth_failures_.Allow(source, now_us);  // takes one token: the failure is counted
+    return Unauthorized(true, who.status().message());
+  }
+  if (who->role == Role::kParticipant) {
+    return Forbidden("the participant role has no access to this API");
+  }
+  if (request.method != "GET" && who->role > Role::kOperator) {
+    return Forbidden(std::string("the ") + RoleName(who->role) + " role may only read");
+  }
+  const bool has_room = route->id == RouteId::kRoom || route->id == RouteId::kParticipants ||
+                        route->id == RouteId::kParticipant;
+  if (has_room && !who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
+  return Serve(*route, request, *who, params);
+}
+
+HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Principal& who,
+                        const std::vector<std::string>& params) {
+  const std::string& method = request.method;
+  nlohmann::json body;
+  if (method == "POST" || method == "PATCH") {
+    if (std::optional<HttpResponse> bad = ParseBody(request, body)) return *bad;
+  }
+  switch (route.id) {
+    case RouteId::kMetrics: {
+      HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body =
+          options_.render_metrics ? options_.render_metrics() : GlobalMetrics().ToPrometheusText();
+      return r;
+    }
+    case RouteId::kRooms: {
+      if (method == "GET") {
+        auto rooms = service_.ListRooms();
+        if (rooms.ok() && !who.room.empty()) {
+          (*rooms)["rooms"] = OnlyWhere((*rooms)["rooms"], "name", who.room);
+        }
+        return Answer(rooms);
+      }
+      if (!who.room.empty() && StringField(body, "name") != who.room) return ForbiddenRoom(who);
+      auto created = service_.CreateRoom(body);
+      HttpResponse r = Answer(created, 201);
+      if (created.ok()) {
+        r.headers.emplace_back("Location",
+                               "/v1/rooms/" + PercentEncode(StringField(*created, "name")));
+      }
+      return r;
+    }
+    case RouteId::kRoom: {
+      const std::string& room = params[0];
+      if (method == "GET") return Answer(service_.GetRoom(room));
+      if (method == "PATCH") return Answer(service_.UpdateRoom(room, body));
+      return Answer(service_.DeleteRoom(room));
+    }
+    case RouteId::kParticipants: {
+      const std::string& room = params[0];
+      if (method == "GET") return Answer(service_.ListParticipants(room));
+      auto added = service_.AddParticipant(room, body);
+      HttpResponse r = Answer(added, 201);
+      if (added.ok() && added->contains("id")) {
+        r.headers.emplace_back("Location", "/v1/rooms/" + PercentEncode(room) + "/participants/" +
+                                               (*added)["id"].dump());
+      }
+      return r;
+    }
+    case RouteId::kParticipant: {
+      const std::string& room = params[0];
+      const std::optional<uint32_t> id = ParseId(params[1]);
+      if (!id) {
+        return Problem(404, "not-found", "Not found",
+                       "room '" + room + "' has no participant '" + params[1] + "'");
+      }
+      if (method == "GET") return Answer(service_.GetParticipant(room, *id));
+      if (method == "PATCH") return Answer(service_.UpdateParticipant(room, *id, body));
+      return Answer(service_.RemoveParticipant(room, *id));
+    }
+    case RouteId::kCalls: {
+      if (method == "GET") {
+        auto calls = service_.ListCalls();
+        if (calls.ok() && !who.room.empty()) {
+          (*calls)["calls"] = OnlyWhere((*calls)["calls"], "room", who.room);
+        }
+        return Answer(calls);
+      }
+      if (!who.room.empty() && StringField(body, "room") != who.room) return ForbiddenRoom(who);
+      return Answer(service_.Dial(body), 201);
+    }
+    case RouteId::kCall: {
+      const std::string& call_id = params[0];
+      if (!who.room.empty()) {
+        // A room-scoped token hangs up only its room's calls; others' are not its to know of.
+        auto calls = service_.ListCalls();
+        if (!calls.ok()) return ProblemFromStatus(calls.status());
+        const nlohmann::json mine = OnlyWhere((*calls)["calls"], "call_id", call_id);
+        if (mine.empty()) return Problem(404, "not-found", "Not found", "no call " + call_id);
+        if (StringField(mine[0], "room") != who.room) return ForbiddenRoom(who);
+      }
+      return Answer(service_.Hangup(call_id));
+    }
+    case RouteId::kHealthz:
+    case RouteId::kReadyz:
+    case RouteId::kOpenApi:
+      break;
+  }
+  return Problem(500, "internal", "Internal error", "no handler for " + std::string(route.path));
+}
+
+}  // namespace tessera::control
