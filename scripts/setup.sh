@@ -24,6 +24,12 @@ PACKAGES=(
   sip-tester
   # a SIP video softphone for the SIP integration test (installed without GTK/X11 recommends)
   baresip baresip-ffmpeg
+  # the HTTP API's integration tests: the OpenAPI document's schemas (python3-jsonschema), the
+  # /metrics format (promtool; Debian ships it in prometheus, whose server service comes with it),
+  # requests as an operator types them (curl)
+  python3-jsonschema prometheus curl
+  # HTTP load for benches/api_latency.py --client wrk
+  wrk
 )
 
 SUDO=""

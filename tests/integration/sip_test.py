@@ -27,8 +27,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, _die_with_parent, ensure,  # noqa: E402
-                             free_port_pair, run_main, write_config)
+from tessera_harness import (Process, TestFailure, _binds, _die_with_parent,  # noqa: E402
+                             ensure, free_port_block, run_main, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = os.path.join(HERE, "sip")
@@ -42,36 +42,6 @@ SIPP_TIMEOUT_S = 60    # the subprocess deadline; SIPp's own -timeout is a littl
 RECV_TIMEOUT_MS = 20000  # a scenario's <recv> that waits longer fails the call
 STATE_TIMEOUT_S = 20   # how long a call may take to reach a state tessera reports
 SKIP = 77
-
-
-def _binds(port, kinds):
-    socks = []
-    try:
-        for kind in kinds:
-            s = socket.socket(socket.AF_INET, kind)
-            socks.append(s)
-            s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
-
-
-_taken = set()  # every port handed out in this test: none is handed out twice
-
-
-def free_port_block(count, kinds=(socket.SOCK_DGRAM,)):
-    """The first of `count` consecutive ports free on 127.0.0.1 (for each socket kind), none of
-    them handed out before (the processes given earlier ones may not have bound them yet)."""
-    for _ in range(100):
-        port = free_port_pair()
-        block = range(port, port + count)
-        if _taken.isdisjoint(block) and all(_binds(p, kinds) for p in block):
-            _taken.update(block)
-            return port
-    raise TestFailure(f"no {count} free consecutive ports")
 
 
 def tail(path, n=6000):

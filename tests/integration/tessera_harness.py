@@ -67,6 +67,36 @@ def free_port_pair():
     raise TestFailure("no free port pair")
 
 
+def _binds(port, kinds):
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+_taken = set()  # every block handed out in this test: none is handed out twice
+
+
+def free_port_block(count, kinds=(socket.SOCK_DGRAM,)):
+    """The first of `count` consecutive ports free on 127.0.0.1 (for each socket kind), none of
+    them handed out before (the processes given earlier ones may not have bound them yet)."""
+    for _ in range(100):
+        port = free_port_pair()
+        block = range(port, port + count)
+        if _taken.isdisjoint(block) and all(_binds(p, kinds) for p in block):
+            _taken.update(block)
+            return port
+    raise TestFailure(f"no {count} free consecutive ports")
+
+
 def _die_with_parent():
     """Runs in the child before exec: the kernel kills it when the test process dies, so a test
     killed by a timeout (or anyone) leaves no peer streaming forever (Linux; else nothing)."""
@@ -159,20 +189,69 @@ class Process:
         """SIGTERM, then collect the rest of stdout. Returns the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+        return self.wait_exit(timeout_s, f"did not stop within {timeout_s}s")
+
+    def wait_exit(self, timeout_s, failure=None):
+        """Waits for the child to exit by itself (no signal sent), collecting the rest of stdout;
+        returns the exit code. Past the deadline it is killed and the test fails."""
         try:
             out, _ = self.proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.communicate()
-            raise TestFailure(f"{self.name} did not stop within {timeout_s}s")
+            raise TestFailure(f"{self.name} " +
+                              (failure or f"did not exit within {timeout_s:.1f}s") +
+                              f"; stderr:\n{self.stderr()}")
         rest = (self._pending + (out or b"")).decode(errors="replace")
         self._pending = b""
         self.lines.extend(rest.splitlines())
         return self.proc.returncode
 
+    def log_mark(self):
+        """Where the output stands now: pass it to wait_for_log as `since` to see only what comes
+        after an action (a signal, a request)."""
+        return os.fstat(self.stderr_file.fileno()).st_size, len(self.lines)
+
+    def log_text(self, since=0):
+        """stderr from byte offset `since` on (pread: the file offset is the one the child
+        writes at)."""
+        fd = self.stderr_file.fileno()
+        size = os.fstat(fd).st_size
+        return os.pread(fd, max(0, size - since), since).decode(errors="replace")
+
+    def _drain_stdout(self, timeout_s=0):
+        """Reads what stdout holds now, without waiting (the child never blocks on a full pipe
+        while the test polls its log)."""
+        for _ in range(100):
+            if (self.proc.stdout is None or self.proc.stdout.closed
+                    or not self._read_lines(timeout_s)):
+                return
+            if timeout_s == 0:
+                return
+
+    def wait_for_log(self, predicate, timeout_s, since=(0, 0)):
+        """The first line of the log (stderr) or of stdout, written after the mark `since`
+        (log_mark()), that satisfies predicate; polls both until the deadline. Fails at once
+        when the child exits without writing it."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            exited = self.proc.poll() is not None
+            # After an exit, read stdout to its end (what it wrote just before).
+            self._drain_stdout(0.05 if exited else 0)
+            for line in self.log_text(since[0]).splitlines() + self.lines[since[1]:]:
+                if predicate(line):
+                    return line
+            if exited:
+                raise TestFailure(f"{self.name} exited ({self.proc.returncode}) before the "
+                                  f"expected log line; stderr:\n{self.stderr()}")
+            if time.monotonic() > deadline:
+                raise TestFailure(f"{self.name}: timed out after {timeout_s}s waiting for a log "
+                                  f"line; stderr:\n{self.stderr()}")
+            time.sleep(0.02)  # poll interval
+
     def stderr(self):
-        self.stderr_file.seek(0)
-        return self.stderr_file.read().decode(errors="replace")[-4000:]
+        # pread, not seek + read: the child writes at the file offset this would move.
+        return self.log_text()[-4000:]
 
     def json_lines(self):
         out = []
@@ -204,6 +283,22 @@ def probe_frames(path):
     rc, _, decode_err = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", path, "-f", "null",
                              "-"])
     return streams[0], decode_err.strip() if rc == 0 else f"exit {rc}: {decode_err}"
+
+
+def write_video_sdp(path, port, codec="H264", payload_type=96):
+    """An SDP file for ffmpeg to receive a composite on 127.0.0.1:port, as Tessera writes for a
+    participant's sdp_file (session/sdp_file.cc): rtcp-mux, recvonly."""
+    rtpmap = {"H264": f"a=rtpmap:{payload_type} H264/90000\r\n"
+                      f"a=fmtp:{payload_type} packetization-mode=1;profile-level-id=42e01f;"
+                      f"level-asymmetry-allowed=1\r\n",
+              "VP8": f"a=rtpmap:{payload_type} VP8/90000\r\n",
+              "VP9": f"a=rtpmap:{payload_type} VP9/90000\r\na=fmtp:{payload_type} "
+                     f"profile-id=0\r\n"}[codec]
+    with open(path, "w") as f:
+        f.write(f"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=composite\r\nc=IN IP4 127.0.0.1\r\n"
+                f"t=0 0\r\nm=video {port} RTP/AVP {payload_type}\r\n{rtpmap}"
+                f"a=rtcp-mux\r\na=recvonly\r\n")
+    return path
 
 
 def write_config(path, text):
