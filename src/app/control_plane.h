@@ -21,7 +21,7 @@ class Api;
 class ControlService;
 class HttpServer;
 class JwtVerifier;
-class MetricsHandler;
+class HttpHandler;
 class SipControl;
 class WebhookSender;
 }  // namespace tessera::control
@@ -64,7 +64,7 @@ class ControlPlane {
   std::atomic<bool> draining_{false};
   std::unique_ptr<control::JwtVerifier> verifier_;
   std::unique_ptr<control::Api> api_;
-  std::unique_ptr<control::MetricsHandler> metrics_;
+  std::unique_ptr<control::HttpHandler> metrics_;
   std::unique_ptr<control::HttpServer> http_;
   std::shared_ptr<control::WebhookSender> webhooks_;
 };

@@ -253,7 +253,7 @@ Status HttpServerImpl::Start() {
   work_.emplace(io_.get_executor());
   thread_ = std::thread([this] { Run(); });
   started_ = true;
-  spdlog::info("control: API on {}://{}:{}", tls ? "https" : "http", config_.listen_address,
+  spdlog::info("control: listening on {}://{}:{}", tls ? "https" : "http", config_.listen_address,
                port_.load());
   if (metrics_port_.load() != 0) {
     spdlog::info("control: /metrics on http://{}:{}", config_.listen_address, metrics_port_.load());

@@ -1,7 +1,6 @@
-#include "control/metrics_exporter.h"
-
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <tessera/control/metrics_exporter.h>
 #include <unistd.h>
 
 #include <exception>
@@ -383,20 +382,14 @@ std::optional<double> BootTimeSeconds() {
 
 }  // namespace
 
-SipStatsFn SipStatsFromControl(
-    std::function<std::optional<std::string>(const std::string&)> control) {
-  if (!control) return {};
-  return [control = std::move(control)]() -> std::optional<json> {
-    const std::optional<std::string> stats = control("sipstats");
-    constexpr std::string_view kStats = "ok sipstats ";
-    if (!stats || stats->rfind(kStats, 0) != 0) return std::nullopt;
-    json j = json::parse(stats->substr(kStats.size()), nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return std::nullopt;
-    const std::optional<std::string> calls = control("calls");
-    constexpr std::string_view kCalls = "ok calls ";
-    if (calls && calls->rfind(kCalls, 0) == 0) {
-      json list = json::parse(calls->substr(kCalls.size()), nullptr, /*allow_exceptions=*/false);
-      if (list.is_array()) j["calls"] = std::move(list);
+SipStatsFn SipStatsFrom(SipControl* sip) {
+  if (!sip) return {};
+  return [sip]() -> std::optional<json> {
+    StatusOr<json> stats = sip->Stats();
+    if (!stats.ok() || !stats->is_object()) return std::nullopt;
+    json j = std::move(*stats);
+    if (StatusOr<json> calls = sip->ListCalls(); calls.ok() && calls->is_array()) {
+      j["calls"] = std::move(*calls);
     }
     return std::optional<json>(std::in_place, std::move(j));
   };

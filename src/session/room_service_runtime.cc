@@ -334,6 +334,10 @@ Status RoomService::CreateRoom(RoomConfig rc) {
   auto host = MakeRoom(rc);
   if (!host.ok()) return host.status();
   RoomHost* room = host->get();
+  // Its participants came with the room, at run time: a drain waits for them like for a join.
+  for (const RoomMember& m : room->roster().members()) {
+    room->roster().FindMutableMember(m.id)->from_config = false;
+  }
   rooms_.push_back(std::move(*host));
   if (started_) room->Start();
   spdlog::info("room {}: created ({} participants, {})", rc.name, rc.participants.size(),

@@ -96,7 +96,8 @@ class RoomObserver {
 struct RoomMember {
   uint32_t id = 0;  // unique in the room's life: never given to anyone else
   std::string name;
-  bool from_config = true;  // false: joined at run time (JoinRoom)
+  // false: joined at run time (JoinRoom), or came with a room created at run time (CreateRoom)
+  bool from_config = true;
   std::chrono::system_clock::time_point joined_at;
   uint16_t audio_port = 0;  // local ports; 0: no leg of that kind
   bool audio_rtcp_mux = true;

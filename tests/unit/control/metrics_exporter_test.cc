@@ -1,7 +1,6 @@
-#include "control/metrics_exporter.h"
-
 #include <gtest/gtest.h>
 #include <tessera/base/metrics.h>
+#include <tessera/control/metrics_exporter.h>
 #include <tessera/session/room_directory.h>
 
 #include <cstdlib>
@@ -414,20 +413,36 @@ TEST(MetricsExporter, BrokenSummariesAndOddNamesCostNothingElse) {
   EXPECT_TRUE(Has(text, "tessera_rooms 1"));
 }
 
-TEST(MetricsExporter, SipStatsFromTheOperatorCommands) {
-  std::vector<std::string> asked;
-  SipStatsFn sip = SipStatsFromControl([&](const std::string& line) -> std::optional<std::string> {
-    asked.push_back(line);
-    if (line == "sipstats") return R"(ok sipstats {"calls_in":3,"active_calls":1})";
-    if (line == "calls") return R"(ok calls [{"call_id":"a","state":"held"}])";
-    return std::nullopt;
-  });
+// The SIP user agent as the exporter sees it: a fixed answer, or "not running".
+class FakeSip : public SipControl {
+ public:
+  bool running = true;
+  int asked = 0;
+  StatusOr<nlohmann::json> ListCalls() override {
+    ++asked;
+    if (!running) return FailedPreconditionError("SIP is not running");
+    return nlohmann::json::parse(R"([{"call_id":"a","state":"held"}])");
+  }
+  StatusOr<std::string> Dial(const std::string&, const std::string&, const std::string&) override {
+    return FailedPreconditionError("not here");
+  }
+  Status Hangup(const std::string&) override { return FailedPreconditionError("not here"); }
+  StatusOr<nlohmann::json> Stats() override {
+    ++asked;
+    if (!running) return FailedPreconditionError("SIP is not running");
+    return nlohmann::json::parse(R"({"calls_in":3,"active_calls":1})");
+  }
+};
+
+TEST(MetricsExporter, SipStatsFromTheUserAgent) {
+  FakeSip fake;
+  SipStatsFn sip = SipStatsFrom(&fake);
   ASSERT_TRUE(sip);
   const std::optional<nlohmann::json> stats = sip();
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->at("calls_in").get<int>(), 3);
   EXPECT_EQ(stats->at("calls").front().at("state").get<std::string>(), "held");
-  EXPECT_EQ(asked, (std::vector<std::string>{"sipstats", "calls"}));
+  EXPECT_EQ(fake.asked, 2);
 
   MetricsWriter out;
   WriteSipMetrics(out, *stats);
@@ -435,10 +450,9 @@ TEST(MetricsExporter, SipStatsFromTheOperatorCommands) {
   EXPECT_TRUE(Has(text, R"(tessera_sip_calls_total{direction="in"} 3)")) << text;
   EXPECT_TRUE(Has(text, R"(tessera_sip_calls_in_progress{state="held"} 1)")) << text;
 
-  EXPECT_FALSE(SipStatsFromControl(nullptr));
-  SipStatsFn off = SipStatsFromControl(
-      [](const std::string&) -> std::optional<std::string> { return "error: SIP is not running"; });
-  EXPECT_FALSE(off());
+  EXPECT_FALSE(SipStatsFrom(nullptr));
+  fake.running = false;
+  EXPECT_FALSE(sip());
 }
 
 TEST(MetricsExporter, ProcessFiguresAreThere) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <tessera/base/metrics.h>
+#include <tessera/control/sip_control.h>
 #include <tessera/session/room_directory.h>
 
 #include <functional>
@@ -23,10 +24,9 @@ inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0
 // running. Runs on: the scraping thread; may block briefly.
 using SipStatsFn = std::function<std::optional<nlohmann::json>()>;
 
-// A SipStatsFn over the SIP service's operator commands (`control`: SipService::Control, which
-// answers "ok sipstats {...}" and "ok calls [...]", or nullopt). Null control: SIP is off.
-SipStatsFn SipStatsFromControl(
-    std::function<std::optional<std::string>(const std::string&)> control);
+// A SipStatsFn over the SIP user agent's typed operations (its Stats and, as "calls", its
+// ListCalls). Null: SIP is off.
+SipStatsFn SipStatsFrom(SipControl* sip);
 
 // The live figures into `out`: rooms, participants and their legs (the directory's ListRooms,
 // RoomStats and Participants), SIP (when `sip` is set and answers) and the process. Never

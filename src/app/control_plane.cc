@@ -1,0 +1,168 @@
+#include "app/control_plane.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <tessera/control/api.h>
+#include <tessera/control/http_server.h>
+#include <tessera/control/jwt.h>
+#include <tessera/control/metrics_exporter.h>
+#include <tessera/control/service.h>
+#include <tessera/control/sip_control.h>
+#include <tessera/control/webhooks.h>
+#include <tessera/sipua/sip_service.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::app {
+namespace {
+
+class SipServiceControl final : public control::SipControl {
+ public:
+  explicit SipServiceControl(sipua::SipService& sip) : sip_(sip) {}
+  StatusOr<nlohmann::json> ListCalls() override { return sip_.Calls(); }
+  StatusOr<std::string> Dial(const std::string& room, const std::string& uri,
+                             const std::string& name) override {
+    return sip_.DialOut(room, uri, name);
+  }
+  Status Hangup(const std::string& call_id) override { return sip_.Hangup(call_id); }
+  StatusOr<nlohmann::json> Stats() override { return sip_.Stats(); }
+
+ private:
+  sipua::SipService& sip_;
+};
+
+}  // namespace
+
+// GET /metrics on the metrics port: no token (the HTTP server answers 404 to anything else).
+class MetricsPortHandler final : public control::HttpHandler {
+ public:
+  explicit MetricsPortHandler(std::function<std::string()> render) : render_(std::move(render)) {}
+  control::HttpResponse Handle(const control::HttpRequest&) override {
+    control::HttpResponse r;
+    r.content_type = std::string(control::kMetricsContentType);
+    r.body = render_();
+    return r;
+  }
+
+ private:
+  std::function<std::string()> render_;
+};
+
+std::unique_ptr<control::SipControl> MakeSipControl(sipua::SipService* sip) {
+  if (!sip) return nullptr;
+  return std::make_unique<SipServiceControl>(*sip);
+}
+
+std::unique_ptr<control::ControlService> MakeControlService(session::RoomDirectory& rooms,
+                                                            const Config& config,
+                                                            control::SipControl* sip) {
+  control::ControlHooks hooks;
+  hooks.decode_room = [hardware = config.hardware](const nlohmann::json& body) {
+    return RoomConfigFromJson(body, hardware);
+  };
+  hooks.decode_participant = [](const nlohmann::json& body) {
+    return RoomParticipantFromJson(body);
+  };
+  hooks.sip = sip;
+  return std::make_unique<control::ControlService>(rooms, std::move(hooks));
+}
+
+ControlPlane::ControlPlane(const control::ControlConfig& config, control::ControlService& service,
+                           session::RoomDirectory& rooms, control::SipControl* sip)
+    : config_(config), service_(service), rooms_(rooms), sip_(sip) {}
+
+ControlPlane::~ControlPlane() { Stop(); }
+
+namespace {
+
+// The key file's keys; with create, a missing file is made first (one HS256 key, mode 0600).
+StatusOr<std::vector<control::JwtKey>> LoadKeys(const control::ControlConfig& c) {
+  if (c.keys_file.empty()) return std::vector<control::JwtKey>{};
+  struct stat st {};
+  if (c.create_keys_file && ::stat(c.keys_file.c_str(), &st) != 0) {
+    const std::string kid = control::NewKid();
+    if (Status s = control::CreateKeyFile(c.keys_file, control::JwtKey::Alg::kHs256, kid);
+        !s.ok()) {
+      return Status(s.code(), "control.keys_file: " + s.message());
+    }
+    spdlog::info(
+        "control: created the key file {} with one HS256 key (kid {}); mint a token with "
+        "tessera-token --keys {} --role admin",
+        c.keys_file, kid, c.keys_file);
+  }
+  auto keys = control::LoadJwtKeys(c.keys_file);
+  if (!keys.ok())
+    return Status(keys.status().code(), "control.keys_file: " + keys.status().message());
+  return keys;
+}
+
+}  // namespace
+
+Status ControlPlane::Start() {
+  auto keys = LoadKeys(config_);
+  if (!keys.ok()) return keys.status();
+  if (keys->empty()) {
+    spdlog::warn("control: no keys_file: every request but /healthz and /readyz is refused (401)");
+  }
+  control::JwtVerifier::Options auth;
+  auth.issuer = config_.issuer;
+  auth.audience = config_.audience;
+  auth.max_lifetime_s = config_.max_token_lifetime_s;
+  verifier_ = std::make_unique<control::JwtVerifier>(std::move(*keys), auth);
+
+  const control::SipStatsFn sip_stats = control::SipStatsFrom(sip_);
+  auto render = [this, sip_stats] { return control::RenderMetrics(rooms_, sip_stats); };
+  control::ApiOptions options = control::ApiOptionsFrom(config_);
+  options.ready = [this] { return !draining_.load() && !rooms_.draining(); };
+  options.render_metrics = render;
+  api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
+  if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);
+  http_ = std::make_unique<control::HttpServer>(config_, *api_, metrics_.get());
+  TESSERA_RETURN_IF_ERROR(http_->Start());
+  if (!config_.webhooks.empty()) {
+    auto sender = control::WebhookSender::Create(http_->io(), config_.webhooks);
+    if (!sender.ok()) {
+      http_->Stop();
+      return sender.status();
+    }
+    webhooks_ = std::move(*sender);
+    rooms_.AddObserver(webhooks_);
+    spdlog::info("control: {} webhook(s) get room and participant events", config_.webhooks.size());
+  }
+  return Status::Ok();
+}
+
+std::string ControlPlane::Reload() {
+  std::string out;
+  if (!config_.keys_file.empty()) {
+    auto keys = control::LoadJwtKeys(config_.keys_file);
+    if (keys.ok()) {
+      const size_t n = keys->size();
+      verifier_->SetKeys(std::move(*keys));
+      out = "reloaded " + std::to_string(n) + " key(s) from " + config_.keys_file;
+    } else {
+      out = "keys not reloaded, the old ones stay: " + keys.status().message();
+    }
+  } else {
+    out = "no keys_file to reload";
+  }
+  if (!config_.tls_cert_file.empty()) {
+    const Status s = http_->ReloadTls();
+    out += s.ok() ? "; reloaded the TLS certificate " + config_.tls_cert_file
+                  : "; TLS certificate not reloaded, the old one stays: " + s.message();
+  }
+  return out;
+}
+
+void ControlPlane::Drain() { draining_ = true; }
+
+void ControlPlane::Stop() {
+  // The webhook sender first: it posts to the HTTP server's io_context.
+  if (webhooks_) webhooks_->Stop();
+  if (http_) http_->Stop();
+}
+
+uint16_t ControlPlane::port() const { return http_ ? http_->port() : 0; }
+uint16_t ControlPlane::metrics_port() const { return http_ ? http_->metrics_port() : 0; }
+
+}  // namespace tessera::app
