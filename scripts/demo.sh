@@ -27,7 +27,7 @@ pids=()
 tessera_pid=""
 cleanup() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
-  if [[ -n $tessera_pid ]]; then kill -TERM "$tessera_pid" 2>/dev/null || true; fi
+  if [[ -n $tessera_pid ]]; then kill -INT "$tessera_pid" 2>/dev/null || true; fi
   rm -rf "$clips"
 }
 trap cleanup EXIT
@@ -94,7 +94,8 @@ trap - INT
 kill -TERM "${pids[@]}" "$listener_pid" 2>/dev/null || true
 wait "$listener_pid" 2>/dev/null || true  # the mix file is complete once its writer has exited
 pids=()
-kill -TERM "$tessera_pid" 2>/dev/null || true
+# SIGINT: stop now (SIGTERM would drain the API's rooms for control.drain_grace_s first).
+kill -INT "$tessera_pid" 2>/dev/null || true
 # Its summary lines: one per participant leg, then each room's audio and video.
 while read -r line <&"$tessera_out"; do
   case "$line" in '{'*) printf '%s\n' "$line" >>"$summary" ;;

@@ -200,7 +200,11 @@ StatusOr<Principal> JwtVerifier::Authenticate(const std::string& authorization, 
   if (alg_name == nullptr) return Refuse(Failure::kMalformed, "token header has no alg");
   // Only the two algorithms Tessera signs with; "none" above all (RFC 8725 3.1, 3.2).
   const auto alg = JwtAlgFromName(*alg_name);
-  if (!alg) return Refuse(Failure::kAlgNotAllowed, "algorithm not allowed");
+  if (!alg) {
+    return Refuse(Failure::kAlgNotAllowed, *alg_name == "none" || *alg_name == "NONE"
+                                               ? "unsigned tokens (alg none) are never accepted"
+                                               : "algorithm not allowed (HS256 and ES256 only)");
+  }
   if (header->contains("crit")) {
     // RFC 7515 4.1.11: extensions we do not understand must not be ignored.
     return Refuse(Failure::kMalformed, "token header has crit extensions");

@@ -58,18 +58,17 @@ int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api) {
   }
 }
 
-// Participants that came in while the node ran (SIP calls, API joins): what a drain waits for.
+// The participants of every room: a drain lets their rooms run on for them.
 size_t LiveParticipants(tessera::session::RoomDirectory& rooms) {
   size_t n = 0;
   for (const auto& room : rooms.ListRooms()) {
     auto members = rooms.Participants(room.name);
-    if (!members.ok()) continue;
-    for (const auto& m : *members) n += m.from_config ? 0 : 1;
+    if (members.ok()) n += members->size();
   }
   return n;
 }
 
-// Until the grace period ends or the last live participant left; a second SIGTERM or a SIGINT
+// Until the grace period ends or the last participant left; a second SIGTERM or a SIGINT
 // ends it at once. Returns the signal that ends the process.
 int Drain(const sigset_t& signals, tessera::session::RoomDirectory& rooms, uint32_t grace_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
