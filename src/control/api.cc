@@ -273,6 +273,19 @@ Api::Api(ControlService& service, Authenticator* auth, ApiOptions options)
       options_(std::move(options)),
       requests_(options_.requests),
       auth_failures_(options_.auth_failures) {
+  MetricsRegistry& m = GlobalMetrics();
+  m.Describe("tessera_api_requests_total",
+             "HTTP API requests answered, by route template, method and status code");
+  m.Describe("tessera_api_request_duration_seconds",
+             "Time from routing an API request to its answer, by route template");
+  m.Describe("tessera_api_rate_limited_total",
+             "API requests answered 429, by the bucket that was empty (requests, auth_failures)");
+  m.Describe("tessera_api_auth_failures_total", "Bearer tokens refused, by reason");
+  m.Describe("tessera_api_connections_refused_total",
+             "API connections refused over the per-source or total cap");
+  m.Describe("tessera_api_timeouts_total",
+             "API connections closed for a request not arriving in time or idling");
+  m.Describe("tessera_webhook_deliveries_total", "Webhook events delivered, failed or dropped");
   if (!options_.now_us) {
     options_.now_us = [] {
       return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -291,6 +304,7 @@ Api::Api(ControlService& service, Authenticator* auth, ApiOptions options)
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> params;
   const Route* route = Match(request.path, params);
   HttpResponse response;
@@ -307,6 +321,12 @@ HttpResponse Api::Handle(const HttpRequest& request) {
                                                  {"method", MethodLabel(request.method)},
                                                  {"code", std::to_string(response.status)}})
       .Add();
+  // From routing to the answer: what the handlers and the rooms cost (the server's own reading
+  // and writing are not in it).
+  GlobalMetrics()
+      .GetHistogram("tessera_api_request_duration_seconds",
+                    {{"route", route ? route->path : "unmatched"}}, kDurationBucketsSeconds)
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return response;
 }
 

@@ -288,7 +288,10 @@ class Connection final : public ConnectionBase,
   }
 
   void OnReadError(const boost::system::error_code& ec) {
-    const bool header_done = parser_ && parser_->is_header_done();
+    // A Content-Length over the limit is refused while the header is being finished: its
+    // request line is parsed by then, though is_header_done() may not say so yet.
+    const bool header_done =
+        parser_ && (parser_->is_header_done() || ec == http::error::body_limit);
     const std::string method = header_done ? MethodLabel(parser_->get().method()) : "unknown";
     const unsigned version = header_done ? parser_->get().version() : 11;
     const ControlConfig& config = server_->config;

@@ -321,16 +321,18 @@ void WriteRooms(MetricsWriter& out, session::RoomDirectory& rooms) {
     auto members = rooms.Participants(rc.name);
     if (!members.ok()) continue;  // it ended meanwhile, or the rooms do not run
     present.insert(rc.name);
-    std::map<std::string, double> by_state{{"admitted", 0}, {"waiting", 0}};
+    // By (transport, state); RTP's two states always present, so a room's series do not come
+    // and go with its first participant.
+    std::map<std::pair<std::string, std::string>, double> by_state{{{"rtp", "admitted"}, 0},
+                                                                   {{"rtp", "waiting"}, 0}};
     for (const session::RoomMember& m : *members) {
-      by_state[m.admitted ? "admitted" : "waiting"] += 1;
+      by_state[{m.transport, m.admitted ? "admitted" : "waiting"}] += 1;
       if (auto a = ParseObject(m.audio_stats_json)) WriteLeg(out, rc.name, m.name, "audio", *a);
       if (auto v = ParseObject(m.video_stats_json)) WriteLeg(out, rc.name, m.name, "video", *v);
     }
-    // Every participant is plain RTP to the directory for now: the front end that joined it
-    // (SIP, WebRTC) is not part of RoomMember.
-    for (const auto& [state, n] : by_state) {
-      Level(out, kParticipants, {{"room", rc.name}, {"transport", "rtp"}, {"state", state}}, n);
+    for (const auto& [key, n] : by_state) {
+      Level(out, kParticipants, {{"room", rc.name}, {"transport", key.first}, {"state", key.second}},
+            n);
     }
   }
   Level(out, kRooms, {}, static_cast<double>(present.size()));

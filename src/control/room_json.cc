@@ -40,6 +40,7 @@ nlohmann::json ParticipantJson(const session::RoomMember& m) {
                       {"joined", m.from_config ? "config" : "runtime"},
                       {"joined_at", Iso8601(m.joined_at)},
                       {"admitted", m.admitted},
+                      {"transport", m.transport},
                       {"muted", m.muted},
                       {"deaf", m.deaf}};
   if (m.audio_port) {

@@ -70,6 +70,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   legs->member.admitted = options.admitted;
   legs->member.muted = pc.muted;
   legs->member.deaf = pc.deaf;
+  legs->member.transport = options.transport;
   legs->member.joined_at = std::chrono::system_clock::now();
   const RoomMember member = legs->member;
   room->roster().AddMember(legs->member);

@@ -91,6 +91,7 @@ StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,
   SipParticipant out;
   RoomParticipantConfig& pc = out.config;
   session::JoinOptions& options = out.options;
+  options.transport = "sip";
   pc.name = std::move(name);
   const RemoteUpdate remote = RemoteFor(session);
   pc.remote_address = remote.address.empty() ? "0.0.0.0" : remote.address;

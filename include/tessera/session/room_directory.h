@@ -49,6 +49,9 @@ struct JoinOptions {
   std::optional<SrtpConfig> video_srtp;
   // Null: nobody listens.
   std::shared_ptr<ParticipantListener> listener;
+  // The front end that joined it, for the roster and metrics: "rtp" (the config or the API's
+  // RTP participants), "sip", "webrtc".
+  std::string transport = "rtp";
 };
 
 // What a participant that joined a running room got: what SIP puts in its SDP answer.
@@ -106,6 +109,7 @@ struct RoomMember {
   bool admitted = true;  // false: waiting for its PIN (muted, deaf, no picture)
   bool muted = false;
   bool deaf = false;
+  std::string transport = "rtp";  // JoinOptions::transport
   // Participants(): the live summary objects (JSON) of its audio and video legs: codec,
   // packets, loss, jitter, RTT, drops by reason; empty in other answers.
   std::string audio_stats_json;
