@@ -23,14 +23,18 @@ void ParseServer(Checker& c, const YAML::Node& n, ServerConfig& s) {
     return;
   }
   c.OnlyKeys(n, p,
-             {"log_level", "shards", "bind_address", "rtp_ports", "mtu", "recording_dir",
-              "jitter_max_wait_ms", "keyframe_min_interval_ms"});
+             {"log_level", "log_format", "shards", "bind_address", "rtp_ports", "mtu",
+              "recording_dir", "jitter_max_wait_ms", "keyframe_min_interval_ms"});
   c.String(n, p, "log_level", s.log_level);
   static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   if (!kLevels.count(s.log_level)) {
     c.Error(n["log_level"], p + ".log_level",
             "unknown level '" + s.log_level + "' (want trace, debug, info, warn, error)");
+  }
+  c.String(n, p, "log_format", s.log_format);
+  if (s.log_format != "text" && s.log_format != "json") {
+    c.Error(n["log_format"], p + ".log_format", "must be text or json, got '" + s.log_format + "'");
   }
   c.Unsigned(n, p, "shards", s.shards, 0, 256);
   c.String(n, p, "bind_address", s.bind_address);

@@ -5,6 +5,7 @@
 //   tessera --check-config FILE    validate FILE and exit
 //   tessera --print-default-config print the embedded default configuration
 //   tessera --control-stdin        also take operator commands on stdin (see docs/operations.md)
+//   tessera --log-format json      one JSON object per log line, for log shippers
 //   tessera --probe-hw [--json]    print what hardware video acceleration this machine offers
 #include <signal.h>
 #include <tessera/base/logging.h>
@@ -33,7 +34,13 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tessera [--config FILE] [--check-config FILE] [--print-default-config] "
-    "[--log-level LEVEL] [--control-stdin] [--probe-hw [--json]] [--version]\n"
+    "[--log-level LEVEL] [--log-format text|json] [--control-stdin] [--probe-hw [--json]] "
+    "[--version]\n"
+    "  --log-level LEVEL       trace, debug, info, warn, error, critical or off; overrides\n"
+    "                          server.log_level\n"
+    "  --log-format text|json  how log lines on stderr look: text (default), or json: one\n"
+    "                          object a line (time, level, thread, logger, message) for log\n"
+    "                          shippers; overrides server.log_format\n"
     "  --probe-hw   print the GPUs, NVDEC/NVENC codecs and QSV implementation this machine\n"
     "               offers for video, and why each missing one is missing; exits 0 (also when\n"
     "               only the CPU is usable). With --config, uses its hardware block's devices.\n"
@@ -98,6 +105,7 @@ int Drain(const sigset_t& signals, tessera::session::RoomDirectory& rooms, uint3
 int main(int argc, char** argv) {
   std::string config_path;
   std::string log_level;
+  std::string log_format;
   bool check_only = false;
   bool control_stdin = false;
   bool probe_hw = false;
@@ -109,6 +117,8 @@ int main(int argc, char** argv) {
       check_only = a == "--check-config";
     } else if (a == "--log-level" && i + 1 < argc) {
       log_level = argv[++i];
+    } else if (a == "--log-format" && i + 1 < argc) {
+      log_format = argv[++i];
     } else if (a == "--control-stdin") {
       control_stdin = true;
     } else if (a == "--probe-hw") {
@@ -156,7 +166,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!log_level.empty()) config->server.log_level = log_level;
-  if (auto s = tessera::InitLogging(config->server.log_level); !s.ok()) return Fail(s);
+  if (!log_format.empty()) config->server.log_format = log_format;
+  const auto format = tessera::ParseLogFormat(config->server.log_format);
+  if (!format.ok()) return Fail(format.status());
+  if (auto s = tessera::InitLogging(config->server.log_level, *format); !s.ok()) return Fail(s);
   tessera::codec::RouteLibavLogsToSpdlog();
 
   // Block the signals before any thread starts, so only the wait below receives them.

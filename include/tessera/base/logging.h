@@ -10,9 +10,19 @@
 
 namespace tessera {
 
-// Sets the global level ("trace", "debug", "info", "warn", "error", "critical", "off") and a
-// key=value friendly pattern. Returns InvalidArgument for an unknown level.
-Status InitLogging(std::string_view level);
+// How log lines are written to stderr (server.log_format, --log-format).
+enum class LogFormat {
+  kText,  // "2026-12-06T12:27:18.505+01:00 info [29580] message", local time: for people
+  kJson,  // one JSON object a line (time, level, thread, logger, message): for log shippers
+};
+
+// "text" or "json"; InvalidArgument naming both for anything else.
+StatusOr<LogFormat> ParseLogFormat(std::string_view name);
+
+// Sets the global level ("trace", "debug", "info", "warn", "error", "critical", "off") and the
+// format of every line. Returns InvalidArgument for an unknown level. Call once at start, before
+// other threads log: it replaces the formatter of every registered logger.
+Status InitLogging(std::string_view level, LogFormat format = LogFormat::kText);
 
 // Allows one event per interval and counts the ones it suppressed in between.
 // Runs on: the single executor that owns it (not thread-safe).

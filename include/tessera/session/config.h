@@ -48,6 +48,7 @@ struct ParticipantConfig {
 
 struct ServerConfig {
   std::string log_level = "info";
+  std::string log_format = "text";  // text, or json: one object a line for log shippers
   uint32_t shards = 0;
   std::string bind_address = "127.0.0.1";
   uint16_t rtp_port_min = 20000;

@@ -280,6 +280,23 @@ participants:
       << m;
 }
 
+TEST(Config, LogFormatIsTextByDefaultJsonOnRequestAndNothingElse) {
+  auto by_default = ParseConfig("server: {log_level: warn}\n", "default.yaml");
+  ASSERT_TRUE(by_default.ok()) << by_default.status().ToString();
+  EXPECT_EQ(by_default->server.log_format, "text");
+
+  auto json = ParseConfig("server:\n  log_format: json\n", "json.yaml");
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(json->server.log_format, "json");
+
+  auto bad = ParseConfig("server:\n  log_format: logfmt\n", "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "bad.yaml:2: server.log_format: must be text or json, got 'logfmt'"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(Config, RejectsUnknownKeysDuplicatesAndPortClashes) {
   auto c = ParseConfig(R"(
 server:

@@ -15,5 +15,18 @@ TEST(LogRateLimiter, AllowsOncePerIntervalAndCountsTheRest) {
   EXPECT_EQ(limiter.suppressed(), 0u);
 }
 
+TEST(ParseLogFormat, AcceptsTextAndJsonAndNamesBothOtherwise) {
+  const auto text = ParseLogFormat("text");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, LogFormat::kText);
+  const auto json = ParseLogFormat("json");
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(*json, LogFormat::kJson);
+  const auto bad = ParseLogFormat("JSON");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "unknown log format 'JSON' (want text or json)");
+}
+
 }  // namespace
 }  // namespace tessera
