@@ -53,6 +53,26 @@ StatusOr<YAML::Node> ToYamlObject(const nlohmann::json& j) {
   }
 }
 
+// What only the operator's YAML may say: paths on the server (a recording, a font, an SDP file
+// for a player). Over the API they would let a token holder write or read where the service
+// user can, or reach other hosts through libavformat's URL protocols.
+void RefuseServerPaths(Checker& c, const YAML::Node& body, const RoomConfig& room) {
+  const std::string reason =
+      "is a path on the server: only the YAML configuration may set it, not the API";
+  if (room.video) {
+    for (const char* key : {"record", "font"}) {
+      if (body["video"][key].IsDefined())
+        c.Error(body["video"][key], std::string("video.") + key, reason);
+    }
+  }
+  for (size_t k = 0; k < room.participants.size(); ++k) {
+    const YAML::Node v = body["participants"][k]["video"];
+    if (v.IsDefined() && v.IsMap() && v["sdp_file"].IsDefined()) {
+      c.Error(v["sdp_file"], "participants[" + std::to_string(k) + "].video.sdp_file", reason);
+    }
+  }
+}
+
 }  // namespace
 
 StatusOr<RoomConfig> RoomConfigFromJson(const nlohmann::json& j, const HardwareConfig& hardware) {
@@ -63,6 +83,7 @@ StatusOr<RoomConfig> RoomConfigFromJson(const nlohmann::json& j, const HardwareC
   try {
     std::set<std::string> names;
     ParseRoom(c, *node, "", room, names);
+    RefuseServerPaths(c, *node, room);
     // Names and SIP numbers of the other rooms: the directory checks them (409, not 422).
     CheckRoomHardware(c, *node, "", room, hardware);
   } catch (const YAML::Exception& e) {
@@ -79,6 +100,10 @@ StatusOr<RoomParticipantConfig> RoomParticipantFromJson(const nlohmann::json& j)
   RoomParticipantConfig rp;
   try {
     ParseRoomParticipantEntry(c, *node, "", rp);
+    if (rp.video && !rp.video->sdp_file.empty()) {
+      c.Error((*node)["video"]["sdp_file"], "video.sdp_file",
+              "is a path on the server: only the YAML configuration may set it, not the API");
+    }
   } catch (const YAML::Exception& e) {
     c.Error(YAML::Node(), "<body>", e.what());
   }

@@ -10,6 +10,17 @@
 namespace tessera::app {
 namespace {
 
+// Names reach logs, SDP files, metrics labels and SIP headers: no control characters.
+void CheckName(Checker& c, const YAML::Node& n, const std::string& path, const std::string& name) {
+  for (unsigned char ch : name) {
+    if (ch < 0x20 || ch == 0x7f) {
+      c.Error(n, path, "must not contain control characters (line breaks, tabs, ...)");
+      return;
+    }
+  }
+  if (name.size() > 128) c.Error(n, path, "must be at most 128 bytes long");
+}
+
 void ParseAudio(Checker& c, const YAML::Node& n, const std::string& p, RoomParticipantConfig& rp) {
   if (!n.IsMap()) {
     c.Error(n, p, "must be a map with codec and payload_type");
@@ -53,6 +64,7 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
               "remote_rtcp_port", "audio", "video", "srtp", "muted", "deaf"});
   c.String(n, p, "name", rp.name);
   if (rp.name.empty()) c.Error(n, p + ".name", "is required");
+  CheckName(c, n["name"], p + ".name", rp.name);
   c.Unsigned(n, p, "local_port", rp.local_port, 1024, 65534);
   c.Bool(n, p, "rtcp_mux", rp.rtcp_mux);
   c.String(n, p, "remote_address", rp.remote_address);
@@ -106,6 +118,7 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
   if (room.name.find('/') != std::string::npos) {
     c.Error(r["name"], Checker::Join(p, "name"), "must not contain '/'");
   }
+  CheckName(c, r["name"], Checker::Join(p, "name"), room.name);
   if (const YAML::Node s = r["sip"]; s.IsDefined()) {
     ParseRoomSip(c, s, Checker::Join(p, "sip"), room.sip);
   }

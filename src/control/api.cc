@@ -424,6 +424,8 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
   }
   switch (route.id) {
     case RouteId::kMetrics: {
+      // The figures name every room and participant: not for a token confined to one room.
+      if (!who.room.empty()) return ForbiddenRoom(who);
       HttpResponse r;
       r.content_type = "text/plain; version=0.0.4";
       r.body =

@@ -343,8 +343,14 @@ void HttpServerImpl::Accept(Listener* listener) {
           });
           return;
         }
-        OnAccepted(*listener, std::move(socket));
+        // Re-armed first: a connection that cannot be set up (no memory for its TLS state)
+        // must not stop the listener.
         Accept(listener);
+        try {
+          OnAccepted(*listener, std::move(socket));
+        } catch (const std::exception& e) {
+          spdlog::error("control: a new connection could not be set up: {}", e.what());
+        }
       });
 }
 

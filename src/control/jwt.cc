@@ -234,10 +234,13 @@ StatusOr<Principal> JwtVerifier::Authenticate(const std::string& authorization, 
   const std::string_view signing_input = token.substr(0, dot2);
   bool valid = false;
   switch (key->alg) {
-    case JwtKey::Alg::kHs256:
-      valid = !key->secret.empty() &&
-              ConstantTimeEquals(HmacSha256(key->secret, signing_input), *signature);
+    case JwtKey::Alg::kHs256: {
+      // Fail closed: an HMAC that could not be computed is empty, and so is a stripped
+      // signature; both are 32 bytes or the token is refused.
+      const std::string mac = key->secret.empty() ? "" : HmacSha256(key->secret, signing_input);
+      valid = mac.size() == 32 && signature->size() == 32 && ConstantTimeEquals(mac, *signature);
       break;
+    }
     case JwtKey::Alg::kEs256:
       valid = Es256Verify(key->public_key.get(), signing_input, *signature);
       break;

@@ -331,8 +331,8 @@ void WriteRooms(MetricsWriter& out, session::RoomDirectory& rooms) {
       if (auto v = ParseObject(m.video_stats_json)) WriteLeg(out, rc.name, m.name, "video", *v);
     }
     for (const auto& [key, n] : by_state) {
-      Level(out, kParticipants, {{"room", rc.name}, {"transport", key.first}, {"state", key.second}},
-            n);
+      Level(out, kParticipants,
+            {{"room", rc.name}, {"transport", key.first}, {"state", key.second}}, n);
     }
   }
   Level(out, kRooms, {}, static_cast<double>(present.size()));

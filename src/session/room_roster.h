@@ -3,6 +3,7 @@
 
 #include <tessera/session/room_directory.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ class RoomRoster {
  public:
   // Ids are 1, 2, ... in join order, never given twice in the room's life.
   uint32_t TakeNextId() { return next_id_++; }
+  uint32_t next_id() const { return next_id_; }
+  // A room made again under a name that ended: its ids go on from where the old one's stopped,
+  // so nothing keyed by (room, id) mistakes a new participant for an old one.
+  void ContinueIdsFrom(uint32_t next) { next_id_ = std::max(next_id_, next); }
   const std::vector<RoomMember>& members() const { return members_; }
   const RoomMember* FindMember(const std::string& name) const;
   const RoomMember* FindMember(uint32_t id) const;

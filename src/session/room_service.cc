@@ -64,6 +64,9 @@ StatusOr<std::unique_ptr<RoomHost>> RoomService::MakeRoom(const RoomConfig& rc) 
       for (const RoomMember& m : host->roster().members()) service->ReleasePorts(m);
     }
   } guard{this, host.get()};
+  if (auto it = next_ids_.find(rc.name); it != next_ids_.end()) {
+    host->roster().ContinueIdsFrom(it->second);
+  }
   codec::HwSelection hardware;
   if (rc.video) {
     auto selection = context_.select_backend(rc);

@@ -282,6 +282,10 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     return FailedPreconditionError("participant " + member->name + " of room " + room_name +
                                    " has no video: it cannot be pinned or given a role");
   }
+  if ((u.pinned || u.role) && !member->admitted) {
+    return FailedPreconditionError("participant " + member->name + " of room " + room_name +
+                                   " is not admitted yet: it has no tile to pin or give a role");
+  }
   const bool muted = u.muted.value_or(member->muted);
   const bool deaf = u.deaf.value_or(member->deaf);
   const bool admitted = member->admitted;
@@ -376,6 +380,7 @@ Status RoomService::DeleteRoom(const std::string& room_name) {
   } else {
     for (const RoomMember& m : room->roster().members()) ReleasePorts(m);
   }
+  next_ids_[room_name] = room->roster().next_id();
   rooms_.erase(it);
   spdlog::info("room {}: ended", room_name);
   for (const auto& o : observers_) o->OnRoomEnded(room_name);

@@ -47,8 +47,9 @@ struct ControlConfig {
   std::string audience = "tessera";     // "aud" every token must carry; empty: not checked
   uint32_t max_token_lifetime_s = 300;  // exp - iat above this is refused
 
-  // SIGTERM: rooms go on this long with readyz 503 and no new rooms or joins, then end.
-  uint32_t drain_grace_s = 30;
+  // SIGTERM: rooms go on this long with readyz 503 and no new rooms or joins, then end. Below
+  // the orchestrator's stop timeout (Kubernetes: 30 s), or it kills the node mid-drain.
+  uint32_t drain_grace_s = 20;
 
   std::vector<WebhookConfig> webhooks;
 };

@@ -141,6 +141,9 @@ class RoomService final : public RoomDirectory {
   // Who hears about each participant joined at run time, by (room, id).
   std::map<std::pair<std::string, uint32_t>, std::shared_ptr<ParticipantListener>> listeners_;
   std::vector<std::shared_ptr<RoomObserver>> observers_;
+  // The next participant id of each room that ended: a room made again under its name goes on
+  // from there (RoomRoster::ContinueIdsFrom).
+  std::map<std::string, uint32_t> next_ids_;
   bool started_ = false;
   std::atomic<bool> draining_{false};
 };
