@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets built in build-fuzz/ (tests/fuzz/<name>_fuzzer.cc) over their corpora
 # in tests/fuzz/corpus/<name>/.
-#   bash scripts/fuzz.sh smoke          every target for 10 s (what CI does)
+#   bash scripts/fuzz.sh smoke          every target for 5 s over its corpus (what CI does)
 #   bash scripts/fuzz.sh run NAME SECS  one target (NAME without _fuzzer) for SECS seconds
 # Crash reproducers are written to .fuzz-artifacts/; add them to the target's corpus when fixed.
 set -euo pipefail
@@ -22,7 +22,7 @@ case "$mode" in
   smoke)
     for bin in build-fuzz/tests/fuzz/*_fuzzer; do
       name=$(basename "$bin")
-      run_one "${name%_fuzzer}" 10
+      run_one "${name%_fuzzer}" 5
     done ;;
   run)
     run_one "$2" "$3" ;;
