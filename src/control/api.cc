@@ -2,6 +2,7 @@
 // ControlService's.
 #include <spdlog/spdlog.h>
 #include <tessera/base/metrics.h>
+#include <tessera/base/percent.h>
 #include <tessera/control/api.h>
 #include <tessera/control/problem.h>
 
@@ -95,32 +96,6 @@ const Api::Route* Match(const std::string& path, std::vector<std::string>& param
     }
   }
   return nullptr;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// RFC 3986 percent-decoding of one path segment; nullopt on a broken escape.
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    const int hi = HexDigit(s[i + 1]);
-    const int lo = HexDigit(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
 }
 
 // One path segment for a Location header: everything but RFC 3986 unreserved characters escaped.
@@ -348,7 +323,9 @@ HttpResponse Api::TooManyRequests(const net::SourceRateLimiter& limiter, const s
 
 HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
                            const std::vector<std::string>& raw_params) {
-  const std::string& source = request.source_address;
+  // Limits count by the /64 of an IPv6 peer: walking its addresses gains a client nothing.
+  const std::string& source =
+      request.source_key.empty() ? request.source_address : request.source_key;
   const int64_t now_us = options_.now_us();
   if ((!route || route->limited) && !requests_.Allow(source, now_us)) {
     return TooManyRequests(requests_, source, now_us, "requests");

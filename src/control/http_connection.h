@@ -344,6 +344,7 @@ class Connection final : public ConnectionBase,
     }
     request.body = std::move(message.body());
     request.source_address = address_;
+    request.source_key = source_key_;
     request.tls = kTls;
 
     HttpResponse response = Dispatch(request, MethodLabel(message.method()));

@@ -4,6 +4,7 @@
 #include <tessera/base/metrics.h>
 #include <tessera/control/http_server.h>
 #include <tessera/control/problem.h>
+#include <tessera/net/networks.h>
 
 #include <algorithm>
 #include <atomic>
@@ -39,18 +40,6 @@ int64_t SteadyNowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// What max_connections_per_source counts by: an IPv4 address (also one that arrives IPv4-mapped
-// on a dual-stack listener), or the /64 of an IPv6 address (one site, as one IPv4 address behind
-// NAT is). The SIP listeners count the same way.
-std::string SourceKey(const asio::ip::address& address) {
-  if (!address.is_v6()) return address.to_string();
-  const asio::ip::address_v6 v6 = address.to_v6();
-  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
-  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), static_cast<unsigned char>(0));
-  return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 // The address a handler sees (rate limits, logs): an IPv4-mapped address as IPv4.
@@ -358,7 +347,7 @@ void HttpServerImpl::OnAccepted(const Listener& listener, tcp::socket socket) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return;  // gone already; the socket closes with it
-  const std::string source = SourceKey(remote.address());
+  const std::string source = net::ConnectionSourceKey(remote.address());
   const std::string address = AddressText(remote.address());
   if (shared_->total >= config_.max_connections) {
     Refuse(std::move(socket), /*per_source=*/false, listener.tls, source, address);

@@ -1,6 +1,7 @@
 // CIDR blocks and addresses: the trunk allow-lists' membership test.
 #include <tessera/net/networks.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
 #include <optional>
@@ -83,6 +84,17 @@ bool AddressInNetworks(const std::string& address, const std::vector<std::string
     if (net && Contains(*net, *addr)) return true;
   }
   return false;
+}
+
+std::string ConnectionSourceKey(const boost::asio::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  const boost::asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string();
+  }
+  boost::asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), static_cast<unsigned char>(0));
+  return boost::asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 }  // namespace tessera::net

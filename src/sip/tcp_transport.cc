@@ -1,3 +1,4 @@
+#include <tessera/net/networks.h>
 #include <tessera/sip/asio_timer_service.h>
 #include <tessera/sip/tcp_transport.h>
 
@@ -13,15 +14,6 @@ namespace tessera::sip {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-std::string ConnectionSourceKey(const asio::ip::address& address) {
-  if (!address.is_v6()) return address.to_string();
-  const asio::ip::address_v6 v6 = address.to_v6();
-  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
-  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), static_cast<unsigned char>(0));
-  return asio::ip::address_v6(bytes).to_string() + "/64";
-}
 
 // One connection: its stream, what it has read but not framed, what waits to be written, and its
 // deadlines. One timer (on the owner's TimerService) is armed for the earliest deadline; moving
@@ -312,7 +304,7 @@ void TcpTransport::OnAccept(tcp::socket socket) {
   boost::system::error_code ec;
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return;  // gone before we looked: the socket closes here
-  const std::string source = ConnectionSourceKey(peer.address());
+  const std::string source = net::ConnectionSourceKey(peer.address());
   if (connections_.size() >= options_.max_connections) {
     return Refuse(peer, "tcp connection limit");
   }

@@ -1,5 +1,7 @@
 #include "sip/text.h"
 
+#include <tessera/base/percent.h>
+
 namespace tessera::sip::text {
 
 bool IsTokenChar(char c) {
@@ -159,29 +161,7 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-namespace {
-int HexValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
-}  // namespace
-
-std::optional<std::string> Unescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    if (!IsHex(s[i + 1]) || !IsHex(s[i + 2])) return std::nullopt;
-    out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-    i += 2;
-  }
-  return out;
-}
+std::optional<std::string> Unescape(std::string_view s) { return PercentDecode(s); }
 
 std::string Escape(std::string_view s, bool (*allowed)(char)) {
   static constexpr char kHex[] = "0123456789ABCDEF";

@@ -16,7 +16,10 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-case; a repeated header: last wins
   std::string body;
   std::string source_address;  // the peer's IP address, as text ("127.0.0.2", "::1")
-  bool tls = false;            // came over HTTPS
+  // What per-source limits count by (net::ConnectionSourceKey: the IPv4 address, or an IPv6
+  // address's /64); empty: source_address.
+  std::string source_key;
+  bool tls = false;  // came over HTTPS
 
   // The header's value, or "" when absent. `name` in lower case.
   const std::string& Header(const std::string& name) const {

@@ -1,6 +1,7 @@
 // Address membership in CIDR blocks (SIP trunk allow-lists, and any front end's source checks).
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <string>
 #include <vector>
 
@@ -16,5 +17,10 @@ bool AddressInNetworks(const std::string& address, const std::vector<std::string
 
 // True when `network` is a CIDR block or an address that AddressInNetworks understands.
 bool IsValidNetwork(const std::string& network);
+
+// What per-source limits (connections, request rates) count by: an IPv4 address (also one that
+// arrives IPv4-mapped on a dual-stack listener), or the /64 of an IPv6 address (one site, as one
+// IPv4 address behind NAT is; a client cannot dodge a limit by walking its /64).
+std::string ConnectionSourceKey(const boost::asio::ip::address& address);
 
 }  // namespace tessera::net

@@ -50,17 +50,12 @@ struct TcpOptions {
   std::chrono::milliseconds message_timeout{std::chrono::seconds(10)};
   size_t max_buffer_bytes = 96 * 1024;     // unframed bytes one connection may hold
   size_t max_connections = 1024;           // accepted and opened, at once
-  size_t max_connections_per_source = 32;  // accepted from one source (ConnectionSourceKey)
+  size_t max_connections_per_source = 32;  // accepted from one source (net::ConnectionSourceKey)
   // Where deadlines are read and who wakes the transport for them. Null: SystemClock() and
   // timers of the transport's own on its io_context. Both must outlive the transport.
   const Clock* clock = nullptr;
   TimerService* timers = nullptr;
 };
-
-// What max_connections_per_source counts connections by: an IPv4 address (also one that arrives
-// IPv4-mapped on a dual-stack listener), or the /64 of an IPv6 address (one site, as one
-// IPv4 address behind NAT is).
-std::string ConnectionSourceKey(const boost::asio::ip::address& address);
 
 class TcpTransport : public TransportSink {
  public:
@@ -88,7 +83,7 @@ class TcpTransport : public TransportSink {
   uint16_t local_port() const { return local_port_; }
   std::string_view transport() const { return tls_ ? "TLS" : "TCP"; }
   size_t connections() const { return connections_.size(); }
-  // Accepted connections open from `source` (a ConnectionSourceKey).
+  // Accepted connections open from `source` (a net::ConnectionSourceKey).
   size_t connections_from(const std::string& source) const;
   const TransportCounters& counters() const { return counters_; }
 

@@ -4,6 +4,7 @@
 // (a connection accepted, bytes read, a close seen), bounded by two seconds.
 #include <gtest/gtest.h>
 #include <tessera/base/clock.h>
+#include <tessera/net/networks.h>
 #include <tessera/sip/tcp_transport.h>
 #include <tessera/sip/transaction_layer.h>
 
@@ -304,7 +305,9 @@ TEST_F(TcpLimitsTest, TimedOutConnectionsGiveTheirSourceSlotBack) {
 }
 
 TEST(TcpSourceKey, IsTheIpv4AddressOrTheIpv6Slash64) {
-  auto key = [](const char* text) { return ConnectionSourceKey(asio::ip::make_address(text)); };
+  auto key = [](const char* text) {
+    return net::ConnectionSourceKey(asio::ip::make_address(text));
+  };
   EXPECT_EQ(key("192.0.2.7"), "192.0.2.7");
   EXPECT_EQ(key("::ffff:192.0.2.7"), "192.0.2.7");  // a dual-stack listener's IPv4 peer
   EXPECT_EQ(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
