@@ -389,7 +389,35 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
   const bool has_room = route->id == RouteId::kRoom || route->id == RouteId::kParticipants ||
                         route->id == RouteId::kParticipant;
   if (has_room && !who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
-  return Serve(*route, request, *who, params);
+  return ServeCached(*route, request, *who, params);
+}
+
+HttpResponse Api::ServeCached(const Route& route, const HttpRequest& request, const Principal& who,
+                              const std::vector<std::string>& params) {
+  const bool live_read = request.method == "GET" &&
+                         (route.id == RouteId::kRooms || route.id == RouteId::kRoom ||
+                          route.id == RouteId::kParticipants || route.id == RouteId::kParticipant);
+  if (!live_read || options_.live_cache_ms <= 0) {
+    HttpResponse r = Serve(route, request, who, params);
+    // Anything that may have changed a room: the next read asks the rooms again.
+    if (request.method != "GET" && request.method != "HEAD") live_cache_.clear();
+    return r;
+  }
+  // The same read (path and room scope) within live_cache_ms gets the same answer: reading a
+  // room's live figures asks every leg on its own thread, and a busy node must not pay that
+  // a hundred times a second for one dashboard.
+  const int64_t now_us = options_.now_us();
+  const std::string key = request.path + '\n' + who.room;
+  if (auto it = live_cache_.find(key);
+      it != live_cache_.end() && now_us - it->second.at_us < options_.live_cache_ms * 1000) {
+    return it->second.response;
+  }
+  HttpResponse r = Serve(route, request, who, params);
+  if (r.status == 200) {
+    if (live_cache_.size() >= 1024) live_cache_.clear();  // bounded: paths come from clients
+    live_cache_[key] = {now_us, r};
+  }
+  return r;
 }
 
 HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Principal& who,

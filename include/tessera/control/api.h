@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,10 @@ struct ApiOptions {
   // clock seconds since the epoch (token expiry). Unset: steady_clock and system_clock.
   std::function<int64_t()> now_us;
   std::function<int64_t()> now_s;
+  // GETs of rooms and participants within this many milliseconds of the same GET get the same
+  // answer (their live figures are that old at most); any change through the API clears it.
+  // 0: every read asks the rooms.
+  int64_t live_cache_ms = 200;
 };
 
 // The rate limits of the `control` block.
@@ -72,6 +77,9 @@ class Api : public HttpHandler {
   // `params` percent-decoded.
   HttpResponse Serve(const Route& route, const HttpRequest& request, const Principal& who,
                      const std::vector<std::string>& params);
+  // Serve, with the reads of rooms and participants answered from live_cache_ when fresh.
+  HttpResponse ServeCached(const Route& route, const HttpRequest& request, const Principal& who,
+                           const std::vector<std::string>& params);
   // A 429 for `bucket`, counted; Retry-After from the limiter.
   HttpResponse TooManyRequests(const net::SourceRateLimiter& limiter, const std::string& source,
                                int64_t now_us, const char* bucket);
@@ -81,6 +89,12 @@ class Api : public HttpHandler {
   ApiOptions options_;
   net::SourceRateLimiter requests_;
   net::SourceRateLimiter auth_failures_;
+  struct CachedRead {
+    int64_t at_us = 0;
+    HttpResponse response;
+  };
+  // By path and room scope. Runs on: the API's thread only (no lock).
+  std::map<std::string, CachedRead> live_cache_;
 };
 
 }  // namespace tessera::control

@@ -125,6 +125,28 @@ TEST_F(ApiTest, CreatesARoomWithLocationAndServesIt) {
   EXPECT_EQ(Body(got)["name"], "new room");
 }
 
+TEST_F(ApiTest, RepeatedReadsWithinTheCacheAgeAskTheRoomsOnce) {
+  const size_t before = rooms_.participants_reads;
+  ASSERT_EQ(Call("GET", "/v1/rooms/roomA", "viewer").status, 200);
+  const size_t after_first = rooms_.participants_reads;
+  ASSERT_GT(after_first, before) << "a read asks the rooms";
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Call("GET", "/v1/rooms/roomA", "viewer").status, 200);
+  EXPECT_EQ(rooms_.participants_reads, after_first) << "answered from the cache";
+
+  // A change through the API: the next read asks again, and sees it.
+  ASSERT_EQ(Call("PATCH", "/v1/rooms/roomA", "admin", R"({"layout":"speaker"})").status, 200);
+  const size_t after_patch = rooms_.participants_reads;
+  const auto read = Call("GET", "/v1/rooms/roomA", "viewer");
+  EXPECT_GT(rooms_.participants_reads, after_patch);
+  EXPECT_EQ(Body(read)["video"]["layout"], "speaker") << read.body;
+
+  // Older than live_cache_ms (200): asked again.
+  const size_t settled = rooms_.participants_reads;
+  now_us_ += 250'000;
+  ASSERT_EQ(Call("GET", "/v1/rooms/roomA", "viewer").status, 200);
+  EXPECT_GT(rooms_.participants_reads, settled);
+}
+
 TEST_F(ApiTest, ADuplicateRoomIsAConflict) {
   const auto r = Call("POST", "/v1/rooms", "admin", R"({"name":"roomA"})");
   EXPECT_EQ(r.status, 409);

@@ -57,6 +57,7 @@ class FakeDirectory : public session::RoomDirectory {
     return it == rooms_.end() ? nullptr : &it->second;
   }
   size_t room_count() const { return rooms_.size(); }
+  size_t participants_reads = 0;  // Participants() calls: what a read of a room costs
   // How often `method` was called.
   size_t Calls(const std::string& method) const {
     return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const std::string& l) {
@@ -163,6 +164,7 @@ class FakeDirectory : public session::RoomDirectory {
     return Status::Ok();
   }
   StatusOr<std::vector<session::RoomMember>> Participants(const std::string& name) override {
+    ++participants_reads;
     if (!running) return FailedPreconditionError("the server is not running");
     Room* r = room(name);
     if (!r) return NotFoundError("no room '" + name + "'");
