@@ -79,9 +79,10 @@ size_t LiveParticipants(tessera::session::RoomDirectory& rooms) {
 // ends it at once. Returns the signal that ends the process.
 int Drain(const sigset_t& signals, tessera::session::RoomDirectory& rooms, uint32_t grace_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_s);
-  spdlog::info("draining: readyz answers 503, no new rooms or joins; up to {} s for {} live "
-               "participants",
-               grace_s, LiveParticipants(rooms));
+  spdlog::info(
+      "draining: readyz answers 503, no new rooms or joins; up to {} s for {} live "
+      "participants",
+      grace_s, LiveParticipants(rooms));
   for (;;) {
     const size_t live = LiveParticipants(rooms);
     if (live == 0) {
