@@ -1,5 +1,3 @@
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <tessera/base/logging.h>
@@ -30,6 +28,8 @@
 #include <random>
 #include <utility>
 
+#include "control/webhook_target.h"
+
 namespace tessera::control {
 
 namespace asio = boost::asio;
@@ -46,7 +46,6 @@ constexpr std::array<std::chrono::milliseconds, 5> kRetryDelays = {
     std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
     std::chrono::milliseconds(2000), std::chrono::milliseconds(4000),
     std::chrono::milliseconds(8000)};
-constexpr size_t kMaxSecretBytes = 64 * 1024;
 constexpr int64_t kOverflowWarningIntervalUs = 1'000'000;
 constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
 
@@ -54,132 +53,6 @@ int64_t SteadyNowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// Where one URL's events go.
-struct ParsedUrl {
-  bool tls = false;
-  std::string host;         // a name or an IP address (without brackets)
-  std::string port;         // "80", "443" or as written
-  std::string target;       // path and query, "/" when the URL has none
-  std::string host_header;  // host[:port] as written in the URL
-};
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) != 0;
-  });
-}
-
-// http(s)://host[:port][/path][?query]; IPv6 literals in brackets. No user information and no
-// fragment: neither has a meaning for a webhook, and "user@" hides where events go.
-StatusOr<ParsedUrl> ParseUrl(const std::string& url, const std::string& where) {
-  auto bad = [&](const std::string& why) {
-    return InvalidArgumentError(where + ".url '" + url + "' " + why +
-                                " (expected http(s)://host[:port]/path)");
-  };
-  ParsedUrl parsed;
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-    parsed.port = "80";
-  } else if (url.rfind("https://", 0) == 0) {
-    parsed.tls = true;
-    rest = url.substr(8);
-    parsed.port = "443";
-  } else {
-    return bad("is not an http:// or https:// URL");
-  }
-  for (const char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return bad("has a space or a control character");
-    }
-  }
-  if (url.find('#') != std::string::npos) return bad("has a fragment");
-  const size_t slash = rest.find_first_of("/?");
-  const std::string authority = rest.substr(0, slash);
-  parsed.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (parsed.target[0] == '?') parsed.target = "/" + parsed.target;
-  if (authority.find('@') != std::string::npos) return bad("has user information");
-  if (authority.empty()) return bad("has no host");
-  parsed.host_header = authority;
-  std::string port_text;
-  bool has_port = false;
-  if (authority[0] == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string::npos) return bad("has an unclosed '['");
-    parsed.host = authority.substr(1, close - 1);
-    const std::string after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return bad("has text after its IPv6 address");
-      has_port = true;
-      port_text = after.substr(1);
-    }
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(parsed.host, ec);
-    if (ec || !address.is_v6()) return bad("has no IPv6 address in its brackets");
-  } else {
-    const size_t colon = authority.find(':');
-    parsed.host = authority.substr(0, colon);
-    if (colon != std::string::npos) {
-      has_port = true;
-      port_text = authority.substr(colon + 1);
-    }
-  }
-  if (parsed.host.empty()) return bad("has no host");
-  if (has_port) {
-    if (!AllDigits(port_text) || port_text.size() > 5 || std::stoul(port_text) == 0 ||
-        std::stoul(port_text) > 65535) {
-      return bad("has a bad port");
-    }
-    parsed.port = port_text;
-  }
-  return parsed;
-}
-
-// The file's bytes without trailing newlines: the HMAC key.
-StatusOr<std::string> ReadSecret(const std::string& path, const std::string& where) {
-  if (path.empty()) return InvalidArgumentError(where + ".secret_file is not set");
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return InvalidArgumentError(where + ".secret_file '" + path +
-                                "' cannot be opened: " + std::strerror(errno));
-  }
-  std::string secret;
-  std::array<char, 4096> chunk{};
-  size_t n = 0;
-  while (secret.size() <= kMaxSecretBytes &&
-         (n = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
-    secret.append(chunk.data(), n);
-  }
-  const bool failed = std::ferror(file) != 0;
-  std::fclose(file);
-  if (failed) return InvalidArgumentError(where + ".secret_file '" + path + "' cannot be read");
-  if (secret.size() > kMaxSecretBytes) {
-    return InvalidArgumentError(where + ".secret_file '" + path +
-                                "' is larger than 64 KiB: it should hold the key only");
-  }
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) return InvalidArgumentError(where + ".secret_file '" + path + "' is empty");
-  return secret;
-}
-
-std::string HmacSha256Hex(const std::string& key, const std::string& body) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac.data(),
-           &mac_size) == nullptr) {
-    return "";
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * mac_size);
-  for (unsigned int i = 0; i < mac_size; ++i) {
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 0x0f]);
-  }
-  return hex;
 }
 
 // 12 hex digits: event ids of two processes (or a restart) do not collide.
@@ -215,12 +88,6 @@ std::string NowIso8601() {
   out.push_back(static_cast<char>('0' + ms % 10));
   out.push_back('Z');
   return out;
-}
-
-bool IsIpLiteral(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
 }
 
 }  // namespace
