@@ -137,7 +137,7 @@ IceResult IceLiteAgent::HandleStun(std::span<const uint8_t> datagram, const net:
     return Drop(std::move(result), IceDrop::kNotRequest);
   }
   if (message->method != kStunMethodBinding) return Drop(std::move(result), IceDrop::kNotBinding);
-  // A message that fails FINGERPRINT is not STUN for us (RFC 8489 section 7.3): no answer.
+  // A message that fails FINGERPRINT is not STUN for us (RFC 8489 section 6.3): no answer.
   if (!message->fingerprint_offset) return Drop(std::move(result), IceDrop::kNoFingerprint);
   if (!VerifyFingerprint(*message, datagram)) {
     return Drop(std::move(result), IceDrop::kBadFingerprint);
@@ -158,7 +158,7 @@ IceResult IceLiteAgent::HandleStun(std::span<const uint8_t> datagram, const net:
     return Drop(std::move(result), IceDrop::kBadIntegrity);
   }
 
-  // Authenticated from here on: errors carry MESSAGE-INTEGRITY (RFC 8489 section 9.1.4).
+  // Authenticated from here on: errors carry MESSAGE-INTEGRITY (RFC 8489 section 9.1.3).
   const std::string_view key = local_.password;
   if (!message->unknown_required.empty()) {
     result.response = BuildBindingError(id, 420, key, message->unknown_required);

@@ -51,7 +51,7 @@ enum class IceDrop : uint8_t {
   kMalformed,         // not a STUN message (ParseStun refused it); silent
   kNotRequest,        // an indication or a response; silent
   kNotBinding,        // a request of another method; silent
-  kNoFingerprint,     // silent (RFC 8445 section 7.2.2: checks carry FINGERPRINT)
+  kNoFingerprint,     // silent (RFC 8445 section 7: checks carry FINGERPRINT)
   kBadFingerprint,    // silent
   kNoCredentials,     // no USERNAME or no MESSAGE-INTEGRITY: answered 400
   kWrongUsername,     // not "<local ufrag>:<remote ufrag>" (old credentials too): answered 401

@@ -72,7 +72,7 @@ std::vector<uint8_t> BuildBindingError(const StunTransactionId& transaction_id, 
                                        std::string_view integrity_key = {},
                                        std::span<const uint16_t> unknown_attributes = {});
 
-// An ICE connectivity check (RFC 8445 section 7.2.2).
+// An ICE connectivity check (RFC 8445 section 7).
 struct BindingRequestParams {
   StunTransactionId transaction_id{};
   std::string username;  // "<receiver ufrag>:<sender ufrag>"; not written when empty

@@ -1,4 +1,4 @@
-// The framing of STUN, DTLS and SRTP over a TCP connection for ICE-TCP (RFC 6544 section 3.2,
+// The framing of STUN, DTLS and SRTP over a TCP connection for ICE-TCP (RFC 6544 section 3,
 // RFC 4571): each packet is preceded by its length as a 16-bit big-endian number.
 //
 // Zero-length frames are allowed by RFC 4571 and carry nothing; the reader skips them (and counts
