@@ -1,0 +1,19 @@
+#include "webrtc/openssl_handles.h"
+
+#include <openssl/err.h>
+
+namespace tessera::webrtc::ossl {
+
+std::string TakeOpenSslError() {
+  const unsigned long code = ERR_get_error();
+  std::string text = "unknown OpenSSL error";
+  if (code != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof(buf));
+    text = buf;
+  }
+  ERR_clear_error();
+  return text;
+}
+
+}  // namespace tessera::webrtc::ossl
