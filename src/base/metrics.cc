@@ -375,6 +375,8 @@ const char* DropReasonName(DropReason reason) {
       return "unknown_ssrc";
     case DropReason::kSequenceJump:
       return "sequence_jump";
+    case DropReason::kNotKeyed:
+      return "not_keyed";
     case DropReason::kCount:
       break;
   }

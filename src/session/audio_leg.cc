@@ -38,10 +38,15 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
                                                      uint16_t local_port, Clock& clock,
                                                      RoomSink sink) {
   std::unique_ptr<AudioLeg> leg(new AudioLeg(config, options, id, shard, clock, std::move(sink)));
-  auto transport = MediaTransport::Open(shard, config.name, server.bind_address, local_port,
-                                        config.rtcp_mux, config.srtp, leg->drops_, clock);
-  if (!transport.ok()) return transport.status();
-  leg->transport_ = std::move(*transport);
+  if (options.external_link) {
+    leg->transport_ = MediaTransport::OpenExternal(options.external_link, MediaKind::kAudio,
+                                                   config.name, leg->drops_, clock);
+  } else {
+    auto transport = MediaTransport::Open(shard, config.name, server.bind_address, local_port,
+                                          config.rtcp_mux, config.srtp, leg->drops_, clock);
+    if (!transport.ok()) return transport.status();
+    leg->transport_ = std::move(*transport);
+  }
 
   auto remote = ParseRemoteAddress(config.name, config.remote_address);
   if (!remote.ok()) return remote.status();
@@ -53,7 +58,7 @@ StatusOr<std::unique_ptr<AudioLeg>> AudioLeg::Create(const RoomParticipantConfig
   leg->transport_->SetSignalledPeer(addr, config.remote_rtp_port);
 
   rtp::RtpSender::Config sc;
-  sc.ssrc = RandomSsrc();
+  sc.ssrc = options.audio_ssrc ? options.audio_ssrc : RandomSsrc();
   sc.payload_type = config.audio_payload_type;
   sc.clock_rate = rtp::RtpClockRate(config.audio_codec);
   sc.cname = "tessera-" + config.name;

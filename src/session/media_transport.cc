@@ -76,10 +76,39 @@ StatusOr<std::unique_ptr<MediaTransport>> MediaTransport::Open(
   return t;
 }
 
+std::unique_ptr<MediaTransport> MediaTransport::OpenExternal(std::shared_ptr<ExternalLink> link,
+                                                             MediaKind kind,
+                                                             const std::string& name,
+                                                             DropCounters& drops, Clock& clock) {
+  std::unique_ptr<MediaTransport> t(new MediaTransport(name, drops, clock));
+  t->link_ = std::move(link);
+  t->kind_ = kind;
+  return t;
+}
+
+Status MediaTransport::SetSrtpKeys(srtp::SrtpSuite suite, std::span<const uint8_t> local,
+                                   std::span<const uint8_t> remote) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  auto in = srtp::SrtpSession::Create(suite, remote, srtp::SrtpSession::Direction::kInbound);
+  if (!in.ok())
+    return Status(in.status().code(), "participant " + name_ + ": " + in.status().message());
+  auto out = srtp::SrtpSession::Create(suite, local, srtp::SrtpSession::Direction::kOutbound);
+  if (!out.ok()) {
+    return Status(out.status().code(), "participant " + name_ + ": " + out.status().message());
+  }
+  srtp_in_ = std::move(*in);
+  srtp_out_ = std::move(*out);
+  return Status::Ok();
+}
+
 void MediaTransport::Start(PacketHandler on_rtp, PacketHandler on_rtcp) {
   TESSERA_DCHECK_RUN_ON(checker_);
   on_rtp_ = std::move(on_rtp);
   on_rtcp_ = std::move(on_rtcp);
+  if (link_) {
+    link_->Attach(kind_, this);
+    return;
+  }
   rtp_socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
     OnDatagram(d, from, false);
   });
@@ -106,6 +135,7 @@ PacketVerdict MediaTransport::Handle(std::span<const uint8_t> data, const net::E
   switch (net::ClassifyPacket(data)) {
     case net::PacketClass::kRtp: {
       if (rtcp_port) return Reject(DropReason::kMalformed, "RTP on the RTCP port");
+      if (link_ && !srtp_in_) return Reject(DropReason::kNotKeyed, "SRTP before DTLS keyed it");
       if (!srtp_in_) {
         // Plain RTP: where it comes from is all there is to go by, so it is checked first.
         if (PacketVerdict v = CheckRtpSource(data, from)) return v;
@@ -117,8 +147,10 @@ PacketVerdict MediaTransport::Handle(std::span<const uint8_t> data, const net::E
       return on_rtp_(std::span<const uint8_t>(scratch_), from);
     }
     case net::PacketClass::kRtcp: {
+      if (link_ && !srtp_in_) return Reject(DropReason::kNotKeyed, "SRTCP before DTLS keyed it");
       if (PacketVerdict v = Unprotect(true, data)) return v;
-      if (!latch_.AcceptsRtcpFrom(from.address())) {
+      // An external link's datagrams come over a checked ICE pair: nothing to latch.
+      if (!link_ && !latch_.AcceptsRtcpFrom(from.address())) {
         // Feedback steers what we send (keyframes, profiles, retransmissions): only the peer
         // signalling names, or the source its media is latched to, may give it.
         return Reject(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
@@ -191,26 +223,35 @@ void MediaTransport::SetSignalledPeer(const boost::asio::ip::address& address, u
 bool MediaTransport::SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (closed_) return false;
+  if (link_ && !srtp_out_) return false;  // not keyed yet: nothing leaves in the clear
   if (srtp_out_ && srtp_out_->ProtectRtp(packet) != srtp::SrtpResult::kOk) {
     Drop(DropReason::kMalformed, "outgoing RTP that SRTP could not protect");
     return false;
   }
+  if (link_) return link_->Send(std::move(packet));
   return rtp_socket_->SendTo(packet, to);
 }
 
 bool MediaTransport::SendRtcp(std::vector<uint8_t> compound, const net::Endpoint& to) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (closed_) return false;
+  if (link_ && !srtp_out_) return false;
   if (srtp_out_ && srtp_out_->ProtectRtcp(compound) != srtp::SrtpResult::kOk) {
     Drop(DropReason::kMalformed, "outgoing RTCP that SRTP could not protect");
     return false;
   }
+  if (link_) return link_->Send(std::move(compound));
   return (rtcp_socket_ ? *rtcp_socket_ : *rtp_socket_).SendTo(compound, to);
 }
 
 void MediaTransport::DrainAndClose() {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (closed_) return;
+  if (link_) {
+    closed_ = true;
+    link_->Attach(kind_, nullptr);
+    return;
+  }
   if (rtcp_socket_) rtcp_socket_->Drain();
   rtp_socket_->Drain();
   closed_ = true;

@@ -10,6 +10,7 @@
 #include <tessera/net/source_latch.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/session/config.h>
+#include <tessera/session/external_link.h>
 #include <tessera/srtp/srtp_session.h>
 
 #include <array>
@@ -51,7 +52,11 @@ struct ReceiveCounts {
 // signalled one or the first heard, and moves by the latch's rules; an SRTP packet is checked by
 // SRTP first and, authenticated, latches its source. RTCP is taken from the latched or signalled
 // address (SourceLatch::AcceptsRtcpFrom).
-class MediaTransport {
+//
+// External (OpenExternal): no sockets; a front end's ExternalLink delivers the datagrams it routed
+// to this leg and sends what the leg sends. SRTP only, keyed later by SetSrtpKeys (DTLS): before
+// that, everything is dropped as kNotKeyed.
+class MediaTransport final : public LegPacketPath {
  public:
   // Returns the packet's fate: kAccepted, or the reason the owner dropped it for (the owner
   // counts it through Reject or Drop; the transport only tallies the verdict).
@@ -67,7 +72,19 @@ class MediaTransport {
                                                         const std::optional<SrtpConfig>& srtp,
                                                         DropCounters& drops, Clock& clock);
 
+  // A transport without sockets whose packets `link` carries (see the class comment).
+  static std::unique_ptr<MediaTransport> OpenExternal(std::shared_ptr<ExternalLink> link,
+                                                      MediaKind kind, const std::string& name,
+                                                      DropCounters& drops, Clock& clock);
+
   void Start(PacketHandler on_rtp, PacketHandler on_rtcp);
+
+  // LegPacketPath (external transports only).
+  void DeliverDatagram(std::span<const uint8_t> data, const net::Endpoint& from) override {
+    OnDatagram(data, from, false);
+  }
+  Status SetSrtpKeys(srtp::SrtpSuite suite, std::span<const uint8_t> local,
+                     std::span<const uint8_t> remote) override;
   // Protects (when SRTP is on) and sends. False when the packet was not sent (counted).
   bool SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to);
   bool SendRtcp(std::vector<uint8_t> compound, const net::Endpoint& to);
@@ -89,6 +106,7 @@ class MediaTransport {
 
   bool encrypted() const { return srtp_in_ != nullptr; }
   bool rtcp_mux() const { return rtcp_socket_ == nullptr; }
+  bool external() const { return link_ != nullptr; }
   uint16_t local_port() const { return local_port_; }
   uint64_t srtcp_received() const { return srtcp_received_; }
   const ReceiveCounts& receive_counts() const { return receive_counts_; }
@@ -112,6 +130,8 @@ class MediaTransport {
   uint16_t local_port_ = 0;
   std::unique_ptr<net::UdpSocket> rtp_socket_;
   std::unique_ptr<net::UdpSocket> rtcp_socket_;  // null with rtcp-mux
+  std::shared_ptr<ExternalLink> link_;           // set: external, no sockets
+  MediaKind kind_ = MediaKind::kAudio;
   std::unique_ptr<srtp::SrtpSession> srtp_in_;
   std::unique_ptr<srtp::SrtpSession> srtp_out_;
   PacketHandler on_rtp_;

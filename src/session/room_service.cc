@@ -115,16 +115,24 @@ StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,
     }
   } guard{this, &legs.member};
   net::ShardPool& shards = *context_.shards;
+  // A front end that carries the legs' packets (WebRTC) owns their port and their shard.
+  ExternalLink* link = options.external_link.get();
+  auto reserve = [&](uint16_t wanted, bool rtcp_mux) -> StatusOr<uint16_t> {
+    if (link) return uint16_t{0};
+    return ReservePort(*context_.ports, wanted, rtcp_mux);
+  };
+  auto shard_for_leg = [&]() -> boost::asio::io_context& {
+    return link ? link->shard() : shards.shard(shards.NextShardIndex());
+  };
   if (pc.has_audio) {
-    auto port = ReservePort(*context_.ports, pc.local_port, pc.rtcp_mux);
+    auto port = reserve(pc.local_port, pc.rtcp_mux);
     if (!port.ok()) {
       return Status(port.status().code(),
                     "participant " + pc.name + ": " + port.status().message());
     }
     legs.member.audio_port = *port;
     legs.member.audio_rtcp_mux = pc.rtcp_mux;
-    const size_t shard = shards.NextShardIndex();
-    auto leg = AudioLeg::Create(pc, options, id, server_, shards.shard(shard), *port, clock_,
+    auto leg = AudioLeg::Create(pc, options, id, server_, shard_for_leg(), *port, clock_,
                                 host.audio().SinkForLegs());
     if (!leg.ok()) return leg.status();
     legs.audio = std::move(*leg);
@@ -156,7 +164,7 @@ StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,
     input = std::move(*created);
     legs.mailbox = input->mailbox();
   }
-  auto port = ReservePort(*context_.ports, pc.video->local_port, pc.video->rtcp_mux);
+  auto port = reserve(pc.video->local_port, pc.video->rtcp_mux);
   if (!port.ok()) {
     return Status(port.status().code(),
                   "participant " + pc.name + " (video): " + port.status().message());
@@ -167,9 +175,8 @@ StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,
     decode_pool_ = std::make_unique<boost::asio::thread_pool>(
         std::max<unsigned>(2, std::thread::hardware_concurrency()));
   }
-  const size_t shard = shards.NextShardIndex();
   auto leg =
-      VideoLeg::Create(pc, options, id, server_, shards.shard(shard), *port, clock_,
+      VideoLeg::Create(pc, options, id, server_, shard_for_leg(), *port, clock_,
                        boost::asio::make_strand(decode_pool_->get_executor()), std::move(input),
                        host.ReceiveCodecFor(pc), host.video().HooksForLegs());
   if (!leg.ok()) return leg.status();

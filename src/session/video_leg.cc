@@ -46,18 +46,23 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
   const RoomParticipantVideoConfig& v = *config.video;
   std::unique_ptr<VideoLeg> leg(new VideoLeg(config, options, id, shard, clock, std::move(decode),
                                              std::move(input), std::move(hooks)));
-  auto transport = MediaTransport::Open(
-      shard, config.name + "/video", server.bind_address, local_port, v.rtcp_mux,
-      options.video_srtp ? options.video_srtp : config.srtp, leg->drops_, clock);
-  if (!transport.ok()) return transport.status();
-  leg->transport_ = std::move(*transport);
+  if (options.external_link) {
+    leg->transport_ = MediaTransport::OpenExternal(options.external_link, MediaKind::kVideo,
+                                                   config.name + "/video", leg->drops_, clock);
+  } else {
+    auto transport = MediaTransport::Open(
+        shard, config.name + "/video", server.bind_address, local_port, v.rtcp_mux,
+        options.video_srtp ? options.video_srtp : config.srtp, leg->drops_, clock);
+    if (!transport.ok()) return transport.status();
+    leg->transport_ = std::move(*transport);
+  }
 
   auto remote = ParseRemoteAddress(config.name, config.remote_address);
   if (!remote.ok()) return remote.status();
   const boost::asio::ip::address addr = *remote;
   // A peer that receives the composite on remote_rtp_port is expected to send from it.
   leg->transport_->SetSignalledPeer(addr, v.remote_rtp_port);
-  const uint32_t local_ssrc = RandomSsrc();
+  const uint32_t local_ssrc = options.video_ssrc ? options.video_ssrc : RandomSsrc();
   if (v.send) {
     rtp::VideoReceiveStreamConfig c;
     c.codec = v.codec;

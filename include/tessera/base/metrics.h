@@ -201,6 +201,7 @@ enum class DropReason : uint8_t {
   kUnlatchedSource,     // RTP from another address than the one the leg's media is latched to
   kUnknownSsrc,         // RTP of another SSRC than the stream's, on probation (RFC 3550 A.1)
   kSequenceJump,        // a sequence jump beyond the dropout limits, on probation (RFC 3550 A.1)
+  kNotKeyed,            // SRTP on a WebRTC leg before its DTLS handshake gave it keys
   kCount
 };
 

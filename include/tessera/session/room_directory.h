@@ -5,6 +5,7 @@
 
 #include <tessera/base/status.h>
 #include <tessera/session/config.h>
+#include <tessera/session/external_link.h>
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +48,13 @@ struct JoinOptions {
   bool video_fir = true;
   // The video stream's own SRTP keys (SDES per m= line); unset: the participant's srtp.
   std::optional<SrtpConfig> video_srtp;
+  // Set: the legs have no ports of their own; the link carries their packets and keys their SRTP
+  // (WebRTC). They run on its shard.
+  std::shared_ptr<ExternalLink> external_link;
+  // The SSRCs of what Tessera sends it (the mix, the composite) when its front end announced
+  // them (a=ssrc); 0: random.
+  uint32_t audio_ssrc = 0;
+  uint32_t video_ssrc = 0;
   // Null: nobody listens.
   std::shared_ptr<ParticipantListener> listener;
   // The front end that joined it, for the roster and metrics: "rtp" (the config or the API's

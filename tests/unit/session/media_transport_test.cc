@@ -227,5 +227,80 @@ TEST(MediaTransport, UnderSrtpOnlyAuthenticatedPacketsMoveTheLatch) {
   h.ExpectEveryDatagramAccountedFor();
 }
 
+// What a WebRTC front end gives a leg: records what the leg sends and which path it attached.
+class RecordingLink final : public ExternalLink {
+ public:
+  boost::asio::io_context& shard() override { return io; }
+  bool Send(std::vector<uint8_t> datagram) override {
+    sent.push_back(std::move(datagram));
+    return true;
+  }
+  void Attach(MediaKind kind, LegPacketPath* p) override {
+    attached_kind = kind;
+    path = p;
+  }
+  boost::asio::io_context io;
+  std::vector<std::vector<uint8_t>> sent;
+  std::optional<MediaKind> attached_kind;
+  LegPacketPath* path = nullptr;
+};
+
+TEST(MediaTransport, AnExternalLegTakesNothingAndSendsNothingBeforeItsKeys) {
+  auto link = std::make_shared<RecordingLink>();
+  FakeClock clock;
+  MetricsRegistry registry;
+  DropCounters drops{registry, "webrtc"};
+  auto t = MediaTransport::OpenExternal(link, MediaKind::kVideo, "browser", drops, clock);
+  int handed = 0;
+  t->Start(
+      [&](std::span<const uint8_t>, const net::Endpoint&) -> PacketVerdict {
+        ++handed;
+        return kAccepted;
+      },
+      [&](std::span<const uint8_t>, const net::Endpoint&) -> PacketVerdict {
+        ++handed;
+        return kAccepted;
+      });
+  ASSERT_EQ(link->path, t.get());
+  EXPECT_EQ(link->attached_kind, MediaKind::kVideo);
+  const net::Endpoint browser = At("127.0.0.1", 50000);
+  // Plain RTP and RTCP before DTLS: never taken, never sent.
+  link->path->DeliverDatagram(Rtp(kVictimSsrc, 1), browser);
+  link->path->DeliverDatagram(Rr(kVictimSsrc), browser);
+  EXPECT_FALSE(t->SendRtp(Rtp(0x1234, 1), browser));
+  EXPECT_EQ(handed, 0);
+  EXPECT_TRUE(link->sent.empty());
+  EXPECT_EQ(drops.Get(DropReason::kNotKeyed), 2u);
+
+  // The keys DTLS exported: each side's own key + salt (30 bytes for AES-CM).
+  const auto suite = srtp::SrtpSuite::kAesCm128HmacSha1_80;
+  std::vector<uint8_t> ours(30, 0x11), theirs(30, 0x22);
+  ASSERT_TRUE(link->path->SetSrtpKeys(suite, ours, theirs).ok());
+  auto browser_out =
+      srtp::SrtpSession::Create(suite, theirs, srtp::SrtpSession::Direction::kOutbound);
+  auto browser_in = srtp::SrtpSession::Create(suite, ours, srtp::SrtpSession::Direction::kInbound);
+  ASSERT_TRUE(browser_out.ok() && browser_in.ok());
+  std::vector<uint8_t> packet = Rtp(kVictimSsrc, 2);
+  ASSERT_EQ((*browser_out)->ProtectRtp(packet), srtp::SrtpResult::kOk);
+  link->path->DeliverDatagram(packet, browser);
+  // Still no plain RTP once keyed: it fails authentication.
+  link->path->DeliverDatagram(Rtp(kVictimSsrc, 3), browser);
+  EXPECT_EQ(handed, 1);
+  EXPECT_EQ(drops.Get(DropReason::kSrtpAuth), 1u);
+
+  // What the leg sends goes through the link, protected with our key.
+  ASSERT_TRUE(t->SendRtp(Rtp(0x1234, 7), browser));
+  ASSERT_EQ(link->sent.size(), 1u);
+  std::vector<uint8_t> received = link->sent[0];
+  EXPECT_EQ((*browser_in)->UnprotectRtp(received), srtp::SrtpResult::kOk);
+  EXPECT_EQ(received, Rtp(0x1234, 7));
+
+  const ReceiveCounts& c = t->receive_counts();
+  EXPECT_EQ(c.received, 4u);
+  EXPECT_EQ(c.received, c.accepted + c.dropped_total());
+  t->DrainAndClose();
+  EXPECT_EQ(link->path, nullptr);
+}
+
 }  // namespace
 }  // namespace tessera::session
