@@ -51,6 +51,7 @@
 #include <tessera/rtp/codec.h>
 #include <tessera/sip/limits.h>
 #include <tessera/sip/sdp.h>
+#include <tessera/webrtc/dtls_result.h>
 
 #include <cstdint>
 #include <optional>
@@ -62,10 +63,6 @@ namespace tessera::webrtc {
 
 // WHIP: the browser publishes, Tessera receives. WHEP: the browser views, Tessera sends.
 enum class BrowserSessionKind : uint8_t { kPublish, kView };
-
-// Our side of the DTLS handshake: kServer answers a=setup:passive (the browser connects), kClient
-// answers a=setup:active.
-enum class DtlsRole : uint8_t { kServer, kClient };
 
 // RTP header extensions Tessera keeps (RFC 8285 URIs).
 inline constexpr std::string_view kMidExtensionUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
