@@ -11,6 +11,7 @@
 #include "app/config_hardware.h"
 #include "app/config_rooms.h"
 #include "app/config_sip.h"
+#include "app/config_webrtc.h"
 #include "app/default_config.h"  // generated from configs/default.yaml
 
 namespace tessera::app {
@@ -151,8 +152,10 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(root, "", {"server", "hardware", "participants", "rooms", "sip", "control"});
+    c.OnlyKeys(root, "",
+               {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc"});
     if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
+    if (root["webrtc"].IsDefined()) ParseWebRtc(c, root["webrtc"], config.webrtc);
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
     if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);

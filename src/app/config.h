@@ -9,6 +9,7 @@
 #include <tessera/rtp/codec.h>
 #include <tessera/session/config.h>
 #include <tessera/sipua/config.h>
+#include <tessera/webrtc/webrtc_service.h>
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
@@ -61,6 +62,7 @@ struct Config {
   std::vector<RoomConfig> rooms;
   SipConfig sip;
   control::ControlConfig control;  // the HTTP API (the `control` block)
+  webrtc::WebRtcConfig webrtc;     // browsers over WHIP/WHEP (the `webrtc` block)
 };
 
 // The embedded default (configs/default.yaml compiled in).

@@ -9,9 +9,13 @@
 #include <tessera/control/service.h>
 #include <tessera/control/sip_control.h>
 #include <tessera/control/webhooks.h>
+#include <tessera/control/webrtc_control.h>
 #include <tessera/sipua/sip_service.h>
+#include <tessera/webrtc/webrtc_service.h>
 
 #include <nlohmann/json.hpp>
+
+#include "app/join_page_html.h"
 
 namespace tessera::app {
 namespace {
@@ -48,6 +52,38 @@ class MetricsPortHandler final : public control::HttpHandler {
   std::function<std::string()> render_;
 };
 
+namespace {
+
+class WebRtcServiceControl final : public control::WebRtcControl {
+ public:
+  explicit WebRtcServiceControl(webrtc::WebRtcService* webrtc) : webrtc_(webrtc) {}
+  StatusOr<control::WebRtcOpenAnswer> Open(const control::WebRtcOpenRequest& request) override {
+    webrtc::WebRtcOffer offer;
+    offer.kind =
+        request.view ? webrtc::BrowserSessionKind::kView : webrtc::BrowserSessionKind::kPublish;
+    offer.room = request.room;
+    offer.sdp = request.offer_sdp;
+    offer.name = request.name;
+    offer.source_address = request.source_address;
+    auto r = webrtc_->Open(offer);
+    if (!r.ok()) return r.status();
+    return control::WebRtcOpenAnswer{r->id, r->answer_sdp, r->etag};
+  }
+  Status Close(const std::string& room, const std::string& id) override {
+    return webrtc_->Close(room, id);
+  }
+
+ private:
+  webrtc::WebRtcService* webrtc_;
+};
+
+}  // namespace
+
+std::unique_ptr<control::WebRtcControl> MakeWebRtcControl(webrtc::WebRtcService* webrtc) {
+  if (!webrtc) return nullptr;
+  return std::make_unique<WebRtcServiceControl>(webrtc);
+}
+
 std::unique_ptr<control::SipControl> MakeSipControl(sipua::SipService* sip) {
   if (!sip) return nullptr;
   return std::make_unique<SipServiceControl>(*sip);
@@ -68,8 +104,9 @@ std::unique_ptr<control::ControlService> MakeControlService(session::RoomDirecto
 }
 
 ControlPlane::ControlPlane(const control::ControlConfig& config, control::ControlService& service,
-                           session::RoomDirectory& rooms, control::SipControl* sip)
-    : config_(config), service_(service), rooms_(rooms), sip_(sip) {}
+                           session::RoomDirectory& rooms, control::SipControl* sip,
+                           control::WebRtcControl* webrtc)
+    : config_(config), service_(service), rooms_(rooms), sip_(sip), webrtc_(webrtc) {}
 
 ControlPlane::~ControlPlane() { Stop(); }
 
@@ -115,6 +152,8 @@ Status ControlPlane::Start() {
   control::ApiOptions options = control::ApiOptionsFrom(config_);
   options.ready = [this] { return !draining_.load() && !rooms_.draining(); };
   options.render_metrics = render;
+  options.webrtc = webrtc_;
+  if (webrtc_) options.join_page = kJoinPageHtml;
   api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
   if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);
   http_ = std::make_unique<control::HttpServer>(config_, *api_, metrics_.get());

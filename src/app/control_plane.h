@@ -15,6 +15,9 @@
 namespace tessera::sipua {
 class SipService;
 }
+namespace tessera::webrtc {
+class WebRtcService;
+}
 
 namespace tessera::control {
 class Api;
@@ -24,12 +27,16 @@ class JwtVerifier;
 class HttpHandler;
 class SipControl;
 class WebhookSender;
+class WebRtcControl;
 }  // namespace tessera::control
 
 namespace tessera::app {
 
 // The SIP user agent as the control plane sees it (calls, dial, hangup, stats).
 std::unique_ptr<control::SipControl> MakeSipControl(sipua::SipService* sip);
+
+// WHIP and WHEP as the control plane sees them; null when WebRTC is not enabled.
+std::unique_ptr<control::WebRtcControl> MakeWebRtcControl(webrtc::WebRtcService* webrtc);
 
 // The one service the console and the HTTP API share: rooms decoded by the config's own
 // validators (same checks, same messages).
@@ -40,8 +47,10 @@ std::unique_ptr<control::ControlService> MakeControlService(session::RoomDirecto
 // Runs on: the main thread (Start, Reload, Drain, Stop); the API on the HTTP server's thread.
 class ControlPlane {
  public:
+  // `webrtc` (may be null: WHIP and WHEP answer 503, /join 404) outlives the control plane.
   ControlPlane(const control::ControlConfig& config, control::ControlService& service,
-               session::RoomDirectory& rooms, control::SipControl* sip);
+               session::RoomDirectory& rooms, control::SipControl* sip,
+               control::WebRtcControl* webrtc = nullptr);
   ~ControlPlane();
 
   // Keys loaded (or created where the config says so), listeners bound, thread started.
@@ -61,6 +70,7 @@ class ControlPlane {
   control::ControlService& service_;
   session::RoomDirectory& rooms_;
   control::SipControl* sip_;
+  control::WebRtcControl* webrtc_;
   std::atomic<bool> draining_{false};
   std::unique_ptr<control::JwtVerifier> verifier_;
   std::unique_ptr<control::Api> api_;

@@ -74,10 +74,17 @@ Status Server::Start() {
   if (started_) return FailedPreconditionError("the server is already running");
   TESSERA_RETURN_IF_ERROR(CheckHardware());
   TESSERA_RETURN_IF_ERROR(rooms_->SetUp(config_.participants, config_.rooms));
+  if (config_.webrtc.enabled) {
+    // Every browser's transport on the first network shard (docs/architecture.md).
+    auto webrtc = webrtc::WebRtcService::Create(config_.webrtc, *rooms_, shards_.shard(0), clock_);
+    if (!webrtc.ok()) return webrtc.status();
+    webrtc_ = std::move(*webrtc);
+  }
   rooms_->Start();
   shards_.Start();
   media_.Start();
   video_media_.Start();
+  if (webrtc_) webrtc_->Start();
   started_ = true;
   spdlog::info("tessera started: {} recording participants, {} rooms, {} network shards ({})",
                rooms_->recording_participant_count(), rooms_->room_count(), shards_.size(),
@@ -88,6 +95,7 @@ Status Server::Start() {
 void Server::Stop() {
   if (!started_) return;
   started_ = false;
+  if (webrtc_) webrtc_->Stop();  // the browsers leave while the shards still run
   rooms_->Stop();
   shards_.Stop();
   media_.Stop();

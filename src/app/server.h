@@ -9,6 +9,7 @@
 #include <tessera/net/port_allocator.h>
 #include <tessera/net/shard_pool.h>
 #include <tessera/session/room_service.h>
+#include <tessera/webrtc/webrtc_service.h>
 
 #include <memory>
 #include <string>
@@ -39,6 +40,8 @@ class Server {
   std::vector<std::string> SummaryLines();
   // The rooms, for every front end.
   session::RoomDirectory& rooms() { return *rooms_; }
+  // Browsers over WHIP/WHEP (the `webrtc` block); null when not enabled.
+  webrtc::WebRtcService* webrtc() { return webrtc_.get(); }
 
  private:
   // The backend of a room with video (hardware.backends or the room's own order).
@@ -57,6 +60,7 @@ class Server {
   codec::HwDeviceRegistry hw_devices_;
   // Declared after the threads: destroyed (legs, rooms) once the threads have stopped.
   std::unique_ptr<session::RoomService> rooms_;
+  std::unique_ptr<webrtc::WebRtcService> webrtc_;  // after rooms_: its sessions leave them first
   control::Console console_;
   bool started_ = false;
 };

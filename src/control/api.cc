@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "control/webrtc_routes.h"
+
 namespace tessera::control {
 
 enum class RouteId {
@@ -30,6 +32,11 @@ enum class RouteId {
   kParticipant,
   kCalls,
   kCall,
+  kWhip,
+  kWhipResource,
+  kWhep,
+  kWhepResource,
+  kJoin,
 };
 
 struct Api::Route {
@@ -56,8 +63,18 @@ const std::vector<Api::Route>& Routes() {
        true},
       {RouteId::kCalls, "/v1/sip/calls", {"GET", "POST"}, true},
       {RouteId::kCall, "/v1/sip/calls/{call_id}", {"DELETE"}, true},
+      {RouteId::kWhip, "/whip/{room}", {"POST", "OPTIONS"}, true},
+      {RouteId::kWhipResource, "/whip/{room}/{id}", {"DELETE", "OPTIONS"}, true},
+      {RouteId::kWhep, "/whep/{room}", {"POST", "OPTIONS"}, true},
+      {RouteId::kWhepResource, "/whep/{room}/{id}", {"DELETE", "OPTIONS"}, true},
+      {RouteId::kJoin, "/join/{room}", {"GET"}, true},
   };
   return kRoutes;
+}
+
+bool IsWebRtcRoute(RouteId id) {
+  return id == RouteId::kWhip || id == RouteId::kWhipResource || id == RouteId::kWhep ||
+         id == RouteId::kWhepResource;
 }
 
 // "/a/b/c" -> {"a","b","c"}; "/" -> {""}. Empty segments are kept (they match no template).
@@ -285,6 +302,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   HttpResponse response;
   try {
     response = Dispatch(request, route, params);
+    if (route && IsWebRtcRoute(route->id)) AddCors(response);
   } catch (const std::exception& e) {
     // Nothing below throws by design; should something, the client gets a 500, never a crash.
     spdlog::error("api: {} {}: {}", MethodLabel(request.method), route ? route->path : "unmatched",
@@ -360,8 +378,18 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
       r.body = std::string(options_.openapi_json);
       return r;
     }
+    case RouteId::kJoin:
+      // The page holds no secret: its token comes in the URL's fragment, which no request carries.
+      if (options_.join_page.empty()) {
+        return Problem(404, "not-found", "Not found", "WebRTC is not enabled on this node");
+      }
+      return ServeJoinPage(options_.join_page);
     default:  // the rest need a token
       break;
+  }
+  // A browser's preflight carries no token.
+  if (IsWebRtcRoute(route->id) && request.method == "OPTIONS") {
+    return CorsPreflight(route->methods);
   }
 
   // Everything else needs a token. A source that failed too often is not even verified.
@@ -379,6 +407,18 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
     }
     (void)auth_failures_.Allow(source, now_us);  // takes one token: the failure is counted
     return Unauthorized(true, who.status().message());
+  }
+  if (IsWebRtcRoute(route->id)) {
+    // A browser joins with a participant's token (or an operator's); a viewer's token may watch.
+    const bool view = route->id == RouteId::kWhep || route->id == RouteId::kWhepResource;
+    if (who->role == Role::kViewer && !view) {
+      return Forbidden("the viewer role may only watch (WHEP)");
+    }
+    if (!who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
+    live_cache_.clear();
+    return ServeWebRtc(options_.webrtc, view,
+                       route->id == RouteId::kWhipResource || route->id == RouteId::kWhepResource,
+                       request, *who, params);
   }
   if (who->role == Role::kParticipant) {
     return Forbidden("the participant role has no access to this API");
@@ -508,6 +548,11 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
     case RouteId::kHealthz:
     case RouteId::kReadyz:
     case RouteId::kOpenApi:
+    case RouteId::kWhip:
+    case RouteId::kWhipResource:
+    case RouteId::kWhep:
+    case RouteId::kWhepResource:
+    case RouteId::kJoin:
       break;
   }
   return Problem(500, "internal", "Internal error", "no handler for " + std::string(route.path));

@@ -14,6 +14,7 @@
 #include <tessera/control/console.h>
 #include <tessera/control/service.h>
 #include <tessera/control/sip_control.h>
+#include <tessera/control/webrtc_control.h>
 #include <tessera/sipua/sip_service.h>
 
 #include <chrono>
@@ -199,10 +200,12 @@ int main(int argc, char** argv) {
       sip ? tessera::app::MakeSipControl(sip.get()) : nullptr;
   const std::unique_ptr<tessera::control::ControlService> service =
       tessera::app::MakeControlService(server.rooms(), config_copy, sip_control.get());
+  const std::unique_ptr<tessera::control::WebRtcControl> webrtc_control =
+      tessera::app::MakeWebRtcControl(server.webrtc());
   std::unique_ptr<tessera::app::ControlPlane> api;
   if (config_copy.control.enabled) {
-    api = std::make_unique<tessera::app::ControlPlane>(config_copy.control, *service,
-                                                       server.rooms(), sip_control.get());
+    api = std::make_unique<tessera::app::ControlPlane>(
+        config_copy.control, *service, server.rooms(), sip_control.get(), webrtc_control.get());
     if (auto s = api->Start(); !s.ok()) {
       if (sip) sip->Stop();
       server.Stop();

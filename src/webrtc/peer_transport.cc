@@ -25,14 +25,19 @@ StatusOr<std::shared_ptr<PeerTransport>> PeerTransport::Create(SharedPort& port,
   if (config.remote_fingerprints.empty()) {
     return InvalidArgumentError("webrtc: the offer has no usable a=fingerprint");
   }
-  auto agent = IceLiteAgent::Create(config.ice, clock.NowUs());
-  if (!agent.ok()) return agent.status();
-  (*agent)->SetRemoteCredentials(config.remote_ice);
+  std::unique_ptr<IceLiteAgent> agent;
+  if (config.local_ice) {
+    agent = std::make_unique<IceLiteAgent>(*config.local_ice, config.ice, clock.NowUs());
+  } else {
+    auto created = IceLiteAgent::Create(config.ice, clock.NowUs());
+    if (!created.ok()) return created.status();
+    agent = std::move(*created);
+  }
   auto dtls = DtlsTransport::Create(config.dtls_role, config.certificate,
                                     config.remote_fingerprints, config.dtls);
   if (!dtls.ok()) return dtls.status();
   return std::shared_ptr<PeerTransport>(
-      new PeerTransport(port, std::move(config), clock, std::move(*agent), std::move(*dtls)));
+      new PeerTransport(port, std::move(config), clock, std::move(agent), std::move(*dtls)));
 }
 
 PeerTransport::PeerTransport(SharedPort& port, PeerTransportConfig config, Clock& clock,
@@ -52,6 +57,8 @@ PeerTransport::~PeerTransport() {
 Status PeerTransport::Start(GoneHandler on_gone) {
   TESSERA_DCHECK_RUN_ON(checker_);
   on_gone_ = std::move(on_gone);
+  // Here, not in Create: the agent belongs to this thread from its first call.
+  agent_->SetRemoteCredentials(config_.remote_ice);
   std::weak_ptr<PeerTransport> weak = weak_from_this();
   auto id = port_.Add(agent_->local().ufrag,
                       [weak](std::span<const uint8_t> d, const net::Endpoint& from) {

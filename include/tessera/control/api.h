@@ -19,6 +19,7 @@
 #include <tessera/control/config.h>
 #include <tessera/control/http.h>
 #include <tessera/control/service.h>
+#include <tessera/control/webrtc_control.h>
 #include <tessera/net/rate_limiter.h>
 
 #include <cstdint>
@@ -48,6 +49,10 @@ struct ApiOptions {
   // answer (their live figures are that old at most); any change through the API clears it.
   // 0: every read asks the rooms.
   int64_t live_cache_ms = 200;
+  // WHIP and WHEP (/whip/{room}, /whep/{room}); null: they answer 503. Outlives the Api.
+  WebRtcControl* webrtc = nullptr;
+  // GET /join/{room}; empty: 404.
+  std::string_view join_page;
 };
 
 // The rate limits of the `control` block.

@@ -34,6 +34,8 @@ namespace tessera::webrtc {
 
 struct PeerTransportConfig {
   std::string name;  // the participant, for logs
+  // Ours, as the SDP answer gave them; unset: new ones.
+  std::optional<IceCredentials> local_ice;
   IceCredentials remote_ice;
   std::vector<SdpFingerprint> remote_fingerprints;
   DtlsRole dtls_role = DtlsRole::kServer;

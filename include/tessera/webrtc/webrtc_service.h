@@ -1,0 +1,127 @@
+// WebRtcService: browsers as room participants. A WHIP offer (the browser publishes its camera and
+// microphone) or a WHEP offer (it views the room's composite and hears its mix) becomes a
+// participant like any other, joined through the RoomDirectory with a PeerTransport as the link
+// its legs run over (session/external_link.h): one UDP port for every browser of the node,
+// ICE-lite, DTLS-SRTP. The HTTP resources (control/) call Open and Close; a browser that stops
+// answering ICE consent checks for 30 s, or whose DTLS fails, leaves its room by itself.
+#pragma once
+
+#include <tessera/base/clock.h>
+#include <tessera/base/status.h>
+#include <tessera/session/room_directory.h>
+#include <tessera/webrtc/browser_sdp.h>
+#include <tessera/webrtc/dtls_certificate.h>
+#include <tessera/webrtc/ice_lite.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace tessera::webrtc {
+
+class PeerTransport;
+class SharedPort;
+
+struct WebRtcConfig {
+  bool enabled = false;
+  std::string bind_address = "127.0.0.1";  // the shared UDP port's address
+  uint16_t udp_port = 8443;                // 0: any free port (logged)
+  // The address browsers are told (the ICE candidate): the public address of a 1:1 NAT in front
+  // of the node. Empty: bind_address.
+  std::string announced_address;
+  // PEM files of the DTLS certificate and its key; empty: an ECDSA P-256 certificate made at
+  // start (browsers pin it per session through the SDP fingerprint, so nobody needs to trust it).
+  std::string certificate_file;
+  std::string key_file;
+};
+
+struct WebRtcOffer {
+  BrowserSessionKind kind = BrowserSessionKind::kPublish;
+  std::string room;
+  std::string sdp;
+  std::string name;            // the participant's name in the room; empty: "browser-<n>"
+  std::string source_address;  // the HTTP client's, for the logs
+};
+
+struct WebRtcResource {
+  std::string id;  // the WHIP/WHEP resource: /whip/{room}/{id}
+  std::string answer_sdp;
+  std::string etag;
+  uint32_t participant_id = 0;
+};
+
+// Runs on: Start and Stop on the thread that owns the Server; Open, Close and Count on any other
+// thread (the HTTP server's), each blocking until the shard and the rooms applied it. The
+// transports run on `shard`; a small thread of its own makes departed browsers leave their rooms
+// (the shard may not call into the directory, which waits on the shards).
+class WebRtcService {
+ public:
+  // Binds the shared port and loads or makes the certificate. Errors name the port or the file.
+  static StatusOr<std::unique_ptr<WebRtcService>> Create(const WebRtcConfig& config,
+                                                         session::RoomDirectory& rooms,
+                                                         boost::asio::io_context& shard,
+                                                         Clock& clock);
+  ~WebRtcService();
+
+  // The port receives (queued to the shard).
+  void Start();
+  // Every browser leaves its room; the port closes. Before the shards stop.
+  void Stop();
+
+  uint16_t udp_port() const { return udp_port_; }
+  const std::string& fingerprint() const { return fingerprint_; }
+
+  // The SDP answer to a browser's offer, its participant joined. Errors: Unavailable (stopped or
+  // draining), NotFound (no such room), InvalidArgument (not an SDP offer Tessera can read, or
+  // missing ICE/DTLS attributes), FailedPrecondition (nothing in common: the message says what
+  // the offer had and what the room serves), AlreadyExists (the name is taken), ResourceExhausted
+  // (the room is full).
+  StatusOr<WebRtcResource> Open(const WebRtcOffer& offer);
+  // The browser leaves: DELETE on its resource. NotFound for an unknown resource or one of
+  // another room.
+  Status Close(const std::string& room, const std::string& id);
+  size_t Count();
+
+ private:
+  struct Session {
+    BrowserSessionKind kind;
+    std::string room;
+    uint32_t participant_id = 0;
+    std::string name;
+    std::shared_ptr<PeerTransport> transport;
+  };
+  class Listener;
+  WebRtcService(const WebRtcConfig& config, session::RoomDirectory& rooms,
+                boost::asio::io_context& shard, Clock& clock);
+  // Answers the offer with the first of the room's profiles it can take (view) or with what
+  // Tessera decodes (publish).
+  StatusOr<BrowserAnswer> Answer(const WebRtcOffer& offer, const session::RoomConfig& room,
+                                 const IceCredentials& local, const AnswerParams& base,
+                                 std::string* profile);
+  // The session is over: out of the registry, its transport closed on the shard, and (leave)
+  // out of its room. Runs on: the janitor thread.
+  void End(const std::string& id, bool leave, const std::string& why);
+
+  const WebRtcConfig config_;
+  session::RoomDirectory& rooms_;
+  boost::asio::io_context& shard_;
+  Clock& clock_;
+  std::unique_ptr<SharedPort> port_;
+  uint16_t udp_port_ = 0;
+  std::shared_ptr<const DtlsCertificate> certificate_;
+  std::string fingerprint_;
+  std::mutex mu_;  // sessions_, next_name_, stopped_
+  std::map<std::string, Session> sessions_;
+  uint64_t next_name_ = 1;
+  bool started_ = false;
+  bool stopped_ = false;
+  // Where departed browsers are made to leave their rooms.
+  boost::asio::io_context janitor_;
+  std::unique_ptr<std::thread> janitor_thread_;
+};
+
+}  // namespace tessera::webrtc

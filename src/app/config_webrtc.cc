@@ -1,0 +1,53 @@
+// Parsing of the `webrtc` section.
+#include "app/config_webrtc.h"
+
+#include <boost/asio/ip/address.hpp>
+
+namespace tessera::app {
+namespace {
+
+void Address(Checker& c, const YAML::Node& n, const std::string& p, const char* key,
+             const std::string& value) {
+  if (value.empty()) return;
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(value, ec);
+  if (ec) {
+    c.Error(n[key], Checker::Join(p, key), "must be an IPv4 or IPv6 address, got '" + value + "'");
+  }
+}
+
+}  // namespace
+
+void ParseWebRtc(Checker& c, const YAML::Node& n, webrtc::WebRtcConfig& out) {
+  const std::string p = "webrtc";
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map");
+    return;
+  }
+  c.OnlyKeys(
+      n, p,
+      {"enabled", "bind_address", "udp_port", "announced_address", "certificate_file", "key_file"});
+  out.enabled = true;  // a webrtc block turns it on unless it says enabled: false
+  c.Bool(n, p, "enabled", out.enabled);
+  c.String(n, p, "bind_address", out.bind_address);
+  Address(c, n, p, "bind_address", out.bind_address);
+  if (out.bind_address.empty()) c.Error(n["bind_address"], p + ".bind_address", "must be given");
+  c.Unsigned(n, p, "udp_port", out.udp_port, 0, 65535);
+  c.String(n, p, "announced_address", out.announced_address);
+  Address(c, n, p, "announced_address", out.announced_address);
+  boost::system::error_code ec;
+  const auto bind = boost::asio::ip::make_address(out.bind_address, ec);
+  if (!ec && bind.is_unspecified() && out.announced_address.empty()) {
+    c.Error(n["bind_address"], p + ".announced_address",
+            "bind_address " + out.bind_address +
+                " is no address a browser can reach: give announced_address (the address "
+                "browsers are told)");
+  }
+  c.String(n, p, "certificate_file", out.certificate_file);
+  c.String(n, p, "key_file", out.key_file);
+  if (out.certificate_file.empty() != out.key_file.empty()) {
+    c.Error(n, p + ".certificate_file", "certificate_file and key_file go together");
+  }
+}
+
+}  // namespace tessera::app

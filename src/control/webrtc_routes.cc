@@ -1,0 +1,126 @@
+#include "control/webrtc_routes.h"
+
+#include <spdlog/spdlog.h>
+#include <tessera/control/problem.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace tessera::control {
+namespace {
+
+bool IsSdp(const std::string& content_type) {
+  std::string t = content_type.substr(0, content_type.find(';'));
+  t.erase(std::remove_if(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }),
+          t.end());
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  return t == "application/sdp";
+}
+
+// What a refused offer answers: 406 when nothing in it can be served (the WHIP spec's "not
+// acceptable"), 400 when it is not an offer Tessera can read, else as every API error.
+HttpResponse OfferProblem(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return Problem(400, "bad-offer", "Bad SDP offer", s.message());
+    case StatusCode::kFailedPrecondition:
+      return Problem(406, "offer-not-acceptable", "Offer not acceptable", s.message());
+    case StatusCode::kResourceExhausted:
+      return Problem(503, "room-full", "Room full", s.message());
+    default:
+      return ProblemFromStatus(s);
+  }
+}
+
+std::string PercentEncodeSegment(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddCors(HttpResponse& r) {
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  r.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Link");
+}
+
+HttpResponse CorsPreflight(const std::vector<std::string>& methods) {
+  HttpResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  std::string allow;
+  for (const std::string& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+  r.headers.emplace_back("Access-Control-Allow-Methods", allow);
+  r.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match");
+  r.headers.emplace_back("Access-Control-Max-Age", "600");
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
+                         const HttpRequest& request, const Principal& who,
+                         const std::vector<std::string>& params) {
+  if (!webrtc) {
+    return Problem(503, "unavailable", "Unavailable", "WebRTC is not enabled on this node");
+  }
+  const std::string& room = params[0];
+  const char* kind = view ? "whep" : "whip";
+  if (resource) {
+    Status s = webrtc->Close(room, params[1]);
+    if (!s.ok()) return ProblemFromStatus(s);
+    HttpResponse r;
+    r.content_type.clear();
+    return r;
+  }
+  if (!IsSdp(request.Header("content-type"))) {
+    return Problem(415, "unsupported-media-type", "Unsupported media type",
+                   "an offer is sent as application/sdp");
+  }
+  WebRtcOpenRequest open;
+  open.view = view;
+  open.room = room;
+  open.offer_sdp = request.body;
+  open.name = who.subject;
+  open.source_address = request.source_address;
+  auto answer = webrtc->Open(open);
+  if (!answer.ok()) {
+    spdlog::info("api: {} offer for room {} from {} refused: {}", kind, room,
+                 request.source_address, answer.status().message());
+    return OfferProblem(answer.status());
+  }
+  HttpResponse r;
+  r.status = 201;
+  r.content_type = "application/sdp";
+  r.body = answer->answer_sdp;
+  r.headers.emplace_back(
+      "Location", std::string("/") + kind + "/" + PercentEncodeSegment(room) + "/" + answer->id);
+  r.headers.emplace_back("ETag", answer->etag);
+  return r;
+}
+
+HttpResponse ServeJoinPage(std::string_view page) {
+  HttpResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::string(page);
+  // The page holds no secret and loads nothing from elsewhere; the token stays in its fragment.
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; script-src 'unsafe-inline'; style-src "
+                         "'unsafe-inline'; media-src 'self' blob: mediastream:; img-src 'self' "
+                         "data:; connect-src 'self'");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace tessera::control

@@ -1,0 +1,170 @@
+// WHIP and WHEP as the API serves them: tokens, rooms, content types, CORS and how a refused
+// offer is answered. The WebRTC side is a fake that records what it was asked.
+#include <gtest/gtest.h>
+#include <tessera/control/api.h>
+#include <tessera/control/webrtc_control.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "unit/control/fake_directory.h"
+
+namespace tessera::control {
+namespace {
+
+// Tokens are "<role>" or "<role>:<room>"; the subject is the token itself.
+class RoleAuthenticator : public Authenticator {
+ public:
+  StatusOr<Principal> Authenticate(const std::string& authorization, int64_t) override {
+    const std::string token = authorization.substr(std::string("Bearer ").size());
+    Principal p;
+    p.subject = token;
+    const size_t colon = token.find(':');
+    if (colon != std::string::npos) p.room = token.substr(colon + 1);
+    const std::optional<Role> r = RoleFromName(token.substr(0, colon));
+    if (!r) return UnauthenticatedError("bad signature");
+    p.role = *r;
+    return p;
+  }
+};
+
+class FakeWebRtc : public WebRtcControl {
+ public:
+  StatusOr<WebRtcOpenAnswer> Open(const WebRtcOpenRequest& request) override {
+    opened.push_back(request);
+    if (!refuse.ok()) return refuse;
+    return WebRtcOpenAnswer{"r" + std::to_string(opened.size()), "v=0\r\n", "\"e\""};
+  }
+  Status Close(const std::string& room, const std::string& id) override {
+    closed.push_back(room + "/" + id);
+    return id == "r1" ? Status::Ok() : NotFoundError("no WebRTC session " + id);
+  }
+  std::vector<WebRtcOpenRequest> opened;
+  std::vector<std::string> closed;
+  Status refuse = Status::Ok();
+};
+
+class WebRtcRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    session::RoomConfig a;
+    a.name = "roomA";
+    rooms_.AddRoom(a);
+    ApiOptions o;
+    o.webrtc = &webrtc_;
+    o.join_page = "<!doctype html><title>join</title>";
+    api_ = std::make_unique<Api>(service_, &auth_, o);
+  }
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& token,
+                    const std::string& content_type = "application/sdp") {
+    HttpRequest r;
+    r.method = method;
+    r.path = path;
+    r.body = "v=0\r\n";
+    r.source_address = "10.0.0.7";
+    if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+    if (!content_type.empty()) r.headers["content-type"] = content_type;
+    return api_->Handle(r);
+  }
+  static std::string Header(const HttpResponse& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+
+  testing::FakeDirectory rooms_;
+  ControlService service_{rooms_, testing::FakeHooks()};
+  RoleAuthenticator auth_;
+  FakeWebRtc webrtc_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(WebRtcRoutesTest, APublishAnswers201WithTheAnswerLocationAndETag) {
+  const HttpResponse r = Call("POST", "/whip/roomA", "participant:roomA");
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.content_type, "application/sdp");
+  EXPECT_EQ(r.body, "v=0\r\n");
+  EXPECT_EQ(Header(r, "Location"), "/whip/roomA/r1");
+  EXPECT_EQ(Header(r, "ETag"), "\"e\"");
+  EXPECT_EQ(Header(r, "Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(Header(r, "Access-Control-Expose-Headers").find("Location"), std::string::npos);
+  ASSERT_EQ(webrtc_.opened.size(), 1u);
+  EXPECT_FALSE(webrtc_.opened[0].view);
+  EXPECT_EQ(webrtc_.opened[0].room, "roomA");
+  EXPECT_EQ(webrtc_.opened[0].name, "participant:roomA");  // the token's subject
+  EXPECT_EQ(webrtc_.opened[0].source_address, "10.0.0.7");
+}
+
+TEST_F(WebRtcRoutesTest, AViewerTokenMayWatchButNotPublish) {
+  EXPECT_EQ(Call("POST", "/whep/roomA", "viewer").status, 201);
+  EXPECT_TRUE(webrtc_.opened.back().view);
+  const HttpResponse r = Call("POST", "/whip/roomA", "viewer");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(webrtc_.opened.size(), 1u);
+}
+
+TEST_F(WebRtcRoutesTest, RefusalsChangeNothing) {
+  EXPECT_EQ(Call("POST", "/whip/roomA", "participant:roomB").status, 403);  // another room's
+  EXPECT_EQ(Call("POST", "/whip/roomA", "").status, 401);
+  EXPECT_EQ(Call("POST", "/whip/roomA", "forged").status, 401);
+  EXPECT_EQ(Call("POST", "/whip/roomA", "participant", "application/json").status, 415);
+  EXPECT_TRUE(webrtc_.opened.empty());
+  // Even a refusal carries CORS, so the page can show why.
+  EXPECT_EQ(Header(Call("POST", "/whip/roomA", ""), "Access-Control-Allow-Origin"), "*");
+}
+
+TEST_F(WebRtcRoutesTest, AnOfferWithNothingInCommonIs406AndAnUnreadableOne400) {
+  webrtc_.refuse = FailedPreconditionError("video: offer has AV1; this room sends VP8");
+  HttpResponse r = Call("POST", "/whep/roomA", "participant");
+  EXPECT_EQ(r.status, 406);
+  EXPECT_NE(r.body.find("this room sends VP8"), std::string::npos);
+  webrtc_.refuse = InvalidArgumentError("not an SDP offer Tessera can read: line 1");
+  EXPECT_EQ(Call("POST", "/whep/roomA", "participant").status, 400);
+  webrtc_.refuse = NotFoundError("no room 'roomA'");
+  EXPECT_EQ(Call("POST", "/whep/roomA", "participant").status, 404);
+}
+
+TEST_F(WebRtcRoutesTest, DeleteEndsTheSessionAndAnUnknownOneIs404) {
+  EXPECT_EQ(Call("DELETE", "/whip/roomA/r1", "participant:roomA", "").status, 200);
+  EXPECT_EQ(Call("DELETE", "/whip/roomA/r9", "participant:roomA", "").status, 404);
+  EXPECT_EQ(Call("DELETE", "/whep/roomA/r1", "participant:roomB", "").status, 403);
+  EXPECT_EQ(webrtc_.closed, (std::vector<std::string>{"roomA/r1", "roomA/r9"}));
+}
+
+TEST_F(WebRtcRoutesTest, APreflightNeedsNoTokenAndNamesTheMethods) {
+  const HttpResponse r = Call("OPTIONS", "/whip/roomA", "", "");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(Header(r, "Access-Control-Allow-Methods"), "POST, OPTIONS");
+  EXPECT_NE(Header(r, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  EXPECT_TRUE(webrtc_.opened.empty());
+}
+
+TEST_F(WebRtcRoutesTest, TheJoinPageIsServedWithoutAToken) {
+  const HttpResponse r = Call("GET", "/join/roomA", "", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("<title>join</title>"), std::string::npos);
+  EXPECT_NE(Header(r, "Content-Security-Policy").find("connect-src 'self'"), std::string::npos);
+}
+
+TEST(WebRtcRoutes, WithoutWebRtcTheResourcesAre503AndThePage404) {
+  testing::FakeDirectory rooms;
+  ControlService service(rooms, testing::FakeHooks());
+  RoleAuthenticator auth;
+  Api api(service, &auth, ApiOptions{});
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/whip/roomA";
+  r.headers["authorization"] = "Bearer participant";
+  r.headers["content-type"] = "application/sdp";
+  EXPECT_EQ(api.Handle(r).status, 503);
+  r.method = "GET";
+  r.path = "/join/roomA";
+  EXPECT_EQ(api.Handle(r).status, 404);
+}
+
+}  // namespace
+}  // namespace tessera::control
