@@ -87,6 +87,13 @@ pids+=($!)
 
 echo "demo: watch the composite live, now, in another terminal:"
 echo "        ffplay -protocol_whitelist file,udp,rtp -fflags nobuffer -i tessera-demo-watch.sdp"
+# A browser joins over WebRTC (WHEP to watch, WHIP to send its own camera if it has one); the
+# token lives 5 minutes (control.max_token_lifetime_s) and stays in the URL's fragment.
+if token=$(build/tessera-token --keys tessera-keys.json --role participant --room demo-room \
+             --sub "browser-guest" 2>/dev/null); then
+  echo "demo: or open this in a browser on this machine (Chromium or Firefox):"
+  echo "        http://127.0.0.1:8080/join/demo-room#token=$token"
+fi
 # Ctrl-C ends the run early; the report still comes.
 trap 'echo; echo "demo: stopping early"' INT
 wait "${pids[@]}" "$listener_pid" || true

@@ -476,6 +476,26 @@ def audio_participant(name):
     return {"name": name, "remote_rtp_port": free_port_pair(), "audio": {"codec": "PCMU"}}
 
 
+def browser_offer(bundle=True):
+    """An offer as a browser makes it for WHIP/WHEP: audio (Opus) and video (H.264 constrained
+    baseline), BUNDLE, rtcp-mux, ICE credentials and a DTLS fingerprint. No browser answers it:
+    the API's answers are what is checked."""
+    fp = ":".join(["AB"] * 32)
+    lines = ["v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0"]
+    if bundle:
+        lines.append("a=group:BUNDLE 0 1")
+    for mid, m in (("0", ["m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=rtpmap:111 opus/48000/2",
+                          "a=fmtp:111 minptime=10;useinbandfec=1"]),
+                   ("1", ["m=video 9 UDP/TLS/RTP/SAVPF 96", "a=rtpmap:96 H264/90000",
+                          "a=rtcp-fb:96 nack pli",
+                          "a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;"
+                          "profile-level-id=42e01f"])):
+        lines += [m[0], "c=IN IP4 0.0.0.0", "a=ice-ufrag:oaUf", "a=ice-pwd:oaPasswordOfTwentyFour24",
+                  f"a=fingerprint:sha-256 {fp}", "a=setup:actpass", f"a=mid:{mid}",
+                  "a=sendrecv", "a=rtcp-mux"] + m[1:]
+    return "\r\n".join(lines) + "\r\n"
+
+
 def video_room(name, participants):
     """A 640x360 room whose tiles are plain colour: no borders, labels or speaker frame."""
     return {"name": name,
@@ -1172,7 +1192,8 @@ def case_openapi(args, work):
         sys.exit(SKIP)
     keys = new_keys(args, work)
     sip_port = free_port_block(1, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
-    sip = f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, port: {sip_port}}}\n"
+    sip = (f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, port: {sip_port}}}\n"
+           "webrtc:\n  udp_port: 0\n")
     # The callee of the dial-out: a socket that never answers, so the call stays until deleted.
     callee = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     callee.bind(("127.0.0.1", 0))
@@ -1237,6 +1258,48 @@ def case_openapi(args, work):
                           f"DELETE /v1/sip/calls/{call_id}")
             expect_status(c(api.delete("/v1/sip/calls/no-such-call", admin)), 404,
                           "DELETE an unknown call")
+
+            # WHIP and WHEP: a browser's offer becomes a participant (no browser answers here).
+            sdp = {"Content-Type": "application/sdp"}
+            guest = keys.mint("participant", room="oa-room", sub="oa-browser")
+            for kind in ("whip", "whep"):
+                pre = c(api.request("OPTIONS", f"/{kind}/oa-room"))
+                expect_status(pre, 204, f"OPTIONS /{kind}/oa-room")
+                ensure("POST" in pre.header("access-control-allow-methods"),
+                       f"OPTIONS /{kind}/oa-room: {pre}")
+            published = c(api.request("POST", "/whip/oa-room", guest, browser_offer(), sdp))
+            expect_status(published, 201, "POST /whip/oa-room")
+            ensure(published.media_type() == "application/sdp" and
+                   "a=ice-lite" in published.body.decode(), f"POST /whip answer: {published}")
+            whip = published.header("location")
+            ensure(whip.startswith("/whip/oa-room/"), f"POST /whip/oa-room: Location {whip!r}")
+            expect_status(c(api.request("POST", "/whip/oa-room", guest, browser_offer(), sdp)),
+                          409, "POST /whip/oa-room again under the same name")
+            expect_status(c(api.request("POST", "/whip/oa-room", guest, browser_offer(False),
+                                        sdp)), 406, "POST /whip/oa-room without BUNDLE")
+            expect_status(c(api.request("POST", "/whip/oa-room", guest, "v=0\r\nbogus\r\n",
+                                        sdp)), 400, "POST /whip/oa-room, not SDP")
+            expect_status(c(api.post("/whip/oa-room", guest, {"sdp": "?"})), 415,
+                          "POST /whip/oa-room as JSON")
+            expect_status(c(api.request("POST", "/whip/oa-nosuch", admin, browser_offer(), sdp)),
+                          404, "POST /whip to an unknown room")
+            expect_status(c(api.request("POST", "/whip/oa-room", viewer, browser_offer(), sdp)),
+                          403, "POST /whip/oa-room as viewer")
+            expect_status(c(api.request("POST", "/whep/oa-room", viewer, browser_offer(), sdp)),
+                          201, "POST /whep/oa-room as viewer")
+            viewed = c(api.request("POST", "/whep/oa-room", admin, browser_offer(), sdp))
+            whep = expect_status(viewed, 201, "POST /whep/oa-room").header("location")
+            listed = expect_json(c(api.get(base, viewer)), 200, f"GET {base}")["participants"]
+            ensure(any(p.get("name") == "oa-browser" and p.get("transport") == "webrtc"
+                       for p in listed), f"the WHIP participant is not listed: {listed}")
+            for loc in (whip, whep):
+                c(api.request("OPTIONS", loc))
+                expect_status(c(api.delete(loc, guest if loc == whip else admin)), 200,
+                              f"DELETE {loc}")
+                expect_status(c(api.delete(loc, admin)), 404, f"DELETE {loc} again")
+            page = c(api.get("/join/oa-room"))
+            ensure(page.status == 200 and page.media_type() == "text/html",
+                   f"GET /join/oa-room: {page}")
 
             expect_status(c(api.delete(f"{base}/{pid}", admin)), 204, f"DELETE {base}/{pid}")
             expect_status(c(api.delete(f"{base}/{pid}", admin)), 404, f"DELETE {base}/{pid} again")
