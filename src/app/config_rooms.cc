@@ -112,7 +112,9 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
 
 void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig& room,
                std::set<std::string>& participant_names) {
-  c.OnlyKeys(r, p, {"name", "sip", "max_speakers", "max_participants", "participants", "video"});
+  c.OnlyKeys(r, p,
+             {"name", "sip", "max_speakers", "max_participants", "audio_jitter_min_ms",
+              "audio_jitter_max_ms", "participants", "video"});
   c.String(r, p, "name", room.name);
   if (room.name.empty()) c.Error(r, Checker::Join(p, "name"), "is required");
   if (room.name.find('/') != std::string::npos) {
@@ -124,6 +126,15 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
   }
   c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
   c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);
+  // Mobile links (a browser on a jittery cell link) need more room than the 40-120 ms default.
+  c.Unsigned(r, p, "audio_jitter_min_ms", room.audio_jitter_min_ms, 10, 200);
+  c.Unsigned(r, p, "audio_jitter_max_ms", room.audio_jitter_max_ms, 20, 200);
+  if (room.audio_jitter_min_ms > room.audio_jitter_max_ms) {
+    c.Error(
+        r["audio_jitter_min_ms"].IsDefined() ? r["audio_jitter_min_ms"] : r,
+        Checker::Join(p, "audio_jitter_min_ms"),
+        "must be at most audio_jitter_max_ms (" + std::to_string(room.audio_jitter_max_ms) + ")");
+  }
   const YAML::Node ps = r["participants"];
   const std::string pp = Checker::Join(p, "participants");
   if (!ps.IsDefined() || !ps.IsSequence()) {

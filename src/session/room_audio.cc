@@ -15,6 +15,8 @@ AudioRoomConfig AudioRoomConfigFor(const RoomConfig& c) {
   AudioRoomConfig rc;
   rc.name = c.name;
   rc.mixer.max_speakers = c.max_speakers;
+  rc.jitter.min_target_us = int64_t{c.audio_jitter_min_ms} * 1000;
+  rc.jitter.max_target_us = int64_t{c.audio_jitter_max_ms} * 1000;
   return rc;
 }
 

@@ -168,6 +168,10 @@ struct RoomConfig {
   int max_speakers = 3;  // K: the loudest K are mixed
   // The most participants (configured and joined at run time) the room holds at once.
   uint32_t max_participants = 50;
+  // Bounds of each speaker's adaptive audio jitter buffer (the delay it holds to ride out
+  // jitter): up to 200 ms for mobile links.
+  uint32_t audio_jitter_min_ms = 40;
+  uint32_t audio_jitter_max_ms = 120;
   std::vector<RoomParticipantConfig> participants;
   std::optional<RoomVideoConfig> video;
 };

@@ -1,4 +1,4 @@
-// The rooms[].max_participants key and the participants' audio section.
+// The rooms[].max_participants and audio jitter keys and the participants' audio section.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,6 +26,37 @@ TEST(RoomMaxParticipants, DefaultsTo50AndBoundsTheConfiguredParticipants) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("rooms[0].max_participants: must be in 1..1000"),
             std::string::npos);
+}
+
+TEST(RoomAudioJitter, DefaultsTo40To120AndTakesUpTo200) {
+  auto c = ParseConfig("rooms:\n  - name: r\n    participants: []\n", "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].audio_jitter_min_ms, 40u);
+  EXPECT_EQ(c->rooms[0].audio_jitter_max_ms, 120u);
+  c = ParseConfig(
+      "rooms:\n  - {name: r, audio_jitter_min_ms: 60, audio_jitter_max_ms: 200, participants: "
+      "[]}\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].audio_jitter_min_ms, 60u);
+  EXPECT_EQ(c->rooms[0].audio_jitter_max_ms, 200u);
+  c = ParseConfig(
+      "rooms:\n  - {name: r, audio_jitter_min_ms: 150, audio_jitter_max_ms: 250, participants: "
+      "[]}\n",
+      "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("rooms[0].audio_jitter_max_ms: must be in 20..200"),
+            std::string::npos)
+      << c.status().message();
+  c = ParseConfig(
+      "rooms:\n  - {name: r, audio_jitter_min_ms: 150, audio_jitter_max_ms: 100, participants: "
+      "[]}\n",
+      "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(
+                "rooms[0].audio_jitter_min_ms: must be at most audio_jitter_max_ms (100)"),
+            std::string::npos)
+      << c.status().message();
 }
 
 TEST(RoomParticipantAudio, G722PcmBitsDefaultsTo16AndTakes14ForG722Only) {
