@@ -1,0 +1,392 @@
+#!/usr/bin/env node
+// A real browser joins a Tessera room through its join page (GET /join/{room}): Debian's Chromium,
+// headless, driven by playwright-core, its camera and microphone fed from files. It reports, as
+// JSON lines on stdout, what the page received: the colour at given points of the composite
+// <video>, the video's size, the page's state and status line, the HTTP answers to the page's
+// WHIP/WHEP requests, and the PeerConnections' statistics.
+//
+// Waits poll a condition with a deadline; nothing sleeps to let something happen.
+//
+// usage: node browser.mjs --url http://127.0.0.1:PORT/join/ROOM
+//          [--token TOKEN | env TESSERA_TOKEN] [--token-via fragment|form]
+//          [--video FILE.y4m] [--audio FILE.wav]
+//          [--points '[{"x":0.25,"y":0.5,"rgb":[255,0,0]}, ...]'] [--tolerance 48]
+//          [--timeout 60] [--leave] [--commands] [--expect-refusal]
+//          [--page-file join.html] [--save-frame FILE.png] [--screenshot FILE.png]
+//          [--chromium /usr/bin/chromium]
+//
+//   --points       where to read the composite, in fractions of its frame (0..1); a point with
+//                  "rgb" is an expectation: sampling goes on until every such point is within
+//                  --tolerance (per channel) of its colour, or the deadline passes.
+//   --leave        after sampling, call window.tessera.leave() and report what it answered.
+//   --commands     after the first report, read commands on stdin, one a line, each answered by
+//                  one JSON line: "sample" (sample again), "stats", "leave", "state", "quit".
+//                  End of input is "quit".
+//   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
+//                  the status line and the HTTP status the server answered.
+//   --page-file    serve this file as the join page instead of the server's (to try a page
+//                  without rebuilding the server; the server's own headers are imitated).
+//
+// Exit status: 0 the expectation was met (live and every expected colour seen; or the refusal
+// seen), 1 it was not (the report says what was seen), 2 usage or launch errors.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--audio F.wav] ' +
+    "[--points JSON] [--tolerance N] [--timeout S] [--leave] [--commands] [--expect-refusal] " +
+    '[--page-file F] [--save-frame F.png] [--screenshot F.png] [--token-via fragment|form] ' +
+  '[--chromium PATH]';
+
+function parseArgs(argv) {
+  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help']);
+  const valued = new Set(['url', 'token', 'token-via', 'video', 'audio', 'points', 'tolerance',
+                          'timeout', 'page-file', 'save-frame', 'screenshot', 'chromium']);
+  const opts = { tolerance: 48, timeout: 60, 'token-via': 'fragment', chromium: '/usr/bin/chromium',
+                 points: '[]' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    let name = a.slice(2), value;
+    const eq = name.indexOf('=');
+    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+    if (flags.has(name)) { opts[name] = true; continue; }
+    if (!valued.has(name)) throw new Error(`unknown option --${name}`);
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    opts[name] = value;
+  }
+  if (opts.help) return opts;
+  if (!opts.url) throw new Error('--url is required');
+  opts.token = opts.token ?? process.env.TESSERA_TOKEN ?? '';
+  opts.tolerance = Number(opts.tolerance);
+  opts.timeout = Number(opts.timeout);
+  opts.points = JSON.parse(opts.points);
+  if (!Array.isArray(opts.points) ||
+      !opts.points.every(p => p && p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)) {
+    throw new Error('--points: a JSON list of {x, y} with fractions 0..1 (and optionally rgb)');
+  }
+  if (!['fragment', 'form'].includes(opts['token-via'])) {
+    throw new Error('--token-via: fragment or form');
+  }
+  return opts;
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`browser.mjs: ${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+// Nothing this script prints carries the token, whatever an error message quotes.
+function redact(text) {
+  let s = String(text);
+  if (opts.token) s = s.split(opts.token).join('<token>');
+  return s.replace(/#token=[^\s"']*/g, '#token=<token>');
+}
+function emit(obj) {
+  process.stdout.write(redact(JSON.stringify(obj)) + '\n');
+}
+function log(msg) {
+  process.stderr.write(redact(`browser.mjs: ${msg}`) + '\n');
+}
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  emit({ error: `playwright-core is not installed (npm ci in ${import.meta.dirname}): ${e.message}` });
+  process.exit(2);
+}
+
+const deadlineAfter = s => Date.now() + s * 1000;
+
+// Polls fn (async, truthy when done) every intervalMs until the deadline; the last value.
+async function poll(fn, deadline, intervalMs = 100) {
+  for (;;) {
+    const v = await fn();
+    if (v || Date.now() >= deadline) return v;
+    await new Promise(r => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+const args = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+if (opts.video) args.push(`--use-file-for-fake-video-capture=${opts.video}`);
+if (opts.audio) args.push(`--use-file-for-fake-audio-capture=${opts.audio}`);
+
+const profile = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
+let context;
+try {
+  // A fresh profile each run (launchPersistentContext passes it as --user-data-dir).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: opts.chromium, headless: true, args, ignoreHTTPSErrors: false,
+    viewport: { width: 1280, height: 800 },
+  });
+} catch (e) {
+  rmSync(profile, { recursive: true, force: true });
+  emit({ error: `could not launch ${opts.chromium}: ${e.message.split('\n')[0]}` });
+  process.exit(2);
+}
+
+async function shutdown(code) {
+  try { await context.close(); } catch { /* already gone */ }
+  rmSync(profile, { recursive: true, force: true });
+  process.exit(code);
+}
+process.on('SIGTERM', () => { shutdown(143); });
+process.on('SIGINT', () => { shutdown(130); });
+
+const page = context.pages()[0] || await context.newPage();
+const consoleLines = [];
+page.on('console', m => {
+  consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300));
+  if (consoleLines.length > 30) consoleLines.shift();
+});
+page.on('pageerror', e => {
+  consoleLines.push(`pageerror: ${e.message}`.slice(0, 300));
+  if (consoleLines.length > 30) consoleLines.shift();
+});
+// The page's WHIP/WHEP requests and their answers (paths only: no token is ever in a URL).
+const requests = [];
+page.on('response', r => {
+  const u = new URL(r.url());
+  if (/\/(whip|whep)\//.test(u.pathname)) {
+    requests.push({ method: r.request().method(), path: u.pathname, status: r.status() });
+  }
+});
+
+const joinUrl = new URL(opts.url);
+joinUrl.hash = '';
+if (opts['page-file']) {
+  const body = readFileSync(opts['page-file']);
+  await page.route(u => u.href.split('#')[0] === joinUrl.href, route => route.fulfill({
+    status: 200, body, contentType: 'text/html; charset=utf-8',
+    headers: {
+      'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src " +
+          "'unsafe-inline'; media-src 'self' blob: mediastream:; img-src 'self' data:; " +
+          "connect-src 'self'",
+      'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store',
+    },
+  }));
+}
+
+// What the page shows and holds now.
+async function pageState() {
+  return page.evaluate(() => ({
+    state: window.tessera ? window.tessera.state() : null,
+    dataState: document.body ? document.body.dataset.state : null,
+    status: (document.getElementById('status') || {}).textContent || '',
+    whipLocation: window.tessera ? window.tessera.whipLocation : null,
+    whepLocation: window.tessera ? window.tessera.whepLocation : null,
+    lastError: window.tessera ? window.tessera.lastError : null,
+  }));
+}
+
+// The colour at each point of the composite (mean of a small patch), and the video's size.
+async function sample(points) {
+  return page.evaluate((pts) => {
+    const v = document.getElementById('composite');
+    const w = v ? v.videoWidth : 0, h = v ? v.videoHeight : 0;
+    if (!w || !h) return { videoWidth: w, videoHeight: h, points: [] };
+    const c = document.createElement('canvas');
+    c.width = w; c.height = h;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(v, 0, 0, w, h);
+    const r = Math.max(1, Math.round(Math.min(w, h) / 90));  // a patch of (2r+1)^2 pixels
+    const out = pts.map(p => {
+      const x = Math.min(w - 1 - r, Math.max(r, Math.round(p.x * (w - 1))));
+      const y = Math.min(h - 1 - r, Math.max(r, Math.round(p.y * (h - 1))));
+      const d = g.getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data;
+      const sum = [0, 0, 0];
+      for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
+      const n = d.length / 4;
+      return { x: p.x, y: p.y, px: [x, y], rgb: sum.map(s => Math.round(s / n)) };
+    });
+    return { videoWidth: w, videoHeight: h, points: out };
+  }, points);
+}
+
+function matches(sampled) {
+  const expected = opts.points.filter(p => Array.isArray(p.rgb));
+  if (!expected.length) return sampled.videoWidth > 0;
+  return opts.points.every((p, i) => {
+    if (!Array.isArray(p.rgb)) return true;
+    const got = sampled.points[i];
+    if (!got) return false;
+    const tol = p.tolerance ?? opts.tolerance;
+    return p.rgb.every((want, k) => Math.abs(got.rgb[k] - want) <= tol);
+  });
+}
+
+// inbound-rtp of the WHEP session, outbound-rtp of the WHIP session, and their states.
+async function stats() {
+  return page.evaluate(async () => {
+    const pcs = window.tessera ? window.tessera.peerConnections : {};
+    const out = {};
+    for (const name of ['whip', 'whep']) {
+      const pc = pcs[name];
+      if (!pc) { out[name] = null; continue; }
+      const report = await pc.getStats();
+      const codecs = {};
+      report.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
+      const entry = { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState };
+      report.forEach(s => {
+        if (s.type === 'inbound-rtp') {
+          entry[`inbound_${s.kind}`] = {
+            packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived,
+            packetsLost: s.packetsLost, codec: codecs[s.codecId] || null,
+            ...(s.kind === 'video' ? { framesDecoded: s.framesDecoded, frameWidth: s.frameWidth,
+                                       frameHeight: s.frameHeight, keyFramesDecoded: s.keyFramesDecoded,
+                                       pliCount: s.pliCount } :
+                                     { totalSamplesReceived: s.totalSamplesReceived,
+                                       audioLevel: s.audioLevel }),
+          };
+        } else if (s.type === 'outbound-rtp') {
+          entry[`outbound_${s.kind}`] = {
+            packetsSent: s.packetsSent, bytesSent: s.bytesSent, codec: codecs[s.codecId] || null,
+            ...(s.kind === 'video' ? { framesEncoded: s.framesEncoded, frameWidth: s.frameWidth,
+                                       frameHeight: s.frameHeight } : {}),
+          };
+        }
+      });
+      out[name] = entry;
+    }
+    return out;
+  });
+}
+
+async function saveFrame(path) {
+  const url = await page.evaluate(() => {
+    const v = document.getElementById('composite');
+    if (!v || !v.videoWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    c.getContext('2d').drawImage(v, 0, 0);
+    return c.toDataURL('image/png');
+  });
+  if (!url) return null;
+  writeFileSync(path, Buffer.from(url.split(',')[1], 'base64'));
+  return path;
+}
+
+async function report(kind, extra = {}) {
+  let st = {}, sampled = { videoWidth: 0, videoHeight: 0, points: [] }, st2 = {};
+  try { st = await pageState(); } catch (e) { st = { error: e.message }; }
+  try { st2 = await stats(); } catch (e) { st2 = { error: e.message }; }
+  if (kind !== 'refusal') {
+    try { sampled = await sample(opts.points); } catch (e) { sampled.error = e.message; }
+  }
+  return { report: kind, ...st, videoWidth: sampled.videoWidth, videoHeight: sampled.videoHeight,
+           points: sampled.points, stats: st2, requests: [...requests],
+           console: consoleLines.slice(-10), ...extra };
+}
+
+async function open() {
+  const url = new URL(joinUrl);
+  if (opts['token-via'] === 'fragment' && opts.token) {
+    url.hash = `token=${encodeURIComponent(opts.token)}`;
+  }
+  await page.goto(url.href, { waitUntil: 'load', timeout: opts.timeout * 1000 });
+  if (opts['token-via'] === 'form' && opts.token) {
+    await page.fill('#token', opts.token);
+    await page.click('#join');
+  }
+}
+
+async function runRefusal(deadline) {
+  await open();
+  const ended = await poll(async () => {
+    const s = await pageState();
+    return ['error', 'live'].includes(s.state) ? s : null;
+  }, deadline);
+  const r = await report('refusal');
+  emit(r);
+  return ended && ended.state === 'error' ? 0 : 1;
+}
+
+async function sampleUntil(deadline) {
+  let last = null;
+  await poll(async () => {
+    last = await sample(opts.points);
+    return matches(last);
+  }, deadline, 200);
+  return last && matches(last);
+}
+
+async function leave() {
+  const answered = await page.evaluate(() => window.tessera.leave());
+  const after = await pageState();
+  return { leave: answered, ...after, requests: [...requests] };
+}
+
+async function runJoin(deadline) {
+  await open();
+  const live = await poll(async () => (await pageState()).state === 'live', deadline, 100);
+  const seen = live ? await sampleUntil(deadline) : false;
+  const extra = { live: !!live, matched: !!seen };
+  if (opts['save-frame']) extra.frame = await saveFrame(opts['save-frame']).catch(() => null);
+  if (opts.screenshot) {
+    extra.screenshot = await page.screenshot({ path: opts.screenshot }).then(() => opts.screenshot,
+                                                                                () => null);
+  }
+  emit(await report('join', extra));
+  let rc = live && seen ? 0 : 1;
+  if (opts.leave) emit({ report: 'leave', ...await leave() });
+  if (opts.commands) rc = await commands(rc);
+  return rc;
+}
+
+// Commands on stdin: the test drives the rest (it checks the server between them).
+async function commands(rc) {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of rl) {
+    const cmd = raw.trim();
+    if (!cmd) continue;
+    try {
+      if (cmd === 'quit') break;
+      if (cmd === 'sample') {
+        const ok = await sampleUntil(deadlineAfter(opts.timeout));
+        emit(await report('sample', { matched: ok }));
+      } else if (cmd === 'stats') {
+        emit({ report: 'stats', stats: await stats() });
+      } else if (cmd === 'state') {
+        emit({ report: 'state', ...await pageState(), requests: [...requests] });
+      } else if (cmd === 'leave') {
+        emit({ report: 'leave', ...await leave() });
+      } else {
+        emit({ report: 'error', error: `unknown command ${cmd}` });
+      }
+    } catch (e) {
+      emit({ report: 'error', command: cmd, error: e.message });
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+let rc = 1;
+try {
+  const deadline = deadlineAfter(opts.timeout);
+  rc = opts['expect-refusal'] ? await runRefusal(deadline) : await runJoin(deadline);
+} catch (e) {
+  log(e.stack || e.message);
+  emit({ report: 'error', error: e.message, console: consoleLines.slice(-10), requests });
+  rc = 1;
+}
+await shutdown(rc);
