@@ -30,6 +30,9 @@ PACKAGES=(
   python3-jsonschema prometheus curl
   # HTTP load for benches/api_latency.py --client wrk
   wrk
+  # a real browser for the WebRTC test (tests/integration/webrtc_test.py): Debian's Chromium,
+  # driven headless by playwright-core (npm, below) through /usr/bin/chromium
+  chromium
 )
 
 SUDO=""
@@ -44,10 +47,30 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages already installed"
-  exit 0
+else
+  echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+# The browser test's npm packages, exactly as package-lock.json has them: playwright-core only,
+# which drives the chromium above and downloads no browser of its own. Node.js and npm are the
+# machine's (Debian 12's nodejs is too old for playwright-core; its npm package conflicts with
+# the machine's). Without npm the WebRTC test skips itself, saying why.
+webrtc_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/webrtc"
+locked_matches_installed() {
+  (cd "$webrtc_dir" && node -e '
+    const want = require("./package-lock.json").packages["node_modules/playwright-core"].version;
+    let have = "";
+    try { have = require("./node_modules/playwright-core/package.json").version; } catch {}
+    process.exit(want === have ? 0 : 1);' 2>/dev/null)
+}
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  echo "setup: no node/npm: tests/integration/webrtc's packages not installed (its test skips)"
+elif locked_matches_installed; then
+  echo "setup: tests/integration/webrtc: npm packages already installed"
+else
+  echo "setup: tests/integration/webrtc: npm ci"
+  (cd "$webrtc_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
