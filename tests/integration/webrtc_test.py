@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""End-to-end test of Tessera's WebRTC front door with a real browser: Debian's Chromium, headless,
+driven by playwright-core (tests/integration/webrtc/browser.mjs), opens the join page Tessera
+serves (GET /join/{room}), publishes a camera and a microphone fed from files (a solid colour,
+a tone) with WHIP and plays the room's composite and mix with WHEP. An ffmpeg camera of another
+colour is in the same room over plain RTP.
+
+Scenarios:
+  browser  the composite the browser receives shows the ffmpeg camera's colour in its grid tile
+           and the browser's own colour in its tile (read from the <video> through a canvas);
+           audio and video packets flow both ways (getStats); the API lists the browser with
+           transport webrtc; after the page's leave() (DELETE of both resources) it is gone.
+  refused  a participant token of another room gets 403, an expired token and a garbage one 401:
+           the page says so in its status line (the problem's title and detail, as the server
+           answered them) and nothing joins the room.
+
+Each scenario starts its own tessera (control on a free port, a keys file made with
+tessera-token, webrtc.udp_port 0) in a temporary directory (printed); the composite frame and a
+screenshot of the page are saved there for a person to look at. Waits poll a condition (a log
+line, a JSON line from the browser, an API answer) with a deadline; nothing sleeps to let
+something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium or the npm
+packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
+
+usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused
+       [--join-page web/join.html]  (serve this file as the join page instead of the built one)
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tessera_harness import (Process, TestFailure, ensure, free_port_pair, run,  # noqa: E402
+                             run_main)
+from video_mix_test import (COLOURS, FPS, HEIGHT, WIDTH, colour_sender_argv,  # noqa: E402
+                            grid_slots)
+from control_test import (Tessera, browser_offer, claims, craft, expect_json,  # noqa: E402
+                          expect_problem, new_keys)
+
+SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+BROWSER_DIR = os.path.join(HERE, "webrtc")
+BROWSER_SCRIPT = os.path.join(BROWSER_DIR, "browser.mjs")
+CHROMIUM = "/usr/bin/chromium"
+ROOM = "webrtc-room"
+BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the room
+CAMERA = "camera"
+CAMERA_COLOUR, BROWSER_COLOUR = "red", "blue"
+# Per channel, in the browser's RGB: the colours went through two lossy encodes and two YUV
+# conversions (BT.601 limited range here, whatever matrix the browser assumes there).
+TOLERANCE = 48
+# Chromium starts, the page gets its camera, ICE and DTLS, the first keyframe: on a loaded
+# 2-core machine.
+LIVE_TIMEOUT_S = 75
+WEBRTC_PORT = re.compile(r"webrtc: browsers' media on UDP ([0-9.]+):(\d+)")
+
+
+def skip_unless_browser(node):
+    """Exits 77, saying why, where the browser tooling is missing."""
+    why = None
+    if not shutil.which(node):
+        why = f"node ({node}) is not installed (Node.js 20 or later, with npm)"
+    elif not os.access(CHROMIUM, os.X_OK):
+        why = f"{CHROMIUM} is not installed (Debian package chromium: scripts/setup.sh)"
+    elif not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
+        why = (f"playwright-core is not installed: npm ci in {BROWSER_DIR} (scripts/setup.sh "
+               f"does it)")
+    if why:
+        print(f"SKIP: {why}")
+        sys.exit(SKIP)
+
+
+def room_config(camera_port):
+    """One room: a 640x360 H.264 composite in a plain grid (no borders, labels or speaker
+    frame), the ffmpeg camera joined from the config."""
+    return {"name": ROOM,
+            "video": {"layout": "grid", "fit": "crop", "border_px": 0,
+                      "highlight_speaker": False, "name_labels": False,
+                      "profiles": [{"name": "hd", "codec": "H264", "width": WIDTH,
+                                    "height": HEIGHT, "fps": FPS, "bitrate_kbps": 800,
+                                    "keyframe_interval_s": 1}]},
+            "participants": [{"name": CAMERA,
+                              "video": {"codec": "H264", "local_port": camera_port}}]}
+
+
+class WebRtcTessera(Tessera):
+    """tessera with the room above and WebRTC on a free UDP port (read from its log). Each start
+    attempt takes a new port for the camera."""
+
+    def __init__(self, args, work, keys):
+        super().__init__(args, work, {"keys_file": keys.path},
+                         extra_yaml="webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n"
+                                    "  udp_port: 0\n")
+        self.camera_port = None
+        self.webrtc_port = None
+
+    def config_text(self):
+        self.camera_port = free_port_pair()
+        self.rooms = [room_config(self.camera_port)]
+        return super().config_text()
+
+    def start(self):
+        super().start()
+        line = self.proc.wait_for_log(lambda l: WEBRTC_PORT.search(l) is not None, 10)
+        self.webrtc_port = int(WEBRTC_PORT.search(line).group(2))
+        print(f"{self.name}: browsers' media on UDP 127.0.0.1:{self.webrtc_port}")
+        return self
+
+    def join_url(self):
+        return f"http://127.0.0.1:{self.port}/join/{ROOM}"
+
+
+def make_media(work, colour, tone_hz):
+    """The browser's fake camera (a y4m of a solid colour; Chromium loops it) and microphone (a
+    16-bit wav tone)."""
+    y4m, wav = os.path.join(work, f"{colour}.y4m"), os.path.join(work, f"tone{tone_hz}.wav")
+    for argv in (["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                  f"color=c=0x{COLOURS[colour]:06x}:s=640x360:r=15", "-t", "1",
+                  "-pix_fmt", "yuv420p", y4m],
+                 ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                  f"sine=frequency={tone_hz}:sample_rate=48000", "-t", "2", "-ac", "1",
+                  "-c:a", "pcm_s16le", wav]):
+        rc, _, err = run(argv)
+        ensure(rc == 0, f"{' '.join(argv)} failed: {err}")
+    return y4m, wav
+
+
+def tile_points(rect):
+    """Points (fractions of the composite) well inside a tile: its centre and the centres of
+    its four corner patches (video_mix_test's Rect.corners, away from compression bleed)."""
+    pts = [(rect.x + rect.w / 2, rect.y + rect.h / 2)]
+    pts += [(p.x + p.w / 2, p.y + p.h / 2) for p in rect.corners(margin=12)]
+    return [{"x": round(x / WIDTH, 4), "y": round(y / HEIGHT, 4)} for x, y in pts]
+
+
+def expected_points():
+    """Two inputs in a grid: two columns, one row (mixer/layout.cc GridShapeFor(2)); the camera
+    joined first (the config), the browser second."""
+    left, right = grid_slots(2, 1)
+    points, labels = [], []
+    for rect, colour, who in ((left, CAMERA_COLOUR, CAMERA), (right, BROWSER_COLOUR, "browser")):
+        rgb = COLOURS[colour]
+        for p in tile_points(rect):
+            p["rgb"] = [(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF]
+            points.append(p)
+            labels.append(f"{who}'s tile ({colour}) at {rect}")
+    return points, labels
+
+
+class Browser:
+    """browser.mjs: Chromium on the join page; its reports are JSON lines on stdout."""
+
+    def __init__(self, args, url, token, extra, name="browser", commands=False):
+        argv = [args.node, BROWSER_SCRIPT, "--url", url] + extra
+        if commands:
+            argv.append("--commands")
+        if args.join_page:
+            argv += ["--page-file", args.join_page]
+        # The token goes in the child's environment, not its argv (the process list shows it).
+        os.environ["TESSERA_TOKEN"] = token
+        try:
+            self.proc = Process(argv, name, stdin=commands, die_with_parent=True)
+        finally:
+            del os.environ["TESSERA_TOKEN"]
+        self.name = name
+
+    def report(self, kind, timeout_s, start=0):
+        """The next JSON report of `kind` (or an error report) from line `start` on."""
+        def wanted(line):
+            try:
+                r = json.loads(line)
+            except ValueError:
+                return False
+            return isinstance(r, dict) and (r.get("report") == kind or "error" in r)
+        line = self.proc.wait_for_line(wanted, timeout_s, start)
+        r = json.loads(line)
+        ensure(r.get("report") == kind and "error" not in r,
+               f"{self.name}: {r}; stderr:\n{self.proc.stderr()}")
+        return r
+
+    def ask(self, command, kind, timeout_s=30):
+        seen = len(self.proc.lines)
+        self.proc.send_line(command)
+        return self.report(kind, timeout_s, start=seen)
+
+    def finish(self, timeout_s=30):
+        """Waits for the script to exit (after quit, or by itself; its stdin is closed: end
+        of input is quit); its exit status."""
+        return self.proc.wait_exit(timeout_s, "did not exit")
+
+    def kill(self):
+        if self.proc.proc.poll() is None:
+            self.proc.proc.kill()
+            self.proc.proc.wait()
+
+
+def participants(api, admin):
+    return expect_json(api.get(f"/v1/rooms/{ROOM}/participants", admin), 200,
+                       f"GET /v1/rooms/{ROOM}/participants")["participants"]
+
+
+def webrtc_participants(api, admin):
+    return [p for p in participants(api, admin) if p.get("transport") == "webrtc"]
+
+
+def wait_until(what, fn, timeout_s):
+    """fn() until it returns something truthy, every 100 ms up to the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = fn()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise TestFailure(f"{what} not seen within {timeout_s}s")
+        time.sleep(0.1)  # poll interval
+
+
+def describe_points(report, labels):
+    return "; ".join(f"{labels[i]} at ({p['x']:.2f}, {p['y']:.2f}) rgb {tuple(p['rgb'])}"
+                     for i, p in enumerate(report.get("points", [])))
+
+
+def colour_problems(report, points, labels):
+    got = report.get("points", [])
+    if len(got) != len(points):
+        return [f"sampled {len(got)} points of {len(points)} (video "
+                f"{report.get('videoWidth')}x{report.get('videoHeight')})"]
+    out = []
+    for want, seen, label in zip(points, got, labels):
+        if any(abs(a - b) > TOLERANCE for a, b in zip(seen["rgb"], want["rgb"])):
+            out.append(f"{label} at ({want['x']:.2f}, {want['y']:.2f}) is rgb "
+                       f"{tuple(seen['rgb'])}, want {tuple(want['rgb'])} within {TOLERANCE}")
+    return out
+
+
+def scenario_browser(args, work):
+    """A browser and an ffmpeg camera in one room: each sees the other, and itself, where the
+    grid puts them; the API lists the browser with transport webrtc until it leaves."""
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    y4m, wav = make_media(work, BROWSER_COLOUR, 660)
+    with WebRtcTessera(args, work, keys) as t:
+        camera = Process(colour_sender_argv(CAMERA_COLOUR, (320, 180), "h264", t.camera_port),
+                         "ffmpeg camera", die_with_parent=True)
+        browser = None
+        try:
+            token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
+            points, labels = expected_points()
+            frame_png, page_png = (os.path.join(work, "composite.png"),
+                                   os.path.join(work, "page.png"))
+            browser = Browser(args, t.join_url(), token,
+                              ["--video", y4m, "--audio", wav, "--points", json.dumps(points),
+                               "--tolerance", str(TOLERANCE), "--timeout", str(LIVE_TIMEOUT_S),
+                               "--save-frame", frame_png, "--screenshot", page_png],
+                              commands=True)
+            r = browser.report("join", LIVE_TIMEOUT_S + 30)
+            print(f"browser: state {r.get('state')}, status {r.get('status')!r}, video "
+                  f"{r.get('videoWidth')}x{r.get('videoHeight')}, requests {r.get('requests')}")
+            print(f"browser saw: {describe_points(r, labels)}")
+            print(f"composite as the browser decoded it: {r.get('frame')}; the page: "
+                  f"{r.get('screenshot')}")
+            ensure(r.get("live"), f"the page never got to state live: state {r.get('state')}, "
+                                  f"status {r.get('status')!r}, requests {r.get('requests')}, "
+                                  f"stats {r.get('stats')}, console {r.get('console')}; "
+                                  f"tessera:\n{t.proc.stderr()}")
+            ensure((r.get("videoWidth"), r.get("videoHeight")) == (WIDTH, HEIGHT),
+                   f"the composite is {r.get('videoWidth')}x{r.get('videoHeight')}, the room's "
+                   f"profile {WIDTH}x{HEIGHT}")
+            problems = colour_problems(r, points, labels)
+            ensure(r.get("matched") and not problems,
+                   f"the browser's composite ({r.get('frame')}) does not show the two tiles of "
+                   f"a 2x1 grid (the camera, then the browser; a receive-only viewer has none): "
+                   + "; ".join(problems))
+            ensure(str(r.get("whipLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whip/"
+                                                            f"{ROOM}/") and
+                   str(r.get("whepLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whep/"
+                                                            f"{ROOM}/"),
+                   f"the page's resources: WHIP {r.get('whipLocation')!r}, WHEP "
+                   f"{r.get('whepLocation')!r}")
+
+            # Media both ways, as the browser counts it.
+            def flowing():
+                s = browser.ask("stats", "stats")["stats"]
+                whip, whep = s.get("whip") or {}, s.get("whep") or {}
+                ok = ((whep.get("inbound_video") or {}).get("framesDecoded", 0) > 0
+                      and (whep.get("inbound_audio") or {}).get("packetsReceived", 0) > 0
+                      and (whip.get("outbound_video") or {}).get("bytesSent", 0) > 0
+                      and (whip.get("outbound_audio") or {}).get("bytesSent", 0) > 0)
+                flowing.last = s
+                return s if ok else None
+            flowing.last = None
+            try:
+                s = wait_until("audio and video both ways", flowing, 20)
+            except TestFailure as e:
+                raise TestFailure(f"{e}: the browser's stats {flowing.last}")
+            print(f"browser stats: {json.dumps(s)}")
+
+            # The API lists the browser, as a WebRTC participant.
+            listed = participants(t.api, admin)
+            names = {p.get("name"): p for p in listed}
+            ensure(BROWSER_NAME in names and names[BROWSER_NAME].get("transport") == "webrtc",
+                   f"GET /v1/rooms/{ROOM}/participants: expected {BROWSER_NAME} with transport "
+                   f"webrtc, got {listed}")
+            ensure(CAMERA in names, f"the camera is not listed: {listed}")
+            print(f"listed: " + ", ".join(f"{p.get('name')} ({p.get('transport')})"
+                                          for p in listed))
+
+            # Leave: both resources deleted, the browser gone from the room.
+            left = browser.ask("leave", "leave")
+            print(f"leave: {left.get('leave')}, state {left.get('state')}, status "
+                  f"{left.get('status')!r}")
+            ensure(left.get("leave") == {"whip": 200, "whep": 200},
+                   f"leave(): expected both DELETEs answered 200, got {left.get('leave')}; "
+                   f"requests {left.get('requests')}")
+            ensure(left.get("state") == "left", f"after leave() the page is in state "
+                                                f"{left.get('state')}")
+            deletes = [q for q in left.get("requests", []) if q.get("method") == "DELETE"]
+            ensure(sorted(q["path"].split("/")[1] for q in deletes) == ["whep", "whip"],
+                   f"expected one DELETE of each resource, got {left.get('requests')}")
+            wait_until("the browser gone from the participant list",
+                       lambda: not webrtc_participants(t.api, admin), 10)
+            after = participants(t.api, admin)
+            ensure([p.get("name") for p in after] == [CAMERA],
+                   f"after leave(): expected only {CAMERA} in the room, got {after}")
+            print(f"after leave: {[p.get('name') for p in after]}")
+            browser.proc.send_line("quit")
+            rc = browser.finish()
+            ensure(rc == 0, f"browser.mjs exited {rc}; stderr:\n{browser.proc.stderr()}")
+        finally:
+            if browser:
+                browser.kill()
+            camera.proc.kill()
+            camera.proc.wait()
+        t.stop()
+
+
+def refused_cases(keys):
+    """(label, token, status): a participant token of another room, an expired one of this room
+    (made with the key's secret: tessera-token never writes one), and no token at all."""
+    expired = craft(keys.secret("k1"), claims("participant", iat_offset=-900, lifetime=300,
+                                              room=ROOM, sub="late-guest"))
+    return [("another room's token", keys.mint("participant", room="another-room",
+                                                sub="intruder", ttl=300), 403),
+            ("an expired token", expired, 401),
+            ("a garbage token", "not-a-token", 401)]
+
+
+def scenario_refused(args, work):
+    """Tokens the server refuses: the page shows the problem the server answered, in its status
+    line, and nothing joins."""
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    y4m, wav = make_media(work, BROWSER_COLOUR, 660)
+    sdp = {"Content-Type": "application/sdp"}
+    with WebRtcTessera(args, work, keys) as t:
+        before = participants(t.api, admin)
+        for label, token, status in refused_cases(keys):
+            # What the server answers this token, asked directly: the page must show it.
+            direct = t.api.request("POST", f"/whip/{ROOM}", token, browser_offer(), sdp)
+            slug = "forbidden" if status == 403 else "unauthorized"
+            problem = expect_problem(direct, status, slug, f"POST /whip/{ROOM} with {label}")
+            browser = Browser(args, t.join_url(), token,
+                              ["--video", y4m, "--audio", wav, "--expect-refusal",
+                               "--timeout", "30"], name=f"browser ({label})")
+            try:
+                r = browser.report("refusal", 60)
+                rc = browser.finish()
+            finally:
+                browser.kill()
+            print(f"{label}: state {r.get('state')}, status line {r.get('status')!r}, "
+                  f"requests {r.get('requests')}")
+            ensure(rc == 0 and r.get("state") == "error",
+                   f"{label}: expected the page in state error, got {r.get('state')} "
+                   f"(exit {rc}): {r}")
+            err = r.get("lastError") or {}
+            ensure(err.get("status") == status,
+                   f"{label}: expected the page to hold HTTP {status}, got {err}")
+            posts = [q for q in r.get("requests", []) if q.get("method") == "POST"]
+            ensure(posts and all(q.get("status") == status for q in posts),
+                   f"{label}: expected the page's POSTs answered {status}, got "
+                   f"{r.get('requests')}")
+            ensure(not any(q.get("method") == "DELETE" for q in r.get("requests", [])),
+                   f"{label}: a refused page deleted something: {r.get('requests')}")
+            text = r.get("status") or ""
+            ensure(str(status) in text and problem["title"] in text and problem["detail"] in text,
+                   f"{label}: the status line {text!r} does not show the server's problem "
+                   f"({status} {problem['title']!r}: {problem['detail']!r})")
+            ensure(token not in text, f"{label}: the status line shows the token")
+        after = participants(t.api, admin)
+        ensure(after == before or [p.get("name") for p in after] == [p.get("name")
+                                                                      for p in before],
+               f"refused browsers changed the room: before {before}, after {after}")
+        ensure(not webrtc_participants(t.api, admin), f"a refused browser joined: {after}")
+        log = t.proc.log_text() + "\n".join(t.proc.lines)
+        ensure(not re.search(r"webrtc: WH(IP|EP) .* joined room", log),
+               f"tessera's log says a browser joined: {log[-2000:]}")
+        t.stop()
+
+
+SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tessera", required=True)
+    ap.add_argument("--token", required=True, help="the tessera-token binary")
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    ap.add_argument("--node", default="node")
+    ap.add_argument("--join-page", help="serve this file as the join page (a page edit tried "
+                                        "without rebuilding tessera)")
+    args = ap.parse_args()
+    skip_unless_browser(args.node)
+    work = tempfile.mkdtemp(prefix=f"tessera-webrtc-{args.scenario}-")
+    print(f"work directory: {work}")
+    start = time.monotonic()
+    SCENARIOS[args.scenario](args, work)
+    print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    run_main(main)
