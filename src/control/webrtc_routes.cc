@@ -22,7 +22,7 @@ bool IsSdp(const std::string& content_type) {
 HttpResponse OfferProblem(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
-      return Problem(400, "bad-offer", "Bad SDP offer", s.message());
+      return Problem(400, "bad-offer", "Offer refused", s.message());
     case StatusCode::kFailedPrecondition:
       return Problem(406, "offer-not-acceptable", "Offer not acceptable", s.message());
     case StatusCode::kResourceExhausted:

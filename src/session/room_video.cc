@@ -165,7 +165,7 @@ Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admi
   }
   // Everyone but a receive-only viewer has a tile: a placeholder with the name until (or
   // unless) pictures arrive.
-  const bool tile = mailbox != nullptr || pc.has_audio;
+  const bool tile = mailbox != nullptr || (pc.has_audio && !pc.receive_only);
   if (tile) {
     VideoParticipantInfo info;
     info.id = id;

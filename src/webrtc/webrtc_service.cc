@@ -204,11 +204,24 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   auto answer = Answer(offer, *room, *local, base, &profile);
   if (!answer.ok()) return answer.status();
 
+  for (unsigned char ch : offer.name) {
+    if (ch < 0x20 || ch == 0x7f) {
+      return InvalidArgumentError(
+          "the token's subject (the participant's name) holds control "
+          "characters");
+    }
+  }
+  if (offer.name.size() > 120) {
+    return InvalidArgumentError("the token's subject (the participant's name) is over 120 bytes");
+  }
   session::RoomParticipantConfig pc;
   {
     std::lock_guard lock(mu_);
     pc.name = offer.name.empty() ? "browser-" + std::to_string(next_name_++) : offer.name;
   }
+  // A person who publishes and watches has two sessions under one token: the viewer is named
+  // apart so that both fit in the room.
+  if (offer.kind == BrowserSessionKind::kView) pc.name += ".viewer";
   boost::system::error_code ec;
   boost::asio::ip::make_address(offer.source_address, ec);
   pc.remote_address = ec ? "127.0.0.1" : offer.source_address;  // logs only: the link sends
@@ -222,7 +235,8 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
     pc.audio_level_extension_id = answer->audio->extensions.audio_level;
   }
   pc.deaf = publish;    // a WHIP publisher receives nothing
-  pc.muted = !publish;  // a WHEP viewer sends nothing
+  pc.muted = !publish;  // a WHEP viewer sends nothing: no voice, no tile
+  pc.receive_only = !publish;
   if (answer->video) {
     session::RoomParticipantVideoConfig v;
     v.rtcp_mux = true;

@@ -98,6 +98,8 @@ struct RoomParticipantConfig {
   bool muted = false;
   bool deaf = false;
   bool has_audio = true;  // false when the participant has no `audio` section
+  // Sends nothing, only receives the mix and the composite (a WHEP viewer): no tile.
+  bool receive_only = false;
   std::optional<RoomParticipantVideoConfig> video;
 };
 
