@@ -155,7 +155,18 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     c.OnlyKeys(root, "",
                {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc"});
     if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
-    if (root["webrtc"].IsDefined()) ParseWebRtc(c, root["webrtc"], config.webrtc);
+    if (root["webrtc"].IsDefined()) {
+      ParseWebRtc(c, root["webrtc"], config.webrtc);
+      const uint16_t port = config.webrtc.udp_port;
+      if (config.webrtc.enabled && port >= config.server.rtp_port_min &&
+          port <= config.server.rtp_port_max) {
+        c.Error(root["webrtc"]["udp_port"], "webrtc.udp_port",
+                std::to_string(port) + " is inside server.rtp_ports (" +
+                    std::to_string(config.server.rtp_port_min) + "-" +
+                    std::to_string(config.server.rtp_port_max) +
+                    "), where participants' ports are allocated");
+      }
+    }
     if (root["rooms"].IsDefined()) ParseRooms(c, root["rooms"], config.rooms);
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
     if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);

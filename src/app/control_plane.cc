@@ -69,8 +69,9 @@ class WebRtcServiceControl final : public control::WebRtcControl {
     if (!r.ok()) return r.status();
     return control::WebRtcOpenAnswer{r->id, r->answer_sdp, r->etag};
   }
-  Status Close(const std::string& room, const std::string& id) override {
-    return webrtc_->Close(room, id);
+  Status Close(bool view, const std::string& room, const std::string& id) override {
+    return webrtc_->Close(
+        view ? webrtc::BrowserSessionKind::kView : webrtc::BrowserSessionKind::kPublish, room, id);
   }
 
  private:

@@ -1,5 +1,7 @@
 #include <tessera/base/percent.h>
 
+#include <cctype>
+
 namespace tessera {
 namespace {
 
@@ -26,6 +28,22 @@ std::optional<std::string> PercentDecode(std::string_view s) {
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
+  }
+  return out;
+}
+
+std::string PercentEncodeSegment(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
   }
   return out;
 }

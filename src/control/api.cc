@@ -115,23 +115,6 @@ const Api::Route* Match(const std::string& path, std::vector<std::string>& param
   return nullptr;
 }
 
-// One path segment for a Location header: everything but RFC 3986 unreserved characters escaped.
-std::string PercentEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
-    }
-  }
-  return out;
-}
-
 // The {id} of a participant: a decimal uint32.
 std::optional<uint32_t> ParseId(const std::string& s) {
   if (s.empty() || s.size() > 10) return std::nullopt;
@@ -490,7 +473,7 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       HttpResponse r = Answer(created, 201);
       if (created.ok()) {
         r.headers.emplace_back("Location",
-                               "/v1/rooms/" + PercentEncode(StringField(*created, "name")));
+                               "/v1/rooms/" + PercentEncodeSegment(StringField(*created, "name")));
       }
       return r;
     }
@@ -506,8 +489,8 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       auto added = service_.AddParticipant(room, body);
       HttpResponse r = Answer(added, 201);
       if (added.ok() && added->contains("id")) {
-        r.headers.emplace_back("Location", "/v1/rooms/" + PercentEncode(room) + "/participants/" +
-                                               (*added)["id"].dump());
+        r.headers.emplace_back("Location", "/v1/rooms/" + PercentEncodeSegment(room) +
+                                               "/participants/" + (*added)["id"].dump());
       }
       return r;
     }

@@ -1,6 +1,7 @@
 #include "control/webrtc_routes.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/base/percent.h>
 #include <tessera/control/problem.h>
 
 #include <algorithm>
@@ -32,22 +33,6 @@ HttpResponse OfferProblem(const Status& s) {
   }
 }
 
-std::string PercentEncodeSegment(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void AddCors(HttpResponse& r) {
@@ -77,7 +62,7 @@ HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
   const std::string& room = params[0];
   const char* kind = view ? "whep" : "whip";
   if (resource) {
-    Status s = webrtc->Close(room, params[1]);
+    Status s = webrtc->Close(view, room, params[1]);
     if (!s.ok()) return ProblemFromStatus(s);
     HttpResponse r;
     r.content_type.clear();
@@ -86,6 +71,12 @@ HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
   if (!IsSdp(request.Header("content-type"))) {
     return Problem(415, "unsupported-media-type", "Unsupported media type",
                    "an offer is sent as application/sdp");
+  }
+  // A participant's or viewer's token names one person: without a subject, every offer would
+  // be a new participant and one token could fill the room.
+  if (who.subject.empty() && (who.role == Role::kParticipant || who.role == Role::kViewer)) {
+    return Problem(403, "forbidden", "Forbidden",
+                   "a participant's or viewer's token must name the participant (sub)");
   }
   WebRtcOpenRequest open;
   open.view = view;

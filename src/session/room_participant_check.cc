@@ -78,16 +78,21 @@ Status CheckVideo(const RoomConfig& room, const RoomParticipantVideoConfig& v,
 
 }  // namespace
 
-Status CheckRoomParticipant(const RoomConfig& room, const RoomParticipantConfig& pc) {
-  if (pc.name.empty() || pc.name.size() > 64) {
+Status CheckParticipantName(const std::string& name) {
+  if (name.empty() || name.size() > 64) {
     return InvalidArgumentError("participant name: must be 1 to 64 characters");
   }
-  for (char c : pc.name) {
+  for (char c : name) {
     if (!NameChar(c)) {
-      return InvalidArgumentError("participant name '" + pc.name +
+      return InvalidArgumentError("participant name '" + name +
                                   "': only letters, digits and . - _ @ + are allowed");
     }
   }
+  return Status::Ok();
+}
+
+Status CheckRoomParticipant(const RoomConfig& room, const RoomParticipantConfig& pc) {
+  TESSERA_RETURN_IF_ERROR(CheckParticipantName(pc.name));
   const std::string who = "participant " + pc.name + ": ";
   boost::system::error_code ec;
   boost::asio::ip::make_address(pc.remote_address, ec);

@@ -1,9 +1,9 @@
 #include "sip/sdp_codecs.h"
 
+#include <tessera/sip/sdp_text.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include "sip/sdp_text.h"
 
 namespace tessera::sip::sdp_codecs {
 namespace {
@@ -11,24 +11,6 @@ namespace {
 using sdp_text::EqualsIgnoreCase;
 using sdp_text::FmtpValue;
 using sdp_text::ParseNumber;
-
-std::optional<uint8_t> Hex2(std::string_view s) {
-  uint8_t value = 0;
-  for (char c : s) {
-    uint8_t digit = 0;
-    if (c >= '0' && c <= '9') {
-      digit = static_cast<uint8_t>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<uint8_t>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      digit = static_cast<uint8_t>(c - 'A' + 10);
-    } else {
-      return std::nullopt;
-    }
-    value = static_cast<uint8_t>(value << 4 | digit);
-  }
-  return value;
-}
 
 char HexDigit(uint8_t v) { return "0123456789abcdef"[v & 0xf]; }
 
@@ -74,9 +56,9 @@ std::optional<H264Params> ParseH264Fmtp(std::string_view fmtp) {
   H264Params p;
   if (auto id = FmtpValue(fmtp, "profile-level-id")) {
     if (id->size() != 6) return std::nullopt;
-    auto idc = Hex2(id->substr(0, 2));
-    auto iop = Hex2(id->substr(2, 2));
-    auto level = Hex2(id->substr(4, 2));
+    auto idc = sdp_text::ParseHexByte(id->substr(0, 2));
+    auto iop = sdp_text::ParseHexByte(id->substr(2, 2));
+    auto level = sdp_text::ParseHexByte(id->substr(4, 2));
     if (!idc || !iop || !level) return std::nullopt;
     p.profile_idc = *idc;
     p.profile_iop = *iop;

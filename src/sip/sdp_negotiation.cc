@@ -1,4 +1,5 @@
 #include <tessera/sip/sdp_negotiation.h>
+#include <tessera/sip/sdp_text.h>
 #include <tessera/srtp/sdes.h>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <vector>
 
 #include "sip/sdp_codecs.h"
-#include "sip/sdp_text.h"
 
 namespace tessera::sip {
 namespace {

@@ -1,9 +1,8 @@
 #include <tessera/sip/sdp.h>
+#include <tessera/sip/sdp_text.h>
 
 #include <charconv>
 #include <string>
-
-#include "sip/sdp_text.h"
 
 namespace tessera::sip {
 namespace {

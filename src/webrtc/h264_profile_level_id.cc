@@ -1,3 +1,4 @@
+#include <tessera/sip/sdp_text.h>
 #include <tessera/webrtc/h264_profile_level_id.h>
 
 namespace tessera::webrtc {
@@ -7,24 +8,6 @@ constexpr uint8_t kConstraintSet0 = 0x80;
 constexpr uint8_t kConstraintSet1 = 0x40;
 constexpr uint8_t kConstraintSet3 = 0x10;
 constexpr uint8_t kConstraintSet4And5 = 0x0c;
-
-std::optional<uint8_t> HexByte(std::string_view two) {
-  uint8_t value = 0;
-  for (char c : two) {
-    uint8_t digit = 0;
-    if (c >= '0' && c <= '9') {
-      digit = static_cast<uint8_t>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<uint8_t>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      digit = static_cast<uint8_t>(c - 'A' + 10);
-    } else {
-      return std::nullopt;
-    }
-    value = static_cast<uint8_t>(value << 4 | digit);
-  }
-  return value;
-}
 
 void AppendHex(uint8_t v, std::string& out) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -70,9 +53,9 @@ H264Profile ClassifyH264Profile(uint8_t profile_idc, uint8_t profile_iop) {
 
 std::optional<H264ProfileLevelId> ParseH264ProfileLevelId(std::string_view text) {
   if (text.size() != 6) return std::nullopt;
-  auto idc = HexByte(text.substr(0, 2));
-  auto iop = HexByte(text.substr(2, 2));
-  auto level = HexByte(text.substr(4, 2));
+  auto idc = sip::sdp_text::ParseHexByte(text.substr(0, 2));
+  auto iop = sip::sdp_text::ParseHexByte(text.substr(2, 2));
+  auto level = sip::sdp_text::ParseHexByte(text.substr(4, 2));
   if (!idc || !iop || !level) return std::nullopt;
   H264ProfileLevelId id;
   id.profile_idc = *idc;

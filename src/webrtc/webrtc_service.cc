@@ -181,6 +181,16 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
     std::lock_guard lock(mu_);
     if (!started_ || stopped_) return UnavailableError("WebRTC is not running");
   }
+  // The token's subject is the participant's name (a viewer's with ".viewer"): checked before
+  // anything is made for it.
+  if (!offer.name.empty()) {
+    const std::string name =
+        offer.kind == BrowserSessionKind::kView ? offer.name + ".viewer" : offer.name;
+    if (Status s = session::CheckParticipantName(name); !s.ok()) {
+      return PermissionDeniedError("the token's subject is not a name a participant may have: " +
+                                   s.message());
+    }
+  }
   std::optional<session::RoomConfig> room = rooms_.FindRoom(offer.room);
   if (!room) return NotFoundError("no room '" + offer.room + "'");
   auto local = GenerateIceCredentials();
@@ -204,16 +214,6 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   auto answer = Answer(offer, *room, *local, base, &profile);
   if (!answer.ok()) return answer.status();
 
-  for (unsigned char ch : offer.name) {
-    if (ch < 0x20 || ch == 0x7f) {
-      return InvalidArgumentError(
-          "the token's subject (the participant's name) holds control "
-          "characters");
-    }
-  }
-  if (offer.name.size() > 120) {
-    return InvalidArgumentError("the token's subject (the participant's name) is over 120 bytes");
-  }
   session::RoomParticipantConfig pc;
   {
     std::lock_guard lock(mu_);
@@ -303,10 +303,19 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
     RunOn(shard_, [t] { t->Close(); });
     return joined.status();
   }
+  bool ended = false;
   {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(id);
-    if (it != sessions_.end()) it->second.participant_id = joined->id;
+    if (it != sessions_.end()) {
+      it->second.participant_id = joined->id;
+    } else {
+      ended = true;  // its transport gave up (or the service stopped) while it was joining
+    }
+  }
+  if (ended) {
+    (void)rooms_.LeaveRoom(offer.room, joined->id);
+    return UnavailableError("the WebRTC session ended while it was joining; try again");
   }
   spdlog::info("webrtc: {} {} joined room {} as participant {} ({}{}{})", KindName(offer.kind),
                pc.name, offer.room, joined->id, offer.source_address,
@@ -320,12 +329,13 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   return r;
 }
 
-Status WebRtcService::Close(const std::string& room, const std::string& id) {
+Status WebRtcService::Close(BrowserSessionKind kind, const std::string& room,
+                            const std::string& id) {
   Session s;
   {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end() || it->second.room != room) {
+    if (it == sessions_.end() || it->second.room != room || it->second.kind != kind) {
       return NotFoundError("no WebRTC session " + id + " in room " + room);
     }
     s = it->second;

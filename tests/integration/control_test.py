@@ -1285,7 +1285,8 @@ def case_openapi(args, work):
                           404, "POST /whip to an unknown room")
             expect_status(c(api.request("POST", "/whip/oa-room", viewer, browser_offer(), sdp)),
                           403, "POST /whip/oa-room as viewer")
-            expect_status(c(api.request("POST", "/whep/oa-room", viewer, browser_offer(), sdp)),
+            watcher = keys.mint("viewer", room="oa-room", sub="oa-watcher")
+            expect_status(c(api.request("POST", "/whep/oa-room", watcher, browser_offer(), sdp)),
                           201, "POST /whep/oa-room as viewer")
             viewed = c(api.request("POST", "/whep/oa-room", admin, browser_offer(), sdp))
             whep = expect_status(viewed, 201, "POST /whep/oa-room").header("location")

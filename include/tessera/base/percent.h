@@ -1,4 +1,4 @@
-// RFC 3986 percent-decoding, shared by the SIP URI parser and the HTTP API's path segments.
+// RFC 3986 percent-encoding: the SIP URI parser's decoding, the HTTP API's path segments both ways.
 #pragma once
 
 #include <optional>
@@ -9,5 +9,9 @@ namespace tessera {
 
 // "%41b" -> "Ab"; nullopt on a broken escape ("%4", "%zz"). Runs on: any thread (pure).
 std::optional<std::string> PercentDecode(std::string_view s);
+
+// One path segment for a URL (a Location header): everything but RFC 3986 unreserved characters
+// (letters, digits, "-._~") escaped as %XX. Runs on: any thread (pure).
+std::string PercentEncodeSegment(std::string_view s);
 
 }  // namespace tessera

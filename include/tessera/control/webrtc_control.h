@@ -31,8 +31,9 @@ class WebRtcControl {
  public:
   virtual ~WebRtcControl() = default;
   virtual StatusOr<WebRtcOpenAnswer> Open(const WebRtcOpenRequest& request) = 0;
-  // DELETE of the resource: the participant leaves.
-  virtual Status Close(const std::string& room, const std::string& id) = 0;
+  // DELETE of the resource: the participant leaves. NotFound for a resource of another room or
+  // kind (view: a WHEP resource).
+  virtual Status Close(bool view, const std::string& room, const std::string& id) = 0;
 };
 
 }  // namespace tessera::control

@@ -4,6 +4,7 @@
 // (room_directory.h).
 #pragma once
 
+#include <tessera/base/status.h>
 #include <tessera/codec/audio_codec.h>
 #include <tessera/codec/device_frame.h>
 #include <tessera/codec/video_encoder.h>
@@ -177,6 +178,10 @@ struct RoomConfig {
   std::vector<RoomParticipantConfig> participants;
   std::optional<RoomVideoConfig> video;
 };
+
+// A participant's name as every front end takes it: 1 to 64 letters, digits and . - _ @ +.
+// InvalidArgument saying why otherwise.
+Status CheckParticipantName(const std::string& name);
 
 // Where a participant's RTCP goes: the configured port, else the RTP port with rtcp-mux, else
 // the RTP port + 1.

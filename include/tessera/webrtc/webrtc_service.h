@@ -77,13 +77,14 @@ class WebRtcService {
 
   // The SDP answer to a browser's offer, its participant joined. Errors: Unavailable (stopped or
   // draining), NotFound (no such room), InvalidArgument (not an SDP offer Tessera can read, or
-  // missing ICE/DTLS attributes), FailedPrecondition (nothing in common: the message says what
+  // missing ICE/DTLS attributes), PermissionDenied (the name is not one a participant may
+  // have), FailedPrecondition (nothing in common: the message says what
   // the offer had and what the room serves), AlreadyExists (the name is taken), ResourceExhausted
   // (the room is full).
   StatusOr<WebRtcResource> Open(const WebRtcOffer& offer);
-  // The browser leaves: DELETE on its resource. NotFound for an unknown resource or one of
-  // another room.
-  Status Close(const std::string& room, const std::string& id);
+  // The browser leaves: DELETE on its resource. NotFound for an unknown resource, or one of
+  // another room or kind (a WHEP path never ends a WHIP session).
+  Status Close(BrowserSessionKind kind, const std::string& room, const std::string& id);
   size_t Count();
 
  private:

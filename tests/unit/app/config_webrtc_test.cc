@@ -56,6 +56,16 @@ webrtc:
   EXPECT_NE(m.find("webrtc.stun: unknown key"), std::string::npos) << m;
 }
 
+TEST(WebRtcConfig, ThePortMayNotBeOneTheParticipantsPortsComeFrom) {
+  auto c = ParseConfig("server: {rtp_ports: 20000-20999}\nwebrtc: {udp_port: 20500}", "w.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("webrtc.udp_port: 20500 is inside server.rtp_ports"),
+            std::string::npos)
+      << c.status().message();
+  EXPECT_TRUE(
+      ParseConfig("server: {rtp_ports: 20000-20999}\nwebrtc: {udp_port: 21000}", "w.yaml").ok());
+}
+
 TEST(WebRtcConfig, AnUnspecifiedBindAddressNeedsAnAnnouncedOne) {
   auto c = ParseConfig("webrtc: {bind_address: 0.0.0.0}", "w.yaml");
   ASSERT_FALSE(c.ok());

@@ -14,13 +14,17 @@
 namespace tessera::control {
 namespace {
 
-// Tokens are "<role>" or "<role>:<room>"; the subject is the token itself.
+// Tokens are "<role>" or "<role>:<room>"; the subject is the token itself, none with a final "!".
 class RoleAuthenticator : public Authenticator {
  public:
   StatusOr<Principal> Authenticate(const std::string& authorization, int64_t) override {
-    const std::string token = authorization.substr(std::string("Bearer ").size());
+    std::string token = authorization.substr(std::string("Bearer ").size());
     Principal p;
     p.subject = token;
+    if (!token.empty() && token.back() == '!') {  // "<role>!": a token without a subject
+      token.pop_back();
+      p.subject.clear();
+    }
     const size_t colon = token.find(':');
     if (colon != std::string::npos) p.room = token.substr(colon + 1);
     const std::optional<Role> r = RoleFromName(token.substr(0, colon));
@@ -37,8 +41,8 @@ class FakeWebRtc : public WebRtcControl {
     if (!refuse.ok()) return refuse;
     return WebRtcOpenAnswer{"r" + std::to_string(opened.size()), "v=0\r\n", "\"e\""};
   }
-  Status Close(const std::string& room, const std::string& id) override {
-    closed.push_back(room + "/" + id);
+  Status Close(bool view, const std::string& room, const std::string& id) override {
+    closed.push_back(std::string(view ? "whep:" : "whip:") + room + "/" + id);
     return id == "r1" ? Status::Ok() : NotFoundError("no WebRTC session " + id);
   }
   std::vector<WebRtcOpenRequest> opened;
@@ -116,6 +120,18 @@ TEST_F(WebRtcRoutesTest, RefusalsChangeNothing) {
   EXPECT_EQ(Header(Call("POST", "/whip/roomA", ""), "Access-Control-Allow-Origin"), "*");
 }
 
+TEST_F(WebRtcRoutesTest, AParticipantsTokenMustNameTheParticipant) {
+  // Else every offer would be a new participant and one token could fill the room.
+  const HttpResponse r = Call("POST", "/whip/roomA", "participant!");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("(sub)"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("POST", "/whep/roomA", "viewer!").status, 403);
+  EXPECT_TRUE(webrtc_.opened.empty());
+  // An operator's may: Tessera names the participant.
+  EXPECT_EQ(Call("POST", "/whip/roomA", "operator!").status, 201);
+  EXPECT_EQ(webrtc_.opened.back().name, "");
+}
+
 TEST_F(WebRtcRoutesTest, AnOfferWithNothingInCommonIs406AndAnUnreadableOne400) {
   webrtc_.refuse = FailedPreconditionError("video: offer has AV1; this room sends VP8");
   HttpResponse r = Call("POST", "/whep/roomA", "participant");
@@ -131,7 +147,10 @@ TEST_F(WebRtcRoutesTest, DeleteEndsTheSessionAndAnUnknownOneIs404) {
   EXPECT_EQ(Call("DELETE", "/whip/roomA/r1", "participant:roomA", "").status, 200);
   EXPECT_EQ(Call("DELETE", "/whip/roomA/r9", "participant:roomA", "").status, 404);
   EXPECT_EQ(Call("DELETE", "/whep/roomA/r1", "participant:roomB", "").status, 403);
-  EXPECT_EQ(webrtc_.closed, (std::vector<std::string>{"roomA/r1", "roomA/r9"}));
+  // The kind goes with the path: a WHEP path is asked to end a WHEP session only.
+  (void)Call("DELETE", "/whep/roomA/r1", "participant:roomA", "");
+  EXPECT_EQ(webrtc_.closed,
+            (std::vector<std::string>{"whip:roomA/r1", "whip:roomA/r9", "whep:roomA/r1"}));
 }
 
 TEST_F(WebRtcRoutesTest, APreflightNeedsNoTokenAndNamesTheMethods) {

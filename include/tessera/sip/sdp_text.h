@@ -1,5 +1,5 @@
-// Small text helpers shared by the SDP parser, writer and negotiator. Everything works on views and
-// never reads outside them.
+// Small text helpers of SDP: sip's parser, writer and negotiator and webrtc's browser answer.
+// Everything works on views and never reads outside them.
 #pragma once
 
 #include <charconv>
@@ -43,13 +43,32 @@ std::optional<T> ParseNumber(std::string_view s) {
   return value;
 }
 
+// Two (or fewer) hex digits as a byte ("4d" -> 0x4d: profile-level-id); nullopt for others.
+inline std::optional<uint8_t> ParseHexByte(std::string_view s) {
+  if (s.empty() || s.size() > 2) return std::nullopt;
+  uint8_t value = 0;
+  for (char c : s) {
+    uint8_t digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<uint8_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<uint8_t>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<uint8_t>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    value = static_cast<uint8_t>(value << 4 | digit);
+  }
+  return value;
+}
+
+inline char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+    if (ToLower(a[i]) != ToLower(b[i])) return false;
   }
   return true;
 }
@@ -79,6 +98,24 @@ inline std::optional<std::string_view> FmtpValue(std::string_view params, std::s
     if (EqualsIgnoreCase(key, name)) return value;
   }
   return std::nullopt;
+}
+
+// Whether fmtp parameter `name` is present with exactly `value`.
+inline bool FmtpIs(std::string_view params, std::string_view name, std::string_view value) {
+  const std::optional<std::string_view> v = FmtpValue(params, name);
+  return v && *v == value;
+}
+
+// Text from an offer as an error message may show it: letters, digits and "-._/+" (anything else
+// becomes '?'), at most 24 characters.
+inline std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 24)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '/' || c == '+';
+    out += ok ? c : '?';
+  }
+  return out;
 }
 
 }  // namespace tessera::sip::sdp_text
