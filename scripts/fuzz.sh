@@ -14,16 +14,21 @@ run_one() {
   local scratch
   scratch=$(mktemp -d)
   echo "fuzz: $name for ${secs}s"
+  local rc=0
   build-fuzz/tests/fuzz/"${name}_fuzzer" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
-    -artifact_prefix=.fuzz-artifacts/"$name"- "$scratch" "$corpus" 2>&1 | tail -n 2
+    -artifact_prefix=.fuzz-artifacts/"$name"- "$scratch" "$corpus" 2>&1 | tail -n 2 || rc=$?
   rm -rf "$scratch"
+  if ((rc != 0)); then echo "fuzz: $name FAILED (exit $rc): see .fuzz-artifacts/$name-*"; fi
+  return "$rc"
 }
 case "$mode" in
   smoke)
-    for bin in build-fuzz/tests/fuzz/*_fuzzer; do
-      name=$(basename "$bin")
-      run_one "${name%_fuzzer}" 5
-    done ;;
+    # One target per core at a time; each one's lines are printed together when it ends, and a
+    # crash in any of them fails the run.
+    export -f run_one
+    ls build-fuzz/tests/fuzz/ | sed -n 's/_fuzzer$//p' |
+      xargs -P "$(nproc)" -I{} bash -c 'set -o pipefail; out=$(run_one {} 5 2>&1); rc=$?
+                                        printf "%s\n" "$out"; exit "$rc"' ;;
   run)
     run_one "$2" "$3" ;;
   *)

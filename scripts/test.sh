@@ -35,8 +35,9 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug 
 cmake --build build-fuzz -j"$jobs" --target sanitizer_checks
 
 step "unit tests under ASan+UBSan"
+# The unit tests share nothing (no fixed ports, no files), so both cores run them.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-fuzz -L unit --output-on-failure
+  ctest --test-dir build-fuzz -L unit --output-on-failure -j"$jobs"
 
 step "fuzz targets: a smoke run over the committed corpora"
 bash scripts/fuzz.sh smoke
