@@ -10,6 +10,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <tessera/srtp/openssl_error.h>
 
 #include <climits>
 #include <cstdint>
@@ -40,19 +41,7 @@ const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-// The oldest queued OpenSSL error as text, and an empty queue: errors left behind would show up
-// in the next, unrelated, OpenSSL call on this thread.
-std::string TakeOpenSslError() {
-  const unsigned long code = ERR_get_error();
-  std::string text = "unknown OpenSSL error";
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
+using srtp::TakeOpenSslError;
 
 // Never prompts on a terminal for a passphrase (the default callback would): an encrypted key
 // simply fails to load.

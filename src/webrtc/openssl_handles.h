@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <tessera/srtp/openssl_error.h>
 
 #include <memory>
 #include <string>
@@ -34,9 +35,6 @@ using X509Ptr = std::unique_ptr<X509, Deleter<&X509_free>>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<&SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, Deleter<&SSL_free>>;
 
-// The oldest queued OpenSSL error as text ("unknown OpenSSL error" when the queue is empty), and
-// an empty queue afterwards: an error left behind would surface in the next, unrelated, OpenSSL
-// call on this thread.
-std::string TakeOpenSslError();
+using srtp::TakeOpenSslError;
 
 }  // namespace tessera::webrtc::ossl

@@ -5,7 +5,9 @@
 
 namespace tessera::webrtc {
 
-SharedPort::SharedPort(boost::asio::io_context& shard) : shard_(shard) {}
+SharedPort::SharedPort(boost::asio::io_context& shard)
+    : shard_(shard),
+      unrouted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total")) {}
 
 SharedPort::~SharedPort() = default;
 
@@ -70,7 +72,7 @@ void SharedPort::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& 
   if (it == handlers_.end()) {
     // A check for nobody's ufrag, or media from an address no check validated: nobody's.
     ++unrouted_;
-    GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total").Add();
+    unrouted_counter_->Add();  // looked up once: a flood of strangers costs no map lookups
     if (drop_log_.Allow(SystemClock().NowUs())) {
       spdlog::warn(
           "webrtc: dropped a datagram from {}:{} that belongs to no participant ({} "

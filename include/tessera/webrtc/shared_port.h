@@ -5,6 +5,7 @@
 #pragma once
 
 #include <tessera/base/logging.h>
+#include <tessera/base/metrics.h>
 #include <tessera/base/status.h>
 #include <tessera/base/thread_checker.h>
 #include <tessera/net/udp_socket.h>
@@ -62,6 +63,7 @@ class SharedPort {
   std::map<IceSessionId, DatagramHandler> handlers_;
   IceSessionId next_id_ = 1;
   uint64_t unrouted_ = 0;
+  Counter* unrouted_counter_;
   LogRateLimiter drop_log_;
   ThreadChecker checker_;
 };

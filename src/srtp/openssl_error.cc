@@ -1,8 +1,7 @@
-#include "webrtc/openssl_handles.h"
-
 #include <openssl/err.h>
+#include <tessera/srtp/openssl_error.h>
 
-namespace tessera::webrtc::ossl {
+namespace tessera::srtp {
 
 std::string TakeOpenSslError() {
   const unsigned long code = ERR_get_error();
@@ -16,4 +15,4 @@ std::string TakeOpenSslError() {
   return text;
 }
 
-}  // namespace tessera::webrtc::ossl
+}  // namespace tessera::srtp
