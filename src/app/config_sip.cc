@@ -305,8 +305,8 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.OnlyKeys(n, p,
              {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
               "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
-              "pin_timeout_s", "new_calls_per_source_per_s", "outbound", "digest_algorithms", "tcp",
-              "g722_pcm_bits"});
+              "pin_timeout_s", "new_calls_per_source_per_s", "max_transactions", "outbound",
+              "digest_algorithms", "tcp", "g722_pcm_bits"});
   ParseListeners(c, n, out);
   c.String(n, p, "media_address", out.media_address);
   if (n["media_address"].IsDefined()) {
@@ -348,6 +348,7 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.Unsigned(n, p, "pin_attempts", out.pin_attempts, 1, 10);
   c.Unsigned(n, p, "pin_timeout_s", out.pin_timeout_s, 5, 600);
   c.Unsigned(n, p, "new_calls_per_source_per_s", out.new_calls_per_source_per_s, 1, 10000);
+  c.Unsigned(n, p, "max_transactions", out.max_transactions, 100, 1000000);
   if (const YAML::Node o = n["outbound"]; o.IsDefined()) ParseOutbound(c, o, out.outbound);
   if (const YAML::Node t = n["tcp"]; t.IsDefined() && !t.IsNull()) ParseTcp(c, t, out.tcp);
   if (const YAML::Node d = n["digest_algorithms"]; d.IsDefined()) {

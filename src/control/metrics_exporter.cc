@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <tessera/base/heap.h>
 #include <tessera/control/metrics_exporter.h>
 #include <unistd.h>
 
@@ -168,6 +169,8 @@ constexpr Family kSipConnections{"tessera_sip_connections",
 constexpr Family kCpu{"tessera_process_cpu_seconds_total", "User and system CPU time spent"};
 constexpr Family kResident{"tessera_process_resident_memory_bytes", "Resident memory size"};
 constexpr Family kVirtual{"tessera_process_virtual_memory_bytes", "Virtual memory size"};
+constexpr Family kHeap{"tessera_process_heap_bytes",
+                       "Heap memory: in_use (allocated), free (freed, kept by the allocator)"};
 constexpr Family kOpenFds{"tessera_process_open_fds", "Open file descriptors"};
 constexpr Family kThreads{"tessera_process_threads", "Threads of the process"};
 constexpr Family kStartTime{"tessera_process_start_time_seconds",
@@ -460,6 +463,10 @@ void WriteProcessMetrics(MetricsWriter& out) {
   if (page > 0 && statm >> size_pages >> resident_pages) {
     Level(out, kVirtual, {}, static_cast<double>(size_pages) * static_cast<double>(page));
     Level(out, kResident, {}, static_cast<double>(resident_pages) * static_cast<double>(page));
+  }
+  if (const std::optional<HeapUsage> heap = ReadHeapUsage()) {
+    Level(out, kHeap, {{"state", "in_use"}}, static_cast<double>(heap->in_use_bytes));
+    Level(out, kHeap, {{"state", "free"}}, static_cast<double>(heap->free_bytes));
   }
   std::error_code ec;
   std::filesystem::directory_iterator fd("/proc/self/fd", ec);

@@ -8,6 +8,7 @@
 //   tessera --log-format json      one JSON object per log line, for log shippers
 //   tessera --probe-hw [--json]    print what hardware video acceleration this machine offers
 #include <signal.h>
+#include <tessera/base/heap.h>
 #include <tessera/base/logging.h>
 #include <tessera/codec/hw_probe.h>
 #include <tessera/codec/libav_log.h>
@@ -52,11 +53,33 @@ int Fail(const tessera::Status& s) {
   return 1;
 }
 
+// Every 10 s without a signal: freed heap the allocator holds (after a burst of calls or an
+// INVITE flood) goes back to the system when there is enough of it to matter. Here, on the main
+// thread, because the trim locks each malloc arena in turn and no media runs on this thread.
+void TrimHeap() {
+  static tessera::HeapTrimmer trimmer;  // the main thread's only
+  const std::optional<tessera::HeapTrimResult> r = trimmer.MaybeTrim();
+  if (!r) return;
+  const auto mb = [](uint64_t b) { return static_cast<double>(b) / (1 << 20); };
+  const double returned =
+      r->resident_before > r->resident_after ? mb(r->resident_before - r->resident_after) : 0.0;
+  spdlog::log(
+      returned >= 1.0 ? spdlog::level::info : spdlog::level::debug,
+      "heap: gave {:.1f} MB back to the system (resident {:.1f} -> {:.1f} MB; {:.1f} MB in use, "
+      "{:.1f} MB were free)",
+      returned, mb(r->resident_before), mb(r->resident_after), mb(r->before.in_use_bytes),
+      mb(r->before.free_bytes));
+}
+
 // Waits for SIGINT or SIGTERM; SIGHUP in between reloads what the control plane can reload.
 int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api) {
   for (;;) {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    timespec wait{10, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig < 0) {
+      TrimHeap();  // EAGAIN: the 10 s passed (EINTR: a stop signal follows)
+      continue;
+    }
     if (sig != SIGHUP) return sig;
     if (api) {
       spdlog::info("SIGHUP: {}", api->Reload());

@@ -50,7 +50,8 @@ void Transaction::Terminate(Actions& out) {
 }
 
 void ServerTransaction::SendStored(Actions& out, const SipMessage& response) {
-  last_response_ = response;
+  last_status_ = response.status_code();
+  last_to_tag_ = response.to() ? response.to()->tag : std::string();
   last_bytes_ = SerializeMessage(response);
   Send(out, last_bytes_);
 }

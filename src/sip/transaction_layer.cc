@@ -157,10 +157,7 @@ void TransactionLayer::OnRequest(SipMessage request, const Destination& source) 
       // answers the INVITE with 487.
       auto& invite = static_cast<InviteServerTransaction&>(*transactions_.at(target->second)->txn);
       const TransactionId invite_id = target->second;
-      std::string tag;
-      if (invite.last_response() && invite.last_response()->to()) {
-        tag = invite.last_response()->to()->tag;
-      }
+      const std::string tag = invite.last_to_tag();
       const SipMessage cancel = request;
       // The TU hears kCancel instead of the CANCEL itself.
       const TransactionId id = CreateServer(std::move(request), source, /*to_tu=*/false);

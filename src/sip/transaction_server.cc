@@ -35,7 +35,7 @@ Actions InviteServerTransaction::OnReceive(const SipMessage& message) {
   // A retransmitted INVITE: the last response again (a provisional in Proceeding, the final in
   // Completed); never to the TU a second time.
   if ((state_ == TransactionState::kProceeding || state_ == TransactionState::kCompleted) &&
-      last_response_) {
+      last_status_ != 0) {
     Send(out, last_bytes_);
   }
   return out;
@@ -66,7 +66,7 @@ Actions InviteServerTransaction::OnTimer(TimerId timer) {
   Actions out;
   switch (timer) {
     case TimerId::kTrying:
-      if (state_ == TransactionState::kProceeding && !last_response_) {
+      if (state_ == TransactionState::kProceeding && last_status_ == 0) {
         SendStored(out, MakeResponse(request_, 100, "Trying"));
       }
       break;
@@ -107,7 +107,7 @@ Actions NonInviteServerTransaction::OnReceive(const SipMessage& message) {
   if (!message.is_request()) return out;
   // Trying absorbs the retransmission silently; later states repeat the last response.
   if ((state_ == TransactionState::kProceeding || state_ == TransactionState::kCompleted) &&
-      last_response_) {
+      last_status_ != 0) {
     Send(out, last_bytes_);
   }
   return out;

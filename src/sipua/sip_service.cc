@@ -177,6 +177,7 @@ Status SipService::Start() {
   sip::TransactionLayerConfig lc;
   const uint32_t rate = sc.new_calls_per_source_per_s;
   lc.new_requests = {static_cast<double>(rate), static_cast<double>(rate) * 2};
+  lc.max_transactions = sc.max_transactions;
   layer_ = std::make_unique<sip::TransactionLayer>(clock_, *timers_, router_, *this, lc);
   const std::string secret = sc.nonce_secret.empty() ? RandomHex(64) : sc.nonce_secret;
   digest_ = std::make_unique<sip::DigestServer>(secret, sc.realm, clock_);

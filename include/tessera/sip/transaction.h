@@ -160,13 +160,17 @@ class ServerTransaction : public Transaction {
   // The TU answers. Provisional or final; a response that the state does not allow (after a
   // final one) is ignored and returns no actions. `response` must answer request().
   [[nodiscard]] virtual Actions SendResponse(const SipMessage& response) = 0;
-  // The last response sent, if any.
-  const std::optional<SipMessage>& last_response() const { return last_response_; }
+  // The status code of the last response sent (0: none yet) and its To tag. Only these and the
+  // response's bytes are kept, not the parsed response: a server transaction outlives its final
+  // response by up to 64*T1 (32 s), so under an INVITE flood thousands of them wait at once.
+  int last_status() const { return last_status_; }
+  const std::string& last_to_tag() const { return last_to_tag_; }
 
  protected:
   using Transaction::Transaction;
   void SendStored(Actions& out, const SipMessage& response);
-  std::optional<SipMessage> last_response_;
+  int last_status_ = 0;
+  std::string last_to_tag_;
   std::string last_bytes_;
 };
 

@@ -75,6 +75,10 @@ struct SipConfig {
   uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
   uint32_t pin_timeout_s = 30;   // time to enter the PIN
   uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
+  // SIP transactions held at once; beyond it new requests get 503 with Retry-After. What bounds
+  // the memory an INVITE flood can hold: each transaction lives up to 64*T1 (32 s) after its
+  // final response, about 5 KB (docs/performance.md, "Memory under an INVITE flood").
+  uint32_t max_transactions = 10000;
   SipTcpConfig tcp;
   SipOutboundConfig outbound;
 };

@@ -100,6 +100,7 @@ sip:
   pin_attempts: 5
   pin_timeout_s: 20
   new_calls_per_source_per_s: 4
+  max_transactions: 2000
   outbound: {proxy: "sips:proxy.example.com;transport=tls", username: u, password: p, from_user: conf}
   tcp: {message_timeout_s: 2, idle_timeout_s: 120, max_connections: 500, max_connections_per_source: 8}
 rooms:
@@ -138,6 +139,7 @@ rooms:
   EXPECT_EQ(s.pin_attempts, 5u);
   EXPECT_EQ(s.pin_timeout_s, 20u);
   EXPECT_EQ(s.new_calls_per_source_per_s, 4u);
+  EXPECT_EQ(s.max_transactions, 2000u);
   EXPECT_EQ(s.outbound.proxy, "sips:proxy.example.com;transport=tls");
   EXPECT_EQ(s.outbound.username, "u");
   EXPECT_EQ(s.outbound.password, "p");
@@ -211,7 +213,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"sip: {relam: x}",
                 "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, "
                 "g722_pcm_bits, listen, "
-                "max_calls, "
+                "max_calls, max_transactions, "
                 "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "
                 "pin_attempts, pin_timeout_s, realm, session_expires_s, srtp, tcp, trunks, users)"},
         BadCase{"sip: {digest_algorithms: [MD5, SHA-1]}",
@@ -249,6 +251,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "s.yaml:1: sip.answer_after_ms: must be in 0..60000, got 60001"},
         BadCase{"sip: {pin_attempts: 11}", "s.yaml:1: sip.pin_attempts: must be in 1..10, got 11"},
         BadCase{"sip: {pin_timeout_s: 4}", "s.yaml:1: sip.pin_timeout_s: must be in 5..600, got 4"},
+        BadCase{"sip: {max_transactions: 10}",
+                "s.yaml:1: sip.max_transactions: must be in 100..1000000, got 10"},
         BadCase{"sip: {new_calls_per_source_per_s: 0}",
                 "s.yaml:1: sip.new_calls_per_source_per_s: must be in 1..10000, got 0"}));
 
