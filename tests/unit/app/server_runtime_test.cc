@@ -382,6 +382,80 @@ TEST_F(ServerRuntime, ConcurrentJoinsAndLeavesWhileTheRoomsTick) {
   EXPECT_EQ(Names("vid"), std::vector<std::string>{"cam"});
 }
 
+// What the ThreadSanitizer build (scripts/tsan.sh) is for: every kind of change to the rooms at
+// once from four threads while the rooms tick and media flows. Joins and leaves with media in
+// both rooms, layout, pin and speaker changes on the video room, a room created, joined and
+// deleted again and again, and the stats and rosters read all the while.
+TEST_F(ServerRuntime, StormOfJoinsLeavesLayoutChangesAndRoomsFromFourThreads) {
+  Start("43100-43199", 20);
+  constexpr int kRounds = 25;
+  auto join_leave = [&](const std::string& room, const std::string& prefix, bool video) {
+    Peer peer;
+    for (int i = 0; i < kRounds; ++i) {
+      RoomParticipantConfig pc = AudioParticipant(prefix + std::to_string(i % 4), peer.port());
+      if (video) {
+        pc.video.emplace();
+        pc.video->remote_rtp_port = peer.port();
+      }
+      auto joined = server_->rooms().JoinRoom(room, pc);
+      ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+      rtp::RtpHeader h;
+      h.ssrc = 11;
+      h.sequence_number = static_cast<uint16_t>(i);
+      peer.SendTo(joined->audio_port,
+                  rtp::RtpPacket::Build(h, {}, std::vector<uint8_t>(160, 0xFF)).data());
+      if (video) peer.SendTo(joined->video_port, std::vector<uint8_t>(100, 0x80));
+      ASSERT_TRUE(peer.ReceiveRtp(milliseconds(2000))) << "nothing sent to " << pc.name;
+      ASSERT_TRUE(server_->rooms().LeaveRoom(room, joined->id).ok());
+    }
+  };
+  auto picture = [&] {
+    const std::vector<std::string> layouts = {"grid", "speaker", "presentation", "pip"};
+    for (int i = 0; i < 4 * kRounds; ++i) {
+      EXPECT_TRUE(server_->rooms().SetLayout("vid", layouts[i % layouts.size()]).ok());
+      EXPECT_TRUE(server_->rooms().SetPinned("vid", "cam", i % 2 == 0).ok());
+      EXPECT_TRUE(server_->rooms().SetSpeaker("vid", "cam").ok());
+      EXPECT_TRUE(server_->rooms().RoomStats("").ok());
+    }
+    EXPECT_TRUE(server_->rooms().SetLayout("vid", "grid").ok());
+  };
+  auto rooms = [&] {
+    std::optional<RoomConfig> pop = server_->rooms().FindRoom("talk");
+    ASSERT_TRUE(pop);
+    pop->name = "pop";
+    pop->participants.clear();
+    Peer peer;
+    for (int i = 0; i < kRounds / 2; ++i) {
+      ASSERT_TRUE(server_->rooms().CreateRoom(*pop).ok());
+      auto joined = server_->rooms().JoinRoom("pop", AudioParticipant("p", peer.port()));
+      ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+      EXPECT_EQ(server_->rooms().Participants("pop")->size(), 1u);
+      // Deleted with its participant in it: the room ends the leg itself.
+      ASSERT_TRUE(server_->rooms().DeleteRoom("pop").ok());
+      EXPECT_FALSE(server_->rooms().FindRoom("pop"));
+    }
+  };
+  std::thread a(join_leave, "talk", "a", false);
+  std::thread b(join_leave, "vid", "b", true);
+  std::thread c(picture);
+  std::thread d(rooms);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(server_->Control("stats").rfind("ok stats", 0), 0u);
+    EXPECT_TRUE(server_->rooms().Participants("vid").ok());
+  }
+  a.join();
+  b.join();
+  c.join();
+  d.join();
+  EXPECT_EQ(Names("talk"), std::vector<std::string>{"host"});
+  EXPECT_EQ(Names("vid"), std::vector<std::string>{"cam"});
+  EXPECT_FALSE(server_->rooms().FindRoom("pop"));
+  std::vector<std::string> names;
+  for (const RoomConfig& r : server_->rooms().ListRooms()) names.push_back(r.name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"talk", "vid"}));
+}
+
 TEST_F(ServerRuntime, NobodyJoinsAStoppedServer) {
   Start();
   server_->Stop();
