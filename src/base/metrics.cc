@@ -248,9 +248,30 @@ std::string MetricsWriter::Text() const {
 
 Counter& MetricsRegistry::GetCounter(std::string_view name, const Labels& labels) {
   std::lock_guard lock(mu_);
-  auto& slot = counters_[{std::string(name), labels}];
+  Key key{std::string(name), labels};
+  auto& slot = counters_[key];
   if (!slot) slot = std::make_unique<Counter>();
+  gotten_.insert(std::move(key));
   return *slot;
+}
+
+Counter& MetricsRegistry::HoldCounter(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  Key key{std::string(name), labels};
+  auto& slot = counters_[key];
+  if (!slot) slot = std::make_unique<Counter>();
+  ++holders_[std::move(key)];
+  return *slot;
+}
+
+void MetricsRegistry::ReleaseCounter(std::string_view name, const Labels& labels) {
+  const Key key{std::string(name), labels};
+  std::lock_guard lock(mu_);
+  auto held = holders_.find(key);
+  if (held == holders_.end() || --held->second > 0) return;
+  holders_.erase(held);
+  if (gotten_.count(key)) return;  // someone may still use it through GetCounter's reference
+  counters_.erase(key);
 }
 
 Gauge& MetricsRegistry::GetGauge(std::string_view name, const Labels& labels) {
@@ -279,6 +300,7 @@ void MetricsRegistry::RemoveSeries(std::string_view name, const Labels& labels) 
   if (auto it = counters_.find(key); it != counters_.end()) {
     retired_counters_.push_back(std::move(it->second));
     counters_.erase(it);
+    holders_.erase(key);  // its holders keep the retired object; their releases find nothing
   }
   if (auto it = gauges_.find(key); it != gauges_.end()) {
     retired_gauges_.push_back(std::move(it->second));
@@ -383,14 +405,23 @@ const char* DropReasonName(DropReason reason) {
   return "unknown";
 }
 
-DropCounters::DropCounters(MetricsRegistry& registry, std::string_view scope) {
+Labels DropCounters::LabelsFor(const std::string& scope, size_t reason) {
+  return {{"scope", scope}, {"reason", DropReasonName(static_cast<DropReason>(reason))}};
+}
+
+DropCounters::DropCounters(MetricsRegistry& registry, std::string_view scope)
+    : registry_(registry), scope_(scope) {
   registry.Describe("tessera_packets_dropped_total",
                     "Packets dropped, by scope (a participant's name; \"NAME/video\" for its "
-                    "video) and reason, since the process started");
+                    "video) and reason, while the participant is in its room");
   for (size_t i = 0; i < counters_.size(); ++i) {
-    counters_[i] = &registry.GetCounter(
-        "tessera_packets_dropped_total",
-        {{"scope", std::string(scope)}, {"reason", DropReasonName(static_cast<DropReason>(i))}});
+    counters_[i] = &registry.HoldCounter("tessera_packets_dropped_total", LabelsFor(scope_, i));
+  }
+}
+
+DropCounters::~DropCounters() {
+  for (size_t i = 0; i < counters_.size(); ++i) {
+    registry_.ReleaseCounter("tessera_packets_dropped_total", LabelsFor(scope_, i));
   }
 }
 

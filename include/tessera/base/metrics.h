@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -143,6 +144,14 @@ class MetricsRegistry {
   // The family's # HELP text (one line; a newline is escaped).
   void Describe(std::string_view name, std::string_view help);
 
+  // A counter that lives only while someone holds it (a participant's drop counters): each
+  // HoldCounter adds a holder (the same name and labels give the same object), each
+  // ReleaseCounter takes one away, and the last release removes the series and frees it, so
+  // participants coming and going under new names do not grow the process. A series also
+  // reached through GetCounter is never freed (its reference must stay valid), only unpublished.
+  Counter& HoldCounter(std::string_view name, const Labels& labels);
+  void ReleaseCounter(std::string_view name, const Labels& labels);
+
   // The series leaves the exposition (a room or leg that ended). Its object stays alive, so a
   // reference someone still holds stays valid, but is no longer published; Get* with the same
   // name and labels afterwards makes a new series from zero. A series not there: nothing.
@@ -168,6 +177,8 @@ class MetricsRegistry {
 
   mutable std::mutex mu_;
   std::map<Key, std::unique_ptr<Counter>> counters_;
+  std::map<Key, size_t> holders_;  // HoldCounter's series: how many hold each
+  std::set<Key> gotten_;           // counters GetCounter handed out: never freed
   std::map<Key, std::unique_ptr<Gauge>> gauges_;
   std::map<Key, std::unique_ptr<Histogram>> histograms_;
   std::map<std::string, std::string, std::less<>> help_;
@@ -211,12 +222,20 @@ const char* DropReasonName(DropReason reason);
 // tessera_packets_dropped_total. Cheap to bump from any thread.
 class DropCounters {
  public:
+  // Holds its series (MetricsRegistry::HoldCounter) until it is destroyed.
   DropCounters(MetricsRegistry& registry, std::string_view scope);
+  ~DropCounters();
+  DropCounters(const DropCounters&) = delete;
+  DropCounters& operator=(const DropCounters&) = delete;
   void Add(DropReason reason, uint64_t n = 1) { counters_[static_cast<size_t>(reason)]->Add(n); }
   uint64_t Get(DropReason reason) const { return counters_[static_cast<size_t>(reason)]->Value(); }
   uint64_t Total() const;
 
  private:
+  static Labels LabelsFor(const std::string& scope, size_t reason);
+
+  MetricsRegistry& registry_;
+  std::string scope_;
   std::array<Counter*, static_cast<size_t>(DropReason::kCount)> counters_{};
 };
 

@@ -25,6 +25,48 @@ TEST(DropCounters, CountsPerReasonAndPublishesLabelledCounters) {
       << text;
 }
 
+// A participant's counters go when it does: a server that sees thousands of callers under new
+// names does not keep thousands of series (nor publish them on every scrape).
+TEST(DropCounters, LeaveTheRegistryWithTheirParticipant) {
+  MetricsRegistry registry;
+  {
+    DropCounters drops(registry, "caller-1");
+    drops.Add(DropReason::kMalformed, 2);
+    EXPECT_EQ(registry.Snapshot().size(), static_cast<size_t>(DropReason::kCount));
+  }
+  EXPECT_TRUE(registry.Snapshot().empty());
+  EXPECT_EQ(registry.ToPrometheusText().find("caller-1"), std::string::npos);
+  for (int i = 0; i < 1000; ++i) DropCounters(registry, "caller-" + std::to_string(i));
+  EXPECT_TRUE(registry.Snapshot().empty());
+}
+
+TEST(MetricsRegistry, AHeldCounterLivesUntilItsLastHolderReleasesIt) {
+  MetricsRegistry registry;
+  registry.HoldCounter("h_total", {{"a", "1"}}).Add(2);
+  registry.HoldCounter("h_total", {{"a", "1"}}).Add(3);
+  registry.ReleaseCounter("h_total", {{"a", "1"}});
+  ASSERT_EQ(registry.Snapshot().size(), 1u);
+  EXPECT_EQ(registry.Snapshot()[0].value, 5u);
+  registry.ReleaseCounter("h_total", {{"a", "1"}});
+  EXPECT_TRUE(registry.Snapshot().empty());
+  EXPECT_EQ(registry.HoldCounter("h_total", {{"a", "1"}}).Value(), 0u) << "a new series";
+  registry.ReleaseCounter("h_total", {{"a", "1"}});
+  registry.ReleaseCounter("h_total", {{"a", "1"}});  // one too many: nothing
+  registry.ReleaseCounter("never_total", {});
+  EXPECT_TRUE(registry.Snapshot().empty());
+}
+
+TEST(MetricsRegistry, AHeldCounterSomeoneAlsoGotIsNeverFreed) {
+  MetricsRegistry registry;
+  Counter& held = registry.HoldCounter("g_total", {});
+  Counter& got = registry.GetCounter("g_total", {});
+  EXPECT_EQ(&held, &got);
+  registry.ReleaseCounter("g_total", {});
+  got.Add(4);  // still valid (ASan would say otherwise)
+  ASSERT_EQ(registry.Snapshot().size(), 1u);
+  EXPECT_EQ(registry.Snapshot()[0].value, 4u);
+}
+
 TEST(DropReasonName, EveryReasonHasItsOwnName) {
   std::set<std::string> names;
   for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
