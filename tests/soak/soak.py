@@ -926,10 +926,11 @@ class ApiChurn(Worker):
         self.kick_at = {}       # call_id -> when to kick
         self.kicked = set()
 
-    # Names: a pool by default, so the server's per-name counters (tessera_packets_dropped_total
-    # keeps a participant name's series after it leaves, docs/operations.md) stay bounded.
+    # Names: a new one for every participant by default, as callers come in real life (the
+    # server must not keep anything per name once its participant left); --reuse-names takes
+    # them from a pool of 64.
     def new_name(self):
-        if self.ctx.args.unique_names:
+        if not self.ctx.args.reuse_names:
             self.name_serial += 1
             return f"g{self.name_serial}"
         for i in range(64):
@@ -1695,8 +1696,8 @@ def parse_args(argv=None):
     ap.add_argument("--sip-concurrency", type=int, default=3, help="calls up at once per stream")
     ap.add_argument("--impairment", default="drop=0.02,duplicate=0.01,reorder=0.05,depth=3,seed=7",
                     help="tessera-impair's --impair for the impaired cameras")
-    ap.add_argument("--unique-names", action="store_true",
-                    help="a new name for every joined participant, not a pool of 64")
+    ap.add_argument("--reuse-names", action="store_true",
+                    help="names from a pool of 64, not a new name for every joined participant")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     args.churn_s = args.minutes * 60
