@@ -199,6 +199,7 @@ AudioPull AudioJitterBuffer::Play(PacketMap::iterator it) {
   pull.rtp_timestamp = static_cast<uint32_t>(it->second.ts);
   pull.samples = ptime_;
   pull.ticks = static_cast<int>(ptime_ / tick_samples_);
+  pull.arrival_us = it->second.arrival_us;
   next_seq_ = it->first + 1;
   play_ts_ = it->second.ts + ptime_;
   last_played_ts_ = it->second.ts;

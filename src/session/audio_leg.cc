@@ -169,11 +169,13 @@ PacketVerdict AudioLeg::OnRtcp(std::span<const uint8_t> clear) {
 }
 
 void AudioLeg::SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
-                         uint32_t rtp_timestamp) {
+                         uint32_t rtp_timestamp, int64_t input_time_us) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (stopped_ || on_hold_ || !payload || payload->empty()) return;
-  // One source (the room's clock) for the whole call: timestamps stay continuous.
-  rtp::RtpPacket p = sender_->Send(*payload, rtp_timestamp, false, 0);
+  // One source (the room's clock) for the whole call: timestamps stay continuous. The SRs map
+  // each timestamp to when its audio reached the room, as the composite's do for its pictures,
+  // not to this send: receivers then line the two streams up (lip sync).
+  rtp::RtpPacket p = sender_->Send(*payload, rtp_timestamp, false, 0, {}, input_time_us);
   std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
   const size_t size = bytes.size();
   if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {

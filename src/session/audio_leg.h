@@ -49,9 +49,11 @@ class AudioLeg {
   ~AudioLeg();
 
   void Start();
-  // Sends one mixed payload (shared by every listener of the same mix and codec).
-  void SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload,
-                 uint32_t rtp_timestamp);
+  // Sends one mixed payload (shared by every listener of the same mix and codec). input_time_us:
+  // the instant (Clock::NowUs()) its timestamp stands for, which sender reports map to wall-clock
+  // time (AudioOut::input_time_us: when the audio in it reached the room).
+  void SendAudio(const std::shared_ptr<const std::vector<uint8_t>>& payload, uint32_t rtp_timestamp,
+                 int64_t input_time_us);
   void Stop();
   // Where the mix and sender reports go from now on (a re-INVITE). address: nullopt keeps it; the
   // unspecified address (0.0.0.0, ::) holds: nothing is sent until another update. rtp_port 0

@@ -2,6 +2,15 @@
 #include <tessera/session/audio_room.h>
 
 namespace tessera::session {
+namespace {
+
+// The weight of each tick's hold in input_hold_us(): about 0.6 s of ticks, so a jitter buffer
+// that grows or shrinks is followed while network jitter is smoothed.
+constexpr double kHoldGain = 1.0 / 32;
+// A longer hold is no jitter buffer's (a clock step, a packet held across a restart): left out.
+constexpr int64_t kMaxHoldSampleUs = 1'000'000;
+
+}  // namespace
 
 struct AudioRoom::Participant {
   AudioParticipantConfig config;
@@ -10,6 +19,9 @@ struct AudioRoom::Participant {
   std::vector<float> pending;  // decoded samples not yet played (packets longer than 20 ms)
   std::vector<float> current;  // this tick's 20 ms, empty when silent
   std::optional<uint8_t> last_level;
+  // When a packet starts this tick's audio: how long the room held it (the tick's time minus its
+  // arrival).
+  std::optional<int64_t> tick_hold_us;
 };
 
 AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
@@ -74,12 +86,17 @@ void AudioRoom::RestartStream(uint32_t id) {
 
 std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
   const size_t frame = static_cast<size_t>(codec::kMixFrameSamples);
+  p.tick_hold_us.reset();
   // Pull until this tick's 20 ms are decoded: once for 20 ms packets, twice for 10 ms ones, not
   // at all while a 40 or 60 ms packet is still playing out. Bounded: a pull never returns less
   // than 10 ms unless it is silence, which ends the loop.
   for (int pulls = 0; p.pending.size() < frame && pulls < 4; ++pulls) {
     rtp::AudioPull pull = p.jitter->Pull(now_us);
     if (pull.kind == rtp::AudioPull::Kind::kSilence) break;
+    if (pull.kind == rtp::AudioPull::Kind::kFrame && p.pending.empty()) {
+      // This tick's first sample is the packet's first: the room held the packet until now.
+      p.tick_hold_us = now_us - pull.arrival_us;
+    }
     std::vector<float> pcm;
     if (pull.kind == rtp::AudioPull::Kind::kFrame) {
       if (auto decoded = p.decoder->Decode(pull.payload)) {
@@ -108,6 +125,25 @@ std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
   std::vector<float> out(p.pending.begin(), p.pending.begin() + static_cast<long>(frame));
   p.pending.erase(p.pending.begin(), p.pending.begin() + static_cast<long>(frame));
   return out;
+}
+
+void AudioRoom::UpdateHold(const std::vector<Participant*>& participants) {
+  // The mean of this tick's holds, one step of the smoothing whatever the room's size.
+  int64_t sum = 0;
+  int64_t count = 0;
+  for (const Participant* p : participants) {
+    if (!p->tick_hold_us || *p->tick_hold_us < 0 || *p->tick_hold_us > kMaxHoldSampleUs) continue;
+    sum += *p->tick_hold_us;
+    ++count;
+  }
+  if (count == 0) return;
+  const double mean = static_cast<double>(sum) / static_cast<double>(count);
+  hold_us_ = hold_us_ ? *hold_us_ + (mean - *hold_us_) * kHoldGain : mean;
+}
+
+int64_t AudioRoom::input_hold_us() const {
+  if (!hold_us_) return config_.jitter.min_target_us;
+  return static_cast<int64_t>(*hold_us_ + 0.5);
 }
 
 codec::AudioEncoder* AudioRoom::EncoderFor(const EncoderKey& key) {
@@ -147,6 +183,10 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     order.push_back(p.get());
   }
   mixer::MixOutput mix = mixer_.Mix(inputs, now_us);
+  UpdateHold(order);
+  // What this tick mixes reached the room about input_hold_us() ago: its timestamp stands for
+  // that instant in sender reports, as a composite frame's for the arrival of its pictures.
+  const int64_t input_time_us = now_us - input_hold_us();
 
   std::vector<std::pair<uint32_t, uint8_t>> levels;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -174,7 +214,8 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
       ++encodes;
     }
     tick.outputs.push_back({inputs[i].id, payload,
-                            static_cast<uint32_t>(tick_index_ * encoder->RtpTimestampIncrement())});
+                            static_cast<uint32_t>(tick_index_ * encoder->RtpTimestampIncrement()),
+                            input_time_us});
   }
   // Encoders for mixes nobody hears any more (a speaker left the selection) are dropped.
   for (auto it = encoders_.begin(); it != encoders_.end();) {

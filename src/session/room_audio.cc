@@ -72,9 +72,9 @@ void RoomAudio::OnTick() {
     const auto it = leg_by_id_.find(out.participant_id);
     if (it == leg_by_id_.end()) continue;
     AudioLeg* leg = it->second;
-    boost::asio::post(leg->shard(), [leg, payload = out.payload, ts = out.rtp_timestamp] {
-      leg->SendAudio(payload, ts);
-    });
+    boost::asio::post(leg->shard(),
+                      [leg, payload = out.payload, ts = out.rtp_timestamp,
+                       input_us = out.input_time_us] { leg->SendAudio(payload, ts, input_us); });
   }
   if (tick.dominant_speaker_changed) {
     const uint32_t id = *tick.dominant_speaker_changed;
@@ -153,6 +153,7 @@ std::string RoomAudio::SummaryJson() const {
                                     {"max_encodes_per_tick", s.max_tick_encodes},
                                     {"concealed", s.concealed},
                                     {"decode_errors", s.decode_errors},
+                                    {"input_hold_ms", room_.input_hold_us() / 1000.0},
                                     {"jitter", std::move(jitter)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -258,7 +258,8 @@ std::string RoomVideo::SummaryJson(const LatencyHistogram* legs_latency) const {
                               {"keyframe_requests", s.keyframe_requests},
                               {"keyframes_coalesced", s.keyframes_coalesced},
                               {"profile_moves", s.profile_moves},
-                              {"max_encodes_per_tick", s.max_tick_encodes}};
+                              {"max_encodes_per_tick", s.max_tick_encodes},
+                              {"input_hold_ms", room_->input_hold_us() / 1000.0}};
   nlohmann::ordered_json profiles = nlohmann::ordered_json::object();
   for (size_t i = 0; i < s.profiles.size(); ++i) {
     const auto& p = s.profiles[i];

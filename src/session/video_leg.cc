@@ -115,9 +115,9 @@ void VideoLeg::ArmTimer() {
     if (receive_) Deliver(receive_->OnTimer(now));
     if (sender_ && sender_->packets_sent() > 0 && now - last_report_us_ >= kReportIntervalUs) {
       last_report_us_ = now;
-      // The SR maps the composite's RTP time to wall-clock time (from the last frame's slot
-      // time); the audio leg's SRs do the same from the same room clock, which is what receivers
-      // use for lip sync.
+      // The SR maps the composite's RTP time to wall-clock time (from the last frame's input
+      // time: when its pictures reached the room); the audio leg's SRs map the mix's to when its
+      // audio reached the room, on the same clock, which is what receivers use for lip sync.
       std::vector<rtp::RtcpMessage> m;
       m.emplace_back(sender_->BuildSenderReport(clock_.NowNtp(), now));
       m.emplace_back(sender_->BuildSdes());
@@ -305,12 +305,16 @@ void VideoLeg::SendVideo(const std::shared_ptr<const EncodedVideo>& frame) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (stopped_ || on_hold_ || !sender_ || !frame || frame->payloads.empty()) return;
   const size_t last = frame->payloads.size() - 1;
+  // The sender reports map the timestamp to when the frame's pictures reached the room (its
+  // slot's time less the video path's hold), as the audio mix's map theirs to the arrival of
+  // their audio: receivers line the two up (lip sync). Never the send time: a late tick's frame
+  // leaves after its slot.
+  const std::optional<int64_t> time_us =
+      frame->input_time_us ? frame->input_time_us : frame->slot_time_us;
   for (size_t i = 0; i <= last; ++i) {
-    // source_id = the profile: a move to another profile keeps the timestamps continuous. The
-    // slot's time anchors the sender reports: a late tick's frame leaves after it.
-    rtp::RtpPacket p =
-        sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
-                      static_cast<uint32_t>(frame->profile), {}, frame->slot_time_us);
+    // source_id = the profile: a move to another profile keeps the timestamps continuous.
+    rtp::RtpPacket p = sender_->Send(frame->payloads[i], frame->rtp_timestamp, i == last,
+                                     static_cast<uint32_t>(frame->profile), {}, time_us);
     std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
     const size_t size = bytes.size();
     if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {

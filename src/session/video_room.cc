@@ -12,6 +12,12 @@ namespace {
 
 constexpr int64_t kUsPerSecond = 1'000'000;
 constexpr int64_t kVideoClockRate = 90'000;
+// The weight of each tick's hold in input_hold_us(): about half a second of ticks at 30 fps, so
+// the average wait for the tick is followed while each picture's is smoothed.
+constexpr double kHoldGain = 1.0 / 16;
+// A picture that arrived longer than this before its first slot (one that waited in the mailbox
+// for a participant to join the layout) or after it is left out.
+constexpr int64_t kMaxHoldSampleUs = 500'000;
 
 // Slot `index` of a grid at `fps`: its time after slot 0 in 1/units_per_second units, rounded
 // down. Computed from the index, never summed, so no rounding accumulates.
@@ -103,6 +109,15 @@ int64_t VideoRoom::tick_interval_us() const { return kUsPerSecond / tick_fps(); 
 
 int64_t VideoRoom::SlotOffsetUs(int64_t slot) const {
   return GridTime(slot, tick_fps(), kUsPerSecond);
+}
+
+int64_t VideoRoom::input_hold_us() const {
+  if (!hold_us_) return tick_interval_us() / 2;
+  return static_cast<int64_t>(*hold_us_ + (*hold_us_ < 0 ? -0.5 : 0.5));
+}
+
+void VideoRoom::UpdateHold(double mean_us) {
+  hold_us_ = hold_us_ ? *hold_us_ + (mean_us - *hold_us_) * kHoldGain : mean_us;
 }
 
 Status VideoRoom::AddParticipant(const VideoParticipantInfo& info,
@@ -284,7 +299,7 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
   if (due.empty()) return tick;
 
   if (stats_.gpu) CheckGpu();
-  Snapshot(now_us);
+  Snapshot(now_us, *origin_us_ + SlotOffsetUs(slot));
   for (auto& c : canvases_) c->composed_this_tick = false;
   uint64_t encodes = 0;
   std::vector<std::shared_ptr<const EncodedVideo>> frames;
@@ -327,7 +342,9 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
   return tick;
 }
 
-void VideoRoom::Snapshot(int64_t now_us) {
+void VideoRoom::Snapshot(int64_t now_us, int64_t slot_time_us) {
+  int64_t hold_sum = 0;
+  int64_t new_pictures = 0;
   for (auto& [id, p] : participants_) {
     p->current = p->mailbox->Latest();
     // A picture older than the timeout (the sender stopped, or its stream is broken and no
@@ -341,6 +358,20 @@ void VideoRoom::Snapshot(int64_t now_us) {
     if (!stats_.gpu && p->current.picture.backend() != codec::HwBackend::kCpu) {
       p->current.ClearPicture();
     }
+    // A picture new since the last tick waited from its arrival (decode included) to this slot:
+    // the video path's hold, which composite frames are stamped back by (input_hold_us()).
+    if (p->current.has_picture() && p->current.sequence != p->held_sequence) {
+      p->held_sequence = p->current.sequence;
+      const int64_t hold_us = slot_time_us - p->current.receive_time_us;
+      if (hold_us >= -kMaxHoldSampleUs && hold_us <= kMaxHoldSampleUs) {
+        hold_sum += hold_us;
+        ++new_pictures;
+      }
+    }
+  }
+  // The mean of this tick's new pictures: one step of the smoothing however many send.
+  if (new_pictures > 0) {
+    UpdateHold(static_cast<double>(hold_sum) / static_cast<double>(new_pictures));
   }
 }
 
@@ -448,7 +479,9 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   out->profile = index;
   out->codec = config_.profiles[index].codec;
   out->rtp_timestamp = rtp_timestamp;
-  out->slot_time_us = *origin_us_ + GridTime(frame, fps, kUsPerSecond);
+  const int64_t slot_time_us = *origin_us_ + GridTime(frame, fps, kUsPerSecond);
+  out->slot_time_us = slot_time_us;
+  out->input_time_us = slot_time_us - input_hold_us();
   out->keyframe = picture->keyframe;
   out->payloads = p.packetizer->Packetize(picture->data, picture->keyframe);
   out->new_input_receive_us = canvas.new_receive_us;

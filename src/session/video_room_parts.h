@@ -24,6 +24,7 @@ struct VideoRoom::Participant {
   std::shared_ptr<mixer::FrameMailbox> mailbox;
   bool pinned = false;
   mixer::MailboxFrame current;  // this tick's snapshot; no picture = placeholder
+  uint64_t held_sequence = 0;   // the last picture whose hold input_hold_us() counted
 };
 
 struct VideoRoom::Recipient {

@@ -30,11 +30,29 @@ def _ephemeral_range():
         return 32768, 60999
 
 
+def _port_range_from_env():
+    """TESSERA_TEST_PORTS=LOW-HIGH: pick every port in this range (a machine where a test may use
+    only some ports); unset: the default below."""
+    spec = os.environ.get("TESSERA_TEST_PORTS", "")
+    if not spec:
+        return None
+    try:
+        low, high = (int(v) for v in spec.split("-"))
+    except ValueError:
+        raise TestFailure(f"TESSERA_TEST_PORTS={spec}: expected LOW-HIGH")
+    if not 1024 <= low < high <= 65535:
+        raise TestFailure(f"TESSERA_TEST_PORTS={spec}: expected 1024 <= LOW < HIGH <= 65535")
+    return low, high
+
+
 def _candidate_port():
     """A random port below the kernel's ephemeral range, where no socket bound to port 0 (every
     ffmpeg, in this test or one running beside it) can take it between our check and tessera's
     bind; and above tessera's default rtp_ports (20000-20999). From the ephemeral range only
-    when there is no room below it."""
+    when there is no room below it; from TESSERA_TEST_PORTS when it is set."""
+    chosen = _port_range_from_env()
+    if chosen:
+        return random.randrange(chosen[0], chosen[1] - 1)
     low, _ = _ephemeral_range()
     if low > 22000:
         return random.randrange(21000, low - 2)

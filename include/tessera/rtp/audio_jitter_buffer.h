@@ -44,6 +44,9 @@ struct AudioPull {
   // `samples` in whole 20 ms mixer ticks: 1 for 20 ms packets, 2 for 40 ms, 3 for 60 ms, 0 for
   // 10 ms packets (the caller pulls again within the same tick).
   int ticks = 1;
+  // kFrame: when the packet arrived (the arrival_us Insert was given): the buffer held it from
+  // then to this pull.
+  int64_t arrival_us = 0;
 };
 
 // Playout model:

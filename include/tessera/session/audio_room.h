@@ -46,6 +46,12 @@ struct AudioOut {
   uint32_t participant_id = 0;
   std::shared_ptr<const std::vector<uint8_t>> payload;
   uint32_t rtp_timestamp = 0;  // the room's clock at the codec's RTP rate
+  // The instant (Clock::NowUs()) that rtp_timestamp stands for in sender reports: when the audio
+  // in the payload reached the room (the tick's time less input_hold_us()), not when the tick
+  // mixed it. The composite is stamped the same way (EncodedVideo::input_time_us), so a receiver
+  // that aligns the two by their SRs plays a sound and a picture that a participant sent together
+  // at the same moment (lip sync), however long each path held them.
+  int64_t input_time_us = 0;
 };
 
 struct AudioTick {
@@ -83,6 +89,11 @@ class AudioRoom {
   // One 20 ms mixing step.
   [[nodiscard]] AudioTick Tick(int64_t now_us);
 
+  // How long the room holds its speakers' audio: from a packet's arrival to the tick that plays
+  // it (mostly the jitter buffer's delay), the mean over the participants whose packets a tick
+  // played, smoothed over ticks. Before any was played: the jitter buffers' minimum target.
+  int64_t input_hold_us() const;
+
   const AudioRoomStats& stats() const { return stats_; }
   // Each participant's jitter buffer state, by id.
   std::vector<std::pair<uint32_t, rtp::AudioJitterBuffer::Stats>> JitterStats() const;
@@ -101,6 +112,9 @@ class AudioRoom {
 
   std::vector<float> DecodeOne(Participant& p, int64_t now_us);
   codec::AudioEncoder* EncoderFor(const EncoderKey& key);
+  // Folds this tick's holds (Participant::tick_hold_us of those that played a packet) into
+  // input_hold_us().
+  void UpdateHold(const std::vector<Participant*>& participants);
 
   AudioRoomConfig config_;
   Clock& clock_;
@@ -109,6 +123,7 @@ class AudioRoom {
   std::map<uint32_t, std::unique_ptr<Participant>> participants_;
   std::map<EncoderKey, std::unique_ptr<codec::AudioEncoder>> encoders_;
   uint64_t tick_index_ = 0;
+  std::optional<double> hold_us_;  // input_hold_us(), once a packet was played
   AudioRoomStats stats_;
 };
 

@@ -85,9 +85,15 @@ struct EncodedVideo {
   // The room's 90 kHz clock at the frame's slot on its profile's grid (see VideoRoom::Tick):
   // whole frame intervals apart, whenever the tick that encoded it ran.
   uint32_t rtp_timestamp = 0;
-  // The slot's time on Clock::NowUs(): the instant rtp_timestamp stands for, which sender reports
-  // map to wall-clock time (a late tick sends its frame after it). Unset: not known.
+  // The slot's time on Clock::NowUs() (a late tick sends its frame after it). Unset: not known.
   std::optional<int64_t> slot_time_us;
+  // The instant (Clock::NowUs()) that rtp_timestamp stands for in sender reports: when the
+  // pictures it shows reached the room, on average (slot_time_us less
+  // VideoRoom::input_hold_us(): their decode and their wait for the slot). The audio mix is
+  // stamped the same way (AudioOut::input_time_us), so a receiver that aligns the two by their
+  // SRs shows a picture and plays a sound that a participant sent together at the same moment
+  // (lip sync). Unset: slot_time_us.
+  std::optional<int64_t> input_time_us;
   bool keyframe = false;
   std::vector<std::vector<uint8_t>> payloads;  // RTP payloads; the last one carries the marker
   std::vector<uint8_t> bitstream;  // the encoded picture (H.264 Annex B, VP8 frame), to record
@@ -202,6 +208,10 @@ class VideoRoom {
   // Slot `slot`'s time after slot 0 in microseconds: slot x 1 s / tick_fps(), rounded down,
   // from the index so that the grid never drifts.
   int64_t SlotOffsetUs(int64_t slot) const;
+  // How long before its slot the pictures a composite shows reached the room (their last
+  // packet): their decode and their wait for the tick, the mean over each tick's new pictures,
+  // smoothed over ticks. Before any picture: half a tick, the average wait.
+  int64_t input_hold_us() const;
   const VideoRoomConfig& config() const { return config_; }
   const VideoRoomStats& stats() const { return stats_; }
   const std::string& layout_name() const { return layout_name_; }
@@ -225,7 +235,10 @@ class VideoRoom {
   // not held back by the coalescing interval.
   void RequestProfileKeyframe(size_t profile, bool urgent = false);
   void MoveRecipient(Recipient& r, size_t to, std::string reason, int64_t now_us);
-  void Snapshot(int64_t now_us);
+  // slot_time_us: this tick's slot on Clock::NowUs(), against which new pictures' holds count.
+  void Snapshot(int64_t now_us, int64_t slot_time_us);
+  // Folds the mean hold of this tick's new pictures into input_hold_us().
+  void UpdateHold(double mean_us);
   void Compose(Canvas& canvas);
   // has_picture[t]: tile t shows a picture (else its placeholder, with the name large).
   // On a host copy of the canvas, by this tick's tiles and which of them show a picture.
@@ -260,6 +273,7 @@ class VideoRoom {
   std::unique_ptr<mixer::TextRenderer> text_;
   std::optional<int64_t> origin_us_;  // slot 0's time on Clock::NowUs(), set by the first tick
   int64_t last_slot_ = -1;            // the latest tick's slot
+  std::optional<double> hold_us_;     // input_hold_us(), once a picture was shown
   std::vector<ProfileMove> pending_moves_;  // reported by the next Tick()
   VideoRoomStats stats_;
 };

@@ -141,6 +141,22 @@ TEST(AudioJitterBuffer, SteadyStreamPlaysEveryFrameInOrderAtMinimumTarget) {
   EXPECT_EQ(sim.jb().stats().frames_played, 500u);
 }
 
+TEST(AudioJitterBuffer, AFrameCarriesWhenItsPacketArrived) {
+  const std::vector<Sent> packets = Stream(100);
+  Sim sim;
+  int frames = 0;
+  sim.Run(packets, kStartUs + 2'100'000, [&](const AudioPull& p, int64_t now) {
+    if (p.kind != Kind::kFrame) return;
+    const Sent& sent = packets[static_cast<size_t>(sim.played().back())];
+    EXPECT_EQ(p.arrival_us, sent.arrival_us);
+    // Held from its arrival for about the target (40 ms, the frame about to play included).
+    EXPECT_GT(now - p.arrival_us, 20'000);
+    EXPECT_LT(now - p.arrival_us, 60'000);
+    ++frames;
+  });
+  EXPECT_EQ(frames, 100);
+}
+
 TEST(AudioJitterBuffer, JitteryArrivalRaisesTargetAndConcealsNothingOnceAdapted) {
   std::vector<Sent> packets = Stream(3000);
   std::mt19937 rng(7);

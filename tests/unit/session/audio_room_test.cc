@@ -124,6 +124,47 @@ TEST(AudioRoom, EveryoneHearsEveryoneButThemselvesAcrossCodecs) {
   }
 }
 
+TEST(AudioRoom, OutputsAreStampedWithWhenTheirAudioArrived) {
+  FakeClock clock;
+  AudioRoomConfig c;
+  c.name = "hold";
+  AudioRoom room(c, clock);
+  AudioParticipantConfig speaker;
+  speaker.id = 1;
+  speaker.name = "speaker";
+  speaker.codec = rtp::Codec::kPcmu;
+  AudioParticipantConfig listener = speaker;
+  listener.id = 2;
+  listener.name = "listener";
+  ASSERT_TRUE(room.AddParticipant(speaker).ok());
+  ASSERT_TRUE(room.AddParticipant(listener).ok());
+  auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
+  ASSERT_TRUE(encoder.ok());
+  EXPECT_EQ(room.input_hold_us(), c.jitter.min_target_us);  // nothing played yet
+  std::vector<float> tone(codec::kMixFrameSamples);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] = static_cast<float>(
+        0.3 * std::sin(2 * kPi * 500 * static_cast<double>(i) / codec::kMixRate));
+  }
+  int outputs = 0;
+  for (int t = 0; t < 100; ++t) {
+    // Each 20 ms packet arrived 7 ms before this tick; the jitter buffer plays it whole ticks
+    // later, so every packet is held the same time.
+    room.OnRtp(1, static_cast<uint16_t>(100 + t), static_cast<uint32_t>(160 * t),
+               (*encoder)->Encode(tone), std::nullopt, clock.NowUs() - 7'000);
+    const AudioTick tick = room.Tick(clock.NowUs());
+    for (const auto& out : tick.outputs) {
+      // The instant its audio reached the room, not the tick's.
+      EXPECT_EQ(out.input_time_us, clock.NowUs() - room.input_hold_us());
+      ++outputs;
+    }
+    clock.AdvanceMs(20);
+  }
+  EXPECT_GT(outputs, 0);
+  EXPECT_EQ(room.input_hold_us() % 20'000, 7'000);
+  EXPECT_GE(room.input_hold_us(), 27'000);
+}
+
 TEST(AudioRoom, EncodesPerTickDoNotGrowWithTheRoom) {
   RoomHarness small;
   for (uint32_t id = 1; id <= 4; ++id) small.Add(id, rtp::Codec::kOpus, 300 + 200 * id, id <= 3);

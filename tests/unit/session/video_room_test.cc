@@ -305,6 +305,35 @@ TEST_F(VideoRoomTest, LateAndSkippedTicksKeepTheirSlotsTimestamps) {
   EXPECT_EQ(room_->stats().ticks, 60u - skipped.size());
 }
 
+TEST_F(VideoRoomTest, FramesAreStampedWithWhenTheirPicturesArrived) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  auto camera = std::make_shared<mixer::FrameMailbox>();
+  ASSERT_TRUE(room_->AddParticipant({1, "camera", ""}, camera).ok());
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  EXPECT_EQ(room_->input_hold_us(), room_->tick_interval_us() / 2);  // no picture yet
+  const auto picture = Solid(320, 180, kRed);
+  const int64_t origin_us = clock_.NowUs();
+  int frames = 0;
+  for (int64_t slot = 0; slot < 30; ++slot) {
+    const int64_t slot_us = origin_us + room_->SlotOffsetUs(slot);
+    // Each picture's last packet arrived 15 ms before the slot and was decoded 4 ms later; the
+    // ticks after the first run 3 ms late.
+    camera->Put(picture, slot_us - 15'000, slot_us - 11'000);
+    clock_.AdvanceUs(slot_us + (slot > 0 ? 3'000 : 0) - clock_.NowUs());
+    const VideoTick t = room_->Tick(clock_.NowUs(), slot);
+    for (const auto& out : t.outputs) {
+      ASSERT_TRUE(out.frame->slot_time_us.has_value());
+      ASSERT_TRUE(out.frame->input_time_us.has_value());
+      EXPECT_EQ(*out.frame->slot_time_us, slot_us);
+      // The instant its pictures reached the room, not the slot's.
+      EXPECT_EQ(*out.frame->input_time_us, slot_us - 15'000) << "slot " << slot;
+      ++frames;
+    }
+  }
+  EXPECT_EQ(frames, 30);
+  EXPECT_EQ(room_->input_hold_us(), 15'000);
+}
+
 TEST_F(VideoRoomTest, ALowerFrameRateProfileIsStampedFromItsOwnGridsSlots) {
   MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000),
             Profile("low", rtp::Codec::kH264, 320, 180, 15, 200'000)});
