@@ -1,12 +1,21 @@
 #include <spdlog/spdlog.h>
 #include <tessera/session/audio_room.h>
 
+#include <algorithm>
+#include <deque>
+
 namespace tessera::session {
 namespace {
 
-// The weight of each tick's hold in input_hold_us(): about 0.6 s of ticks, so a jitter buffer
-// that grows or shrinks is followed while network jitter is smoothed.
-constexpr double kHoldGain = 1.0 / 32;
+// A participant's hold is the longest of its last kHoldWindow ticks' (one second): a packet that
+// arrived late (network jitter, or a sender that sends a few packets at once when its encoder's
+// frame is complete, as ffmpeg does) waited that much less in the room, so its arrival says
+// little about when its audio was captured; the packet that waited longest came closest to its
+// time. Over a second, so that a jitter buffer that grows or shrinks is followed.
+constexpr size_t kHoldWindow = 50;
+// The weight of each tick's hold in input_hold_us(): a few ticks, so that the room's figure does
+// not jump when a participant's window minimum does.
+constexpr double kHoldGain = 1.0 / 8;
 // A longer hold is no jitter buffer's (a clock step, a packet held across a restart): left out.
 constexpr int64_t kMaxHoldSampleUs = 1'000'000;
 
@@ -22,6 +31,7 @@ struct AudioRoom::Participant {
   // When a packet starts this tick's audio: how long the room held it (the tick's time minus its
   // arrival).
   std::optional<int64_t> tick_hold_us;
+  std::deque<int64_t> holds;  // the last kHoldWindow ticks' tick_hold_us
 };
 
 AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
@@ -93,9 +103,13 @@ std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
   for (int pulls = 0; p.pending.size() < frame && pulls < 4; ++pulls) {
     rtp::AudioPull pull = p.jitter->Pull(now_us);
     if (pull.kind == rtp::AudioPull::Kind::kSilence) break;
-    if (pull.kind == rtp::AudioPull::Kind::kFrame && p.pending.empty()) {
-      // This tick's first sample is the packet's first: the room held the packet until now.
-      p.tick_hold_us = now_us - pull.arrival_us;
+    if (pull.kind == rtp::AudioPull::Kind::kFrame && !p.tick_hold_us) {
+      // This tick's first sample comes `pending` samples before the packet's first (what an
+      // earlier packet left over: a decoder's resampler returns a few samples short at first,
+      // and from then on each tick plays the end of one packet and the start of the next), so
+      // it stands for audio that reached the room that much before the packet did.
+      p.tick_hold_us = now_us - pull.arrival_us +
+                       static_cast<int64_t>(p.pending.size()) * 1'000'000 / codec::kMixRate;
     }
     std::vector<float> pcm;
     if (pull.kind == rtp::AudioPull::Kind::kFrame) {
@@ -128,12 +142,15 @@ std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
 }
 
 void AudioRoom::UpdateHold(const std::vector<Participant*>& participants) {
-  // The mean of this tick's holds, one step of the smoothing whatever the room's size.
+  // The mean over this tick's speakers of each one's longest hold in its window; one step of the
+  // smoothing whatever the room's size.
   int64_t sum = 0;
   int64_t count = 0;
-  for (const Participant* p : participants) {
+  for (Participant* p : participants) {
     if (!p->tick_hold_us || *p->tick_hold_us < 0 || *p->tick_hold_us > kMaxHoldSampleUs) continue;
-    sum += *p->tick_hold_us;
+    p->holds.push_back(*p->tick_hold_us);
+    if (p->holds.size() > kHoldWindow) p->holds.pop_front();
+    sum += *std::max_element(p->holds.begin(), p->holds.end());
     ++count;
   }
   if (count == 0) return;
