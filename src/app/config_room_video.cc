@@ -1,6 +1,8 @@
 // Parsing of the video parts of the `rooms` section.
 #include "app/config_room_video.h"
 
+#include <tessera/rtp/h264_sprop.h>
+
 #include <set>
 
 #include "app/config_hardware.h"
@@ -138,7 +140,8 @@ void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p
   }
   c.OnlyKeys(n, p,
              {"send", "codec", "payload_type", "local_port", "rtcp_mux", "remote_rtp_port",
-              "remote_rtcp_port", "profile", "adapt", "receive_payload_type", "role", "sdp_file"});
+              "remote_rtcp_port", "profile", "adapt", "receive_payload_type", "role", "sdp_file",
+              "sprop_parameter_sets"});
   c.Bool(n, p, "send", v.send);
   const bool has_codec = VideoCodec(c, n, p, /*camera=*/true, v.codec);
   if (v.send && !has_codec && !n["codec"].IsDefined()) {
@@ -155,6 +158,18 @@ void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p
   c.Unsigned(n, p, "receive_payload_type", v.receive_payload_type, 96, 127);
   c.String(n, p, "role", v.role);
   c.String(n, p, "sdp_file", v.sdp_file);
+  c.String(n, p, "sprop_parameter_sets", v.sprop_parameter_sets);
+  if (const YAML::Node s = n["sprop_parameter_sets"]; s.IsDefined() && s.IsScalar()) {
+    const std::string sp = p + ".sprop_parameter_sets";
+    if (v.codec != rtp::Codec::kH264) {
+      c.Error(s, sp, "is for H264 cameras only");
+    } else if (auto sets = rtp::h264::ParseSpropParameterSets(v.sprop_parameter_sets); !sets.ok()) {
+      c.Error(s, sp, sets.status().message());
+    } else if (!sets->ignored.empty()) {
+      // A peer's SDP may carry other NAL units (left out with a warning); a config is fixed.
+      c.Error(s, sp, sets->ignored.front() + ": only SPS and PPS belong here");
+    }
+  }
   if (!v.send && !v.remote_rtp_port) {
     c.Error(n, p, "neither sends (send: false) nor receives (no remote_rtp_port) video");
   }

@@ -1,3 +1,4 @@
+#include <tessera/rtp/h264_sprop.h>
 #include <tessera/rtp/jitter_buffer.h>
 
 #include <algorithm>
@@ -7,7 +8,8 @@
 namespace tessera::rtp {
 
 VideoJitterBuffer::VideoJitterBuffer(Config config, Codec codec, Clock& clock)
-    : config_{std::max<size_t>(config.max_packets, 1), config.max_wait_us},
+    : config_{std::max<size_t>(config.max_packets, 1), config.max_wait_us,
+              std::move(config.h264_parameter_sets)},
       codec_(codec),
       clock_(clock) {}
 
@@ -132,8 +134,8 @@ void VideoJitterBuffer::TryComplete(PacketMap::const_iterator it) {
 }
 
 bool VideoJitterBuffer::IsRestartPoint(const CompleteFrame& frame) const {
-  return frame.keyframe &&
-         (codec_ != Codec::kH264 || frame.has_parameter_sets || parameter_sets_seen_);
+  return frame.keyframe && (codec_ != Codec::kH264 || frame.has_parameter_sets ||
+                            parameter_sets_seen_ || !config_.h264_parameter_sets.empty());
 }
 
 void VideoJitterBuffer::Process(InsertResult& result) {
@@ -194,6 +196,13 @@ void VideoJitterBuffer::Emit(FrameMap::iterator frame, InsertResult& result) {
       const std::vector<uint8_t>& data = p->second.payload.data;
       out.data.insert(out.data.end(), data.begin(), data.end());
     }
+  }
+  if (codec_ == Codec::kH264 && info.keyframe && !info.has_parameter_sets &&
+      !parameter_sets_seen_ && !config_.h264_parameter_sets.empty()) {
+    // An IDR the decoder cannot start at without the SDP's SPS and PPS: they go first, as a
+    // sender that repeats them in band would have put them.
+    h264::PrependParameterSets(out.data, config_.h264_parameter_sets);
+    ++stats_.keyframes_given_parameter_sets;
   }
   out.receive_time_us = begin->second.arrival_us;
   for (auto p = begin; p != end; ++p) {

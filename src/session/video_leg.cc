@@ -1,6 +1,7 @@
 #include "session/video_leg.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/rtp/h264_sprop.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 
 #include <boost/asio/post.hpp>
@@ -73,6 +74,24 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
     c.keyframe.pli_supported = options.video_pli;
     c.keyframe.fir_supported = options.video_fir;
     c.jitter.max_wait_us = int64_t{server.jitter_max_wait_ms} * 1000;
+    if (v.codec == rtp::Codec::kH264 && !v.sprop_parameter_sets.empty()) {
+      // Checked already where it came from a config; from a peer's SDP a bad value costs only
+      // itself: the stream may still carry its parameter sets in band.
+      auto sets = rtp::h264::ParseSpropParameterSets(v.sprop_parameter_sets);
+      if (!sets.ok()) {
+        spdlog::warn("participant {}: ignoring its sprop-parameter-sets (SDP or config): {}",
+                     config.name, sets.status().message());
+      } else {
+        for (const std::string& why : sets->ignored) {
+          spdlog::warn("participant {}: sprop-parameter-sets: {}: left out", config.name, why);
+        }
+        spdlog::info(
+            "participant {}: H.264 parameter sets given out of band ({} bytes), put "
+            "before keyframes that come without their own",
+            config.name, sets->annex_b.size());
+        c.jitter.h264_parameter_sets = std::move(sets->annex_b);
+      }
+    }
     leg->receive_ = std::make_unique<rtp::VideoReceiveStream>(c, clock, &leg->drops_);
   }
   if (v.remote_rtp_port) {

@@ -77,6 +77,11 @@ std::optional<H264Params> ParseH264Fmtp(std::string_view fmtp) {
   return p;
 }
 
+std::string SpropParameterSets(const Format& f) {
+  if (f.codec != rtp::Codec::kH264) return {};
+  return std::string(FmtpValue(f.fmtp, "sprop-parameter-sets").value_or(std::string_view()));
+}
+
 bool DecodesConstrainedBaseline(uint8_t profile_idc, uint8_t profile_iop) {
   switch (profile_idc) {
     case 0x42:  // Baseline and Constrained Baseline

@@ -45,6 +45,11 @@ struct H264Params {
 // H.264 fmtp parameters; nullopt for a malformed profile-level-id or packetization-mode.
 std::optional<H264Params> ParseH264Fmtp(std::string_view fmtp);
 
+// H.264: the format's sprop-parameter-sets as written (RFC 6184 8.1: the SPS and PPS of the
+// stream the SDP's author sends); empty when it has none or is not H.264. Not decoded here: the
+// participant's video leg checks it (rtp::h264::ParseSpropParameterSets) and ignores a bad one.
+std::string SpropParameterSets(const Format& f);
+
 // Whether a decoder of this profile decodes the constrained baseline streams Tessera sends.
 bool DecodesConstrainedBaseline(uint8_t profile_idc, uint8_t profile_iop);
 

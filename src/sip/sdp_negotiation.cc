@@ -398,6 +398,7 @@ MediaAnswer AnswerMedia(const SessionDescription& offer, size_t index,
   a.direction = n.direction;
   if (*kind == rtp::MediaKind::kVideo) {
     n.receiver_limits = sdp_codecs::ReceiverLimits(f, m, choice->common_h264_level);
+    n.receive_sprop_parameter_sets = sdp_codecs::SpropParameterSets(f);
   }
   n.ptime_ms = m.ptime_ms;
   n.maxptime_ms = m.maxptime_ms;

@@ -152,7 +152,10 @@ Status ReadMediaAnswer(const SessionDescription& answer, const MediaDescription&
       n.receive = n.send;
       n.receive.payload_type = ours->payload_type;
       n.accepted = true;
-      if (n.kind == rtp::MediaKind::kVideo) n.receiver_limits = sdp_codecs::ReceiverLimits(*f, am);
+      if (n.kind == rtp::MediaKind::kVideo) {
+        n.receiver_limits = sdp_codecs::ReceiverLimits(*f, am);
+        n.receive_sprop_parameter_sets = sdp_codecs::SpropParameterSets(*f);
+      }
     }
   }
   if (!n.accepted) return InvalidArgumentError("answer chose no codec we offered");

@@ -116,6 +116,7 @@ StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,
     vc.send = WeReceive(v.direction);
     vc.codec = v.receive.codec;
     vc.payload_type = v.receive.payload_type;
+    if (vc.codec == rtp::Codec::kH264) vc.sprop_parameter_sets = v.receive_sprop_parameter_sets;
     vc.remote_rtp_port = v.remote_rtp_port;
     vc.remote_rtcp_port = v.rtcp_mux ? 0 : v.remote_rtcp_port;
     vc.receive_payload_type = v.send.payload_type;

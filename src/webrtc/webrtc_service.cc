@@ -1,5 +1,6 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <tessera/sip/sdp_text.h>
 #include <tessera/webrtc/ice_lite.h>
 #include <tessera/webrtc/peer_transport.h>
 #include <tessera/webrtc/shared_port.h>
@@ -244,6 +245,12 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.send = true;
       v.codec = answer->video->codec;
       v.payload_type = answer->video->payload_type;
+      if (v.codec == rtp::Codec::kH264) {
+        // Browsers repeat their parameter sets in band; other WHIP senders may give them here.
+        v.sprop_parameter_sets =
+            std::string(sip::sdp_text::FmtpValue(answer->video->offer_fmtp, "sprop-parameter-sets")
+                            .value_or(std::string_view()));
+      }
     } else {
       v.send = false;
       v.remote_rtp_port = 9;

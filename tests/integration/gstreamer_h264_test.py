@@ -18,14 +18,22 @@ Scenarios:
                  B-frames, and a zero-latency High stream beside them: every tile shows
                  pictures, no frame is an error, none waits for a keyframe, and the decoder
                  shows (nearly) every frame it got
-Parameter sets given only in the SDP (sprop-parameter-sets) are not covered: a configured RTP
-participant has no way to give them to tessera.
+  sprop          parameter sets given only out of band (RFC 6184 sprop-parameter-sets, as an
+                 SDP gives them; here the participant's video.sprop_parameter_sets): High,
+                 constrained baseline and FU-A senders with config-interval=0 whose relay leaves
+                 out every SPS and PPS, the first access unit's too, while the config gives the
+                 ones a short probe run of the same pipeline sent (x264enc makes the same ones
+                 every run; the relay checks that what it left out is exactly that); and a High
+                 sender with parameter sets only in its first access unit whose config gives
+                 another pipeline's (constrained baseline): the in-band ones must win, so its
+                 later IDRs decode with them
 
-usage: gstreamer_h264_test.py --tessera BIN --scenario profiles|packetization|bframes
+usage: gstreamer_h264_test.py --tessera BIN --scenario profiles|packetization|bframes|sprop
 Exits 77 (skipped) when gst-launch-1.0 or x264enc is missing (Debian: gstreamer1.0-tools,
 gstreamer1.0-plugins-base, -good, -ugly).
 """
 import argparse
+import base64
 import os
 import shutil
 import socket
@@ -58,12 +66,25 @@ def with_bframes(bframes, extra=""):
             f"threads=1 {extra}").strip()
 
 
+def rtp_payload(data):
+    """(sequence number, timestamp, payload) of an RTP packet, or None."""
+    if len(data) < 12 or data[0] >> 6 != 2:
+        return None
+    seq, ts = struct.unpack_from("!HI", data, 2)
+    offset = 12 + 4 * (data[0] & 0x0F)
+    if data[0] & 0x10 and len(data) >= offset + 4:
+        offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+    end = len(data) - (data[-1] if data[0] & 0x20 else 0)
+    return seq, ts, bytes(data[offset:end])
+
+
 class Relay(threading.Thread):
     """Forwards one sender's RTP from its own port to tessera's and notes what it carries. With
-    once=True it leaves out every SPS and PPS packet after the first access unit that had them,
-    and renumbers the sequence numbers so that tessera sees no gap."""
+    once=True it leaves out every SPS and PPS packet after the first access unit that had them;
+    with strip=True every one of them, the first access unit's too (noting what it left out). Either
+    renumbers the sequence numbers so that tessera sees no gap."""
 
-    def __init__(self, name, target_port, once=False):
+    def __init__(self, name, target_port, once=False, strip=False):
         super().__init__(daemon=True, name=f"relay {name}")
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -71,7 +92,8 @@ class Relay(threading.Thread):
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         self.target = ("127.0.0.1", target_port)
-        self.once = once
+        self.once, self.strip = once, strip
+        self.stripped = set()       # base64 of the SPS and PPS left out (strip=True)
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.packets = 0
@@ -97,7 +119,8 @@ class Relay(threading.Thread):
             return {"packets": self.packets, "kinds": sorted(self.kinds),
                     "profile_idc": self.profile_idc, "reordered": self.reordered,
                     "idrs": self.idrs, "idrs_without_parameter_sets":
-                    self.idrs_without_parameter_sets, "left_out": self.left_out}
+                    self.idrs_without_parameter_sets, "left_out": self.left_out,
+                    "stripped": sorted(self.stripped)}
 
     def run(self):
         while not self.stopping.is_set():
@@ -118,7 +141,8 @@ class Relay(threading.Thread):
                 except OSError:
                     pass
 
-    def _nal_units(self, payload):
+    @staticmethod
+    def _nal_units(payload):
         """(type, bytes) of the NAL units a payload carries whole, and its packet kind."""
         t = payload[0] & 0x1F
         if 1 <= t <= 23:
@@ -145,14 +169,10 @@ class Relay(threading.Thread):
                 self.idrs_without_parameter_sets += 1
 
     def _handle(self, data):
-        if len(data) < 12 or data[0] >> 6 != 2:
+        parsed = rtp_payload(data)
+        if parsed is None:
             return None
-        seq, ts = struct.unpack_from("!HI", data, 2)
-        offset = 12 + 4 * (data[0] & 0x0F)
-        if data[0] & 0x10 and len(data) >= offset + 4:
-            offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
-        end = len(data) - (data[-1] if data[0] & 0x20 else 0)
-        payload = bytes(data[offset:end])
+        seq, ts, payload = parsed
         if not payload:
             return None
         if ts != self._au_ts:
@@ -169,7 +189,10 @@ class Relay(threading.Thread):
         has_ps = bool(types & {7, 8})
         if has_ps and self._first_ps_ts is None:
             self._first_ps_ts = ts
-        if self.once and has_ps and ts != self._first_ps_ts and kind == "single":
+        if self.strip and has_ps and kind == "single":
+            self.stripped.add(base64.b64encode(payload).decode())
+        leave_out = self.strip or (self.once and ts != self._first_ps_ts)
+        if kind == "single" and has_ps and leave_out:
             self.left_out += 1
             self._seq_offset += 1
             return None
@@ -185,11 +208,17 @@ class GstSender(Sender):
     rtph264pay, sending through a Relay to tessera's video port."""
 
     def __init__(self, name, colour, encoder, raw_caps="format=I420", profile=None,
-                 payloader="rtph264pay", once=False, size=(320, 180)):
+                 payloader="rtph264pay", once=False, strip=False, size=(320, 180)):
         super().__init__(name, "h264", colour, size)
         self.encoder, self.raw_caps, self.profile = encoder, raw_caps, profile
-        self.payloader, self.once = payloader, once
+        self.payloader, self.once, self.strip = payloader, once, strip
+        self.sprop = None  # its video.sprop_parameter_sets, when the scenario gives it some
         self.relay = None
+
+    def config(self):
+        sprop = f', sprop_parameter_sets: "{self.sprop}"' if self.sprop else ""
+        return (f"      - name: {self.name}\n"
+                f"        video: {{codec: H264, local_port: {self.port}{sprop}}}\n")
 
     def pipeline(self, port):
         w, h = self.size
@@ -205,9 +234,44 @@ class GstSender(Sender):
         # Called as the room starts the senders, once tessera has bound self.port.
         if self.relay:
             self.relay.stop()
-        self.relay = Relay(self.name, self.port, self.once)
+        self.relay = Relay(self.name, self.port, self.once, self.strip)
         self.relay.start()
         return ["gst-launch-1.0", "-q"] + self.pipeline(self.relay.port).split()
+
+
+def probe_sprop(sender, timeout_s=20):
+    """sprop-parameter-sets for what `sender` sends: the first SPS and PPS of a short run of its
+    pipeline into a socket of ours, base64. x264enc makes the same ones every run with the same
+    settings; Relay(strip=True) notes what it left out, for the check that they were these."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    argv = ["gst-launch-1.0", "-q"] + sender.pipeline(sock.getsockname()[1]).split()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found = {}
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not (7 in found and 8 in found) and time.monotonic() < deadline:
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                continue
+            parsed = rtp_payload(data)
+            if not parsed or not parsed[2]:
+                continue
+            kind, units = Relay._nal_units(parsed[2])
+            if kind not in ("single", "stap-a"):
+                continue  # an FU-A's units are fragments, not whole NAL units
+            for t, unit in units:
+                if t in (7, 8):
+                    found.setdefault(t, bytes(unit))
+    finally:
+        proc.kill()
+        proc.wait()
+        sock.close()
+    ensure(7 in found and 8 in found,
+           f"{sender.name}: a probe run of its pipeline sent no SPS and PPS in {timeout_s} s")
+    return ",".join(base64.b64encode(found[t]).decode() for t in (7, 8))
 
 
 def gstreamer_missing():
@@ -267,9 +331,11 @@ def run_room(args, work, senders, expectations, min_decoded_share=0.9, reorder_s
     ensure(not problems, "; ".join(problems))
 
 
-def expect(profile_idc=None, kinds=(), reordered=None, min_idrs=1, idrs_without_ps=None):
+def expect(profile_idc=None, kinds=(), reordered=None, min_idrs=1, idrs_without_ps=None,
+           stripped=None):
     """A check of a relay summary: what the sender must have sent for the scenario to mean
-    anything."""
+    anything. stripped: the sprop-parameter-sets the config gave; the relay must have left out
+    every SPS and PPS (no IDR reached tessera with any), and they must have been these."""
     def check(r):
         problems = []
         if r["packets"] == 0:
@@ -286,6 +352,13 @@ def expect(profile_idc=None, kinds=(), reordered=None, min_idrs=1, idrs_without_
         if idrs_without_ps is not None and r["idrs_without_parameter_sets"] < idrs_without_ps:
             problems.append(f"{r['idrs_without_parameter_sets']} IDRs without parameter sets, "
                             f"want at least {idrs_without_ps}")
+        if stripped is not None:
+            if r["idrs_without_parameter_sets"] != r["idrs"]:
+                problems.append(f"{r['idrs'] - r['idrs_without_parameter_sets']} IDRs reached "
+                                f"tessera with parameter sets, want none")
+            if set(r["stripped"]) != set(stripped.split(",")):
+                problems.append(f"the relay left out {r['stripped']}, but the config gave "
+                                f"{stripped}")
         return problems
     return check
 
@@ -342,10 +415,42 @@ def scenario_bframes(args, work):
     }, reorder_slack=3)
 
 
+def scenario_sprop(args, work):
+    def stripped(name, colour, profile, payloader="rtph264pay config-interval=0"):
+        return GstSender(name, colour, zero_latency(), profile=profile, payloader=payloader,
+                         strip=True)
+
+    senders = [
+        stripped("sprop_high", "red", "high"),
+        stripped("sprop_baseline", "lime", "constrained-baseline"),
+        stripped("sprop_fu_a", "blue", "high", "rtph264pay mtu=300 config-interval=0"),
+        GstSender("in_band_wins", "yellow", zero_latency(), profile="high",
+                  payloader="rtph264pay config-interval=0", once=True),
+    ]
+    for s in senders[:3]:
+        s.sprop = probe_sprop(s)
+        print(f"{s.name}: sprop-parameter-sets {s.sprop}")
+    # Another pipeline's parameter sets: were they put before its later IDRs (those without
+    # their own), the decoder would take a constrained baseline PPS for a High stream.
+    senders[3].sprop = senders[1].sprop
+    ensure(senders[3].sprop != senders[0].sprop,
+           "the High and constrained baseline pipelines made the same parameter sets")
+    run_room(args, work, senders, {
+        "sprop_high": expect(profile_idc=100, kinds=["single"], min_idrs=3,
+                             stripped=senders[0].sprop),
+        "sprop_baseline": expect(profile_idc=66, kinds=["single"], min_idrs=3,
+                                 stripped=senders[1].sprop),
+        "sprop_fu_a": expect(profile_idc=100, kinds=["fu-a"], min_idrs=3,
+                             stripped=senders[2].sprop),
+        "in_band_wins": expect(profile_idc=100, kinds=["single"], min_idrs=3, idrs_without_ps=2),
+    })
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
-    ap.add_argument("--scenario", required=True, choices=["profiles", "packetization", "bframes"])
+    ap.add_argument("--scenario", required=True,
+                    choices=["profiles", "packetization", "bframes", "sprop"])
     args = ap.parse_args()
     missing = gstreamer_missing()
     if missing:
@@ -356,7 +461,8 @@ def main():
     start = time.monotonic()
     {"profiles": scenario_profiles,
      "packetization": scenario_packetization,
-     "bframes": scenario_bframes}[args.scenario](args, work)
+     "bframes": scenario_bframes,
+     "sprop": scenario_sprop}[args.scenario](args, work)
     print(f"PASS {args.scenario} ({time.monotonic() - start:.1f} s)")
 
 

@@ -36,8 +36,11 @@ struct JitterPacket {
 // - Frames are released strictly in sequence order. A delta frame is released only right after
 //   the previous frame (its first_seq is the previous last_seq + 1, padding in between allowed).
 //   A complete keyframe that is a valid restart point is released at once, and the older data it
-//   overtakes is given up; for H.264 that needs parameter sets in the frame or in an earlier
-//   released frame.
+//   overtakes is given up; for H.264 that needs parameter sets in the frame, in an earlier
+//   released frame or out of band (Config::h264_parameter_sets).
+// - H.264 parameter sets given out of band go before every keyframe released without its own SPS
+//   and PPS until the stream has sent both in band: in-band ones win, and the SDP's never replace
+//   them in the decoder afterwards.
 // - Missing data blocks later frames for at most max_wait_us (OnTimer) or until the buffer holds
 //   max_packets; then it is given up, later delta frames are dropped as undecodable and a keyframe
 //   is needed until one is released. A keyframe is also needed until the first frame is released.
@@ -52,6 +55,9 @@ class VideoJitterBuffer {
     // How long missing packets are waited for, from the arrival of the oldest packet held behind
     // them, before they are given up (microseconds).
     int64_t max_wait_us = 300'000;
+    // H.264: the SPS and PPS the sender gave out of band (its SDP's sprop-parameter-sets, see
+    // h264::ParseSpropParameterSets), Annex B with start codes; empty: none.
+    std::vector<uint8_t> h264_parameter_sets;
   };
 
   struct InsertResult {
@@ -81,6 +87,8 @@ class VideoJitterBuffer {
     uint64_t losses_given_up = 0;
     // Times keyframe_needed turned true (the stream start counts once).
     uint64_t keyframe_requests = 0;
+    // H.264 keyframes released with the out-of-band parameter sets put before them.
+    uint64_t keyframes_given_parameter_sets = 0;
   };
 
   VideoJitterBuffer(Config config, Codec codec, Clock& clock);
@@ -156,7 +164,7 @@ class VideoJitterBuffer {
   bool waiting_for_keyframe_ = true;
   bool keyframe_request_due_ = false;  // a loss or an undecodable frame happened while waiting
   bool keyframe_request_counted_ = false;
-  bool parameter_sets_seen_ = false;
+  bool parameter_sets_seen_ = false;  // in band, in a frame released
 };
 
 }  // namespace tessera::rtp

@@ -68,6 +68,10 @@ struct RoomParticipantVideoConfig {
   bool send = true;
   rtp::Codec codec = rtp::Codec::kH264;
   uint8_t payload_type = 96;
+  // H.264: its SPS and PPS as an SDP's sprop-parameter-sets gives them (RFC 6184 8.1: base64 NAL
+  // units, comma-separated), for a camera that does not send them in band; empty: none. SIP and
+  // WebRTC legs take them from the peer's SDP. Checked with rtp::h264::ParseSpropParameterSets.
+  std::string sprop_parameter_sets;
   // Where the composite goes; 0: it receives no video.
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1

@@ -170,6 +170,10 @@ struct NegotiatedMedia {
   SdpDirection direction = SdpDirection::kSendRecv;  // Ours: kSendOnly = we send, not receive.
   bool remote_hold = false;     // The peer stopped receiving (sendonly, inactive or c=0.0.0.0).
   VideoLimits receiver_limits;  // Video only: bounds what we send.
+  // H.264: the peer's sprop-parameter-sets for the format it sends us (RFC 6184 8.1: its SPS and
+  // PPS, for senders that give them only here), verbatim; empty when none. Not checked here: the
+  // participant's video leg parses it and ignores a bad one.
+  std::string receive_sprop_parameter_sets;
   // The packet durations the peer asked to receive (its a=ptime, a=maxptime), in ms.
   std::optional<uint32_t> ptime_ms;
   std::optional<uint32_t> maxptime_ms;

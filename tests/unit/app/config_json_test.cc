@@ -74,6 +74,22 @@ TEST(RoomConfigFromJson, RefusesServerPathsAndControlCharacters) {
       << participant.status().message();
 }
 
+TEST(RoomParticipantFromJson, TakesAndChecksSpropParameterSets) {
+  auto participant = RoomParticipantFromJson(nlohmann::json::parse(
+      R"({"name": "p", "video": {"codec": "H264",
+          "sprop_parameter_sets": "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA"}})"));
+  ASSERT_TRUE(participant.ok()) << participant.status().message();
+  EXPECT_EQ(participant->video->sprop_parameter_sets,
+            "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA");
+  participant = RoomParticipantFromJson(nlohmann::json::parse(
+      R"({"name": "p", "video": {"codec": "H264", "sprop_parameter_sets": "aOvjyyLA"}})"));
+  ASSERT_FALSE(participant.ok());
+  EXPECT_NE(participant.status().message().find(
+                "video.sprop_parameter_sets: has no SPS (NAL unit type 7)"),
+            std::string::npos)
+      << participant.status().message();
+}
+
 TEST(RoomConfigFromJson, NotAnObjectIsAClearError) {
   for (const char* text : {"[1,2]", "\"room\"", "42", "null"}) {
     auto room = RoomConfigFromJson(nlohmann::json::parse(text), HardwareConfig{});

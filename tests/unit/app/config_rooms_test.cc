@@ -87,5 +87,60 @@ TEST(RoomParticipantAudio, G722PcmBitsDefaultsTo16AndTakes14ForG722Only) {
       << c.status().message();
 }
 
+// A camera's video.sprop_parameter_sets: `value` as line 9 of a room's config.
+StatusOr<Config> WithSprop(const std::string& codec, const std::string& value) {
+  return ParseConfig(
+      "rooms:\n"
+      "  - name: r\n"
+      "    video:\n"
+      "      profiles: [{name: hd, codec: H264}]\n"
+      "    participants:\n"
+      "      - name: cam\n"
+      "        video:\n"
+      "          codec: " +
+          codec +
+          "\n"
+          "          sprop_parameter_sets: \"" +
+          value + "\"\n",
+      "t.yaml");
+}
+
+TEST(RoomParticipantVideo, SpropParameterSetsAreCheckedWhenTheConfigIs) {
+  // The SPS and PPS of a 640x360 x264 stream (tests/unit/rtp/h264_test_data.h).
+  const std::string sps = "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=";
+  const std::string pps = "aOvjyyLA";
+  auto c = WithSprop("H264", sps + "," + pps);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].video->sprop_parameter_sets, sps + "," + pps);
+
+  c = ParseConfig(
+      "rooms:\n  - name: r\n    video: {profiles: [{name: hd, codec: H264}]}\n"
+      "    participants: [{name: cam, video: {codec: H264}}]\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].video->sprop_parameter_sets, "");
+
+  c = WithSprop("H264", sps + ",aOvj-yLA");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "t.yaml:9: rooms[0].participants[0].video.sprop_parameter_sets: NAL unit 2 is not "
+            "base64");
+  c = WithSprop("H264", sps);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "t.yaml:9: rooms[0].participants[0].video.sprop_parameter_sets: has no PPS (NAL unit "
+            "type 8)");
+  c = WithSprop("H264", sps + ",BgUBgA==," + pps);  // an SEI between them
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "t.yaml:9: rooms[0].participants[0].video.sprop_parameter_sets: NAL unit 2 (type 6) "
+            "is not an SPS or a PPS: only SPS and PPS belong here");
+  c = WithSprop("VP8", sps + "," + pps);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "t.yaml:9: rooms[0].participants[0].video.sprop_parameter_sets: is for H264 cameras "
+            "only");
+}
+
 }  // namespace
 }  // namespace tessera::app

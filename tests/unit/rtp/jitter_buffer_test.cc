@@ -493,6 +493,53 @@ TEST(VideoJitterBuffer, H264KeyframeWithOnlyAnSpsIsNotARestartPoint) {
   EXPECT_TRUE(h.keyframe_needed());
 }
 
+// The SPS and PPS of an SDP's sprop-parameter-sets (here stand-ins: the buffer only copies them).
+VideoJitterBuffer::Config WithSdpParameterSets() {
+  VideoJitterBuffer::Config config;
+  config.h264_parameter_sets = {0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce};
+  return config;
+}
+
+std::vector<uint8_t> AfterSdpParameterSets(const std::vector<uint8_t>& data) {
+  std::vector<uint8_t> out = WithSdpParameterSets().h264_parameter_sets;
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+TEST(VideoJitterBuffer, H264KeyframeWithoutParameterSetsGetsTheSdpOnes) {
+  Harness h(WithSdpParameterSets(), Codec::kH264);
+  h.AddFrame(10, 2, 1000, true, /*parameter_sets=*/false);
+  ASSERT_EQ(h.first_seqs(), (std::vector<uint16_t>{10}));
+  EXPECT_EQ(h.frames()[0].data, AfterSdpParameterSets(Bytes({10, 11})));
+  EXPECT_FALSE(h.keyframe_needed());
+  // A delta frame is left as it came; so is the next IDR without its own.
+  h.AddFrame(12, 1, 1000 + kFrameTicks, false);
+  h.AddFrame(13, 1, 1000 + 2 * kFrameTicks, true, /*parameter_sets=*/false);
+  ASSERT_EQ(h.frames().size(), 3u);
+  EXPECT_EQ(h.frames()[1].data, Bytes({12}));
+  EXPECT_EQ(h.frames()[2].data, AfterSdpParameterSets(Bytes({13})));
+  EXPECT_EQ(h.stats().keyframes_given_parameter_sets, 2u);
+}
+
+TEST(VideoJitterBuffer, H264InBandParameterSetsWinOverTheSdpOnes) {
+  Harness h(WithSdpParameterSets(), Codec::kH264);
+  h.AddFrame(10, 2, 1000, true, /*parameter_sets=*/true);
+  ASSERT_EQ(h.frames().size(), 1u);
+  EXPECT_EQ(h.frames()[0].data, Bytes({10, 11}));
+  // The decoder has the sender's own now: later IDRs without them are not given the SDP's.
+  h.AddFrame(12, 1, 1000 + kFrameTicks, true, /*parameter_sets=*/false);
+  ASSERT_EQ(h.frames().size(), 2u);
+  EXPECT_EQ(h.frames()[1].data, Bytes({12}));
+  EXPECT_EQ(h.stats().keyframes_given_parameter_sets, 0u);
+}
+
+TEST(VideoJitterBuffer, SdpParameterSetsAreForH264Only) {
+  Harness h(WithSdpParameterSets(), Codec::kVp8);
+  h.AddFrame(10, 1, 1000, true);
+  ASSERT_EQ(h.frames().size(), 1u);
+  EXPECT_EQ(h.frames()[0].data, Bytes({10}));
+}
+
 TEST(VideoJitterBuffer, Vp8KeyframeIsAlwaysARestartPoint) {
   Harness h({}, Codec::kVp8);
   h.AddFrame(10, 2, 1000, true, /*parameter_sets=*/false);

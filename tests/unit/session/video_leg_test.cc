@@ -1,7 +1,8 @@
 // A VideoLeg receiving its camera over real loopback sockets: every datagram that reaches its
 // port is accepted or dropped for exactly one reason, and a spoofer on another address with the
 // camera's SSRC cannot freeze the stream (issue 16). Datagrams are queued at the leg's socket
-// when the send returns; Stop() handles every queued one, so nothing waits on time.
+// when the send returns; Stop() handles every queued one, so nothing waits on time. A camera that
+// gives its parameter sets only out of band is taken with them.
 #include "session/video_leg.h"
 
 #include <gtest/gtest.h>
@@ -26,9 +27,11 @@ namespace {
 
 constexpr uint32_t kCameraSsrc = 0xCA3E;
 
-std::vector<uint8_t> MakeFrame(int index) {
+// Every 30th frame an IDR, with its SPS and PPS unless the camera gives them only out of band.
+std::vector<uint8_t> MakeFrame(int index, bool parameter_sets) {
   using rtp::testing::AnnexB;
   using rtp::testing::MakeNal;
+  if (index % 30 == 0 && !parameter_sets) return AnnexB({MakeNal(0x65, 4000, index)});
   if (index % 30 == 0) {
     return AnnexB({rtp::testing::kSps640x360, rtp::testing::kPps, MakeNal(0x65, 4000, index)});
   }
@@ -38,7 +41,7 @@ std::vector<uint8_t> MakeFrame(int index) {
 // The camera's packets for frame i, from its own RTP sender.
 class Camera {
  public:
-  explicit Camera(Clock& clock) {
+  explicit Camera(Clock& clock, bool parameter_sets = true) : parameter_sets_(parameter_sets) {
     rtp::RtpSender::Config sc;
     sc.ssrc = kCameraSsrc;
     sc.payload_type = 96;
@@ -46,7 +49,7 @@ class Camera {
     sender_ = std::make_unique<rtp::RtpSender>(sc, clock);
   }
   std::vector<rtp::RtpPacket> Frame(int index) {
-    const std::vector<uint8_t> frame = MakeFrame(index);
+    const std::vector<uint8_t> frame = MakeFrame(index, parameter_sets_);
     auto payloads = packetizer_->Packetize(frame, index % 30 == 0);
     std::vector<rtp::RtpPacket> out;
     for (size_t k = 0; k < payloads.size(); ++k) {
@@ -57,6 +60,7 @@ class Camera {
   }
 
  private:
+  bool parameter_sets_;
   std::unique_ptr<rtp::Packetizer> packetizer_ = rtp::CreatePacketizer(rtp::Codec::kH264);
   std::unique_ptr<rtp::RtpSender> sender_;
 };
@@ -75,12 +79,14 @@ std::vector<uint8_t> Rr(uint32_t ssrc, uint8_t length_words = 1) {
 class VideoLegTest : public ::testing::Test {
  protected:
   // A participant whose camera sends H.264 (pt 96) and who receives no composite; no decoder.
-  std::unique_ptr<VideoLeg> StartLeg(const std::string& name) {
+  // sprop: its video.sprop_parameter_sets.
+  std::unique_ptr<VideoLeg> StartLeg(const std::string& name, const std::string& sprop = "") {
     RoomParticipantConfig pc;
     pc.name = name;
     RoomParticipantVideoConfig v;
     v.codec = rtp::Codec::kH264;
     v.payload_type = 96;
+    v.sprop_parameter_sets = sprop;
     pc.video = v;
     auto leg = VideoLeg::Create(pc, JoinOptions{}, 1, ServerConfig{}, io_, 0, clock_,
                                 boost::asio::make_strand(pool_.get_executor()), nullptr,
@@ -213,6 +219,23 @@ TEST_F(VideoLegTest, ASpooferWithTheCamerasSsrcCannotFreezeTheStream) {
   EXPECT_GT(summary["bytes_received"].get<uint64_t>(), 0u);
   const ReceiveCounts& c = leg->receive_counts();
   EXPECT_EQ(c.received, c.accepted + c.dropped_total());
+}
+
+TEST_F(VideoLegTest, ACameraWithParameterSetsOnlyOutOfBandIsTakenWithThem) {
+  // kSps640x360 and kPps as an SDP's sprop-parameter-sets gives them; the camera never sends them.
+  for (const char* value : {"", "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA"}) {
+    const std::string sprop = value;
+    auto leg = StartLeg(sprop.empty() ? "no-sprop" : "sprop", sprop);
+    test::UdpSender camera(io_, "127.0.0.1");
+    Camera source(clock_, /*parameter_sets=*/false);
+    for (int i = 0; i < 30; ++i) {
+      for (const rtp::RtpPacket& p : source.Frame(i)) Send(camera, *leg, p);
+    }
+    leg->Stop();
+    const auto summary = nlohmann::json::parse(leg->SummaryJson("room"));
+    // Without them its IDR is no place to start decoding, and nothing after it either.
+    EXPECT_EQ(summary["frames_received"], sprop.empty() ? 0 : 30) << sprop << summary.dump();
+  }
 }
 
 }  // namespace

@@ -402,5 +402,27 @@ TEST(SdpAnswer, RejectsUnsupportedH264ProfilesAndMoreThanOnePort) {
   EXPECT_EQ(s.media[1].reject_reason, "more than one port per stream");
 }
 
+TEST(SdpAnswer, KeepsTheSpropParameterSetsOfTheChosenH264Format) {
+  // Mode 0 (not taken here) and mode 1 each with their own parameter sets; Tessera's answer
+  // carries none (it states what the peer sends).
+  const std::string offer =
+      "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n"
+      "m=video 4000 RTP/AVP 96 97\na=rtpmap:96 H264/90000\n"
+      "a=fmtp:96 packetization-mode=0;sprop-parameter-sets=Z0IAHg==,aM4="
+      "\na=rtpmap:97 H264/90000\n"
+      "a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;"
+      "sprop-parameter-sets=Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA\n";
+  NegotiatedSession s = AnswerOf(offer);
+  ASSERT_TRUE(s.video);
+  const NegotiatedMedia& video = s.media[*s.video];
+  EXPECT_EQ(video.receive.payload_type, 97);
+  EXPECT_EQ(video.receive_sprop_parameter_sets, "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA");
+  EXPECT_THAT(s.local.media[0].fmtps[0].parameters, ::testing::Not(HasSubstr("sprop")));
+
+  // None given, or not H.264: none kept.
+  NegotiatedSession plain = AnswerOf(test_offers::kRoomSystem);
+  EXPECT_EQ(plain.media[1].receive_sprop_parameter_sets, "");
+}
+
 }  // namespace
 }  // namespace tessera::sip

@@ -123,9 +123,23 @@ TEST(SdpProcessAnswer, UsesTheAnswersPayloadTypesForSending) {
   EXPECT_EQ(video.receive.payload_type, 96);
   EXPECT_EQ(video.feedback, (RtcpFeedback{.pli = true}));
   EXPECT_EQ(video.receiver_limits.h264_level_idc, 0x1e);
+  EXPECT_EQ(video.receive_sprop_parameter_sets, "");
   EXPECT_EQ(video.direction, SdpDirection::kRecvOnly);  // They only send.
   EXPECT_TRUE(video.remote_hold);
   EXPECT_FALSE(s->audio_only);
+}
+
+TEST(SdpProcessAnswer, KeepsTheAnswersSpropParameterSets) {
+  const std::string answer_text =
+      "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"
+      "m=audio 3000 RTP/AVP 0\na=sendrecv\n"
+      "m=video 3002 RTP/AVP 120\na=rtpmap:120 H264/90000\n"
+      "a=fmtp:120 profile-level-id=42e01e;packetization-mode=1;"
+      "sprop-parameter-sets=Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA\n";
+  auto s = ProcessAnswer(Offer(), Parse(answer_text), Caps());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->media[1].receive_sprop_parameter_sets,
+            "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA");
 }
 
 TEST(SdpMakeOffer, Vp9ProfileZeroWhenTheRoomHasAVp9Profile) {

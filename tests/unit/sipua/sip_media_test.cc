@@ -63,6 +63,24 @@ TEST(SipMedia, PhoneOfferBecomesAParticipantWithItsCodecsAndPorts) {
   EXPECT_EQ(pc->config.video->profile, "sd");
 }
 
+TEST(SipMedia, TheOffersSpropParameterSetsGoToTheCamerasVideo) {
+  const RoomConfig room = Room();
+  std::string offer = kPhoneOffer;
+  const std::string fmtp = "packetization-mode=1\r\n";
+  offer.insert(offer.find(fmtp) + fmtp.size() - 2,
+               ";sprop-parameter-sets=Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA");
+  auto pc = ParticipantFor(room, Negotiate(offer, room), "alice", 30000, 30002);
+  ASSERT_TRUE(pc.ok()) << pc.status().message();
+  ASSERT_TRUE(pc->config.video.has_value());
+  EXPECT_EQ(pc->config.video->sprop_parameter_sets,
+            "Z2QAHqzZQKAv+XARAAADAAEAAAMAMg8WLZY=,aOvjyyLA");
+  // Without them in the offer: none.
+  auto plain = ParticipantFor(room, Negotiate(kPhoneOffer, room), "alice", 30000, 30002);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  ASSERT_TRUE(plain->config.video.has_value());
+  EXPECT_EQ(plain->config.video->sprop_parameter_sets, "");
+}
+
 TEST(SipMedia, KeyframeRequestsAreOnlyThoseTheCameraNegotiated) {
   const RoomConfig room = Room();
   std::string offer = kPhoneOffer;
