@@ -91,6 +91,30 @@ class ServerRuntime : public ::testing::Test {
     return out;
   }
 
+  // `rounds` times: joins `room` as prefix + (i % names), sends it a packet (and video), waits
+  // for the room to send something back, and leaves. For churn from several threads.
+  void Churn(const std::string& room, const std::string& prefix, bool video, int rounds,
+             int names) {
+    Peer peer;
+    for (int i = 0; i < rounds; ++i) {
+      RoomParticipantConfig pc = AudioParticipant(prefix + std::to_string(i % names), peer.port());
+      if (video) {
+        pc.video.emplace();
+        pc.video->remote_rtp_port = peer.port();
+      }
+      auto joined = server_->rooms().JoinRoom(room, pc);
+      ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+      rtp::RtpHeader h;
+      h.ssrc = 7;
+      h.sequence_number = static_cast<uint16_t>(i);
+      const std::vector<uint8_t> silence(160, 0xFF);
+      peer.SendTo(joined->audio_port, rtp::RtpPacket::Build(h, {}, silence).data());
+      if (video) peer.SendTo(joined->video_port, std::vector<uint8_t>(100, 0x80));
+      ASSERT_TRUE(peer.ReceiveRtp(milliseconds(2000))) << "nothing sent to " << pc.name;
+      ASSERT_TRUE(server_->rooms().LeaveRoom(room, joined->id).ok());
+    }
+  }
+
   nlohmann::json VideoStats(const std::string& room) {
     const std::string answer = server_->Control("stats " + room);
     EXPECT_EQ(answer.rfind("ok stats ", 0), 0u) << answer;
@@ -355,23 +379,7 @@ TEST_F(ServerRuntime, ConcurrentJoinsAndLeavesWhileTheRoomsTick) {
   // Each participant leaves once the room is sending to it, so leaves race with the ticks
   // posting to its legs, and with its own packets on their way to the room.
   auto churn = [&](const std::string& room, const std::string& prefix, bool video) {
-    Peer peer;
-    for (int i = 0; i < 40; ++i) {
-      RoomParticipantConfig pc = AudioParticipant(prefix + std::to_string(i % 3), peer.port());
-      if (video) {
-        pc.video.emplace();
-        pc.video->remote_rtp_port = peer.port();
-      }
-      auto joined = server_->rooms().JoinRoom(room, pc);
-      ASSERT_TRUE(joined.ok()) << joined.status().ToString();
-      rtp::RtpHeader h;
-      h.ssrc = 7;
-      const std::vector<uint8_t> silence(160, 0xFF);
-      peer.SendTo(joined->audio_port, rtp::RtpPacket::Build(h, {}, silence).data());
-      if (video) peer.SendTo(joined->video_port, std::vector<uint8_t>(100, 0x80));
-      ASSERT_TRUE(peer.ReceiveRtp(milliseconds(2000))) << "no mix for " << pc.name;
-      ASSERT_TRUE(server_->rooms().LeaveRoom(room, joined->id).ok());
-    }
+    Churn(room, prefix, video, 40, 3);
   };
   std::thread a(churn, "talk", "a", false);
   std::thread b(churn, "vid", "b", true);
@@ -390,24 +398,7 @@ TEST_F(ServerRuntime, StormOfJoinsLeavesLayoutChangesAndRoomsFromFourThreads) {
   Start("43100-43199", 20);
   constexpr int kRounds = 25;
   auto join_leave = [&](const std::string& room, const std::string& prefix, bool video) {
-    Peer peer;
-    for (int i = 0; i < kRounds; ++i) {
-      RoomParticipantConfig pc = AudioParticipant(prefix + std::to_string(i % 4), peer.port());
-      if (video) {
-        pc.video.emplace();
-        pc.video->remote_rtp_port = peer.port();
-      }
-      auto joined = server_->rooms().JoinRoom(room, pc);
-      ASSERT_TRUE(joined.ok()) << joined.status().ToString();
-      rtp::RtpHeader h;
-      h.ssrc = 11;
-      h.sequence_number = static_cast<uint16_t>(i);
-      peer.SendTo(joined->audio_port,
-                  rtp::RtpPacket::Build(h, {}, std::vector<uint8_t>(160, 0xFF)).data());
-      if (video) peer.SendTo(joined->video_port, std::vector<uint8_t>(100, 0x80));
-      ASSERT_TRUE(peer.ReceiveRtp(milliseconds(2000))) << "nothing sent to " << pc.name;
-      ASSERT_TRUE(server_->rooms().LeaveRoom(room, joined->id).ok());
-    }
+    Churn(room, prefix, video, kRounds, 4);
   };
   auto picture = [&] {
     const std::vector<std::string> layouts = {"grid", "speaker", "presentation", "pip"};
