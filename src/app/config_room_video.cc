@@ -159,7 +159,8 @@ void ParseParticipantVideo(Checker& c, const YAML::Node& n, const std::string& p
   c.String(n, p, "role", v.role);
   c.String(n, p, "sdp_file", v.sdp_file);
   c.String(n, p, "sprop_parameter_sets", v.sprop_parameter_sets);
-  if (const YAML::Node s = n["sprop_parameter_sets"]; s.IsDefined() && s.IsScalar()) {
+  if (const YAML::Node s = n["sprop_parameter_sets"];
+      s.IsDefined() && s.IsScalar() && !v.sprop_parameter_sets.empty()) {  // "": none
     const std::string sp = p + ".sprop_parameter_sets";
     if (v.codec != rtp::Codec::kH264) {
       c.Error(s, sp, "is for H264 cameras only");

@@ -29,7 +29,9 @@ std::optional<std::vector<uint8_t>> DecodeBase64(std::string_view text, size_t m
   if (padding != 0 && padding != missing) return std::nullopt;
 
   // EVP_DecodeBlock wants whole 4-character groups and counts padding as zero bytes.
-  std::string padded(body);
+  std::string padded;
+  padded.reserve(body.size() + missing);  // one buffer: no copy of key material left unwiped
+  padded.append(body);
   padded.append(missing, '=');
   std::vector<uint8_t> out(padded.size() / 4 * 3);
   const int decoded = EVP_DecodeBlock(out.data(), reinterpret_cast<const uint8_t*>(padded.data()),

@@ -297,10 +297,11 @@ void MetricsRegistry::Describe(std::string_view name, std::string_view help) {
 void MetricsRegistry::RemoveSeries(std::string_view name, const Labels& labels) {
   const Key key{std::string(name), labels};
   std::lock_guard lock(mu_);
-  if (auto it = counters_.find(key); it != counters_.end()) {
+  // A held counter leaves with its last holder (ReleaseCounter), never here: retiring it would
+  // let a new holder of the same series be freed by an old holder's release.
+  if (auto it = counters_.find(key); it != counters_.end() && holders_.count(key) == 0) {
     retired_counters_.push_back(std::move(it->second));
     counters_.erase(it);
-    holders_.erase(key);  // its holders keep the retired object; their releases find nothing
   }
   if (auto it = gauges_.find(key); it != gauges_.end()) {
     retired_gauges_.push_back(std::move(it->second));

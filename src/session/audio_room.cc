@@ -141,15 +141,22 @@ std::vector<float> AudioRoom::DecodeOne(Participant& p, int64_t now_us) {
   return out;
 }
 
-void AudioRoom::UpdateHold(const std::vector<Participant*>& participants) {
-  // The mean over this tick's speakers of each one's longest hold in its window; one step of the
-  // smoothing whatever the room's size.
+void AudioRoom::UpdateHold(const std::vector<Participant*>& participants,
+                           const std::vector<uint32_t>& selected) {
+  // Every speaker's window follows its own waits; the room's figure is the mean over the
+  // speakers the mix holds this tick (the selected, unmuted ones: a muted caller on a poor link
+  // holding 200 ms must not move what everyone hears), one step of the smoothing whatever the
+  // room's size.
   int64_t sum = 0;
   int64_t count = 0;
   for (Participant* p : participants) {
     if (!p->tick_hold_us || *p->tick_hold_us < 0 || *p->tick_hold_us > kMaxHoldSampleUs) continue;
     p->holds.push_back(*p->tick_hold_us);
     if (p->holds.size() > kHoldWindow) p->holds.pop_front();
+    if (p->config.muted ||
+        std::find(selected.begin(), selected.end(), p->config.id) == selected.end()) {
+      continue;
+    }
     sum += *std::max_element(p->holds.begin(), p->holds.end());
     ++count;
   }
@@ -200,7 +207,7 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     order.push_back(p.get());
   }
   mixer::MixOutput mix = mixer_.Mix(inputs, now_us);
-  UpdateHold(order);
+  UpdateHold(order, mix.selected);
   // What this tick mixes reached the room about input_hold_us() ago: its timestamp stands for
   // that instant in sender reports, as a composite frame's for the arrival of its pictures.
   const int64_t input_time_us = now_us - input_hold_us();

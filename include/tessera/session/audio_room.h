@@ -113,8 +113,9 @@ class AudioRoom {
   std::vector<float> DecodeOne(Participant& p, int64_t now_us);
   codec::AudioEncoder* EncoderFor(const EncoderKey& key);
   // Folds this tick's holds (Participant::tick_hold_us of those that played a packet) into
-  // input_hold_us().
-  void UpdateHold(const std::vector<Participant*>& participants);
+  // input_hold_us(): of the speakers in `selected` (the mix's) only.
+  void UpdateHold(const std::vector<Participant*>& participants,
+                  const std::vector<uint32_t>& selected);
 
   AudioRoomConfig config_;
   Clock& clock_;

@@ -119,6 +119,9 @@ TEST(RoomParticipantVideo, SpropParameterSetsAreCheckedWhenTheConfigIs) {
       "t.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->rooms[0].participants[0].video->sprop_parameter_sets, "");
+  c = WithSprop("H264", "");  // given empty: none, as left out
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].video->sprop_parameter_sets, "");
 
   c = WithSprop("H264", sps + ",aOvj-yLA");
   ASSERT_FALSE(c.ok());

@@ -56,6 +56,20 @@ TEST(MetricsRegistry, AHeldCounterLivesUntilItsLastHolderReleasesIt) {
   EXPECT_TRUE(registry.Snapshot().empty());
 }
 
+TEST(MetricsRegistry, RemovingAHeldSeriesLeavesItToItsHolders) {
+  MetricsRegistry registry;
+  Counter& first = registry.HoldCounter("r_total", {});
+  registry.RemoveSeries("r_total", {});  // a held series goes with its last holder only
+  Counter& second = registry.HoldCounter("r_total", {});
+  EXPECT_EQ(&first, &second);
+  registry.ReleaseCounter("r_total", {});
+  second.Add(2);  // still valid: the second holder has not released it (ASan would say)
+  ASSERT_EQ(registry.Snapshot().size(), 1u);
+  EXPECT_EQ(registry.Snapshot()[0].value, 2u);
+  registry.ReleaseCounter("r_total", {});
+  EXPECT_TRUE(registry.Snapshot().empty());
+}
+
 TEST(MetricsRegistry, AHeldCounterSomeoneAlsoGotIsNeverFreed) {
   MetricsRegistry registry;
   Counter& held = registry.HoldCounter("g_total", {});

@@ -165,6 +165,43 @@ TEST(AudioRoom, OutputsAreStampedWithWhenTheirAudioArrived) {
   EXPECT_GE(room.input_hold_us(), 27'000);
 }
 
+TEST(AudioRoom, AMutedSpeakerOnAPoorLinkDoesNotMoveTheStamp) {
+  FakeClock clock;
+  AudioRoomConfig c;
+  c.name = "hold";
+  AudioRoom room(c, clock);
+  AudioParticipantConfig speaker;
+  speaker.id = 1;
+  speaker.name = "speaker";
+  speaker.codec = rtp::Codec::kPcmu;
+  AudioParticipantConfig muted = speaker;
+  muted.id = 2;
+  muted.name = "muted";
+  muted.muted = true;
+  ASSERT_TRUE(room.AddParticipant(speaker).ok());
+  ASSERT_TRUE(room.AddParticipant(muted).ok());
+  auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
+  ASSERT_TRUE(encoder.ok());
+  std::vector<float> tone(codec::kMixFrameSamples);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] = static_cast<float>(
+        0.3 * std::sin(2 * kPi * 500 * static_cast<double>(i) / codec::kMixRate));
+  }
+  for (int t = 0; t < 100; ++t) {
+    const std::vector<uint8_t> payload = (*encoder)->Encode(tone);
+    // The speaker's packets arrive 7 ms before the tick; the muted one's (same timing, a link
+    // that delivers them early and in bursts) 150 ms before: it would hold them far longer.
+    room.OnRtp(1, static_cast<uint16_t>(100 + t), static_cast<uint32_t>(160 * t), payload,
+               std::nullopt, clock.NowUs() - 7'000);
+    room.OnRtp(2, static_cast<uint16_t>(100 + t), static_cast<uint32_t>(160 * t), payload,
+               std::nullopt, clock.NowUs() - 150'000);
+    (void)room.Tick(clock.NowUs());
+    clock.AdvanceMs(20);
+  }
+  EXPECT_EQ(room.input_hold_us() % 20'000, 7'000) << "the speaker's own hold";
+  EXPECT_LT(room.input_hold_us(), 150'000);
+}
+
 TEST(AudioRoom, EncodesPerTickDoNotGrowWithTheRoom) {
   RoomHarness small;
   for (uint32_t id = 1; id <= 4; ++id) small.Add(id, rtp::Codec::kOpus, 300 + 200 * id, id <= 3);
