@@ -124,28 +124,37 @@ TEST(AudioRoom, EveryoneHearsEveryoneButThemselvesAcrossCodecs) {
   }
 }
 
-TEST(AudioRoom, OutputsAreStampedWithWhenTheirAudioArrived) {
-  FakeClock clock;
-  AudioRoomConfig c;
-  c.name = "hold";
-  AudioRoom room(c, clock);
-  AudioParticipantConfig speaker;
-  speaker.id = 1;
-  speaker.name = "speaker";
-  speaker.codec = rtp::Codec::kPcmu;
-  AudioParticipantConfig listener = speaker;
-  listener.id = 2;
-  listener.name = "listener";
-  ASSERT_TRUE(room.AddParticipant(speaker).ok());
-  ASSERT_TRUE(room.AddParticipant(listener).ok());
-  auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
-  ASSERT_TRUE(encoder.ok());
-  EXPECT_EQ(room.input_hold_us(), c.jitter.min_target_us);  // nothing played yet
+// A G.711 participant of the hold tests.
+AudioParticipantConfig PcmuParticipant(uint32_t id, const std::string& name, bool muted = false) {
+  AudioParticipantConfig pc;
+  pc.id = id;
+  pc.name = name;
+  pc.codec = rtp::Codec::kPcmu;
+  pc.muted = muted;
+  return pc;
+}
+
+// 20 ms of a 500 Hz tone at the mixer's rate.
+std::vector<float> Tone500() {
   std::vector<float> tone(codec::kMixFrameSamples);
   for (size_t i = 0; i < tone.size(); ++i) {
     tone[i] = static_cast<float>(
         0.3 * std::sin(2 * kPi * 500 * static_cast<double>(i) / codec::kMixRate));
   }
+  return tone;
+}
+
+TEST(AudioRoom, OutputsAreStampedWithWhenTheirAudioArrived) {
+  FakeClock clock;
+  AudioRoomConfig c;
+  c.name = "hold";
+  AudioRoom room(c, clock);
+  ASSERT_TRUE(room.AddParticipant(PcmuParticipant(1, "speaker")).ok());
+  ASSERT_TRUE(room.AddParticipant(PcmuParticipant(2, "listener")).ok());
+  auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
+  ASSERT_TRUE(encoder.ok());
+  EXPECT_EQ(room.input_hold_us(), c.jitter.min_target_us);  // nothing played yet
+  const std::vector<float> tone = Tone500();
   int outputs = 0;
   for (int t = 0; t < 100; ++t) {
     // Each 20 ms packet arrived 7 ms before this tick; the jitter buffer plays it whole ticks
@@ -170,23 +179,11 @@ TEST(AudioRoom, AMutedSpeakerOnAPoorLinkDoesNotMoveTheStamp) {
   AudioRoomConfig c;
   c.name = "hold";
   AudioRoom room(c, clock);
-  AudioParticipantConfig speaker;
-  speaker.id = 1;
-  speaker.name = "speaker";
-  speaker.codec = rtp::Codec::kPcmu;
-  AudioParticipantConfig muted = speaker;
-  muted.id = 2;
-  muted.name = "muted";
-  muted.muted = true;
-  ASSERT_TRUE(room.AddParticipant(speaker).ok());
-  ASSERT_TRUE(room.AddParticipant(muted).ok());
+  ASSERT_TRUE(room.AddParticipant(PcmuParticipant(1, "speaker")).ok());
+  ASSERT_TRUE(room.AddParticipant(PcmuParticipant(2, "muted", /*muted=*/true)).ok());
   auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
   ASSERT_TRUE(encoder.ok());
-  std::vector<float> tone(codec::kMixFrameSamples);
-  for (size_t i = 0; i < tone.size(); ++i) {
-    tone[i] = static_cast<float>(
-        0.3 * std::sin(2 * kPi * 500 * static_cast<double>(i) / codec::kMixRate));
-  }
+  const std::vector<float> tone = Tone500();
   for (int t = 0; t < 100; ++t) {
     const std::vector<uint8_t> payload = (*encoder)->Encode(tone);
     // The speaker's packets arrive 7 ms before the tick; the muted one's (same timing, a link
