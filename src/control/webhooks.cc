@@ -1,19 +1,11 @@
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
 #include <tessera/base/logging.h>
 #include <tessera/control/webhooks.h>
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -24,7 +16,6 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <random>
 #include <utility>
 
@@ -33,14 +24,14 @@
 namespace tessera::control {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::ip::tcp;
 
 namespace {
 
 constexpr size_t kMaxPending = 1000;
-constexpr std::chrono::seconds kTryTimeout{5};
+constexpr std::chrono::milliseconds kTryTimeout{5000};
+// Only a receiver's status counts; its answer's body (a page, say) is read and dropped, and a large
+// one is a failed try.
+constexpr size_t kMaxAnswerBytes = 64 * 1024;
 // The waits before the second to the sixth try.
 constexpr std::array<std::chrono::milliseconds, 5> kRetryDelays = {
     std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
@@ -92,11 +83,6 @@ std::string NowIso8601() {
 
 }  // namespace
 
-struct WebhookSender::ClientTls {
-  ClientTls() : context(asio::ssl::context::tls_client) {}
-  asio::ssl::context context;
-};
-
 struct WebhookSender::Event {
   std::string id;
   std::string type;
@@ -108,174 +94,13 @@ struct WebhookSender::Event {
 // at Create and only read).
 struct WebhookSender::Target {
   std::string url;
-  ParsedUrl where;
+  HttpUrl where;
   std::string secret;
   std::deque<std::shared_ptr<Event>> queue;
   bool busy = false;  // the front is being tried or waits for its next try
   size_t tries = 0;   // of the front
-  std::weak_ptr<Attempt> attempt;
+  std::weak_ptr<HttpExchange> attempt;
   std::weak_ptr<asio::steady_timer> backoff;
-};
-
-// One try of one event to one URL: resolve, connect, TLS handshake (https), POST, read the
-// answer's header; all within kTryTimeout. Reports once through `done` (not after Cancel).
-// Runs on: io.
-class WebhookSender::Attempt : public std::enable_shared_from_this<Attempt> {
- public:
-  using Done = std::function<void(Outcome, std::string)>;
-
-  Attempt(asio::io_context& io, ParsedUrl where, asio::ssl::context* tls,
-          http::request<http::string_body> request, Done done)
-      : where_(std::move(where)),
-        resolver_(io),
-        deadline_(io),
-        request_(std::move(request)),
-        done_(std::move(done)) {
-    if (where_.tls) {
-      tls_stream_.emplace(io, *tls);
-    } else {
-      plain_.emplace(io);
-    }
-  }
-
-  void Start() {
-    deadline_.expires_after(kTryTimeout);
-    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      const auto self = weak.lock();
-      if (!self || self->finished_) return;
-      self->timed_out_ = true;
-      self->Abort();
-    });
-    resolver_.async_resolve(where_.host, where_.port,
-                            [self = shared_from_this()](const boost::system::error_code& ec,
-                                                        tcp::resolver::results_type results) {
-                              self->OnResolved(ec, results);
-                            });
-  }
-
-  // The sender stops: nothing more is reported.
-  void Cancel() {
-    finished_ = true;
-    Abort();
-  }
-
- private:
-  beast::tcp_stream& Lowest() {
-    return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *plain_;
-  }
-
-  // Ends what is pending: its handlers run with an error.
-  void Abort() {
-    resolver_.cancel();
-    deadline_.cancel();
-    Lowest().close();
-  }
-
-  void OnResolved(const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
-    if (finished_) return;
-    if (ec) {
-      Fail("cannot resolve " + where_.host + ": " + ec.message());
-      return;
-    }
-    Lowest().async_connect(results, [self = shared_from_this()](
-                                        const boost::system::error_code& connect_ec,
-                                        const tcp::endpoint&) { self->OnConnected(connect_ec); });
-  }
-
-  void OnConnected(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      Fail("cannot connect: " + ec.message());
-      return;
-    }
-    if (!tls_stream_) {
-      Send(*plain_);
-      return;
-    }
-    // SNI for a name (RFC 6066 3: never for an address); the certificate must name the host.
-    if (!IsIpLiteral(where_.host) &&
-        SSL_set_tlsext_host_name(tls_stream_->native_handle(), where_.host.c_str()) != 1) {
-      Fail("cannot set the TLS server name");
-      return;
-    }
-    boost::system::error_code verify_ec;
-    tls_stream_->set_verify_callback(asio::ssl::host_name_verification(where_.host), verify_ec);
-    if (verify_ec) {
-      Fail("cannot set the certificate check: " + verify_ec.message());
-      return;
-    }
-    tls_stream_->async_handshake(
-        asio::ssl::stream_base::client,
-        [self = shared_from_this()](const boost::system::error_code& handshake_ec) {
-          if (self->finished_) return;
-          if (handshake_ec) {
-            self->Fail("TLS handshake failed: " + handshake_ec.message());
-            return;
-          }
-          self->Send(*self->tls_stream_);
-        });
-  }
-
-  template <class Stream>
-  void Send(Stream& stream) {
-    http::async_write(
-        stream, request_,
-        [self = shared_from_this(), &stream](const boost::system::error_code& ec, size_t) {
-          if (self->finished_) return;
-          if (ec) {
-            self->Fail("cannot send: " + ec.message());
-            return;
-          }
-          http::async_read_header(stream, self->buffer_, self->parser_,
-                                  [self](const boost::system::error_code& read_ec, size_t) {
-                                    self->OnAnswer(read_ec);
-                                  });
-        });
-  }
-
-  void OnAnswer(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      Fail("no answer: " + ec.message());
-      return;
-    }
-    const unsigned status = parser_.get().result_int();
-    const std::string why = "answered " + std::to_string(status);
-    if (status >= 200 && status < 300) {
-      Finish(Outcome::kDelivered, why);
-    } else if (status >= 500) {
-      Finish(Outcome::kRetry, why);
-    } else {
-      Finish(Outcome::kRefused, why);
-    }
-  }
-
-  void Fail(std::string why) {
-    Finish(Outcome::kRetry, timed_out_
-                                ? "no answer within " + std::to_string(kTryTimeout.count()) + " s"
-                                : std::move(why));
-  }
-
-  void Finish(Outcome outcome, std::string why) {
-    if (finished_) return;
-    finished_ = true;
-    Abort();
-    Done done = std::move(done_);
-    done(outcome, std::move(why));
-  }
-
-  const ParsedUrl where_;
-  tcp::resolver resolver_;
-  asio::steady_timer deadline_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
-  http::request<http::string_body> request_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::empty_body> parser_;
-  Done done_;
-  bool timed_out_ = false;
-  bool finished_ = false;
 };
 
 StatusOr<std::shared_ptr<WebhookSender>> WebhookSender::Create(asio::io_context& io,
@@ -284,7 +109,7 @@ StatusOr<std::shared_ptr<WebhookSender>> WebhookSender::Create(asio::io_context&
   bool any_tls = false;
   for (size_t i = 0; i < hooks.size(); ++i) {
     const std::string where = "control.webhooks[" + std::to_string(i) + "]";
-    auto url = ParseUrl(hooks[i].url, where);
+    auto url = ParseHttpUrl(hooks[i].url, where + ".url");
     if (!url.ok()) return url.status();
     auto secret = ReadSecret(hooks[i].secret_file, where);
     if (!secret.ok()) return secret.status();
@@ -295,31 +120,18 @@ StatusOr<std::shared_ptr<WebhookSender>> WebhookSender::Create(asio::io_context&
     any_tls = any_tls || target->where.tls;
     targets.push_back(std::move(target));
   }
-  std::unique_ptr<ClientTls> tls;
+  std::unique_ptr<HttpClientTls> tls;
   if (any_tls) {
-    try {
-      tls = std::make_unique<ClientTls>();
-    } catch (const std::exception& e) {
-      return InternalError(std::string("control: cannot create the webhooks' TLS context: ") +
-                           e.what());
-    }
-    if (SSL_CTX_set_min_proto_version(tls->context.native_handle(), TLS1_2_VERSION) != 1) {
-      return InternalError("control: cannot require TLS 1.2 for webhooks");
-    }
-    boost::system::error_code ec;
-    tls->context.set_default_verify_paths(ec);
-    if (!ec) tls->context.set_verify_mode(asio::ssl::verify_peer, ec);
-    if (ec) {
-      return InternalError("control: cannot load the system's CA certificates for webhooks: " +
-                           ec.message());
-    }
+    auto made = HttpClientTls::Create();
+    if (!made.ok()) return InternalError("control: webhooks: " + made.status().message());
+    tls = std::move(made.value());
   }
   std::shared_ptr<WebhookSender> sender(new WebhookSender(io, std::move(targets), std::move(tls)));
   return sender;
 }
 
 WebhookSender::WebhookSender(asio::io_context& io, std::vector<std::unique_ptr<Target>> targets,
-                             std::unique_ptr<ClientTls> tls)
+                             std::unique_ptr<HttpClientTls> tls)
     : io_(io),
       targets_(std::move(targets)),
       tls_(std::move(tls)),
@@ -427,22 +239,32 @@ void WebhookSender::StartNext(Target& target) {
 void WebhookSender::TryFront(Target& target) {
   ++target.tries;
   const Event& event = *target.queue.front();
-  http::request<http::string_body> request(http::verb::post, target.where.target, 11);
-  request.set(http::field::host, target.where.host_header);
-  request.set(http::field::user_agent, "tessera");
-  request.set(http::field::content_type, "application/json");
-  request.set("X-Tessera-Signature", "sha256=" + HmacSha256Hex(target.secret, event.body));
-  request.set("X-Tessera-Event-Id", event.id);
-  request.keep_alive(false);
-  request.body() = event.body;
-  request.prepare_payload();
-  auto attempt = std::make_shared<Attempt>(
-      io_, target.where, tls_ ? &tls_->context : nullptr, std::move(request),
-      [self = shared_from_this(), t = &target](Outcome outcome, std::string why) {
-        self->OnTried(*t, outcome, std::move(why));
+  HttpClientRequest request;
+  request.method = "POST";
+  request.content_type = "application/json";
+  request.headers = {{"X-Tessera-Signature", "sha256=" + HmacSha256Hex(target.secret, event.body)},
+                     {"X-Tessera-Event-Id", event.id}};
+  request.body = event.body;
+  request.timeout = kTryTimeout;
+  request.max_body_bytes = kMaxAnswerBytes;
+  auto attempt = HttpExchange::Start(
+      io_, target.where, tls_.get(), std::move(request),
+      [self = shared_from_this(), t = &target](StatusOr<HttpClientReply> reply) {
+        if (!reply.ok()) {
+          self->OnTried(*t, Outcome::kRetry, reply.status().message());
+          return;
+        }
+        const unsigned status = reply->status;
+        const std::string why = "answered " + std::to_string(status);
+        if (status >= 200 && status < 300) {
+          self->OnTried(*t, Outcome::kDelivered, why);
+        } else if (status >= 500) {
+          self->OnTried(*t, Outcome::kRetry, why);
+        } else {
+          self->OnTried(*t, Outcome::kRefused, why);
+        }
       });
   target.attempt = attempt;
-  attempt->Start();
 }
 
 void WebhookSender::OnTried(Target& target, Outcome outcome, std::string why) {

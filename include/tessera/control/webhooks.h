@@ -22,6 +22,7 @@
 #include <tessera/base/metrics.h>
 #include <tessera/base/status.h>
 #include <tessera/control/config.h>
+#include <tessera/control/http_client.h>
 #include <tessera/session/room_directory.h>
 
 #include <atomic>
@@ -63,14 +64,12 @@ class WebhookSender : public session::RoomObserver,
   void Stop();
 
  private:
-  struct ClientTls;
   struct Event;
   struct Target;
-  class Attempt;
   enum class Outcome { kDelivered, kRefused, kRetry };
 
   WebhookSender(boost::asio::io_context& io, std::vector<std::unique_ptr<Target>> targets,
-                std::unique_ptr<ClientTls> tls);
+                std::unique_ptr<HttpClientTls> tls);
 
   std::string NextEventId();
   void WarnOverflow();
@@ -85,7 +84,7 @@ class WebhookSender : public session::RoomObserver,
 
   boost::asio::io_context& io_;
   const std::vector<std::unique_ptr<Target>> targets_;  // their queues: on io
-  const std::unique_ptr<ClientTls> tls_;                // null without https:// URLs
+  const std::unique_ptr<HttpClientTls> tls_;            // null without https:// URLs
   const std::string id_prefix_;                         // random, per process
   std::atomic<uint64_t> next_id_{0};
   std::atomic<size_t> pending_{0};  // events queued and not yet finished by every URL
