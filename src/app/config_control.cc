@@ -56,7 +56,8 @@ void ParseControl(Checker& c, const YAML::Node& n, control::ControlConfig& out) 
               "audience",
               "max_token_lifetime_s",
               "drain_grace_s",
-              "webhooks"});
+              "webhooks",
+              "recorder"});
   out.enabled = true;  // a control block turns the API on unless it says enabled: false
   c.Bool(n, p, "enabled", out.enabled);
   c.String(n, p, "listen_address", out.listen_address);
@@ -97,6 +98,24 @@ void ParseControl(Checker& c, const YAML::Node& n, control::ControlConfig& out) 
   c.String(n, p, "audience", out.audience);
   c.Unsigned(n, p, "max_token_lifetime_s", out.max_token_lifetime_s, 10, 86400);
   c.Unsigned(n, p, "drain_grace_s", out.drain_grace_s, 0, 86400);
+  if (const YAML::Node r = n["recorder"]; r.IsDefined()) {
+    const std::string rp = p + ".recorder";
+    if (!r.IsMap()) {
+      c.Error(r, rp, "must be a map with url and token_file");
+    } else {
+      c.OnlyKeys(r, rp, {"url", "token_file", "ca_file"});
+      c.String(r, rp, "url", out.recorder.url);
+      c.String(r, rp, "token_file", out.recorder.token_file);
+      c.String(r, rp, "ca_file", out.recorder.ca_file);
+      if (!out.recorder.url.starts_with("http://") && !out.recorder.url.starts_with("https://")) {
+        c.Error(r["url"], rp + ".url", "must start with http:// or https:// (the recorder's API)");
+      }
+      if (out.recorder.token_file.empty()) {
+        c.Error(r, rp + ".token_file",
+                "is required (the bearer token this node presents to the recorder)");
+      }
+    }
+  }
   if (const YAML::Node w = n["webhooks"]; w.IsDefined()) {
     if (!w.IsSequence()) {
       c.Error(w, p + ".webhooks", "must be a list");

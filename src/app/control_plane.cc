@@ -6,6 +6,7 @@
 #include <tessera/control/http_server.h>
 #include <tessera/control/jwt.h>
 #include <tessera/control/metrics_exporter.h>
+#include <tessera/control/recordings.h>
 #include <tessera/control/service.h>
 #include <tessera/control/sip_control.h>
 #include <tessera/control/webhooks.h>
@@ -158,6 +159,21 @@ Status ControlPlane::Start() {
   api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
   if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);
   http_ = std::make_unique<control::HttpServer>(config_, *api_, metrics_.get());
+  if (!config_.recorder.url.empty()) {
+    // Its events go where the rooms' go; the webhook sender exists once the server runs, and the
+    // recorder's answers come on the server's thread only after that.
+    auto recorder = control::RecorderClient::Create(http_->io(), config_.recorder,
+                                                    [this](const nlohmann::json& event) {
+                                                      if (webhooks_) webhooks_->Emit(event);
+                                                    });
+    if (!recorder.ok()) return recorder.status();
+    recorder_ = std::move(recorder.value());
+    api_->SetRecordings(recorder_.get());
+    spdlog::info("control: recordings go to the recorder at {}", config_.recorder.url);
+  } else {
+    spdlog::info(
+        "control: no recorder (control.recorder): this node cannot record through the API");
+  }
   TESSERA_RETURN_IF_ERROR(http_->Start());
   if (!config_.webhooks.empty()) {
     auto sender = control::WebhookSender::Create(http_->io(), config_.webhooks);
@@ -200,6 +216,8 @@ void ControlPlane::Stop() {
   // The webhook sender first: it posts to the HTTP server's io_context.
   if (webhooks_) webhooks_->Stop();
   if (http_) http_->Stop();
+  // Its requests in flight hold sockets of the server's io_context: closed while that exists.
+  if (recorder_) recorder_->Shutdown();
 }
 
 uint16_t ControlPlane::port() const { return http_ ? http_->port() : 0; }

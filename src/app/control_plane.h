@@ -26,6 +26,7 @@ class HttpServer;
 class JwtVerifier;
 class HttpHandler;
 class SipControl;
+class RecorderClient;
 class WebhookSender;
 class WebRtcControl;
 }  // namespace tessera::control
@@ -77,6 +78,7 @@ class ControlPlane {
   std::unique_ptr<control::HttpHandler> metrics_;
   std::unique_ptr<control::HttpServer> http_;
   std::shared_ptr<control::WebhookSender> webhooks_;
+  std::unique_ptr<control::RecorderClient> recorder_;  // on http_'s io; null: cannot record
 };
 
 }  // namespace tessera::app

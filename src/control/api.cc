@@ -30,6 +30,8 @@ enum class RouteId {
   kRoom,
   kParticipants,
   kParticipant,
+  kRecordings,
+  kRecording,
   kCalls,
   kCall,
   kWhip,
@@ -61,6 +63,8 @@ const std::vector<Api::Route>& Routes() {
        "/v1/rooms/{room}/participants/{id}",
        {"GET", "PATCH", "DELETE"},
        true},
+      {RouteId::kRecordings, "/v1/rooms/{room}/recordings", {"GET", "POST"}, true},
+      {RouteId::kRecording, "/v1/rooms/{room}/recordings/{id}", {"GET", "DELETE"}, true},
       {RouteId::kCalls, "/v1/sip/calls", {"GET", "POST"}, true},
       {RouteId::kCall, "/v1/sip/calls/{call_id}", {"DELETE"}, true},
       {RouteId::kWhip, "/whip/{room}", {"POST", "OPTIONS"}, true},
@@ -410,7 +414,8 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
     return Forbidden(std::string("the ") + RoleName(who->role) + " role may only read");
   }
   const bool has_room = route->id == RouteId::kRoom || route->id == RouteId::kParticipants ||
-                        route->id == RouteId::kParticipant;
+                        route->id == RouteId::kParticipant || route->id == RouteId::kRecordings ||
+                        route->id == RouteId::kRecording;
   if (has_room && !who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
   return ServeCached(*route, request, *who, params);
 }
@@ -505,6 +510,9 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       if (method == "PATCH") return Answer(service_.UpdateParticipant(room, *id, body));
       return Answer(service_.RemoveParticipant(room, *id));
     }
+    case RouteId::kRecordings:
+    case RouteId::kRecording:
+      return ServeRecordings(route.id == RouteId::kRecording, method, body, who, params);
     case RouteId::kCalls: {
       if (method == "GET") {
         auto calls = service_.ListCalls();
@@ -539,6 +547,55 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       break;
   }
   return Problem(500, "internal", "Internal error", "no handler for " + std::string(route.path));
+}
+
+HttpResponse Api::ServeRecordings(bool one, const std::string& method, const nlohmann::json& body,
+                                  const Principal& who, const std::vector<std::string>& params) {
+  const std::string& room = params[0];
+  if (!options_.recordings) {
+    return Problem(409, "recording-unavailable", "Recording unavailable",
+                   "no recorder is configured on this node (control.recorder.url): it cannot "
+                   "record");
+  }
+  RecordingControl& recordings = *options_.recordings;
+  if (one) {
+    if (method == "GET") return Answer(recordings.Get(room, params[1]));
+    return Answer(recordings.Stop(room, params[1]));
+  }
+  if (method == "GET") {
+    if (const auto known = service_.RecordedProfile(room, ""); !known.ok()) {
+      return ProblemFromStatus(known.status());
+    }
+    return Json(200, recordings.List(room));
+  }
+  std::vector<std::string> errors;
+  std::string profile, region;
+  for (const auto& [key, v] : body.items()) {
+    if (key == "profile" || key == "region") {
+      if (!v.is_string()) {
+        errors.push_back(key + ": must be a string");
+      } else {
+        (key == "profile" ? profile : region) = v.get<std::string>();
+      }
+    } else {
+      errors.push_back(key + ": not a field of a recording (profile, region)");
+    }
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (const std::string& e : errors) all += (all.empty() ? "" : "; ") + e;
+    return ProblemFromStatus(InvalidArgumentError(all));
+  }
+  StatusOr<std::string> recorded = service_.RecordedProfile(room, profile);
+  if (!recorded.ok()) return ProblemFromStatus(recorded.status());
+  StatusOr<nlohmann::json> started =
+      recordings.Start({room, recorded.value(), region, who.subject});
+  HttpResponse r = Answer(started, 202);
+  if (started.ok()) {
+    r.headers.emplace_back("Location", "/v1/rooms/" + PercentEncodeSegment(room) + "/recordings/" +
+                                           StringField(*started, "id"));
+  }
+  return r;
 }
 
 }  // namespace tessera::control

@@ -242,6 +242,25 @@ StatusOr<nlohmann::json> ControlService::UpdateRoom(const std::string& room,
 
 Status ControlService::DeleteRoom(const std::string& room) { return rooms_.DeleteRoom(room); }
 
+StatusOr<std::string> ControlService::RecordedProfile(const std::string& room,
+                                                      const std::string& requested) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  if (!config) return NotFoundError("no room '" + room + "'");
+  if (!config->video) {
+    if (requested.empty()) return std::string();
+    return InvalidArgumentError("profile: room '" + room + "' has no video, hence no profile '" +
+                                requested + "'");
+  }
+  if (requested.empty()) return config->video->profiles.front().name;
+  std::set<std::string> known;
+  for (const auto& p : config->video->profiles) {
+    if (p.name == requested) return requested;
+    known.insert(p.name);
+  }
+  return InvalidArgumentError("profile: room '" + room + "' has no profile '" + requested +
+                              "' (its profiles: " + Join(known) + ")");
+}
+
 StatusOr<nlohmann::json> ControlService::RoomStats(const std::string& room) {
   auto stats = rooms_.RoomStats(room);
   if (!stats.ok()) return stats.status();

@@ -16,12 +16,11 @@ constexpr size_t kMaxSecretBytes = 64 * 1024;
 }  // namespace
 
 // The file's bytes without trailing newlines: the HMAC key.
-StatusOr<std::string> ReadSecret(const std::string& path, const std::string& where) {
-  if (path.empty()) return InvalidArgumentError(where + ".secret_file is not set");
+StatusOr<std::string> ReadSecret(const std::string& path, const std::string& key) {
+  if (path.empty()) return InvalidArgumentError(key + " is not set");
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return InvalidArgumentError(where + ".secret_file '" + path +
-                                "' cannot be opened: " + std::strerror(errno));
+    return InvalidArgumentError(key + " '" + path + "' cannot be opened: " + std::strerror(errno));
   }
   std::string secret;
   std::array<char, 4096> chunk{};
@@ -32,13 +31,13 @@ StatusOr<std::string> ReadSecret(const std::string& path, const std::string& whe
   }
   const bool failed = std::ferror(file) != 0;
   std::fclose(file);
-  if (failed) return InvalidArgumentError(where + ".secret_file '" + path + "' cannot be read");
+  if (failed) return InvalidArgumentError(key + " '" + path + "' cannot be read");
   if (secret.size() > kMaxSecretBytes) {
-    return InvalidArgumentError(where + ".secret_file '" + path +
+    return InvalidArgumentError(key + " '" + path +
                                 "' is larger than 64 KiB: it should hold the key only");
   }
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) return InvalidArgumentError(where + ".secret_file '" + path + "' is empty");
+  if (secret.empty()) return InvalidArgumentError(key + " '" + path + "' is empty");
   return secret;
 }
 

@@ -111,7 +111,7 @@ StatusOr<std::shared_ptr<WebhookSender>> WebhookSender::Create(asio::io_context&
     const std::string where = "control.webhooks[" + std::to_string(i) + "]";
     auto url = ParseHttpUrl(hooks[i].url, where + ".url");
     if (!url.ok()) return url.status();
-    auto secret = ReadSecret(hooks[i].secret_file, where);
+    auto secret = ReadSecret(hooks[i].secret_file, where + ".secret_file");
     if (!secret.ok()) return secret.status();
     auto target = std::make_unique<Target>();
     target->url = hooks[i].url;

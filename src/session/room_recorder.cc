@@ -16,6 +16,12 @@ StatusOr<std::unique_ptr<RoomRecorder>> RoomRecorder::Create(const RoomConfig& c
     return Status(recorder.status().code(),
                   "room " + config.name + ": recording: " + recorder.status().message());
   }
+  // The demo's recording: in this process, video only, in plaintext. Regulated deployments record
+  // through the recorder tier (control.recorder, docs/security.md).
+  spdlog::warn(
+      "room {}: video.record writes {} in plaintext from the MCU itself: for demos, not for "
+      "regulated use (use the recorder tier: control.recorder)",
+      config.name, v.record);
   return std::unique_ptr<RoomRecorder>(
       new RoomRecorder(config.name, v.record, v.profiles[index], std::move(*recorder)));
 }

@@ -18,6 +18,7 @@
 #include <tessera/control/auth.h>
 #include <tessera/control/config.h>
 #include <tessera/control/http.h>
+#include <tessera/control/recordings.h>
 #include <tessera/control/service.h>
 #include <tessera/control/webrtc_control.h>
 #include <tessera/net/rate_limiter.h>
@@ -51,6 +52,8 @@ struct ApiOptions {
   int64_t live_cache_ms = 200;
   // WHIP and WHEP (/whip/{room}, /whep/{room}); null: they answer 503. Outlives the Api.
   WebRtcControl* webrtc = nullptr;
+  // /v1/rooms/{room}/recordings; null: 409 (no recorder configured). Outlives the Api.
+  RecordingControl* recordings = nullptr;
   // GET /join/{room}; empty: 404.
   std::string_view join_page;
 };
@@ -70,6 +73,9 @@ class Api : public HttpHandler {
   Api(ControlService& service, Authenticator* auth, ApiOptions options);
 
   HttpResponse Handle(const HttpRequest& request) override;
+  // ApiOptions::recordings, for a client that needs the server's io_context: before the server
+  // starts.
+  void SetRecordings(RecordingControl* recordings) { options_.recordings = recordings; }
 
   // A path template and what it takes; defined in api.cc (public so that its helpers name it).
   struct Route;
@@ -85,6 +91,9 @@ class Api : public HttpHandler {
   // Serve, with the reads of rooms and participants answered from live_cache_ when fresh.
   HttpResponse ServeCached(const Route& route, const HttpRequest& request, const Principal& who,
                            const std::vector<std::string>& params);
+  // /v1/rooms/{room}/recordings (one: .../{id}).
+  HttpResponse ServeRecordings(bool one, const std::string& method, const nlohmann::json& body,
+                               const Principal& who, const std::vector<std::string>& params);
   // A 429 for `bucket`, counted; Retry-After from the limiter.
   HttpResponse TooManyRequests(const net::SourceRateLimiter& limiter, const std::string& source,
                                int64_t now_us, const char* bucket);

@@ -13,6 +13,13 @@ struct WebhookConfig {
   std::string secret_file;  // HMAC-SHA256 key (the file's bytes, trailing newline stripped)
 };
 
+// The recorder tier (recordings.h). No url: this node cannot record through the API.
+struct RecorderConfig {
+  std::string url;         // http(s)://host:port of tessera-recorder's API
+  std::string token_file;  // the bearer token this node presents to it
+  std::string ca_file;     // its certificate's CA; empty: the system's
+};
+
 struct ControlConfig {
   bool enabled = false;
   std::string listen_address = "127.0.0.1";
@@ -52,6 +59,7 @@ struct ControlConfig {
   uint32_t drain_grace_s = 20;
 
   std::vector<WebhookConfig> webhooks;
+  RecorderConfig recorder;
 };
 
 }  // namespace tessera::control

@@ -53,6 +53,10 @@ class ControlService {
   // The live summary objects of one room or, with an empty name, of every room: a JSON array of
   // the audio room's and the video room's objects (`stats [ROOM]`).
   StatusOr<nlohmann::json> RoomStats(const std::string& room);
+  // The profile a recording of the room takes: `requested`, or the room's first when empty;
+  // empty for a room without video (its mix alone is recorded). NotFound: no such room;
+  // InvalidArgument: no such profile (the message lists the room's).
+  StatusOr<std::string> RecordedProfile(const std::string& room, const std::string& requested);
   // No new rooms or joins (the node drains).
   bool draining();
 

@@ -348,3 +348,34 @@ TEST(Config, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace tessera::app
+
+namespace tessera::app {
+namespace {
+
+TEST(RecorderConfig, ParsesTheRecorderAndReportsEachMistakeWithItsKey) {
+  auto ok = ParseConfig(R"(
+control:
+  recorder: {url: "https://recorder.example:8444", token_file: /etc/tessera/recorder.token,
+             ca_file: /etc/tessera/ca.pem}
+)",
+                        "r.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->control.recorder.url, "https://recorder.example:8444");
+  EXPECT_EQ(ok->control.recorder.token_file, "/etc/tessera/recorder.token");
+  EXPECT_EQ(ok->control.recorder.ca_file, "/etc/tessera/ca.pem");
+  auto none = ParseConfig("control: {port: 8080}", "r.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->control.recorder.url.empty()) << "no recorder unless one is configured";
+
+  auto bad = ParseConfig("control:\n  recorder: {url: \"ftp://x\", token: abc}\n", "r.yaml");
+  ASSERT_FALSE(bad.ok());
+  const std::string m = bad.status().message();
+  EXPECT_NE(m.find("control.recorder.url: must start with http:// or https://"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("control.recorder.token_file: is required"), std::string::npos) << m;
+  EXPECT_NE(m.find("control.recorder.token: unknown key"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace tessera::app

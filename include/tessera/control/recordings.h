@@ -1,0 +1,104 @@
+// Recordings through the API: /v1/rooms/{room}/recordings. The MCU writes no recording itself
+// (but for the demo's in-process option): it asks its recorder tier (tessera-recorder, another
+// process and in production another host) to record a room; the recorder joins the room as one
+// more receive-only participant through this same API and writes encrypted files.
+//
+// The recorder's API, as this client calls it (bearer token from recording.token_file):
+//   POST   {recorder_url}/v1/recordings       {"id","room","profile","region"}  -> 201
+//   DELETE {recorder_url}/v1/recordings/{id}                                     -> 200 or 204
+// A start is answered at once (state "starting"); the recorder's answer moves it to "recording"
+// or "failed" (with the reason), a stop to "stopping" then "stopped". Each change is an event for
+// the webhooks and the audit trail.
+#pragma once
+
+#include <tessera/base/status.h>
+#include <tessera/control/config.h>
+#include <tessera/control/http_client.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace tessera::control {
+
+struct RecordingStart {
+  std::string room;
+  std::string profile;
+  std::string region;
+  std::string requested_by;  // the token's subject
+};
+
+// Runs on: the API's thread (the control io_context), like the answers of the recorder.
+// Errors: FailedPrecondition (no recorder configured; the room already records), NotFound (no
+// such recording in the room), Unavailable (stopped).
+class RecordingControl {
+ public:
+  virtual ~RecordingControl() = default;
+  virtual StatusOr<nlohmann::json> Start(const RecordingStart& request) = 0;
+  virtual StatusOr<nlohmann::json> Stop(const std::string& room, const std::string& id) = 0;
+  virtual StatusOr<nlohmann::json> Get(const std::string& room, const std::string& id) = 0;
+  virtual nlohmann::json List(const std::string& room) = 0;
+};
+
+// The recorder tier's client. Keeps the recordings it started (and the last 1000 ended ones).
+class RecorderClient : public RecordingControl {
+ public:
+  // One event per state change: {"type":"recording.starting"|"recording.started"|
+  // "recording.failed"|"recording.stopping"|"recording.stopped"|"recording.stop_failed","room",
+  // "recording":{...}}.
+  using EventSink = std::function<void(const nlohmann::json& event)>;
+
+  // InvalidArgument: a bad recorder_url or an unreadable token_file; Internal: no TLS context.
+  static StatusOr<std::unique_ptr<RecorderClient>> Create(boost::asio::io_context& io,
+                                                          const RecorderConfig& config,
+                                                          EventSink on_event);
+  ~RecorderClient() override;
+
+  StatusOr<nlohmann::json> Start(const RecordingStart& request) override;
+  StatusOr<nlohmann::json> Stop(const std::string& room, const std::string& id) override;
+  StatusOr<nlohmann::json> Get(const std::string& room, const std::string& id) override;
+  nlohmann::json List(const std::string& room) override;
+
+  // Cancels what is in flight (the recorder goes on recording what it started). On io.
+  void Shutdown();
+
+ private:
+  struct Recording {
+    std::string id;
+    std::string room;
+    std::string profile;
+    std::string region;
+    std::string requested_by;
+    std::string state;  // starting, recording, failed, stopping, stopped
+    std::string reason;
+    std::string created;
+    std::string updated;
+    std::shared_ptr<HttpExchange> in_flight;
+  };
+
+  RecorderClient(boost::asio::io_context& io, HttpUrl base, std::string token,
+                 std::unique_ptr<HttpClientTls> tls, EventSink on_event);
+  static nlohmann::json ToJson(const Recording& r);
+  // `event`: the event's type when it is not the state's own ("recording.stop_failed").
+  void SetState(Recording& r, const std::string& state, const std::string& reason,
+                const char* event = nullptr);
+  void Call(const std::string& id, const std::string& method, const std::string& target,
+            std::string body, std::function<void(Recording&, StatusOr<HttpClientReply>)> then);
+  void Retire(const std::string& id);
+
+  boost::asio::io_context& io_;
+  const HttpUrl base_;
+  const std::string token_;
+  const std::unique_ptr<HttpClientTls> tls_;
+  const EventSink on_event_;
+  std::map<std::string, Recording> recordings_;
+  std::deque<std::string> ended_;  // oldest first; at most 1000 kept
+  bool shut_down_ = false;
+};
+
+}  // namespace tessera::control

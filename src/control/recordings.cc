@@ -1,0 +1,225 @@
+// The recorder tier's client (recordings.h).
+#include <openssl/rand.h>
+#include <tessera/base/logging.h>
+#include <tessera/control/recordings.h>
+
+#include <array>
+#include <chrono>
+#include <utility>
+
+#include "control/room_json.h"
+#include "control/webhook_target.h"
+
+namespace tessera::control {
+namespace {
+
+constexpr size_t kMaxEnded = 1000;
+constexpr std::chrono::milliseconds kCallTimeout{10000};
+
+std::string NewId() {
+  std::array<unsigned char, 8> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "rec-";
+  for (const unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 0x0f]);
+  }
+  return id;
+}
+
+std::string Now() { return Iso8601(std::chrono::system_clock::now()); }
+
+// What the recorder said: its problem's detail, else the status.
+std::string Why(const StatusOr<HttpClientReply>& reply) {
+  if (!reply.ok()) return reply.status().message();
+  std::string why = "the recorder answered " + std::to_string(reply->status);
+  std::optional<nlohmann::json> body = ParseJsonText(reply->body);
+  if (body && body->is_object()) {
+    const auto detail = body->find("detail");
+    if (detail != body->end() && detail->is_string()) why += ": " + detail->get<std::string>();
+  }
+  return why;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<RecorderClient>> RecorderClient::Create(boost::asio::io_context& io,
+                                                                 const RecorderConfig& config,
+                                                                 EventSink on_event) {
+  StatusOr<HttpUrl> base = ParseHttpUrl(config.url, "control.recorder.url");
+  if (!base.ok()) return base.status();
+  if (base->target != "/") {
+    return InvalidArgumentError("control.recorder.url '" + config.url +
+                                "' has a path: give the recorder's scheme, host and port only");
+  }
+  StatusOr<std::string> token = ReadSecret(config.token_file, "control.recorder.token_file");
+  if (!token.ok()) return token.status();
+  std::unique_ptr<HttpClientTls> tls;
+  if (base->tls) {
+    auto made = HttpClientTls::Create(config.ca_file);
+    if (!made.ok()) return InternalError("control.recorder: " + made.status().message());
+    tls = std::move(made.value());
+  }
+  return std::unique_ptr<RecorderClient>(new RecorderClient(
+      io, std::move(base.value()), std::move(token.value()), std::move(tls), std::move(on_event)));
+}
+
+RecorderClient::RecorderClient(boost::asio::io_context& io, HttpUrl base, std::string token,
+                               std::unique_ptr<HttpClientTls> tls, EventSink on_event)
+    : io_(io),
+      base_(std::move(base)),
+      token_(std::move(token)),
+      tls_(std::move(tls)),
+      on_event_(std::move(on_event)) {}
+
+RecorderClient::~RecorderClient() = default;
+
+nlohmann::json RecorderClient::ToJson(const Recording& r) {
+  nlohmann::json j = {{"id", r.id},           {"room", r.room},
+                      {"profile", r.profile}, {"region", r.region},
+                      {"state", r.state},     {"requested_by", r.requested_by},
+                      {"created", r.created}, {"updated", r.updated}};
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  return j;
+}
+
+void RecorderClient::SetState(Recording& r, const std::string& state, const std::string& reason,
+                              const char* event) {
+  r.state = state;
+  r.reason = reason;
+  r.updated = Now();
+  static const std::map<std::string, std::string> kEvent = {{"starting", "recording.starting"},
+                                                            {"recording", "recording.started"},
+                                                            {"failed", "recording.failed"},
+                                                            {"stopping", "recording.stopping"},
+                                                            {"stopped", "recording.stopped"}};
+  if (state == "failed" || !reason.empty()) {
+    spdlog::warn("control: recording {} of room {} failed: {}", r.id, r.room, reason);
+  } else {
+    spdlog::info("control: recording {} of room {}: {}", r.id, r.room, state);
+  }
+  if (on_event_) {
+    on_event_(
+        {{"type", event ? event : kEvent.at(state)}, {"room", r.room}, {"recording", ToJson(r)}});
+  }
+  if (state == "failed" || state == "stopped") Retire(r.id);
+}
+
+void RecorderClient::Retire(const std::string& id) {
+  ended_.push_back(id);
+  while (ended_.size() > kMaxEnded) {
+    recordings_.erase(ended_.front());
+    ended_.pop_front();
+  }
+}
+
+void RecorderClient::Call(const std::string& id, const std::string& method,
+                          const std::string& target, std::string body,
+                          std::function<void(Recording&, StatusOr<HttpClientReply>)> then) {
+  HttpClientRequest request;
+  request.method = method;
+  request.target = target;
+  request.headers = {{"Authorization", "Bearer " + token_}};
+  if (!body.empty()) request.content_type = "application/json";
+  request.body = std::move(body);
+  request.timeout = kCallTimeout;
+  Recording& r = recordings_.at(id);
+  r.in_flight =
+      HttpExchange::Start(io_, base_, tls_.get(), std::move(request),
+                          [this, id, then = std::move(then)](StatusOr<HttpClientReply> reply) {
+                            const auto it = recordings_.find(id);
+                            if (shut_down_ || it == recordings_.end()) return;
+                            it->second.in_flight.reset();
+                            then(it->second, std::move(reply));
+                          });
+}
+
+StatusOr<nlohmann::json> RecorderClient::Start(const RecordingStart& request) {
+  if (shut_down_) return UnavailableError("the node is stopping");
+  for (const auto& [id, r] : recordings_) {
+    if (r.room == request.room && (r.state == "starting" || r.state == "recording")) {
+      return FailedPreconditionError("room '" + request.room + "' already records (" + id +
+                                     "); stop that recording first");
+    }
+  }
+  std::string id = NewId();
+  if (id.empty()) return InternalError("no random bytes for a recording id");
+  Recording r;
+  r.id = id;
+  r.room = request.room;
+  r.profile = request.profile;
+  r.region = request.region;
+  r.requested_by = request.requested_by;
+  r.created = Now();
+  recordings_[id] = std::move(r);
+  Recording& stored = recordings_.at(id);
+  SetState(stored, "starting", "");
+  const nlohmann::json body = {
+      {"id", id}, {"room", request.room}, {"profile", request.profile}, {"region", request.region}};
+  Call(id, "POST", "/v1/recordings", body.dump(),
+       [this](Recording& rec, StatusOr<HttpClientReply> reply) {
+         if (rec.state != "starting") return;  // stopped meanwhile
+         if (reply.ok() && reply->status >= 200 && reply->status < 300) {
+           SetState(rec, "recording", "");
+         } else {
+           SetState(rec, "failed", Why(reply));
+         }
+       });
+  return ToJson(stored);
+}
+
+StatusOr<nlohmann::json> RecorderClient::Stop(const std::string& room, const std::string& id) {
+  if (shut_down_) return UnavailableError("the node is stopping");
+  const auto it = recordings_.find(id);
+  if (it == recordings_.end() || it->second.room != room) {
+    return NotFoundError("room '" + room + "' has no recording '" + id + "'");
+  }
+  Recording& r = it->second;
+  if (r.state == "stopping" || r.state == "stopped" || r.state == "failed") return ToJson(r);
+  // A start not yet answered: the stop replaces it (the recorder may have begun: it is asked to
+  // stop all the same).
+  if (r.in_flight) r.in_flight->Cancel();
+  r.in_flight.reset();
+  SetState(r, "stopping", "");
+  Call(
+      id, "DELETE", "/v1/recordings/" + id, "",
+      [this](Recording& rec, StatusOr<HttpClientReply> reply) {
+        // 404: the recorder has no such recording (it never started, or it restarted): stopped.
+        if (reply.ok() && ((reply->status >= 200 && reply->status < 300) || reply->status == 404)) {
+          SetState(rec, "stopped", "");
+        } else {
+          // It may well record on: the recording stays, and a DELETE tries again.
+          SetState(rec, "recording",
+                   "the stop did not reach the recorder (" + Why(reply) + "); DELETE again",
+                   "recording.stop_failed");
+        }
+      });
+  return ToJson(r);
+}
+
+StatusOr<nlohmann::json> RecorderClient::Get(const std::string& room, const std::string& id) {
+  const auto it = recordings_.find(id);
+  if (it == recordings_.end() || it->second.room != room) {
+    return NotFoundError("room '" + room + "' has no recording '" + id + "'");
+  }
+  return ToJson(it->second);
+}
+
+nlohmann::json RecorderClient::List(const std::string& room) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [id, r] : recordings_) {
+    if (r.room == room) list.push_back(ToJson(r));
+  }
+  return {{"recordings", std::move(list)}};
+}
+
+void RecorderClient::Shutdown() {
+  shut_down_ = true;
+  for (auto& [id, r] : recordings_) {
+    if (r.in_flight) r.in_flight->Cancel();
+    r.in_flight.reset();
+  }
+}
+
+}  // namespace tessera::control
