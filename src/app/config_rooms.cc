@@ -61,7 +61,7 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   }
   c.OnlyKeys(n, p,
              {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port",
-              "remote_rtcp_port", "audio", "video", "srtp", "muted", "deaf"});
+              "remote_rtcp_port", "audio", "video", "srtp", "muted", "deaf", "consent"});
   c.String(n, p, "name", rp.name);
   if (rp.name.empty()) c.Error(n, p + ".name", "is required");
   CheckName(c, n["name"], p + ".name", rp.name);
@@ -106,6 +106,15 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   }
   c.Bool(n, p, "muted", rp.muted);
   c.Bool(n, p, "deaf", rp.deaf);
+  if (const YAML::Node k = n["consent"]; k.IsDefined()) {
+    std::string name;
+    c.String(n, p, "consent", name);
+    if (const auto consent = session::ConsentFromName(name)) {
+      rp.consent = *consent;
+    } else {
+      c.Error(k, p + ".consent", "must be unknown, granted or declined, got '" + name + "'");
+    }
+  }
 }
 
 }  // namespace

@@ -38,6 +38,43 @@ class SipServiceControl final : public control::SipControl {
 
 }  // namespace
 
+// Stops a room's recording as soon as someone seen or heard there has not granted consent: a
+// participant who joins without it, or one who withdraws it. The directory calls it with its lock
+// held: the check runs later, on the control thread, where the recordings live.
+class ConsentGuard final : public session::RoomObserver {
+ public:
+  ConsentGuard(control::HttpServer& http, control::ControlService& service,
+               control::RecorderClient& recorder)
+      : http_(http), service_(service), recorder_(recorder) {}
+  void OnParticipantJoined(const std::string& room, uint32_t, const std::string&) override {
+    Check(room);
+  }
+  void OnConsentChanged(const std::string& room, uint32_t, const std::string&,
+                        session::Consent) override {
+    Check(room);
+  }
+  // Before the server stops: the directory outlives this control plane.
+  void Stop() { stopped_ = true; }
+
+ private:
+  void Check(const std::string& room) {
+    if (stopped_.load()) return;
+    http_.Post([this, room] {
+      if (recorder_.List(room)["recordings"].empty()) return;
+      auto lacking = service_.WithoutConsent(room);
+      if (!lacking.ok() || lacking->empty()) return;
+      std::string names;
+      for (const std::string& n : *lacking) names += (names.empty() ? "" : ", ") + n;
+      recorder_.StopAll(room, "consent not granted by " + names);
+    });
+  }
+
+  control::HttpServer& http_;
+  control::ControlService& service_;
+  control::RecorderClient& recorder_;
+  std::atomic<bool> stopped_{false};
+};
+
 // GET /metrics on the metrics port: no token (the HTTP server answers 404 to anything else).
 class MetricsPortHandler final : public control::HttpHandler {
  public:
@@ -169,6 +206,8 @@ Status ControlPlane::Start() {
     if (!recorder.ok()) return recorder.status();
     recorder_ = std::move(recorder.value());
     api_->SetRecordings(recorder_.get());
+    consent_guard_ = std::make_shared<ConsentGuard>(*http_, service_, *recorder_);
+    rooms_.AddObserver(consent_guard_);
     spdlog::info("control: recordings go to the recorder at {}", config_.recorder.url);
   } else {
     spdlog::info(
@@ -215,6 +254,7 @@ void ControlPlane::Drain() { draining_ = true; }
 void ControlPlane::Stop() {
   // The webhook sender first: it posts to the HTTP server's io_context.
   if (webhooks_) webhooks_->Stop();
+  if (consent_guard_) consent_guard_->Stop();
   if (http_) http_->Stop();
   // Its requests in flight hold sockets of the server's io_context: closed while that exists.
   if (recorder_) recorder_->Shutdown();

@@ -46,6 +46,8 @@ std::unique_ptr<control::ControlService> MakeControlService(session::RoomDirecto
                                                             control::SipControl* sip);
 
 // Runs on: the main thread (Start, Reload, Drain, Stop); the API on the HTTP server's thread.
+class ConsentGuard;
+
 class ControlPlane {
  public:
   // `webrtc` (may be null: WHIP and WHEP answer 503, /join 404) outlives the control plane.
@@ -79,6 +81,7 @@ class ControlPlane {
   std::unique_ptr<control::HttpServer> http_;
   std::shared_ptr<control::WebhookSender> webhooks_;
   std::unique_ptr<control::RecorderClient> recorder_;  // on http_'s io; null: cannot record
+  std::shared_ptr<ConsentGuard> consent_guard_;        // stops recordings that lack consent
 };
 
 }  // namespace tessera::app

@@ -588,6 +588,18 @@ HttpResponse Api::ServeRecordings(bool one, const std::string& method, const nlo
   }
   StatusOr<std::string> recorded = service_.RecordedProfile(room, profile);
   if (!recorded.ok()) return ProblemFromStatus(recorded.status());
+  // Consent first: nobody is recorded who has not agreed (docs/security.md, "Consent").
+  StatusOr<std::vector<std::string>> lacking = service_.WithoutConsent(room);
+  if (!lacking.ok()) return ProblemFromStatus(lacking.status());
+  if (!lacking->empty()) {
+    std::string names;
+    for (const std::string& n : *lacking) names += (names.empty() ? "" : ", ") + n;
+    return Problem(409, "consent-missing", "Consent missing",
+                   "room '" + room +
+                       "' cannot be recorded: everyone seen or heard must have granted consent "
+                       "first; not granted: " +
+                       names);
+  }
   StatusOr<nlohmann::json> started =
       recordings.Start({room, recorded.value(), region, who.subject});
   HttpResponse r = Answer(started, 202);

@@ -94,7 +94,7 @@ void RecorderClient::SetState(Recording& r, const std::string& state, const std:
                                                             {"failed", "recording.failed"},
                                                             {"stopping", "recording.stopping"},
                                                             {"stopped", "recording.stopped"}};
-  if (state == "failed" || !reason.empty()) {
+  if (state == "failed" || (!reason.empty() && state != "stopped")) {
     spdlog::warn("control: recording {} of room {} failed: {}", r.id, r.room, reason);
   } else {
     spdlog::info("control: recording {} of room {}: {}", r.id, r.room, state);
@@ -170,6 +170,11 @@ StatusOr<nlohmann::json> RecorderClient::Start(const RecordingStart& request) {
 }
 
 StatusOr<nlohmann::json> RecorderClient::Stop(const std::string& room, const std::string& id) {
+  return StopFor(room, id, "");
+}
+
+StatusOr<nlohmann::json> RecorderClient::StopFor(const std::string& room, const std::string& id,
+                                                 const std::string& why) {
   if (shut_down_) return UnavailableError("the node is stopping");
   const auto it = recordings_.find(id);
   if (it == recordings_.end() || it->second.room != room) {
@@ -181,13 +186,13 @@ StatusOr<nlohmann::json> RecorderClient::Stop(const std::string& room, const std
   // stop all the same).
   if (r.in_flight) r.in_flight->Cancel();
   r.in_flight.reset();
-  SetState(r, "stopping", "");
+  SetState(r, "stopping", why);
   Call(
       id, "DELETE", "/v1/recordings/" + id, "",
       [this](Recording& rec, StatusOr<HttpClientReply> reply) {
         // 404: the recorder has no such recording (it never started, or it restarted): stopped.
         if (reply.ok() && ((reply->status >= 200 && reply->status < 300) || reply->status == 404)) {
-          SetState(rec, "stopped", "");
+          SetState(rec, "stopped", rec.reason);
         } else {
           // It may well record on: the recording stays, and a DELETE tries again.
           SetState(rec, "recording",
@@ -212,6 +217,17 @@ nlohmann::json RecorderClient::List(const std::string& room) {
     if (r.room == room) list.push_back(ToJson(r));
   }
   return {{"recordings", std::move(list)}};
+}
+
+void RecorderClient::StopAll(const std::string& room, const std::string& why) {
+  std::vector<std::string> ids;
+  for (const auto& [id, r] : recordings_) {
+    if (r.room == room && (r.state == "starting" || r.state == "recording")) ids.push_back(id);
+  }
+  for (const std::string& id : ids) {
+    spdlog::warn("control: stopping recording {} of room {}: {}", id, room, why);
+    (void)StopFor(room, id, why);
+  }
 }
 
 void RecorderClient::Shutdown() {

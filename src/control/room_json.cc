@@ -42,7 +42,8 @@ nlohmann::json ParticipantJson(const session::RoomMember& m) {
                       {"admitted", m.admitted},
                       {"transport", m.transport},
                       {"muted", m.muted},
-                      {"deaf", m.deaf}};
+                      {"deaf", m.deaf},
+                      {"consent", session::ConsentName(m.consent)}};
   if (m.audio_port) {
     j["audio_port"] = m.audio_port;
     if (auto s = ParseJsonText(m.audio_stats_json); s && s->is_object()) j["audio"] = *s;

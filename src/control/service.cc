@@ -242,6 +242,18 @@ StatusOr<nlohmann::json> ControlService::UpdateRoom(const std::string& room,
 
 Status ControlService::DeleteRoom(const std::string& room) { return rooms_.DeleteRoom(room); }
 
+StatusOr<std::vector<std::string>> ControlService::WithoutConsent(const std::string& room) {
+  auto members = rooms_.Participants(room);
+  if (!members.ok()) return members.status();
+  std::vector<std::string> lacking;
+  for (const session::RoomMember& m : *members) {
+    if (m.sends && m.consent != session::Consent::kGranted) {
+      lacking.push_back(m.name + " (" + session::ConsentName(m.consent) + ")");
+    }
+  }
+  return lacking;
+}
+
 StatusOr<std::string> ControlService::RecordedProfile(const std::string& room,
                                                       const std::string& requested) {
   const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
@@ -307,6 +319,7 @@ StatusOr<nlohmann::json> ControlService::AddParticipant(const std::string& room,
   joined_member.joined_at = std::chrono::system_clock::now();
   joined_member.muted = pc->muted;
   joined_member.deaf = pc->deaf;
+  joined_member.consent = pc->consent;
   auto joined = rooms_.JoinRoom(room, std::move(pc).value());
   if (!joined.ok()) return joined.status();
   if (auto p = GetParticipant(room, joined->id); p.ok()) return p;
@@ -321,7 +334,7 @@ StatusOr<nlohmann::json> ControlService::UpdateParticipant(const std::string& ro
   auto before = GetParticipant(room, id);
   if (!before.ok()) return before.status();
   if (!body.is_object()) return NotAnObject();
-  static const std::set<std::string> kKeys = {"deaf", "muted", "pinned", "role"};
+  static const std::set<std::string> kKeys = {"consent", "deaf", "muted", "pinned", "role"};
   std::vector<std::string> errors;
   session::MemberUpdate update;
   for (const auto& item : body.items()) {
@@ -342,6 +355,14 @@ StatusOr<nlohmann::json> ControlService::UpdateParticipant(const std::string& ro
         continue;
       }
       update.role = v.get<std::string>();
+    } else if (key == "consent") {
+      const std::optional<session::Consent> consent =
+          v.is_string() ? session::ConsentFromName(v.get<std::string>()) : std::nullopt;
+      if (!consent) {
+        errors.push_back("consent: must be \"unknown\", \"granted\" or \"declined\"");
+        continue;
+      }
+      update.consent = *consent;
     } else {
       errors.push_back(key + ": " + KnownKeys(kKeys));
     }

@@ -168,6 +168,14 @@ void WebhookSender::OnParticipantLeft(const std::string& room, uint32_t id,
         {"participant", {{"id", id}, {"name", name}}}});
 }
 
+void WebhookSender::OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
+                                     session::Consent consent) {
+  Emit({{"type", "consent.changed"},
+        {"room", room},
+        {"participant", {{"id", id}, {"name", name}}},
+        {"consent", session::ConsentName(consent)}});
+}
+
 std::string WebhookSender::NextEventId() {
   return id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1) + 1);
 }

@@ -106,6 +106,8 @@ StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,
   NewLegs legs;
   legs.member.id = id;
   legs.member.name = pc.name;
+  legs.member.sends = (pc.has_audio && !pc.receive_only) || (pc.video && pc.video->send);
+  legs.member.consent = pc.consent;
   // Whatever fails below, the ports taken so far go back.
   struct PortGuard {
     RoomService* service;

@@ -304,6 +304,12 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     TESSERA_RETURN_IF_ERROR(
         RunOn(room->video().context(), [&] { return room->video().SetRole(id, *u.role); }));
   }
+  if (u.consent && *u.consent != member->consent) {
+    member->consent = *u.consent;
+    spdlog::info("room {}: {} (participant {}) consent to recording: {}", room_name, member->name,
+                 id, ConsentName(*u.consent));
+    for (const auto& o : observers_) o->OnConsentChanged(room_name, id, member->name, *u.consent);
+  }
   spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}", room_name,
                member->name, id, muted, deaf,
                u.pinned ? (*u.pinned ? ", pinned" : ", unpinned") : "",

@@ -64,6 +64,10 @@ class RecorderClient : public RecordingControl {
   StatusOr<nlohmann::json> Get(const std::string& room, const std::string& id) override;
   nlohmann::json List(const std::string& room) override;
 
+  // Stops the room's running recordings (`why` becomes their reason): someone seen or heard
+  // there has not granted consent. On io.
+  void StopAll(const std::string& room, const std::string& why);
+
   // Cancels what is in flight (the recorder goes on recording what it started). On io.
   void Shutdown();
 
@@ -84,6 +88,8 @@ class RecorderClient : public RecordingControl {
   RecorderClient(boost::asio::io_context& io, HttpUrl base, std::string token,
                  std::unique_ptr<HttpClientTls> tls, EventSink on_event);
   static nlohmann::json ToJson(const Recording& r);
+  StatusOr<nlohmann::json> StopFor(const std::string& room, const std::string& id,
+                                   const std::string& why);
   // `event`: the event's type when it is not the state's own ("recording.stop_failed").
   void SetState(Recording& r, const std::string& state, const std::string& reason,
                 const char* event = nullptr);

@@ -57,6 +57,9 @@ class ControlService {
   // empty for a room without video (its mix alone is recorded). NotFound: no such room;
   // InvalidArgument: no such profile (the message lists the room's).
   StatusOr<std::string> RecordedProfile(const std::string& room, const std::string& requested);
+  // Who is seen or heard in the room without having granted consent to being recorded:
+  // "alice (unknown)", "bob (declined)"; empty when a recording may go on. NotFound: no room.
+  StatusOr<std::vector<std::string>> WithoutConsent(const std::string& room);
   // No new rooms or joins (the node drains).
   bool draining();
 

@@ -33,6 +33,12 @@ struct SrtpConfig {
 
 enum class KeyframeRequestMode { kPli, kFir, kNone };
 
+// Whether a participant agreed to be recorded (docs/security.md, "Consent"). A recording through
+// the recorder tier starts, and goes on, only while everyone seen or heard has granted it.
+enum class Consent : uint8_t { kUnknown, kGranted, kDeclined };
+const char* ConsentName(Consent consent);  // "unknown", "granted", "declined"
+std::optional<Consent> ConsentFromName(const std::string& name);
+
 struct ParticipantConfig {
   std::string name;
   uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
@@ -106,6 +112,8 @@ struct RoomParticipantConfig {
   // Sends nothing, only receives the mix and the composite (a WHEP viewer): no tile.
   bool receive_only = false;
   std::optional<RoomParticipantVideoConfig> video;
+  // As the app that admitted it, its SIP trunk or its join page said; the API may change it.
+  Consent consent = Consent::kUnknown;
 };
 
 // One output profile of a room's composite: one type from the config (or the API's JSON) to the

@@ -87,6 +87,7 @@ struct MemberUpdate {
   std::optional<bool> deaf;         // hears nothing
   std::optional<bool> pinned;       // in the layout's pinned slot
   std::optional<std::string> role;  // layout role ("presenter"); "" clears it
+  std::optional<Consent> consent;   // to being recorded
 };
 
 // Hears about rooms and participants coming and going: the API's events (webhooks) and metrics.
@@ -101,6 +102,9 @@ class RoomObserver {
                                    const std::string& /*name*/) {}
   virtual void OnParticipantLeft(const std::string& /*room*/, uint32_t /*id*/,
                                  const std::string& /*name*/) {}
+  // A participant's consent to being recorded changed (UpdateMember).
+  virtual void OnConsentChanged(const std::string& /*room*/, uint32_t /*id*/,
+                                const std::string& /*name*/, Consent /*consent*/) {}
 };
 
 // A participant of a room as the control plane sees it.
@@ -118,6 +122,10 @@ struct RoomMember {
   bool muted = false;
   bool deaf = false;
   std::string transport = "rtp";  // JoinOptions::transport
+  // Seen or heard by the others (it sends audio or video): what a recording would hold of it. A
+  // receive-only viewer is neither.
+  bool sends = true;
+  Consent consent = Consent::kUnknown;
   // Participants(): the live summary objects (JSON) of its audio and video legs: codec,
   // packets, loss, jitter, RTT, drops by reason; empty in other answers.
   std::string audio_stats_json;

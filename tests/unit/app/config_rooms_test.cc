@@ -147,3 +147,35 @@ TEST(RoomParticipantVideo, SpropParameterSetsAreCheckedWhenTheConfigIs) {
 
 }  // namespace
 }  // namespace tessera::app
+
+namespace tessera::app {
+namespace {
+
+TEST(RoomParticipantConsent, IsUnknownByDefaultAndOnlyTheThreeNamesAreTaken) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    participants:
+      - {name: a, remote_rtp_port: 40000, audio: {codec: opus}}
+      - {name: b, remote_rtp_port: 40002, audio: {codec: opus}, consent: granted}
+)",
+                       "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].participants[0].consent, session::Consent::kUnknown);
+  EXPECT_EQ(c->rooms[0].participants[1].consent, session::Consent::kGranted);
+  auto bad = ParseConfig(R"(
+rooms:
+  - name: r
+    participants:
+      - {name: a, remote_rtp_port: 40000, audio: {codec: opus}, consent: yes}
+)",
+                         "c.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "rooms[0].participants[0].consent: must be unknown, granted or declined"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+}  // namespace
+}  // namespace tessera::app

@@ -370,8 +370,7 @@ control:
   auto bad = ParseConfig("control:\n  recorder: {url: \"ftp://x\", token: abc}\n", "r.yaml");
   ASSERT_FALSE(bad.ok());
   const std::string m = bad.status().message();
-  EXPECT_NE(m.find("control.recorder.url: must start with http:// or https://"),
-            std::string::npos)
+  EXPECT_NE(m.find("control.recorder.url: must start with http:// or https://"), std::string::npos)
       << m;
   EXPECT_NE(m.find("control.recorder.token_file: is required"), std::string::npos) << m;
   EXPECT_NE(m.find("control.recorder.token: unknown key"), std::string::npos) << m;

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -342,6 +343,45 @@ TEST_F(ServerRuntime, ParticipantsAndKickCommandsManageTheRoom) {
   EXPECT_EQ(server_->Control("participants nowhere"), "error: no room 'nowhere'");
   // The kicked participant's packets find no socket; the others carry on.
   EXPECT_TRUE(alice.ReceiveRtp(milliseconds(2000)));
+}
+
+// Hears the consent changes the directory announces.
+class ConsentLog : public session::RoomObserver {
+ public:
+  void OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
+                        session::Consent consent) override {
+    std::lock_guard lock(mu);
+    changes.push_back(room + "/" + std::to_string(id) + "/" + name + "/" +
+                      session::ConsentName(consent));
+  }
+  std::mutex mu;
+  std::vector<std::string> changes;
+};
+
+TEST_F(ServerRuntime, ConsentComesWithTheJoinAndAChangeIsAnnouncedOnce) {
+  Start();
+  auto log = std::make_shared<ConsentLog>();
+  server_->rooms().AddObserver(log);
+  Peer alice;
+  session::RoomParticipantConfig pc = AudioParticipant("alice", alice.port());
+  pc.consent = session::Consent::kGranted;
+  auto joined = server_->rooms().JoinRoom("talk", pc);
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  auto members = server_->rooms().Participants("talk");
+  ASSERT_TRUE(members.ok());
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_EQ((*members)[0].consent, session::Consent::kUnknown) << "host: none given";
+  EXPECT_TRUE((*members)[0].sends);
+  EXPECT_EQ((*members)[1].consent, session::Consent::kGranted);
+
+  session::MemberUpdate declined;
+  declined.consent = session::Consent::kDeclined;
+  ASSERT_TRUE(server_->rooms().UpdateMember("talk", joined->id, declined).ok());
+  ASSERT_TRUE(server_->rooms().UpdateMember("talk", joined->id, declined).ok());  // no change
+  EXPECT_EQ(server_->rooms().Participants("talk")->at(1).consent, session::Consent::kDeclined);
+  std::lock_guard lock(log->mu);
+  EXPECT_EQ(log->changes,
+            std::vector<std::string>{"talk/" + std::to_string(joined->id) + "/alice/declined"});
 }
 
 TEST_F(ServerRuntime, UpdateRemoteMovesTheMixAndHoldStopsIt) {

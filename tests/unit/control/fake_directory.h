@@ -160,6 +160,7 @@ class FakeDirectory : public session::RoomDirectory {
     if (!m.ok()) return m.status();
     if (update.muted) (*m)->muted = *update.muted;
     if (update.deaf) (*m)->deaf = *update.deaf;
+    if (update.consent) (*m)->consent = *update.consent;
     last_update = update;
     return Status::Ok();
   }
@@ -238,6 +239,8 @@ class FakeDirectory : public session::RoomDirectory {
     m.name = pc.name;
     m.from_config = from_config;
     m.joined_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+    m.sends = (pc.has_audio && !pc.receive_only) || (pc.video && pc.video->send);
+    m.consent = pc.consent;
     if (pc.has_audio) {
       m.audio_port = next_port_;
       next_port_ += 2;

@@ -193,6 +193,21 @@ class RecordingsApiTest : public ::testing::Test {
       rooms_.AddRoom(room);
     }
   }
+  // alice (audio) in roomA, with the consent given; a receive-only viewer, whose consent is not
+  // needed: nothing of it is recorded.
+  uint32_t AddAlice(session::Consent consent) {
+    session::RoomParticipantConfig alice;
+    alice.name = "alice";
+    alice.consent = consent;
+    auto joined = rooms_.JoinRoom("roomA", alice, {});
+    session::RoomParticipantConfig wall;
+    wall.name = "wall";
+    wall.has_audio = false;
+    wall.video.emplace();
+    wall.video->send = false;
+    EXPECT_TRUE(rooms_.JoinRoom("roomA", wall, {}).ok());
+    return joined.ok() ? joined->id : 0;
+  }
   void Make(RecordingControl* recordings) {
     ApiOptions o;
     o.now_us = [] { return int64_t{5'000'000}; };
@@ -263,6 +278,54 @@ TEST_F(RecordingsApiTest, RefusedRequestsStartNothing) {
             400);
   EXPECT_TRUE(recordings_.starts.empty());
   EXPECT_TRUE(recordings_.stops.empty());
+}
+
+TEST_F(RecordingsApiTest, NobodyIsRecordedWithoutConsentAndGrantingItThroughTheApiLetsItStart) {
+  Make(&recordings_);
+  const uint32_t alice = AddAlice(session::Consent::kUnknown);
+  const auto refused = Call("POST", "/v1/rooms/roomA/recordings", "admin", "{}");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("not granted: alice (unknown)"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find("wall"), std::string::npos) << "a receive-only viewer is not asked";
+  EXPECT_TRUE(recordings_.starts.empty());
+
+  const std::string path = "/v1/rooms/roomA/participants/" + std::to_string(alice);
+  EXPECT_EQ(Call("PATCH", path, "operator", R"({"consent":"maybe"})").status, 422);
+  EXPECT_EQ(Call("PATCH", path, "viewer", R"({"consent":"granted"})").status, 403);
+  const auto granted = Call("PATCH", path, "operator", R"({"consent":"granted"})");
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_EQ(Parse(granted.body)["consent"], "granted");
+  EXPECT_EQ(Call("POST", "/v1/rooms/roomA/recordings", "admin", "{}").status, 202);
+  EXPECT_EQ(recordings_.starts.size(), 1u);
+}
+
+TEST_F(RecordingsApiTest, ADeclinedParticipantKeepsTheRecordingFromStarting) {
+  Make(&recordings_);
+  AddAlice(session::Consent::kDeclined);
+  const auto refused = Call("POST", "/v1/rooms/roomA/recordings", "admin", "{}");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("alice (declined)"), std::string::npos) << refused.body;
+  EXPECT_TRUE(recordings_.starts.empty());
+}
+
+TEST_F(RecorderClientTest, StopAllStopsTheRoomsRecordingWithTheReason) {
+  Receiver recorder(io_, {201, 200});
+  auto client = Make(recorder);
+  ASSERT_TRUE(client.ok());
+  auto started = (*client)->Start({"main", "hd", "", "ops"});
+  ASSERT_TRUE(started.ok());
+  const std::string id = started->value("id", "");
+  ASSERT_TRUE(
+      RunUntil(io_, [&] { return (*client)->Get("main", id)->value("state", "") == "recording"; }));
+  (*client)->StopAll("other", "consent not granted by bob (unknown)");
+  EXPECT_EQ((*client)->Get("main", id)->value("state", ""), "recording") << "another room's";
+  (*client)->StopAll("main", "consent not granted by bob (unknown)");
+  ASSERT_TRUE(
+      RunUntil(io_, [&] { return (*client)->Get("main", id)->value("state", "") == "stopped"; }));
+  EXPECT_EQ((*client)->Get("main", id)->value("reason", ""),
+            "consent not granted by bob (unknown)");
+  ASSERT_EQ(recorder.requests().size(), 2u);
+  EXPECT_EQ(recorder.requests()[1].method_string(), "DELETE");
 }
 
 }  // namespace
