@@ -143,7 +143,7 @@ void ParseTrunks(Checker& c, const YAML::Node& n, SipConfig& out) {
       c.Error(t, p, "must be a map with name and networks");
       continue;
     }
-    c.OnlyKeys(t, p, {"name", "networks", "g722_pcm_bits"});
+    c.OnlyKeys(t, p, {"name", "networks", "g722_pcm_bits", "consent"});
     SipTrunkConfig trunk;
     c.String(t, p, "name", trunk.name);
     if (trunk.name.empty()) c.Error(t, p + ".name", "is required");
@@ -169,6 +169,15 @@ void ParseTrunks(Checker& c, const YAML::Node& n, SipConfig& out) {
     }
     trunk.g722_pcm = out.g722_pcm;  // the block's default unless the trunk says
     ParseG722PcmBits(c, t, p, trunk.g722_pcm);
+    if (const YAML::Node k = t["consent"]; k.IsDefined()) {
+      std::string name;
+      c.String(t, p, "consent", name);
+      if (const auto consent = session::ConsentFromName(name)) {
+        trunk.consent = *consent;
+      } else {
+        c.Error(k, p + ".consent", "must be unknown, granted or declined, got '" + name + "'");
+      }
+    }
     out.trunks.push_back(std::move(trunk));
   }
 }

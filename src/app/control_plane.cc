@@ -103,6 +103,7 @@ class WebRtcServiceControl final : public control::WebRtcControl {
     offer.sdp = request.offer_sdp;
     offer.name = request.name;
     offer.source_address = request.source_address;
+    offer.consent = session::ConsentFromName(request.consent).value_or(session::Consent::kUnknown);
     auto r = webrtc_->Open(offer);
     if (!r.ok()) return r.status();
     return control::WebRtcOpenAnswer{r->id, r->answer_sdp, r->etag};

@@ -197,6 +197,7 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
   }
   pc->options.admitted = c.pin.empty();
   pc->config.audio_g722_pcm = G722PcmFor(config_, c.peer.host);
+  pc->config.consent = ConsentFor(config_, c.peer.host);
   for (const auto& m : c.session->media) {
     if (!m.accepted && !m.reject_reason.empty()) {
       spdlog::info("sip: call {}: m= line {} declined: {}", c.call_id, m.index, m.reject_reason);

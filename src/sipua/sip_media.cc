@@ -85,6 +85,13 @@ codec::G722Pcm G722PcmFor(const SipConfig& sip, const std::string& peer_host) {
   return sip.g722_pcm;
 }
 
+session::Consent ConsentFor(const SipConfig& sip, const std::string& peer_host) {
+  for (const SipTrunkConfig& t : sip.trunks) {
+    if (net::AddressInNetworks(peer_host, t.networks)) return t.consent;
+  }
+  return session::Consent::kUnknown;
+}
+
 StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,
                                         const sip::NegotiatedSession& session, std::string name,
                                         uint16_t audio_port, uint16_t video_port) {

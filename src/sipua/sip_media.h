@@ -49,6 +49,8 @@ StatusOr<SipParticipant> ParticipantFor(const RoomConfig& room,
 // or the next hop a dial-out went to): that of the first trunk whose networks hold it, else
 // sip.g722_pcm. Only G.722 calls use it.
 codec::G722Pcm G722PcmFor(const SipConfig& sip, const std::string& peer_host);
+// The consent the caller's trunk asserts; unknown outside every trunk.
+session::Consent ConsentFor(const SipConfig& sip, const std::string& peer_host);
 
 // Where its media goes after a new offer/answer: the peer's address, or 0.0.0.0 while the peer
 // holds the call (RFC 3264 8.4), and its ports.

@@ -223,6 +223,7 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   // A person who publishes and watches has two sessions under one token: the viewer is named
   // apart so that both fit in the room.
   if (offer.kind == BrowserSessionKind::kView) pc.name += ".viewer";
+  pc.consent = offer.consent;
   boost::system::error_code ec;
   boost::asio::ip::make_address(offer.source_address, ec);
   pc.remote_address = ec ? "127.0.0.1" : offer.source_address;  // logs only: the link sends

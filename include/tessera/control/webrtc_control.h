@@ -14,6 +14,8 @@ struct WebRtcOpenRequest {
   std::string offer_sdp;
   std::string name;  // the token's subject: the participant's name; empty: one is made up
   std::string source_address;
+  // WHIP: the publisher's consent to being recorded (the join page's checkbox: ?consent=granted).
+  std::string consent = "unknown";
 };
 
 struct WebRtcOpenAnswer {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/codec/audio_codec.h>
+#include <tessera/session/config.h>
 
 #include <cstdint>
 #include <string>
@@ -25,6 +26,9 @@ struct SipTrunkConfig {
   std::string name;
   std::vector<std::string> networks;  // CIDR ("10.0.0.0/8", "2001:db8::/32") or an address
   codec::G722Pcm g722_pcm = codec::G722Pcm::k16Bit;
+  // What the trunk asserts of its callers' consent to being recorded (its PBX announced the
+  // recording and took their agreement); unknown: it asserts nothing.
+  session::Consent consent = session::Consent::kUnknown;
 };
 
 // A digest user (RFC 8760: MD5 and SHA-256). Either the password or its HA1 values.

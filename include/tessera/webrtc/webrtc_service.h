@@ -45,6 +45,7 @@ struct WebRtcOffer {
   std::string sdp;
   std::string name;            // the participant's name in the room; empty: "browser-<n>"
   std::string source_address;  // the HTTP client's, for the logs
+  session::Consent consent = session::Consent::kUnknown;  // a publisher's, to being recorded
 };
 
 struct WebRtcResource {

@@ -74,6 +74,26 @@ sip:
   EXPECT_EQ(d->sip.trunks[0].g722_pcm, codec::G722Pcm::k14Bit);
 }
 
+TEST(SipConfig, ATrunkMayAssertItsCallersConsent) {
+  auto c = ParseConfig(R"(
+sip:
+  trunks:
+    - {name: pbx, networks: [10.0.0.0/8], consent: granted}
+    - {name: sbc, networks: [192.0.2.0/24]}
+)",
+                       "s.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sip.trunks[0].consent, session::Consent::kGranted);
+  EXPECT_EQ(c->sip.trunks[1].consent, session::Consent::kUnknown);
+  auto bad =
+      ParseConfig("sip: {trunks: [{name: pbx, networks: [10.0.0.0/8], consent: ok}]}", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(
+      bad.status().message().find("sip.trunks[0].consent: must be unknown, granted or declined"),
+      std::string::npos)
+      << bad.status().message();
+}
+
 TEST(SipConfig, ParsesEveryKey) {
   auto c = ParseConfig(std::string(R"(
 sip:
@@ -316,7 +336,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "s.yaml:1: sip.g722_pcm_bits: must be 16 (Asterisk, FreeSWITCH, baresip: spandsp) "
                 "or 14 (pjsip, linphone), got '14bit'"},
         BadCase{"sip: {trunks: [{name: pbx, networks: [10.0.0.0/8], g722: 14}]}",
-                "s.yaml:1: sip.trunks[0].g722: unknown key (known: g722_pcm_bits, name, "
+                "s.yaml:1: sip.trunks[0].g722: unknown key (known: consent, g722_pcm_bits, name, "
                 "networks)"},
         BadCase{"sip: {trunks: [{networks: [10.0.0.0/8]}]}",
                 "s.yaml:1: sip.trunks[0].name: is required"},

@@ -62,10 +62,12 @@ class WebRtcRoutesTest : public ::testing::Test {
     api_ = std::make_unique<Api>(service_, &auth_, o);
   }
   HttpResponse Call(const std::string& method, const std::string& path, const std::string& token,
-                    const std::string& content_type = "application/sdp") {
+                    const std::string& content_type = "application/sdp",
+                    const std::string& query = "") {
     HttpRequest r;
     r.method = method;
     r.path = path;
+    r.query = query;
     r.body = "v=0\r\n";
     r.source_address = "10.0.0.7";
     if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
@@ -100,6 +102,19 @@ TEST_F(WebRtcRoutesTest, APublishAnswers201WithTheAnswerLocationAndETag) {
   EXPECT_EQ(webrtc_.opened[0].room, "roomA");
   EXPECT_EQ(webrtc_.opened[0].name, "participant:roomA");  // the token's subject
   EXPECT_EQ(webrtc_.opened[0].source_address, "10.0.0.7");
+}
+
+TEST_F(WebRtcRoutesTest, ThePublishersConsentComesInTheQueryAndABadOneOpensNothing) {
+  EXPECT_EQ(Call("POST", "/whip/roomA", "participant:roomA", "application/sdp", "x=1").status, 201);
+  EXPECT_EQ(
+      Call("POST", "/whip/roomA", "participant:roomA", "application/sdp", "consent=granted").status,
+      201);
+  EXPECT_EQ(
+      Call("POST", "/whip/roomA", "participant:roomA", "application/sdp", "consent=yes").status,
+      400);
+  ASSERT_EQ(webrtc_.opened.size(), 2u) << "the bad one opened nothing";
+  EXPECT_EQ(webrtc_.opened[0].consent, "unknown");
+  EXPECT_EQ(webrtc_.opened[1].consent, "granted");
 }
 
 TEST_F(WebRtcRoutesTest, AViewerTokenMayWatchButNotPublish) {

@@ -282,6 +282,16 @@ TEST(SipMedia, ParticipantNamesKeepOnlyAllowedCharacters) {
   EXPECT_EQ(ParticipantNameFrom("\"<>\"", "!!"), "caller");
 }
 
+TEST(SipMedia, ConsentComesFromThePeersTrunkElseIsUnknown) {
+  SipConfig sip;
+  sip.trunks.push_back(
+      {.name = "pbx", .networks = {"10.0.0.0/8"}, .consent = session::Consent::kGranted});
+  sip.trunks.push_back({.name = "sbc", .networks = {"192.0.2.0/24"}});
+  EXPECT_EQ(ConsentFor(sip, "10.1.2.3"), session::Consent::kGranted);
+  EXPECT_EQ(ConsentFor(sip, "192.0.2.7"), session::Consent::kUnknown);
+  EXPECT_EQ(ConsentFor(sip, "198.51.100.7"), session::Consent::kUnknown);
+}
+
 TEST(SipMedia, G722PcmComesFromThePeersTrunkElseTheBlock) {
   SipConfig sip;
   sip.trunks.push_back({.name = "asterisk", .networks = {"10.0.0.0/8"}});
