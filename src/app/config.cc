@@ -127,9 +127,11 @@ void ParseSrtp(Checker& c, const YAML::Node& s, const std::string& p, SrtpConfig
     c.Error(s, p, "must be a map with suite and key");
     return;
   }
-  c.OnlyKeys(s, p, {"suite", "key"});
+  c.OnlyKeys(s, p, {"suite", "key", "send_key"});
   c.String(s, p, "suite", out.suite);
   c.String(s, p, "key", out.key);
+  // What Tessera protects its own packets with, when not `key` (one key per direction).
+  c.String(s, p, "send_key", out.send_key);
   if (out.key.empty()) c.Error(s, p + ".key", "is required (inline:<base64>)");
 }
 

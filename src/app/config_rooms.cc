@@ -59,9 +59,10 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
     c.Error(n, p, "must be a map");
     return;
   }
-  c.OnlyKeys(n, p,
-             {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port",
-              "remote_rtcp_port", "audio", "video", "srtp", "muted", "deaf", "consent"});
+  c.OnlyKeys(
+      n, p,
+      {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port", "remote_rtcp_port",
+       "audio", "video", "srtp", "muted", "deaf", "consent", "receive_only"});
   c.String(n, p, "name", rp.name);
   if (rp.name.empty()) c.Error(n, p + ".name", "is required");
   CheckName(c, n["name"], p + ".name", rp.name);
@@ -106,6 +107,12 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   }
   c.Bool(n, p, "muted", rp.muted);
   c.Bool(n, p, "deaf", rp.deaf);
+  // Sends nothing and is not seen or heard: it only receives the mix and the composite (a
+  // recorder, a wall display).
+  c.Bool(n, p, "receive_only", rp.receive_only);
+  if (rp.receive_only && rp.video && rp.video->send) {
+    c.Error(n["video"], p + ".video.send", "must be false for a receive_only participant");
+  }
   if (const YAML::Node k = n["consent"]; k.IsDefined()) {
     std::string name;
     c.String(n, p, "consent", name);

@@ -1,30 +1,19 @@
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <tessera/base/base64.h>
 #include <tessera/base/percent.h>
+#include <tessera/control/http_client.h>
 #include <tessera/recorder/mcu_client.h>
 #include <tessera/srtp/sdes.h>
 
 #include <algorithm>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
-#include <exception>
 #include <nlohmann/json.hpp>
 #include <utility>
-
-#include "control/webhook_target.h"
 
 namespace tessera::recorder {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::ip::tcp;
 
 namespace {
 constexpr size_t kMaxAnswerBytes = 1 << 20;
@@ -80,166 +69,24 @@ struct McuClient::Answer {
 };
 
 struct McuClient::Impl {
-  control::ParsedUrl where;
+  control::HttpUrl where;
   std::string base_path;  // the URL's path without a trailing '/'
-  std::optional<asio::ssl::context> tls;
-  std::weak_ptr<Call> in_flight;
-};
-
-// One request: resolve, connect, TLS (https), write, read the whole answer, within a deadline.
-// Reports once through `done` (never after Cancel). Runs on: io.
-class McuClient::Call : public std::enable_shared_from_this<Call> {
- public:
-  using Done = std::function<void(const Answer&)>;
-
-  Call(asio::io_context& io, const control::ParsedUrl& where, asio::ssl::context* tls,
-       http::request<http::string_body> request, int64_t timeout_ms, Done done)
-      : where_(where),
-        resolver_(io),
-        deadline_(io),
-        request_(std::move(request)),
-        timeout_ms_(timeout_ms),
-        done_(std::move(done)) {
-    if (where_.tls) {
-      tls_stream_.emplace(io, *tls);
-    } else {
-      plain_.emplace(io);
-    }
-    parser_.body_limit(kMaxAnswerBytes);
-  }
-
-  void Start() {
-    deadline_.expires_after(std::chrono::milliseconds(timeout_ms_));
-    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      const auto self = weak.lock();
-      if (ec || !self || self->finished_) return;
-      self->Finish(Failed("no answer within " + std::to_string(self->timeout_ms_) + " ms"));
-    });
-    resolver_.async_resolve(where_.host, where_.port,
-                            [self = shared_from_this()](const boost::system::error_code& ec,
-                                                        tcp::resolver::results_type results) {
-                              if (self->finished_) return;
-                              if (ec)
-                                return self->Finish(Failed("cannot resolve " + self->where_.host));
-                              self->Lowest().async_connect(
-                                  results,
-                                  [self](const boost::system::error_code& cec,
-                                         const tcp::endpoint&) { self->OnConnected(cec); });
-                            });
-  }
-
-  static Answer Failed(std::string why) {
-    Answer a;
-    a.error = std::move(why);
-    return a;
-  }
-
-  void Cancel() {
-    finished_ = true;
-    Abort();
-  }
-
- private:
-  beast::tcp_stream& Lowest() {
-    return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *plain_;
-  }
-
-  void Abort() {
-    resolver_.cancel();
-    deadline_.cancel();
-    boost::system::error_code ignored;
-    Lowest().socket().close(ignored);
-  }
-
-  void OnConnected(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      Answer a = Failed("cannot connect: " + ec.message());
-      a.refused = ec == asio::error::connection_refused;
-      return Finish(std::move(a));
-    }
-    if (!tls_stream_) return Send(*plain_);
-    if (!control::IsIpLiteral(where_.host) &&
-        SSL_set_tlsext_host_name(tls_stream_->native_handle(), where_.host.c_str()) != 1) {
-      return Finish(Failed("cannot set the TLS server name"));
-    }
-    boost::system::error_code verify_ec;
-    tls_stream_->set_verify_callback(asio::ssl::host_name_verification(where_.host), verify_ec);
-    if (verify_ec) return Finish(Failed("cannot set the certificate check"));
-    tls_stream_->async_handshake(
-        asio::ssl::stream_base::client,
-        [self = shared_from_this()](const boost::system::error_code& hec) {
-          if (self->finished_) return;
-          if (hec) {
-            return self->Finish(Failed("TLS handshake failed: " + hec.message()));
-          }
-          self->Send(*self->tls_stream_);
-        });
-  }
-
-  template <class Stream>
-  void Send(Stream& stream) {
-    http::async_write(
-        stream, request_,
-        [self = shared_from_this(), &stream](const boost::system::error_code& ec, size_t) {
-          if (self->finished_) return;
-          if (ec) return self->Finish(Failed("cannot send: " + ec.message()));
-          http::async_read(stream, self->buffer_, self->parser_,
-                           [self](const boost::system::error_code& rec, size_t) {
-                             if (self->finished_) return;
-                             if (rec) return self->Finish(Failed("no answer: " + rec.message()));
-                             Answer a;
-                             a.status = static_cast<int>(self->parser_.get().result_int());
-                             a.body = self->parser_.get().body();
-                             self->Finish(std::move(a));
-                           });
-        });
-  }
-
-  void Finish(Answer answer) {
-    if (finished_) return;
-    finished_ = true;
-    Abort();
-    Done done = std::move(done_);
-    done(answer);
-  }
-
-  const control::ParsedUrl where_;
-  tcp::resolver resolver_;
-  asio::steady_timer deadline_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
-  http::request<http::string_body> request_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
-  const int64_t timeout_ms_;
-  Done done_;
-  bool finished_ = false;
+  std::unique_ptr<control::HttpClientTls> tls;
+  std::weak_ptr<control::HttpExchange> in_flight;
 };
 
 StatusOr<std::shared_ptr<McuClient>> McuClient::Create(asio::io_context& io, McuClientConfig config,
                                                        GapHandler on_gap) {
   auto impl = std::make_unique<Impl>();
-  auto url = control::ParseUrl(config.url, "mcu.url");
+  auto url = control::ParseHttpUrl(config.url, "mcu.url");
   if (!url.ok()) return url.status();
   impl->where = std::move(*url);
   impl->base_path = impl->where.target;
   while (!impl->base_path.empty() && impl->base_path.back() == '/') impl->base_path.pop_back();
   if (impl->where.tls) {
-    try {
-      impl->tls.emplace(asio::ssl::context::tls_client);
-    } catch (const std::exception& e) {
-      return InternalError(std::string("mcu.url: cannot create a TLS context: ") + e.what());
-    }
-    if (SSL_CTX_set_min_proto_version(impl->tls->native_handle(), TLS1_2_VERSION) != 1) {
-      return InternalError("mcu.url: cannot require TLS 1.2");
-    }
-    boost::system::error_code ec;
-    impl->tls->set_default_verify_paths(ec);
-    if (!ec) impl->tls->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (ec) {
-      return InternalError("mcu.url: cannot load the system's CA certificates: " + ec.message());
-    }
+    auto tls = control::HttpClientTls::Create(config.ca_file);
+    if (!tls.ok()) return InternalError("mcu.url: " + tls.status().message());
+    impl->tls = std::move(tls.value());
   }
   return std::shared_ptr<McuClient>(
       new McuClient(io, std::move(config), std::move(on_gap), std::move(impl)));
@@ -264,19 +111,28 @@ std::string McuClient::ParticipantsPath() const {
 
 void McuClient::Request(std::string method, std::string target, std::string body,
                         std::function<void(const Answer&)> done) {
-  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
-  req.set(http::field::host, impl_->where.host_header);
-  req.set(http::field::user_agent, "tessera-recorder");
-  req.set(http::field::authorization, "Bearer " + config_.token);
-  if (!body.empty()) {
-    req.set(http::field::content_type, "application/json");
-    req.body() = std::move(body);
-  }
-  req.prepare_payload();
-  auto call = std::make_shared<Call>(io_, impl_->where, impl_->tls ? &*impl_->tls : nullptr,
-                                     std::move(req), config_.request_timeout_ms, std::move(done));
-  impl_->in_flight = call;
-  call->Start();
+  control::HttpClientRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.headers = {{"Authorization", "Bearer " + config_.token},
+                     {"User-Agent", "tessera-recorder"}};
+  if (!body.empty()) request.content_type = "application/json";
+  request.body = std::move(body);
+  request.timeout = std::chrono::milliseconds(config_.request_timeout_ms);
+  request.max_body_bytes = kMaxAnswerBytes;
+  impl_->in_flight = control::HttpExchange::Start(
+      io_, impl_->where, impl_->tls.get(), std::move(request),
+      [done = std::move(done)](StatusOr<control::HttpClientReply> reply) {
+        Answer a;
+        if (reply.ok()) {
+          a.status = static_cast<int>(reply->status);
+          a.body = std::move(reply->body);
+        } else {
+          a.error = reply.status().message();
+          a.refused = a.error.find("refused") != std::string::npos;
+        }
+        done(a);
+      });
 }
 
 void McuClient::Start() {

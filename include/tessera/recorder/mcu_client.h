@@ -33,8 +33,9 @@ struct SrtpKeys {
 StatusOr<SrtpKeys> GenerateSrtpKeys(srtp::SrtpSuite suite);
 
 struct McuClientConfig {
-  std::string url;    // the MCU's API base: http(s)://host[:port]
-  std::string token;  // bearer token (operator role or above)
+  std::string url;      // the MCU's API base: http(s)://host[:port]
+  std::string ca_file;  // its certificate's CA; empty: the system's
+  std::string token;    // bearer token (operator role or above)
   std::string room;
   std::string participant_name;  // "recorder-<recording id>"
   // Where the MCU sends the media: the recorder's media address as the MCU reaches it.
@@ -86,7 +87,6 @@ class McuClient : public std::enable_shared_from_this<McuClient> {
 
  private:
   struct Impl;
-  class Call;
   struct Answer;
 
   McuClient(boost::asio::io_context& io, McuClientConfig config, GapHandler on_gap,
