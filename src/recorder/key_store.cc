@@ -1,0 +1,304 @@
+#include <dirent.h>
+#include <tessera/base/base64.h>
+#include <tessera/recorder/key_store.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "recorder/key_store_io.h"
+
+namespace tessera::recorder {
+namespace {
+
+constexpr size_t kMaxEntryBytes = 4 << 20;  // thousands of participants fit
+constexpr size_t kMaxRecordingIdLength = 128;
+constexpr int kEntryVersion = 1;
+constexpr std::string_view kKeySuffix = ".key";
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+nlohmann::json ToJson(const RecordingEntry& e) {
+  return {
+      {"version", kEntryVersion},
+      {"id", e.id},
+      {"room", e.room},
+      {"profile", e.profile},
+      {"region", e.region},
+      {"started", FormatRfc3339(e.started_s)},
+      {"ended", e.ended_s ? nlohmann::json(FormatRfc3339(*e.ended_s)) : nlohmann::json(nullptr)},
+      {"expires", FormatRfc3339(e.expires_s)},
+      {"participants", e.participants},
+      {"kek_id", e.wrapped_key.kek_id},
+      {"wrapped_key", EncodeBase64(e.wrapped_key.bytes)},
+  };
+}
+
+StatusOr<RecordingEntry> FromJson(std::string_view text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidArgumentError("not a JSON object");
+  auto text_field = [&j](const char* name) -> std::optional<std::string> {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto time_field = [&](const char* name) -> std::optional<int64_t> {
+    auto s = text_field(name);
+    return s ? ParseRfc3339(*s) : std::nullopt;
+  };
+  RecordingEntry e;
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || version->get<int>() != kEntryVersion) {
+    return InvalidArgumentError("\"version\" is not 1 (written by a newer recorder?)");
+  }
+  for (const char* name : {"id", "room", "profile", "region", "kek_id", "wrapped_key"}) {
+    if (!text_field(name)) return InvalidArgumentError(Quoted(name) + " missing or not a string");
+  }
+  e.id = *text_field("id");
+  e.room = *text_field("room");
+  e.profile = *text_field("profile");
+  e.region = *text_field("region");
+  e.wrapped_key.kek_id = *text_field("kek_id");
+  auto started = time_field("started");
+  auto expires = time_field("expires");
+  if (!started || !expires) {
+    return InvalidArgumentError("\"started\" or \"expires\" missing or not an RFC 3339 time");
+  }
+  e.started_s = *started;
+  e.expires_s = *expires;
+  auto ended = j.find("ended");
+  if (ended != j.end() && !ended->is_null()) {
+    e.ended_s = time_field("ended");
+    if (!e.ended_s) return InvalidArgumentError("\"ended\" is neither null nor an RFC 3339 time");
+  }
+  auto participants = j.find("participants");
+  if (participants == j.end() || !participants->is_array()) {
+    return InvalidArgumentError("\"participants\" missing or not an array");
+  }
+  for (const auto& p : *participants) {
+    if (!p.is_string()) return InvalidArgumentError("\"participants\" holds a non-string");
+    e.participants.push_back(p.get<std::string>());
+  }
+  auto wrapped = DecodeBase64(*text_field("wrapped_key"), 4096);
+  if (!wrapped) return InvalidArgumentError("\"wrapped_key\" is not base64");
+  e.wrapped_key.bytes = std::move(*wrapped);
+  return e;
+}
+
+void SortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+bool ValidRecordingId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRecordingIdLength || id.front() == '.') return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+KeyStore::KeyStore(std::string directory) : directory_(std::move(directory)) {
+  while (directory_.size() > 1 && directory_.back() == '/') directory_.pop_back();
+}
+
+std::string KeyStore::PathFor(const std::string& id) const {
+  return directory_ + "/" + id + std::string(kKeySuffix);
+}
+
+Status KeyStore::Write(const RecordingEntry& entry, bool must_not_exist) {
+  return WriteFileAtomically(PathFor(entry.id), ToJson(entry).dump(2) + "\n", must_not_exist);
+}
+
+StatusOr<SecretKey> KeyStore::Create(RecordingEntry entry, const KeyWrapper& wrapper) {
+  if (!ValidRecordingId(entry.id)) {
+    return InvalidArgumentError("recording id " + Quoted(entry.id) +
+                                " is not 1 to 128 characters of A-Z a-z 0-9 . _ - (not starting "
+                                "with '.')");
+  }
+  auto key = SecretKey::Random();
+  if (!key.ok()) return key.status();
+  auto wrapped = wrapper.Wrap(*key, entry.id);
+  if (!wrapped.ok()) return wrapped.status();
+  entry.wrapped_key = std::move(*wrapped);
+  SortUnique(entry.participants);
+  Status s = Write(entry, /*must_not_exist=*/true);
+  if (s.code() == StatusCode::kAlreadyExists) {
+    return Status(StatusCode::kAlreadyExists, "recording " + Quoted(entry.id) +
+                                                  " has a key already (" + PathFor(entry.id) +
+                                                  "); recording ids are never reused");
+  }
+  if (!s.ok()) return s;
+  return key;
+}
+
+StatusOr<RecordingEntry> KeyStore::Load(const std::string& id) const {
+  if (!ValidRecordingId(id)) return InvalidArgumentError("not a recording id: " + Quoted(id));
+  const std::string path = PathFor(id);
+  auto text = ReadSmallFile(path, kMaxEntryBytes, /*private_only=*/false);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("the key of recording " + Quoted(id) + " was destroyed (retention or " +
+                           "erasure) or never existed: " + path +
+                           " is missing, so the recording cannot be decrypted by anyone");
+    }
+    return text.status();
+  }
+  auto entry = FromJson(*text);
+  if (!entry.ok()) return InvalidArgumentError(path + ": " + entry.status().message());
+  if (entry->id != id) {
+    return InvalidArgumentError(path + ": holds the entry of recording " + Quoted(entry->id) +
+                                ", not " + Quoted(id));
+  }
+  return entry;
+}
+
+Status KeyStore::Update(const std::string& id, const EntryUpdate& update) {
+  auto entry = Load(id);
+  if (!entry.ok()) return entry.status();
+  if (update.ended_s) entry->ended_s = update.ended_s;
+  entry->participants.insert(entry->participants.end(), update.add_participants.begin(),
+                             update.add_participants.end());
+  SortUnique(entry->participants);
+  return Write(*entry, /*must_not_exist=*/false);
+}
+
+Status KeyStore::Destroy(const std::string& id) {
+  if (!ValidRecordingId(id)) return InvalidArgumentError("not a recording id: " + Quoted(id));
+  return ShredFile(PathFor(id));
+}
+
+EntryList KeyStore::List() const {
+  EntryList out;
+  DIR* dir = ::opendir(directory_.c_str());
+  if (dir == nullptr) {
+    out.problems.push_back(ErrnoError("cannot list", directory_, errno).message());
+    return out;
+  }
+  std::vector<std::string> ids;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name.size() <= kKeySuffix.size() || !name.ends_with(kKeySuffix)) continue;
+    const std::string id(name.substr(0, name.size() - kKeySuffix.size()));
+    if (ValidRecordingId(id)) ids.push_back(id);  // temporary files end in .tmp.XXXXXX
+  }
+  ::closedir(dir);
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    auto entry = Load(id);
+    if (entry.ok()) {
+      out.entries.push_back(std::move(*entry));
+    } else if (entry.status().code() != StatusCode::kNotFound) {  // deleted meanwhile: fine
+      out.problems.push_back(entry.status().message());
+    }
+  }
+  return out;
+}
+
+StatusOr<SecretKey> KeyStore::DataKey(const std::string& id, const KeyWrapper& wrapper) const {
+  auto entry = Load(id);
+  if (!entry.ok()) return entry.status();
+  return wrapper.Unwrap(entry->wrapped_key, id);
+}
+
+RewrapResult KeyStore::Rewrap(const KeyWrapper& wrapper) {
+  RewrapResult result;
+  const std::string active = wrapper.ActiveKeyId();
+  EntryList list = List();
+  result.problems = std::move(list.problems);
+  for (auto& entry : list.entries) {
+    if (entry.wrapped_key.kek_id == active) {
+      ++result.already_active;
+      continue;
+    }
+    auto key = wrapper.Unwrap(entry.wrapped_key, entry.id);
+    if (!key.ok()) {
+      result.problems.push_back(key.status().message());
+      continue;
+    }
+    auto wrapped = wrapper.Wrap(*key, entry.id);
+    if (!wrapped.ok()) {
+      result.problems.push_back(entry.id + ": " + wrapped.status().message());
+      continue;
+    }
+    entry.wrapped_key = std::move(*wrapped);
+    // Destroyed meanwhile (the sweeper): Update-style check so a shredded key is not rewritten.
+    if (!Load(entry.id).ok()) continue;
+    Status s = Write(entry, /*must_not_exist=*/false);
+    if (!s.ok()) {
+      result.problems.push_back(s.message());
+      continue;
+    }
+    ++result.rewrapped;
+  }
+  return result;
+}
+
+std::string FormatRfc3339(int64_t unix_s) {
+  const time_t t = static_cast<time_t>(unix_s);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<int64_t> ParseRfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
+  if (text.size() < 20 || text.size() > 40) return std::nullopt;
+  const std::string s(text);
+  auto digits = [&s](size_t pos, size_t n) -> std::optional<int> {
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (i >= s.size() || s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
+             minute = digits(14, 2), second = digits(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 60) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    const size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+  }
+  int64_t offset_s = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) {
+    // UTC
+  } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':') {
+    const auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset_s = (*oh * 3600 + *om * 60) * (s[pos] == '+' ? 1 : -1);
+  } else {
+    return std::nullopt;
+  }
+  struct tm tm {};
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  const time_t t = timegm(&tm);
+  if (tm.tm_mday != *day) return std::nullopt;  // 31 February and the like rolled over
+  return static_cast<int64_t>(t) - offset_s;
+}
+
+}  // namespace tessera::recorder
