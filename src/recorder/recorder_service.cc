@@ -2,6 +2,7 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 #include <tessera/control/problem.h>
+#include <tessera/recorder/key_store.h>
 #include <tessera/recorder/mcu_client.h>
 #include <tessera/recorder/recorder_service.h>
 #include <tessera/recorder/recording_session.h>
@@ -83,11 +84,19 @@ T RecorderService::OnMedia(std::function<T()> work) {
 
 StatusOr<RecordingInfo> RecorderService::StartRecording(const std::string& room,
                                                         const std::string& profile,
-                                                        const std::string& region) {
+                                                        const std::string& region,
+                                                        const std::string& wanted_id) {
   RecordingInfo info;
-  auto id = NewRecordingId();
-  if (!id.ok()) return id.status();
-  info.id = std::move(*id);
+  if (wanted_id.empty()) {
+    auto id = NewRecordingId();
+    if (!id.ok()) return id.status();
+    info.id = std::move(*id);
+  } else if (!ValidRecordingId(wanted_id)) {
+    return InvalidArgumentError("id: 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
+                                "with '.' (it names the recording's files)");
+  } else {
+    info.id = wanted_id;
+  }
   info.room = room;
   info.profile = profile;
   info.region = region.empty() ? (config_.default_region.empty() ? config_.storage.begin()->first
@@ -106,6 +115,9 @@ StatusOr<RecordingInfo> RecorderService::StartRecording(const std::string& room,
 
 StatusOr<RecordingInfo> RecorderService::StartOnMedia(RecordingInfo info) {
   if (!accepting_) return UnavailableError("the recorder is shutting down");
+  if (recordings_.count(info.id)) {
+    return Status(StatusCode::kAlreadyExists, "recording '" + info.id + "' exists already");
+  }
   auto sink = sinks_(info);
   if (!sink.ok()) return sink.status();
   const auto suite = srtp::SrtpSuiteFromName(config_.srtp_suite);
@@ -252,14 +264,19 @@ control::HttpResponse RecorderService::Handle(const control::HttpRequest& req) {
                               "use GET or POST on " + prefix);
     }
     auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    auto text = [&](const char* key) {
+      return body.is_object() && (!body.contains(key) || body[key].is_string());
+    };
     if (!body.is_object() || !body.contains("room") || !body["room"].is_string() ||
-        body["room"].get<std::string>().empty()) {
+        body["room"].get<std::string>().empty() || !text("profile") || !text("region") ||
+        !text("id")) {
       return control::Problem(422, "validation", "Invalid request",
                               "the body must be {\"room\": \"<name>\", \"profile\": \"<profile>\", "
-                              "\"region\": \"<region>\"} (profile and region optional)");
+                              "\"region\": \"<region>\", \"id\": \"<id>\"} (profile, region "
+                              "and id optional: strings)");
     }
     auto info = StartRecording(body["room"].get<std::string>(), body.value("profile", ""),
-                               body.value("region", ""));
+                               body.value("region", ""), body.value("id", ""));
     if (!info.ok()) return control::ProblemFromStatus(info.status());
     control::HttpResponse r = Json(201, {{"id", info->id},
                                          {"room", info->room},

@@ -54,8 +54,9 @@ class RecorderService : public control::HttpHandler {
   control::HttpResponse Handle(const control::HttpRequest& request) override;
 
   // What the API calls (from any thread but the media thread).
+  // `id`: the MCU's id for it (its API's /recordings/{id}); empty: a random one.
   StatusOr<RecordingInfo> StartRecording(const std::string& room, const std::string& profile,
-                                         const std::string& region);
+                                         const std::string& region, const std::string& id = "");
   Status StopRecording(const std::string& id);
   std::vector<std::string> ListJson();
 
