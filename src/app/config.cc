@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/config_audit.h"
 #include "app/config_checker.h"
 #include "app/config_control.h"
 #include "app/config_hardware.h"
@@ -154,8 +155,10 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(root, "",
-               {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc"});
+    c.OnlyKeys(
+        root, "",
+        {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc", "audit"});
+    if (root["audit"].IsDefined()) ParseAudit(c, root["audit"], config.audit);
     if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
     if (root["webrtc"].IsDefined()) {
       ParseWebRtc(c, root["webrtc"], config.webrtc);

@@ -54,6 +54,21 @@ struct HardwareConfig {
   std::string qsv_device;    // DRM render node; empty: the first Intel one
 };
 
+// The audit trail (the `audit` block; docs/operations.md). Without the block there is none.
+struct AuditConfig {
+  bool enabled = false;  // the block is there
+  std::string path;      // the log file
+  std::string key_file;  // Ed25519 private key (PEM) or HMAC key file: signs checkpoints
+  std::string key_id;    // the checkpoints' key_id; empty: the key's fingerprint
+  uint32_t checkpoint_every = 100;
+  uint32_t checkpoint_interval_s = 60;
+  std::string syslog;  // "host:port": each line also to a SIEM over RFC 5424 UDP; empty: none
+  // Participants' names in ordinary log lines as "h:<12 hex>" (HMAC-SHA256 under the salt in
+  // name_salt_file); the audit log keeps them in clear.
+  bool hash_names = false;
+  std::string name_salt_file;
+};
+
 struct Config {
   std::string source;  // file name, or "<embedded default>"
   ServerConfig server;
@@ -63,6 +78,7 @@ struct Config {
   SipConfig sip;
   control::ControlConfig control;  // the HTTP API (the `control` block)
   webrtc::WebRtcConfig webrtc;     // browsers over WHIP/WHEP (the `webrtc` block)
+  AuditConfig audit;               // the audit trail (the `audit` block)
 };
 
 // The embedded default (configs/default.yaml compiled in).

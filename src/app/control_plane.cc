@@ -193,6 +193,7 @@ Status ControlPlane::Start() {
   options.ready = [this] { return !draining_.load() && !rooms_.draining(); };
   options.render_metrics = render;
   options.webrtc = webrtc_;
+  options.audit = audit_hook_;
   if (webrtc_) options.join_page = kJoinPageHtml;
   api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
   if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);

@@ -3,10 +3,12 @@
 // the HTTP server's own io_context thread, never on a media thread.
 #pragma once
 
+#include <tessera/control/api.h>
 #include <tessera/control/config.h>
 #include <tessera/session/room_directory.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,6 +58,11 @@ class ControlPlane {
                control::WebRtcControl* webrtc = nullptr);
   ~ControlPlane();
 
+  // Every API request and refused token goes to `hook` (AuditTrail::ApiHook). Before Start.
+  void SetAuditHook(std::function<void(const control::ApiAuditRecord&)> hook) {
+    audit_hook_ = std::move(hook);
+  }
+
   // Keys loaded (or created where the config says so), listeners bound, thread started.
   // Errors name the key file, the address or the certificate and why.
   Status Start();
@@ -75,6 +82,7 @@ class ControlPlane {
   control::SipControl* sip_;
   control::WebRtcControl* webrtc_;
   std::atomic<bool> draining_{false};
+  std::function<void(const control::ApiAuditRecord&)> audit_hook_;
   std::unique_ptr<control::JwtVerifier> verifier_;
   std::unique_ptr<control::Api> api_;
   std::unique_ptr<control::HttpHandler> metrics_;

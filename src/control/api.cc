@@ -286,6 +286,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> params;
   const Route* route = Match(request.path, params);
+  audit_who_.reset();
+  audit_auth_failure_.clear();
   HttpResponse response;
   try {
     response = Dispatch(request, route, params);
@@ -307,6 +309,22 @@ HttpResponse Api::Handle(const HttpRequest& request) {
       .GetHistogram("tessera_api_request_duration_seconds",
                     {{"route", route ? route->path : "unmatched"}}, kDurationBucketsSeconds)
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  // Health checks come every few seconds from load balancers, carry no token and change nothing:
+  // left out of the audit trail.
+  const bool health = route && (route->id == RouteId::kHealthz || route->id == RouteId::kReadyz);
+  if (options_.audit && !health) {
+    ApiAuditRecord record;
+    if (audit_who_) {
+      record.actor = audit_who_->subject;
+      record.role = RoleName(audit_who_->role);
+    }
+    record.source = request.source_address;
+    record.method = request.method;
+    record.path = request.path;
+    record.status = response.status;
+    record.auth_failure = std::move(audit_auth_failure_);
+    options_.audit(record);
+  }
   return response;
 }
 
@@ -384,7 +402,10 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
     return TooManyRequests(auth_failures_, source, now_us, "auth_failures");
   }
   const std::string& authorization = request.Header("authorization");
-  if (authorization.empty()) return Unauthorized(false, "");
+  if (authorization.empty()) {
+    audit_auth_failure_ = "no bearer token";
+    return Unauthorized(false, "");
+  }
   StatusOr<Principal> who =
       auth_ ? auth_->Authenticate(authorization, options_.now_s())
             : StatusOr<Principal>(UnauthenticatedError("no token is accepted on this node"));
@@ -393,8 +414,10 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
       return ProblemFromStatus(who.status());
     }
     (void)auth_failures_.Allow(source, now_us);  // takes one token: the failure is counted
+    audit_auth_failure_ = who.status().message();
     return Unauthorized(true, who.status().message());
   }
+  audit_who_ = *who;
   if (IsWebRtcRoute(route->id)) {
     // A browser joins with a participant's token (or an operator's); a viewer's token may watch.
     const bool view = route->id == RouteId::kWhep || route->id == RouteId::kWhepResource;

@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 
+#include "app/audit_trail.h"
 #include "app/config.h"
 #include "app/control_plane.h"
 #include "app/server.h"
@@ -72,7 +73,8 @@ void TrimHeap() {
 }
 
 // Waits for SIGINT or SIGTERM; SIGHUP in between reloads what the control plane can reload.
-int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api) {
+int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api,
+                tessera::app::AuditTrail* audit) {
   for (;;) {
     timespec wait{10, 0};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
@@ -82,7 +84,9 @@ int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api) {
     }
     if (sig != SIGHUP) return sig;
     if (api) {
-      spdlog::info("SIGHUP: {}", api->Reload());
+      const std::string outcome = api->Reload();
+      spdlog::info("SIGHUP: {}", outcome);
+      if (audit) audit->ConfigReloaded(outcome);
     } else {
       spdlog::info("SIGHUP: nothing to reload (no control block)");
     }
@@ -206,8 +210,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const tessera::app::Config config_copy = *config;
+  // Opened first and declared before the server and the API, so it outlives both: the rooms'
+  // observer and the API's hook write to it until they are gone.
+  auto audit = tessera::app::AuditTrail::Open(config_copy.audit);
+  if (!audit.ok()) return Fail(audit.status());
+  const std::unique_ptr<tessera::app::AuditTrail> audit_trail = std::move(*audit);
   tessera::app::Server server(std::move(*config));
   if (auto s = server.Start(); !s.ok()) return Fail(s);
+  if (audit_trail) server.rooms().AddObserver(audit_trail->observer());
   // The SIP user agent (the `sip` block), on its own thread; it joins callers to the rooms.
   std::unique_ptr<tessera::sipua::SipService> sip;
   if (config_copy.sip.enabled) {
@@ -229,6 +239,7 @@ int main(int argc, char** argv) {
   if (config_copy.control.enabled) {
     api = std::make_unique<tessera::app::ControlPlane>(
         config_copy.control, *service, server.rooms(), sip_control.get(), webrtc_control.get());
+    if (audit_trail) api->SetAuditHook(audit_trail->ApiHook());
     if (auto s = api->Start(); !s.ok()) {
       if (sip) sip->Stop();
       server.Stop();
@@ -257,7 +268,7 @@ int main(int argc, char** argv) {
     }).detach();
   }
 
-  int sig = WaitForStop(signals, api.get());
+  int sig = WaitForStop(signals, api.get(), audit_trail.get());
   if (sig == SIGTERM && api) {
     // Draining: readyz 503, no new rooms or joins; calls in progress go on up to the grace
     // period (a second SIGTERM or a SIGINT ends it at once).
@@ -273,6 +284,7 @@ int main(int argc, char** argv) {
   if (api) api->Stop();
   if (sip) sip->Stop();
   server.Stop();
+  if (audit_trail) audit_trail->Close();  // after the rooms ended: their events are in it
   for (const auto& line : server.SummaryLines()) std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   return 0;

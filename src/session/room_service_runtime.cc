@@ -18,6 +18,7 @@
 // Packets the leg handed to the rooms name its id, not the leg; a room ignores an id it no
 // longer has, and ids are never reused, so a late packet finds nothing.
 #include <spdlog/spdlog.h>
+#include <tessera/base/personal_name.h>
 #include <tessera/session/room_service.h>
 
 #include <algorithm>
@@ -94,7 +95,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
     out.video_rtcp_port = RtcpPortFor(member.video_port, 0, member.video_rtcp_mux);
   }
   spdlog::info("room {}: {} joined as participant {} (audio port {}, video port {}; {} of {})",
-               room_name, pc.name, id, out.audio_port, out.video_port,
+               room_name, PersonalName(pc.name), id, out.audio_port, out.video_port,
                room->roster().members().size(), max);
   for (const auto& o : observers_) o->OnParticipantJoined(room_name, id, pc.name);
   return out;
@@ -118,7 +119,7 @@ Status RoomService::LeaveRoom(const std::string& room_name, uint32_t id) {
   if (!found.ok()) return found.status();
   RoomHost* room = found->first;
   RoomMember* member = found->second;
-  spdlog::info("room {}: {} (participant {}) leaves", room_name, member->name, id);
+  spdlog::info("room {}: {} (participant {}) leaves", room_name, PersonalName(member->name), id);
   Leave(*room, id);
   return Status::Ok();
 }

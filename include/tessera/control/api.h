@@ -26,11 +26,25 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tessera::control {
+
+// One API request as the audit trail records it (the app turns it into audit events; control
+// does not depend on the audit module).
+struct ApiAuditRecord {
+  std::string actor;   // the token's subject ("sub"); empty when no token was accepted
+  std::string role;    // the token's role; empty likewise
+  std::string source;  // the peer's address
+  std::string method;
+  std::string path;  // as requested, before '?'
+  int status = 0;    // the answer's
+  // Set when the request's token was missing or refused: why (the 401's reason).
+  std::string auth_failure;
+};
 
 struct ApiOptions {
   // Per source address: every request but the health checks, and failed authentications.
@@ -56,6 +70,9 @@ struct ApiOptions {
   RecordingControl* recordings = nullptr;
   // GET /join/{room}; empty: 404.
   std::string_view join_page;
+  // Called once for every request but /healthz and /readyz, after it is answered, on the API's
+  // thread: must not block (queue and return). Unset: nothing.
+  std::function<void(const ApiAuditRecord&)> audit;
 };
 
 // The rate limits of the `control` block.
@@ -100,6 +117,9 @@ class Api : public HttpHandler {
 
   ControlService& service_;
   Authenticator* auth_;
+  // What Dispatch learnt of the request being handled, for options_.audit: reset per request.
+  std::optional<Principal> audit_who_;
+  std::string audit_auth_failure_;
   ApiOptions options_;
   net::SourceRateLimiter requests_;
   net::SourceRateLimiter auth_failures_;

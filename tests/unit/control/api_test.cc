@@ -319,6 +319,36 @@ TEST_F(ApiTest, FailedAuthenticationsEmptyTheirOwnBucket) {
   EXPECT_EQ(Call("GET", "/v1/rooms", "admin").status, 200);
 }
 
+TEST_F(ApiTest, TheAuditHookHearsEveryRequestButHealthChecksWithWhoAndWhy) {
+  std::vector<ApiAuditRecord> heard;
+  ApiOptions o;
+  o.now_us = [this] { return now_us_; };
+  o.now_s = [] { return int64_t{1'800'000'000}; };
+  o.audit = [&heard](const ApiAuditRecord& r) { heard.push_back(r); };
+  api_ = std::make_unique<Api>(service_, &auth_, o);
+
+  EXPECT_EQ(Call("DELETE", "/v1/rooms/roomB", "operator", "", "192.0.2.7").status, 204);
+  EXPECT_EQ(Call("GET", "/v1/rooms", "forged").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/rooms", "").status, 401);
+  EXPECT_EQ(Call("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(Call("GET", "/nowhere", "admin").status, 404);
+
+  ASSERT_EQ(heard.size(), 4u);
+  EXPECT_EQ(heard[0].actor, "operator");
+  EXPECT_EQ(heard[0].role, "operator");
+  EXPECT_EQ(heard[0].source, "192.0.2.7");
+  EXPECT_EQ(heard[0].method, "DELETE");
+  EXPECT_EQ(heard[0].path, "/v1/rooms/roomB");
+  EXPECT_EQ(heard[0].status, 204);
+  EXPECT_TRUE(heard[0].auth_failure.empty());
+  EXPECT_EQ(heard[1].status, 401);
+  EXPECT_TRUE(heard[1].actor.empty());
+  EXPECT_EQ(heard[1].auth_failure, "bad signature");
+  EXPECT_EQ(heard[2].auth_failure, "no bearer token");
+  EXPECT_EQ(heard[3].path, "/nowhere");
+  EXPECT_EQ(heard[3].status, 404);
+}
+
 TEST_F(ApiTest, ReadyzSaysDraining) {
   rooms_.Drain();
   const auto r = Call("GET", "/readyz", "");
