@@ -19,8 +19,6 @@ constexpr size_t kMaxRecordingIdLength = 128;
 constexpr int kEntryVersion = 1;
 constexpr std::string_view kKeySuffix = ".key";
 
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 nlohmann::json ToJson(const RecordingEntry& e) {
   return {
       {"version", kEntryVersion},

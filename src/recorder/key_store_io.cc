@@ -32,6 +32,15 @@ Status WriteAll(int fd, const char* data, size_t size, const std::string& path) 
 
 }  // namespace
 
+std::string Quoted(std::string_view s) {
+  std::string q;
+  q.reserve(s.size() + 2);
+  q.push_back('"');
+  q.append(s);
+  q.push_back('"');
+  return q;
+}
+
 Status ErrnoError(const std::string& what, const std::string& path, int err) {
   const std::string text = what + " " + path + ": " + std::strerror(err);
   return err == ENOENT ? NotFoundError(text) : FailedPreconditionError(text);

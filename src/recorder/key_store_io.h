@@ -12,6 +12,9 @@ namespace tessera::recorder {
 
 // "<what> <path>: <strerror>"; kNotFound for ENOENT, kFailedPrecondition otherwise.
 Status ErrnoError(const std::string& what, const std::string& path, int err);
+// s in double quotes, for messages (appended, not concatenated: GCC 12 at -O3 warns wrongly of
+// "\"" + std::string(s), bug 105651).
+std::string Quoted(std::string_view s);
 
 // The whole of a regular file of at most `max_bytes`. With `private_only`, a file that group or
 // others may read or write is refused (kPermissionDenied, naming the chmod that fixes it).
