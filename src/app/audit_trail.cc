@@ -41,6 +41,14 @@ class AuditTrail::RoomEvents final : public session::RoomObserver {
                           .Set("id", id)
                           .Set("participant", name));
   }
+  void OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
+                        session::Consent consent) override {
+    (void)log_.Append(audit::Event("consent.changed")
+                          .Set("room", room)
+                          .Set("id", id)
+                          .Set("participant", name)
+                          .Set("consent", session::ConsentName(consent)));
+  }
   void OnParticipantLeft(const std::string& room, uint32_t id, const std::string& name) override {
     audit::Event e("participant.left");
     e.Set("room", room).Set("id", id).Set("participant", name);
@@ -114,6 +122,25 @@ std::function<void(const control::ApiAuditRecord&)> AuditTrail::ApiHook() {
     if (!r.actor.empty()) e.Set("actor", r.actor);
     if (!r.role.empty()) e.Set("role", r.role);
     e.Set("source", r.source).Set("method", r.method).Set("path", r.path).Set("status", r.status);
+    (void)log->Append(std::move(e));
+  };
+}
+
+std::function<void(const nlohmann::json&)> AuditTrail::RecordingHook() {
+  return [log = log_.get()](const nlohmann::json& event) {
+    const auto text = [](const nlohmann::json& j, const char* key) {
+      const auto it = j.find(key);
+      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const nlohmann::json recording = event.value("recording", nlohmann::json::object());
+    audit::Event e(text(event, "type"));
+    e.Set("room", text(event, "room"))
+        .Set("recording", text(recording, "id"))
+        .Set("state", text(recording, "state"))
+        .Set("profile", text(recording, "profile"))
+        .Set("region", text(recording, "region"))
+        .Set("actor", text(recording, "requested_by"));
+    if (const std::string why = text(recording, "reason"); !why.empty()) e.Set("reason", why);
     (void)log->Append(std::move(e));
   };
 }

@@ -30,6 +30,9 @@ class AuditTrail {
   std::shared_ptr<session::RoomObserver> observer() const { return observer_; }
   // For ApiOptions::audit (ControlPlane::SetAuditHook).
   std::function<void(const control::ApiAuditRecord&)> ApiHook();
+  // For ControlPlane::SetRecordingEventHook: each state change of a recording (started, stopped,
+  // failed, ...) with the recording's JSON.
+  std::function<void(const nlohmann::json&)> RecordingHook();
   // SIGHUP: what the reload applied, as the log line says it.
   void ConfigReloaded(const std::string& outcome);
   // The final checkpoint; later events are dropped. Call after the rooms and the API stopped.

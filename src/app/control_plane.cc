@@ -204,6 +204,7 @@ Status ControlPlane::Start() {
     auto recorder = control::RecorderClient::Create(http_->io(), config_.recorder,
                                                     [this](const nlohmann::json& event) {
                                                       if (webhooks_) webhooks_->Emit(event);
+                                                      if (recording_hook_) recording_hook_(event);
                                                     });
     if (!recorder.ok()) return recorder.status();
     recorder_ = std::move(recorder.value());

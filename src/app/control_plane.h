@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/config.h"
@@ -59,6 +60,11 @@ class ControlPlane {
   ~ControlPlane();
 
   // Every API request and refused token goes to `hook` (AuditTrail::ApiHook). Before Start.
+  // The recorder's events (recording.starting, .started, .failed, ...), for the audit trail.
+  // Before Start.
+  void SetRecordingEventHook(std::function<void(const nlohmann::json&)> hook) {
+    recording_hook_ = std::move(hook);
+  }
   void SetAuditHook(std::function<void(const control::ApiAuditRecord&)> hook) {
     audit_hook_ = std::move(hook);
   }
@@ -83,6 +89,7 @@ class ControlPlane {
   control::WebRtcControl* webrtc_;
   std::atomic<bool> draining_{false};
   std::function<void(const control::ApiAuditRecord&)> audit_hook_;
+  std::function<void(const nlohmann::json&)> recording_hook_;
   std::unique_ptr<control::JwtVerifier> verifier_;
   std::unique_ptr<control::Api> api_;
   std::unique_ptr<control::HttpHandler> metrics_;

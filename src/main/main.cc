@@ -239,7 +239,10 @@ int main(int argc, char** argv) {
   if (config_copy.control.enabled) {
     api = std::make_unique<tessera::app::ControlPlane>(
         config_copy.control, *service, server.rooms(), sip_control.get(), webrtc_control.get());
-    if (audit_trail) api->SetAuditHook(audit_trail->ApiHook());
+    if (audit_trail) {
+      api->SetAuditHook(audit_trail->ApiHook());
+      api->SetRecordingEventHook(audit_trail->RecordingHook());
+    }
     if (auto s = api->Start(); !s.ok()) {
       if (sip) sip->Stop();
       server.Stop();

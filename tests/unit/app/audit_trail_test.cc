@@ -40,6 +40,14 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   auto rooms = (*trail)->observer();
   rooms->OnRoomCreated("ward");
   rooms->OnParticipantJoined("ward", 7, "bob");
+  rooms->OnConsentChanged("ward", 7, "bob", session::Consent::kDeclined);
+  (*trail)->RecordingHook()({{"type", "recording.stopping"},
+                             {"room", "ward"},
+                             {"recording",
+                              {{"id", "rec-1"},
+                               {"state", "stopping"},
+                               {"requested_by", "alice"},
+                               {"reason", "consent not granted by bob (declined)"}}}});
   rooms->OnParticipantLeft("ward", 7, "bob");
   rooms->OnRoomEnded("ward");
   (*trail)->ConfigReloaded("reloaded 2 key(s)");
@@ -55,6 +63,7 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   for (const auto& e : events) names.push_back(e["event"]);
   EXPECT_THAT(names, ::testing::ElementsAre("audit.opened", "api.request", "auth.failure",
                                             "api.request", "room.created", "participant.joined",
+                                            "consent.changed", "recording.stopping",
                                             "participant.left", "room.ended", "config.reloaded"));
   EXPECT_EQ(events[1]["actor"], "alice");
   EXPECT_EQ(events[1]["status"], 201);
@@ -62,7 +71,11 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   EXPECT_EQ(events[2]["source"], "192.0.2.9");
   EXPECT_FALSE(events[3].contains("actor"));
   EXPECT_EQ(events[5]["participant"], "bob");
-  EXPECT_TRUE(events[6].contains("duration_s"));
+  EXPECT_EQ(events[6]["consent"], "declined");
+  EXPECT_EQ(events[7]["recording"], "rec-1");
+  EXPECT_EQ(events[7]["actor"], "alice");
+  EXPECT_EQ(events[7]["reason"], "consent not granted by bob (declined)");
+  EXPECT_TRUE(events[8].contains("duration_s"));
 
   auto key = audit::CheckpointVerifier::LoadPublicKey((dir / "audit.pub.pem").string());
   ASSERT_TRUE(key.ok());
