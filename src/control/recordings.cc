@@ -161,6 +161,13 @@ StatusOr<nlohmann::json> RecorderClient::Start(const RecordingStart& request) {
        [this](Recording& rec, StatusOr<HttpClientReply> reply) {
          if (rec.state != "starting") return;  // stopped meanwhile
          if (reply.ok() && reply->status >= 200 && reply->status < 300) {
+           // A start that named no region went to the recorder's default: say which.
+           if (rec.region.empty()) {
+             if (auto body = ParseJsonText(reply->body); body && body->is_object()) {
+               const auto region = body->find("region");
+               if (region != body->end() && region->is_string()) rec.region = *region;
+             }
+           }
            SetState(rec, "recording", "");
          } else {
            SetState(rec, "failed", Why(reply));

@@ -308,7 +308,8 @@ int main(int argc, char** argv) {
   char** sub_argv = argv + 1;
   // --- The recording service: tessera::recorder::RunRecorder (run_command.h), implemented with
   // --- the media side. Everything below it is the offline key and file tooling.
-  if (command == "run") return tessera::recorder::RunRecorder(sub_argc, sub_argv);
+  // RunRecorder takes the arguments after "run".
+  if (command == "run") return tessera::recorder::RunRecorder(argc - 2, argv + 2);
   if (command == "keygen") return Keygen(sub_argc, sub_argv);
   if (command == "rewrap") return Rewrap(sub_argc, sub_argv);
   if (command == "verify") return Verify(sub_argc, sub_argv);

@@ -38,13 +38,19 @@ struct CustomOutputDeleter {
 };
 using CustomOutputPtr = std::unique_ptr<AVFormatContext, CustomOutputDeleter>;
 
+// The MCU's Opus encoder (libopus, OPUS_APPLICATION_VOIP at 48 kHz) delays what it encodes by its
+// lookahead, 6.5 ms: the decoder's output for a packet stamped T is the sound of T - 6.5 ms.
+// Pre-skip (and the track's codec delay) take it back out, so the sound lines up with the
+// picture of the same instant.
+constexpr uint16_t kOpusPreSkip = 312;
+
 // OpusHead (RFC 7845 5.1) as the track's private data: version 1, channel mapping family 0.
-// Pre-skip is 0: the recording starts mid-stream, after the encoder's warm-up.
 std::vector<uint8_t> OpusHead(int channels) {
   std::vector<uint8_t> h = {'O', 'p', 'u', 's', 'H',
                             'e', 'a', 'd', 1,   static_cast<uint8_t>(channels)};
   const uint32_t rate = 48000;
-  h.insert(h.end(), {0, 0});  // pre-skip
+  h.insert(h.end(), {static_cast<uint8_t>(kOpusPreSkip & 0xff),
+                     static_cast<uint8_t>(kOpusPreSkip >> 8)});  // pre-skip, little-endian
   for (int i = 0; i < 4; ++i) h.push_back(static_cast<uint8_t>(rate >> (8 * i)));
   h.insert(h.end(), {0, 0, 0});  // output gain, mapping family 0
   return h;
@@ -266,6 +272,7 @@ class LibavMuxer final : public AvMuxer {
       par->codec_id = AV_CODEC_ID_OPUS;
       par->sample_rate = 48000;
       av_channel_layout_default(&par->ch_layout, config_.audio_channels);
+      par->initial_padding = kOpusPreSkip;  // Matroska's CodecDelay, MP4's edit list
       TESSERA_RETURN_IF_ERROR(SetExtradata(par, OpusHead(config_.audio_channels)));
     }
     if (mkv) {

@@ -58,8 +58,7 @@ std::optional<int64_t> RecordingSession::StreamClock::Map(uint32_t rtp) const {
 RecordingSession::RecordingSession(boost::asio::io_context& io,
                                    const RecordingSessionConfig& config,
                                    std::unique_ptr<ByteSink> sink, Clock& clock)
-    : io_(io),
-      config_(config),
+    : config_(config),
       sink_(std::move(sink)),
       clock_(clock),
       drops_(GlobalMetrics(), "recorder/" + config.name),

@@ -153,7 +153,6 @@ class RecordingSession {
   void ArmTimer();
   int64_t NowUnixUs() const;
 
-  boost::asio::io_context& io_;
   RecordingSessionConfig config_;
   std::unique_ptr<ByteSink> sink_;
   Clock& clock_;
