@@ -216,17 +216,19 @@ Status ControlPlane::Start() {
     spdlog::info(
         "control: no recorder (control.recorder): this node cannot record through the API");
   }
-  TESSERA_RETURN_IF_ERROR(http_->Start());
+  // The webhook sender before the server's thread runs: the recorder's events go to it from there.
   if (!config_.webhooks.empty()) {
     auto sender = control::WebhookSender::Create(http_->io(), config_.webhooks);
-    if (!sender.ok()) {
-      http_->Stop();
-      return sender.status();
-    }
+    if (!sender.ok()) return sender.status();
     webhooks_ = std::move(*sender);
     rooms_.AddObserver(webhooks_);
     spdlog::info("control: {} webhook(s) get room and participant events", config_.webhooks.size());
   }
+  if (Status started = http_->Start(); !started.ok()) {
+    if (webhooks_) webhooks_->Stop();  // it stays an observer of the rooms: it must go quiet
+    return started;
+  }
+  if (recorder_) http_->Post([recorder = recorder_.get()] { recorder->Resume(); });
   return Status::Ok();
 }
 

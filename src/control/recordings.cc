@@ -226,6 +226,48 @@ nlohmann::json RecorderClient::List(const std::string& room) {
   return {{"recordings", std::move(list)}};
 }
 
+void RecorderClient::Resume() {
+  if (shut_down_) return;
+  HttpClientRequest request;
+  request.method = "GET";
+  request.target = "/v1/recordings";
+  request.headers = {{"Authorization", "Bearer " + token_}};
+  request.timeout = kCallTimeout;
+  resume_ = HttpExchange::Start(
+      io_, base_, tls_.get(), std::move(request), [this](StatusOr<HttpClientReply> reply) {
+        resume_.reset();
+        if (shut_down_) return;
+        std::optional<nlohmann::json> body =
+            reply.ok() && reply->status == 200 ? ParseJsonText(reply->body) : std::nullopt;
+        if (!body || !body->is_object() || !body->contains("recordings") ||
+            !(*body)["recordings"].is_array()) {
+          spdlog::warn("control: cannot ask the recorder what it records: {}", Why(reply));
+          return;
+        }
+        size_t adopted = 0;
+        for (const nlohmann::json& j : (*body)["recordings"]) {
+          if (!j.is_object()) continue;
+          const auto text = [&j](const char* key) {
+            const auto it = j.find(key);
+            return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+          };
+          const std::string id = text("id");
+          if (id.empty() || text("room").empty() || recordings_.count(id)) continue;
+          Recording r;
+          r.id = id;
+          r.room = text("room");
+          r.profile = text("profile");
+          r.region = text("region");
+          r.requested_by = "(before a restart of this node)";
+          r.created = Now();
+          recordings_[id] = std::move(r);
+          SetState(recordings_.at(id), "recording", "");
+          ++adopted;
+        }
+        if (adopted) spdlog::info("control: the recorder records {} room(s) already", adopted);
+      });
+}
+
 void RecorderClient::StopAll(const std::string& room, const std::string& why) {
   std::vector<std::string> ids;
   for (const auto& [id, r] : recordings_) {
@@ -239,6 +281,8 @@ void RecorderClient::StopAll(const std::string& room, const std::string& why) {
 
 void RecorderClient::Shutdown() {
   shut_down_ = true;
+  if (resume_) resume_->Cancel();
+  resume_.reset();
   for (auto& [id, r] : recordings_) {
     if (r.in_flight) r.in_flight->Cancel();
     r.in_flight.reset();

@@ -64,6 +64,11 @@ class RecorderClient : public RecordingControl {
   StatusOr<nlohmann::json> Get(const std::string& room, const std::string& id) override;
   nlohmann::json List(const std::string& room) override;
 
+  // Asks the recorder what it records now and takes those recordings in (state "recording"): a
+  // node that restarted knows, lists and can stop what it started before. On io, once the server
+  // runs.
+  void Resume();
+
   // Stops the room's running recordings (`why` becomes their reason): someone seen or heard
   // there has not granted consent. On io.
   void StopAll(const std::string& room, const std::string& why);
@@ -105,6 +110,7 @@ class RecorderClient : public RecordingControl {
   std::map<std::string, Recording> recordings_;
   std::deque<std::string> ended_;  // oldest first; at most 1000 kept
   bool shut_down_ = false;
+  std::shared_ptr<HttpExchange> resume_;  // Resume's request, while in flight
 };
 
 }  // namespace tessera::control

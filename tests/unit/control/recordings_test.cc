@@ -127,6 +127,27 @@ TEST_F(RecorderClientTest, ARecorderThatIsDownFailsTheStartAndOneRecordingPerRoo
       << "a recording is found only under its own room";
 }
 
+TEST_F(RecorderClientTest, AfterARestartItTakesInWhatTheRecorderRecordsAndCanStopIt) {
+  Receiver recorder(io_, {200, 204},
+                    {R"({"recordings":[{"id":"rec-old","room":"main","profile":"hd","region":"eu"},
+                         {"id":"bad"},"not an object"]})",
+                     ""});
+  auto client = Make(recorder);
+  ASSERT_TRUE(client.ok());
+  (*client)->Resume();
+  ASSERT_TRUE(RunUntil(io_, [&] { return !(*client)->List("main")["recordings"].empty(); }));
+  const nlohmann::json listed = (*client)->List("main")["recordings"];
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["id"], "rec-old");
+  EXPECT_EQ(listed[0]["state"], "recording");
+  EXPECT_EQ(listed[0]["region"], "eu");
+  EXPECT_EQ(ToString(recorder.requests()[0].target()), "/v1/recordings");
+  ASSERT_TRUE((*client)->Stop("main", "rec-old").ok());
+  ASSERT_TRUE(RunUntil(
+      io_, [&] { return (*client)->Get("main", "rec-old")->value("state", "") == "stopped"; }));
+  EXPECT_EQ(ToString(recorder.requests()[1].target()), "/v1/recordings/rec-old");
+}
+
 TEST_F(RecorderClientTest, RefusesABadUrlAndAMissingTokenAtCreate) {
   RecorderConfig config;
   config.url = "ftp://recorder";
