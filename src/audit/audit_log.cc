@@ -69,7 +69,7 @@ bool ReadAt(int fd, uint64_t offset, size_t size, std::string& out) {
 
 // "20261206T204501.123Z": a file-name-friendly time.
 std::string CompactTime(int64_t unix_ms) {
-  std::string t = Rfc3339Ms(unix_ms);
+  std::string t = FormatRfc3339Ms(unix_ms);
   t.erase(std::remove_if(t.begin(), t.end(), [](char c) { return c == '-' || c == ':'; }), t.end());
   return t;
 }
@@ -178,7 +178,7 @@ bool AuditLog::Impl::WriteBatch(const std::deque<Event>& events, const Drops& ba
     prefix += SignatureAlgName(signer->alg());
     prefix += "\",\"key_id\":" + JsonText(key_id) + ",\"sig\":\"" + *sig + "\"";
     next_seq = s;
-    append_line(std::move(prefix), Rfc3339Ms(ms), "checkpoint");
+    append_line(std::move(prefix), FormatRfc3339Ms(ms), "checkpoint");
     since = 0;
   };
   const auto event = [&](const Event& e) {
@@ -197,7 +197,7 @@ bool AuditLog::Impl::WriteBatch(const std::deque<Event>& events, const Drops& ba
       prefix += ",\"truncated\":true";
     }
     next_seq = s;
-    append_line(std::move(prefix), Rfc3339Ms(ms), e.name);
+    append_line(std::move(prefix), FormatRfc3339Ms(ms), e.name);
     if (since++ == 0) first_unsealed = clock->NowUs();
     if (since >= options.checkpoint_every) checkpoint();
   };
@@ -311,7 +311,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options) {
     if (!forwarder.ok()) return forwarder.status();
     m.syslog = std::move(*forwarder);
   }
-  const std::string& path = options.path;
+  const std::string path = options.path;  // a copy: options moves into m below
   struct stat before {};
   const bool created = ::stat(path.c_str(), &before) != 0;
   m.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

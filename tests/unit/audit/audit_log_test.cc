@@ -361,6 +361,7 @@ TEST_F(AuditLogTest, ATornTailIsMovedAsideAndTheChainResumes) {
   EXPECT_EQ(opened["event"], "audit.opened");
   EXPECT_EQ(opened["torn_bytes"], torn.size());
   const std::string torn_file = opened["torn_file"];
+  EXPECT_EQ(torn_file.rfind(path_ + ".torn-", 0), 0u) << "beside the log: " << torn_file;
   EXPECT_EQ(ReadFile(torn_file), torn);
   const VerifyResult after = VerifyText(ReadFile(path_), HmacVerifier().get());
   EXPECT_TRUE(after.ok()) << after.bad->ToString();
