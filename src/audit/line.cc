@@ -3,7 +3,6 @@
 #include <openssl/sha.h>
 
 #include <array>
-#include <ctime>
 
 namespace tessera::audit {
 namespace {
@@ -28,27 +27,6 @@ std::optional<std::string_view> PlainString(std::string_view& s) {
 }
 
 }  // namespace
-
-std::string Rfc3339Ms(int64_t unix_ms) {
-  int64_t seconds = unix_ms / 1000;
-  int64_t ms = unix_ms % 1000;
-  if (ms < 0) {
-    ms += 1000;
-    seconds -= 1;
-  }
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 40> text{};
-  const size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(text.data(), n);
-  out.push_back('.');
-  out.push_back(static_cast<char>('0' + ms / 100));
-  out.push_back(static_cast<char>('0' + ms / 10 % 10));
-  out.push_back(static_cast<char>('0' + ms % 10));
-  out.push_back('Z');
-  return out;
-}
 
 std::string Sha256Hex(std::string_view bytes) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> md{};
@@ -75,8 +53,8 @@ std::string JsonText(const nlohmann::ordered_json& v) {
 
 std::string EnvelopePrefix(uint64_t seq, int64_t unix_ms, std::string_view prev,
                            std::string_view type) {
-  std::string out =
-      "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" + Rfc3339Ms(unix_ms) + "\",\"prev\":\"";
+  std::string out = "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" + FormatRfc3339Ms(unix_ms) +
+                    "\",\"prev\":\"";
   out += prev;
   out += "\",\"type\":\"";
   out += type;

@@ -10,6 +10,8 @@
 // same event always gives the same bytes.
 #pragma once
 
+#include <tessera/base/time_format.h>
+
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,9 +28,6 @@ inline constexpr size_t kHashSuffixSize = kHashKey.size() + 64 + 2;
 // Longer lines are garbage to the verifier (bounds the work on a hostile file) and are never
 // written: an event's fields are cut to fit first (AuditLog).
 inline constexpr size_t kMaxLineBytes = 64 * 1024;
-
-// "2026-12-06T20:45:01.123Z" (RFC 3339, UTC, milliseconds). Pure.
-std::string Rfc3339Ms(int64_t unix_ms);
 
 // Lower-case hex SHA-256 of `bytes`. Pure.
 std::string Sha256Hex(std::string_view bytes);

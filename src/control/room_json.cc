@@ -1,19 +1,15 @@
 #include "control/room_json.h"
 
+#include <tessera/base/time_format.h>
 #include <tessera/rtp/codec.h>
 
-#include <ctime>
 #include <utility>
 
 namespace tessera::control {
 
 std::string Iso8601(std::chrono::system_clock::time_point t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatRfc3339(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
 }
 
 std::optional<nlohmann::json> ParseJsonText(const std::string& text) {
@@ -43,7 +39,8 @@ nlohmann::json ParticipantJson(const session::RoomMember& m) {
                       {"transport", m.transport},
                       {"muted", m.muted},
                       {"deaf", m.deaf},
-                      {"consent", session::ConsentName(m.consent)}};
+                      {"consent", session::ConsentName(m.consent)},
+                      {"sends", m.sends}};
   if (m.audio_port) {
     j["audio_port"] = m.audio_port;
     if (auto s = ParseJsonText(m.audio_stats_json); s && s->is_object()) j["audio"] = *s;

@@ -1,5 +1,6 @@
 #include <openssl/rand.h>
 #include <tessera/base/logging.h>
+#include <tessera/base/time_format.h>
 #include <tessera/control/webhooks.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -60,25 +60,6 @@ std::string RandomPrefix() {
     prefix.push_back(kHex[b & 0x0f]);
   }
   return prefix;
-}
-
-// ISO 8601 UTC with milliseconds: "2026-12-06T10:00:00.123Z".
-std::string NowIso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const int64_t ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  std::array<char, 32> text{};
-  const size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(text.data(), n);
-  out.push_back('.');
-  out.push_back(static_cast<char>('0' + ms / 100));
-  out.push_back(static_cast<char>('0' + ms / 10 % 10));
-  out.push_back(static_cast<char>('0' + ms % 10));
-  out.push_back('Z');
-  return out;
 }
 
 }  // namespace
@@ -193,7 +174,7 @@ void WebhookSender::Emit(nlohmann::json event) {
     return;
   }
   if (!event.contains("id")) event["id"] = NextEventId();
-  if (!event.contains("time")) event["time"] = NowIso8601();
+  if (!event.contains("time")) event["time"] = NowRfc3339Ms();
   auto queued = std::make_shared<Event>();
   const nlohmann::json& id = event.at("id");
   queued->id = id.is_string() ? id.get<std::string>() : id.dump();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/base/time_format.h>
 #include <tessera/recorder/key_ring.h>
 
 #include <cstdint>
@@ -94,11 +95,5 @@ class KeyStore {
 
   std::string directory_;
 };
-
-// "2026-12-06T20:45:01Z".
-std::string FormatRfc3339(int64_t unix_s);
-// RFC 3339 date-time ("2026-12-06T20:45:01Z", fractions ignored, "+01:00" offsets applied);
-// nullopt for anything else.
-std::optional<int64_t> ParseRfc3339(std::string_view text);
 
 }  // namespace tessera::recorder
