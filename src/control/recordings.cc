@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <set>
 #include <utility>
 
 #include "control/room_json.h"
@@ -15,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxEnded = 1000;
 constexpr std::chrono::milliseconds kCallTimeout{10000};
+constexpr std::chrono::seconds kReconcileInterval{10};
 
 std::string NewId() {
   std::array<unsigned char, 8> bytes{};
@@ -71,7 +73,8 @@ RecorderClient::RecorderClient(boost::asio::io_context& io, HttpUrl base, std::s
       base_(std::move(base)),
       token_(std::move(token)),
       tls_(std::move(tls)),
-      on_event_(std::move(on_event)) {}
+      on_event_(std::move(on_event)),
+      reconcile_timer_(io) {}
 
 RecorderClient::~RecorderClient() = default;
 
@@ -228,6 +231,12 @@ nlohmann::json RecorderClient::List(const std::string& room) {
 
 void RecorderClient::Resume() {
   if (shut_down_) return;
+  // Again in a while: the recorder may stop a recording on its own (its API, a restart).
+  reconcile_timer_.expires_after(kReconcileInterval);
+  reconcile_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !shut_down_) Resume();
+  });
+  if (resume_) return;  // the last one is still on its way
   HttpClientRequest request;
   request.method = "GET";
   request.target = "/v1/recordings";
@@ -245,6 +254,21 @@ void RecorderClient::Resume() {
           return;
         }
         size_t adopted = 0;
+        std::set<std::string> listed;
+        for (const nlohmann::json& j : (*body)["recordings"]) {
+          if (j.is_object() && j.contains("id") && j["id"].is_string()) {
+            listed.insert(j["id"].get<std::string>());
+          }
+        }
+        // What the recorder no longer records (stopped on the recorder, or the recorder
+        // restarted) is stopped here too: the room may record again.
+        std::vector<std::string> gone;
+        for (const auto& [id, r] : recordings_) {
+          if (r.state == "recording" && !r.in_flight && !listed.count(id)) gone.push_back(id);
+        }
+        for (const std::string& id : gone) {
+          SetState(recordings_.at(id), "stopped", "the recorder no longer records it");
+        }
         for (const nlohmann::json& j : (*body)["recordings"]) {
           if (!j.is_object()) continue;
           const auto text = [&j](const char* key) {
@@ -259,7 +283,11 @@ void RecorderClient::Resume() {
           r.profile = text("profile");
           r.region = text("region");
           r.requested_by = "(before a restart of this node)";
-          r.created = Now();
+          const auto started = j.find("started_unix_ms");
+          r.created = started != j.end() && started->is_number_integer()
+                          ? Iso8601(std::chrono::system_clock::time_point(
+                                std::chrono::milliseconds(started->get<int64_t>())))
+                          : Now();
           recordings_[id] = std::move(r);
           SetState(recordings_.at(id), "recording", "");
           ++adopted;
@@ -283,6 +311,7 @@ void RecorderClient::Shutdown() {
   shut_down_ = true;
   if (resume_) resume_->Cancel();
   resume_.reset();
+  reconcile_timer_.cancel();
   for (auto& [id, r] : recordings_) {
     if (r.in_flight) r.in_flight->Cancel();
     r.in_flight.reset();

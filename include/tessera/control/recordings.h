@@ -16,6 +16,7 @@
 #include <tessera/control/http_client.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -64,9 +65,10 @@ class RecorderClient : public RecordingControl {
   StatusOr<nlohmann::json> Get(const std::string& room, const std::string& id) override;
   nlohmann::json List(const std::string& room) override;
 
-  // Asks the recorder what it records now and takes those recordings in (state "recording"): a
-  // node that restarted knows, lists and can stop what it started before. On io, once the server
-  // runs.
+  // Asks the recorder what it records now, and again every 10 s: takes in the recordings it does
+  // not know (state "recording": a node that restarted knows, lists and can stop what it started
+  // before) and stops those the recorder no longer records (stopped on the recorder, or the
+  // recorder restarted). On io, once the server runs.
   void Resume();
 
   // Stops the room's running recordings (`why` becomes their reason): someone seen or heard
@@ -111,6 +113,7 @@ class RecorderClient : public RecordingControl {
   std::deque<std::string> ended_;  // oldest first; at most 1000 kept
   bool shut_down_ = false;
   std::shared_ptr<HttpExchange> resume_;  // Resume's request, while in flight
+  boost::asio::steady_timer reconcile_timer_;
 };
 
 }  // namespace tessera::control

@@ -146,6 +146,24 @@ TEST_F(RecorderClientTest, AfterARestartItTakesInWhatTheRecorderRecordsAndCanSto
   ASSERT_TRUE(RunUntil(
       io_, [&] { return (*client)->Get("main", "rec-old")->value("state", "") == "stopped"; }));
   EXPECT_EQ(ToString(recorder.requests()[1].target()), "/v1/recordings/rec-old");
+  (*client)->Shutdown();
+}
+
+TEST_F(RecorderClientTest, ARecordingTheRecorderNoLongerHasIsStoppedAndTheRoomMayRecordAgain) {
+  Receiver recorder(io_, {201, 200}, {R"({"id":"x"})", R"({"recordings":[]})"});
+  auto client = Make(recorder);
+  ASSERT_TRUE(client.ok());
+  auto started = (*client)->Start({"main", "hd", "", "ops"});
+  ASSERT_TRUE(started.ok());
+  const std::string id = started->value("id", "");
+  ASSERT_TRUE(
+      RunUntil(io_, [&] { return (*client)->Get("main", id)->value("state", "") == "recording"; }));
+  (*client)->Resume();  // the recorder lists nothing: it was stopped there
+  ASSERT_TRUE(
+      RunUntil(io_, [&] { return (*client)->Get("main", id)->value("state", "") == "stopped"; }));
+  EXPECT_EQ((*client)->Get("main", id)->value("reason", ""), "the recorder no longer records it");
+  EXPECT_TRUE((*client)->Start({"main", "hd", "", "ops"}).ok());
+  (*client)->Shutdown();
 }
 
 TEST_F(RecorderClientTest, RefusesABadUrlAndAMissingTokenAtCreate) {
