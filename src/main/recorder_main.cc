@@ -7,8 +7,11 @@
 //   tessera-recorder decrypt FILE --keys FILE --store DIR -o OUT
 //   tessera-recorder sweep --store DIR --recordings [REGION=]DIR... [--now TIME]
 //   tessera-recorder erase --identity NAME --store DIR --recordings [REGION=]DIR... [--dry-run]
+//   decrypt, sweep and erase also take --audit FILE --audit-key PEM [--audit-key-id ID]
+//   [--actor NAME]: their events are appended to that audit log (audit/audit_log.h).
 //
 // Exit status: 0 done, 1 failed (a bad chunk, a missing key...), 2 usage error.
+#include <tessera/audit/audit_log.h>
 #include <tessera/base/clock.h>
 #include <tessera/recorder/chunk_file.h>
 #include <tessera/recorder/key_ring.h>
@@ -18,8 +21,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -46,7 +51,10 @@ constexpr const char* kUsage =
     "                                               delete expired recordings and their keys\n"
     "  erase --identity NAME --store DIR --recordings [REGION=]DIR... [--dry-run]\n"
     "                                               delete every recording NAME took part in\n"
-    "  --recordings DIR without REGION= is the location of recordings with no region tag.\n";
+    "  --recordings DIR without REGION= is the location of recordings with no region tag.\n"
+    "  decrypt, sweep and erase take --audit FILE --audit-key PEM [--audit-key-id ID]\n"
+    "  [--actor NAME]: their events (recording.decrypted, recording.deleted,\n"
+    "  erasure.requested) are appended to that audit log; actor: --actor, else $USER.\n";
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "tessera-recorder: %s\n%s", why.c_str(), kUsage);
@@ -150,6 +158,78 @@ StatusOr<StorageLocations> Locations(const Args& args) {
 
 void PrintEvent(const nlohmann::json& event) { std::printf("%s\n", event.dump().c_str()); }
 
+const std::set<std::string> kAuditOptions = {"--audit", "--audit-key", "--audit-key-id", "--actor"};
+
+std::set<std::string> WithAudit(std::set<std::string> options) {
+  options.insert(kAuditOptions.begin(), kAuditOptions.end());
+  return options;
+}
+
+// The operator's audit log for decrypt, sweep and erase (--audit FILE), and who is acting.
+struct CliAudit {
+  std::unique_ptr<audit::AuditLog> log;  // null: no --audit
+  std::string actor;
+
+  void Append(audit::Event event) {
+    if (!log) return;
+    event.fields.erase("actor");
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    fields["actor"] = actor;
+    for (auto& [key, value] : event.fields.items()) fields[key] = value;
+    event.fields = std::move(fields);
+    log->Append(std::move(event));
+  }
+  // A sweeper's deletion event, printed and appended.
+  void Deletion(const nlohmann::json& json) {
+    PrintEvent(json);
+    audit::Event e(json.value("event", std::string("recording.deleted")));
+    for (const auto& [key, value] : json.items()) {
+      if (key != "event") e.Set(key, nlohmann::ordered_json::parse(value.dump()));
+    }
+    Append(std::move(e));
+  }
+  // Everything appended is written and synced (and the chain sealed with a checkpoint).
+  Status Close() {
+    if (!log) return Status::Ok();
+    const bool ok = log->Flush();
+    log->Close();
+    return ok ? Status::Ok()
+              : InternalError(
+                    "the audit log could not be written: some events are missing from "
+                    "it (see the messages above)");
+  }
+};
+
+// Exit code 0 and `out` set, or the code to exit with (2: usage, 1: the log cannot be opened).
+int OpenAudit(const Args& args, const char* command, CliAudit& out) {
+  const auto path = args.One("--audit");
+  if (!path) {
+    for (const char* o : {"--audit-key", "--audit-key-id"}) {
+      if (args.One(o)) return Usage(std::string(command) + ": " + o + " needs --audit FILE");
+    }
+    return 0;
+  }
+  if (!args.One("--audit-key")) {
+    return Usage(std::string(command) +
+                 ": --audit needs --audit-key PEM (the checkpoints' key; tessera-audit keygen)");
+  }
+  audit::AuditLogOptions options;
+  options.path = *path;
+  options.key_file = *args.One("--audit-key");
+  options.key_id = args.One("--audit-key-id").value_or("");
+  auto log = audit::AuditLog::Open(std::move(options));
+  if (!log.ok()) return Fail("--audit " + *path + ": " + log.status().message());
+  out.log = std::move(*log);
+  if (auto actor = args.One("--actor")) {
+    out.actor = *actor;
+  } else if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') {
+    out.actor = user;
+  } else {
+    out.actor = "unknown";
+  }
+  return 0;
+}
+
 int Keygen(int argc, char** argv) {
   auto args = Parse(argc, argv, {"--keys", "--id"}, {}, {}, 0);
   if (!args) return 2;
@@ -222,23 +302,51 @@ int Verify(int argc, char** argv) {
 }
 
 int Decrypt(int argc, char** argv) {
-  auto args = Parse(argc, argv, {"--keys", "--store", "-o"}, {}, {}, 1);
+  auto args = Parse(argc, argv, WithAudit({"--keys", "--store", "-o"}), {}, {}, 1);
   if (!args) return 2;
   if (!Require(*args, {"--keys", "--store", "-o"}, "decrypt")) return 2;
+  CliAudit audit_log;
+  if (int rc = OpenAudit(*args, "decrypt", audit_log); rc != 0) return rc;
   auto ring = LocalKeyRing::LoadFile(*args->One("--keys"));
   if (!ring.ok()) return Fail(ring.status().message());
   const KeyStore store(*args->One("--store"));
   const std::string& path = args->positional[0];
   const std::string out = *args->One("-o");
-  // TODO(lead): --audit FILE: a recording.decrypted event (actor, recording, output) through the
-  // audit module before the plaintext is written.
+  // The decryption is on record, written and synced, before any plaintext exists.
+  audit::Event started("recording.decrypted");
+  if (auto reader = ChunkFileReader::OpenFile(path); reader.ok()) {
+    started.Set("recording", (*reader)->header().recording_id)
+        .Set("room", (*reader)->header().room);
+  }
+  started.Set("file", path).Set("output", out).Set("result", "started");
+  audit_log.Append(started);
+  if (audit_log.log && !audit_log.log->Flush()) {
+    return Fail(
+        "--audit: the decryption could not be recorded in the audit log: nothing "
+        "decrypted");
+  }
+  auto finished = [&](const std::string& result, const std::string& details) {
+    audit::Event e = started;
+    e.Set("result", result);
+    if (!details.empty()) e.Set("details", details);
+    audit_log.Append(std::move(e));
+    Status s = audit_log.Close();
+    if (!s.ok()) std::fprintf(stderr, "tessera-recorder: --audit: %s\n", s.message().c_str());
+  };
   auto report = DecryptRecording(path, store, **ring, out);
-  if (!report.ok()) return Fail(report.status().message());
+  if (!report.ok()) {
+    finished("failed", report.status().message());
+    return Fail(report.status().message());
+  }
   PrintSummary(path, *report);
   if (report->problem && !IsUncleanEnd(*report->problem)) {
+    finished("failed", std::string(ChunkProblemName(report->problem->kind)) + ": " +
+                           report->problem->message + "; output removed");
     return Fail(path + ": " + ChunkProblemName(report->problem->kind) + ": " +
                 report->problem->message + "; nothing written (" + out + " removed)");
   }
+  finished("ok", std::to_string(report->plaintext_bytes) + " bytes written" +
+                     (report->problem ? "; the recording ended uncleanly" : ""));
   std::printf(
       "wrote %llu bytes of %s to %s (mode 0600)%s\n",
       static_cast<unsigned long long>(report->plaintext_bytes), report->header.container.c_str(),
@@ -251,9 +359,12 @@ int Decrypt(int argc, char** argv) {
 }
 
 int Sweep(int argc, char** argv) {
-  auto args = Parse(argc, argv, {"--store", "--recordings", "--now"}, {"--recordings"}, {}, 0);
+  auto args =
+      Parse(argc, argv, WithAudit({"--store", "--recordings", "--now"}), {"--recordings"}, {}, 0);
   if (!args) return 2;
   if (!Require(*args, {"--store", "--recordings"}, "sweep")) return 2;
+  CliAudit audit_log;
+  if (int rc = OpenAudit(*args, "sweep", audit_log); rc != 0) return rc;
   auto locations = Locations(*args);
   if (!locations.ok()) return Usage("sweep: " + locations.status().message());
   std::optional<FixedWallClock> fixed;
@@ -264,25 +375,39 @@ int Sweep(int argc, char** argv) {
   }
   const Clock& clock = fixed ? static_cast<const Clock&>(*fixed) : SystemClock();
   KeyStore store(*args->One("--store"));
-  Sweeper sweeper(store, std::move(*locations), clock, PrintEvent);
+  Sweeper sweeper(store, std::move(*locations), clock,
+                  [&audit_log](const nlohmann::json& e) { audit_log.Deletion(e); });
   SweepResult r = sweeper.Sweep();
   std::printf("deleted %zu recordings expired by %s\n", r.deleted.size(),
               FormatRfc3339(UnixSeconds(clock)).c_str());
+  if (Status s = audit_log.Close(); !s.ok()) r.problems.push_back("--audit: " + s.message());
   for (const auto& p : r.problems) std::fprintf(stderr, "tessera-recorder: %s\n", p.c_str());
   return r.problems.empty() ? 0 : 1;
 }
 
 int Erase(int argc, char** argv) {
-  auto args = Parse(argc, argv, {"--identity", "--store", "--recordings"}, {"--recordings"},
-                    {"--dry-run"}, 0);
+  auto args = Parse(argc, argv, WithAudit({"--identity", "--store", "--recordings"}),
+                    {"--recordings"}, {"--dry-run"}, 0);
   if (!args) return 2;
   if (!Require(*args, {"--identity", "--store", "--recordings"}, "erase")) return 2;
+  CliAudit audit_log;
+  if (int rc = OpenAudit(*args, "erase", audit_log); rc != 0) return rc;
   auto locations = Locations(*args);
   if (!locations.ok()) return Usage("erase: " + locations.status().message());
   const std::string identity = *args->One("--identity");
   KeyStore store(*args->One("--store"));
-  Sweeper sweeper(store, std::move(*locations), SystemClock(), PrintEvent);
-  if (args->flags.count("--dry-run")) {
+  Sweeper sweeper(store, std::move(*locations), SystemClock(),
+                  [&audit_log](const nlohmann::json& e) { audit_log.Deletion(e); });
+  const bool dry_run = args->flags.count("--dry-run") > 0;
+  {
+    nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+    for (const auto& e : sweeper.FindByIdentity(identity)) ids.push_back(e.id);
+    audit_log.Append(std::move(audit::Event("erasure.requested")
+                                   .Set("identity", identity)
+                                   .Set("dry_run", dry_run)
+                                   .Set("recordings", std::move(ids))));
+  }
+  if (dry_run) {
     const auto found = sweeper.FindByIdentity(identity);
     for (const auto& e : found) {
       std::printf("%s room %s started %s\n", e.id.c_str(), e.room.c_str(),
@@ -290,10 +415,12 @@ int Erase(int argc, char** argv) {
     }
     std::printf("%zu recordings with \"%s\" (dry run: nothing deleted)\n", found.size(),
                 identity.c_str());
+    if (Status s = audit_log.Close(); !s.ok()) return Fail("--audit: " + s.message());
     return 0;
   }
   SweepResult r = sweeper.Erase(identity);
   std::printf("deleted %zu recordings with \"%s\"\n", r.deleted.size(), identity.c_str());
+  if (Status s = audit_log.Close(); !s.ok()) r.problems.push_back("--audit: " + s.message());
   for (const auto& p : r.problems) std::fprintf(stderr, "tessera-recorder: %s\n", p.c_str());
   return r.problems.empty() ? 0 : 1;
 }

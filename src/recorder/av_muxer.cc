@@ -185,7 +185,12 @@ class LibavMuxer final : public AvMuxer {
     return Fail(Enqueue(audio_index_, opus, ts, *duration, true));
   }
 
-  void NoteGapReason(std::string reason) override { gap_reason_ = std::move(reason); }
+  // Each reason once, in the order they came: the first is usually the cause (the MCU refused
+  // connections), the later ones what followed from it (no media).
+  void NoteGapReason(std::string reason) override {
+    if (reason.empty() || gap_reason_.find(reason) != std::string::npos) return;
+    gap_reason_ += (gap_reason_.empty() ? "" : "; ") + reason;
+  }
 
   Status Close() override {
     if (closed_) return status_;
@@ -305,7 +310,7 @@ class LibavMuxer final : public AvMuxer {
     }
     header_written_ = true;
     TESSERA_RETURN_IF_ERROR(FlushSink());
-    spdlog::info("recording started: {} {}{}x{} + opus/{}ch", config_.container,
+    spdlog::info("recording started: {} {}{}{}x{} + opus/{}ch", config_.container,
                  config_.video_codec ? rtp::CodecName(*config_.video_codec) : "no video ",
                  config_.video_codec ? " " : "", width, height, config_.audio_channels);
     return Status::Ok();

@@ -61,6 +61,48 @@ nlohmann::json JoinBody(const McuClientConfig& c) {
   return body;
 }
 
+std::optional<RoomParticipants> ParseRoomParticipants(std::string_view body,
+                                                      std::optional<uint32_t> self_id,
+                                                      const std::string& self_name) {
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  const auto list = json.find("participants");
+  if (list == json.end() || !list->is_array()) return std::nullopt;
+  RoomParticipants out;
+  for (const auto& p : *list) {
+    if (!p.is_object()) continue;
+    const auto name_it = p.find("name");
+    const std::string name =
+        name_it != p.end() && name_it->is_string() ? name_it->get<std::string>() : "";
+    const auto id_it = p.find("id");
+    // Its id and its name: a restarted MCU gives ids out again from 1, so the old id alone may
+    // be someone else's now.
+    const bool is_self =
+        name == self_name && (!self_id || (id_it != p.end() && id_it->is_number_unsigned() &&
+                                           id_it->get<uint64_t>() == *self_id));
+    if (is_self) {
+      out.self_present = true;
+      continue;
+    }
+    if (name.empty() || name == self_name || name.starts_with("recorder-")) continue;
+    if (const auto admitted = p.find("admitted");
+        admitted != p.end() && admitted->is_boolean() && !admitted->get<bool>()) {
+      continue;  // waiting for its PIN: muted, deaf, no picture
+    }
+    if (const auto sends = p.find("sends"); sends != p.end() && sends->is_boolean()) {
+      if (!sends->get<bool>()) continue;
+    } else if (name.ends_with(".viewer")) {
+      continue;  // a WebRTC viewer (WHEP): receives only
+    } else if (!p.contains("audio_port") && !p.contains("video_port")) {
+      continue;  // no leg at all: nothing of it is in the mix
+    }
+    out.senders.push_back(name);
+  }
+  std::sort(out.senders.begin(), out.senders.end());
+  out.senders.erase(std::unique(out.senders.begin(), out.senders.end()), out.senders.end());
+  return out;
+}
+
 struct McuClient::Answer {
   int status = 0;        // HTTP status; 0: no answer (error says why)
   std::string error;     // connection, TLS or timeout
@@ -76,7 +118,8 @@ struct McuClient::Impl {
 };
 
 StatusOr<std::shared_ptr<McuClient>> McuClient::Create(asio::io_context& io, McuClientConfig config,
-                                                       GapHandler on_gap) {
+                                                       GapHandler on_gap,
+                                                       ParticipantsHandler on_participants) {
   auto impl = std::make_unique<Impl>();
   auto url = control::ParseHttpUrl(config.url, "mcu.url");
   if (!url.ok()) return url.status();
@@ -88,15 +131,16 @@ StatusOr<std::shared_ptr<McuClient>> McuClient::Create(asio::io_context& io, Mcu
     if (!tls.ok()) return InternalError("mcu.url: " + tls.status().message());
     impl->tls = std::move(tls.value());
   }
-  return std::shared_ptr<McuClient>(
-      new McuClient(io, std::move(config), std::move(on_gap), std::move(impl)));
+  return std::shared_ptr<McuClient>(new McuClient(io, std::move(config), std::move(on_gap),
+                                                  std::move(on_participants), std::move(impl)));
 }
 
 McuClient::McuClient(asio::io_context& io, McuClientConfig config, GapHandler on_gap,
-                     std::unique_ptr<Impl> impl)
+                     ParticipantsHandler on_participants, std::unique_ptr<Impl> impl)
     : io_(io),
       config_(std::move(config)),
       on_gap_(std::move(on_gap)),
+      on_participants_(std::move(on_participants)),
       impl_(std::move(impl)),
       retry_timer_(io),
       check_timer_(io) {}
@@ -217,13 +261,30 @@ void McuClient::Rejoin(std::string reason) {
   if (on_gap_) on_gap_(reason);
   check_timer_.cancel();
   joining_ = true;
-  const std::optional<uint32_t> old = std::exchange(participant_id_, std::nullopt);
-  if (!old) return Join();
+  participant_id_.reset();
   // The old participant may still exist (a network partition): two legs would send to our ports.
-  Request("DELETE", ParticipantsPath() + "/" + std::to_string(*old), "",
-          [weak = weak_from_this()](const Answer&) {
-            if (auto self = weak.lock()) self->Join();
-          });
+  // It is found by its name, never by its old id alone: a restarted MCU gives ids out again, and
+  // the old one may be someone else's now.
+  Request("GET", ParticipantsPath(), "", [weak = weak_from_this()](const Answer& list) {
+    auto self = weak.lock();
+    if (!self || !self->running_) return;
+    const auto json = nlohmann::json::parse(list.body, nullptr, /*allow_exceptions=*/false);
+    std::optional<uint32_t> stale;
+    if (list.status == 200 && json.is_object() && json.contains("participants") &&
+        json["participants"].is_array()) {
+      for (const auto& p : json["participants"]) {
+        if (p.is_object() && p.value("name", "") == self->config_.participant_name &&
+            p.contains("id") && p["id"].is_number_unsigned()) {
+          stale = p["id"].get<uint32_t>();
+        }
+      }
+    }
+    if (!stale) return self->Join();
+    self->Request("DELETE", self->ParticipantsPath() + "/" + std::to_string(*stale), "",
+                  [weak](const Answer&) {
+                    if (auto s = weak.lock()) s->Join();
+                  });
+  });
 }
 
 void McuClient::OnSilence(bool silent) {
@@ -253,18 +314,33 @@ void McuClient::ArmCheck() {
 
 void McuClient::Check() {
   if (!running_ || joining_ || !participant_id_) return;
-  Request("GET", ParticipantsPath() + "/" + std::to_string(*participant_id_), "",
-          [weak = weak_from_this()](const Answer& a) {
-            auto self = weak.lock();
-            if (!self || !self->running_ || self->joining_) return;
-            if (a.status == 404) return self->Rejoin("the participant or the room is gone");
-            if (a.refused) return self->Rejoin("the MCU refuses connections (restarting?)");
-            if (a.status != 200) {
-              spdlog::warn("recorder: checking room {}: {}", self->config_.room,
-                           a.status ? "answered " + std::to_string(a.status) : a.error);
-            }
-            self->ArmCheck();
-          });
+  // The whole list in one request: whether the recorder is still in the room, and who appears in
+  // the recording.
+  Request("GET", ParticipantsPath(), "", [weak = weak_from_this()](const Answer& a) {
+    auto self = weak.lock();
+    if (!self || !self->running_ || self->joining_) return;
+    if (a.status == 404) return self->Rejoin("the room is gone");
+    if (a.refused) return self->Rejoin("the MCU refuses connections (restarting?)");
+    if (a.status == 200) {
+      auto list =
+          ParseRoomParticipants(a.body, self->participant_id_, self->config_.participant_name);
+      if (!list) {
+        spdlog::warn(
+            "recorder: checking room {}: the participant list is not JSON of the form "
+            "{{\"participants\":[...]}}",
+            self->config_.room);
+      } else {
+        if (self->on_participants_ && !list->senders.empty()) {
+          self->on_participants_(std::move(list->senders));
+        }
+        if (!list->self_present) return self->Rejoin("the participant is gone from the room");
+      }
+    } else {
+      spdlog::warn("recorder: checking room {}: {}", self->config_.room,
+                   a.status ? "answered " + std::to_string(a.status) : a.error);
+    }
+    self->ArmCheck();
+  });
 }
 
 void McuClient::Stop(std::function<void()> done) {

@@ -72,7 +72,8 @@ StatusOr<RecorderConfig> ParseRecorderConfig(std::string_view yaml, std::string_
       "listen_address",   "port",           "tls_cert_file", "tls_key_file",
       "allow_plain_http", "api_token_file", "mcu",           "media",
       "key_file",         "key_store_dir",  "storage",       "default_region",
-      "retention_days",   "container",      "srtp_suite",    "log_level"};
+      "retention_days",   "container",      "srtp_suite",    "log_level",
+      "sweep_interval_s", "audit"};
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>("");
     if (!kKeys.count(key)) e.Add(key, "unknown key (see docs/operations.md, \"Recorder\")");
@@ -133,6 +134,27 @@ StatusOr<RecorderConfig> ParseRecorderConfig(std::string_view yaml, std::string_
     e.Add("default_region", "names no region of storage");
   }
   Uint(root, "retention_days", c.retention_days, 1, 36500, e);
+  Uint(root, "sweep_interval_s", c.sweep_interval_s, 0, 30 * 86400, e);
+  if (const YAML::Node a = root["audit"]; a.IsDefined() && !a.IsNull()) {
+    if (!a.IsMap()) {
+      e.Add("audit", "must be a map with path, key_file and key_id");
+    } else {
+      for (const auto& kv : a) {
+        const std::string key = kv.first.as<std::string>("");
+        if (key != "path" && key != "key_file" && key != "key_id") {
+          e.Add("audit." + key, "unknown key (path, key_file, key_id)");
+        }
+      }
+      Str(a, "path", c.audit.path, e);
+      Str(a, "key_file", c.audit.key_file, e);
+      Str(a, "key_id", c.audit.key_id, e);
+      if (c.audit.path.empty()) e.Add("audit.path", "is required: the audit log file");
+      if (c.audit.key_file.empty()) {
+        e.Add("audit.key_file",
+              "is required: the checkpoints' key (tessera-audit keygen writes an Ed25519 pair)");
+      }
+    }
+  }
   Str(root, "container", c.container, e);
   if (c.container != "matroska" && c.container != "mp4") {
     e.Add("container", "must be matroska or mp4");

@@ -14,12 +14,14 @@
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 namespace tessera::recorder {
 namespace {
 
 constexpr char kPrefix[] = "/v1/recordings";
+constexpr char kErasures[] = "/v1/erasures";
 // Leaving the MCU (DELETE) at shutdown: each has its request timeout (5 s); this bounds them all.
 constexpr auto kShutdownWait = std::chrono::seconds(7);
 
@@ -43,6 +45,12 @@ int64_t UnixMs() {
       .count();
 }
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 control::HttpResponse Json(int status, const nlohmann::json& body) {
   control::HttpResponse r;
   r.status = status;
@@ -56,6 +64,7 @@ struct RecorderService::Recording {
   RecordingInfo info;
   std::unique_ptr<RecordingSession> session;
   std::shared_ptr<McuClient> client;
+  std::set<std::string> participants;  // senders seen so far (in the catalogue entry too)
 };
 
 RecorderService::RecorderService(RecorderConfig config, std::string api_token,
@@ -64,7 +73,15 @@ RecorderService::RecorderService(RecorderConfig config, std::string api_token,
       api_token_(std::move(api_token)),
       mcu_token_(std::move(mcu_token)),
       sinks_(std::move(sinks)),
-      clock_(clock) {}
+      clock_(clock),
+      sweep_timer_(retention_io_) {
+  if (!config_.key_store_dir.empty()) {
+    store_.emplace(config_.key_store_dir);
+    sweeper_.emplace(*store_, StorageLocations(config_.storage), clock_,
+                     [this](const nlohmann::json& event) { AuditDeletion(event); });
+    sweeper_->SetInProgress([this](const std::string& id) { return InProgress(id); });
+  }
+}
 
 RecorderService::~RecorderService() { Shutdown(); }
 
@@ -72,6 +89,138 @@ void RecorderService::Start() {
   if (thread_.joinable()) return;
   work_.emplace(io_.get_executor());
   thread_ = std::thread([this] { io_.run(); });
+  retention_work_.emplace(retention_io_.get_executor());
+  retention_thread_ = std::thread([this] { retention_io_.run(); });
+  if (sweeper_ && config_.sweep_interval_s > 0) {
+    // The first sweep at once: a recorder that was down for a while catches up at start.
+    boost::asio::post(retention_io_, [this] {
+      SweepResult r = SweepOnRetention();
+      if (sweep_observer_) sweep_observer_(r);
+      ArmSweep();
+    });
+  } else if (sweeper_) {
+    spdlog::info(
+        "recorder: sweep_interval_s is 0: expired recordings are deleted only by "
+        "`tessera-recorder sweep`");
+  }
+}
+
+template <class T>
+T RecorderService::OnRetention(std::function<T()> work) {
+  std::packaged_task<T()> task(std::move(work));
+  std::future<T> result = task.get_future();
+  boost::asio::post(retention_io_, [&task] { task(); });
+  return result.get();
+}
+
+void RecorderService::ArmSweep() {
+  sweep_timer_.expires_after(std::chrono::seconds(config_.sweep_interval_s));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    SweepResult r = SweepOnRetention();
+    if (sweep_observer_) sweep_observer_(r);
+    ArmSweep();
+  });
+}
+
+SweepResult RecorderService::SweepOnRetention() {
+  SweepResult r = sweeper_->Sweep();
+  if (!r.deleted.empty()) {
+    spdlog::info("recorder: retention sweep deleted {} recordings", r.deleted.size());
+  }
+  for (const auto& id : r.in_progress) {
+    spdlog::info(
+        "recorder: recording {} has expired but is still being recorded: it is deleted "
+        "by the first sweep after it stops",
+        id);
+  }
+  for (const auto& p : r.problems) spdlog::warn("recorder: retention sweep: {}", p);
+  return r;
+}
+
+StatusOr<SweepResult> RecorderService::SweepNow() {
+  if (!sweeper_) {
+    return FailedPreconditionError(
+        "the recorder has no key store (key_store_dir): nothing to "
+        "sweep");
+  }
+  if (!retention_thread_.joinable()) return FailedPreconditionError("the recorder is not running");
+  return OnRetention<SweepResult>([this] { return SweepOnRetention(); });
+}
+
+bool RecorderService::InProgress(const std::string& id) const {
+  std::lock_guard lock(active_mu_);
+  return active_.count(id) > 0;
+}
+
+void RecorderService::Audit(audit::Event event) const {
+  if (audit_) audit_(std::move(event));
+}
+
+void RecorderService::AuditDeletion(const nlohmann::json& event) const {
+  audit::Event e(event.value("event", std::string("recording.deleted")));
+  for (const auto& [key, value] : event.items()) {
+    if (key != "event") e.Set(key, nlohmann::ordered_json::parse(value.dump()));
+  }
+  Audit(std::move(e));
+}
+
+StatusOr<ErasureResult> RecorderService::Erase(const std::string& identity, bool dry_run,
+                                               const std::string& source) {
+  if (identity.empty()) return InvalidArgumentError("identity: the person's name, not empty");
+  if (!sweeper_) {
+    return FailedPreconditionError(
+        "the recorder has no key store (key_store_dir): nothing to "
+        "erase");
+  }
+  if (!retention_thread_.joinable()) return FailedPreconditionError("the recorder is not running");
+  return OnRetention<ErasureResult>([this, identity, dry_run, source] {
+    ErasureResult out;
+    std::vector<RecordingEntry> found = sweeper_->FindByIdentity(identity);
+    std::map<std::string, RecordingEntry> by_id;
+    nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+    nlohmann::ordered_json busy = nlohmann::ordered_json::array();
+    for (auto& e : found) {
+      if (InProgress(e.id)) {
+        busy.push_back(e.id);
+      } else {
+        ids.push_back(e.id);
+      }
+      by_id.emplace(e.id, std::move(e));
+    }
+    // Asked for, before anything is deleted: the request is on record even if a deletion fails.
+    audit::Event requested("erasure.requested");
+    requested.Set("actor", "api").Set("identity", identity).Set("dry_run", dry_run);
+    if (!source.empty()) requested.Set("source", source);
+    requested.Set("recordings", ids).Set("in_progress", busy);
+    Audit(std::move(requested));
+    spdlog::info("recorder: erasure of \"{}\"{}: {} recordings, {} still being recorded", identity,
+                 dry_run ? " (dry run)" : "", ids.size(), busy.size());
+    if (dry_run) {
+      for (auto& [id, e] : by_id) {
+        if (InProgress(id)) {
+          out.in_progress.push_back(id);
+        } else {
+          out.deleted.push_back(std::move(e));
+        }
+      }
+      return out;
+    }
+    SweepResult r = sweeper_->Erase(identity);
+    for (const auto& id : r.deleted) {
+      auto it = by_id.find(id);
+      if (it != by_id.end()) {
+        out.deleted.push_back(it->second);
+      } else {
+        RecordingEntry e;
+        e.id = id;
+        out.deleted.push_back(std::move(e));
+      }
+    }
+    out.in_progress = std::move(r.in_progress);
+    out.problems = std::move(r.problems);
+    return out;
+  });
 }
 
 template <class T>
@@ -92,8 +241,9 @@ StatusOr<RecordingInfo> RecorderService::StartRecording(const std::string& room,
     if (!id.ok()) return id.status();
     info.id = std::move(*id);
   } else if (!ValidRecordingId(wanted_id)) {
-    return InvalidArgumentError("id: 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
-                                "with '.' (it names the recording's files)");
+    return InvalidArgumentError(
+        "id: 1 to 128 characters of A-Z a-z 0-9 . _ -, not starting "
+        "with '.' (it names the recording's files)");
   } else {
     info.id = wanted_id;
   }
@@ -118,6 +268,20 @@ StatusOr<RecordingInfo> RecorderService::StartOnMedia(RecordingInfo info) {
   if (recordings_.count(info.id)) {
     return Status(StatusCode::kAlreadyExists, "recording '" + info.id + "' exists already");
   }
+  // In progress before its key store entry exists: the sweeper never sees it otherwise.
+  {
+    std::lock_guard lock(active_mu_);
+    active_.insert(info.id);
+  }
+  auto started = StartSessionOnMedia(info);
+  if (!started.ok()) {
+    std::lock_guard lock(active_mu_);
+    active_.erase(info.id);
+  }
+  return started;
+}
+
+StatusOr<RecordingInfo> RecorderService::StartSessionOnMedia(RecordingInfo info) {
   auto sink = sinks_(info);
   if (!sink.ok()) return sink.status();
   const auto suite = srtp::SrtpSuiteFromName(config_.srtp_suite);
@@ -149,8 +313,11 @@ StatusOr<RecordingInfo> RecorderService::StartOnMedia(RecordingInfo info) {
   mc.profile = info.profile;
   mc.keys = std::move(*keys);
   RecordingSession* raw = session->get();
-  auto client = McuClient::Create(io_, std::move(mc),
-                                  [raw](std::string reason) { raw->NoteGap(std::move(reason)); });
+  auto client = McuClient::Create(
+      io_, std::move(mc), [raw](std::string reason) { raw->NoteGap(std::move(reason)); },
+      [this, id = info.id](std::vector<std::string> names) {
+        AddParticipants(id, std::move(names));
+      });
   if (!client.ok()) {
     (void)(*session)->Stop();
     return client.status();
@@ -167,7 +334,61 @@ StatusOr<RecordingInfo> RecorderService::StartOnMedia(RecordingInfo info) {
   spdlog::info("recording {} of room {} started (region {}, profile '{}')", info.id, info.room,
                info.region, info.profile);
   recordings_[info.id] = std::move(rec);
+  Audit(std::move(audit::Event("recording.started")
+                      .Set("actor", "api")
+                      .Set("recording", info.id)
+                      .Set("room", info.room)
+                      .Set("region", info.region)
+                      .Set("profile", info.profile)
+                      .Set("container", info.container)));
   return info;
+}
+
+void RecorderService::AddParticipants(const std::string& id, std::vector<std::string> names) {
+  auto it = recordings_.find(id);
+  if (it == recordings_.end()) return;  // stopped meanwhile
+  Recording& rec = *it->second;
+  EntryUpdate update;
+  for (auto& name : names) {
+    if (rec.participants.insert(name).second) update.add_participants.push_back(std::move(name));
+  }
+  if (update.add_participants.empty() || !store_) return;
+  // Only when someone new appears: one small atomic file write, rare next to the media.
+  if (Status s = store_->Update(id, update); !s.ok()) {
+    spdlog::warn(
+        "recorder: recording {}: who appears in it is not in the key store ({}); an "
+        "erasure by identity will not find it: {}",
+        id, JoinNames(update.add_participants), s.message());
+    for (const auto& name : update.add_participants) rec.participants.erase(name);
+    return;
+  }
+  spdlog::info("recorder: recording {}: {} appear in it", id, JoinNames(update.add_participants));
+}
+
+Status RecorderService::EndSession(Recording& rec, const std::string& reason) {
+  Status s = rec.session->Stop();
+  const RecordingStats stats = rec.session->stats();
+  {
+    std::lock_guard lock(active_mu_);
+    active_.erase(rec.info.id);
+  }
+  spdlog::info("recording {} of room {} stopped{}", rec.info.id, rec.info.room,
+               s.ok() ? "" : ": " + s.message());
+  audit::Event e("recording.stopped");
+  e.Set("actor", "api")
+      .Set("recording", rec.info.id)
+      .Set("room", rec.info.room)
+      .Set("region", rec.info.region)
+      .Set("reason", reason)
+      .Set("bytes", stats.bytes_written)
+      .Set("gaps", stats.gaps)
+      .Set("duration_s", (UnixMs() - rec.info.started_unix_ms) / 1000)
+      .Set("participants",
+           std::vector<std::string>(rec.participants.begin(), rec.participants.end()))
+      .Set("result", s.ok() ? "ok" : "failed");
+  if (!s.ok()) e.Set("details", s.message());
+  Audit(std::move(e));
+  return s;
 }
 
 Status RecorderService::StopRecording(const std::string& id) {
@@ -182,10 +403,7 @@ Status RecorderService::StopOnMedia(const std::string& id) {
   // Leave first: no re-join (and no gap note) may follow the session's end.
   std::shared_ptr<McuClient> client = rec->client;
   client->Stop([client] {});
-  Status s = rec->session->Stop();
-  spdlog::info("recording {} of room {} stopped{}", id, rec->info.room,
-               s.ok() ? "" : ": " + s.message());
-  return s;
+  return EndSession(*rec, "api");
 }
 
 std::vector<std::string> RecorderService::ListJson() {
@@ -205,7 +423,8 @@ std::vector<std::string> RecorderService::ListJson() {
                           {"bytes_written", s.bytes_written},
                           {"gaps", s.gaps},
                           {"srtp_failures", s.srtp_failures},
-                          {"malformed", s.malformed}};
+                          {"malformed", s.malformed},
+                          {"participants", rec->participants}};
       out.push_back(j.dump());
     }
     return out;
@@ -214,6 +433,10 @@ std::vector<std::string> RecorderService::ListJson() {
 
 void RecorderService::Shutdown() {
   if (!thread_.joinable()) return;
+  // Retention first: no sweep runs while the recordings end. A sweep under way finishes.
+  boost::asio::post(retention_io_, [this] { sweep_timer_.cancel(); });
+  retention_work_.reset();
+  retention_thread_.join();
   auto pending = std::make_shared<std::atomic<int>>(0);
   auto all_left = std::make_shared<std::promise<void>>();
   std::future<void> left = all_left->get_future();
@@ -226,7 +449,7 @@ void RecorderService::Shutdown() {
     for (auto& [id, rec] : recordings_) {
       std::shared_ptr<McuClient> client = rec->client;
       client->Stop([client, one_done] { one_done(); });
-      Status s = rec->session->Stop();
+      Status s = EndSession(*rec, "shutdown");
       if (!s.ok()) spdlog::error("recording {}: {}", id, s.message());
     }
     recordings_.clear();
@@ -252,6 +475,7 @@ control::HttpResponse RecorderService::Handle(const control::HttpRequest& req) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
+  if (req.path == kErasures) return HandleErasure(req);
   const std::string prefix = kPrefix;
   if (req.path == prefix) {
     if (req.method == "GET") {
@@ -301,6 +525,47 @@ control::HttpResponse RecorderService::Handle(const control::HttpRequest& req) {
     return r;
   }
   return control::Problem(404, "not-found", "Not found", "no route " + req.path);
+}
+
+control::HttpResponse RecorderService::HandleErasure(const control::HttpRequest& req) {
+  if (req.method != "POST") {
+    return control::Problem(405, "method-not-allowed", "Method not allowed",
+                            std::string("use POST on ") + kErasures);
+  }
+  auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("identity") || !body["identity"].is_string() ||
+      body["identity"].get<std::string>().empty() ||
+      (body.contains("dry_run") && !body["dry_run"].is_boolean())) {
+    return control::Problem(422, "validation", "Invalid request",
+                            "the body must be {\"identity\": \"<participant name>\", "
+                            "\"dry_run\": true|false} (dry_run optional, false by default)");
+  }
+  const std::string identity = body["identity"].get<std::string>();
+  const bool dry_run = body.value("dry_run", false);
+  auto result = Erase(identity, dry_run, req.source_address);
+  if (!result.ok()) return control::ProblemFromStatus(result.status());
+  nlohmann::json recordings = nlohmann::json::array();
+  for (const RecordingEntry& e : result->deleted) {
+    nlohmann::json j = {{"id", e.id}};
+    if (!e.room.empty()) {
+      j["room"] = e.room;
+      j["region"] = e.region;
+      j["started"] = FormatRfc3339(e.started_s);
+      j["ended"] = e.ended_s ? nlohmann::json(FormatRfc3339(*e.ended_s)) : nlohmann::json();
+    }
+    recordings.push_back(std::move(j));
+  }
+  nlohmann::json answer = {{"identity", identity},
+                           {"dry_run", dry_run},
+                           {"recordings", std::move(recordings)},
+                           {"in_progress", result->in_progress},
+                           {"problems", result->problems}};
+  if (!result->in_progress.empty()) {
+    answer["note"] =
+        "recordings in in_progress are still being recorded and were not deleted: stop them "
+        "(DELETE /v1/recordings/{id}) and send the erasure again";
+  }
+  return Json(200, answer);
 }
 
 }  // namespace tessera::recorder

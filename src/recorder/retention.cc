@@ -64,7 +64,14 @@ SweepResult Sweeper::Sweep() {
   EntryList list = store_.List();
   result.problems = std::move(list.problems);
   for (const auto& entry : list.entries) {
-    if (entry.expires_s <= now) Delete(entry, "retention", "", result);
+    if (entry.expires_s > now) continue;
+    if (in_progress_ && in_progress_(entry.id)) {
+      // Expired while still recording (a recording longer than its retention): the first sweep
+      // after its end deletes it.
+      result.in_progress.push_back(entry.id);
+      continue;
+    }
+    Delete(entry, "retention", "", result);
   }
   RemoveOrphans(result);
   return result;
@@ -83,7 +90,14 @@ std::vector<RecordingEntry> Sweeper::FindByIdentity(const std::string& identity)
 
 SweepResult Sweeper::Erase(const std::string& identity) {
   SweepResult result;
-  for (const auto& entry : FindByIdentity(identity)) Delete(entry, "erasure", identity, result);
+  for (const auto& entry : FindByIdentity(identity)) {
+    // A recording being written is never shredded under its writer: the operator stops it first.
+    if (in_progress_ && in_progress_(entry.id)) {
+      result.in_progress.push_back(entry.id);
+      continue;
+    }
+    Delete(entry, "erasure", identity, result);
+  }
   return result;
 }
 

@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <tessera/audit/audit_log.h>
 #include <tessera/control/http_server.h>
 #include <tessera/recorder/run_command.h>
 
@@ -51,8 +52,31 @@ int RunRecorder(int argc, char** argv, const SinkFactoryMaker& make_sinks) {
     spdlog::error("recorder: {}", sinks.status().message());
     return 1;
   }
+  // The recorder host's own audit trail: what it recorded and deleted, and who asked for erasures.
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (config->audit.path.empty()) {
+    spdlog::warn(
+        "recorder: no audit log (audit: path, key_file in {}): recordings started, "
+        "stopped and deleted on this host are only in its logs",
+        path);
+  } else {
+    audit::AuditLogOptions options;
+    options.path = config->audit.path;
+    options.key_file = config->audit.key_file;
+    options.key_id = config->audit.key_id;
+    auto opened = audit::AuditLog::Open(std::move(options));
+    if (!opened.ok()) {
+      spdlog::error("recorder: audit log: {}", opened.status().message());
+      return 1;
+    }
+    audit_log = std::move(*opened);
+  }
   RecorderService service(*config, std::move(*api_token), std::move(*mcu_token), std::move(*sinks),
                           SystemClock());
+  if (audit_log) {
+    audit::AuditLog* log = audit_log.get();
+    service.SetAudit([log](audit::Event event) { log->Append(std::move(event)); });
+  }
   service.Start();
 
   control::ControlConfig http;
@@ -66,6 +90,7 @@ int RunRecorder(int argc, char** argv, const SinkFactoryMaker& make_sinks) {
   if (Status s = server.Start(); !s.ok()) {
     spdlog::error("recorder API: {}", s.message());
     service.Shutdown();
+    if (audit_log) audit_log->Close();
     return 1;
   }
   spdlog::info("tessera-recorder: API on {}:{}, MCU {}", config->listen_address, server.port(),
@@ -81,6 +106,8 @@ int RunRecorder(int argc, char** argv, const SinkFactoryMaker& make_sinks) {
   // New requests are refused first; then the recordings end.
   server.Stop();
   service.Shutdown();
+  // After the service: its last recording.stopped events are in the log, then sealed.
+  if (audit_log) audit_log->Close();
   spdlog::info("tessera-recorder stopped");
   return 0;
 }

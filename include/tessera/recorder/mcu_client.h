@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tessera::recorder {
@@ -48,7 +49,9 @@ struct McuClientConfig {
   uint8_t video_payload_type = 96;
   std::string profile;  // the room's video profile to record; empty: the room's first
   SrtpKeys keys;
-  int64_t check_interval_ms = 5000;  // GET of the participant while joined
+  // While joined: one GET of the room's participant list (is the recorder still there, and who
+  // is in the room) this often.
+  int64_t check_interval_ms = 5000;
   int64_t request_timeout_ms = 5000;
   int64_t max_backoff_ms = 30'000;
 };
@@ -56,9 +59,26 @@ struct McuClientConfig {
 // The POST /v1/rooms/{room}/participants body for `config` (public for tests and docs).
 nlohmann::json JoinBody(const McuClientConfig& config);
 
-// Join: POST the participant (201: its id is kept). Check: GET it every check_interval_ms; a
-// 404 (the participant or its room is gone, or the MCU restarted) or a refused connection
-// re-joins. OnSilence(true) (no media for 3 s, from the RecordingSession) re-joins too. A
+// What one GET /v1/rooms/{room}/participants answer says.
+struct RoomParticipants {
+  bool self_present = false;  // a participant with the recorder's id (or, without one, its name)
+  // The names of those whose media a recording holds: everyone admitted who sends audio or video.
+  // Left out: the recorder itself, other recorders ("recorder-..."), receive-only viewers (a
+  // "sends": false field when the MCU gives one; otherwise a name ending in ".viewer", the WebRTC
+  // viewers' names) and participants still waiting for their PIN ("admitted": false). Sorted,
+  // each once.
+  std::vector<std::string> senders;
+};
+// nullopt when `body` is not {"participants":[...]}. Public for tests.
+std::optional<RoomParticipants> ParseRoomParticipants(std::string_view body,
+                                                      std::optional<uint32_t> self_id,
+                                                      const std::string& self_name);
+
+// Join: POST the participant (201: its id is kept). Check: GET the room's participant list every
+// check_interval_ms (one request); the recorder missing from it, a 404 (the room is gone, or the
+// MCU restarted) or a refused connection re-joins. Each good list gives on_participants the names
+// of those who send media (ParseRoomParticipants), so the recording's catalogue says who appears
+// in it. OnSilence(true) (no media for 3 s, from the RecordingSession) re-joins too. A
 // re-join first tells the owner (on_gap: the recording marks the gap), DELETEs the old
 // participant (best effort), then POSTs again; a failed join is retried after 1, 2, 4 .. 30 s
 // (max_backoff_ms), each try logged, for as long as the client runs: it never gives up while
@@ -68,11 +88,14 @@ nlohmann::json JoinBody(const McuClientConfig& config);
 class McuClient : public std::enable_shared_from_this<McuClient> {
  public:
   using GapHandler = std::function<void(std::string reason)>;
+  // The senders of each participant list read (RoomParticipants::senders). Runs on io.
+  using ParticipantsHandler = std::function<void(std::vector<std::string> names)>;
 
   // InvalidArgument for a URL that is not http(s)://host[:port]; Internal when the TLS client
   // context cannot be made.
   static StatusOr<std::shared_ptr<McuClient>> Create(boost::asio::io_context& io,
-                                                     McuClientConfig config, GapHandler on_gap);
+                                                     McuClientConfig config, GapHandler on_gap,
+                                                     ParticipantsHandler on_participants = nullptr);
   ~McuClient();
 
   void Start();
@@ -90,7 +113,7 @@ class McuClient : public std::enable_shared_from_this<McuClient> {
   struct Answer;
 
   McuClient(boost::asio::io_context& io, McuClientConfig config, GapHandler on_gap,
-            std::unique_ptr<Impl> impl);
+            ParticipantsHandler on_participants, std::unique_ptr<Impl> impl);
   void Join();
   void OnJoinAnswer(const Answer& answer);
   void ScheduleJoin(std::string why);
@@ -104,6 +127,7 @@ class McuClient : public std::enable_shared_from_this<McuClient> {
   boost::asio::io_context& io_;
   McuClientConfig config_;
   GapHandler on_gap_;
+  ParticipantsHandler on_participants_;
   std::unique_ptr<Impl> impl_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer check_timer_;

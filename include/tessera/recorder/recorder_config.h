@@ -11,6 +11,14 @@
 
 namespace tessera::recorder {
 
+// The recorder host's own audit log (audit/audit_log.h): recordings started, stopped, deleted and
+// erasures asked for. No path: none (a warning at start).
+struct RecorderAuditConfig {
+  std::string path;      // the log file (created 0600)
+  std::string key_file;  // the checkpoints' key: Ed25519 private key (PEM) or HMAC key file
+  std::string key_id;    // empty: the key's fingerprint
+};
+
 struct RecorderConfig {
   // The recorder's own API (POST/DELETE/GET /v1/recordings).
   std::string listen_address = "127.0.0.1";
@@ -36,6 +44,10 @@ struct RecorderConfig {
   std::map<std::string, std::string> storage;
   std::string default_region;  // used when a request names none; empty: the first
   uint32_t retention_days = 30;
+  // The running service deletes expired recordings at start and then this often; 0: never (run
+  // `tessera-recorder sweep` from cron instead).
+  uint32_t sweep_interval_s = 3600;
+  RecorderAuditConfig audit;
   std::string container = "matroska";  // or "mp4" (fragmented)
   std::string srtp_suite = "AES_CM_128_HMAC_SHA1_80";
   std::string log_level = "info";

@@ -63,7 +63,14 @@ using AuditHook = std::function<void(const nlohmann::json& event)>;
 struct SweepResult {
   std::vector<std::string> deleted;   // recording ids whose keys were destroyed
   std::vector<std::string> problems;  // what failed, and what to do
+  // Recordings left alone because they are still being recorded (InProgress said so): an erasure
+  // names them so that the operator stops them first and erases again.
+  std::vector<std::string> in_progress;
 };
+
+// True while recording `id` is being written (the running recorder's own recordings). Called on
+// the sweeping thread; must be thread-safe.
+using InProgress = std::function<bool(const std::string& id)>;
 
 // Deletes expired recordings, and a person's recordings on request.
 // Runs on: one thread (a timer on the recorder's control thread, or the CLI); do not run two
@@ -71,6 +78,12 @@ struct SweepResult {
 class Sweeper {
  public:
   Sweeper(KeyStore& store, StorageLocations locations, const Clock& clock, AuditHook audit);
+
+  // Recordings for which `in_progress` is true are never deleted: neither when expired (the next
+  // sweep after their end takes them) nor by Erase (listed in SweepResult::in_progress). It is
+  // asked just before each deletion, so a recording that ends meanwhile is deleted. None (the
+  // offline CLI): nothing is in progress.
+  void SetInProgress(InProgress in_progress) { in_progress_ = std::move(in_progress); }
 
   // Deletes every recording whose expiry is at or before now, then removes recording files
   // that have no key any more (left by a crash between the two steps).
@@ -93,6 +106,7 @@ class Sweeper {
   StorageLocations locations_;
   const Clock& clock_;
   AuditHook audit_;
+  InProgress in_progress_;
 };
 
 }  // namespace tessera::recorder

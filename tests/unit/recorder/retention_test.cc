@@ -177,5 +177,26 @@ TEST_F(RetentionTest, AHalfDoneDeletionIsFinishedButUnknownFilesAreLeftAlone) {
   EXPECT_EQ(events_[0]["reason"], "orphan");
 }
 
+TEST_F(RetentionTest, RecordingsInProgressAreNeitherSweptNorErased) {
+  clock_.AdvanceUs(5 * kDay * 1'000'000);
+  const int64_t now = kFakeEpoch + 5 * kDay;
+  AddRecording("live", "eu", now - 1, {"alice"});
+  AddRecording("done", "eu", now - 1, {"alice"});
+  Sweeper sweeper = MakeSweeper();
+  sweeper.SetInProgress([](const std::string& id) { return id == "live"; });
+  SweepResult swept = sweeper.Sweep();
+  EXPECT_THAT(swept.deleted, UnorderedElementsAre("done"));
+  EXPECT_THAT(swept.in_progress, UnorderedElementsAre("live"));
+  EXPECT_TRUE(KeyExists("live"));
+  EXPECT_TRUE(FileExists("eu", "live"));
+  SweepResult erased = sweeper.Erase("alice");
+  EXPECT_TRUE(erased.deleted.empty());
+  EXPECT_THAT(erased.in_progress, UnorderedElementsAre("live"));
+  EXPECT_TRUE(KeyExists("live"));
+  sweeper.SetInProgress(nullptr);  // it ended
+  EXPECT_THAT(sweeper.Erase("alice").deleted, UnorderedElementsAre("live"));
+  EXPECT_FALSE(KeyExists("live"));
+}
+
 }  // namespace
 }  // namespace tessera::recorder
