@@ -146,7 +146,8 @@ def main():
         for k, rec_id in enumerate(rec_ids):
             e0, e1 = start["entries"][k], end["entries"][k]
             kbs = (e1["bytes_written"] - e0["bytes_written"]) / window / 1000
-            print(f"  {rooms[k]['name']} {rec_id}: {kbs:.1f} kB/s written, .tsrec +{(end['disk'][k] - start['disk'][k]) / window / 1000:.1f} "
+            grew = (end["disk"][k] - start["disk"][k]) / window / 1000
+            print(f"  {rooms[k]['name']} {rec_id}: {kbs:.1f} kB/s written, .tsrec +{grew:.1f} "
                   f"kB/s, {(e1['video_frames'] - e0['video_frames']) / window:.1f} video "
                   f"frames/s, {(e1['audio_frames'] - e0['audio_frames']) / window:.1f} audio "
                   f"frames/s, joins {e1['joins']}, gaps {e1['gaps']}, srtp_failures "

@@ -27,6 +27,15 @@ Scenarios (--scenario NAME):
             verifies (tessera-audit verify, exit 0), holds consent.changed and recording.*
             events, and a copy with one line's content changed fails verification naming it.
   tamper    the tamper checks alone, on a short recording.
+  reconnect the room and its camera in the MCU's config, the MCU's API on a fixed port; once the
+            recording has media the MCU is killed (SIGKILL) and, once the recorder has noticed,
+            started again with the same config while the camera keeps sending. The recorder
+            re-joins by itself (its GET /v1/recordings: joins >= 2, gaps >= 1); the restarted MCU
+            adopts the running recording from the recorder (GET .../recordings/{id}: recording);
+            a few seconds later it is stopped through the recorder's own API. In the decrypted
+            file: video (and audio) from before and after the restart, one jump of the timeline
+            at least as long as the outage (wall clock: no stretch), and the "recording gaps"
+            subtitle track with an entry for it.
 
 Exits 77 (skipped), saying why, where ffmpeg or ffprobe is missing.
 
@@ -69,6 +78,10 @@ QUIET_BEFORE_S = 0.3      # an onset follows at least this much silence (or dark
 DECODE_RATE = 48000       # the recording's Opus audio, decoded at its own rate
 
 SYNC_SECONDS = 13         # the camera's media time in `sync`
+
+RECONNECT_BEFORE_S = 3    # `reconnect`: seconds of composite recorded before the kill
+RECONNECT_AFTER_S = 4     # and after the re-join
+REJOIN_TIMEOUT_S = 45     # notice (3 s) + backoff (2, 4, 8 s ..) + a loaded machine
 MEDIAN_LIMIT_MS = 40
 MIN_EVENTS = 6
 
@@ -137,20 +150,25 @@ def poll(what, fetch, done, timeout_s, interval_s=0.1):
 
 # --- The processes -------------------------------------------------------------------------------
 
-def sender_argv(seconds, audio_port, video_port):
+def sender_argv(seconds, audio_port, video_port, size=CAMERA, fps=CAMERA_FPS, pattern="flash"):
     """lipsync_test.py's camera: frame n white when n % 15 == 0, sample n beeps when
     n % 8000 < 320, so event k is at exactly k seconds on both streams; H.264 and PCMU, each with
-    its RTCP SRs (rtcp-mux); two lavfi inputs, each paced by itself (see lipsync_test.py)."""
-    video = (f"color=c=black:s={CAMERA[0]}x{CAMERA[1]}:r={CAMERA_FPS},format=yuv420p,"
-             "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
-             f"enable='eq(mod(n,{CAMERA_FPS}),0)'")
+    its RTCP SRs (rtcp-mux); two lavfi inputs, each paced by itself (see lipsync_test.py).
+    pattern="testsrc2": a moving test picture instead of the flashes (a picture an encoder
+    spends its bitrate on, for benches), the same beeps."""
+    if pattern == "testsrc2":
+        video = f"testsrc2=s={size[0]}x{size[1]}:r={fps},format=yuv420p"
+    else:
+        video = (f"color=c=black:s={size[0]}x{size[1]}:r={fps},format=yuv420p,"
+                 "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
+                 f"enable='eq(mod(n,{fps}),0)'")
     audio = (f"aevalsrc='lt(mod(n,{CAMERA_AUDIO_RATE}),{BEEP_SAMPLES})*0.5*"
              f"sin(2*PI*1000*n/{CAMERA_AUDIO_RATE})':s={CAMERA_AUDIO_RATE}:n=160")
     return ["ffmpeg", "-hide_banner", "-loglevel", "error",
             "-re", "-t", str(seconds), "-f", "lavfi", "-i", video,
             "-re", "-t", str(seconds), "-f", "lavfi", "-i", audio,
             "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-            "-profile:v", "baseline", "-bf", "0", "-g", str(CAMERA_FPS), "-pix_fmt", "yuv420p",
+            "-profile:v", "baseline", "-bf", "0", "-g", str(fps), "-pix_fmt", "yuv420p",
             "-payload_type", "96", "-f", "rtp",
             f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}&pkt_size=1200",
             "-map", "1:a", "-c:a", "pcm_mulaw", "-ar", str(CAMERA_AUDIO_RATE), "-ac", "1",
@@ -158,14 +176,28 @@ def sender_argv(seconds, audio_port, video_port):
             f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
 
 
+def video_block(width=WIDTH, height=HEIGHT, fps=FPS, kbps=600, name="small"):
+    """A room's video: one H.264 profile, a keyframe a second, the grid without decorations."""
+    return {"layout": "grid", "fit": "crop", "border_px": 0, "highlight_speaker": False,
+            "name_labels": False,
+            "profiles": [{"name": name, "codec": "H264", "width": width, "height": height,
+                          "fps": fps, "bitrate_kbps": kbps, "keyframe_interval_s": 1}]}
+
+
 class Stack:
     """Key files, tokens and configs in `work`; the MCU and the recorder, started and stopped."""
 
-    def __init__(self, args, work, participants):
+    def __init__(self, args, work, participants, rooms=None, fixed_api_port=False):
+        """rooms: the config's rooms[] (default: ROOM with `participants` and the small profile,
+        and an empty OTHER_ROOM); fixed_api_port: the MCU's API on a port chosen here rather than
+        port 0, so that a restarted MCU (restart_mcu) is where the recorder looks for it."""
         self.args, self.work = args, work
         self.participants = participants
+        self.rooms = rooms
+        self.fixed_api_port = fixed_api_port
         self.mcu = self.recorder = None
         self.mcu_port = self.recorder_port = None
+        self.mcu_config_path = None
         self.storage = os.path.join(work, "recordings")
         self.key_store = os.path.join(work, "keystore")
         self.rec_keys = os.path.join(work, "recording-keys.json")
@@ -211,17 +243,16 @@ class Stack:
     # -- the MCU --
 
     def mcu_config(self, rtp_base):
-        control = {"enabled": True, "listen_address": "127.0.0.1", "port": 0, "drain_grace_s": 1,
+        control = {"enabled": True, "listen_address": "127.0.0.1",
+                   "port": self.mcu_port if self.fixed_api_port else 0, "drain_grace_s": 1,
                    "keys_file": self.keys,
                    "recorder": {"url": f"http://127.0.0.1:{self.recorder_port}",
                                 "token_file": self.recorder_token}}
         audit = {"path": self.audit_log, "key_file": self.audit_key, "checkpoint_every": 10}
-        video = {"layout": "grid", "fit": "crop", "border_px": 0, "highlight_speaker": False,
-                 "name_labels": False,
-                 "profiles": [{"name": "small", "codec": "H264", "width": WIDTH, "height": HEIGHT,
-                               "fps": FPS, "bitrate_kbps": 600, "keyframe_interval_s": 1}]}
-        rooms = [{"name": ROOM, "video": video, "participants": self.participants},
-                 {"name": OTHER_ROOM, "participants": []}]
+        rooms = self.rooms
+        if rooms is None:
+            rooms = [{"name": ROOM, "video": video_block(), "participants": self.participants},
+                     {"name": OTHER_ROOM, "participants": []}]
         return ("server:\n  log_level: info\n  shards: 2\n"
                 f"  rtp_ports: {rtp_base}-{rtp_base + RTP_PORTS - 1}\n"
                 f"control: {json.dumps(control)}\naudit: {json.dumps(audit)}\n"
@@ -233,23 +264,44 @@ class Stack:
         again with new ones."""
         for attempt in range(3):
             self.recorder_port = free_port_block(1, (socket.SOCK_STREAM,))
+            if self.fixed_api_port:
+                self.mcu_port = free_port_block(1, (socket.SOCK_STREAM,))
             rtp_base = free_port_block(RTP_PORTS)
-            path = write_config(os.path.join(self.work, "tessera.yaml"), self.mcu_config(rtp_base))
-            self.mcu = Process([self.args.tessera, "--config", path], "tessera",
-                               die_with_parent=True)
+            self.mcu_config_path = write_config(os.path.join(self.work, "tessera.yaml"),
+                                                self.mcu_config(rtp_base))
             try:
-                self.mcu.wait_for_line(lambda l: l.strip() == "tessera: ready", START_TIMEOUT_S)
+                self.launch_mcu()
                 break
             except TestFailure:
                 if attempt == 2 or "Address already in use" not in self.mcu.stderr():
                     raise
                 self.kill(self.mcu)
                 print("tessera could not bind a port; again with new ones")
-        line = self.mcu.wait_for_log(lambda l: LISTENING.search(l) is not None, 10)
-        self.mcu_port = int(LISTENING.search(line).group(3))
-        print(f"tessera: API on http://127.0.0.1:{self.mcu_port}")
         self.start_recorder()
         return self
+
+    def launch_mcu(self):
+        """tessera with the config written by start(), up to `tessera: ready` and its API's
+        port (the same one again where fixed_api_port)."""
+        self.mcu = Process([self.args.tessera, "--config", self.mcu_config_path], "tessera",
+                           die_with_parent=True)
+        self.mcu.wait_for_line(lambda l: l.strip() == "tessera: ready", START_TIMEOUT_S)
+        line = self.mcu.wait_for_log(lambda l: LISTENING.search(l) is not None, 10)
+        port = int(LISTENING.search(line).group(3))
+        ensure(not self.fixed_api_port or port == self.mcu_port,
+               f"tessera listens on {port}, expected {self.mcu_port}: {line}")
+        self.mcu_port = port
+        print(f"tessera: API on http://127.0.0.1:{self.mcu_port}")
+
+    def restart_mcu(self):
+        """SIGKILL to the MCU, then the same binary with the same config (same ports). Returns
+        (monotonic time of the kill, monotonic time the new one was ready)."""
+        ensure(self.fixed_api_port, "restart_mcu needs Stack(fixed_api_port=True)")
+        killed = time.monotonic()
+        self.kill(self.mcu)
+        print(f"killed tessera (-9); starting it again with {self.mcu_config_path}")
+        self.launch_mcu()
+        return killed, time.monotonic()
 
     def recorder_config(self):
         mcu_token = self._secret_file("recorder-mcu.token", self.mint("operator", sub="recorder"))
@@ -312,12 +364,12 @@ class Stack:
                    "the recorder's GET /v1/recordings")
         return a.json()["recordings"]
 
-    def recording(self, rec_id):
-        return expect(self.api("GET", f"/v1/rooms/{ROOM}/recordings/{rec_id}"), 200,
+    def recording(self, rec_id, room=ROOM):
+        return expect(self.api("GET", f"/v1/rooms/{room}/recordings/{rec_id}"), 200,
                       f"GET recording {rec_id}").json()
 
-    def start_recording(self):
-        a = expect(self.api("POST", f"/v1/rooms/{ROOM}/recordings", body={}), 202,
+    def start_recording(self, room=ROOM):
+        a = expect(self.api("POST", f"/v1/rooms/{room}/recordings", body={}), 202,
                    "POST recordings")
         rec = a.json()
         ensure(rec.get("state") == "starting" and rec.get("id"),
@@ -325,7 +377,8 @@ class Stack:
         ensure(a.headers.get("location", "").endswith(f"/recordings/{rec['id']}"),
                f"POST recordings: Location {a.headers.get('location')!r}")
         rec = poll(f"recording {rec['id']} to leave starting",
-                   lambda: self.recording(rec["id"]), lambda r: r["state"] != "starting", 20)
+                   lambda: self.recording(rec["id"], room), lambda r: r["state"] != "starting",
+                   20)
         ensure(rec["state"] == "recording", f"the recording did not start: {rec}; recorder log:\n"
                                             f"{self.recorder.stderr()}")
         print(f"recording {rec['id']}: {rec['state']} (profile {rec.get('profile')!r}, "
@@ -342,12 +395,18 @@ class Stack:
         return poll(f"the recorder's {what}", lambda: self.recorder_entry(rec_id),
                     lambda r: r is not None and done(r), timeout_s, 0.25)
 
-    def stop_recording(self, rec_id):
-        a = expect(self.api("DELETE", f"/v1/rooms/{ROOM}/recordings/{rec_id}"), 200,
+    def recorder_stop(self, rec_id):
+        """DELETE on the recorder's own API (not through the MCU): 204."""
+        expect(http_request(self.recorder_port, "DELETE", f"/v1/recordings/{rec_id}",
+                            open(self.recorder_token).read().strip()), 204,
+               f"the recorder's DELETE /v1/recordings/{rec_id}")
+
+    def stop_recording(self, rec_id, room=ROOM):
+        a = expect(self.api("DELETE", f"/v1/rooms/{room}/recordings/{rec_id}"), 200,
                    f"DELETE recording {rec_id}")
         ensure(a.json().get("state") in ("stopping", "stopped"),
                f"DELETE recording: expected stopping, got {a}")
-        rec = poll(f"recording {rec_id} to stop", lambda: self.recording(rec_id),
+        rec = poll(f"recording {rec_id} to stop", lambda: self.recording(rec_id, room),
                    lambda r: r["state"] not in ("stopping",), 30)
         ensure(rec["state"] == "stopped", f"the recording did not stop cleanly: {rec}")
         return rec
@@ -386,6 +445,32 @@ def complete_chunks(path):
         final = bool(flags & 1)
         off = end
     return count, offsets, final
+
+
+def frame_times(path, selector):
+    """The pts (s) of every frame of stream `selector` ("v:0", "a:0") that ffprobe decodes."""
+    rc, out, err = run(["ffprobe", "-v", "error", "-select_streams", selector, "-show_entries",
+                        "frame=best_effort_timestamp_time", "-of", "csv=p=0", path])
+    ensure(rc == 0, f"ffprobe frames of {path} ({selector}): exit {rc}: {err}")
+    return sorted(float(l.strip().rstrip(",")) for l in out.splitlines()
+                  if l.strip() and l.strip().rstrip(",") != "N/A")
+
+
+GAP_ENTRY = re.compile(r"gap (-?[0-9.]+)-(-?[0-9.]+) s: (.*)")
+
+
+def gap_entries(path):
+    """[(from s, to s, reason)] of the "recording gaps" subtitle track, as ffmpeg dumps it (SRT);
+    None when the file has no subtitle track."""
+    info = probe_streams(path)
+    subs = [s for s in info["streams"] if s["codec_type"] == "subtitle"]
+    if not subs:
+        return None
+    rc, out, err = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", path, "-map", "0:s:0",
+                        "-f", "srt", "-"])
+    ensure(rc == 0, f"ffmpeg could not dump the gaps track of {path}: exit {rc}: {err}")
+    return [(float(m.group(1)), float(m.group(2)), m.group(3).strip())
+            for m in GAP_ENTRY.finditer(out)], out
 
 
 def probe_streams(path):
@@ -684,6 +769,124 @@ def scenario_kill9(args, work):
     print("PASS kill9")
 
 
+def scenario_reconnect(args, work):
+    cam, cam_audio, cam_video = camera_participant()
+    stack = Stack(args, work, [cam], fixed_api_port=True)
+    sender = None
+    try:
+        stack.start()
+        # The camera sends through the whole scenario, the MCU's restart included.
+        sender = Process(sender_argv(120, cam_audio, cam_video), "camera", die_with_parent=True)
+        rec_id = stack.start_recording()
+        entry = stack.wait_media(rec_id, f"first {RECONNECT_BEFORE_S} s of video",
+                                 lambda r: r["joined"] and
+                                 r["video_frames"] >= RECONNECT_BEFORE_S * FPS)
+        print(f"recorder before the restart: {entry}")
+        ensure(entry["joins"] == 1 and entry["gaps"] == 0,
+               f"a re-join or a gap before the MCU's restart: {entry}")
+        frames_before = entry["video_frames"]
+        mark = stack.recorder.log_mark()
+        killed = time.monotonic()
+        Stack.kill(stack.mcu)
+        print("killed tessera (-9)")
+        # The recorder notices by itself (no media for 3 s, or its check refused): a re-join
+        # against a dead MCU, then backoff; the MCU comes back while it backs off.
+        line = stack.recorder.wait_for_log(lambda l: "re-joining room" in l, 20, since=mark)
+        print(f"the recorder noticed after {time.monotonic() - killed:.1f} s: {line.strip()}")
+        # No media can flow before the new process exists: from the kill to its start is a lower
+        # bound of the outage the timeline must jump over.
+        outage = time.monotonic() - killed
+        stack.launch_mcu()
+        print(f"tessera started again {outage:.2f} s after the kill, ready "
+              f"{time.monotonic() - killed:.2f} s after it (same config, API on {stack.mcu_port})")
+        entry = stack.wait_media(rec_id, f"re-join and {RECONNECT_AFTER_S} s of video after it",
+                                 lambda r: r["joins"] >= 2 and r["joined"] and
+                                 r["video_frames"] >= frames_before
+                                 + RECONNECT_AFTER_S * FPS, REJOIN_TIMEOUT_S)
+        stack.recorder._drain_stdout()   # its log (stdout) up to now
+        rejoin_log = [l.strip() for l in (stack.recorder.log_text(mark[0]).splitlines()
+                                          + stack.recorder.lines[mark[1]:])
+                      if "join" in l or "gap" in l or "no media" in l or "replaces" in l]
+        print("recorder's log since the kill:\n  " + "\n  ".join(rejoin_log[-20:]))
+        print(f"recorder after the re-join: {entry}")
+        ensure(entry["joins"] >= 2, f"the recorder did not re-join: {entry}")
+        ensure(entry["gaps"] >= 1, f"the recorder marked no gap: {entry}")
+        ensure(entry["srtp_failures"] == 0 and entry["malformed"] == 0,
+               f"the recorder refused some of the restarted MCU's packets: {entry}")
+        ensure(sender.proc.poll() is None, f"the camera exited during the restart: "
+                                           f"{sender.stderr()}")
+        # The restarted MCU asks the recorder what it records and adopts it.
+        answer = poll("the restarted MCU to know the recording",
+                      lambda: stack.api("GET", f"/v1/rooms/{ROOM}/recordings/{rec_id}"),
+                      lambda a: a.status == 200, 10, 0.25)
+        mcu_view = answer.json()
+        print(f"the restarted MCU's GET .../recordings/{rec_id}: {mcu_view}")
+        ensure(mcu_view.get("state") == "recording",
+               f"the restarted MCU does not list the running recording as recording: {mcu_view}")
+        # Stopped through the recorder's own API.
+        stack.recorder_stop(rec_id)
+        ensure(stack.recorder_entry(rec_id) is None, "the recorder still lists the recording")
+        # The MCU is not told of a stop made on the recorder: it still says `recording` (and
+        # would refuse another start in the room) until a DELETE through it finds the recorder
+        # answering 404, which it takes as stopped.
+        after_stop = stack.recording(rec_id)
+        print(f"the MCU's view after the recorder's own stop: {after_stop}")
+        rec = stack.stop_recording(rec_id)
+        print(f"after a DELETE through the MCU: {rec}")
+        path = stack.tsrec(rec_id)
+        check_verify_ok(stack, path)
+        out = os.path.join(work, "out.mkv")
+        rc, dout, derr = stack.decrypt(path, out)
+        print(f"decrypt: exit {rc}: {(dout + derr).strip()}")
+        ensure(rc == 0 and os.path.exists(out), f"decrypt: exit {rc}: {dout}{derr}")
+        video = frame_times(out, "v:0")
+        audio = frame_times(out, "a:0")
+        ensure(len(video) >= 2, f"{len(video)} video frames in the recording")
+        steps = [(video[k + 1] - video[k], k) for k in range(len(video) - 1)]
+        jump, at = max(steps)
+        before, after = video[:at + 1], video[at + 1:]
+        print(f"video: {len(video)} frames, {video[0]:.3f}-{video[-1]:.3f} s; the longest step "
+              f"{jump:.3f} s, from {video[at]:.3f} to {video[at + 1]:.3f} s; {len(before)} "
+              f"frames before it, {len(after)} after")
+        ensure(len(before) >= (RECONNECT_BEFORE_S - 1) * FPS and
+               len(after) >= (RECONNECT_AFTER_S - 1) * FPS,
+               f"the video does not span the restart: {len(before)} frames before the gap, "
+               f"{len(after)} after")
+        ensure(jump >= outage - 0.1,
+               f"the timeline does not jump over the outage: the longest video step is "
+               f"{jump:.3f} s, the MCU was down {outage:.3f} s")
+        others = sorted((d for d, k in steps if k != at), reverse=True)[:1]
+        ensure(not others or others[0] < 1.0,
+               f"a second video step of {others[0]:.3f} s besides the gap")
+        a_steps = [(audio[k + 1] - audio[k], k) for k in range(len(audio) - 1)]
+        ensure(a_steps, f"{len(audio)} audio frames in the recording")
+        a_jump, a_at = max(a_steps)
+        print(f"audio: {len(audio)} frames, {audio[0]:.3f}-{audio[-1]:.3f} s; the longest step "
+              f"{a_jump:.3f} s, from {audio[a_at]:.3f} to {audio[a_at + 1]:.3f} s")
+        ensure(a_jump >= outage - 0.1 and audio[a_at] < video[at + 1] and
+               audio[a_at + 1] > video[at],
+               f"the audio does not jump over the same outage: {a_jump:.3f} s at "
+               f"{audio[a_at]:.3f}")
+        dumped = gap_entries(out)
+        ensure(dumped is not None, f"no subtitle (gaps) track in {out}: {probe_streams(out)}")
+        gaps, srt = dumped
+        print("gaps track (SRT):\n  " + "\n  ".join(srt.strip().splitlines()))
+        ensure(gaps, f"the gaps track has no entry: {srt!r}")
+        g_from, g_to, reason = max(gaps, key=lambda g: g[1] - g[0])
+        ensure(g_to - g_from >= outage - 0.1,
+               f"the gap entry ({g_from:.3f}-{g_to:.3f} s) is shorter than the outage "
+               f"({outage:.3f} s)")
+        ensure(g_from <= video[at] + 0.5 and g_to <= video[at + 1] + 0.05,
+               f"the gap entry ({g_from:.3f}-{g_to:.3f} s) is not where the video jumps "
+               f"({video[at]:.3f}-{video[at + 1]:.3f} s)")
+        Stack.kill(sender)
+        stack.stop_all()
+    finally:
+        Stack.kill(sender)
+        stack.close()
+    print("PASS reconnect")
+
+
 def scenario_refusals(args, work):
     # "quiet": sends audio (seen or heard), consent left at the default, unknown.
     quiet_audio, quiet_back = free_port_pair(), free_port_pair()
@@ -794,7 +997,8 @@ def main():
     ap.add_argument("--recorder", required=True, help="the tessera-recorder binary")
     ap.add_argument("--audit", required=True, help="the tessera-audit binary")
     ap.add_argument("--token", required=True, help="the tessera-token binary")
-    ap.add_argument("--scenario", required=True, choices=["sync", "kill9", "refusals", "tamper"])
+    ap.add_argument("--scenario", required=True, choices=["sync", "kill9", "refusals", "tamper",
+                                                      "reconnect"])
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     for tool in ("ffmpeg", "ffprobe"):
@@ -806,6 +1010,7 @@ def main():
     started = time.monotonic()
     try:
         {"sync": scenario_sync, "kill9": scenario_kill9, "refusals": scenario_refusals,
+         "reconnect": scenario_reconnect,
          "tamper": lambda a, w: scenario_sync(a, w, tamper_only=True)}[args.scenario](args, work)
     finally:
         print(f"{args.scenario}: {time.monotonic() - started:.1f} s")
