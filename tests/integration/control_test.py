@@ -1245,6 +1245,16 @@ def case_openapi(args, work):
             expect_status(c(api.patch(f"{base}/{pid}", admin, {"volume": 3})), 422,
                           f"PATCH {base}/{pid} with an unknown key")
 
+            # Recordings: this node has no recorder (control.recorder), so each is a 409 that
+            # says so (the recorder tier itself: recorder_test.py).
+            recs = "/v1/rooms/oa-room/recordings"
+            for method, path, who in (("GET", recs, viewer), ("POST", recs, admin),
+                                      ("GET", f"{recs}/rec-1", viewer),
+                                      ("DELETE", f"{recs}/rec-1", admin)):
+                r = c(api.request(method, path, who, {} if method == "POST" else None))
+                expect_problem(r, 409, "recording-unavailable", f"{method} {path}")
+            expect_status(c(api.post(recs, viewer, {})), 403, f"POST {recs} as viewer")
+
             expect_status(c(api.get("/v1/sip/calls", viewer)), 200, "GET /v1/sip/calls")
             uri = f"sip:4711@127.0.0.1:{callee.getsockname()[1]}"
             dialled = c(api.post("/v1/sip/calls", admin,
