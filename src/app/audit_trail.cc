@@ -31,15 +31,16 @@ class AuditTrail::RoomEvents final : public session::RoomObserver {
     }
     (void)log_.Append(audit::Event("room.ended").Set("room", room));
   }
-  void OnParticipantJoined(const std::string& room, uint32_t id, const std::string& name) override {
+  void OnParticipantJoinedFrom(const std::string& room, uint32_t id, const std::string& name,
+                               const std::string& transport, const std::string& address) override {
     {
       std::lock_guard lock(mu_);
       joined_[{room, id}] = std::chrono::steady_clock::now();
     }
-    (void)log_.Append(audit::Event("participant.joined")
-                          .Set("room", room)
-                          .Set("id", id)
-                          .Set("participant", name));
+    audit::Event e("participant.joined");
+    e.Set("room", room).Set("id", id).Set("participant", name).Set("transport", transport);
+    if (!address.empty()) e.Set("address", address);
+    (void)log_.Append(std::move(e));
   }
   void OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
                         session::Consent consent) override {

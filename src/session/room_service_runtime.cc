@@ -97,7 +97,9 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   spdlog::info("room {}: {} joined as participant {} (audio port {}, video port {}; {} of {})",
                room_name, PersonalName(pc.name), id, out.audio_port, out.video_port,
                room->roster().members().size(), max);
-  for (const auto& o : observers_) o->OnParticipantJoined(room_name, id, pc.name);
+  for (const auto& o : observers_) {
+    o->OnParticipantJoinedFrom(room_name, id, pc.name, options.transport, pc.remote_address);
+  }
   return out;
 }
 
@@ -357,7 +359,12 @@ Status RoomService::CreateRoom(RoomConfig rc) {
   for (const auto& o : observers_) {
     o->OnRoomCreated(rc.name);
     for (const RoomMember& m : room->roster().members()) {
-      o->OnParticipantJoined(rc.name, m.id, m.name);
+      const RoomParticipantConfig* pc = nullptr;
+      for (const auto& p : rc.participants) {
+        if (p.name == m.name) pc = &p;
+      }
+      o->OnParticipantJoinedFrom(rc.name, m.id, m.name, m.transport,
+                                 pc ? pc->remote_address : std::string());
     }
   }
   return Status::Ok();

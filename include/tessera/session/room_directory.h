@@ -100,6 +100,14 @@ class RoomObserver {
   virtual void OnRoomEnded(const std::string& /*room*/) {}
   virtual void OnParticipantJoined(const std::string& /*room*/, uint32_t /*id*/,
                                    const std::string& /*name*/) {}
+  // The same join with how it came (the directory calls this one): "rtp", "sip" or "webrtc",
+  // and the address its media goes to (a browser's: its HTTP client's). For an observer that
+  // records who joined from where (the audit trail); by default OnParticipantJoined.
+  virtual void OnParticipantJoinedFrom(const std::string& room, uint32_t id,
+                                       const std::string& name, const std::string& /*transport*/,
+                                       const std::string& /*address*/) {
+    OnParticipantJoined(room, id, name);
+  }
   virtual void OnParticipantLeft(const std::string& /*room*/, uint32_t /*id*/,
                                  const std::string& /*name*/) {}
   // A participant's consent to being recorded changed (UpdateMember).

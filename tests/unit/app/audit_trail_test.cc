@@ -39,7 +39,7 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   hook({"", "", "192.0.2.9", "GET", "/v1/rooms", 401, "bad signature"});
   auto rooms = (*trail)->observer();
   rooms->OnRoomCreated("ward");
-  rooms->OnParticipantJoined("ward", 7, "bob");
+  rooms->OnParticipantJoinedFrom("ward", 7, "bob", "sip", "192.0.2.44");
   rooms->OnConsentChanged("ward", 7, "bob", session::Consent::kDeclined);
   (*trail)->RecordingHook()({{"type", "recording.stopping"},
                              {"room", "ward"},
@@ -71,6 +71,8 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   EXPECT_EQ(events[2]["source"], "192.0.2.9");
   EXPECT_FALSE(events[3].contains("actor"));
   EXPECT_EQ(events[5]["participant"], "bob");
+  EXPECT_EQ(events[5]["transport"], "sip");
+  EXPECT_EQ(events[5]["address"], "192.0.2.44");
   EXPECT_EQ(events[6]["consent"], "declined");
   EXPECT_EQ(events[7]["recording"], "rec-1");
   EXPECT_EQ(events[7]["actor"], "alice");
