@@ -67,37 +67,36 @@ StatusOr<SinkFactory> DefaultSinkFactory(const RecorderConfig& config) {
   }
   auto store = std::make_shared<KeyStore>(config.key_store_dir);
   const int64_t retention_s = int64_t{config.retention_days} * 86400;
-  return SinkFactory(
-      [wrapper, store, retention_s](const RecordingInfo& info) -> StatusOr<std::unique_ptr<ByteSink>> {
-        RecordingEntry entry;
-        entry.id = info.id;
-        entry.room = info.room;
-        entry.profile = info.profile;
-        entry.region = info.region;
-        entry.started_s = info.started_unix_ms / 1000;
-        entry.expires_s = entry.started_s + retention_s;
-        auto key = store->Create(entry, *wrapper);
-        if (!key.ok()) return key.status();
-        RecordingHeader header;
-        header.recording_id = info.id;
-        header.room = info.room;
-        header.profile = info.profile;
-        header.region = info.region;
-        header.container = info.container;
-        header.started_s = entry.started_s;
-        header.kek_id = wrapper->ActiveKeyId();
-        const std::string path = info.storage_dir + "/" + info.id + ".tsrec";
-        auto writer = EncryptedChunkWriter::Create(path, header, *key);
-        if (!writer.ok()) {
-          // Nothing was written: the key goes too, so no entry promises a file.
-          (void)store->Destroy(info.id);
-          return writer.status();
-        }
-        spdlog::info("recorder: recording {} writes {} (key wrapped by {})", info.id, path,
-                     header.kek_id);
-        return std::unique_ptr<ByteSink>(
-            new CataloguedSink(std::move(writer.value()), store, info.id));
-      });
+  return SinkFactory([wrapper, store, retention_s](
+                         const RecordingInfo& info) -> StatusOr<std::unique_ptr<ByteSink>> {
+    RecordingEntry entry;
+    entry.id = info.id;
+    entry.room = info.room;
+    entry.profile = info.profile;
+    entry.region = info.region;
+    entry.started_s = info.started_unix_ms / 1000;
+    entry.expires_s = entry.started_s + retention_s;
+    auto key = store->Create(entry, *wrapper);
+    if (!key.ok()) return key.status();
+    RecordingHeader header;
+    header.recording_id = info.id;
+    header.room = info.room;
+    header.profile = info.profile;
+    header.region = info.region;
+    header.container = info.container;
+    header.started_s = entry.started_s;
+    header.kek_id = wrapper->ActiveKeyId();
+    const std::string path = info.storage_dir + "/" + info.id + ".tsrec";
+    auto writer = EncryptedChunkWriter::Create(path, header, *key);
+    if (!writer.ok()) {
+      // Nothing was written: the key goes too, so no entry promises a file.
+      (void)store->Destroy(info.id);
+      return writer.status();
+    }
+    spdlog::info("recorder: recording {} writes {} (key wrapped by {})", info.id, path,
+                 header.kek_id);
+    return std::unique_ptr<ByteSink>(new CataloguedSink(std::move(writer.value()), store, info.id));
+  });
 }
 
 }  // namespace tessera::recorder
