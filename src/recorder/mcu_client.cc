@@ -61,6 +61,31 @@ nlohmann::json JoinBody(const McuClientConfig& c) {
   return body;
 }
 
+namespace {
+
+// The id of the participant named `name` in a participants list the MCU answered; nothing for
+// any other answer (whatever its JSON holds: a bad answer never throws on the media thread).
+std::optional<uint32_t> FindByName(const std::string& body, int status, const std::string& name) {
+  if (status != 200) return std::nullopt;
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  const auto list = json.find("participants");
+  if (list == json.end() || !list->is_array()) return std::nullopt;
+  std::optional<uint32_t> found;
+  for (const auto& p : *list) {
+    if (!p.is_object()) continue;
+    const auto n = p.find("name");
+    const auto id = p.find("id");
+    if (n != p.end() && n->is_string() && n->get_ref<const std::string&>() == name &&
+        id != p.end() && id->is_number_unsigned() && id->get<uint64_t>() <= UINT32_MAX) {
+      found = static_cast<uint32_t>(id->get<uint64_t>());
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
 std::optional<RoomParticipants> ParseRoomParticipants(std::string_view body,
                                                       std::optional<uint32_t> self_id,
                                                       const std::string& self_name) {
@@ -194,11 +219,12 @@ void McuClient::Join() {
 }
 
 void McuClient::OnJoinAnswer(const Answer& a) {
-  if (!running_) return;
+  if (!running_) return;  // stopped meanwhile: Stop's own look at the room removes a late join
   if (a.status == 201) {
     auto json = nlohmann::json::parse(a.body, nullptr, /*allow_exceptions=*/false);
-    if (json.is_object() && json.contains("id") && json["id"].is_number_unsigned()) {
-      participant_id_ = json["id"].get<uint32_t>();
+    if (json.is_object() && json.contains("id") && json["id"].is_number_unsigned() &&
+        json["id"].get<uint64_t>() <= UINT32_MAX) {
+      participant_id_ = static_cast<uint32_t>(json["id"].get<uint64_t>());
       joining_ = false;
       consecutive_failures_ = 0;
       ++joins_;
@@ -215,15 +241,8 @@ void McuClient::OnJoinAnswer(const Answer& a) {
     Request("GET", ParticipantsPath(), "", [weak = weak_from_this()](const Answer& list) {
       auto self = weak.lock();
       if (!self || !self->running_) return;
-      auto json = nlohmann::json::parse(list.body, nullptr, false);
-      std::optional<uint32_t> stale;
-      if (list.status == 200 && json.is_object() && json["participants"].is_array()) {
-        for (const auto& p : json["participants"]) {
-          if (p.value("name", "") == self->config_.participant_name && p["id"].is_number()) {
-            stale = p["id"].get<uint32_t>();
-          }
-        }
-      }
+      const std::optional<uint32_t> stale =
+          FindByName(list.body, list.status, self->config_.participant_name);
       if (!stale) return self->ScheduleJoin("409: the name is taken and not found in the list");
       self->Request("DELETE", self->ParticipantsPath() + "/" + std::to_string(*stale), "",
                     [weak](const Answer&) {
@@ -268,17 +287,8 @@ void McuClient::Rejoin(std::string reason) {
   Request("GET", ParticipantsPath(), "", [weak = weak_from_this()](const Answer& list) {
     auto self = weak.lock();
     if (!self || !self->running_) return;
-    const auto json = nlohmann::json::parse(list.body, nullptr, /*allow_exceptions=*/false);
-    std::optional<uint32_t> stale;
-    if (list.status == 200 && json.is_object() && json.contains("participants") &&
-        json["participants"].is_array()) {
-      for (const auto& p : json["participants"]) {
-        if (p.is_object() && p.value("name", "") == self->config_.participant_name &&
-            p.contains("id") && p["id"].is_number_unsigned()) {
-          stale = p["id"].get<uint32_t>();
-        }
-      }
-    }
+    const std::optional<uint32_t> stale =
+        FindByName(list.body, list.status, self->config_.participant_name);
     if (!stale) return self->Join();
     self->Request("DELETE", self->ParticipantsPath() + "/" + std::to_string(*stale), "",
                   [weak](const Answer&) {
@@ -348,19 +358,32 @@ void McuClient::Stop(std::function<void()> done) {
   retry_timer_.cancel();
   check_timer_.cancel();
   if (auto call = impl_->in_flight.lock()) call->Cancel();
-  const std::optional<uint32_t> id = std::exchange(participant_id_, std::nullopt);
-  if (!id) {
-    asio::post(io_, std::move(done));
-    return;
-  }
-  Request("DELETE", ParticipantsPath() + "/" + std::to_string(*id), "",
-          [room = config_.room, done = std::move(done)](const Answer& a) {
-            if (a.status != 204 && a.status != 404) {
-              spdlog::warn("recorder: leaving room {}: {}", room,
-                           a.status ? "answered " + std::to_string(a.status) : a.error);
-            }
-            done();
-          });
+  participant_id_.reset();
+  // One last look at the room: who appeared since the last check goes into the catalogue, and the
+  // recorder's participant is found by its name, also when a join was on its way (the MCU may
+  // have taken it): it must not stay in the room with its media sent to a closed port.
+  Request(
+      "GET", ParticipantsPath(), "",
+      [self = shared_from_this(), done = std::move(done)](const Answer& list) {
+        if (list.status == 200 && self->on_participants_) {
+          if (auto seen =
+                  ParseRoomParticipants(list.body, std::nullopt, self->config_.participant_name);
+              seen && !seen->senders.empty()) {
+            self->on_participants_(std::move(seen->senders));
+          }
+        }
+        const std::optional<uint32_t> own =
+            FindByName(list.body, list.status, self->config_.participant_name);
+        if (!own) return done();
+        self->Request("DELETE", self->ParticipantsPath() + "/" + std::to_string(*own), "",
+                      [room = self->config_.room, done](const Answer& a) {
+                        if (a.status != 204 && a.status != 404) {
+                          spdlog::warn("recorder: leaving room {}: {}", room,
+                                       a.status ? "answered " + std::to_string(a.status) : a.error);
+                        }
+                        done();
+                      });
+      });
 }
 
 }  // namespace tessera::recorder

@@ -85,12 +85,30 @@ RecorderService::RecorderService(RecorderConfig config, std::string api_token,
 
 RecorderService::~RecorderService() { Shutdown(); }
 
+namespace {
+
+// A handler's exception must not end every recording: logged, and the thread goes on.
+void RunLogged(boost::asio::io_context& io, const char* what) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("recorder: the {} thread caught: {}", what, e.what());
+    } catch (...) {
+      spdlog::error("recorder: the {} thread caught an unknown exception", what);
+    }
+  }
+}
+
+}  // namespace
+
 void RecorderService::Start() {
   if (thread_.joinable()) return;
   work_.emplace(io_.get_executor());
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] { RunLogged(io_, "media"); });
   retention_work_.emplace(retention_io_.get_executor());
-  retention_thread_ = std::thread([this] { retention_io_.run(); });
+  retention_thread_ = std::thread([this] { RunLogged(retention_io_, "retention"); });
   if (sweeper_ && config_.sweep_interval_s > 0) {
     // The first sweep at once: a recorder that was down for a while catches up at start.
     boost::asio::post(retention_io_, [this] {
@@ -346,7 +364,18 @@ StatusOr<RecordingInfo> RecorderService::StartSessionOnMedia(RecordingInfo info)
 
 void RecorderService::AddParticipants(const std::string& id, std::vector<std::string> names) {
   auto it = recordings_.find(id);
-  if (it == recordings_.end()) return;  // stopped meanwhile
+  if (it == recordings_.end()) {
+    // The last look at the room, as the recording stops: into the catalogue all the same (the
+    // key store merges, so names it has already are not added twice).
+    if (!store_ || names.empty()) return;
+    EntryUpdate late;
+    late.add_participants = std::move(names);
+    if (Status s = store_->Update(id, late); !s.ok()) {
+      spdlog::warn("recorder: recording {}: the last look at who appears in it is lost: {}", id,
+                   s.message());
+    }
+    return;
+  }
   Recording& rec = *it->second;
   EntryUpdate update;
   for (auto& name : names) {
@@ -488,10 +517,13 @@ control::HttpResponse RecorderService::Handle(const control::HttpRequest& req) {
                               "use GET or POST on " + prefix);
     }
     auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    // Strings, and short: they name files and go into the recording's authenticated header.
     auto text = [&](const char* key) {
-      return body.is_object() && (!body.contains(key) || body[key].is_string());
+      return body.is_object() &&
+             (!body.contains(key) ||
+              (body[key].is_string() && body[key].get_ref<const std::string&>().size() <= 256));
     };
-    if (!body.is_object() || !body.contains("room") || !body["room"].is_string() ||
+    if (!body.is_object() || !body.contains("room") || !text("room") ||
         body["room"].get<std::string>().empty() || !text("profile") || !text("region") ||
         !text("id")) {
       return control::Problem(422, "validation", "Invalid request",

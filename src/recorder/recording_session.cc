@@ -371,31 +371,34 @@ void RecordingSession::SendRtcp(std::vector<uint8_t> compound) {
 
 void RecordingSession::ArmTimer() {
   timer_.expires_after(kTimerPeriod);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
-    const int64_t now = clock_.NowUs();
-    if (video_) DeliverVideo(video_->OnTimer(now));
-    Release(/*video=*/false, /*force=*/false);
-    Release(/*video=*/true, /*force=*/false);
-    if (now - last_packet_us_ >= config_.silence_timeout_us &&
-        (!silent_ || now - silence_reported_us_ >= config_.silence_timeout_us)) {
-      // Reported again while it lasts: a re-join that brought no media is tried again.
-      silent_ = true;
-      silence_reported_us_ = now;
-      ++stats_.silences;
-      spdlog::warn("recording {}: no media for {} ms", config_.name,
-                   (now - last_packet_us_) / 1000);
-      if (muxer_) muxer_->NoteGapReason("no media (silence)");
-      if (on_silence_) on_silence_(true);
-    }
-    ArmTimer();
-  });
+  // A handler already queued when the session stops runs all the same (a cancel cannot take it
+  // back): it finds the session gone by its token, never the freed session.
+  timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired() || stopped_) return;
+        const int64_t now = clock_.NowUs();
+        if (video_) DeliverVideo(video_->OnTimer(now));
+        Release(/*video=*/false, /*force=*/false);
+        Release(/*video=*/true, /*force=*/false);
+        if (now - last_packet_us_ >= config_.silence_timeout_us &&
+            (!silent_ || now - silence_reported_us_ >= config_.silence_timeout_us)) {
+          // Reported again while it lasts: a re-join that brought no media is tried again.
+          silent_ = true;
+          silence_reported_us_ = now;
+          ++stats_.silences;
+          spdlog::warn("recording {}: no media for {} ms", config_.name,
+                       (now - last_packet_us_) / 1000);
+          if (muxer_) muxer_->NoteGapReason("no media (silence)");
+          if (on_silence_) on_silence_(true);
+        }
+        ArmTimer();
+      });
 }
 
 Status RecordingSession::Stop() {
   if (stopped_) return muxer_status_;
   // What the MCU already sent is recorded.
-  if (started_) {
+  if (started_ && audio_socket_) {
     audio_socket_->Drain();
     if (video_socket_) video_socket_->Drain();
   }
@@ -410,7 +413,8 @@ Status RecordingSession::Stop() {
   Release(/*video=*/true, /*force=*/true);
   Status closed = muxer_ ? muxer_->Close() : Status::Ok();
   if (muxer_status_.ok()) muxer_status_ = closed;
-  audio_socket_->Close();
+  // A session whose Create failed half-way has not every socket.
+  if (audio_socket_) audio_socket_->Close();
   if (video_socket_) video_socket_->Close();
   const RecordingStats s = stats();
   spdlog::info(

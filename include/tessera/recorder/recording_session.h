@@ -181,6 +181,8 @@ class RecordingSession {
   bool silent_ = false;
   bool started_ = false;
   bool stopped_ = false;
+  // Its timer's handlers hold a weak copy: one that runs after the session is gone does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   Status muxer_status_;
   SilenceHandler on_silence_;
   RecordingStats stats_;
