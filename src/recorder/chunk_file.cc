@@ -153,6 +153,13 @@ StatusOr<std::unique_ptr<EncryptedChunkWriter>> EncryptedChunkWriter::Create(
   impl->plaintext.reserve(header.chunk_size);
   impl->record.reserve(format::kChunkHeaderBytes + header.chunk_size + format::kTagBytes);
   const std::vector<uint8_t> header_bytes = format::SerializeHeader(header);
+  // The reader refuses a longer header: a file it could never open is not written at all.
+  if (header_bytes.size() - format::kMagic.size() - format::kHeaderLengthBytes >
+      format::kMaxHeaderJson) {
+    return InvalidArgumentError(
+        "the recording's header would be over 64 KiB (a room, profile or "
+        "region name that long?)");
+  }
   impl->header_hash = format::Sha256(header_bytes);
 
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -1,6 +1,9 @@
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <tessera/base/base64.h>
 #include <tessera/recorder/key_store.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +21,28 @@ constexpr size_t kMaxEntryBytes = 4 << 20;  // thousands of participants fit
 constexpr size_t kMaxRecordingIdLength = 128;
 constexpr int kEntryVersion = 1;
 constexpr std::string_view kKeySuffix = ".key";
+
+// An exclusive lock on the store's directory for a read-modify-write of an entry or its
+// destruction: the running recorder's sweeper and Update, and the offline rewrap, sweep and erase
+// of tessera-recorder may run at once; without it a rewrap or an update that read an entry
+// before the sweeper shredded it would write the destroyed key back (and every backup of the
+// recording would open again). Unlocked (and logged by the caller's error) when the directory
+// cannot be opened.
+class StoreLock {
+ public:
+  explicit StoreLock(const std::string& directory)
+      : fd_(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~StoreLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  StoreLock(const StoreLock&) = delete;
+  StoreLock& operator=(const StoreLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 nlohmann::json ToJson(const RecordingEntry& e) {
   return {
@@ -159,6 +184,7 @@ StatusOr<RecordingEntry> KeyStore::Load(const std::string& id) const {
 }
 
 Status KeyStore::Update(const std::string& id, const EntryUpdate& update) {
+  const StoreLock lock(directory_);
   auto entry = Load(id);
   if (!entry.ok()) return entry.status();
   if (update.ended_s) entry->ended_s = update.ended_s;
@@ -170,6 +196,7 @@ Status KeyStore::Update(const std::string& id, const EntryUpdate& update) {
 
 Status KeyStore::Destroy(const std::string& id) {
   if (!ValidRecordingId(id)) return InvalidArgumentError("not a recording id: " + Quoted(id));
+  const StoreLock lock(directory_);
   return ShredFile(PathFor(id));
 }
 
@@ -227,7 +254,9 @@ RewrapResult KeyStore::Rewrap(const KeyWrapper& wrapper) {
       continue;
     }
     entry.wrapped_key = std::move(*wrapped);
-    // Destroyed meanwhile (the sweeper): Update-style check so a shredded key is not rewritten.
+    // Destroyed meanwhile (the sweeper): checked under the store's lock, which Destroy takes too,
+    // so a shredded key is never written back.
+    const StoreLock lock(directory_);
     if (!Load(entry.id).ok()) continue;
     Status s = Write(entry, /*must_not_exist=*/false);
     if (!s.ok()) {
