@@ -56,7 +56,8 @@ class ConsentGuard final : public session::RoomObserver {
   // Before the server stops: the directory outlives this control plane.
   void Stop() { stopped_ = true; }
 
- private:
+  // Also when a recording starts, or is taken in after a restart: someone may have joined
+  // without consent while it was starting.
   void Check(const std::string& room) {
     if (stopped_.load()) return;
     http_.Post([this, room] {
@@ -69,6 +70,7 @@ class ConsentGuard final : public session::RoomObserver {
     });
   }
 
+ private:
   control::HttpServer& http_;
   control::ControlService& service_;
   control::RecorderClient& recorder_;
@@ -201,11 +203,14 @@ Status ControlPlane::Start() {
   if (!config_.recorder.url.empty()) {
     // Its events go where the rooms' go; the webhook sender exists once the server runs, and the
     // recorder's answers come on the server's thread only after that.
-    auto recorder = control::RecorderClient::Create(http_->io(), config_.recorder,
-                                                    [this](const nlohmann::json& event) {
-                                                      if (webhooks_) webhooks_->Emit(event);
-                                                      if (recording_hook_) recording_hook_(event);
-                                                    });
+    auto recorder = control::RecorderClient::Create(
+        http_->io(), config_.recorder, [this](const nlohmann::json& event) {
+          if (webhooks_) webhooks_->Emit(event);
+          if (recording_hook_) recording_hook_(event);
+          if (consent_guard_ && event.value("type", "") == "recording.started") {
+            consent_guard_->Check(event.value("room", ""));
+          }
+        });
     if (!recorder.ok()) return recorder.status();
     recorder_ = std::move(recorder.value());
     api_->SetRecordings(recorder_.get());

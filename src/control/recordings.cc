@@ -89,6 +89,7 @@ nlohmann::json RecorderClient::ToJson(const Recording& r) {
 
 void RecorderClient::SetState(Recording& r, const std::string& state, const std::string& reason,
                               const char* event) {
+  if (state == "recording" && r.state != "recording") r.recording_round = reconcile_round_;
   r.state = state;
   r.reason = reason;
   r.updated = Now();
@@ -192,6 +193,8 @@ StatusOr<nlohmann::json> RecorderClient::StopFor(const std::string& room, const 
   }
   Recording& r = it->second;
   if (r.state == "stopping" || r.state == "stopped" || r.state == "failed") return ToJson(r);
+  r.stop_wanted = true;  // until the recorder confirms, whatever happens to this request
+  r.stop_why = why;
   // A start not yet answered: the stop replaces it (the recorder may have begun: it is asked to
   // stop all the same).
   if (r.in_flight) r.in_flight->Cancel();
@@ -237,13 +240,15 @@ void RecorderClient::Resume() {
     if (!ec && !shut_down_) Resume();
   });
   if (resume_) return;  // the last one is still on its way
+  // Recordings that became "recording" after this request left are not judged by its answer.
+  const uint64_t round = ++reconcile_round_;
   HttpClientRequest request;
   request.method = "GET";
   request.target = "/v1/recordings";
   request.headers = {{"Authorization", "Bearer " + token_}};
   request.timeout = kCallTimeout;
   resume_ = HttpExchange::Start(
-      io_, base_, tls_.get(), std::move(request), [this](StatusOr<HttpClientReply> reply) {
+      io_, base_, tls_.get(), std::move(request), [this, round](StatusOr<HttpClientReply> reply) {
         resume_.reset();
         if (shut_down_) return;
         std::optional<nlohmann::json> body =
@@ -264,10 +269,31 @@ void RecorderClient::Resume() {
         // restarted) is stopped here too: the room may record again.
         std::vector<std::string> gone;
         for (const auto& [id, r] : recordings_) {
-          if (r.state == "recording" && !r.in_flight && !listed.count(id)) gone.push_back(id);
+          if (r.state == "recording" && !r.in_flight && !listed.count(id) &&
+              r.recording_round < round) {
+            gone.push_back(id);
+          }
         }
         for (const std::string& id : gone) {
           SetState(recordings_.at(id), "stopped", "the recorder no longer records it");
+        }
+        // What the recorder records and this node does not want: a start that timed out here but
+        // reached the recorder, a stop that overtook its start, a stop that did not get through.
+        // Asked again every round until the recorder lets go: nothing records a room behind the
+        // API's back, or past a withdrawn consent.
+        for (const std::string& id : listed) {
+          const auto it = recordings_.find(id);
+          if (it == recordings_.end() || it->second.in_flight) continue;
+          Recording& r = it->second;
+          if (r.state == "failed" || r.state == "stopped") {
+            spdlog::warn(
+                "control: the recorder still records {} of room {} ({} here): asking it "
+                "to stop",
+                id, r.room, r.state);
+            OrphanStop(id);
+          } else if (r.state == "recording" && r.stop_wanted) {
+            (void)StopFor(r.room, id, r.stop_why);
+          }
         }
         for (const nlohmann::json& j : (*body)["recordings"]) {
           if (!j.is_object()) continue;
@@ -296,6 +322,24 @@ void RecorderClient::Resume() {
       });
 }
 
+void RecorderClient::OrphanStop(const std::string& id) {
+  HttpClientRequest request;
+  request.method = "DELETE";
+  request.target = "/v1/recordings/" + id;
+  request.headers = {{"Authorization", "Bearer " + token_}};
+  request.timeout = kCallTimeout;
+  orphan_stops_.push_back(HttpExchange::Start(
+      io_, base_, tls_.get(), std::move(request), [id](StatusOr<HttpClientReply> reply) {
+        if (!reply.ok() || (reply->status >= 300 && reply->status != 404)) {
+          spdlog::warn(
+              "control: the recorder's recording {} is not stopped yet: {}; asked again "
+              "in 10 s",
+              id, Why(reply));
+        }
+      }));
+  std::erase_if(orphan_stops_, [](const std::weak_ptr<HttpExchange>& e) { return e.expired(); });
+}
+
 void RecorderClient::StopAll(const std::string& room, const std::string& why) {
   std::vector<std::string> ids;
   for (const auto& [id, r] : recordings_) {
@@ -311,6 +355,10 @@ void RecorderClient::Shutdown() {
   shut_down_ = true;
   if (resume_) resume_->Cancel();
   resume_.reset();
+  for (const auto& weak : orphan_stops_) {
+    if (const auto e = weak.lock()) e->Cancel();
+  }
+  orphan_stops_.clear();
   reconcile_timer_.cancel();
   for (auto& [id, r] : recordings_) {
     if (r.in_flight) r.in_flight->Cancel();

@@ -24,6 +24,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace tessera::control {
 
@@ -90,6 +91,9 @@ class RecorderClient : public RecordingControl {
     std::string created;
     std::string updated;
     std::shared_ptr<HttpExchange> in_flight;
+    bool stop_wanted = false;      // a stop was asked: tried again until the recorder confirms
+    uint64_t recording_round = 0;  // reconcile_round_ when it became "recording"
+    std::string stop_why;
   };
 
   RecorderClient(boost::asio::io_context& io, HttpUrl base, std::string token,
@@ -103,6 +107,8 @@ class RecorderClient : public RecordingControl {
   void Call(const std::string& id, const std::string& method, const std::string& target,
             std::string body, std::function<void(Recording&, StatusOr<HttpClientReply>)> then);
   void Retire(const std::string& id);
+  // DELETE of a recording the recorder has and this node does not want (its answer only logged).
+  void OrphanStop(const std::string& id);
 
   boost::asio::io_context& io_;
   const HttpUrl base_;
@@ -114,6 +120,8 @@ class RecorderClient : public RecordingControl {
   bool shut_down_ = false;
   std::shared_ptr<HttpExchange> resume_;  // Resume's request, while in flight
   boost::asio::steady_timer reconcile_timer_;
+  std::vector<std::weak_ptr<HttpExchange>> orphan_stops_;  // in flight, for Shutdown
+  uint64_t reconcile_round_ = 0;                           // Resume's requests sent
 };
 
 }  // namespace tessera::control
