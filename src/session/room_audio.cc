@@ -103,7 +103,8 @@ Status RoomAudio::Attach(AudioLeg* leg, bool admitted) {
   pc.codec = leg->config().audio_codec;
   pc.channels = leg->config().audio_channels;
   pc.g722_pcm = leg->config().audio_g722_pcm;
-  pc.muted = leg->config().muted || !admitted;
+  // A receive-only participant is never heard: it is not asked for consent to being recorded.
+  pc.muted = leg->config().muted || leg->config().receive_only || !admitted;
   pc.deaf = leg->config().deaf || !admitted;
   TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
   leg_by_id_[pc.id] = leg;
@@ -120,8 +121,11 @@ Status RoomAudio::Admit(uint32_t id, bool muted, bool deaf) {
 }
 
 Status RoomAudio::SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted) {
-  if (!leg_by_id_.count(id)) return Status::Ok();  // no audio
-  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, muted || !admitted));
+  const auto leg = leg_by_id_.find(id);
+  if (leg == leg_by_id_.end()) return Status::Ok();  // no audio
+  // A receive-only participant stays muted whatever changes (a PATCH of deaf, an admission).
+  const bool receive_only = leg->second->config().receive_only;
+  TESSERA_RETURN_IF_ERROR(room_.SetMuted(id, muted || !admitted || receive_only));
   return room_.SetDeaf(id, deaf || !admitted);
 }
 

@@ -99,6 +99,9 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
                room->roster().members().size(), max);
   for (const auto& o : observers_) {
     o->OnParticipantJoinedFrom(room_name, id, pc.name, options.transport, pc.remote_address);
+    // Consent given with the join (the app, the SIP trunk, the join page) is recorded like a
+    // change: the trail shows that everyone in a recording agreed, and when.
+    if (pc.consent != Consent::kUnknown) o->OnConsentChanged(room_name, id, pc.name, pc.consent);
   }
   return out;
 }
@@ -289,6 +292,10 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     return FailedPreconditionError("participant " + member->name + " of room " + room_name +
                                    " is not admitted yet: it has no tile to pin or give a role");
   }
+  if (u.muted && !*u.muted && !member->sends) {
+    return FailedPreconditionError("participant " + member->name + " of room " + room_name +
+                                   " only receives: it cannot be unmuted (nor recorded)");
+  }
   const bool muted = u.muted.value_or(member->muted);
   const bool deaf = u.deaf.value_or(member->deaf);
   const bool admitted = member->admitted;
@@ -309,8 +316,8 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
   }
   if (u.consent && *u.consent != member->consent) {
     member->consent = *u.consent;
-    spdlog::info("room {}: {} (participant {}) consent to recording: {}", room_name, member->name,
-                 id, ConsentName(*u.consent));
+    spdlog::info("room {}: {} (participant {}) consent to recording: {}", room_name,
+                 PersonalName(member->name), id, ConsentName(*u.consent));
     for (const auto& o : observers_) o->OnConsentChanged(room_name, id, member->name, *u.consent);
   }
   spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}", room_name,
@@ -365,6 +372,7 @@ Status RoomService::CreateRoom(RoomConfig rc) {
       }
       o->OnParticipantJoinedFrom(rc.name, m.id, m.name, m.transport,
                                  pc ? pc->remote_address : std::string());
+      if (m.consent != Consent::kUnknown) o->OnConsentChanged(rc.name, m.id, m.name, m.consent);
     }
   }
   return Status::Ok();
