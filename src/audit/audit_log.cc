@@ -166,7 +166,7 @@ bool AuditLog::Impl::WriteBatch(const std::deque<Event>& events, const Drops& ba
   const auto checkpoint = [&] {
     const int64_t ms = UnixMs(*clock);
     const uint64_t s = next_seq + 1;
-    StatusOr<std::string> sig = signer->Sign(CheckpointMessage(s, head));
+    StatusOr<std::string> sig = signer->Sign(CheckpointMessage(s, FormatRfc3339Ms(ms), head));
     if (!sig.ok()) {
       write_errors.Add();
       spdlog::error("audit: {}: checkpoint {} not written: {}", options.path, s,
@@ -397,8 +397,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options) {
 
   Event opened("audit.opened");
   opened.Set("resumed_seq", m.seq)
-      .Set("alg", SignatureAlgName(m.signer->alg()))
-      .Set("key_id", m.key_id)
+      .Set("checkpoint_alg", SignatureAlgName(m.signer->alg()))
+      .Set("checkpoint_key_id", m.key_id)
       .Set("pid", static_cast<int64_t>(::getpid()));
   if (torn_bytes > 0) opened.Set("torn_bytes", torn_bytes).Set("torn_file", torn_file);
   if (!m.WriteBatch({std::move(opened)}, {}, /*final=*/false)) {

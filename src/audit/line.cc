@@ -72,8 +72,10 @@ SealedLine Seal(std::string prefix) {
   return out;
 }
 
-std::string CheckpointMessage(uint64_t seq, std::string_view prev) {
+std::string CheckpointMessage(uint64_t seq, std::string_view time, std::string_view prev) {
   std::string out = std::to_string(seq);
+  out.push_back(':');
+  out += time;
   out.push_back(':');
   out += prev;
   return out;

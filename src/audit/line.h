@@ -48,9 +48,9 @@ struct SealedLine {
 // Appends `,"hash":"<sha256 of prefix>"}\n` to `prefix` (a line without its end).
 SealedLine Seal(std::string prefix);
 
-// What a checkpoint signs: "<seq>:<prev>", the checkpoint's own seq and prev: the chain head it
-// seals (every line before it).
-std::string CheckpointMessage(uint64_t seq, std::string_view prev);
+// What a checkpoint signs: "<seq>:<time>:<prev>", the checkpoint's own seq, time and prev: the
+// chain head it seals (every line before it) and when it was sealed.
+std::string CheckpointMessage(uint64_t seq, std::string_view time, std::string_view prev);
 
 // The fixed start and end of a line, as views into it.
 struct Envelope {

@@ -92,7 +92,7 @@ std::optional<BadLine> CheckCheckpoint(std::string_view line, const Envelope& e,
                  SignatureAlgName(key->alg());
     return bad;
   }
-  if (!key->Verify(CheckpointMessage(e.seq, e.prev), *sig)) {
+  if (!key->Verify(CheckpointMessage(e.seq, e.time, e.prev), *sig)) {
     bad.detail = "its signature (key_id " + *key_id +
                  ") does not verify with the key given: the lines it seals were rewritten, or "
                  "another key signed it";

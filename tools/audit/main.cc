@@ -16,7 +16,7 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: tessera-audit verify FILE [--public-key PEM | --hmac-key FILE]\n"
+    "usage: tessera-audit verify FILE [--public-key PEM | --hmac-key FILE] [--allow-unsealed]\n"
     "       tessera-audit keygen --private OUT.pem --public OUT.pub.pem\n"
     "\n"
     "  verify FILE        check every line's hash, its link to the line before, seq running\n"
@@ -38,9 +38,12 @@ int Usage(const std::string& why) {
 
 int Verify(const std::vector<std::string>& args) {
   std::string file, public_key, hmac_key;
+  bool allow_unsealed = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if ((a == "--public-key" || a == "--hmac-key") && i + 1 < args.size()) {
+    if (a == "--allow-unsealed") {
+      allow_unsealed = true;
+    } else if ((a == "--public-key" || a == "--hmac-key") && i + 1 < args.size()) {
       (a == "--public-key" ? public_key : hmac_key) = args[++i];
     } else if (a == "--public-key" || a == "--hmac-key") {
       return Usage(a + " needs a file");
@@ -76,7 +79,18 @@ int Verify(const std::vector<std::string>& args) {
     std::printf("%s: %s\n", file.c_str(), result->bad->ToString().c_str());
     return 1;
   }
-  std::printf("%s: %s\n", file.c_str(), result->summary.ToString().c_str());
+  const tessera::audit::VerifySummary& s = result->summary;
+  std::printf("%s: %s\n", file.c_str(), s.ToString().c_str());
+  // With a key, what no signature seals is not proven: anyone can write a sound chain of hashes.
+  // A node that stopped cleanly ends its log with a checkpoint; a running node's log (or one cut
+  // after a crash) has a tail that --allow-unsealed accepts knowingly.
+  if (key && s.lines > 0 && (s.checkpoints == 0 || s.unsealed_lines > 0) && !allow_unsealed) {
+    std::printf(
+        "%s: NOT SEALED: the last %llu line(s) carry no signature (a running node's log, "
+        "or a tail written without the key); --allow-unsealed accepts them\n",
+        file.c_str(), static_cast<unsigned long long>(s.unsealed_lines));
+    return 3;
+  }
   return 0;
 }
 
