@@ -3,6 +3,7 @@
 // SipControl that keeps calls in a list.
 #pragma once
 
+#include <tessera/control/auth.h>
 #include <tessera/control/service.h>
 #include <tessera/control/sip_control.h>
 #include <tessera/session/room_directory.h>
@@ -392,6 +393,27 @@ class FakeSip : public SipControl {
   }
   StatusOr<nlohmann::json> Stats() override {
     return nlohmann::json{{"calls_in", 0}, {"calls_out", dialled}, {"active_calls", calls.size()}};
+  }
+};
+
+// Tokens are "<role>" or "<role>:<room>"; the subject is the token itself, none with a final "!".
+// For the API tests.
+class RoleAuthenticator : public Authenticator {
+ public:
+  StatusOr<Principal> Authenticate(const std::string& authorization, int64_t) override {
+    std::string token = authorization.substr(std::string("Bearer ").size());
+    Principal p;
+    p.subject = token;
+    if (!token.empty() && token.back() == '!') {  // "<role>!": a token without a subject
+      token.pop_back();
+      p.subject.clear();
+    }
+    const size_t colon = token.find(':');
+    if (colon != std::string::npos) p.room = token.substr(colon + 1);
+    const std::optional<Role> r = RoleFromName(token.substr(0, colon));
+    if (!r) return UnauthenticatedError("bad signature");
+    p.role = *r;
+    return p;
   }
 };
 

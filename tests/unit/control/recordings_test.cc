@@ -202,22 +202,6 @@ class FakeRecordings : public RecordingControl {
   }
 };
 
-// Tokens are their principals ("admin", "operator:roomA", "viewer"), as in api_test.cc.
-class TokenIsPrincipal : public Authenticator {
- public:
-  StatusOr<Principal> Authenticate(const std::string& authorization, int64_t) override {
-    const std::string token = authorization.substr(std::string("Bearer ").size());
-    Principal p;
-    p.subject = token;
-    const size_t colon = token.find(':');
-    if (colon != std::string::npos) p.room = token.substr(colon + 1);
-    const std::optional<Role> r = RoleFromName(token.substr(0, colon));
-    if (!r) return UnauthenticatedError("bad signature");
-    p.role = *r;
-    return p;
-  }
-};
-
 class RecordingsApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -269,7 +253,7 @@ class RecordingsApiTest : public ::testing::Test {
   FakeDirectory rooms_;
   FakeSip sip_;
   ControlService service_{rooms_, FakeHooks(&sip_)};
-  TokenIsPrincipal auth_;
+  testing::RoleAuthenticator auth_;
   FakeRecordings recordings_;
   std::unique_ptr<Api> api_;
 };

@@ -14,25 +14,7 @@
 namespace tessera::control {
 namespace {
 
-// Tokens are "<role>" or "<role>:<room>"; the subject is the token itself, none with a final "!".
-class RoleAuthenticator : public Authenticator {
- public:
-  StatusOr<Principal> Authenticate(const std::string& authorization, int64_t) override {
-    std::string token = authorization.substr(std::string("Bearer ").size());
-    Principal p;
-    p.subject = token;
-    if (!token.empty() && token.back() == '!') {  // "<role>!": a token without a subject
-      token.pop_back();
-      p.subject.clear();
-    }
-    const size_t colon = token.find(':');
-    if (colon != std::string::npos) p.room = token.substr(colon + 1);
-    const std::optional<Role> r = RoleFromName(token.substr(0, colon));
-    if (!r) return UnauthenticatedError("bad signature");
-    p.role = *r;
-    return p;
-  }
-};
+using testing::RoleAuthenticator;
 
 class FakeWebRtc : public WebRtcControl {
  public:
