@@ -11,6 +11,8 @@ PACKAGES=(
   libyuv-dev libsrtp2-dev libboost-dev libboost-system-dev libssl-dev
   libopus-dev libx264-dev libvpx-dev libvpl-dev libffmpeg-nvenc-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # the cluster's node directory: hiredis for the client, Redis itself for the cluster tests
+  libhiredis-dev redis-server
   # participant names drawn on video tiles
   libfreetype-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev

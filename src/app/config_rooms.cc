@@ -129,7 +129,7 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
 void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig& room,
                std::set<std::string>& participant_names) {
   c.OnlyKeys(r, p,
-             {"name", "sip", "max_speakers", "max_participants", "audio_jitter_min_ms",
+             {"name", "region", "sip", "max_speakers", "max_participants", "audio_jitter_min_ms",
               "audio_jitter_max_ms", "participants", "video"});
   c.String(r, p, "name", room.name);
   if (room.name.empty()) c.Error(r, Checker::Join(p, "name"), "is required");
@@ -137,6 +137,9 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
     c.Error(r["name"], Checker::Join(p, "name"), "must not contain '/'");
   }
   CheckName(c, r["name"], Checker::Join(p, "name"), room.name);
+  c.String(r, p, "region", room.region);
+  if (room.region.empty()) c.Error(r["region"], Checker::Join(p, "region"), "must not be empty");
+  CheckName(c, r["region"], Checker::Join(p, "region"), room.region);
   if (const YAML::Node s = r["sip"]; s.IsDefined()) {
     ParseRoomSip(c, s, Checker::Join(p, "sip"), room.sip);
   }

@@ -77,6 +77,7 @@ nlohmann::json RoomJson(const session::RoomConfig& room,
   for (const session::RoomMember& m : members) participants.push_back(ParticipantJson(m));
   return {
       {"name", room.name},
+      {"region", room.region},
       {"max_speakers", room.max_speakers},
       {"max_participants", room.max_participants},
       {"audio_jitter_min_ms", room.audio_jitter_min_ms},
@@ -93,6 +94,7 @@ nlohmann::json RoomSummaryJson(const session::RoomConfig& room, size_t participa
   nlohmann::json layout = nullptr;
   if (room.video) layout = live_layout.empty() ? room.video->layout : live_layout;
   return {{"name", room.name},
+          {"region", room.region},
           {"participants", participants},
           {"video", room.video.has_value()},
           {"layout", std::move(layout)},

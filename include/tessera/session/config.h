@@ -179,6 +179,8 @@ struct RoomSipConfig {
 
 struct RoomConfig {
   std::string name;
+  // In a cluster: the nodes of this region run it (cluster.region); "default" otherwise.
+  std::string region = "default";
   RoomSipConfig sip;
   int max_speakers = 3;  // K: the loudest K are mixed
   // The most participants (configured and joined at run time) the room holds at once.

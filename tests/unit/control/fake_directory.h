@@ -303,7 +303,7 @@ inline ControlHooks FakeHooks(SipControl* sip = nullptr) {
     std::vector<std::string> errors;
     session::RoomConfig rc;
     static const std::set<std::string> kKeys = {
-        "name", "sip", "max_speakers", "max_participants", "participants", "video"};
+        "name", "region", "sip", "max_speakers", "max_participants", "participants", "video"};
     for (const auto& item : j.items()) {
       if (!kKeys.contains(item.key())) errors.push_back("rooms." + item.key() + ": unknown key");
     }

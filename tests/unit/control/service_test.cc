@@ -91,6 +91,7 @@ TEST_F(ServiceTest, TheRoomListSummarisesWithTheLiveLayout) {
   ASSERT_TRUE(list.ok());
   ASSERT_EQ((*list)["rooms"].size(), 2u);
   EXPECT_EQ((*list)["rooms"][0], (nlohmann::json{{"name", "main"},
+                                                 {"region", "default"},
                                                  {"participants", 2},
                                                  {"video", true},
                                                  {"layout", "speaker"},
