@@ -39,6 +39,7 @@ enum class RouteId {
   kWhep,
   kWhepResource,
   kJoin,
+  kCluster,
 };
 
 struct Api::Route {
@@ -72,6 +73,7 @@ const std::vector<Api::Route>& Routes() {
       {RouteId::kWhep, "/whep/{room}", {"POST", "OPTIONS"}, true},
       {RouteId::kWhepResource, "/whep/{room}/{id}", {"DELETE", "OPTIONS"}, true},
       {RouteId::kJoin, "/join/{room}", {"GET"}, true},
+      {RouteId::kCluster, "/v1/cluster", {"GET"}, true},
   };
   return kRoutes;
 }
@@ -425,6 +427,7 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
       return Forbidden("the viewer role may only watch (WHEP)");
     }
     if (!who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
+    if (std::optional<HttpResponse> moved = Elsewhere(request, params[0])) return *moved;
     live_cache_.clear();
     return ServeWebRtc(options_.webrtc, view,
                        route->id == RouteId::kWhipResource || route->id == RouteId::kWhepResource,
@@ -440,6 +443,9 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
                         route->id == RouteId::kParticipant || route->id == RouteId::kRecordings ||
                         route->id == RouteId::kRecording;
   if (has_room && !who->MayAccessRoom(params[0])) return ForbiddenRoom(*who);
+  if (has_room) {
+    if (std::optional<HttpResponse> moved = Elsewhere(request, params[0])) return *moved;
+  }
   return ServeCached(*route, request, *who, params);
 }
 
@@ -497,6 +503,7 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
         return Answer(rooms);
       }
       if (!who.room.empty() && StringField(body, "name") != who.room) return ForbiddenRoom(who);
+      if (options_.placement) return CreatePlacedRoom(request, body);
       auto created = service_.CreateRoom(body);
       HttpResponse r = Answer(created, 201);
       if (created.ok()) {
@@ -509,7 +516,9 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       const std::string& room = params[0];
       if (method == "GET") return Answer(service_.GetRoom(room));
       if (method == "PATCH") return Answer(service_.UpdateRoom(room, body));
-      return Answer(service_.DeleteRoom(room));
+      const Status deleted = service_.DeleteRoom(room);
+      if (deleted.ok() && options_.placement) options_.placement->Release(room);
+      return Answer(deleted);
     }
     case RouteId::kParticipants: {
       const std::string& room = params[0];
@@ -532,6 +541,15 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
       if (method == "GET") return Answer(service_.GetParticipant(room, *id));
       if (method == "PATCH") return Answer(service_.UpdateParticipant(room, *id, body));
       return Answer(service_.RemoveParticipant(room, *id));
+    }
+    case RouteId::kCluster: {
+      // Every node and room of the cluster: not for a token confined to one room.
+      if (!who.room.empty()) return ForbiddenRoom(who);
+      if (!options_.placement) {
+        return Problem(404, "not-found", "Not found",
+                       "this node runs alone (no cluster block in its config)");
+      }
+      return Answer(options_.placement->Describe());
     }
     case RouteId::kRecordings:
     case RouteId::kRecording:

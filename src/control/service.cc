@@ -105,6 +105,8 @@ nlohmann::json ControlService::BuildRoom(const session::RoomConfig& config) {
   return RoomJson(config, members, stats);
 }
 
+bool ControlService::HasRoom(const std::string& room) { return rooms_.FindRoom(room).has_value(); }
+
 StatusOr<nlohmann::json> ControlService::ListRooms() {
   const std::vector<session::RoomConfig> rooms = rooms_.ListRooms();
   // The live layouts (an operator may have changed them), read once for every room; without

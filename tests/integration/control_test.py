@@ -1325,6 +1325,10 @@ def case_openapi(args, work):
             ensure({"GET", "POST"} <= allow and "PUT" not in allow,
                    f"PUT /v1/rooms: expected Allow with GET and POST, got {r.header('allow')!r}")
 
+            # A lone node has no cluster to show (the 200 is checked by cluster_test.py).
+            expect_problem(c(api.get("/v1/cluster", admin)), 404, "not-found",
+                           "GET /v1/cluster on a lone node")
+
             missing = oa.unexercised()
             ensure(not missing, f"operations of the document this test did not exercise: "
                                 f"{missing}")

@@ -18,6 +18,7 @@
 #include <tessera/control/auth.h>
 #include <tessera/control/config.h>
 #include <tessera/control/http.h>
+#include <tessera/control/placement.h>
 #include <tessera/control/recordings.h>
 #include <tessera/control/service.h>
 #include <tessera/control/webrtc_control.h>
@@ -68,6 +69,9 @@ struct ApiOptions {
   WebRtcControl* webrtc = nullptr;
   // /v1/rooms/{room}/recordings; null: 409 (no recorder configured). Outlives the Api.
   RecordingControl* recordings = nullptr;
+  // The cluster (placement.h): rooms not here are redirected to their node, new rooms placed;
+  // GET /v1/cluster. Null: this node runs alone. Outlives the Api.
+  RoomPlacement* placement = nullptr;
   // GET /join/{room}; empty: 404.
   std::string_view join_page;
   // Called once for every request but /healthz and /readyz, after it is answered, on the API's
@@ -111,6 +115,11 @@ class Api : public HttpHandler {
   // /v1/rooms/{room}/recordings (one: .../{id}).
   HttpResponse ServeRecordings(bool one, const std::string& method, const nlohmann::json& body,
                                const Principal& who, const std::vector<std::string>& params);
+  // With a placement: the 307 (or 503) for a request on a room that runs on another node;
+  // nullopt when it is here or nowhere (cluster_routes.cc).
+  std::optional<HttpResponse> Elsewhere(const HttpRequest& request, const std::string& room);
+  // POST /v1/rooms with a placement: placed, leased, created (cluster_routes.cc).
+  HttpResponse CreatePlacedRoom(const HttpRequest& request, const nlohmann::json& body);
   // A 429 for `bucket`, counted; Retry-After from the limiter.
   HttpResponse TooManyRequests(const net::SourceRateLimiter& limiter, const std::string& source,
                                int64_t now_us, const char* bucket);

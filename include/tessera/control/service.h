@@ -62,6 +62,8 @@ class ControlService {
   StatusOr<std::vector<std::string>> WithoutConsent(const std::string& room);
   // No new rooms or joins (the node drains).
   bool draining();
+  // Whether the room runs on this node.
+  bool HasRoom(const std::string& room);
 
   // Participants.
   // {"participants":[Participant...]}, live stats included.
