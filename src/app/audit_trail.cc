@@ -146,6 +146,21 @@ std::function<void(const nlohmann::json&)> AuditTrail::RecordingHook() {
   };
 }
 
+std::function<void(const nlohmann::json&)> AuditTrail::ClusterHook() {
+  return [log = log_.get()](const nlohmann::json& event) {
+    audit::Event e(event.value("type", "cluster.event"));
+    for (const auto& [key, v] : event.items()) {
+      if (key == "type") continue;
+      if (v.is_string()) {
+        e.Set(key, v.get<std::string>());
+      } else if (v.is_number_integer()) {
+        e.Set(key, v.get<int64_t>());
+      }
+    }
+    (void)log->Append(std::move(e));
+  };
+}
+
 void AuditTrail::ConfigReloaded(const std::string& outcome) {
   (void)log_->Append(audit::Event("config.reloaded").Set("result", outcome));
 }

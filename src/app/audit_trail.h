@@ -34,6 +34,8 @@ class AuditTrail {
   // failed, ...) with the recording's JSON.
   std::function<void(const nlohmann::json&)> RecordingHook();
   // SIGHUP: what the reload applied, as the log line says it.
+  // For the cluster's events (room.moved, room.lease_lost): every string and integer field.
+  std::function<void(const nlohmann::json&)> ClusterHook();
   void ConfigReloaded(const std::string& outcome);
   // The final checkpoint; later events are dropped. Call after the rooms and the API stopped.
   void Close();

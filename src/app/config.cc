@@ -8,6 +8,7 @@
 
 #include "app/config_audit.h"
 #include "app/config_checker.h"
+#include "app/config_cluster.h"
 #include "app/config_control.h"
 #include "app/config_hardware.h"
 #include "app/config_rooms.h"
@@ -155,11 +156,15 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     return c.ToStatus();
   }
   try {
-    c.OnlyKeys(
-        root, "",
-        {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc", "audit"});
+    c.OnlyKeys(root, "",
+               {"server", "hardware", "participants", "rooms", "sip", "control", "webrtc", "audit",
+                "cluster"});
     if (root["audit"].IsDefined()) ParseAudit(c, root["audit"], config.audit);
     if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
+    if (root["cluster"].IsDefined()) {
+      ParseCluster(c, root["cluster"], config.cluster);
+      CompleteCluster(c, root["cluster"], config.control, config.cluster);
+    }
     if (root["webrtc"].IsDefined()) {
       ParseWebRtc(c, root["webrtc"], config.webrtc);
       const uint16_t port = config.webrtc.udp_port;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <tessera/base/status.h>
+#include <tessera/cluster/config.h>
 #include <tessera/codec/device_frame.h>
 #include <tessera/control/config.h>
 #include <tessera/mixer/layout.h>
@@ -79,6 +80,7 @@ struct Config {
   control::ControlConfig control;  // the HTTP API (the `control` block)
   webrtc::WebRtcConfig webrtc;     // browsers over WHIP/WHEP (the `webrtc` block)
   AuditConfig audit;               // the audit trail (the `audit` block)
+  cluster::ClusterConfig cluster;  // nodes sharing one Redis (the `cluster` block)
 };
 
 // The embedded default (configs/default.yaml compiled in).

@@ -196,6 +196,7 @@ Status ControlPlane::Start() {
   options.render_metrics = render;
   options.webrtc = webrtc_;
   options.audit = audit_hook_;
+  options.placement = placement_;
   if (webrtc_) options.join_page = kJoinPageHtml;
   api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
   if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);
@@ -260,6 +261,10 @@ std::string ControlPlane::Reload() {
 }
 
 void ControlPlane::Drain() { draining_ = true; }
+
+void ControlPlane::EmitEvent(const nlohmann::json& event) {
+  if (webhooks_) webhooks_->Emit(event);
+}
 
 void ControlPlane::Stop() {
   // The webhook sender first: it posts to the HTTP server's io_context.

@@ -68,6 +68,10 @@ class ControlPlane {
   void SetAuditHook(std::function<void(const control::ApiAuditRecord&)> hook) {
     audit_hook_ = std::move(hook);
   }
+  // The cluster's placement (rooms elsewhere redirected, new rooms placed). Before Start.
+  void SetPlacement(control::RoomPlacement* placement) { placement_ = placement; }
+  // An event for the webhooks (the cluster's room.moved); from any thread once started.
+  void EmitEvent(const nlohmann::json& event);
 
   // Keys loaded (or created where the config says so), listeners bound, thread started.
   // Errors name the key file, the address or the certificate and why.
@@ -87,6 +91,7 @@ class ControlPlane {
   session::RoomDirectory& rooms_;
   control::SipControl* sip_;
   control::WebRtcControl* webrtc_;
+  control::RoomPlacement* placement_ = nullptr;
   std::atomic<bool> draining_{false};
   std::function<void(const control::ApiAuditRecord&)> audit_hook_;
   std::function<void(const nlohmann::json&)> recording_hook_;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <tessera/base/heap.h>
 #include <tessera/base/logging.h>
+#include <tessera/cluster/cluster_node.h>
 #include <tessera/codec/hw_probe.h>
 #include <tessera/codec/libav_log.h>
 #include <tessera/control/console.h>
@@ -29,6 +30,7 @@
 #include <thread>
 
 #include "app/audit_trail.h"
+#include "app/cluster_glue.h"
 #include "app/config.h"
 #include "app/control_plane.h"
 #include "app/server.h"
@@ -73,6 +75,15 @@ void TrimHeap() {
 }
 
 // Waits for SIGINT or SIGTERM; SIGHUP in between reloads what the control plane can reload.
+// What the node tells the cluster it decodes and encodes with.
+std::string ClusterBackendName(const tessera::app::HardwareConfig& hw) {
+  if (hw.required) return tessera::codec::HwBackendName(*hw.required);
+  std::string out;
+  for (const auto b : hw.backends)
+    out += (out.empty() ? "" : ",") + std::string(tessera::codec::HwBackendName(b));
+  return out;
+}
+
 int WaitForStop(const sigset_t& signals, tessera::app::ControlPlane* api,
                 tessera::app::AuditTrail* audit) {
   for (;;) {
@@ -236,6 +247,9 @@ int main(int argc, char** argv) {
   const std::unique_ptr<tessera::control::WebRtcControl> webrtc_control =
       tessera::app::MakeWebRtcControl(server.webrtc());
   std::unique_ptr<tessera::app::ControlPlane> api;
+  // The cluster (the `cluster` block): started once the API runs, stopped before it.
+  std::unique_ptr<tessera::cluster::ClusterNode> cluster;
+  std::unique_ptr<tessera::control::RoomPlacement> placement;
   if (config_copy.control.enabled) {
     api = std::make_unique<tessera::app::ControlPlane>(
         config_copy.control, *service, server.rooms(), sip_control.get(), webrtc_control.get());
@@ -243,10 +257,34 @@ int main(int argc, char** argv) {
       api->SetAuditHook(audit_trail->ApiHook());
       api->SetRecordingEventHook(audit_trail->RecordingHook());
     }
+    if (config_copy.cluster.enabled) {
+      tessera::cluster::ClusterConfig cc = config_copy.cluster;
+      cc.backend = ClusterBackendName(config_copy.hardware);
+      auto to_audit =
+          audit_trail ? audit_trail->ClusterHook() : std::function<void(const nlohmann::json&)>();
+      cluster = std::make_unique<tessera::cluster::ClusterNode>(
+          std::move(cc),
+          tessera::app::MakeClusterHooks(server.rooms(), *service,
+                                         [api = api.get(), to_audit](const nlohmann::json& event) {
+                                           api->EmitEvent(event);
+                                           if (to_audit) to_audit(event);
+                                         }));
+      placement = tessera::app::MakeRoomPlacement(*cluster);
+      api->SetPlacement(placement.get());
+    }
     if (auto s = api->Start(); !s.ok()) {
       if (sip) sip->Stop();
       server.Stop();
       return Fail(s);
+    }
+    if (cluster) {
+      cluster->SetApiPort(api->port());
+      if (auto s = cluster->Start(); !s.ok()) {
+        api->Stop();
+        if (sip) sip->Stop();
+        server.Stop();
+        return Fail(s);
+      }
     }
   }
   std::printf("tessera: ready\n");
@@ -284,6 +322,9 @@ int main(int argc, char** argv) {
     std::lock_guard lock(control_mu);
     stopping = true;
   }
+  // The cluster first: its leases go (other nodes take the rooms that are API rooms) before the
+  // rooms end here, and no heartbeat sees them end (which would forget them).
+  if (cluster) cluster->Stop();
   if (api) api->Stop();
   if (sip) sip->Stop();
   server.Stop();
