@@ -267,6 +267,8 @@ Api::Api(ControlService& service, Authenticator* auth, ApiOptions options)
   m.Describe("tessera_api_timeouts_total",
              "API connections closed for a request not arriving in time or idling");
   m.Describe("tessera_webhook_deliveries_total", "Webhook events delivered, failed or dropped");
+  m.Describe("tessera_cluster_redirects_total",
+             "API requests answered 307: the room runs on, or is placed on, another node");
   if (!options_.now_us) {
     options_.now_us = [] {
       return std::chrono::duration_cast<std::chrono::microseconds>(
