@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -75,8 +76,8 @@ class ClusterNode::Impl {
   Impl(const ClusterConfig& config, ClusterHooks hooks, std::string password)
       : config_(config),
         hooks_(std::move(hooks)),
-        redis_(config.redis_host, config.redis_port, std::move(password),
-               static_cast<int>(std::clamp<uint32_t>(config.lease_ms / 5, 100, 1000))),
+        redis_timeout_ms_(static_cast<int>(std::clamp<uint32_t>(config.lease_ms / 5, 100, 1000))),
+        redis_(config.redis_host, config.redis_port, std::move(password), redis_timeout_ms_),
         timer_(io_) {
     MetricsRegistry& m = GlobalMetrics();
     m.Describe("tessera_cluster_redis_up", "1 while the cluster's Redis answers, else 0");
@@ -93,30 +94,43 @@ class ClusterNode::Impl {
     boost::asio::post(io_, [this] { Tick(); });
   }
 
+  // Gives the leases up and ends the thread. The API may still call in (it stops after the
+  // cluster): from now on every call answers Unavailable at once.
   void Stop() {
     if (!thread_.joinable()) return;
-    (void)Run<int>([this]() -> StatusOr<int> {
-      GiveUp();
-      return 0;
-    });
+    stopped_ = true;
+    // After whatever is queued; the join waits for it (bounded by the Redis timeouts).
     boost::asio::post(io_, [this] {
-      timer_.cancel();
-      work_.reset();
+      Halt();
+      GiveUp();
     });
     thread_.join();
   }
 
-  // Runs fn on the cluster thread and waits for it; Unavailable when it does not answer in time.
+  // Runs fn on the cluster thread and waits for it, at most about two Redis timeouts;
+  // Unavailable when it does not answer in time (the task is then dropped, not run late).
   template <typename T>
   StatusOr<T> Run(std::function<StatusOr<T>()> fn) {
+    if (stopped_) return UnavailableError("the cluster node has stopped");
     auto task = std::make_shared<std::packaged_task<StatusOr<T>()>>(std::move(fn));
+    auto abandoned = std::make_shared<std::atomic<bool>>(false);
     std::future<StatusOr<T>> done = task->get_future();
-    boost::asio::post(io_, [task] { (*task)(); });
-    const auto wait = std::chrono::milliseconds(3 * config_.lease_ms / 5 + 500);
-    if (done.wait_for(wait) != std::future_status::ready) {
+    boost::asio::post(io_, [task, abandoned] {
+      if (!abandoned->load()) (*task)();
+    });
+    if (done.wait_for(std::chrono::milliseconds(2 * redis_timeout_ms_ + 500)) !=
+        std::future_status::ready) {
+      abandoned->store(true);
       return UnavailableError("the cluster directory did not answer in time");
     }
     return done.get();
+  }
+
+  // Fails fast (the API must not wait on a Redis that is known to be away: the heartbeat alone
+  // reconnects).
+  bool up() {
+    std::lock_guard lock(mu_);
+    return redis_up_;
   }
 
   StatusOr<NodeRecord> Place(const std::string& region) {
@@ -140,6 +154,7 @@ class ClusterNode::Impl {
   }
 
   Status Claim(const std::string& room, const std::string& region, const nlohmann::json& spec) {
+    if (!up()) return UnavailableError("the cluster directory (Redis) is unreachable");
     auto r = Run<int>([this, room, region, spec]() -> StatusOr<int> {
       auto set = redis_.Command(
           {"SET", RoomKey(room), config_.node_id, "NX", "PX", std::to_string(config_.lease_ms)});
@@ -154,7 +169,12 @@ class ClusterNode::Impl {
       o.spec = spec;
       o.region = region;
       o.claimed_ms = SteadyMs();
-      if (Status s = WriteSpec(room, o); !s.ok()) return s;
+      if (Status s = WriteSpec(room, o); !s.ok()) {
+        // Without its spec the room could not move: not leased at all, then.
+        owned_.erase(room);
+        (void)redis_.Command({"EVAL", kReleaseScript, "1", RoomKey(room), config_.node_id});
+        return s;
+      }
       return 0;
     });
     return r.ok() ? Status::Ok() : r.status();
@@ -168,23 +188,21 @@ class ClusterNode::Impl {
   }
 
   StatusOr<std::optional<NodeRecord>> Owner(const std::string& room) {
+    if (!up()) return UnavailableError("the cluster directory (Redis) is unreachable");
     return Run<std::optional<NodeRecord>>([this, room]() -> StatusOr<std::optional<NodeRecord>> {
       auto owner = redis_.Command({"GET", RoomKey(room)});
       if (!owner.ok()) return Down(owner.status());
       if (owner->nil() || owner->str == config_.node_id) return std::optional<NodeRecord>();
-      auto entry = redis_.Command({"GET", NodeKey(owner->str)});
-      if (!entry.ok()) return Down(entry.status());
-      std::optional<NodeRecord> n;
-      if (!entry->nil()) n = ParseNodeRecord(entry->str);
-      if (!n) {
-        n = NodeRecord{};
-        n->id = owner->str;  // dying: no api_url
-      } else if (UnixMs() - n->heartbeat_unix_ms > 2 * int64_t{config_.heartbeat_ms} + 500) {
-        // Two heartbeats missed: dead or cut off (its entry lives on until the lease ends).
-        // Sending clients there would only fail; the room moves within the lease.
-        n->api_url.clear();
+      // The node as this one last saw it alive (a heartbeat that changed within two beats, by
+      // this node's own clock); else it is dead or cut off and its room moves within the lease:
+      // no api_url, nowhere to send clients.
+      std::lock_guard lock(mu_);
+      for (const NodeRecord& n : nodes_) {
+        if (n.id == owner->str) return std::optional<NodeRecord>(n);
       }
-      return n;
+      NodeRecord dying;
+      dying.id = owner->str;
+      return std::optional<NodeRecord>(dying);
     });
   }
 
@@ -263,11 +281,18 @@ class ClusterNode::Impl {
     return r.ok() ? Status::Ok() : Down(r.status());
   }
 
+  // Until Redis confirms it, a forgotten room is forgotten again every heartbeat: a room
+  // deleted while Redis was away must not come back from its spec.
   void Forget(const std::string& room) {
     owned_.erase(room);
     auto r = redis_.Command({"EVAL", kForgetScript, "3", RoomKey(room), SpecKey(room), Key("rooms"),
                              config_.node_id, room});
-    if (!r.ok()) (void)Down(r.status());
+    if (r.ok()) {
+      to_forget_.erase(room);
+    } else {
+      to_forget_.insert(room);
+      (void)Down(r.status());
+    }
   }
 
   void GiveUp() {
@@ -284,11 +309,24 @@ class ClusterNode::Impl {
     owned_.clear();
   }
 
+  void Halt() {
+    halted_ = true;
+    timer_.cancel();
+    work_.reset();
+  }
+
   void Tick() {
-    Beat();
+    if (halted_) return;
+    try {
+      Beat();
+    } catch (const std::exception& e) {
+      // Nothing in a heartbeat throws by design; should something, the node goes on.
+      spdlog::error("cluster: heartbeat failed: {}", e.what());
+    }
+    if (halted_) return;
     timer_.expires_after(std::chrono::milliseconds(config_.heartbeat_ms));
     timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) Tick();
+      if (!ec && !halted_) Tick();
     });
   }
 
@@ -338,10 +376,14 @@ class ClusterNode::Impl {
     if (!was_up) {
       spdlog::info("cluster: node {} ({}, region {}) in the directory at {}:{}", self.id,
                    self.api_url, self.region, config_.redis_host, config_.redis_port);
+      // After a start, or Redis back after an outage, every lease may have lapsed while their
+      // nodes live: they get a lease's time to renew before anything is taken over.
+      takeover_after_ms_ = SteadyMs() + config_.lease_ms + config_.heartbeat_ms;
     }
+    for (const std::string& room : std::set<std::string>(to_forget_)) Forget(room);
     ReadNodes((*r)[2]);
     KeepLeases(local);
-    if (!self.draining) TakeOverOrphans();
+    if (!self.draining && SteadyMs() >= takeover_after_ms_) TakeOverOrphans();
     GlobalMetrics()
         .GetGauge("tessera_cluster_rooms_leased")
         .Set(static_cast<double>(owned_.size()));
@@ -371,15 +413,33 @@ class ClusterNode::Impl {
                      members.elements[i].str);
       }
     }
+    // Alive: its heartbeat changed within two of ours, by this node's clock (never comparing
+    // clocks across machines). A dead node's entry lives on until its lease ends; it gets no
+    // rooms and no clients meanwhile.
+    const int64_t now = SteadyMs();
+    std::vector<NodeRecord> alive;
+    std::map<std::string, Seen> seen;
+    for (NodeRecord& n : nodes) {
+      Seen s{n.heartbeat_unix_ms, now};
+      if (auto old = seen_.find(n.id);
+          old != seen_.end() && old->second.heartbeat == n.heartbeat_unix_ms) {
+        s.changed_ms = old->second.changed_ms;
+      }
+      seen[n.id] = s;
+      if (n.id == config_.node_id ||
+          now - s.changed_ms <= 2 * int64_t{config_.heartbeat_ms} + 500) {
+        alive.push_back(std::move(n));
+      }
+    }
     std::lock_guard lock(mu_);
-    for (const NodeRecord& n : nodes) {
-      auto old = std::find_if(nodes_.begin(), nodes_.end(),
-                              [&](const NodeRecord& o) { return o.id == n.id; });
-      if (old == nodes_.end() || old->heartbeat_unix_ms != n.heartbeat_unix_ms) {
+    for (const NodeRecord& n : alive) {
+      auto old = seen_.find(n.id);
+      if (old == seen_.end() || old->second.heartbeat != n.heartbeat_unix_ms) {
         pending_units_.erase(n.id);  // its own count has the rooms placed on it by now
       }
     }
-    nodes_ = std::move(nodes);
+    seen_ = std::move(seen);
+    nodes_ = std::move(alive);
   }
 
   // Leases the rooms that run here (a room of the config file on its first heartbeat), renews
@@ -407,8 +467,9 @@ class ClusterNode::Impl {
       if (!set->ok_status()) {
         auto owner = redis_.Command({"GET", RoomKey(room)});
         if (!owner.ok()) return (void)Down(owner.status());
+        if (owner->nil()) continue;  // it lapsed between the two: again next heartbeat
         // Held under this node's own id (a restart within the lease): it is ours.
-        if (owner->nil() || owner->str != config_.node_id) {
+        if (owner->str != config_.node_id) {
           LoseRoom(room);
           continue;
         }
@@ -444,7 +505,10 @@ class ClusterNode::Impl {
   // Another node holds the room's lease: it runs there, so it ends here.
   void LoseRoom(const std::string& room) {
     auto owner = redis_.Command({"GET", RoomKey(room)});
-    const std::string who = owner.ok() && !owner->nil() ? owner->str : "another node";
+    if (!owner.ok()) return (void)Down(owner.status());
+    // Only a lease another node holds ends a room here; a lapsed one is taken again next beat.
+    if (owner->nil() || owner->str == config_.node_id) return;
+    const std::string& who = owner->str;
     spdlog::error("cluster: room {} runs on node {}: ended on this node", room, who);
     GlobalMetrics().GetCounter("tessera_cluster_leases_lost_total").Add();
     owned_.erase(room);
@@ -547,8 +611,14 @@ class ClusterNode::Impl {
     }
   }
 
+  struct Seen {
+    int64_t heartbeat = 0;   // the node's own heartbeat_unix_ms
+    int64_t changed_ms = 0;  // this node's steady clock when that last changed
+  };
+
   const ClusterConfig& config_;
   ClusterHooks hooks_;
+  const int redis_timeout_ms_;
   RedisConnection redis_;  // the cluster thread's only
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
@@ -558,6 +628,11 @@ class ClusterNode::Impl {
   // The cluster thread's only.
   std::map<std::string, Owned> owned_;
   std::map<std::string, int64_t> failed_;  // room -> steady ms before which it is not retried
+  std::set<std::string> to_forget_;        // deleted here, not yet confirmed by Redis
+  std::map<std::string, Seen> seen_;       // each node's last heartbeat, as seen from here
+  int64_t takeover_after_ms_ = 0;
+  bool halted_ = false;
+  std::atomic<bool> stopped_{false};
   double last_cpu_s_ = 0;
   int64_t last_cpu_ms_ = 0;
   // Shared with the API's thread.
@@ -601,8 +676,8 @@ Status ClusterNode::Start() {
 }
 
 void ClusterNode::Stop() {
+  // impl_ stays until the destructor: the API may still call in until it stops.
   if (impl_) impl_->Stop();
-  impl_.reset();
 }
 
 namespace {

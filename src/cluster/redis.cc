@@ -80,11 +80,9 @@ Status RedisConnection::Connect() {
   if (redisSetTimeout(ctx_, Timeval(timeout_ms_)) != REDIS_OK) return Fail("cannot set timeout");
   if (!password_.empty()) {
     auto r = Command({"AUTH", password_});
-    if (!r.ok()) return r.status();
-    if (r->type == RedisReply::Type::kError) {
+    if (!r.ok()) {
       Close();
-      return UnavailableError("redis " + host_ + ":" + std::to_string(port_) +
-                              ": AUTH refused: " + r->str);
+      return r.status();
     }
   }
   return Status::Ok();
@@ -98,6 +96,12 @@ StatusOr<RedisReply> RedisConnection::Command(const std::vector<std::string>& ar
   if (!reply) return Fail(argv.empty() ? "command" : argv[0]);
   RedisReply out = Copy(reply);
   freeReplyObject(reply);
+  // An error reply (LOADING, MISCONF, READONLY, OOM, NOAUTH, a script's error) is Redis not
+  // doing what was asked: never an answer to act on. The connection stays usable.
+  if (out.type == RedisReply::Type::kError) {
+    return UnavailableError("redis " + host_ + ":" + std::to_string(port_) + ": " +
+                            (argv.empty() ? std::string("command") : argv[0]) + ": " + out.str);
+  }
   return out;
 }
 
@@ -118,6 +122,13 @@ StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
     if (redisGetReply(ctx_, &raw) != REDIS_OK || !raw) return Fail("pipeline reply");
     out.push_back(Copy(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].type == RedisReply::Type::kError) {
+      return UnavailableError("redis " + host_ + ":" + std::to_string(port_) + ": " +
+                              (commands[i].empty() ? std::string("command") : commands[i][0]) +
+                              ": " + out[i].str);
+    }
   }
   return out;
 }

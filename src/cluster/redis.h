@@ -37,10 +37,12 @@ class RedisConnection {
   // Connects (and AUTHs) unless connected. Unavailable: why not, for the log.
   Status Connect();
   bool connected() const { return ctx_ != nullptr; }
-  // One command, argv binary-safe. A Redis error reply is a reply (Type::kError), not a Status;
-  // Unavailable: the connection failed or timed out (it is closed: the next call reconnects).
+  // One command, argv binary-safe. Unavailable: the connection failed or timed out (it is
+  // closed: the next call reconnects), or Redis answered with an error (LOADING, MISCONF, ...:
+  // the connection stays).
   StatusOr<RedisReply> Command(const std::vector<std::string>& argv);
-  // Several commands in one round trip (pipelined), their replies in order.
+  // Several commands in one round trip (pipelined), their replies in order; Unavailable as
+  // Command, for the first error reply among them.
   StatusOr<std::vector<RedisReply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
   void Close();
 

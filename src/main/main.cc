@@ -20,6 +20,7 @@
 #include <tessera/sipua/sip_service.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -219,6 +220,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A peer that reset its connection must cost an error, never the process: hiredis writes with
+  // write(), not send(MSG_NOSIGNAL) (Asio's sockets already never raise it).
+  std::signal(SIGPIPE, SIG_IGN);
 
   const tessera::app::Config config_copy = *config;
   // Opened first and declared before the server and the API, so it outlives both: the rooms'
