@@ -161,10 +161,6 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
                 "cluster"});
     if (root["audit"].IsDefined()) ParseAudit(c, root["audit"], config.audit);
     if (root["control"].IsDefined()) ParseControl(c, root["control"], config.control);
-    if (root["cluster"].IsDefined()) {
-      ParseCluster(c, root["cluster"], config.cluster);
-      CompleteCluster(c, root["cluster"], config.control, config.cluster);
-    }
     if (root["webrtc"].IsDefined()) {
       ParseWebRtc(c, root["webrtc"], config.webrtc);
       const uint16_t port = config.webrtc.udp_port;
@@ -181,6 +177,10 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     if (root["server"].IsDefined()) ParseServer(c, root["server"], config.server);
     if (root["hardware"].IsDefined()) ParseHardware(c, root["hardware"], config.hardware);
     if (root["sip"].IsDefined()) ParseSip(c, root["sip"], config.sip);
+    if (root["cluster"].IsDefined()) {
+      ParseCluster(c, root["cluster"], config.cluster);
+      CompleteCluster(c, root["cluster"], config.control, config.sip, config.cluster);
+    }
     for (size_t i = 0; i < config.rooms.size(); ++i) {
       CheckRoomHardware(c, root["rooms"][i], "rooms[" + std::to_string(i) + "]", config.rooms[i],
                         config.hardware);

@@ -14,7 +14,7 @@ void ParseCluster(Checker& c, const YAML::Node& n, cluster::ClusterConfig& out) 
   }
   c.OnlyKeys(n, p,
              {"redis", "redis_password_file", "key_prefix", "node_id", "region", "api_url",
-              "lease_ms", "heartbeat_ms", "capacity_units", "room_units"});
+              "sip_address", "lease_ms", "heartbeat_ms", "capacity_units", "room_units"});
   out.enabled = true;
   std::string redis = out.redis_host + ":" + std::to_string(out.redis_port);
   c.String(n, p, "redis", redis);
@@ -39,6 +39,13 @@ void ParseCluster(Checker& c, const YAML::Node& n, cluster::ClusterConfig& out) 
     c.Error(n["api_url"], p + ".api_url",
             "must be http://host:port or https://host:port, got '" + out.api_url + "'");
   }
+  c.String(n, p, "sip_address", out.sip_address);
+  if (!out.sip_address.empty() &&
+      (out.sip_address.find(':') == std::string::npos || out.sip_address.back() == ':')) {
+    c.Error(
+        n["sip_address"], p + ".sip_address",
+        "must be host:port (where callers reach this node's SIP), got '" + out.sip_address + "'");
+  }
   c.Unsigned(n, p, "lease_ms", out.lease_ms, 1000, 600000);
   c.Unsigned(n, p, "heartbeat_ms", out.heartbeat_ms, 100, 60000);
   if (out.heartbeat_ms * 2 > out.lease_ms) {
@@ -57,8 +64,17 @@ void ParseCluster(Checker& c, const YAML::Node& n, cluster::ClusterConfig& out) 
 }
 
 void CompleteCluster(Checker& c, const YAML::Node& n, const control::ControlConfig& control,
-                     cluster::ClusterConfig& out) {
+                     const SipConfig& sip, cluster::ClusterConfig& out) {
   if (!out.enabled) return;
+  if (out.sip_address.empty() && sip.enabled) {
+    for (const SipListenConfig& l : sip.listen) {
+      if (l.port == 0 || l.address == "0.0.0.0" || l.address == "::" || l.address.empty()) continue;
+      const bool v6 = l.address.find(':') != std::string::npos;
+      out.sip_address = (v6 ? "[" + l.address + "]" : l.address) + ":" + std::to_string(l.port);
+      if (l.transport != "udp") out.sip_address += ";transport=" + l.transport;
+      break;
+    }
+  }
   if (!control.enabled) {
     c.Error(n, "cluster",
             "needs the control block (enabled: true): nodes send clients to each other through "

@@ -206,6 +206,30 @@ class ClusterNode::Impl {
     });
   }
 
+  std::optional<std::string> LocateSip(const std::string& user) {
+    if (!up()) return std::nullopt;
+    auto r = Run<std::string>([this, user]() -> StatusOr<std::string> {
+      auto owner = redis_.Command({"GET", RoomKey(user)});
+      if (!owner.ok()) return Down(owner.status());
+      if (owner->nil()) {
+        auto room = redis_.Command({"GET", Key("sipnum:" + user)});
+        if (!room.ok()) return Down(room.status());
+        if (room->nil()) return std::string();
+        owner = redis_.Command({"GET", RoomKey(room->str)});
+        if (!owner.ok()) return Down(owner.status());
+        if (owner->nil()) return std::string();
+      }
+      if (owner->str == config_.node_id) return std::string();
+      std::lock_guard lock(mu_);
+      for (const NodeRecord& n : nodes_) {
+        if (n.id == owner->str) return n.sip_address;
+      }
+      return std::string();  // dead or unknown: nowhere to send the caller
+    });
+    if (!r.ok() || r->empty()) return std::nullopt;
+    return *r;
+  }
+
   StatusOr<nlohmann::json> Describe() {
     return Run<nlohmann::json>([this]() -> StatusOr<nlohmann::json> {
       nlohmann::json out = {{"node", config_.node_id}};
@@ -274,10 +298,20 @@ class ClusterNode::Impl {
     if (o.spec.is_null()) return Status::Ok();
     const nlohmann::json record = {
         {"spec", o.spec}, {"region", o.region}, {"node", config_.node_id}, {"since", UnixMs()}};
-    auto r =
-        redis_.Pipeline({{"SET", SpecKey(room),
-                          record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
-                         {"SADD", Key("rooms"), room}});
+    std::vector<std::vector<std::string>> cmds = {
+        {"SET", SpecKey(room),
+         record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
+        {"SADD", Key("rooms"), room}};
+    // Its SIP numbers, for a caller who dials one on another node (a 302 here). A number whose
+    // room is gone finds no lease: harmless.
+    if (const auto sip = o.spec.find("sip"); sip != o.spec.end() && sip->is_object()) {
+      if (const auto numbers = sip->find("numbers"); numbers != sip->end() && numbers->is_array()) {
+        for (const nlohmann::json& n : *numbers) {
+          if (n.is_string()) cmds.push_back({"SET", Key("sipnum:" + n.get<std::string>()), room});
+        }
+      }
+    }
+    auto r = redis_.Pipeline(cmds);
     return r.ok() ? Status::Ok() : Down(r.status());
   }
 
@@ -336,6 +370,7 @@ class ClusterNode::Impl {
     n.api_url = config_.api_url;
     n.region = config_.region;
     n.backend = config_.backend;
+    n.sip_address = config_.sip_address;
     n.rooms = static_cast<uint32_t>(local.names.size());
     n.participants = local.participants;
     const double cpu = ProcessCpuSeconds();
@@ -702,6 +737,11 @@ void ClusterNode::Release(const std::string& room) {
 StatusOr<std::optional<NodeRecord>> ClusterNode::Owner(const std::string& room) {
   if (!impl_) return NotStarted();
   return impl_->Owner(room);
+}
+
+std::optional<std::string> ClusterNode::LocateSip(const std::string& user) {
+  if (!impl_) return std::nullopt;
+  return impl_->LocateSip(user);
 }
 
 StatusOr<nlohmann::json> ClusterNode::Describe() {

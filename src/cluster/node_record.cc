@@ -31,6 +31,7 @@ std::string SerializeNodeRecord(const NodeRecord& n) {
                             {"api_url", n.api_url},
                             {"region", n.region},
                             {"backend", n.backend},
+                            {"sip_address", n.sip_address},
                             {"rooms", n.rooms},
                             {"participants", n.participants},
                             {"cpu_percent", n.cpu_percent},
@@ -50,6 +51,7 @@ std::optional<NodeRecord> ParseNodeRecord(std::string_view text) {
   if (n.id.empty() || n.api_url.empty()) return std::nullopt;
   n.region = Text(j, "region");
   n.backend = Text(j, "backend");
+  n.sip_address = Text(j, "sip_address");
   n.rooms = Number<uint32_t>(j, "rooms");
   n.participants = Number<uint32_t>(j, "participants");
   n.cpu_percent = Number<double>(j, "cpu_percent");

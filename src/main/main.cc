@@ -19,6 +19,7 @@
 #include <tessera/control/webrtc_control.h>
 #include <tessera/sipua/sip_service.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -235,9 +236,17 @@ int main(int argc, char** argv) {
   if (audit_trail) server.rooms().AddObserver(audit_trail->observer());
   // The SIP user agent (the `sip` block), on its own thread; it joins callers to the rooms.
   std::unique_ptr<tessera::sipua::SipService> sip;
+  std::atomic<tessera::cluster::ClusterNode*> sip_locator{nullptr};
   if (config_copy.sip.enabled) {
     sip = std::make_unique<tessera::sipua::SipService>(
         config_copy.sip, config_copy.server.bind_address, server.rooms());
+    if (config_copy.cluster.enabled) {
+      // A caller of a room another node runs gets a 302 there, once the cluster runs.
+      sip->SetRoomLocator([&sip_locator](const std::string& user) -> std::optional<std::string> {
+        tessera::cluster::ClusterNode* c = sip_locator.load();
+        return c ? c->LocateSip(user) : std::nullopt;
+      });
+    }
     if (auto s = sip->Start(); !s.ok()) {
       server.Stop();
       return Fail(s);
@@ -289,6 +298,7 @@ int main(int argc, char** argv) {
         server.Stop();
         return Fail(s);
       }
+      sip_locator = cluster.get();
     }
   }
   std::printf("tessera: ready\n");

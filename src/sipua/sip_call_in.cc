@@ -59,6 +59,18 @@ void SipService::OnInvite(const sip::TuEvent& event) {
   const sip::SipMessage& req = *event.message;
   if (!Authorize(event)) return;
   const std::optional<RoomConfig> room = RoomFor(req.request_uri());
+  if (!room && locate_ && !req.request_uri().user.empty()) {
+    // In a cluster the room may run on another node: the caller is sent there (RFC 3261 21.3.3).
+    if (const std::optional<std::string> at = locate_(req.request_uri().user)) {
+      ++stats_.redirected;
+      spdlog::info("sip: INVITE from {} for {}: the room runs at {}: 302", event.source.host,
+                   req.request_uri().user, *at);
+      sip::SipMessage r = Response(req, 302, "Moved Temporarily", SipNewTag());
+      r.AddHeader("Contact", "<sip:" + req.request_uri().user + "@" + *at + ">");
+      layer_->Respond(event.id, r);
+      return;
+    }
+  }
   if (!room) {
     ++stats_.rejected_room;
     spdlog::info("sip: INVITE from {} for {}: no such room", event.source.host,

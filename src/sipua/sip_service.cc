@@ -445,6 +445,7 @@ StatusOr<nlohmann::json> SipService::Stats() {
                         {"auth_challenges", stats_.auth_challenges},
                         {"rejected_auth", stats_.rejected_auth},
                         {"rejected_room", stats_.rejected_room},
+                        {"redirected", stats_.redirected},
                         {"rejected_busy", stats_.rejected_busy},
                         {"rejected_sdp", stats_.rejected_sdp},
                         {"pin_failures", stats_.pin_failures},

@@ -15,8 +15,10 @@ Cases:
   drain      SIGTERM: the draining node gets no new rooms; when it exits its rooms move at once
   redis      Redis killed: rooms run on and answer, new rooms are refused (503); Redis back
              empty: every node re-registers and re-leases its rooms, creates work again
+  sip        a SIP call (SIPp) for a room or number that runs on another node gets a 302 to
+             that node's SIP address; a number that runs nowhere a 404
 
-Exits 77 (skipped), saying why, where redis-server is missing.
+Exits 77 (skipped), saying why, where redis-server (or, for sip, sipp) is missing.
 
 usage: cluster_test.py --tessera BIN --token TESSERA_TOKEN_BIN --case NAME
 """
@@ -68,12 +70,13 @@ class Redis:
 class Cluster:
     """Nodes n1..n3 on 127.0.0.1..3 with one key file: a token is good on every node."""
 
-    def __init__(self, args, work, redis, regions=("default",) * 3, drain_grace_s=1):
+    def __init__(self, args, work, redis, regions=("default",) * 3, drain_grace_s=1, sip=False):
         self.args, self.work, self.redis = args, work, redis
         self.keys = Keys(args, work)
         self.keys.add("k1")
         self.admin = self.keys.mint("admin")
-        self.regions, self.grace = regions, drain_grace_s
+        self.regions, self.grace, self.sip = regions, drain_grace_s, sip
+        self.sip_ports = {}
         self.nodes = {}
 
     def start_node(self, i):
@@ -81,10 +84,16 @@ class Cluster:
         cluster = {"redis": f"127.0.0.1:{self.redis.port}", "node_id": node_id,
                    "region": self.regions[i - 1], "lease_ms": LEASE_MS,
                    "heartbeat_ms": HEARTBEAT_MS}
+        extra = f"cluster: {json.dumps(cluster)}\n"
+        if self.sip:
+            # Its SIP on a fixed free port: the address other nodes send callers to (302).
+            port = self.sip_ports.setdefault(node_id, free_port_block(1, (socket.SOCK_DGRAM,)))
+            extra += (f"sip: {{listen: [{{transport: udp, address: 127.0.0.{i}, "
+                      f"port: {port}}}], trunks: [{{name: lab, networks: [127.0.0.0/8]}}]}}\n")
         t = Tessera(self.args, self.work,
                     {"keys_file": self.keys.path, "listen_address": f"127.0.0.{i}",
                      "drain_grace_s": self.grace},
-                    extra_yaml=f"cluster: {json.dumps(cluster)}\n", name=node_id)
+                    extra_yaml=extra, name=node_id)
         t.start()
         t.api.host = f"127.0.0.{i}"
         self.nodes[node_id] = t
@@ -426,9 +435,33 @@ def case_redis(args, work):
         redis.kill()
 
 
+def case_sip(args, work):
+    """A SIP caller of a room that runs on another node is sent there (302), by the room's
+    name or its number; a number that runs nowhere is still a 404."""
+    if not args.sipp:
+        print("SKIP: sipp is not installed (Debian: sip-tester; scripts/setup.sh installs it)")
+        sys.exit(SKIP)
+    from sip_test import SippRun  # noqa: E402 (needs sipp only here)
+    redis = Redis(work).start()
+    try:
+        with Cluster(args, work, redis, sip=True) as c:
+            body = room("consult")
+            body["sip"] = {"numbers": ["4000"]}
+            expect_json(c.api("n2").post("/v1/rooms?node=n2", c.admin, body), 201, "create on n2")
+            target = f"127.0.0.1:{c.sip_ports['n1']}"
+            for service in ("4000", "consult"):
+                run = SippRun(args, work, "redirect_302", target=target, service=service)
+                run.expect_success()
+            SippRun(args, work, "unknown_room", target=target, service="4999").expect_success()
+            log = c.nodes["n1"].proc.stderr()
+            ensure("the room runs at 127.0.0.2:" in log, f"n1 logs the 302; its log:\n{log[-2000:]}")
+    finally:
+        redis.kill()
+
+
 CASES = {"placement": case_placement, "redirect": case_redirect,
          "concurrent": case_concurrent, "failover": case_failover, "drain": case_drain,
-         "redis": case_redis}
+         "redis": case_redis, "sip": case_sip}
 
 
 def main():
@@ -436,6 +469,7 @@ def main():
     ap.add_argument("--tessera", required=True)
     ap.add_argument("--token", required=True, help="the tessera-token binary")
     ap.add_argument("--case", required=True, choices=sorted(CASES))
+    ap.add_argument("--sipp", default=shutil.which("sipp") or "")
     args = ap.parse_args()
     if not shutil.which("redis-server"):
         print("SKIP: redis-server is not installed (scripts/setup.sh installs it)")

@@ -86,6 +86,10 @@ class ClusterNode {
   // does). A holder whose entry expired comes back with an empty api_url (it is dying: its room
   // moves within a lease). Unavailable: Redis unreachable.
   StatusOr<std::optional<NodeRecord>> Owner(const std::string& room);
+  // A SIP caller's Request-URI user (a room's name or one of its SIP numbers) of a room another
+  // node runs: that node's sip_address, for a 302. nullopt: nowhere else, that node has no SIP,
+  // or the directory is unreachable (the caller then gets this node's 404).
+  std::optional<std::string> LocateSip(const std::string& user);
   // GET /v1/cluster: {"node": id, "redis": "up"|"down", "nodes": [NodeRecord...],
   // "rooms": [{"name", "node"}...]}.
   StatusOr<nlohmann::json> Describe();

@@ -22,6 +22,9 @@ struct ClusterConfig {
   // Where other nodes send clients for the rooms this node runs (307 Location): this node's API
   // as clients reach it; empty: http(s)://control.listen_address:control.port.
   std::string api_url;
+  // Where other nodes send SIP callers of the rooms this node runs (302 Contact), "host:port";
+  // empty: the first sip.listen address with a fixed port, if any.
+  std::string sip_address;
   // A node's entry and its rooms' leases live this long without a heartbeat; a dead node's rooms
   // move after it (plus one heartbeat).
   uint32_t lease_ms = 5000;

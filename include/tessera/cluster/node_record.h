@@ -14,6 +14,8 @@ struct NodeRecord {
   std::string api_url;
   std::string region;
   std::string backend;
+  // Where SIP callers are sent (a 302's Contact): "host:port"; empty: no SIP here.
+  std::string sip_address;
   uint32_t rooms = 0;
   uint32_t participants = 0;
   double cpu_percent = 0;  // the process's, of one core

@@ -22,6 +22,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,6 +43,7 @@ struct SipStats {
   uint64_t auth_challenges = 0;
   uint64_t rejected_auth = 0;  // 403s: no users, unknown user, bad credentials, wrong password
   uint64_t rejected_room = 0;  // 404
+  uint64_t redirected = 0;     // 302: the room runs on another node of the cluster
   uint64_t rejected_busy = 0;  // 486 (max_calls, room full)
   uint64_t rejected_sdp = 0;   // 400 bad SDP, 488
   uint64_t pin_failures = 0;   // calls ended for a wrong or missing PIN
@@ -57,6 +59,12 @@ class SipService : public sip::TransactionUser {
              Clock& clock = SystemClock());
   ~SipService() override;
 
+  // In a cluster: where a room that is not here runs, by the Request-URI's user (a room's name
+  // or SIP number): the node's SIP address ("host:port") for a 302, or nullopt. Called on the
+  // SIP thread; it may block briefly. Before Start.
+  void SetRoomLocator(std::function<std::optional<std::string>(const std::string& user)> locate) {
+    locate_ = std::move(locate);
+  }
   // Opens the listeners (an address in use is an error naming it) and starts the SIP thread.
   Status Start();
   // Ends every call (BYE, or 480 to one still ringing), waits briefly for the BYEs to leave,
@@ -86,6 +94,7 @@ class SipService : public sip::TransactionUser {
   struct Call;  // sip_call.h
 
  private:
+  std::function<std::optional<std::string>(const std::string&)> locate_;
   struct Listener {
     std::string transport;  // "UDP", "TCP", "TLS"
     std::string host;       // for Via and Contact

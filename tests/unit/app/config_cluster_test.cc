@@ -65,6 +65,20 @@ cluster: {redis: "127.0.0.1:6379"}
   EXPECT_EQ(c->cluster.lease_ms, 5000u);
 }
 
+TEST(ConfigCluster, SipCallersAreSentToTheFirstFixedSipAddress) {
+  auto c = ParseConfig(R"(
+control: {enabled: true, listen_address: 127.0.0.3, port: 8080}
+sip:
+  listen:
+    - {transport: udp, address: 0.0.0.0, port: 5060}
+    - {transport: tcp, address: 10.0.0.11, port: 5062}
+cluster: {redis: "127.0.0.1:6379"}
+)",
+                       "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->cluster.sip_address, "10.0.0.11:5062;transport=tcp");
+}
+
 TEST(ConfigCluster, EveryMistakeIsNamed) {
   auto c = ParseConfig(R"(
 cluster:
@@ -72,6 +86,7 @@ cluster:
   api_url: "mcu-a:8443"
   lease_ms: 2000
   heartbeat_ms: 1500
+  sip_address: "nohost"
   colour: blue
 )",
                        "t.yaml");
@@ -81,6 +96,7 @@ cluster:
   EXPECT_THAT(m, HasSubstr("cluster.api_url: must be http://"));
   EXPECT_THAT(m, HasSubstr("cluster.heartbeat_ms: must be at most half of lease_ms"));
   EXPECT_THAT(m, HasSubstr("cluster.colour: unknown key"));
+  EXPECT_THAT(m, HasSubstr("cluster.sip_address: must be host:port"));
   EXPECT_THAT(m, HasSubstr("cluster: needs the control block"));
 }
 
