@@ -170,32 +170,61 @@ def check_live(path, work):
            f"the live mix lacks a tone: {len(heard)} of {len(windows)} windows hold both")
 
 
-def check_recorded(path, work):
-    """The recording: the declined camera never seen (its tile the card) nor heard."""
-    frames = yuv_frames(path, work)
-    ensure(frames, f"no video decoded from {path}")
+def video_times(path):
+    """The pts (s) of every decoded video frame, in decode order (as yuv_frames gives them)."""
+    rc, out, err = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                        "frame=best_effort_timestamp_time", "-of", "csv=p=0", path])
+    ensure(rc == 0, f"ffprobe frames of {path}: exit {rc}: {err}")
+    return [float(l.strip().rstrip(",")) for l in out.splitlines()
+            if l.strip() and l.strip().rstrip(",") != "N/A"]
+
+
+def check_recorded(path, work, granted_after, granted_by):
+    """The recording: the declined camera never seen (its tile the card) nor heard until its
+    consent was granted, at between granted_after and granted_by seconds after the recording's
+    first picture; seen and heard from a little after granted_by on."""
+    frames, times = yuv_frames(path, work), video_times(path)
+    ensure(frames and len(frames) == len(times),
+           f"decoded {len(frames)} video frames but ffprobe lists {len(times)} timestamps")
+    start = times[0]
     red, blue = yuv_of(CAM_RGB), yuv_of(SHY_RGB)
-    blue_seen = [k for k, f in enumerate(frames)
+    declined = [f for f, t in zip(frames, times) if t - start < granted_after]
+    granted = [f for f, t in zip(frames, times) if t - start > granted_by + 2]
+    ensure(len(declined) >= 30 and len(granted) >= 30,
+           f"too little video on either side of the grant: {len(declined)} frames before "
+           f"{granted_after:.1f} s, {len(granted)} after {granted_by + 2:.1f} s")
+    blue_seen = [k for k, f in enumerate(declined)
                  if any(near(c, blue) for t in TILES for c in tile_corners(f, t))]
     ensure(not blue_seen, f"the declined camera is in the recording: {len(blue_seen)} of "
-                          f"{len(frames)} frames show blue (first: frame {blue_seen[:1]})")
-    carded = [k for k, f in enumerate(frames) if tile_is(f, "left", red)
+                          f"{len(declined)} frames show blue (first: frame {blue_seen[:1]})")
+    carded = [f for f in declined if tile_is(f, "left", red)
               and tile_is(f, "right", PLACEHOLDER_YUV) and tile_shows_text(f, "right")]
-    print(f"recorded: {len(frames)} frames, none blue, {len(carded)} with red left and the "
-          f"card right; last frame corners: left {tile_corners(frames[-1], 'left')[0]}, "
-          f"right {tile_corners(frames[-1], 'right')[0]}")
-    ensure(len(carded) >= len(frames) // 2,
-           f"the recording does not show red left and the \"not recorded\" card right in most "
-           f"frames: {len(carded)} of {len(frames)}")
-    samples = audio_samples(path, work)
+    both = [f for f in granted if tile_is(f, "left", red) and tile_is(f, "right", blue)]
+    print(f"recorded: {len(frames)} frames; while declined {len(declined)}, none blue, "
+          f"{len(carded)} with red left and the card right; once granted {len(granted)}, "
+          f"{len(both)} with red left and blue right")
+    ensure(len(carded) >= len(declined) * 3 // 4,
+           f"while declined the recording does not show red left and the \"not recorded\" card "
+           f"right in most frames: {len(carded)} of {len(declined)}")
+    ensure(len(both) >= len(granted) * 3 // 4,
+           f"once granted the recording does not show both cameras in most frames: "
+           f"{len(both)} of {len(granted)}")
+    samples = audio_samples(path, work)  # sample 0 at container time 0
     windows = tone_windows(samples, DECODE_RATE, 0)
-    loud = [w for w in windows if w[0] > -40]
-    leaks = [w for w in windows if w[1] > -40 or (w[0] > -40 and w[1] > w[0] - 30)]
-    print(f"recorded: {len(samples) / DECODE_RATE:.2f} s of audio, cam tone in {len(loud)} of "
-          f"{len(windows)} windows, shy's loudest {max((w[1] for w in windows), default=-300):.1f} "
-          f"dB")
-    ensure(len(loud) >= len(windows) // 2,
+    at = [k * TONE_WINDOW_S - start for k in range(len(windows))]
+    before = [w for w, t in zip(windows, at) if t + TONE_WINDOW_S < granted_after]
+    after = [w for w, t in zip(windows, at) if t > granted_by + 2]
+    loud = [w for w in before if w[0] > -40]
+    leaks = [w for w in before if w[1] > -40 or (w[0] > -40 and w[1] > w[0] - 30)]
+    heard = [w for w in after if w[0] > -40 and w[1] > -40]
+    print(f"recorded: {len(samples) / DECODE_RATE:.2f} s of audio; while declined the cam tone "
+          f"in {len(loud)} of {len(before)} windows, shy's loudest "
+          f"{max((w[1] for w in before), default=-300):.1f} dB; once granted both tones in "
+          f"{len(heard)} of {len(after)}")
+    ensure(before and len(loud) >= len(before) // 2,
            f"the consenting camera's tone is missing from the recording: {len(loud)} of "
-           f"{len(windows)} windows")
+           f"{len(before)} windows")
     ensure(not leaks, f"the declined camera's tone is in the recording: {len(leaks)} windows, "
                       f"first {leaks[:3]}")
+    ensure(after and len(heard) >= len(after) * 3 // 4,
+           f"once granted the recording's mix lacks a tone: {len(heard)} of {len(after)} windows")

@@ -90,7 +90,7 @@ DECODE_RATE = 48000       # the recording's Opus audio, decoded at its own rate
 SYNC_SECONDS = 13         # the camera's media time in `sync`
 
 # `exclude` (recorder_exclude.py judges its media).
-EXCLUDE_SECONDS = 14      # the cameras' media time
+EXCLUDE_SECONDS = 16      # the cameras' media time
 LIVE_CAPTURE_S = 4        # of the live participant's composite and mix
 
 RECONNECT_BEFORE_S = 3    # `reconnect`: seconds of composite recorded before the kill
@@ -1027,9 +1027,11 @@ def scenario_exclude(args, work):
         senders = [Process(colour_camera_argv(EXCLUDE_SECONDS, rgb, tone, a, v), name,
                            die_with_parent=True) for name, rgb, tone, a, v in cameras]
         # Not refused although "shy" declined (start_recording expects 202 and `recording`).
+        asked = time.monotonic()  # the recording's first picture is after this
         rec_id = stack.start_recording()
         stack.wait_media(rec_id, "join and video frames",
                          lambda r: r["joined"] and r["video_frames"] > 30)
+        had_media = time.monotonic()  # and before this
         live_out = os.path.join(work, "live.nut")
         receiver = Process(["ffmpeg", "-hide_banner", "-loglevel", "error",
                             "-protocol_whitelist", "file,udp,rtp",
@@ -1040,6 +1042,16 @@ def scenario_exclude(args, work):
                            "live receiver", die_with_parent=True)
         ensure(receiver.wait_exit(EXCLUDE_SECONDS + 30) == 0,
                f"the live receiver failed: {receiver.stderr()}")
+        # "shy" grants consent while recorded: in the recording from then on.
+        listed = expect(stack.api("GET", f"/v1/rooms/{ROOM}/participants"), 200,
+                        "GET participants").json()["participants"]
+        shy_entry = next(p for p in listed if p["name"] == "shy")
+        ensure(shy_entry.get("recorded") is False,
+               f"shy is not listed as left out of the recording: {shy_entry}")
+        granting = time.monotonic()
+        expect(stack.api("PATCH", f"/v1/rooms/{ROOM}/participants/{shy_entry['id']}",
+                         body={"consent": "granted"}), 200, "PATCH shy's consent")
+        granted = time.monotonic()
         for sender in senders:
             ensure(sender.wait_exit(EXCLUDE_SECONDS + 40) == 0,
                    f"a camera failed: {sender.stderr()}")
@@ -1053,7 +1065,9 @@ def scenario_exclude(args, work):
         rc, dout, derr = stack.decrypt(path, out)
         ensure(rc == 0 and os.path.exists(out), f"decrypt: exit {rc}: {dout}{derr}")
         check_live(live_out, work)
-        check_recorded(out, work)
+        # The grant is at least (granting - had_media) and at most (granted - asked) seconds
+        # after the recording's first picture.
+        check_recorded(out, work, granting - had_media, granted - asked)
         stack.stop_all()
     finally:
         for sender in senders:
