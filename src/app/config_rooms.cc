@@ -62,7 +62,7 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   c.OnlyKeys(
       n, p,
       {"name", "local_port", "rtcp_mux", "remote_address", "remote_rtp_port", "remote_rtcp_port",
-       "audio", "video", "srtp", "muted", "deaf", "consent", "receive_only"});
+       "audio", "video", "srtp", "muted", "deaf", "consent", "receive_only", "recorder"});
   c.String(n, p, "name", rp.name);
   if (rp.name.empty()) c.Error(n, p + ".name", "is required");
   CheckName(c, n["name"], p + ".name", rp.name);
@@ -122,6 +122,34 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
       c.Error(k, p + ".consent", "must be unknown, granted or declined, got '" + name + "'");
     }
   }
+  // The recorder tier's participant: it sees and hears the recording's variant of the room.
+  c.Bool(n, p, "recorder", rp.recorder);
+  if (rp.recorder && !rp.receive_only) {
+    c.Error(n["recorder"], p + ".recorder",
+            "is only for a receive_only participant (the recorder sends nothing)");
+  }
+}
+
+// rooms[].recording: {consent: require | exclude}.
+void ParseRoomRecording(Checker& c, const YAML::Node& n, const std::string& p,
+                        session::RoomRecordingConfig& rec) {
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map (consent: require or exclude)");
+    return;
+  }
+  c.OnlyKeys(n, p, {"consent"});
+  if (const YAML::Node k = n["consent"]; k.IsDefined()) {
+    std::string name;
+    c.String(n, p, "consent", name);
+    if (const auto policy = session::ConsentPolicyFromName(name)) {
+      rec.consent = *policy;
+    } else {
+      c.Error(k, p + ".consent",
+              "must be require (no recording without everyone's consent) or exclude (the "
+              "recording leaves out whoever has not granted it), got '" +
+                  name + "'");
+    }
+  }
 }
 
 }  // namespace
@@ -130,7 +158,7 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
                std::set<std::string>& participant_names) {
   c.OnlyKeys(r, p,
              {"name", "region", "sip", "max_speakers", "max_participants", "audio_jitter_min_ms",
-              "audio_jitter_max_ms", "participants", "video"});
+              "audio_jitter_max_ms", "participants", "video", "recording"});
   c.String(r, p, "name", room.name);
   if (room.name.empty()) c.Error(r, Checker::Join(p, "name"), "is required");
   if (room.name.find('/') != std::string::npos) {
@@ -142,6 +170,9 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
   CheckName(c, r["region"], Checker::Join(p, "region"), room.region);
   if (const YAML::Node s = r["sip"]; s.IsDefined()) {
     ParseRoomSip(c, s, Checker::Join(p, "sip"), room.sip);
+  }
+  if (const YAML::Node rec = r["recording"]; rec.IsDefined()) {
+    ParseRoomRecording(c, rec, Checker::Join(p, "recording"), room.recording);
   }
   c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
   c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);

@@ -39,8 +39,9 @@ class SipServiceControl final : public control::SipControl {
 }  // namespace
 
 // Stops a room's recording as soon as someone seen or heard there has not granted consent: a
-// participant who joins without it, or one who withdraws it. The directory calls it with its lock
-// held: the check runs later, on the control thread, where the recordings live.
+// participant who joins without it, or one who withdraws it. Not under the room's "exclude"
+// policy: there the recording leaves them out (session::RoomService). The directory calls it with
+// its lock held: the check runs later, on the control thread, where the recordings live.
 class ConsentGuard final : public session::RoomObserver {
  public:
   ConsentGuard(control::HttpServer& http, control::ControlService& service,
@@ -62,7 +63,7 @@ class ConsentGuard final : public session::RoomObserver {
     if (stopped_.load()) return;
     http_.Post([this, room] {
       if (recorder_.List(room)["recordings"].empty()) return;
-      auto lacking = service_.WithoutConsent(room);
+      auto lacking = service_.BlockingRecording(room);
       if (!lacking.ok() || lacking->empty()) return;
       std::string names;
       for (const std::string& n : *lacking) names += (names.empty() ? "" : ", ") + n;

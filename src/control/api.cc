@@ -631,8 +631,9 @@ HttpResponse Api::ServeRecordings(bool one, const std::string& method, const nlo
   }
   StatusOr<std::string> recorded = service_.RecordedProfile(room, profile);
   if (!recorded.ok()) return ProblemFromStatus(recorded.status());
-  // Consent first: nobody is recorded who has not agreed (docs/security.md, "Consent").
-  StatusOr<std::vector<std::string>> lacking = service_.WithoutConsent(room);
+  // Consent first: nobody is recorded who has not agreed (docs/security.md, "Consent"). Under the
+  // room's "exclude" policy nobody blocks: the recording leaves them out.
+  StatusOr<std::vector<std::string>> lacking = service_.BlockingRecording(room);
   if (!lacking.ok()) return ProblemFromStatus(lacking.status());
   if (!lacking->empty()) {
     std::string names;

@@ -256,6 +256,15 @@ StatusOr<std::vector<std::string>> ControlService::WithoutConsent(const std::str
   return lacking;
 }
 
+StatusOr<std::vector<std::string>> ControlService::BlockingRecording(const std::string& room) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  if (!config) return NotFoundError("no room '" + room + "'");
+  if (config->recording.consent == session::ConsentPolicy::kExclude) {
+    return std::vector<std::string>{};
+  }
+  return WithoutConsent(room);
+}
+
 StatusOr<std::string> ControlService::RecordedProfile(const std::string& room,
                                                       const std::string& requested) {
   const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
@@ -292,8 +301,16 @@ bool ControlService::draining() { return rooms_.draining(); }
 StatusOr<nlohmann::json> ControlService::ListParticipants(const std::string& room) {
   auto members = rooms_.Participants(room);
   if (!members.ok()) return members.status();
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  const bool exclude = config && config->recording.consent == session::ConsentPolicy::kExclude;
   nlohmann::json list = nlohmann::json::array();
-  for (const RoomMember& m : *members) list.push_back(ParticipantJson(m));
+  for (const RoomMember& m : *members) {
+    nlohmann::json j = ParticipantJson(m);
+    // Left out of the room's recordings (the "exclude" consent policy): the recorder does not
+    // list them among those who appear in it.
+    if (exclude && m.sends && m.consent != session::Consent::kGranted) j["recorded"] = false;
+    list.push_back(std::move(j));
+  }
   return nlohmann::json{{"participants", std::move(list)}};
 }
 

@@ -92,19 +92,21 @@ MixOutput AudioMixer::Mix(std::span<const MixerInput> inputs, int64_t now_us) {
     const size_t i = candidates_[k];
     out.selected.push_back(inputs[i].id);
     out.listener_mix[i] = static_cast<int>(1 + k);
-    own_mix_heard[k] = !inputs[i].deaf;
   }
   for (size_t i = 0; i < n; ++i) {
-    if (inputs[i].deaf) {
-      out.listener_mix[i] = -1;
-    } else if (out.listener_mix[i] == 0) {
-      everyone_mix_heard = true;
-    }
+    if (inputs[i].deaf) out.listener_mix[i] = -1;
+  }
+  AddPrivateMixes(inputs, out, everyone_gain_before);
+  for (size_t i = 0; i < n; ++i) {
+    if (out.listener_mix[i] == 0) everyone_mix_heard = true;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    own_mix_heard[k] = out.listener_mix[candidates_[k]] == static_cast<int>(1 + k);
   }
 
   // Sum in float; each mix-minus is the sum of the others, not total minus own, so no residue of
   // the speaker's own voice is left by rounding.
-  out.mixes.resize(count + 1);
+  out.mixes.resize(count + 1 + out.mix_listener.size());
   if (everyone_mix_heard) {
     std::vector<float>& mix = out.mixes[0];
     mix.assign(kMixFrameSamples, 0.0f);
@@ -128,8 +130,57 @@ MixOutput AudioMixer::Mix(std::span<const MixerInput> inputs, int64_t now_us) {
     p.own_mix_gain = limiter.gain();
   }
 
+  for (size_t j = 0; j < out.mix_listener.size(); ++j) {
+    const size_t i = private_listeners_[j];
+    std::vector<float>& mix = out.mixes[count + 1 + j];
+    mix.assign(kMixFrameSamples, 0.0f);
+    for (size_t c : candidates_) {
+      const uint32_t id = inputs[c].id;
+      const auto& skip = inputs[i].not_heard;
+      if (id == inputs[i].id || std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
+      AddInto(mix, inputs[c].pcm);
+    }
+    Participant& p = *state_of_input_[i];
+    Limiter limiter;
+    limiter.set_gain(p.private_mix_gain);
+    limiter.Process(mix);
+    p.private_mix_gain = limiter.gain();
+  }
+
   std::erase_if(participants_, [&](const auto& entry) { return entry.second.seen_tick != tick_; });
   return out;
+}
+
+void AudioMixer::AddPrivateMixes(std::span<const MixerInput> inputs, MixOutput& out,
+                                 float everyone_gain) {
+  // Nobody's not_heard costs anything while none of its ids is selected: the common path is one
+  // emptiness check per listener.
+  private_listeners_.clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const MixerInput& in = inputs[i];
+    Participant* p = state_of_input_[i];
+    if (!p) continue;  // a duplicate id: listens to mixes[0] only
+    bool needs_own = false;
+    if (!in.deaf && !in.not_heard.empty()) {
+      for (uint32_t id : out.selected) {
+        if (id != in.id &&
+            std::find(in.not_heard.begin(), in.not_heard.end(), id) != in.not_heard.end()) {
+          needs_own = true;
+          break;
+        }
+      }
+    }
+    if (needs_own) {
+      // A new own mix takes over from the mix the listener was hearing.
+      if (!p->had_private_mix) {
+        p->private_mix_gain = out.listener_mix[i] == 0 ? everyone_gain : p->own_mix_gain;
+      }
+      out.listener_mix[i] = static_cast<int>(out.selected.size() + 1 + out.mix_listener.size());
+      out.mix_listener.push_back(in.id);
+      private_listeners_.push_back(i);
+    }
+    p->had_private_mix = needs_own;
+  }
 }
 
 }  // namespace tessera::mixer

@@ -38,6 +38,9 @@ nlohmann::json JoinBody(const McuClientConfig& c) {
       {"name", c.participant_name},
       // It sends nothing: no tile in the layout, no voice in the mix.
       {"receive_only", true},
+      // The recording's participant: under the room's "exclude" consent policy it hears and sees
+      // the room without those who have not granted consent.
+      {"recorder", true},
       {"remote_address", c.media_address},
       {"remote_rtp_port", c.audio_port},
       {"rtcp_mux", true},
@@ -113,6 +116,10 @@ std::optional<RoomParticipants> ParseRoomParticipants(std::string_view body,
     if (const auto admitted = p.find("admitted");
         admitted != p.end() && admitted->is_boolean() && !admitted->get<bool>()) {
       continue;  // waiting for its PIN: muted, deaf, no picture
+    }
+    if (const auto recorded = p.find("recorded");
+        recorded != p.end() && recorded->is_boolean() && !recorded->get<bool>()) {
+      continue;  // left out of the recording (the room's "exclude" consent policy)
     }
     if (const auto sends = p.find("sends"); sends != p.end() && sends->is_boolean()) {
       if (!sends->get<bool>()) continue;

@@ -31,7 +31,8 @@ struct AudioRoom::Participant {
   // When a packet starts this tick's audio: how long the room held it (the tick's time minus its
   // arrival).
   std::optional<int64_t> tick_hold_us;
-  std::deque<int64_t> holds;  // the last kHoldWindow ticks' tick_hold_us
+  std::deque<int64_t> holds;        // the last kHoldWindow ticks' tick_hold_us
+  std::vector<uint32_t> not_heard;  // SetNotHeard
 };
 
 AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
@@ -76,6 +77,13 @@ Status AudioRoom::SetDeaf(uint32_t id, bool deaf) {
   auto it = participants_.find(id);
   if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
   it->second->config.deaf = deaf;
+  return Status::Ok();
+}
+
+Status AudioRoom::SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  it->second->not_heard = std::move(not_heard);
   return Status::Ok();
 }
 
@@ -203,6 +211,7 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     if (!p->current.empty()) in.audio_level = p->last_level;
     in.muted = p->config.muted;
     in.deaf = p->config.deaf;
+    in.not_heard = p->not_heard;
     inputs.push_back(in);
     order.push_back(p.get());
   }
@@ -225,16 +234,18 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     const int m = mix.listener_mix[i];
     if (m < 0) continue;  // deaf
     const Participant& p = *order[i];
+    const size_t shared = mix.selected.size() + 1;  // mixes after these are one listener's
+    const auto mi = static_cast<size_t>(m);
     const EncoderKey key{
-        m == 0 ? 0u : mix.selected[static_cast<size_t>(m - 1)], p.config.codec,
+        mi == 0 || mi >= shared ? 0u : mix.selected[mi - 1],
+        mi >= shared ? mix.mix_listener[mi - shared] : 0u, p.config.codec,
         p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1,
         p.config.codec == rtp::Codec::kG722 ? p.config.g722_pcm : codec::G722Pcm::k16Bit};
     auto& payload = encoded[key];
     codec::AudioEncoder* encoder = EncoderFor(key);
     if (!encoder) continue;
     if (!payload) {
-      payload = std::make_shared<const std::vector<uint8_t>>(
-          encoder->Encode(mix.mixes[static_cast<size_t>(m)]));
+      payload = std::make_shared<const std::vector<uint8_t>>(encoder->Encode(mix.mixes[mi]));
       ++encodes;
     }
     tick.outputs.push_back({inputs[i].id, payload,

@@ -22,4 +22,14 @@ std::optional<Consent> ConsentFromName(const std::string& name) {
   return std::nullopt;
 }
 
+const char* ConsentPolicyName(ConsentPolicy policy) {
+  return policy == ConsentPolicy::kExclude ? "exclude" : "require";
+}
+
+std::optional<ConsentPolicy> ConsentPolicyFromName(const std::string& name) {
+  if (name == "require") return ConsentPolicy::kRequire;
+  if (name == "exclude") return ConsentPolicy::kExclude;
+  return std::nullopt;
+}
+
 }  // namespace tessera::session

@@ -108,7 +108,15 @@ Status RoomAudio::Attach(AudioLeg* leg, bool admitted) {
   pc.deaf = leg->config().deaf || !admitted;
   TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
   leg_by_id_[pc.id] = leg;
+  if (leg->config().recorder) (void)room_.SetNotHeard(pc.id, excluded_);
   return Status::Ok();
+}
+
+void RoomAudio::SetExcluded(std::vector<uint32_t> excluded) {
+  excluded_ = std::move(excluded);
+  for (const auto& [id, leg] : leg_by_id_) {
+    if (leg->config().recorder) (void)room_.SetNotHeard(id, excluded_);
+  }
 }
 
 void RoomAudio::Detach(uint32_t id) {

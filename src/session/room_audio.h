@@ -44,6 +44,9 @@ class RoomAudio {
   Status Admit(uint32_t id, bool muted, bool deaf);
   // The operator's mute and deafen; a participant not yet admitted stays muted and deaf.
   Status SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted);
+  // Who the room's recorder (a leg whose participant joined with `recorder`) must not hear from
+  // now on: the participants its recording leaves out (RoomHost::UpdateExclusion).
+  void SetExcluded(std::vector<uint32_t> excluded);
   std::string SummaryJson() const;
   boost::asio::io_context& context() { return media_; }
   Clock& clock() { return clock_; }
@@ -61,6 +64,7 @@ class RoomAudio {
   // Where the mix for each id goes. A map, not a vector by id: ids are never reused, so a vector
   // would grow with every join.
   std::unordered_map<uint32_t, AudioLeg*> leg_by_id_;
+  std::vector<uint32_t> excluded_;  // SetExcluded
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_tick_;
   bool stopped_ = false;

@@ -1,7 +1,9 @@
 #include "session/room_host.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/base/personal_name.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "session/sdp_file.h"
@@ -35,6 +37,29 @@ void RoomHost::Start() {
     boost::asio::post(l->shard(), [l] { l->Start(); });
   }
   video_->Start();
+}
+
+void RoomHost::UpdateExclusion() {
+  if (config_.recording.consent != ConsentPolicy::kExclude) return;
+  std::vector<uint32_t> excluded;
+  std::string names;
+  for (const RoomMember& m : roster_.members()) {
+    if (m.sends && m.consent != Consent::kGranted) {
+      excluded.push_back(m.id);
+      names += (names.empty() ? "" : ", ") + PersonalName(m.name);
+    }
+  }
+  std::sort(excluded.begin(), excluded.end());
+  if (excluded == excluded_) return;
+  excluded_ = excluded;
+  spdlog::info("room {}: left out of its recording (no consent): {}", config_.name,
+               names.empty() ? "nobody" : names);
+  RoomAudio* audio = &audio_;
+  boost::asio::post(audio_.context(), [audio, excluded] { audio->SetExcluded(excluded); });
+  if (!video_) return;
+  RoomVideo* video = video_.get();
+  boost::asio::post(video_->context(),
+                    [video, excluded = std::move(excluded)] { video->SetExcluded(excluded); });
 }
 
 rtp::Codec RoomHost::ReceiveCodecFor(const RoomParticipantConfig& pc) const {

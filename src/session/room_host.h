@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "session/room_audio.h"
 #include "session/room_roster.h"
@@ -35,6 +36,14 @@ class RoomHost {
   // Writes the SDP file a leg receiving the composite asked for (if any).
   Status WriteSdpFor(const VideoLeg& leg) const;
 
+  // The participants a recording leaves out under the room's "exclude" consent policy: those
+  // seen or heard (RoomMember::sends) who have not granted consent. Recomputed from the roster
+  // after every join, leave and consent change; a change is posted to the audio mix (the
+  // recorder's not_heard) and to the video mix (the recorded variant's cards) and logged. Nothing
+  // under "require" (the recording stops instead). With the directory's lock held.
+  void UpdateExclusion();
+  const std::vector<uint32_t>& excluded() const { return excluded_; }
+
   const RoomConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
   RoomRoster& roster() { return roster_; }
@@ -47,6 +56,7 @@ class RoomHost {
   RoomRoster roster_;
   RoomAudio audio_;
   std::unique_ptr<RoomVideo> video_;
+  std::vector<uint32_t> excluded_;  // UpdateExclusion's last answer, ascending
 };
 
 }  // namespace tessera::session

@@ -96,6 +96,7 @@ StatusOr<std::unique_ptr<RoomHost>> RoomService::MakeRoom(const RoomConfig& rc) 
       TESSERA_RETURN_IF_ERROR(host->video().Attach(id, pc, true, mailbox, video));
     }
   }
+  host->UpdateExclusion();
   guard.host = nullptr;
   return host;
 }

@@ -82,6 +82,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
     return s;
   }
   if (options.listener) listeners_[{room_name, id}] = std::move(options.listener);
+  room->UpdateExclusion();
   if (audio) RunOn(audio->shard(), [audio] { audio->Start(); });
   if (video) RunOn(video->shard(), [video] { video->Start(); });
   JoinedParticipant out;
@@ -132,6 +133,7 @@ Status RoomService::LeaveRoom(const std::string& room_name, uint32_t id) {
 void RoomService::Leave(RoomHost& room, uint32_t id) {
   const std::string name = room.roster().FindMember(id)->name;
   TearDown(room, id, /*started=*/true, /*log_summary=*/true);
+  room.UpdateExclusion();
   if (auto it = listeners_.find({room.name(), id}); it != listeners_.end()) {
     const std::shared_ptr<ParticipantListener> listener = std::move(it->second);
     listeners_.erase(it);
@@ -319,6 +321,7 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     spdlog::info("room {}: {} (participant {}) consent to recording: {}", room_name,
                  PersonalName(member->name), id, ConsentName(*u.consent));
     for (const auto& o : observers_) o->OnConsentChanged(room_name, id, member->name, *u.consent);
+    room->UpdateExclusion();
   }
   spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}", room_name,
                member->name, id, muted, deaf,

@@ -177,7 +177,11 @@ Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admi
     const auto& v = *pc.video;
     const std::string profile =
         v.profile.empty() ? config_.video->profiles.front().name : v.profile;
-    if (Status s = room_->AddRecipient(id, profile, v.adapt); !s.ok()) {
+    // The recorder's participant never adapts (a recording keeps its profile) and gets the
+    // recorded variant while someone is left out.
+    const Status s = pc.recorder ? room_->AddRecordedRecipient(id, profile)
+                                 : room_->AddRecipient(id, profile, v.adapt);
+    if (!s.ok()) {
       room_->RemoveParticipant(id);
       return s;
     }
@@ -185,6 +189,10 @@ Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admi
   if (leg) leg_by_id_[id] = leg;
   ids_[pc.name] = id;
   return Status::Ok();
+}
+
+void RoomVideo::SetExcluded(std::vector<uint32_t> excluded) {
+  room_->SetExcluded(std::move(excluded));
 }
 
 Status RoomVideo::Admit(uint32_t id) {
@@ -270,6 +278,13 @@ std::string RoomVideo::SummaryJson(const LatencyHistogram* legs_latency) const {
                                                   {"recipients", p.recipients}};
   }
   j["profiles"] = std::move(profiles);
+  // The recorded variant's extra work (the "exclude" consent policy), once it had any.
+  if (s.recorded_composes > 0) {
+    j["recorded_variant"] = {{"composes", s.recorded_composes},
+                             {"encodes", s.recorded.encodes},
+                             {"keyframes", s.recorded.keyframes},
+                             {"bytes", s.recorded.bytes}};
+  }
   LatencyHistogram latency;
   if (legs_latency) {
     latency.Merge(*legs_latency);

@@ -58,6 +58,10 @@ class RoomVideo {
   // PLI/FIR.
   void RequestKeyframe(uint32_t id);
 
+  // The participants the recorded variant of the composite (what a `recorder` participant
+  // receives) shows as "not recorded" cards from now on (RoomHost::UpdateExclusion).
+  void SetExcluded(std::vector<uint32_t> excluded);
+
   // Operator commands.
   Status SetLayout(const std::string& layout);
   Status SetPinned(const std::string& participant, bool pinned);

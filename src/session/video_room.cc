@@ -202,6 +202,12 @@ std::optional<size_t> VideoRoom::recipient_profile(uint32_t id) const {
 void VideoRoom::RequestKeyframe(uint32_t recipient) {
   auto it = recipients_.find(recipient);
   if (it == recipients_.end()) return;
+  const Recipient& r = *it->second;
+  if (r.recorded && r.on_variant && profiles_[r.profile]->recorded) {
+    ++stats_.keyframe_requests;
+    profiles_[r.profile]->recorded->keyframe_pending = true;  // coalesced like the profile's
+    return;
+  }
   RequestProfileKeyframe(it->second->pending.value_or(it->second->profile));
 }
 
@@ -282,6 +288,8 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
   struct Due {
     size_t profile = 0;
     int64_t frame = 0;
+    bool shared = false;   // its stream, for its recipients
+    bool variant = false;  // its recorded variant, for recorded recipients
   };
   std::vector<Due> due;
   for (size_t i = 0; i < profiles_.size(); ++i) {
@@ -290,11 +298,15 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
     if (frame < p.next_frame) continue;
     p.next_frame = frame + 1;
     // Nobody watches (or is about to): no work.
-    const bool watched = std::any_of(recipients_.begin(), recipients_.end(), [i](const auto& kv) {
-      return (kv.second->started && kv.second->profile == i) || kv.second->pending == i;
-    });
-    if (!watched) continue;
-    due.push_back({i, frame});
+    const bool watched = RecordedNeed(i, /*variant=*/false) ||
+                         std::any_of(recipients_.begin(), recipients_.end(), [i](const auto& kv) {
+                           const Recipient& r = *kv.second;
+                           return !r.recorded && ((r.started && r.profile == i) || r.pending == i);
+                         });
+    const bool variant = RecordedNeed(i, /*variant=*/true) && EnsureVariant(i);
+    if (!variant) p.recorded.reset();  // nobody left out, or nobody records: its work stops
+    if (!watched && !variant) continue;
+    due.push_back({i, frame, watched, variant});
   }
   if (due.empty()) return tick;
 
@@ -306,6 +318,17 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
   for (const Due& d : due) {
     const size_t i = d.profile;
     ProfileState& p = *profiles_[i];
+    // A fall-back to the CPU (CheckGpu) drops the variants: made again on the host.
+    if (d.variant && EnsureVariant(i)) {
+      ProfileState& v = *p.recorded;
+      Compose(*v.canvas);
+      ++stats_.recorded_composes;
+      auto frame = EncodeStream(i, v, stats_.recorded, *v.canvas, d.frame, now_us);
+      ++encodes;
+      if (frame && frame->keyframe) StartRecordedOn(i, /*variant=*/true);
+      if (frame) frames.push_back(std::move(frame));
+    }
+    if (!d.shared) continue;
     if (!p.canvas->composed_this_tick) Compose(*p.canvas);
     auto frame = EncodeProfile(i, *p.canvas, d.frame, now_us);
     ++encodes;
@@ -319,6 +342,7 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
           r->started = true;
         }
       }
+      StartRecordedOn(i, /*variant=*/false);
     }
     frames.push_back(std::move(frame));
   }
@@ -326,8 +350,9 @@ VideoTick VideoRoom::Tick(int64_t now_us, int64_t slot) {
     VideoOutput out;
     for (const auto& [id, r] : recipients_) {
       // A joining recipient gets nothing before its keyframe; a moving one keeps its old
-      // profile until then.
+      // profile until then; a recorded one gets the stream it is on.
       if (!r->started || r->profile != frame->profile) continue;
+      if (r->recorded ? !RecordedTakes(*r, *frame) : frame->recorded) continue;
       if (id == kRecorderKey) {
         out.record = true;
       } else {
@@ -398,13 +423,16 @@ void VideoRoom::Compose(Canvas& canvas) {
     ++stats_.layout_changes;
   }
   std::vector<const codec::Picture*> pictures(canvas.tiles.size(), nullptr);
+  const auto left_out = [this, &canvas](uint32_t id) {
+    return canvas.recorded && std::binary_search(excluded_.begin(), excluded_.end(), id);
+  };
   canvas.tile_has_picture.assign(canvas.tiles.size(), false);
   canvas.new_receive_us.clear();
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
     const uint32_t id = canvas.tiles[t].participant_id;
     if (id == 0) continue;
     auto it = participants_.find(id);
-    if (it == participants_.end() || !it->second->current.has_picture()) continue;
+    if (it == participants_.end() || !it->second->current.has_picture() || left_out(id)) continue;
     const mixer::MailboxFrame& f = it->second->current;
     pictures[t] = &f.picture;
     canvas.tile_has_picture[t] = true;
@@ -434,6 +462,7 @@ void VideoRoom::DrawNames(const Canvas& canvas, mixer::I420Frame& frame) {
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {
     const mixer::Tile& tile = canvas.tiles[t];
     if (tile.participant_id == 0 || tile.dest.Empty()) continue;
+    if (DrawExcludedCard(canvas, tile, frame)) continue;
     auto it = participants_.find(tile.participant_id);
     if (it == participants_.end() || it->second->info.name.empty()) continue;
     mixer::TextStyle style;
@@ -450,8 +479,12 @@ void VideoRoom::DrawNames(const Canvas& canvas, mixer::I420Frame& frame) {
 
 std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canvas& canvas,
                                                              int64_t frame, int64_t now_us) {
-  ProfileState& p = *profiles_[index];
-  VideoProfileStats& ps = stats_.profiles[index];
+  return EncodeStream(index, *profiles_[index], stats_.profiles[index], canvas, frame, now_us);
+}
+
+std::shared_ptr<const EncodedVideo> VideoRoom::EncodeStream(size_t index, ProfileState& p,
+                                                            VideoProfileStats& ps, Canvas& canvas,
+                                                            int64_t frame, int64_t now_us) {
   const int fps = config_.profiles[index].fps;
   // Modulo 2^32, as RTP timestamps wrap.
   const auto rtp_timestamp = static_cast<uint32_t>(GridTime(frame, fps, kVideoClockRate));
@@ -483,6 +516,7 @@ std::shared_ptr<const EncodedVideo> VideoRoom::EncodeProfile(size_t index, Canva
   out->slot_time_us = slot_time_us;
   out->input_time_us = slot_time_us - input_hold_us();
   out->keyframe = picture->keyframe;
+  out->recorded = canvas.recorded;
   out->payloads = p.packetizer->Packetize(picture->data, picture->keyframe);
   out->new_input_receive_us = canvas.new_receive_us;
   if (out->payloads.empty()) {

@@ -144,6 +144,7 @@ void VideoRoom::FallBackToCpu(const std::string& reason) {
     profiles_[i]->keyframe_pending = true;
     profiles_[i]->keyframe_urgent = true;
   }
+  FallBackVariantsToCpu();
   stats_.gpu = false;
   stats_.backend_note = "CPU pipeline after a GPU failure: " + reason;
   spdlog::error("video room {}: {}", config_.name, stats_.backend_note);

@@ -36,6 +36,10 @@ struct VideoRoom::Recipient {
   std::optional<size_t> pending;
   bool started = false;  // it has received a keyframe
   bool adapt = true;
+  // A recording's recipient (AddRecordedRecipient): on_variant says which stream of its profile
+  // it receives once started (the recorded variant, or the shared one).
+  bool recorded = false;
+  bool on_variant = false;
   std::vector<size_t> ladder;  // profiles it may move between, smallest bitrate first
   std::optional<int64_t> estimate_bps;
   std::optional<double> loss;
@@ -81,6 +85,8 @@ struct VideoRoom::Canvas {
   std::map<uint32_t, uint64_t> shown_sequence;  // per participant: the last picture composed
   std::vector<int64_t> new_receive_us;          // of this tick's newly shown pictures
   std::vector<bool> tile_has_picture;           // this tick's, by tile (for the names)
+  // A recorded variant's canvas: the room's excluded participants get a "not recorded" card.
+  bool recorded = false;
   bool composed_this_tick = false;
   bool composed_once = false;
 };
@@ -99,6 +105,10 @@ struct VideoRoom::ProfileState {
   // /metrics: the profile's encode durations {room, profile}, out of the exposition with it.
   RoomSeries series;
   Histogram* encode_seconds = nullptr;  // in `series`
+  // The profile's recorded variant, once a recorded recipient needed it; null for a variant.
+  std::unique_ptr<ProfileState> recorded;
+  std::unique_ptr<Canvas> own_canvas;  // a variant's canvas (`canvas` points to it)
+  bool variant_failed = false;         // its variant could not be made (said once)
 };
 
 // "grid", "speaker", "presentation", "pip".

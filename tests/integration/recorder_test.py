@@ -27,6 +27,14 @@ Scenarios (--scenario NAME):
             verifies (tessera-audit verify, exit 0), holds consent.changed and recording.*
             events, and a copy with one line's content changed fails verification naming it.
   tamper    the tamper checks alone, on a short recording.
+  exclude   a room with `recording: {consent: exclude}`: two cameras, a red one with a 500 Hz
+            tone (consent granted) and a blue one with a 1300 Hz tone (declined), and a live
+            receive-only participant. The recording starts (202, no 409) and stays on; in the
+            decrypted file no frame shows the blue camera: its tile is the "not recorded" card
+            (placeholder grey, text in the middle) while the red one is there, and its tone is
+            absent from the recorded audio (>= 30 dB under the red one's in every window) while
+            the red one's is present. The live participant's composite shows red and blue and
+            its mix holds both tones.
   reconnect the room and its camera in the MCU's config, the MCU's API on a fixed port; once the
             recording has media the MCU is killed (SIGKILL) and, once the recorder has noticed,
             started again with the same config while the camera keeps sending. The recorder
@@ -59,6 +67,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tessera_harness import (Process, TestFailure, ensure, free_port_block,  # noqa: E402
                              free_port_pair, run, run_main, write_config)
+from recorder_exclude import (CAM_RGB, CAM_TONE_HZ, SHY_RGB, SHY_TONE_HZ,  # noqa: E402
+                              check_live, check_recorded, colour_camera_argv, live_sdp)
 
 SKIP = 77
 LISTENING = re.compile(r"control: listening on (https?)://([0-9.]+):(\d+)")
@@ -78,6 +88,10 @@ QUIET_BEFORE_S = 0.3      # an onset follows at least this much silence (or dark
 DECODE_RATE = 48000       # the recording's Opus audio, decoded at its own rate
 
 SYNC_SECONDS = 13         # the camera's media time in `sync`
+
+# `exclude` (recorder_exclude.py judges its media).
+EXCLUDE_SECONDS = 16      # the cameras' media time
+LIVE_CAPTURE_S = 4        # of the live participant's composite and mix
 
 RECONNECT_BEFORE_S = 3    # `reconnect`: seconds of composite recorded before the kill
 RECONNECT_AFTER_S = 4     # and after the re-join
@@ -991,6 +1005,77 @@ def scenario_refusals(args, work):
     print("PASS refusals")
 
 
+def scenario_exclude(args, work):
+    cam, cam_audio, cam_video = camera_participant("granted")
+    shy, shy_audio, shy_video = camera_participant("declined")
+    shy["name"] = "shy"
+    live_audio, live_video = free_port_pair(), free_port_pair()
+    live = {"name": "live", "receive_only": True, "remote_rtp_port": live_audio,
+            "audio": {"codec": "PCMU"},
+            "video": {"send": False, "remote_rtp_port": live_video, "profile": "small"}}
+    rooms = [{"name": ROOM, "video": video_block(), "recording": {"consent": "exclude"},
+              "participants": [cam, shy, live]}]
+    stack = Stack(args, work, None, rooms=rooms)
+    senders = []
+    try:
+        stack.start()
+        room = expect(stack.api("GET", f"/v1/rooms/{ROOM}"), 200, "GET the room").json()
+        ensure(room.get("recording") == {"consent": "exclude"},
+               f"the room's recording policy is not exclude: {room.get('recording')}")
+        cameras = (("cam", CAM_RGB, CAM_TONE_HZ, cam_audio, cam_video),
+                   ("shy", SHY_RGB, SHY_TONE_HZ, shy_audio, shy_video))
+        senders = [Process(colour_camera_argv(EXCLUDE_SECONDS, rgb, tone, a, v), name,
+                           die_with_parent=True) for name, rgb, tone, a, v in cameras]
+        # Not refused although "shy" declined (start_recording expects 202 and `recording`).
+        asked = time.monotonic()  # the recording's first picture is after this
+        rec_id = stack.start_recording()
+        stack.wait_media(rec_id, "join and video frames",
+                         lambda r: r["joined"] and r["video_frames"] > 30)
+        had_media = time.monotonic()  # and before this
+        live_out = os.path.join(work, "live.nut")
+        receiver = Process(["ffmpeg", "-hide_banner", "-loglevel", "error",
+                            "-protocol_whitelist", "file,udp,rtp",
+                            "-i", live_sdp(os.path.join(work, "live.sdp"), live_audio,
+                                           live_video),
+                            "-t", str(LIVE_CAPTURE_S), "-c:v", "rawvideo", "-pix_fmt", "yuv420p",
+                            "-c:a", "pcm_s16le", "-ar", str(DECODE_RATE), "-y", live_out],
+                           "live receiver", die_with_parent=True)
+        ensure(receiver.wait_exit(EXCLUDE_SECONDS + 30) == 0,
+               f"the live receiver failed: {receiver.stderr()}")
+        # "shy" grants consent while recorded: in the recording from then on.
+        listed = expect(stack.api("GET", f"/v1/rooms/{ROOM}/participants"), 200,
+                        "GET participants").json()["participants"]
+        shy_entry = next(p for p in listed if p["name"] == "shy")
+        ensure(shy_entry.get("recorded") is False,
+               f"shy is not listed as left out of the recording: {shy_entry}")
+        granting = time.monotonic()
+        expect(stack.api("PATCH", f"/v1/rooms/{ROOM}/participants/{shy_entry['id']}",
+                         body={"consent": "granted"}), 200, "PATCH shy's consent")
+        granted = time.monotonic()
+        for sender in senders:
+            ensure(sender.wait_exit(EXCLUDE_SECONDS + 40) == 0,
+                   f"a camera failed: {sender.stderr()}")
+        rec = stack.recording(rec_id)
+        ensure(rec["state"] == "recording",
+               f"the recording did not go on under the exclude policy: {rec}")
+        stack.stop_recording(rec_id)
+        path = stack.tsrec(rec_id)
+        check_verify_ok(stack, path)
+        out = os.path.join(work, "out.mkv")
+        rc, dout, derr = stack.decrypt(path, out)
+        ensure(rc == 0 and os.path.exists(out), f"decrypt: exit {rc}: {dout}{derr}")
+        check_live(live_out, work)
+        # The grant is at least (granting - had_media) and at most (granted - asked) seconds
+        # after the recording's first picture.
+        check_recorded(out, work, granting - had_media, granted - asked)
+        stack.stop_all()
+    finally:
+        for sender in senders:
+            Stack.kill(sender)
+        stack.close()
+    print("PASS exclude")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
@@ -998,7 +1083,7 @@ def main():
     ap.add_argument("--audit", required=True, help="the tessera-audit binary")
     ap.add_argument("--token", required=True, help="the tessera-token binary")
     ap.add_argument("--scenario", required=True, choices=["sync", "kill9", "refusals", "tamper",
-                                                      "reconnect"])
+                                                      "reconnect", "exclude"])
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     for tool in ("ffmpeg", "ffprobe"):
@@ -1010,7 +1095,7 @@ def main():
     started = time.monotonic()
     try:
         {"sync": scenario_sync, "kill9": scenario_kill9, "refusals": scenario_refusals,
-         "reconnect": scenario_reconnect,
+         "reconnect": scenario_reconnect, "exclude": scenario_exclude,
          "tamper": lambda a, w: scenario_sync(a, w, tamper_only=True)}[args.scenario](args, work)
     finally:
         print(f"{args.scenario}: {time.monotonic() - started:.1f} s")

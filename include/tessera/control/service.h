@@ -60,6 +60,9 @@ class ControlService {
   // Who is seen or heard in the room without having granted consent to being recorded:
   // "alice (unknown)", "bob (declined)"; empty when a recording may go on. NotFound: no room.
   StatusOr<std::vector<std::string>> WithoutConsent(const std::string& room);
+  // Who keeps a recording of the room from starting or going on: WithoutConsent under the room's
+  // "require" consent policy; nobody under "exclude" (the recording leaves them out instead).
+  StatusOr<std::vector<std::string>> BlockingRecording(const std::string& room);
   // No new rooms or joins (the node drains).
   bool draining();
   // Whether the room runs on this node.

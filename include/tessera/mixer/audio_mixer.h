@@ -29,6 +29,10 @@ struct MixerInput {
   std::optional<uint8_t> audio_level = std::nullopt;
   bool muted = false;  // never heard by anyone
   bool deaf = false;   // hears nothing (listener_mix = -1)
+  // Ids this listener must not hear besides itself (a recording's listener: the participants
+  // left out of it). Borrowed for the duration of Mix(). While none of them is selected the
+  // listener hears the shared mix; otherwise it gets a mix of its own (MixOutput::mix_listener).
+  std::span<const uint32_t> not_heard = {};
 };
 
 struct AudioMixerConfig {
@@ -46,10 +50,15 @@ struct AudioMixerConfig {
 struct MixOutput {
   // mixes[0]: every selected speaker (what listeners who are not selected hear).
   // mixes[1 + k]: every selected speaker except selected[k].
-  // mixes.size() == selected.size() + 1 always. A mix nobody listens to (a deaf selected speaker,
-  // or mixes[0] when every listener is selected) is left empty; the others hold
-  // kMixFrameSamples samples within [-0.98, 0.98]. With nobody selected mixes[0] is silence.
+  // mixes[1 + K + j]: the mix of listener mix_listener[j] alone: every selected speaker except
+  // itself and its not_heard ones (only for a listener whose not_heard holds a selected id).
+  // mixes.size() == selected.size() + 1 + mix_listener.size() always. A mix nobody listens to (a
+  // deaf selected speaker, or mixes[0] when every listener is selected) is left empty; the
+  // others hold kMixFrameSamples samples within [-0.98, 0.98]. With nobody selected mixes[0] is
+  // silence.
   std::vector<std::vector<float>> mixes;
+  // The listeners (ids) of the mixes after the K + 1, in order.
+  std::vector<uint32_t> mix_listener;
   // Per input, in input order: index into mixes, or -1 for deaf listeners.
   std::vector<int> listener_mix;
   // Ids of the selected speakers, loudest (smoothed level) first.
@@ -76,11 +85,16 @@ class AudioMixer {
   struct Participant {
     int64_t last_voiced_us = 0;
     bool ever_voiced = false;
-    float smoothed_level = 127;  // -dBov, fast attack / slow decay
-    bool selected = false;       // in the previous tick's selection
-    float own_mix_gain = 1;      // limiter gain of this speaker's mix-minus
+    float smoothed_level = 127;    // -dBov, fast attack / slow decay
+    bool selected = false;         // in the previous tick's selection
+    float own_mix_gain = 1;        // limiter gain of this speaker's mix-minus
+    float private_mix_gain = 1;    // limiter gain of its own mix (not_heard), while it has one
+    bool had_private_mix = false;  // in the previous tick
     uint64_t seen_tick = 0;
   };
+
+  // The listeners whose not_heard holds a selected speaker get their own mixes (after the K + 1).
+  void AddPrivateMixes(std::span<const MixerInput> inputs, MixOutput& out, float everyone_gain);
 
   const AudioMixerConfig config_;
   std::unordered_map<uint32_t, Participant> participants_;
@@ -89,6 +103,7 @@ class AudioMixer {
   // Scratch reused across ticks: input indices of the candidates, then of the selection.
   std::vector<size_t> candidates_;
   std::vector<Participant*> state_of_input_;
+  std::vector<size_t> private_listeners_;  // input index of each MixOutput::mix_listener
   ThreadChecker room_strand_;
 };
 

@@ -77,6 +77,10 @@ class AudioRoom {
   void RemoveParticipant(uint32_t id);
   Status SetMuted(uint32_t id, bool muted);
   Status SetDeaf(uint32_t id, bool deaf);
+  // Whom the participant must not hear besides itself (the room's recorder under the "exclude"
+  // consent policy: those left out of the recording). While one of them is among the K loudest
+  // it hears a mix of its own, encoded for it alone; otherwise the shared one (no extra work).
+  Status SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard);
 
   // One received RTP packet's payload. audio_level: RFC 6464 -dBov when the sender put it in a
   // header extension.
@@ -104,6 +108,8 @@ class AudioRoom {
   struct Participant;
   struct EncoderKey {
     uint32_t speaker;  // 0: the mix of everyone selected; else everyone selected but this id
+    // Non-zero: the mix of this listener alone (mixer::MixOutput::mix_listener); speaker is 0.
+    uint32_t listener;
     rtp::Codec codec;
     int channels;
     codec::G722Pcm g722_pcm;  // k16Bit for every codec but G.722

@@ -39,6 +39,15 @@ enum class Consent : uint8_t { kUnknown, kGranted, kDeclined };
 const char* ConsentName(Consent consent);  // "unknown", "granted", "declined"
 std::optional<Consent> ConsentFromName(const std::string& name);
 
+// What a room's recording does about a participant seen or heard who has not granted consent
+// (docs/security.md, "Consent"). kRequire: the recording does not start, and a running one stops.
+// kExclude: the recording goes on without that participant: the recorder hears a mix without
+// them and sees their tile as a "not recorded" card, while everyone live still sees and hears
+// them.
+enum class ConsentPolicy : uint8_t { kRequire, kExclude };
+const char* ConsentPolicyName(ConsentPolicy policy);  // "require", "exclude"
+std::optional<ConsentPolicy> ConsentPolicyFromName(const std::string& name);
+
 struct ParticipantConfig {
   std::string name;
   uint16_t local_port = 0;  // 0: allocate from server.rtp_ports
@@ -114,6 +123,10 @@ struct RoomParticipantConfig {
   std::optional<RoomParticipantVideoConfig> video;
   // As the app that admitted it, its SIP trunk or its join page said; the API may change it.
   Consent consent = Consent::kUnknown;
+  // The recorder tier's participant (it joins with "recorder": true; receive_only only): under the
+  // room's "exclude" consent policy it hears and sees the recording's variant of the room, without
+  // the participants who have not granted consent.
+  bool recorder = false;
 };
 
 // One output profile of a room's composite: one type from the config (or the API's JSON) to the
@@ -177,11 +190,17 @@ struct RoomSipConfig {
   std::string pin;
 };
 
+// How a room is recorded through the recorder tier (rooms[].recording).
+struct RoomRecordingConfig {
+  ConsentPolicy consent = ConsentPolicy::kRequire;
+};
+
 struct RoomConfig {
   std::string name;
   // In a cluster: the nodes of this region run it (cluster.region); "default" otherwise.
   std::string region = "default";
   RoomSipConfig sip;
+  RoomRecordingConfig recording;
   int max_speakers = 3;  // K: the loudest K are mixed
   // The most participants (configured and joined at run time) the room holds at once.
   uint32_t max_participants = 50;

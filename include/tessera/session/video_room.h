@@ -95,6 +95,9 @@ struct EncodedVideo {
   // (lip sync). Unset: slot_time_us.
   std::optional<int64_t> input_time_us;
   bool keyframe = false;
+  // The profile's recorded variant (VideoRoom::AddRecordedRecipient): the excluded participants'
+  // tiles are "not recorded" cards.
+  bool recorded = false;
   std::vector<std::vector<uint8_t>> payloads;  // RTP payloads; the last one carries the marker
   std::vector<uint8_t> bitstream;  // the encoded picture (H.264 Annex B, VP8 frame), to record
   // Arrival times (Clock::NowUs()) of the input frames this composite shows for the first time,
@@ -146,6 +149,10 @@ struct VideoRoomStats {
   uint64_t gpu_failures = 0;  // canvases that could not be composed, downloaded or surfaced
   uint64_t uploads = 0;       // CPU-decoded pictures copied to the device
   uint64_t downloads = 0;     // device canvases copied to the host for CPU encoders
+  // The recorded variants' extra work (AddRecordedRecipient), all profiles together: one compose
+  // and one encode per due frame while someone is excluded and a recorded recipient watches.
+  uint64_t recorded_composes = 0;
+  VideoProfileStats recorded;
 };
 
 // The work of a room's canvases (session/video_canvas.h), summed into VideoRoomStats.
@@ -171,6 +178,14 @@ class VideoRoom {
   // which is asked for at once; a moving one switches at the new profile's next keyframe.
   Status AddRecipient(uint32_t id, const std::string& profile, bool adapt = true);
   void RemoveRecipient(uint32_t id);
+  // A recording's recipient (the recorder tier's participant) on `profile`, which never adapts.
+  // While SetExcluded holds someone it receives the profile's recorded variant: a composite of
+  // its own (one more compose and encode per frame) in which the excluded participants' tiles
+  // are "not recorded" cards; otherwise the profile's shared stream (no extra work). It switches
+  // between the two at the next keyframe of the one it goes to, asked for at once.
+  Status AddRecordedRecipient(uint32_t id, const std::string& profile);
+  // The participants the recorded variants leave out, from the next tick on.
+  void SetExcluded(std::vector<uint32_t> excluded);
   // The room's recorder: a recipient of `profile` that never adapts, served by the same encode
   // as the participants (VideoOutput::record). At most one.
   Status AddRecorder(const std::string& profile);
@@ -219,6 +234,8 @@ class VideoRoom {
   bool has_participant(uint32_t id) const { return participants_.count(id) > 0; }
   // The last composed canvas of a profile's resolution (tests and snapshots).
   const mixer::I420Frame* last_canvas(size_t profile) const;
+  // The last composed recorded variant of a profile (tests); null when it has none.
+  const mixer::I420Frame* last_recorded_canvas(size_t profile) const;
 
  private:
   struct Participant;
@@ -240,6 +257,22 @@ class VideoRoom {
   // Folds the mean hold of this tick's new pictures into input_hold_us().
   void UpdateHold(double mean_us);
   void Compose(Canvas& canvas);
+  // Recorded variants (video_room_recorded.cc). Whether recorded recipients need profile
+  // `profile`'s variant (variant) or its shared stream this tick.
+  bool RecordedNeed(size_t profile, bool variant) const;
+  // Whether a recorded recipient (of the frame's profile) takes the frame.
+  bool RecordedTakes(const Recipient& r, const EncodedVideo& frame) const;
+  // The variant of a profile, made on first need (its canvas on the room's device, or the host;
+  // a CPU encoder), or null when it cannot be made.
+  ProfileState* EnsureVariant(size_t profile);
+  // Recorded recipients not on the stream they want get its keyframe urgently.
+  void RequestSwitchKeyframes();
+  // A keyframe of profile `profile`'s stream (variant or shared) was encoded: the recorded
+  // recipients waiting for it start on it.
+  void StartRecordedOn(size_t profile, bool variant);
+  // "not recorded" on an excluded tile of a recorded canvas; true when drawn.
+  bool DrawExcludedCard(const Canvas& canvas, const mixer::Tile& tile, mixer::I420Frame& frame);
+  void FallBackVariantsToCpu();
   // has_picture[t]: tile t shows a picture (else its placeholder, with the name large).
   // On a host copy of the canvas, by this tick's tiles and which of them show a picture.
   void DrawNames(const Canvas& canvas, mixer::I420Frame& frame);
@@ -259,6 +292,10 @@ class VideoRoom {
   // frame: the profile's slot on its own grid, which the encoded frame is stamped with.
   std::shared_ptr<const EncodedVideo> EncodeProfile(size_t index, Canvas& canvas, int64_t frame,
                                                     int64_t now_us);
+  // The same for `p` (a profile or its variant), counted in `ps`.
+  std::shared_ptr<const EncodedVideo> EncodeStream(size_t index, ProfileState& p,
+                                                   VideoProfileStats& ps, Canvas& canvas,
+                                                   int64_t frame, int64_t now_us);
 
   VideoRoomConfig config_;
   Clock& clock_;
@@ -270,6 +307,7 @@ class VideoRoom {
   std::vector<std::unique_ptr<ProfileState>> profiles_;
   std::vector<std::unique_ptr<Canvas>> canvases_;  // one per distinct resolution
   std::optional<uint32_t> active_speaker_;
+  std::vector<uint32_t> excluded_;  // SetExcluded
   std::unique_ptr<mixer::TextRenderer> text_;
   std::optional<int64_t> origin_us_;  // slot 0's time on Clock::NowUs(), set by the first tick
   int64_t last_slot_ = -1;            // the latest tick's slot

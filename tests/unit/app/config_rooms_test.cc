@@ -179,3 +179,62 @@ rooms:
 
 }  // namespace
 }  // namespace tessera::app
+
+namespace tessera::app {
+namespace {
+
+TEST(RoomRecordingConsentPolicy, IsRequireByDefaultExcludeWhenSaidAndElseRefused) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    participants: []
+  - name: s
+    recording: {consent: exclude}
+    participants: []
+)",
+                       "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].recording.consent, session::ConsentPolicy::kRequire);
+  EXPECT_EQ(c->rooms[1].recording.consent, session::ConsentPolicy::kExclude);
+  for (const char* bad_block : {"{consent: drop}", "{consent: exclude, when: always}", "exclude"}) {
+    auto bad = ParseConfig(std::string(R"(
+rooms:
+  - name: r
+    recording: )") + bad_block +
+                               R"(
+    participants: []
+)",
+                           "c.yaml");
+    ASSERT_FALSE(bad.ok()) << bad_block;
+    EXPECT_NE(bad.status().message().find("rooms[0].recording"), std::string::npos)
+        << bad.status().message();
+  }
+}
+
+TEST(RoomParticipantRecorder, IsOnlyForAReceiveOnlyParticipant) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    participants:
+      - {name: rec, remote_rtp_port: 40000, audio: {codec: opus}, receive_only: true,
+         recorder: true}
+)",
+                       "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->rooms[0].participants[0].recorder);
+  auto bad = ParseConfig(R"(
+rooms:
+  - name: r
+    participants:
+      - {name: rec, remote_rtp_port: 40000, audio: {codec: opus}, recorder: true}
+)",
+                         "c.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "rooms[0].participants[0].recorder: is only for a receive_only participant"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+}  // namespace
+}  // namespace tessera::app

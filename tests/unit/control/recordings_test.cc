@@ -331,6 +331,26 @@ TEST_F(RecordingsApiTest, ADeclinedParticipantKeepsTheRecordingFromStarting) {
   EXPECT_TRUE(recordings_.starts.empty());
 }
 
+TEST_F(RecordingsApiTest, UnderTheExcludePolicyADeclinedParticipantDoesNotBlockTheStart) {
+  session::RoomConfig room;
+  room.name = "roomC";
+  room.recording.consent = session::ConsentPolicy::kExclude;
+  rooms_.AddRoom(room);
+  Make(&recordings_);
+  session::RoomParticipantConfig bob;
+  bob.name = "bob";
+  bob.consent = session::Consent::kDeclined;
+  ASSERT_TRUE(rooms_.JoinRoom("roomC", bob, {}).ok());
+  EXPECT_EQ(service_.BlockingRecording("roomC").value(), std::vector<std::string>{});
+  EXPECT_EQ(service_.WithoutConsent("roomC").value(), std::vector<std::string>{"bob (declined)"});
+  const auto r = Call("POST", "/v1/rooms/roomC/recordings", "admin", "{}");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(recordings_.starts.size(), 1u);
+  const auto listed = Call("GET", "/v1/rooms/roomC", "admin");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Parse(listed.body)["recording"]["consent"], "exclude");
+}
+
 TEST_F(RecorderClientTest, StopAllStopsTheRoomsRecordingWithTheReason) {
   Receiver recorder(io_, {201, 200});
   auto client = Make(recorder);

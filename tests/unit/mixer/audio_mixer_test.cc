@@ -24,6 +24,7 @@ struct Source {
   float amplitude;
   bool muted = false;
   bool deaf = false;
+  std::vector<uint32_t> not_heard = {};
 };
 
 // Drives an AudioMixer tick by tick with phase-continuous sines.
@@ -40,7 +41,8 @@ class Room {
                                   .pcm = pcm_[i],
                                   .audio_level = std::nullopt,
                                   .muted = sources[i].muted,
-                                  .deaf = sources[i].deaf});
+                                  .deaf = sources[i].deaf,
+                                  .not_heard = sources[i].not_heard});
     }
     MixOutput out = mixer_.Mix(inputs, now_us_);
     now_us_ += kTickUs;
@@ -147,6 +149,62 @@ TEST(AudioMixer, DeafListenerGetsNothingButIsStillHeard) {
   EXPECT_TRUE(out.mixes[1].empty());  // speaker 1's own mix: nobody listens
   EXPECT_TRUE(out.mixes[0].empty());  // the only non-deaf listener is selected
   EXPECT_GT(ToneDb(out.mixes[2], 300), -20);
+}
+
+TEST(AudioMixer, NotHeardSpeakerNeverReachesThatListenerWhileOthersHearIt) {
+  Room room(AudioMixerConfig{.max_speakers = 3});
+  // 4 listens without 2 (a recorder and a participant left out of the recording); 5 listens to
+  // everyone; 1 and 3 speak too.
+  const std::vector<Source> sources = {{1, 300, 0.2f},
+                                       {2, 500, 0.2f},
+                                       {3, 700, 0.2f},
+                                       {4, 900, 0.0f, /*muted=*/true, false, {2}},
+                                       {5, 1100, 0.0f}};
+  for (int t = 0; t < 20; ++t) {
+    const MixOutput out = room.Tick(sources);
+    ASSERT_EQ(out.selected.size(), 3u);
+    ASSERT_EQ(out.mix_listener, std::vector<uint32_t>{4});
+    ASSERT_EQ(out.mixes.size(), out.selected.size() + 2);
+    const std::vector<float>& recorded = HeardBy(out, 3);
+    ASSERT_EQ(recorded.size(), kMixFrameSamples);
+    EXPECT_LT(ToneDb(recorded, 500), -100) << "tick " << t;  // never a sample of 2
+    EXPECT_NEAR(ToneDb(recorded, 300), ToneDb(room.pcm(0), 300), 0.1);
+    EXPECT_NEAR(ToneDb(recorded, 700), ToneDb(room.pcm(2), 700), 0.1);
+    // Everyone else hears 2 as before.
+    const std::vector<float>& live = HeardBy(out, 4);
+    EXPECT_NEAR(ToneDb(live, 500), ToneDb(room.pcm(1), 500), 0.1);
+    EXPECT_GT(ToneDb(HeardBy(out, 0), 500), -20);
+    EXPECT_GT(ToneDb(HeardBy(out, 2), 500), -20);
+  }
+}
+
+TEST(AudioMixer, NotHeardCostsNoMixWhileNoneOfItsIdsIsSelected) {
+  Room room(AudioMixerConfig{.max_speakers = 3});
+  // 2 is left out but silent: the listener hears the shared mix, and no extra mix is made.
+  const std::vector<Source> sources = {
+      {1, 300, 0.2f}, {2, 500, 0.0f}, {4, 900, 0.0f, /*muted=*/true, false, {2}}};
+  for (int t = 0; t < 5; ++t) {
+    const MixOutput out = room.Tick(sources);
+    EXPECT_TRUE(out.mix_listener.empty());
+    EXPECT_EQ(out.mixes.size(), out.selected.size() + 1);
+    EXPECT_EQ(out.listener_mix[2], 0);
+  }
+}
+
+TEST(AudioMixer, SelectedSpeakerWithNotHeardGetsItsOwnMixWithoutItselfEither) {
+  Room room(AudioMixerConfig{.max_speakers = 3});
+  const std::vector<Source> sources = {
+      {1, 300, 0.2f, false, false, {2}}, {2, 500, 0.2f}, {3, 700, 0.2f}};
+  const MixOutput out = room.Tick(sources);
+  ASSERT_EQ(out.mix_listener, std::vector<uint32_t>{1});
+  const std::vector<float>& own = HeardBy(out, 0);
+  EXPECT_LT(ToneDb(own, 300), -100);  // not itself
+  EXPECT_LT(ToneDb(own, 500), -100);  // not 2
+  EXPECT_GT(ToneDb(own, 700), -20);
+  // Its mix-minus is not made: nobody hears it.
+  const auto k = static_cast<size_t>(std::find(out.selected.begin(), out.selected.end(), 1u) -
+                                     out.selected.begin());
+  EXPECT_TRUE(out.mixes[1 + k].empty());
 }
 
 TEST(AudioMixer, LimiterBoundsTenFullScaleInPhaseInputsWithoutSignFlips) {

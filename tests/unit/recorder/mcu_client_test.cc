@@ -59,6 +59,16 @@ TEST(ParseRoomParticipantsTest, ASendsFieldWinsOverTheNameRules) {
   EXPECT_THAT(list->senders, ElementsAre("grace.viewer"));
 }
 
+TEST(ParseRoomParticipantsTest, LeavesOutThoseTheRecordingLeavesOut) {
+  nlohmann::json shy = Participant(1, "shy");
+  shy["recorded"] = false;
+  nlohmann::json cam = Participant(2, "cam");
+  cam["recorded"] = true;
+  const auto list = ParseRoomParticipants(List({shy, cam}), 3, "recorder-x");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_THAT(list->senders, ElementsAre("cam"));
+}
+
 TEST(ParseRoomParticipantsTest, WithoutAnIdTheRecorderIsFoundByName) {
   const auto list = ParseRoomParticipants(
       List({Participant(1, "alice"), Participant(1, "alice"), Participant(8, "recorder-x")}),

@@ -225,6 +225,35 @@ TEST(AudioRoom, MutedIsHeardByNobodyAndDeafHearsNothing) {
   EXPECT_FALSE(h.room().SetMuted(99, true).ok());
 }
 
+TEST(AudioRoom, ARecorderThatMustNotHearSomeoneGetsItsOwnEncodeWithoutThem) {
+  RoomHarness h;
+  h.Add(1, rtp::Codec::kOpus, 400);
+  h.Add(2, rtp::Codec::kOpus, 700);
+  h.Add(3, rtp::Codec::kOpus, 1100, /*sends=*/false);  // a live listener
+  h.Add(4, rtp::Codec::kOpus, 1500, /*sends=*/false);  // the recorder: not to hear 2
+  ASSERT_TRUE(h.room().SetMuted(4, true).ok());
+  ASSERT_TRUE(h.room().SetNotHeard(4, {2}).ok());
+  h.Run(100);
+  EXPECT_GT(h.Heard(4, 400), -40);
+  EXPECT_LT(h.Heard(4, 700), -60) << "the recorder heard someone left out";
+  EXPECT_GT(h.Heard(3, 700), -40) << "a live listener lost someone left out of the recording";
+  EXPECT_GT(h.Heard(3, 400), -40);
+  // K speakers' mixes, the common one, and the recorder's own.
+  EXPECT_EQ(h.room().stats().max_tick_encodes, 4u);
+  EXPECT_FALSE(h.room().SetNotHeard(99, {1}).ok());
+}
+
+TEST(AudioRoom, NotHeardCostsNothingWhileThoseLeftOutAreSilent) {
+  RoomHarness h;
+  h.Add(1, rtp::Codec::kOpus, 400);
+  h.Add(2, rtp::Codec::kOpus, 700, /*sends=*/false);
+  h.Add(3, rtp::Codec::kOpus, 1500, /*sends=*/false);
+  ASSERT_TRUE(h.room().SetNotHeard(3, {2}).ok());
+  h.Run(60);
+  EXPECT_GT(h.Heard(3, 400), -40);
+  EXPECT_EQ(h.room().stats().max_tick_encodes, 2u);  // speaker 1's mix and the common one
+}
+
 TEST(AudioRoom, MalformedPayloadsAreConcealedAndNeverSilenceOthers) {
   RoomHarness h;
   h.Add(1, rtp::Codec::kOpus, 400);
