@@ -209,6 +209,13 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
   if (const YAML::Node v = r["video"]; v.IsDefined()) {
     room.video.emplace();
     ParseRoomVideo(c, v, Checker::Join(p, "video"), *room.video);
+    // The demo's in-process recording is of the live composite: it would hold everyone the
+    // exclude policy leaves out of the recording.
+    if (!room.video->record.empty() && room.recording.consent == session::ConsentPolicy::kExclude) {
+      c.Error(v["record"], Checker::Join(p, "video.record"),
+              "cannot be used with recording.consent: exclude (it records the live composite, "
+              "with everyone in it; record through the recorder tier)");
+    }
   }
   CheckRoomVideo(c, r, p, room);
 }

@@ -236,10 +236,16 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     const Participant& p = *order[i];
     const size_t shared = mix.selected.size() + 1;  // mixes after these are one listener's
     const auto mi = static_cast<size_t>(m);
+    // A listener that must not hear someone (the recorder, under the exclude policy) keeps its
+    // own encoder for as long as it has anyone not to hear, whichever mix it gets: a shared
+    // encoder's lookahead and in-band FEC carry the previous 20 ms, which held them.
+    const bool own = !inputs[i].not_heard.empty();
     const EncoderKey key{
-        mi == 0 || mi >= shared ? 0u : mix.selected[mi - 1],
-        mi >= shared ? mix.mix_listener[mi - shared] : 0u, p.config.codec,
-        p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1,
+        own || mi == 0 || mi >= shared ? 0u : mix.selected[mi - 1],
+        own            ? inputs[i].id
+        : mi >= shared ? mix.mix_listener[mi - shared]
+                       : 0u,
+        p.config.codec, p.config.codec == rtp::Codec::kOpus ? p.config.channels : 1,
         p.config.codec == rtp::Codec::kG722 ? p.config.g722_pcm : codec::G722Pcm::k16Bit};
     auto& payload = encoded[key];
     codec::AudioEncoder* encoder = EncoderFor(key);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <functional>
+#include <future>
 
 #include "session/sdp_file.h"
 
@@ -39,27 +41,43 @@ void RoomHost::Start() {
   video_->Start();
 }
 
-void RoomHost::UpdateExclusion() {
+void RoomHost::UpdateExclusion(const RoomMember* joining, bool wait) {
   if (config_.recording.consent != ConsentPolicy::kExclude) return;
   std::vector<uint32_t> excluded;
   std::string names;
-  for (const RoomMember& m : roster_.members()) {
+  auto consider = [&](const RoomMember& m) {
     if (m.sends && m.consent != Consent::kGranted) {
       excluded.push_back(m.id);
       names += (names.empty() ? "" : ", ") + PersonalName(m.name);
     }
-  }
+  };
+  for (const RoomMember& m : roster_.members()) consider(m);
+  if (joining) consider(*joining);
   std::sort(excluded.begin(), excluded.end());
   if (excluded == excluded_) return;
   excluded_ = excluded;
   spdlog::info("room {}: left out of its recording (no consent): {}", config_.name,
                names.empty() ? "nobody" : names);
+  // Applied on the room's own threads; with `wait`, before the caller goes on (a consent
+  // withdrawn, a member joining without it: the next tick already leaves them out).
+  auto apply = [wait](boost::asio::io_context& io, std::function<void()> f) {
+    if (!wait) {
+      boost::asio::post(io, std::move(f));
+      return;
+    }
+    std::promise<void> done;
+    std::future<void> applied = done.get_future();
+    boost::asio::post(io, [&f, &done] {
+      f();
+      done.set_value();
+    });
+    applied.wait();
+  };
   RoomAudio* audio = &audio_;
-  boost::asio::post(audio_.context(), [audio, excluded] { audio->SetExcluded(excluded); });
+  apply(audio_.context(), [audio, excluded] { audio->SetExcluded(excluded); });
   if (!video_) return;
   RoomVideo* video = video_.get();
-  boost::asio::post(video_->context(),
-                    [video, excluded = std::move(excluded)] { video->SetExcluded(excluded); });
+  apply(video_->context(), [video, excluded] { video->SetExcluded(excluded); });
 }
 
 rtp::Codec RoomHost::ReceiveCodecFor(const RoomParticipantConfig& pc) const {

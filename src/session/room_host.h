@@ -38,10 +38,15 @@ class RoomHost {
 
   // The participants a recording leaves out under the room's "exclude" consent policy: those
   // seen or heard (RoomMember::sends) who have not granted consent. Recomputed from the roster
-  // after every join, leave and consent change; a change is posted to the audio mix (the
-  // recorder's not_heard) and to the video mix (the recorded variant's cards) and logged. Nothing
+  // after every join (before the rooms attach the member), leave and consent change; a change
+  // is applied on the audio thread (the recorder's not_heard) and the video thread (the recorded
+  // variant's cards) before the call returns, and logged. Nothing
   // under "require" (the recording stops instead). With the directory's lock held.
-  void UpdateExclusion();
+  // `joining`: a member about to be attached, counted as if in the roster (so that the rooms
+  // leave it out before their first tick with it). `wait`: returns once the audio and video
+  // threads applied it (with the directory's lock held; never from those threads); else posted
+  // (a room whose threads have not started it).
+  void UpdateExclusion(const RoomMember* joining = nullptr, bool wait = true);
   const std::vector<uint32_t>& excluded() const { return excluded_; }
 
   const RoomConfig& config() const { return config_; }

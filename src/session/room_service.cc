@@ -96,7 +96,7 @@ StatusOr<std::unique_ptr<RoomHost>> RoomService::MakeRoom(const RoomConfig& rc) 
       TESSERA_RETURN_IF_ERROR(host->video().Attach(id, pc, true, mailbox, video));
     }
   }
-  host->UpdateExclusion();
+  host->UpdateExclusion(nullptr, /*wait=*/false);
   guard.host = nullptr;
   return host;
 }

@@ -59,6 +59,8 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   if (!legs.ok()) return legs.status();
   AudioLeg* audio = legs->audio.get();
   VideoLeg* video = legs->video.get();
+  // Left out of the recording before the rooms have it at all (under the exclude policy).
+  room->UpdateExclusion(&legs->member);
   Status s = video ? room->WriteSdpFor(*video) : Status::Ok();
   if (s.ok() && audio)
     s = RunOn(room->audio().context(),
@@ -79,6 +81,7 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   if (!s.ok()) {
     // The room may already post to a leg attached above: the same way out as a leave.
     TearDown(*room, id, /*started=*/false, /*log_summary=*/false);
+    room->UpdateExclusion();
     return s;
   }
   if (options.listener) listeners_[{room_name, id}] = std::move(options.listener);

@@ -211,6 +211,22 @@ rooms:
   }
 }
 
+TEST(RoomRecordingConsentPolicy, ExcludeRefusesTheDemosLiveRecording) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    recording: {consent: exclude}
+    video: {record: r.mp4}
+    participants: []
+)",
+                       "c.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("video.record: cannot be used with recording.consent: "
+                                      "exclude"),
+            std::string::npos)
+      << c.status().message();
+}
+
 TEST(RoomParticipantRecorder, IsOnlyForAReceiveOnlyParticipant) {
   auto c = ParseConfig(R"(
 rooms:

@@ -243,7 +243,7 @@ TEST(AudioRoom, ARecorderThatMustNotHearSomeoneGetsItsOwnEncodeWithoutThem) {
   EXPECT_FALSE(h.room().SetNotHeard(99, {1}).ok());
 }
 
-TEST(AudioRoom, NotHeardCostsNothingWhileThoseLeftOutAreSilent) {
+TEST(AudioRoom, ARecorderKeepsItsOwnEncoderWhileAnyoneIsLeftOutAndSharesOtherwise) {
   RoomHarness h;
   h.Add(1, rtp::Codec::kOpus, 400);
   h.Add(2, rtp::Codec::kOpus, 700, /*sends=*/false);
@@ -251,7 +251,13 @@ TEST(AudioRoom, NotHeardCostsNothingWhileThoseLeftOutAreSilent) {
   ASSERT_TRUE(h.room().SetNotHeard(3, {2}).ok());
   h.Run(60);
   EXPECT_GT(h.Heard(3, 400), -40);
-  EXPECT_EQ(h.room().stats().max_tick_encodes, 2u);  // speaker 1's mix and the common one
+  // Speaker 1's mix, the common one, and the recorder's own: a shared encoder's lookahead and
+  // FEC would carry 20 ms of whoever it mixed before, even while 2 is silent.
+  EXPECT_EQ(h.room().stats().max_tick_encodes, 3u);
+  ASSERT_TRUE(h.room().SetNotHeard(3, {}).ok());
+  const uint64_t before = h.room().stats().encodes;
+  h.Run(10);
+  EXPECT_EQ(h.room().stats().encodes - before, 20u) << "nobody left out: the recorder shares";
 }
 
 TEST(AudioRoom, MalformedPayloadsAreConcealedAndNeverSilenceOthers) {
