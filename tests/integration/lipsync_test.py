@@ -27,8 +27,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, ensure, free_port_pair, run, run_main,  # noqa: E402
-                             write_config)
+from tessera_harness import (Process, av_camera_argv, ensure, free_port_pair,  # noqa: E402
+                             run, run_main, write_config)
 
 MEDIAN_LIMIT_MS = 20
 EVENT_LIMIT_MS = 45
@@ -57,18 +57,8 @@ def sender_argv(seconds, audio_port, video_port):
     video = (f"color=c=black:s={CAMERA[0]}x{CAMERA[1]}:r={CAMERA_FPS},format=yuv420p,"
              "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
              f"enable='eq(mod(n,{CAMERA_FPS}),0)'")
-    audio = (f"aevalsrc='lt(mod(n,{AUDIO_RATE}),{BEEP_SAMPLES})*0.5*sin(2*PI*1000*n/{AUDIO_RATE})'"
-             f":s={AUDIO_RATE}:n=160")
-    return ["ffmpeg", "-hide_banner", "-loglevel", "error",
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", video,
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", audio,
-            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-            "-profile:v", "baseline", "-bf", "0", "-g", str(CAMERA_FPS), "-pix_fmt", "yuv420p",
-            "-payload_type", "96", "-f", "rtp",
-            f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}&pkt_size=1200",
-            "-map", "1:a", "-c:a", "pcm_mulaw", "-ar", str(AUDIO_RATE), "-ac", "1",
-            "-payload_type", "0", "-f", "rtp",
-            f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
+    beep = f"lt(mod(n,{AUDIO_RATE}),{BEEP_SAMPLES})*0.5*sin(2*PI*1000*n/{AUDIO_RATE})"
+    return av_camera_argv(seconds, video, beep, CAMERA_FPS, AUDIO_RATE, audio_port, video_port)
 
 
 class Capture:

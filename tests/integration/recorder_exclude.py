@@ -5,7 +5,7 @@ import os
 import statistics
 import struct
 
-from tessera_harness import ensure, run
+from tessera_harness import av_camera_argv, ensure, run
 
 # The composite (recorder_test.py's video_block) and the rate audio is decoded at.
 WIDTH, HEIGHT = 320, 180
@@ -33,18 +33,9 @@ def colour_camera_argv(seconds, rgb, tone_hz, audio_port, video_port):
     """ffmpeg sending a plain `rgb` picture (H.264, pt 96) and a steady `tone_hz` tone (PCMU,
     pt 0), each with its RTCP on the same port."""
     video = f"color=c=0x{rgb:06x}:s={CAMERA[0]}x{CAMERA[1]}:r={CAMERA_FPS},format=yuv420p"
-    audio = (f"aevalsrc='0.3*sin(2*PI*{tone_hz}*n/{CAMERA_AUDIO_RATE})':"
-             f"s={CAMERA_AUDIO_RATE}:n=160")
-    return ["ffmpeg", "-hide_banner", "-loglevel", "error",
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", video,
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", audio,
-            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-            "-profile:v", "baseline", "-bf", "0", "-g", str(CAMERA_FPS), "-pix_fmt", "yuv420p",
-            "-payload_type", "96", "-f", "rtp",
-            f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}&pkt_size=1200",
-            "-map", "1:a", "-c:a", "pcm_mulaw", "-ar", str(CAMERA_AUDIO_RATE), "-ac", "1",
-            "-payload_type", "0", "-f", "rtp",
-            f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
+    tone = f"0.3*sin(2*PI*{tone_hz}*n/{CAMERA_AUDIO_RATE})"
+    return av_camera_argv(seconds, video, tone, CAMERA_FPS, CAMERA_AUDIO_RATE, audio_port,
+                          video_port)
 
 
 def yuv_frames(path, work):

@@ -65,8 +65,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, ensure, free_port_block,  # noqa: E402
-                             free_port_pair, run, run_main, write_config)
+from tessera_harness import (Process, TestFailure, av_camera_argv, ensure,  # noqa: E402
+                             free_port_block, free_port_pair, run, run_main,
+                             write_config)
 from recorder_exclude import (CAM_RGB, CAM_TONE_HZ, SHY_RGB, SHY_TONE_HZ,  # noqa: E402
                               check_live, check_recorded, colour_camera_argv, live_sdp)
 
@@ -176,18 +177,9 @@ def sender_argv(seconds, audio_port, video_port, size=CAMERA, fps=CAMERA_FPS, pa
         video = (f"color=c=black:s={size[0]}x{size[1]}:r={fps},format=yuv420p,"
                  "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
                  f"enable='eq(mod(n,{fps}),0)'")
-    audio = (f"aevalsrc='lt(mod(n,{CAMERA_AUDIO_RATE}),{BEEP_SAMPLES})*0.5*"
-             f"sin(2*PI*1000*n/{CAMERA_AUDIO_RATE})':s={CAMERA_AUDIO_RATE}:n=160")
-    return ["ffmpeg", "-hide_banner", "-loglevel", "error",
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", video,
-            "-re", "-t", str(seconds), "-f", "lavfi", "-i", audio,
-            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-            "-profile:v", "baseline", "-bf", "0", "-g", str(fps), "-pix_fmt", "yuv420p",
-            "-payload_type", "96", "-f", "rtp",
-            f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}&pkt_size=1200",
-            "-map", "1:a", "-c:a", "pcm_mulaw", "-ar", str(CAMERA_AUDIO_RATE), "-ac", "1",
-            "-payload_type", "0", "-f", "rtp",
-            f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
+    beep = (f"lt(mod(n,{CAMERA_AUDIO_RATE}),{BEEP_SAMPLES})*0.5*"
+            f"sin(2*PI*1000*n/{CAMERA_AUDIO_RATE})")
+    return av_camera_argv(seconds, video, beep, fps, CAMERA_AUDIO_RATE, audio_port, video_port)
 
 
 def video_block(width=WIDTH, height=HEIGHT, fps=FPS, kbps=600, name="small"):

@@ -337,3 +337,22 @@ def run_main(main):
     except TestFailure as e:
         print(f"FAIL: {e}")
         sys.exit(1)
+
+
+def av_camera_argv(seconds, video_filter, audio_expr, gop, audio_rate, audio_port, video_port):
+    """One ffmpeg camera and microphone: the lavfi `video_filter` as H.264 (pt 96) to video_port,
+    the aevalsrc expression `audio_expr` at `audio_rate` as PCMU (pt 0, 20 ms packets) to
+    audio_port, each with its RTCP SRs on its own port (rtcp-mux). Two lavfi inputs, each paced by
+    itself (-re): one graph with both outputs makes ffmpeg pace each stream by the other, and its
+    video then leaves about 20 ms after the audio of the same instant (lipsync_test.py)."""
+    audio = f"aevalsrc='{audio_expr}':s={audio_rate}:n={audio_rate // 50}"
+    return ["ffmpeg", "-hide_banner", "-loglevel", "error",
+            "-re", "-t", str(seconds), "-f", "lavfi", "-i", video_filter,
+            "-re", "-t", str(seconds), "-f", "lavfi", "-i", audio,
+            "-map", "0:v", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+            "-profile:v", "baseline", "-bf", "0", "-g", str(gop), "-pix_fmt", "yuv420p",
+            "-payload_type", "96", "-f", "rtp",
+            f"rtp://127.0.0.1:{video_port}?rtcpport={video_port}&pkt_size=1200",
+            "-map", "1:a", "-c:a", "pcm_mulaw", "-ar", str(audio_rate), "-ac", "1",
+            "-payload_type", "0", "-f", "rtp",
+            f"rtp://127.0.0.1:{audio_port}?rtcpport={audio_port}"]
