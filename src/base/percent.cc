@@ -48,4 +48,18 @@ std::string PercentEncodeSegment(std::string_view s) {
   return out;
 }
 
+std::string QueryValue(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == key) {
+      return PercentDecode(pair.substr(eq + 1)).value_or("");
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
 }  // namespace tessera

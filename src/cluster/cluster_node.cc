@@ -1,7 +1,7 @@
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <tessera/base/metrics.h>
 #include <tessera/cluster/cluster_node.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +15,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "cluster/redis.h"
@@ -51,22 +50,12 @@ int64_t SteadyMs() {
       .count();
 }
 
-// This process's CPU time in seconds (user + system).
+// This process's CPU time in seconds (user + system), as the metrics' process_cpu_seconds_total.
 double ProcessCpuSeconds() {
-  std::ifstream f("/proc/self/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::strtod(field.c_str(), nullptr);
-    if (i == 15) stime = std::strtod(field.c_str(), nullptr);
-  }
-  const long hz = sysconf(_SC_CLK_TCK);
-  return hz > 0 ? (utime + stime) / static_cast<double>(hz) : 0;
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

@@ -12,21 +12,6 @@
 namespace tessera::control {
 namespace {
 
-// The value of `key` in a query string ("a=1&node=n2"), percent-decoded; "" when absent.
-std::string QueryValue(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key && eq != std::string_view::npos) {
-      return PercentDecode(pair.substr(eq + 1)).value_or("");
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
-}
-
 HttpResponse Redirect(const NodeLocation& to, const std::string& path_and_query,
                       const std::string& detail) {
   std::string base = to.api_url;

@@ -79,13 +79,8 @@ HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
                    "a participant's or viewer's token must name the participant (sub)");
   }
   // The join page's checkbox: ?consent=granted (or declined); nothing: unknown.
-  std::string consent = "unknown";
-  for (size_t at = 0; at <= request.query.size();) {
-    const size_t end = std::min(request.query.find('&', at), request.query.size());
-    const std::string pair = request.query.substr(at, end - at);
-    if (pair.rfind("consent=", 0) == 0) consent = pair.substr(8);
-    at = end + 1;
-  }
+  std::string consent = QueryValue(request.query, "consent");
+  if (consent.empty()) consent = "unknown";
   if (consent != "unknown" && consent != "granted" && consent != "declined") {
     return Problem(400, "bad-request", "Bad request",
                    "consent must be granted, declined or unknown");

@@ -14,4 +14,8 @@ std::optional<std::string> PercentDecode(std::string_view s);
 // (letters, digits, "-._~") escaped as %XX. Runs on: any thread (pure).
 std::string PercentEncodeSegment(std::string_view s);
 
+// The value of `key` in a URL's query ("a=1&node=n2" -> "n2" for "node"), percent-decoded; "" when
+// absent or broken. The first occurrence wins. Runs on: any thread (pure).
+std::string QueryValue(std::string_view query, std::string_view key);
+
 }  // namespace tessera

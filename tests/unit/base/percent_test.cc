@@ -19,4 +19,12 @@ TEST(Percent, EncodesAPathSegmentThatDecodesBackToItself) {
 }
 
 }  // namespace
+TEST(Percent, QueryValueFindsItsKeyDecodedAndNothingElse) {
+  EXPECT_EQ(QueryValue("a=1&node=n%202&node=n3", "node"), "n 2");
+  EXPECT_EQ(QueryValue("consent=granted", "consent"), "granted");
+  EXPECT_EQ(QueryValue("nodes=n1&xnode=n2&node", "node"), "") << "no such key with a value";
+  EXPECT_EQ(QueryValue("node=%zz", "node"), "") << "a broken escape is no value";
+  EXPECT_EQ(QueryValue("", "node"), "");
+}
+
 }  // namespace tessera
