@@ -108,14 +108,31 @@ Status RoomAudio::Attach(AudioLeg* leg, bool admitted) {
   pc.deaf = leg->config().deaf || !admitted;
   TESSERA_RETURN_IF_ERROR(room_.AddParticipant(pc));
   leg_by_id_[pc.id] = leg;
-  if (leg->config().recorder) (void)room_.SetNotHeard(pc.id, excluded_);
+  const bool linked = !leg->config().own_voice.empty() ||
+                      std::any_of(leg_by_id_.begin(), leg_by_id_.end(), [&](const auto& e) {
+                        return e.second->config().own_voice == pc.name;
+                      });
+  if (leg->config().recorder || linked) RefreshNotHeard();
   return Status::Ok();
 }
 
 void RoomAudio::SetExcluded(std::vector<uint32_t> excluded) {
   excluded_ = std::move(excluded);
+  RefreshNotHeard();
+}
+
+void RoomAudio::RefreshNotHeard() {
   for (const auto& [id, leg] : leg_by_id_) {
-    if (leg->config().recorder) (void)room_.SetNotHeard(id, excluded_);
+    const RoomParticipantConfig& c = leg->config();
+    if (!c.recorder && c.own_voice.empty()) continue;
+    std::vector<uint32_t> not_heard;
+    if (c.recorder) not_heard = excluded_;
+    if (!c.own_voice.empty()) {
+      for (const auto& [other, other_leg] : leg_by_id_) {
+        if (other != id && other_leg->config().name == c.own_voice) not_heard.push_back(other);
+      }
+    }
+    (void)room_.SetNotHeard(id, std::move(not_heard));
   }
 }
 

@@ -54,6 +54,9 @@ class RoomAudio {
  private:
   void ScheduleTick();
   void OnTick();
+  // Each recorder's and each linked participant's (own_voice) not_heard, from excluded_ and who
+  // is attached now.
+  void RefreshNotHeard();
   std::string NameOf(uint32_t id) const;
 
   std::string name_;

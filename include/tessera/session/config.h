@@ -127,6 +127,10 @@ struct RoomParticipantConfig {
   // room's "exclude" consent policy it hears and sees the recording's variant of the room, without
   // the participants who have not granted consent.
   bool recorder = false;
+  // The name of a participant this one never hears, as it never hears itself: the same person's
+  // other session (a WHEP viewer and the WHIP publisher of one token, linked by its subject).
+  // Whichever joins first, the other is left out of this one's mix from the moment both are in.
+  std::string own_voice;
 };
 
 // One output profile of a room's composite: one type from the config (or the API's JSON) to the

@@ -33,6 +33,31 @@ RoomParticipantConfig AudioParticipant(const std::string& name, uint16_t remote_
   return pc;
 }
 
+// Packet `seq` of a PCMU tone of `hz` at half scale, from SSRC `ssrc`: 20 ms each.
+std::vector<uint8_t> TonePacket(codec::AudioEncoder& encoder, int seq, double hz, uint32_t ssrc) {
+  std::vector<float> tone(codec::kMixFrameSamples);
+  for (size_t i = 0; i < tone.size(); ++i) {
+    tone[i] = 0.5f * static_cast<float>(std::sin(2 * M_PI * hz * (seq * 960.0 + i) / 48000));
+  }
+  rtp::RtpHeader h;
+  h.payload_type = 0;
+  h.sequence_number = static_cast<uint16_t>(seq);
+  h.timestamp = static_cast<uint32_t>(seq * 160);
+  h.ssrc = ssrc;
+  const std::vector<uint8_t> payload = encoder.Encode(tone);
+  const rtp::RtpPacket packet = rtp::RtpPacket::Build(h, {}, payload);
+  return {packet.data().begin(), packet.data().end()};
+}
+
+// The loudest sample of a PCMU packet, 0 when it does not decode.
+double Peak(codec::AudioDecoder& decoder, const rtp::RtpPacket& packet) {
+  double peak = 0;
+  if (auto pcm = decoder.Decode(packet.payload())) {
+    for (float s : *pcm) peak = std::max(peak, std::abs(static_cast<double>(s)));
+  }
+  return peak;
+}
+
 size_t OpenFds() {
   return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
                                            std::filesystem::directory_iterator{}));
@@ -241,25 +266,13 @@ TEST_F(ServerRuntime, AJoinedParticipantIsMixedForTheOthersAndHearsThem) {
   ASSERT_TRUE(encoder.ok() && decoder.ok());
   // A 440 Hz tone from alice, one packet per mix packet the host receives (the room's 20 ms
   // clock paces it), until the host hears it.
-  std::vector<float> tone(codec::kMixFrameSamples);
   double peak = 0;
   int sent = 0;
   for (; sent < 150 && peak < 0.1; ++sent) {
     auto mix = host_.ReceiveRtp(milliseconds(2000));
     ASSERT_TRUE(mix) << "the host receives no mix";
-    if (auto pcm = (*decoder)->Decode(mix->payload())) {
-      for (float s : *pcm) peak = std::max(peak, std::abs(static_cast<double>(s)));
-    }
-    for (size_t i = 0; i < tone.size(); ++i) {
-      tone[i] = 0.5f * static_cast<float>(std::sin(2 * M_PI * 440 * (sent * 960.0 + i) / 48000));
-    }
-    rtp::RtpHeader h;
-    h.payload_type = 0;
-    h.sequence_number = static_cast<uint16_t>(sent);
-    h.timestamp = static_cast<uint32_t>(sent * 160);
-    h.ssrc = 0x1234;
-    const auto payload = (*encoder)->Encode(tone);
-    alice.SendTo(joined->audio_port, rtp::RtpPacket::Build(h, {}, payload).data());
+    peak = std::max(peak, Peak(**decoder, *mix));
+    alice.SendTo(joined->audio_port, TonePacket(**encoder, sent, 440, 0x1234));
   }
   EXPECT_GE(peak, 0.1) << "alice's tone never reached the host's mix (" << sent << " packets)";
   // And alice receives the room's mix at the address she gave.
@@ -269,6 +282,53 @@ TEST_F(ServerRuntime, AJoinedParticipantIsMixedForTheOthersAndHearsThem) {
   ASSERT_EQ(summaries.size(), 1u);
   EXPECT_GT(summaries[0]["rtp_received"].get<int>(), 0);
   EXPECT_GT(summaries[0]["rtp_sent"].get<int>(), 0);
+}
+
+// A WHEP viewer and the WHIP publisher of one person (own_voice): the viewer hears everyone but
+// its publisher, whichever of the two joined first.
+TEST_F(ServerRuntime, AViewerNeverHearsItsOwnPublisherButHearsTheOthers) {
+  Start("43000-43019", 4);
+  Peer viewer, alice, bob;
+  RoomParticipantConfig vc = AudioParticipant("alice.viewer", viewer.port());
+  vc.receive_only = true;
+  vc.own_voice = "alice";
+  auto v = server_->rooms().JoinRoom("talk", vc);  // before its publisher
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  auto a = server_->rooms().JoinRoom("talk", AudioParticipant("alice", alice.port()));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto encoder = codec::CreateAudioEncoder(rtp::Codec::kPcmu, {});
+  auto host_decoder = codec::CreateAudioDecoder(rtp::Codec::kPcmu);
+  auto viewer_decoder = codec::CreateAudioDecoder(rtp::Codec::kPcmu);
+  ASSERT_TRUE(encoder.ok() && host_decoder.ok() && viewer_decoder.ok());
+  // Alice's tone until the host hears it, then 50 packets (1 s) more: the viewer's mix of every
+  // tick that carried her tone to the host has been read by then, and none holds it.
+  double host_peak = 0, viewer_peak = 0;
+  int sent = 0, after = 0, viewer_packets = 0;
+  for (; sent < 300 && after < 50; ++sent) {
+    auto mix = host_.ReceiveRtp(milliseconds(2000));
+    ASSERT_TRUE(mix) << "the host receives no mix";
+    host_peak = std::max(host_peak, Peak(**host_decoder, *mix));
+    if (host_peak >= 0.1) ++after;
+    while (auto heard = viewer.ReceiveRtp(milliseconds(1))) {
+      viewer_peak = std::max(viewer_peak, Peak(**viewer_decoder, *heard));
+      ++viewer_packets;
+    }
+    alice.SendTo(a->audio_port, TonePacket(**encoder, sent, 440, 0x1234));
+  }
+  ASSERT_GE(host_peak, 0.1) << "alice's tone never reached the host (" << sent << " packets)";
+  EXPECT_GE(viewer_packets, 40) << "the viewer receives no mix";
+  EXPECT_LT(viewer_peak, 0.02) << "alice's viewer hears alice";
+  // Bob joins after both: the viewer hears him.
+  auto b = server_->rooms().JoinRoom("talk", AudioParticipant("bob", bob.port()));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  viewer_peak = 0;
+  for (int i = 0; i < 300 && viewer_peak < 0.1; ++i) {
+    auto heard = viewer.ReceiveRtp(milliseconds(2000));
+    ASSERT_TRUE(heard) << "the viewer receives no mix";
+    viewer_peak = std::max(viewer_peak, Peak(**viewer_decoder, *heard));
+    bob.SendTo(b->audio_port, TonePacket(**encoder, i, 660, 0x5678));
+  }
+  EXPECT_GE(viewer_peak, 0.1) << "bob's tone never reached alice's viewer";
 }
 
 TEST_F(ServerRuntime, AJoinToAVideoRoomGivesATileAndARecipientAndALeaveRemovesThem) {
