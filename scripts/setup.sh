@@ -35,6 +35,8 @@ PACKAGES=(
   # a real browser for the WebRTC test (tests/integration/webrtc_test.py): Debian's Chromium,
   # driven headless by playwright-core (npm, below) through /usr/bin/chromium
   chromium
+  # a TURN server for the WebRTC test's relayed browser (started by the test, on loopback)
+  coturn
   # the packaging test (tests/integration/packaging_test.py): the Debian package's dependencies
   # (cpack's dpkg-shlibdeps needs file), the systemd units' checks (systemd-analyze) and the
   # Kubernetes manifests and container configs read as YAML

@@ -16,6 +16,40 @@ void Address(Checker& c, const YAML::Node& n, const std::string& p, const char* 
   }
 }
 
+// webrtc.turn: {urls: [turn:host:port?transport=udp, ...], secret_file, ttl_s}.
+void ParseTurn(Checker& c, const YAML::Node& n, webrtc::TurnConfig& out) {
+  const std::string p = "webrtc.turn";
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map");
+    return;
+  }
+  c.OnlyKeys(n, p, {"urls", "secret_file", "ttl_s"});
+  const YAML::Node urls = n["urls"];
+  if (!urls.IsSequence() || urls.size() == 0) {
+    c.Error(urls, p + ".urls", "must list the TURN servers' URLs (turn:host:port?transport=udp)");
+  } else {
+    for (size_t i = 0; i < urls.size(); ++i) {
+      const std::string at = p + ".urls[" + std::to_string(i) + "]";
+      const std::string u = urls[i].IsScalar() ? urls[i].Scalar() : "";
+      const bool scheme = u.starts_with("turn:") || u.starts_with("turns:") ||
+                          u.starts_with("stun:") || u.starts_with("stuns:");
+      // It goes into a Link header between < and >, and into the browser's configuration.
+      const bool clean = u.find_first_of("<>\"\r\n ,;") == std::string::npos;
+      if (!scheme || !clean || u.size() > 256) {
+        c.Error(urls[i], at, "must be a turn:, turns:, stun: or stuns: URL, got '" + u + "'");
+      } else {
+        out.urls.push_back(u);
+      }
+    }
+  }
+  c.String(n, p, "secret_file", out.secret_file);
+  if (out.secret_file.empty()) {
+    c.Error(n["secret_file"], p + ".secret_file",
+            "must name the file holding the secret the TURN server shares (static-auth-secret)");
+  }
+  c.Unsigned(n, p, "ttl_s", out.ttl_s, 60, 7 * 24 * 3600);
+}
+
 }  // namespace
 
 void ParseWebRtc(Checker& c, const YAML::Node& n, webrtc::WebRtcConfig& out) {
@@ -24,9 +58,9 @@ void ParseWebRtc(Checker& c, const YAML::Node& n, webrtc::WebRtcConfig& out) {
     c.Error(n, p, "must be a map");
     return;
   }
-  c.OnlyKeys(
-      n, p,
-      {"enabled", "bind_address", "udp_port", "announced_address", "certificate_file", "key_file"});
+  c.OnlyKeys(n, p,
+             {"enabled", "bind_address", "udp_port", "announced_address", "certificate_file",
+              "key_file", "turn"});
   out.enabled = true;  // a webrtc block turns it on unless it says enabled: false
   c.Bool(n, p, "enabled", out.enabled);
   c.String(n, p, "bind_address", out.bind_address);
@@ -48,6 +82,7 @@ void ParseWebRtc(Checker& c, const YAML::Node& n, webrtc::WebRtcConfig& out) {
   if (out.certificate_file.empty() != out.key_file.empty()) {
     c.Error(n, p + ".certificate_file", "certificate_file and key_file go together");
   }
+  if (const YAML::Node t = n["turn"]; t.IsDefined() && !t.IsNull()) ParseTurn(c, t, out.turn);
 }
 
 }  // namespace tessera::app

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/join_page_html.h"
+#include "app/web_pages_html.h"
 
 namespace tessera::app {
 namespace {
@@ -112,11 +112,27 @@ class WebRtcServiceControl final : public control::WebRtcControl {
     return control::WebRtcOpenAnswer{r->id, r->answer_sdp, r->etag};
   }
   Status Close(bool view, const std::string& room, const std::string& id) override {
-    return webrtc_->Close(
-        view ? webrtc::BrowserSessionKind::kView : webrtc::BrowserSessionKind::kPublish, room, id);
+    return webrtc_->Close(Kind(view), room, id);
+  }
+  StatusOr<control::WebRtcPatchAnswer> Patch(bool view, const std::string& room,
+                                             const std::string& id, const std::string& if_match,
+                                             const std::string& fragment) override {
+    auto r = webrtc_->Patch(Kind(view), room, id, if_match, fragment);
+    if (!r.ok()) return r.status();
+    return control::WebRtcPatchAnswer{r->restarted, r->fragment, r->etag};
+  }
+  std::vector<control::WebRtcIceServer> IceServers() override {
+    std::vector<control::WebRtcIceServer> out;
+    for (const auto& s : webrtc_->IceServers()) {
+      out.push_back({s.url, s.credential.username, s.credential.password});
+    }
+    return out;
   }
 
  private:
+  static webrtc::BrowserSessionKind Kind(bool view) {
+    return view ? webrtc::BrowserSessionKind::kView : webrtc::BrowserSessionKind::kPublish;
+  }
   webrtc::WebRtcService* webrtc_;
 };
 
@@ -199,6 +215,7 @@ Status ControlPlane::Start() {
   options.audit = audit_hook_;
   options.placement = placement_;
   if (webrtc_) options.join_page = kJoinPageHtml;
+  options.console_page = kConsolePageHtml;
   api_ = std::make_unique<control::Api>(service_, verifier_.get(), std::move(options));
   if (config_.metrics_port) metrics_ = std::make_unique<MetricsPortHandler>(render);
   http_ = std::make_unique<control::HttpServer>(config_, *api_, metrics_.get());

@@ -39,6 +39,7 @@ enum class RouteId {
   kWhep,
   kWhepResource,
   kJoin,
+  kConsole,
   kCluster,
 };
 
@@ -69,10 +70,11 @@ const std::vector<Api::Route>& Routes() {
       {RouteId::kCalls, "/v1/sip/calls", {"GET", "POST"}, true},
       {RouteId::kCall, "/v1/sip/calls/{call_id}", {"DELETE"}, true},
       {RouteId::kWhip, "/whip/{room}", {"POST", "OPTIONS"}, true},
-      {RouteId::kWhipResource, "/whip/{room}/{id}", {"DELETE", "OPTIONS"}, true},
+      {RouteId::kWhipResource, "/whip/{room}/{id}", {"PATCH", "DELETE", "OPTIONS"}, true},
       {RouteId::kWhep, "/whep/{room}", {"POST", "OPTIONS"}, true},
-      {RouteId::kWhepResource, "/whep/{room}/{id}", {"DELETE", "OPTIONS"}, true},
+      {RouteId::kWhepResource, "/whep/{room}/{id}", {"PATCH", "DELETE", "OPTIONS"}, true},
       {RouteId::kJoin, "/join/{room}", {"GET"}, true},
+      {RouteId::kConsole, "/console", {"GET"}, true},
       {RouteId::kCluster, "/v1/cluster", {"GET"}, true},
   };
   return kRoutes;
@@ -392,12 +394,20 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
       if (options_.join_page.empty()) {
         return Problem(404, "not-found", "Not found", "WebRTC is not enabled on this node");
       }
-      return ServeJoinPage(options_.join_page);
+      return ServePage(options_.join_page);
+    case RouteId::kConsole:
+      // The operator's page: its token too stays in the fragment.
+      if (options_.console_page.empty()) {
+        return Problem(404, "not-found", "Not found", "no console on this node");
+      }
+      return ServePage(options_.console_page);
     default:  // the rest need a token
       break;
   }
-  // A browser's preflight carries no token.
-  if (IsWebRtcRoute(route->id) && request.method == "OPTIONS") {
+  // A browser's preflight carries no token; an OPTIONS with one (RFC 9725 4.6) also learns the
+  // TURN servers it may use.
+  if (IsWebRtcRoute(route->id) && request.method == "OPTIONS" &&
+      request.Header("authorization").empty()) {
     return CorsPreflight(route->methods);
   }
 
@@ -433,7 +443,7 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
     live_cache_.clear();
     return ServeWebRtc(options_.webrtc, view,
                        route->id == RouteId::kWhipResource || route->id == RouteId::kWhepResource,
-                       request, *who, params);
+                       request, *who, params, route->methods);
   }
   if (who->role == Role::kParticipant) {
     return Forbidden("the participant role has no access to this API");
@@ -587,6 +597,7 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
     case RouteId::kWhep:
     case RouteId::kWhepResource:
     case RouteId::kJoin:
+    case RouteId::kConsole:
       break;
   }
   return Problem(500, "internal", "Internal error", "no handler for " + std::string(route.path));

@@ -10,13 +10,16 @@
 namespace tessera::control {
 namespace {
 
-bool IsSdp(const std::string& content_type) {
+// A Content-Type's media type, lower case, without parameters or spaces.
+std::string MediaType(const std::string& content_type) {
   std::string t = content_type.substr(0, content_type.find(';'));
   t.erase(std::remove_if(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }),
           t.end());
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  return t == "application/sdp";
+  return t;
 }
+
+bool IsSdp(const std::string& content_type) { return MediaType(content_type) == "application/sdp"; }
 
 // What a refused offer answers: 406 when nothing in it can be served (the WHIP spec's "not
 // acceptable"), 400 when it is not an offer Tessera can read, else as every API error.
@@ -31,6 +34,49 @@ HttpResponse OfferProblem(const Status& s) {
     default:
       return ProblemFromStatus(s);
   }
+}
+
+bool IsTrickleFragment(const std::string& content_type) {
+  return MediaType(content_type) == "application/trickle-ice-sdpfrag";
+}
+
+// PATCH on a WHIP/WHEP resource (RFC 9725 4.3): trickled candidates (204) or an ICE restart (200
+// with the answer fragment and a new ETag). The client says which version it patches: If-Match
+// with the ETag, or "*" for a restart.
+HttpResponse PatchResource(WebRtcControl& webrtc, bool view, const HttpRequest& request,
+                           const std::vector<std::string>& params) {
+  if (!IsTrickleFragment(request.Header("content-type"))) {
+    return Problem(415, "unsupported-media-type", "Unsupported media type",
+                   "a PATCH carries application/trickle-ice-sdpfrag");
+  }
+  const std::string& if_match = request.Header("if-match");
+  if (if_match.empty()) {
+    return Problem(428, "precondition-required", "Precondition required",
+                   "a PATCH says which version it changes: If-Match with the ETag, or * for an "
+                   "ICE restart");
+  }
+  auto answer = webrtc.Patch(view, params[0], params[1], if_match, request.body);
+  if (!answer.ok()) {
+    switch (answer.status().code()) {
+      case StatusCode::kFailedPrecondition:
+        return Problem(412, "precondition-failed", "Precondition failed",
+                       answer.status().message());
+      case StatusCode::kInvalidArgument:
+        return Problem(400, "bad-fragment", "Fragment refused", answer.status().message());
+      default:
+        return ProblemFromStatus(answer.status());
+    }
+  }
+  HttpResponse r;
+  if (!answer->restarted) {
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
+  r.content_type = "application/trickle-ice-sdpfrag";
+  r.body = answer->fragment;
+  r.headers.emplace_back("ETag", answer->etag);
+  return r;
 }
 
 }  // namespace
@@ -53,14 +99,29 @@ HttpResponse CorsPreflight(const std::vector<std::string>& methods) {
   return r;
 }
 
+void AddIceServerLinks(HttpResponse& r, const std::vector<WebRtcIceServer>& servers) {
+  for (const WebRtcIceServer& s : servers) {
+    r.headers.emplace_back("Link", "<" + s.url + ">; rel=\"ice-server\"; username=\"" + s.username +
+                                       "\"; credential=\"" + s.credential +
+                                       "\"; credential-type=\"password\"");
+  }
+}
+
 HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
                          const HttpRequest& request, const Principal& who,
-                         const std::vector<std::string>& params) {
+                         const std::vector<std::string>& params,
+                         const std::vector<std::string>& methods) {
+  if (request.method == "OPTIONS") {
+    HttpResponse r = CorsPreflight(methods);
+    if (webrtc && !resource) AddIceServerLinks(r, webrtc->IceServers());
+    return r;
+  }
   if (!webrtc) {
     return Problem(503, "unavailable", "Unavailable", "WebRTC is not enabled on this node");
   }
   const std::string& room = params[0];
   const char* kind = view ? "whep" : "whip";
+  if (resource && request.method == "PATCH") return PatchResource(*webrtc, view, request, params);
   if (resource) {
     Status s = webrtc->Close(view, room, params[1]);
     if (!s.ok()) return ProblemFromStatus(s);
@@ -105,10 +166,11 @@ HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
   r.headers.emplace_back(
       "Location", std::string("/") + kind + "/" + PercentEncodeSegment(room) + "/" + answer->id);
   r.headers.emplace_back("ETag", answer->etag);
+  AddIceServerLinks(r, webrtc->IceServers());
   return r;
 }
 
-HttpResponse ServeJoinPage(std::string_view page) {
+HttpResponse ServePage(std::string_view page) {
   HttpResponse r;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::string(page);

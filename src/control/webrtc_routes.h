@@ -18,13 +18,19 @@ void AddCors(HttpResponse& r);
 // The answer to a preflight OPTIONS on a WHIP/WHEP resource.
 HttpResponse CorsPreflight(const std::vector<std::string>& methods);
 
-// POST on /whip/{room} or /whep/{room} (resource false) or DELETE on .../{id} (resource true),
-// for `who`, already authorised for the room. `webrtc` null: 503.
+// POST on /whip/{room} or /whep/{room} (resource false), PATCH or DELETE on .../{id} (resource
+// true), or an OPTIONS with a token (the preflight with the TURN servers' Link headers), for
+// `who`, already authorised for the room. `methods`: the route's. `webrtc` null: 503.
 HttpResponse ServeWebRtc(WebRtcControl* webrtc, bool view, bool resource,
                          const HttpRequest& request, const Principal& who,
-                         const std::vector<std::string>& params);
+                         const std::vector<std::string>& params,
+                         const std::vector<std::string>& methods);
 
-// GET /join/{room}: the page (text/html) that publishes and views through WHIP and WHEP.
-HttpResponse ServeJoinPage(std::string_view page);
+// One Link header per TURN server (RFC 9725 4.6): rel="ice-server" with its credentials.
+void AddIceServerLinks(HttpResponse& r, const std::vector<WebRtcIceServer>& servers);
+
+// GET /join/{room} (the page that publishes and views through WHIP and WHEP) and GET /console
+// (the operator's page): a compiled-in page, text/html, loading nothing from elsewhere.
+HttpResponse ServePage(std::string_view page);
 
 }  // namespace tessera::control

@@ -4,6 +4,7 @@
 #include <tessera/webrtc/ice_lite.h>
 #include <tessera/webrtc/peer_transport.h>
 #include <tessera/webrtc/shared_port.h>
+#include <tessera/webrtc/trickle_fragment.h>
 #include <tessera/webrtc/webrtc_service.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -93,6 +94,11 @@ StatusOr<std::unique_ptr<WebRtcService>> WebRtcService::Create(const WebRtcConfi
     s->certificate_ = *cert;
   }
   s->fingerprint_ = s->certificate_->Fingerprint();
+  if (!config.turn.urls.empty()) {
+    auto secret = ReadTurnSecret(config.turn.secret_file);
+    if (!secret.ok()) return secret.status();
+    s->turn_secret_ = std::move(*secret);
+  }
   auto port = SharedPort::Open(shard, config.bind_address, config.udp_port);
   if (!port.ok()) return port.status();
   s->port_ = std::move(*port);
@@ -115,6 +121,10 @@ void WebRtcService::Start() {
                config_.bind_address, udp_port_,
                config_.announced_address.empty() ? config_.bind_address : config_.announced_address,
                fingerprint_);
+  for (const std::string& url : config_.turn.urls) {
+    spdlog::info("webrtc: browsers may relay through {} (credentials valid {} s)", url,
+                 config_.turn.ttl_s);
+  }
 }
 
 void WebRtcService::Stop() {
@@ -135,6 +145,19 @@ void WebRtcService::Stop() {
   }
   SharedPort* port = port_.get();
   RunOn(shard_, [port] { port->Close(); });
+}
+
+std::vector<TurnServerCredential> WebRtcService::IceServers() const {
+  std::vector<TurnServerCredential> out;
+  if (config_.turn.urls.empty()) return out;
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  // One credential for all the servers; its id names nobody (TURN servers log it).
+  const TurnCredential c =
+      MakeTurnCredential(turn_secret_, RandomHex(6), now_s, config_.turn.ttl_s);
+  for (const std::string& url : config_.turn.urls) out.push_back({url, c});
+  return out;
 }
 
 size_t WebRtcService::Count() {
@@ -222,7 +245,12 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   }
   // A person who publishes and watches has two sessions under one token: the viewer is named
   // apart so that both fit in the room.
-  if (offer.kind == BrowserSessionKind::kView) pc.name += ".viewer";
+  // The viewer never hears its own publisher (one person, one token subject), as no participant
+  // hears itself.
+  if (offer.kind == BrowserSessionKind::kView) {
+    pc.name += ".viewer";
+    if (!offer.name.empty()) pc.own_voice = offer.name;
+  }
   pc.consent = offer.consent;
   boost::system::error_code ec;
   boost::asio::ip::make_address(offer.source_address, ec);
@@ -300,7 +328,9 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   // Registered before the join: the listener may hear the participant leave at once.
   {
     std::lock_guard lock(mu_);
-    sessions_[id] = Session{offer.kind, offer.room, 0, pc.name, t};
+    sessions_[id] =
+        Session{offer.kind, offer.room, 0, pc.name, t, "\"" + id + "\"", answer->remote_ice_ufrag,
+                answer->sdp};
   }
   auto joined = rooms_.JoinRoom(offer.room, pc, options);
   if (!joined.ok()) {
@@ -356,6 +386,53 @@ Status WebRtcService::Close(BrowserSessionKind kind, const std::string& room,
   // Already gone from the room (kicked an instant before): the resource is gone all the same.
   if (!left.ok() && left.code() != StatusCode::kNotFound) return left;
   return Status::Ok();
+}
+
+StatusOr<WebRtcPatchResult> WebRtcService::Patch(BrowserSessionKind kind, const std::string& room,
+                                                 const std::string& id, const std::string& if_match,
+                                                 std::string_view fragment) {
+  auto parsed = ParseTrickleFragment(fragment);
+  std::shared_ptr<PeerTransport> t;
+  std::string name, answer_sdp;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second.room != room || it->second.kind != kind) {
+      return NotFoundError("no WebRTC session " + id + " in room " + room);
+    }
+    if (if_match != "*" && if_match != it->second.etag) {
+      return FailedPreconditionError("If-Match " + if_match +
+                                     " is not the resource's ETag: it changed (an ICE restart)");
+    }
+    if (!parsed.ok()) {
+      return InvalidArgumentError("not a trickle ICE fragment Tessera can read: " +
+                                  parsed.status().message());
+    }
+    // Trickled candidates: an ICE-lite server learns where the browser is from its checks.
+    if (!parsed->ice || parsed->ice->ufrag == it->second.remote_ufrag) return WebRtcPatchResult{};
+    t = it->second.transport;
+    name = it->second.name;
+    answer_sdp = it->second.answer_sdp;
+  }
+  const IceCredentials remote = *parsed->ice;
+  StatusOr<IceCredentials> local = RunOn(shard_, [t, remote]() -> StatusOr<IceCredentials> {
+    if (Status s = t->RestartIce(remote); !s.ok()) return s;
+    return t->local_ice();
+  });
+  if (!local.ok()) return local.status();
+  WebRtcPatchResult r;
+  r.restarted = true;
+  r.fragment = RestartAnswerFragment(answer_sdp, *local);
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return NotFoundError("the WebRTC session " + id + " ended");
+    it->second.remote_ufrag = remote.ufrag;
+    it->second.etag = "\"" + RandomHex(12) + "\"";
+    r.etag = it->second.etag;
+  }
+  spdlog::info("webrtc: {} in room {}: ICE restart", name, room);
+  return r;
 }
 
 void WebRtcService::End(const std::string& id, bool leave, const std::string& why) {

@@ -13,6 +13,13 @@ Scenarios:
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
+  console  the operator console (GET /console, tests/integration/webrtc/console.mjs) with an
+           operator token, in a room of two ffmpeg cameras (red, lime): it lists the room and
+           both cameras as the API does; its preview (WHEP with the operator's token) shows each
+           camera's colour in its grid tile and its DELETE ends the viewer; mute, unmute, a
+           layout switch and a kick clicked on the page are what the API then says; the token
+           never reaches the address bar or tessera's log. A garbage token: the page's status
+           line shows the server's 401 problem.
 
 Each scenario starts its own tessera (control on a free port, a keys file made with
 tessera-token, webrtc.udp_port 0) in a temporary directory (printed); the composite frame and a
@@ -21,8 +28,9 @@ line, a JSON line from the browser, an API answer) with a deadline; nothing slee
 something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium or the npm
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
-usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused
+usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
+       [--console-page web/console.html]  (the same for the operator console)
 """
 import argparse
 import json
@@ -45,11 +53,14 @@ SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER_DIR = os.path.join(HERE, "webrtc")
 BROWSER_SCRIPT = os.path.join(BROWSER_DIR, "browser.mjs")
+CONSOLE_SCRIPT = os.path.join(BROWSER_DIR, "console.mjs")
 CHROMIUM = "/usr/bin/chromium"
 ROOM = "webrtc-room"
 BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the room
 CAMERA = "camera"
 CAMERA_COLOUR, BROWSER_COLOUR = "red", "blue"
+GUEST, GUEST_COLOUR = "guest", "lime"  # the console scenario's second camera
+OPERATOR = "ops-console"  # the console's token's sub: its preview is "ops-console.viewer"
 # Per channel, in the browser's RGB: the colours went through two lossy encodes and two YUV
 # conversions (BT.601 limited range here, whatever matrix the browser assumes there).
 TOLERANCE = 48
@@ -137,12 +148,12 @@ def tile_points(rect):
     return [{"x": round(x / WIDTH, 4), "y": round(y / HEIGHT, 4)} for x, y in pts]
 
 
-def expected_points():
+def expected_points(second=(BROWSER_COLOUR, "browser")):
     """Two inputs in a grid: two columns, one row (mixer/layout.cc GridShapeFor(2)); the camera
-    joined first (the config), the browser second."""
+    joined first (the config), the second (colour, who) after it."""
     left, right = grid_slots(2, 1)
     points, labels = [], []
-    for rect, colour, who in ((left, CAMERA_COLOUR, CAMERA), (right, BROWSER_COLOUR, "browser")):
+    for rect, (colour, who) in ((left, (CAMERA_COLOUR, CAMERA)), (right, second)):
         rgb = COLOURS[colour]
         for p in tile_points(rect):
             p["rgb"] = [(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF]
@@ -401,7 +412,243 @@ def scenario_refused(args, work):
         t.stop()
 
 
-SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused}
+class ConsoleTessera(WebRtcTessera):
+    """WebRtcTessera whose room has a second ffmpeg camera, GUEST, joined from the config after
+    the first."""
+
+    def config_text(self):
+        self.camera_port, self.guest_port = free_port_pair(), free_port_pair()
+        room = room_config(self.camera_port)
+        room["participants"].append({"name": GUEST,
+                                     "video": {"codec": "H264", "local_port": self.guest_port}})
+        self.rooms = [room]
+        return Tessera.config_text(self)
+
+    def console_url(self):
+        return f"http://127.0.0.1:{self.port}/console"
+
+
+class ConsoleDriver(Browser):
+    """console.mjs: Chromium on the operator console; its reports are JSON lines on stdout."""
+
+    def __init__(self, args, url, token, extra, name="console", commands=False):
+        argv = [args.node, CONSOLE_SCRIPT, "--url", url] + extra
+        if commands:
+            argv.append("--commands")
+        if args.console_page:
+            argv += ["--page-file", args.console_page]
+        # The token goes in the child's environment, not its argv (the process list shows it).
+        os.environ["TESSERA_TOKEN"] = token
+        try:
+            self.proc = Process(argv, name, stdin=commands, die_with_parent=True)
+        finally:
+            del os.environ["TESSERA_TOKEN"]
+        self.name = name
+
+
+def check_console_page(t):
+    """GET /console: the page, without a token, with the join page's headers (its CSP lets it
+    load nothing from elsewhere and talk only to this origin)."""
+    r = t.api.get("/console")
+    ensure(r.status == 200 and r.media_type() == "text/html",
+           f"GET /console: expected 200 text/html, got {r}")
+    csp = r.header("content-security-policy")
+    for directive in ("default-src 'self'", "script-src 'unsafe-inline'", "connect-src 'self'",
+                      "media-src 'self' blob: mediastream:"):
+        ensure(directive in csp, f"GET /console: Content-Security-Policy {csp!r} lacks "
+                                 f"{directive!r}")
+    ensure(r.header("cache-control") == "no-store" and
+           r.header("referrer-policy") == "no-referrer",
+           f"GET /console: expected Cache-Control no-store and Referrer-Policy no-referrer, got "
+           f"{r.headers}")
+    ensure(b"tesseraConsole" in r.body, "GET /console: not the console page")
+
+
+def action_problems(r, what, status):
+    """What is wrong with a console.mjs action report: refused, another status, or the page's
+    table never showed it."""
+    if not r.get("ok"):
+        return [f"{what}: the page's request failed: status {r.get('httpStatus')}, problem "
+                f"{r.get('problem')}, notice {r.get('notice')!r}, requests {r.get('requests')}"]
+    out = []
+    if r.get("httpStatus") != status:
+        out.append(f"{what}: answered {r.get('httpStatus')}, expected {status}")
+    if not r.get("shown"):
+        out.append(f"{what}: the page's table never showed it: {r.get('participantsShown')}, "
+                   f"rooms {r.get('roomsShown')}")
+    return out
+
+
+def scenario_console(args, work):
+    """The operator console with an operator token drives the room through the API: what it
+    shows and does is checked against the API itself."""
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    operator = keys.mint("operator", sub=OPERATOR, ttl=300)
+    with ConsoleTessera(args, work, keys) as t:
+        if args.console_page:
+            print(f"the console page: {args.console_page} (served by the browser, not tessera)")
+        else:
+            check_console_page(t)
+        senders = [Process(colour_sender_argv(colour, (320, 180), "h264", port), f"ffmpeg {who}",
+                           die_with_parent=True)
+                   for colour, port, who in ((CAMERA_COLOUR, t.camera_port, CAMERA),
+                                             (GUEST_COLOUR, t.guest_port, GUEST))]
+        console = None
+        try:
+            points, labels = expected_points((GUEST_COLOUR, GUEST))
+            frame_png, page_png = (os.path.join(work, "preview.png"),
+                                   os.path.join(work, "console.png"))
+            console = ConsoleDriver(args, t.console_url(), operator,
+                                    ["--room", ROOM, "--participants", f"{CAMERA},{GUEST}",
+                                     "--points", json.dumps(points), "--tolerance", str(TOLERANCE),
+                                     "--timeout", str(LIVE_TIMEOUT_S), "--save-frame", frame_png,
+                                     "--screenshot", page_png], commands=True)
+            ask_s = LIVE_TIMEOUT_S + 15
+
+            # Listed: the room and both cameras, as the API lists them.
+            r = console.report("ready", LIVE_TIMEOUT_S + 30)
+            print(f"console: state {r.get('state')}, status {r.get('status')!r}, rooms "
+                  f"{r.get('roomsShown')}, participants "
+                  f"{[(p['id'], p['name']) for p in r.get('participantsShown', [])]}; the page: "
+                  f"{r.get('screenshot')}")
+            ensure(r.get("ok") and r.get("opened") and r.get("listed"),
+                   f"the console never listed room {ROOM} with {CAMERA} and {GUEST}: state "
+                   f"{r.get('state')}, status {r.get('status')!r}, rooms {r.get('roomsShown')}, "
+                   f"participants {r.get('participantsShown')}, requests {r.get('requests')}, "
+                   f"console {r.get('console')}; tessera:\n{t.proc.stderr()}")
+            ensure(not r.get("urlHasToken"), "the token is still in the page's address")
+            api_rooms = {x["name"]: x for x in expect_json(t.api.get("/v1/rooms", admin), 200,
+                                                           "GET /v1/rooms")["rooms"]}
+            shown_rooms = {x["room"]: x for x in r.get("roomsShown", [])}
+            ensure(set(shown_rooms) == set(api_rooms) and
+                   shown_rooms[ROOM]["participants"] == api_rooms[ROOM]["participants"] == 2 and
+                   shown_rooms[ROOM]["layout"] == api_rooms[ROOM]["layout"] == "grid",
+                   f"the console shows rooms {r.get('roomsShown')}, the API lists "
+                   f"{list(api_rooms.values())}")
+            ids = {p["name"]: p["id"] for p in participants(t.api, admin)}
+            shown = {p["name"]: p["id"] for p in r.get("participantsShown", [])}
+            ensure(shown == ids and set(ids) == {CAMERA, GUEST},
+                   f"the console shows participants {shown}, the API lists {ids}")
+            ensure(all(p.get("video") not in ("", "\u2014") for p in r["participantsShown"]),
+                   f"the console shows no live video stats: {r['participantsShown']}")
+
+            # The preview: WHEP with the operator's token, the grid as the cameras fill it.
+            p = console.ask("preview", "preview", ask_s)
+            print(f"preview: live {p.get('live')}, video {p.get('videoWidth')}x"
+                  f"{p.get('videoHeight')}, frame {p.get('frame')}; saw "
+                  f"{describe_points(p, labels)}")
+            ensure(p.get("live"), f"the preview never played: {p.get('preview')}, status "
+                                  f"{p.get('previewStatus')!r}, requests {p.get('requests')}, "
+                                  f"console {p.get('console')}")
+            ensure((p.get("videoWidth"), p.get("videoHeight")) == (WIDTH, HEIGHT),
+                   f"the preview is {p.get('videoWidth')}x{p.get('videoHeight')}, the room's "
+                   f"profile {WIDTH}x{HEIGHT}")
+            problems = colour_problems(p, points, labels)
+            ensure(p.get("matched") and not problems,
+                   f"the preview ({p.get('frame')}) does not show the cameras' tiles: "
+                   + "; ".join(problems))
+            viewers = webrtc_participants(t.api, admin)
+            ensure([(v.get("name"), v.get("sends")) for v in viewers] ==
+                   [(f"{OPERATOR}.viewer", False)],
+                   f"while the preview plays the API should list one receive-only WebRTC "
+                   f"participant {OPERATOR}.viewer, got {viewers}")
+            off = console.ask("preview-off", "preview-off", ask_s)
+            ensure(off.get("off") and off.get("deleteStatus") == 200,
+                   f"preview off: expected the WHEP resource DELETEd (200), got {off}")
+            wait_until("the preview's viewer gone from the participant list",
+                       lambda: not webrtc_participants(t.api, admin), 10)
+
+            # Mute and unmute the guest: the API says so; the camera is left alone.
+            def muted(name):
+                got = expect_json(t.api.get(f"/v1/rooms/{ROOM}/participants/{ids[name]}", admin),
+                                  200, f"GET participant {name}")
+                return got.get("muted")
+            m = console.ask(f"mute {GUEST}", "mute", ask_s)
+            ensure(not action_problems(m, f"mute {GUEST}", 200),
+                   "; ".join(action_problems(m, f"mute {GUEST}", 200)))
+            ensure(muted(GUEST) is True and muted(CAMERA) is False,
+                   f"after the console's mute: {GUEST} muted {muted(GUEST)}, {CAMERA} muted "
+                   f"{muted(CAMERA)}")
+            u = console.ask(f"unmute {ids[GUEST]}", "unmute", ask_s)
+            ensure(not action_problems(u, f"unmute {GUEST}", 200),
+                   "; ".join(action_problems(u, f"unmute {GUEST}", 200)))
+            ensure(muted(GUEST) is False, f"after the console's unmute {GUEST} is still muted")
+            print(f"mute and unmute of {GUEST}: "
+                  f"{[q for q in u.get('requests', []) if q.get('method') != 'GET']}")
+
+            # A layout switch.
+            lay = console.ask("layout speaker", "layout", ask_s)
+            ensure(not action_problems(lay, "layout speaker", 200),
+                   "; ".join(action_problems(lay, "layout speaker", 200)))
+
+            def layouts():
+                one = expect_json(t.api.get(f"/v1/rooms/{ROOM}", admin), 200, "GET room")
+                listed = {x["name"]: x for x in expect_json(t.api.get("/v1/rooms", admin), 200,
+                                                            "GET /v1/rooms")["rooms"]}
+                return (one["video"]["layout"], listed[ROOM]["layout"])
+            wait_until("the API showing layout speaker", lambda: layouts() == ("speaker",) * 2,
+                       10)
+
+            # A kick: confirmed on the page, then gone from the API.
+            k = console.ask(f"kick {GUEST}", "kick", ask_s)
+            ensure(not action_problems(k, f"kick {GUEST}", 204),
+                   "; ".join(action_problems(k, f"kick {GUEST}", 204)))
+            ensure(any(GUEST in d.get("message", "") for d in k.get("dialogs", [])),
+                   f"the kick was not confirmed first: dialogs {k.get('dialogs')}")
+            after = [p.get("name") for p in participants(t.api, admin)]
+            ensure(after == [CAMERA], f"after the console's kick the API lists {after}")
+            expect_problem(t.api.get(f"/v1/rooms/{ROOM}/participants/{ids[GUEST]}", admin), 404,
+                           "not-found", f"GET the kicked {GUEST}")
+            s = console.ask("state", "state", ask_s)
+            ensure(s.get("state") == "ok" and
+                   [q["name"] for q in s.get("participantsShown", [])] == [CAMERA],
+                   f"after the kick the console shows state {s.get('state')}, status "
+                   f"{s.get('status')!r}, participants {s.get('participantsShown')}")
+            print(f"console after the kick: status {s.get('status')!r}, notice "
+                  f"{s.get('notice')!r}")
+            console.proc.send_line("quit")
+            rc = console.finish()
+            ensure(rc == 0, f"console.mjs exited {rc}; stderr:\n{console.proc.stderr()}")
+        finally:
+            if console:
+                console.kill()
+            for sender in senders:
+                sender.proc.kill()
+                sender.proc.wait()
+
+        # A token the server refuses: the page shows its problem and stops.
+        bad = "not-a-token"
+        problem = expect_problem(t.api.get("/v1/rooms", bad), 401, "unauthorized",
+                                 "GET /v1/rooms with a garbage token")
+        refused = ConsoleDriver(args, t.console_url(), bad, ["--expect-refusal", "--timeout", "30"],
+                                name="console (garbage token)")
+        try:
+            r = refused.report("refusal", 60)
+            rc = refused.finish()
+        finally:
+            refused.kill()
+        text = r.get("status") or ""
+        print(f"a garbage token: state {r.get('state')}, status line {text!r}, requests "
+              f"{r.get('requests')}")
+        ensure(rc == 0 and r.get("state") == "error",
+               f"a garbage token: expected the console in state error, got {r.get('state')} "
+               f"(exit {rc}): {r}")
+        ensure((r.get("lastError") or {}).get("status") == 401,
+               f"a garbage token: expected the page to hold HTTP 401, got {r.get('lastError')}")
+        ensure("401" in text and problem["title"] in text and problem["detail"] in text,
+               f"the status line {text!r} does not show the server's problem (401 "
+               f"{problem['title']!r}: {problem['detail']!r})")
+        reads = [q for q in r.get("requests", []) if q.get("path") == "/v1/rooms"]
+        ensure(reads and all(q.get("status") == 401 for q in reads),
+               f"a garbage token: expected the page's GET /v1/rooms answered 401, got "
+               f"{r.get('requests')}")
+        ensure(operator not in t.proc.log_text(), "tessera's log holds the console's token")
+        t.stop()
+
+
+SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused,
+             "console": scenario_console}
 
 
 def main():
@@ -412,6 +659,8 @@ def main():
     ap.add_argument("--node", default="node")
     ap.add_argument("--join-page", help="serve this file as the join page (a page edit tried "
                                         "without rebuilding tessera)")
+    ap.add_argument("--console-page", help="serve this file as the operator console (GET "
+                                           "/console), likewise")
     args = ap.parse_args()
     skip_unless_browser(args.node)
     work = tempfile.mkdtemp(prefix=f"tessera-webrtc-{args.scenario}-")

@@ -74,6 +74,8 @@ struct ApiOptions {
   RoomPlacement* placement = nullptr;
   // GET /join/{room}; empty: 404.
   std::string_view join_page;
+  // GET /console (the operator's page); empty: 404.
+  std::string_view console_page;
   // Called once for every request but /healthz and /readyz, after it is answered, on the API's
   // thread: must not block (queue and return). Unset: nothing.
   std::function<void(const ApiAuditRecord&)> audit;

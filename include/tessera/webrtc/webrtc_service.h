@@ -12,6 +12,7 @@
 #include <tessera/webrtc/browser_sdp.h>
 #include <tessera/webrtc/dtls_certificate.h>
 #include <tessera/webrtc/ice_lite.h>
+#include <tessera/webrtc/turn_credentials.h>
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace tessera::webrtc {
@@ -37,6 +39,9 @@ struct WebRtcConfig {
   // start (browsers pin it per session through the SDP fingerprint, so nobody needs to trust it).
   std::string certificate_file;
   std::string key_file;
+  // TURN servers (coturn with use-auth-secret) handed to browsers with credentials of their own,
+  // for networks that block UDP to the node; none: browsers reach the node directly.
+  TurnConfig turn;
 };
 
 struct WebRtcOffer {
@@ -53,6 +58,12 @@ struct WebRtcResource {
   std::string answer_sdp;
   std::string etag;
   uint32_t participant_id = 0;
+};
+
+struct WebRtcPatchResult {
+  bool restarted = false;  // false: candidates only (204)
+  std::string fragment;    // restarted: the answer (application/trickle-ice-sdpfrag)
+  std::string etag;        // restarted: the resource's new ETag
 };
 
 // Runs on: Start and Stop on the thread that owns the Server; Open, Close and Count on any other
@@ -86,7 +97,19 @@ class WebRtcService {
   // The browser leaves: DELETE on its resource. NotFound for an unknown resource, or one of
   // another room or kind (a WHEP path never ends a WHIP session).
   Status Close(BrowserSessionKind kind, const std::string& room, const std::string& id);
+  // PATCH of the resource with a trickle ICE fragment (RFC 8840; WHIP, RFC 9725 4.3). New ICE
+  // credentials in it: an ICE restart (the participant, its tile and its mix stay; new local
+  // credentials, answered as a fragment with a new ETag). Otherwise trickled candidates, which an
+  // ICE-lite server does not need (it learns the browser's addresses from its checks): accepted,
+  // nothing to answer. if_match: the resource's ETag or "*". Errors: NotFound (as Close),
+  // FailedPrecondition (if_match is neither: the resource changed), InvalidArgument (not a
+  // fragment Tessera can read).
+  StatusOr<WebRtcPatchResult> Patch(BrowserSessionKind kind, const std::string& room,
+                                    const std::string& id, const std::string& if_match,
+                                    std::string_view fragment);
   size_t Count();
+  // The configured TURN servers, each with a fresh credential (valid turn.ttl_s from now).
+  std::vector<TurnServerCredential> IceServers() const;
 
  private:
   struct Session {
@@ -95,6 +118,9 @@ class WebRtcService {
     uint32_t participant_id = 0;
     std::string name;
     std::shared_ptr<PeerTransport> transport;
+    std::string etag;
+    std::string remote_ufrag;  // the browser's ICE ufrag now: another one in a PATCH restarts
+    std::string answer_sdp;    // its m= line, mid and candidates answer a restart
   };
   class Listener;
   WebRtcService(const WebRtcConfig& config, session::RoomDirectory& rooms,
@@ -116,7 +142,8 @@ class WebRtcService {
   uint16_t udp_port_ = 0;
   std::shared_ptr<const DtlsCertificate> certificate_;
   std::string fingerprint_;
-  std::mutex mu_;  // sessions_, next_name_, stopped_
+  std::string turn_secret_;  // read at Create from turn.secret_file
+  std::mutex mu_;            // sessions_, next_name_, stopped_
   std::map<std::string, Session> sessions_;
   uint64_t next_name_ = 1;
   bool started_ = false;

@@ -13,15 +13,19 @@
 //          [--points '[{"x":0.25,"y":0.5,"rgb":[255,0,0]}, ...]'] [--tolerance 48]
 //          [--timeout 60] [--leave] [--commands] [--expect-refusal]
 //          [--page-file join.html] [--save-frame FILE.png] [--screenshot FILE.png]
-//          [--chromium /usr/bin/chromium]
+//          [--chromium /usr/bin/chromium] [--relay]
 //
 //   --points       where to read the composite, in fractions of its frame (0..1); a point with
 //                  "rgb" is an expectation: sampling goes on until every such point is within
 //                  --tolerance (per channel) of its colour, or the deadline passes.
 //   --leave        after sampling, call window.tessera.leave() and report what it answered.
 //   --commands     after the first report, read commands on stdin, one a line, each answered by
-//                  one JSON line: "sample" (sample again), "stats", "leave", "state", "quit".
-//                  End of input is "quit".
+//                  one JSON line: "sample" (sample again), "stats", "leave", "state",
+//                  "restart" (an ICE restart of both sessions, then live again),
+//                  "tones F1,F2,..." (how far each frequency, in Hz, stands above the noise
+//                  floor in the audio the page receives, in dB), "quit". End of input is "quit".
+//   --relay        the page forces its media through the TURN servers the server names
+//                  (#relay=1 in the join URL).
 //   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
 //                  the status line and the HTTP status the server answered.
 //   --page-file    serve this file as the join page instead of the server's (to try a page
@@ -40,7 +44,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
   '[--chromium PATH]';
 
 function parseArgs(argv) {
-  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help']);
+  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help', 'relay']);
   const valued = new Set(['url', 'token', 'token-via', 'video', 'audio', 'points', 'tolerance',
                           'timeout', 'page-file', 'save-frame', 'screenshot', 'chromium']);
   const opts = { tolerance: 48, timeout: 60, 'token-via': 'fragment', chromium: '/usr/bin/chromium',
@@ -195,6 +199,7 @@ async function pageState() {
     whipLocation: window.tessera ? window.tessera.whipLocation : null,
     whepLocation: window.tessera ? window.tessera.whepLocation : null,
     lastError: window.tessera ? window.tessera.lastError : null,
+    iceServers: window.tessera ? window.tessera.iceServers : null,
   }));
 }
 
@@ -299,9 +304,10 @@ async function report(kind, extra = {}) {
 
 async function open() {
   const url = new URL(joinUrl);
-  if (opts['token-via'] === 'fragment' && opts.token) {
-    url.hash = `token=${encodeURIComponent(opts.token)}`;
-  }
+  const fragment = new URLSearchParams();
+  if (opts['token-via'] === 'fragment' && opts.token) fragment.set('token', opts.token);
+  if (opts.relay) fragment.set('relay', '1');
+  url.hash = fragment.toString();
   await page.goto(url.href, { waitUntil: 'load', timeout: opts.timeout * 1000 });
   if (opts['token-via'] === 'form' && opts.token) {
     await page.fill('#token', opts.token);
@@ -327,6 +333,63 @@ async function sampleUntil(deadline) {
     return matches(last);
   }, deadline, 200);
   return last && matches(last);
+}
+
+// An ICE restart of both sessions (PATCH on each resource), then until the page is live again
+// with both PeerConnections connected.
+async function restart(deadline) {
+  const answered = await page.evaluate(() => window.tessera.restartIce());
+  const live = await poll(async () => {
+    const st = await pageState();
+    const s = await stats();
+    return st.state === 'live' && s.whip && s.whep && s.whip.connectionState === 'connected' &&
+        s.whep.connectionState === 'connected';
+  }, deadline, 100);
+  return { answered, live: !!live, ...await pageState(), stats: await stats(),
+           requests: [...requests] };
+}
+
+// The received mix's spectrum over `ms`: for each frequency, its level above the median of the
+// 100 Hz - 4 kHz band, in dB (a tone in the mix stands 30 dB or more above; an absent one near 0).
+async function tones(freqs, ms) {
+  return page.evaluate(async ({ freqs, ms }) => {
+    const v = document.getElementById('composite');
+    const stream = v && v.srcObject;
+    if (!stream || !stream.getAudioTracks().length) return { error: 'no audio received' };
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const src = ctx.createMediaStreamSource(new MediaStream(stream.getAudioTracks()));
+    const an = ctx.createAnalyser();
+    an.fftSize = 8192;
+    an.smoothingTimeConstant = 0;
+    src.connect(an);
+    const bins = new Float32Array(an.frequencyBinCount);
+    const power = new Float64Array(an.frequencyBinCount);
+    let frames = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      await new Promise(r => setTimeout(r, 50));  // the analyser's window is ~170 ms
+      an.getFloatFrequencyData(bins);
+      for (let i = 0; i < bins.length; i++) power[i] += Math.pow(10, bins[i] / 10);
+      frames++;
+    }
+    src.disconnect();
+    await ctx.close();
+    const hz = ctx.sampleRate / an.fftSize;
+    const db = i => 10 * Math.log10(power[i] / frames + 1e-30);
+    const band = [];
+    for (let i = Math.ceil(100 / hz); i <= Math.floor(4000 / hz); i++) band.push(db(i));
+    band.sort((a, b) => a - b);
+    const floor = band[Math.floor(band.length / 2)];
+    const out = {};
+    for (const f of freqs) {
+      const c = Math.round(f / hz);
+      let peak = -Infinity;
+      for (let i = Math.max(0, c - 2); i <= c + 2; i++) peak = Math.max(peak, db(i));
+      out[f] = Math.round((peak - floor) * 10) / 10;
+    }
+    return { aboveFloorDb: out, frames, floorDb: Math.round(floor) };
+  }, { freqs, ms });
 }
 
 async function leave() {
@@ -369,6 +432,11 @@ async function commands(rc) {
         emit({ report: 'state', ...await pageState(), requests: [...requests] });
       } else if (cmd === 'leave') {
         emit({ report: 'leave', ...await leave() });
+      } else if (cmd === 'restart') {
+        emit({ report: 'restart', ...await restart(deadlineAfter(opts.timeout)) });
+      } else if (cmd.startsWith('tones ')) {
+        const freqs = cmd.slice(6).split(',').map(Number).filter(f => f > 0);
+        emit({ report: 'tones', ...await tones(freqs, 2000) });
       } else {
         emit({ report: 'error', error: `unknown command ${cmd}` });
       }

@@ -56,6 +56,44 @@ webrtc:
   EXPECT_NE(m.find("webrtc.stun: unknown key"), std::string::npos) << m;
 }
 
+TEST(WebRtcConfig, TurnServersTheirSecretFileAndTheCredentialsLifetime) {
+  auto c = ParseConfig(R"(
+webrtc:
+  turn:
+    urls: ["turn:127.0.0.1:3478?transport=udp", "turns:turn.example.org:5349?transport=tcp"]
+    secret_file: /etc/tessera/turn-secret
+    ttl_s: 3600
+)",
+                       "w.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->webrtc.turn.urls,
+            (std::vector<std::string>{"turn:127.0.0.1:3478?transport=udp",
+                                      "turns:turn.example.org:5349?transport=tcp"}));
+  EXPECT_EQ(c->webrtc.turn.secret_file, "/etc/tessera/turn-secret");
+  EXPECT_EQ(c->webrtc.turn.ttl_s, 3600);
+  // Without a turn block: none, and nobody is handed credentials.
+  auto none = ParseConfig("webrtc: {udp_port: 0}", "w.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->webrtc.turn.urls.empty());
+
+  auto bad = ParseConfig(R"(
+webrtc:
+  turn:
+    urls: ["http://turn.example.org", "turn:a>b"]
+    ttl_s: 5
+    realm: x
+)",
+                         "w.yaml");
+  ASSERT_FALSE(bad.ok());
+  const std::string m = bad.status().message();
+  EXPECT_NE(m.find("webrtc.turn.urls[0]: must be a turn:"), std::string::npos) << m;
+  EXPECT_NE(m.find("webrtc.turn.urls[1]"), std::string::npos) << m;
+  EXPECT_NE(m.find("webrtc.turn.secret_file"), std::string::npos) << m;
+  EXPECT_NE(m.find("webrtc.turn.ttl_s"), std::string::npos) << m;
+  EXPECT_NE(m.find("webrtc.turn.realm: unknown key"), std::string::npos) << m;
+  EXPECT_FALSE(ParseConfig("webrtc: {turn: {urls: [], secret_file: /s}}", "w.yaml").ok());
+}
+
 TEST(WebRtcConfig, ThePortMayNotBeOneTheParticipantsPortsComeFrom) {
   auto c = ParseConfig("server: {rtp_ports: 20000-20999}\nwebrtc: {udp_port: 20500}", "w.yaml");
   ASSERT_FALSE(c.ok());

@@ -27,8 +27,20 @@ class FakeWebRtc : public WebRtcControl {
     closed.push_back(std::string(view ? "whep:" : "whip:") + room + "/" + id);
     return id == "r1" ? Status::Ok() : NotFoundError("no WebRTC session " + id);
   }
+  StatusOr<WebRtcPatchAnswer> Patch(bool view, const std::string& room, const std::string& id,
+                                    const std::string& if_match,
+                                    const std::string& fragment) override {
+    patched.push_back(std::string(view ? "whep:" : "whip:") + room + "/" + id + " " + if_match);
+    if (id != "r1") return NotFoundError("no WebRTC session " + id);
+    if (if_match != "*" && if_match != "\"e\"") return FailedPreconditionError("changed");
+    if (fragment.find("a=ice-ufrag:") == std::string::npos) return WebRtcPatchAnswer{};
+    return WebRtcPatchAnswer{true, "a=ice-lite\r\na=ice-ufrag:new1\r\n", "\"e2\""};
+  }
+  std::vector<WebRtcIceServer> IceServers() override { return ice_servers; }
   std::vector<WebRtcOpenRequest> opened;
   std::vector<std::string> closed;
+  std::vector<std::string> patched;
+  std::vector<WebRtcIceServer> ice_servers;
   Status refuse = Status::Ok();
 };
 
@@ -156,6 +168,58 @@ TEST_F(WebRtcRoutesTest, APreflightNeedsNoTokenAndNamesTheMethods) {
   EXPECT_EQ(Header(r, "Access-Control-Allow-Methods"), "POST, OPTIONS");
   EXPECT_NE(Header(r, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
   EXPECT_TRUE(webrtc_.opened.empty());
+}
+
+TEST_F(WebRtcRoutesTest, APatchRestartsIceOrTakesCandidatesAndSaysWhatItChanged) {
+  auto patch = [&](const std::string& path, const std::string& token, const std::string& body,
+                   const std::string& if_match, const std::string& type) {
+    HttpRequest r;
+    r.method = "PATCH";
+    r.path = path;
+    r.body = body;
+    r.headers["authorization"] = "Bearer " + token;
+    if (!type.empty()) r.headers["content-type"] = type;
+    if (!if_match.empty()) r.headers["if-match"] = if_match;
+    return api_->Handle(r);
+  };
+  const std::string frag = "application/trickle-ice-sdpfrag";
+  // A restart: 200, the answer fragment and the new ETag.
+  HttpResponse r = patch("/whip/roomA/r1", "participant:roomA",
+                         "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n", "*", frag);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, frag);
+  EXPECT_NE(r.body.find("a=ice-ufrag:new1"), std::string::npos);
+  EXPECT_EQ(Header(r, "ETag"), "\"e2\"");
+  EXPECT_EQ(Header(r, "Access-Control-Allow-Origin"), "*");
+  // Candidates only: 204.
+  r = patch("/whep/roomA/r1", "participant:roomA", "a=candidate:1 1 udp 1 10.0.0.1 9 typ host",
+            "\"e\"", frag);
+  EXPECT_EQ(r.status, 204);
+  // Refusals: a stale ETag (412), none (428), another type (415), another room's token (403), an
+  // unknown resource (404); the last three never reach WebRTC.
+  EXPECT_EQ(patch("/whip/roomA/r1", "participant:roomA", "", "\"old\"", frag).status, 412);
+  EXPECT_EQ(patch("/whip/roomA/r1", "participant:roomA", "", "", frag).status, 428);
+  EXPECT_EQ(patch("/whip/roomA/r1", "participant:roomA", "", "*", "application/sdp").status, 415);
+  EXPECT_EQ(patch("/whip/roomA/r1", "participant:roomB", "", "*", frag).status, 403);
+  EXPECT_EQ(patch("/whip/roomA/r7", "participant:roomA", "", "*", frag).status, 404);
+  EXPECT_EQ(webrtc_.patched,
+            (std::vector<std::string>{"whip:roomA/r1 *", "whep:roomA/r1 \"e\"",
+                                      "whip:roomA/r1 \"old\"", "whip:roomA/r7 *"}));
+}
+
+TEST_F(WebRtcRoutesTest, TurnServersComeAsLinkHeadersOnTheAnswerAndAnOptionsWithAToken) {
+  webrtc_.ice_servers = {{"turn:127.0.0.1:3478?transport=udp", "1700000000:ab", "c2VjcmV0"}};
+  const std::string link =
+      "<turn:127.0.0.1:3478?transport=udp>; rel=\"ice-server\"; username=\"1700000000:ab\"; "
+      "credential=\"c2VjcmV0\"; credential-type=\"password\"";
+  EXPECT_EQ(Header(Call("POST", "/whip/roomA", "participant:roomA"), "Link"), link);
+  const HttpResponse with_token = Call("OPTIONS", "/whep/roomA", "participant:roomA", "");
+  EXPECT_EQ(with_token.status, 204);
+  EXPECT_EQ(Header(with_token, "Link"), link);
+  // Nobody gets credentials without a token for the room.
+  EXPECT_EQ(Header(Call("OPTIONS", "/whip/roomA", "", ""), "Link"), "");
+  EXPECT_EQ(Call("OPTIONS", "/whip/roomA", "participant:roomB", "").status, 403);
+  EXPECT_EQ(Call("OPTIONS", "/whip/roomA", "forged", "").status, 401);
 }
 
 TEST_F(WebRtcRoutesTest, TheJoinPageIsServedWithoutAToken) {
