@@ -3,13 +3,19 @@
 driven by playwright-core (tests/integration/webrtc/browser.mjs), opens the join page Tessera
 serves (GET /join/{room}), publishes a camera and a microphone fed from files (a solid colour,
 a tone) with WHIP and plays the room's composite and mix with WHEP. An ffmpeg camera of another
-colour is in the same room over plain RTP.
+colour and another tone is in the same room over plain RTP.
 
 Scenarios:
   browser  the composite the browser receives shows the ffmpeg camera's colour in its grid tile
            and the browser's own colour in its tile (read from the <video> through a canvas);
-           audio and video packets flow both ways (getStats); the API lists the browser with
-           transport webrtc; after the page's leave() (DELETE of both resources) it is gone.
+           audio and video packets flow both ways (getStats); the mix it plays holds the
+           camera's tone and not its own (WebAudio's analyser); an ICE restart (PATCH of both
+           resources) keeps the participants and their tiles, and the browser's new candidate
+           pairs are answered; the API lists the browser with transport webrtc; after the
+           page's leave() (DELETE of both resources) it is gone.
+  relay    the same browser allowed only relayed candidates (#relay=1), through a real coturn
+           on loopback with the credentials Tessera's Link headers handed it: live, both tiles,
+           media both ways over relay pairs, coturn's allocations succeeded.
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
@@ -28,7 +34,7 @@ line, a JSON line from the browser, an API answer) with a deadline; nothing slee
 something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium or the npm
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
-usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console
+usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console|relay
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -42,8 +48,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, ensure, free_port_pair, run,  # noqa: E402
-                             run_main)
+from tessera_harness import (Process, TestFailure, av_camera_argv, ensure,  # noqa: E402
+                             free_port_pair, run, run_main)
+from turn_server import Coturn, turnserver_path  # noqa: E402
 from video_mix_test import (COLOURS, FPS, HEIGHT, WIDTH, colour_sender_argv,  # noqa: E402
                             grid_slots)
 from control_test import (Tessera, browser_offer, claims, craft, expect_json,  # noqa: E402
@@ -59,6 +66,7 @@ ROOM = "webrtc-room"
 BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the room
 CAMERA = "camera"
 CAMERA_COLOUR, BROWSER_COLOUR = "red", "blue"
+CAMERA_TONE_HZ, BROWSER_TONE_HZ = 440, 660
 GUEST, GUEST_COLOUR = "guest", "lime"  # the console scenario's second camera
 OPERATOR = "ops-console"  # the console's token's sub: its preview is "ops-console.viewer"
 # Per channel, in the browser's RGB: the colours went through two lossy encodes and two YUV
@@ -85,10 +93,11 @@ def skip_unless_browser(node):
         sys.exit(SKIP)
 
 
-def room_config(camera_port):
+def room_config(camera_port, camera_audio=None):
     """One room: a 640x360 H.264 composite in a plain grid (no borders, labels or speaker
-    frame), the ffmpeg camera joined from the config."""
-    return {"name": ROOM,
+    frame), the ffmpeg camera joined from the config; camera_audio (its port, where its mix
+    goes): it sends PCMU too."""
+    room = {"name": ROOM,
             "video": {"layout": "grid", "fit": "crop", "border_px": 0,
                       "highlight_speaker": False, "name_labels": False,
                       "profiles": [{"name": "hd", "codec": "H264", "width": WIDTH,
@@ -96,23 +105,38 @@ def room_config(camera_port):
                                     "keyframe_interval_s": 1}]},
             "participants": [{"name": CAMERA,
                               "video": {"codec": "H264", "local_port": camera_port}}]}
+    if camera_audio:
+        room["participants"][0].update({"local_port": camera_audio[0],
+                                        "remote_rtp_port": camera_audio[1], "deaf": True,
+                                        "audio": {"codec": "PCMU"}})
+    return room
 
 
 class WebRtcTessera(Tessera):
     """tessera with the room above and WebRTC on a free UDP port (read from its log). Each start
     attempt takes a new port for the camera."""
 
-    def __init__(self, args, work, keys):
-        super().__init__(args, work, {"keys_file": keys.path},
-                         extra_yaml="webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n"
-                                    "  udp_port: 0\n")
-        self.camera_port = None
+    def __init__(self, args, work, keys, turn=None):
+        webrtc = "webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n  udp_port: 0\n"
+        if turn:  # a Coturn: browsers get it, with credentials
+            webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
+                       f"    secret_file: {turn.secret_file}\n")
+        super().__init__(args, work, {"keys_file": keys.path}, extra_yaml=webrtc)
+        self.camera_port = self.camera_audio = None
         self.webrtc_port = None
 
     def config_text(self):
         self.camera_port = free_port_pair()
-        self.rooms = [room_config(self.camera_port)]
+        self.camera_audio = (free_port_pair(), free_port_pair())
+        self.rooms = [room_config(self.camera_port, self.camera_audio)]
         return super().config_text()
+
+    def camera(self):
+        """The ffmpeg camera: CAMERA_COLOUR, and CAMERA_TONE_HZ as PCMU."""
+        return Process(av_camera_argv(3600, f"color=c=0x{COLOURS[CAMERA_COLOUR]:06x}:s=320x180:"
+                                            f"r={FPS}", f"0.5*sin(2*PI*{CAMERA_TONE_HZ}*t)", FPS,
+                                      8000, self.camera_audio[0], self.camera_port),
+                       "ffmpeg camera", die_with_parent=True)
 
     def start(self):
         super().start()
@@ -248,67 +272,148 @@ def colour_problems(report, points, labels):
     return out
 
 
+def join_browser(args, work, t, keys, extra=(), name="browser"):
+    """The browser (BROWSER_COLOUR, BROWSER_TONE_HZ) joins as BROWSER_NAME through the join
+    page, until it is live and its composite shows the camera's tile and its own where the grid
+    puts them; its Browser (commands on)."""
+    y4m, wav = make_media(work, BROWSER_COLOUR, BROWSER_TONE_HZ)
+    token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
+    points, labels = expected_points()
+    frame_png, page_png = (os.path.join(work, "composite.png"), os.path.join(work, "page.png"))
+    browser = Browser(args, t.join_url(), token,
+                      ["--video", y4m, "--audio", wav, "--points", json.dumps(points),
+                       "--tolerance", str(TOLERANCE), "--timeout", str(LIVE_TIMEOUT_S),
+                       "--save-frame", frame_png, "--screenshot", page_png] + list(extra),
+                      name=name, commands=True)
+    try:
+        r = browser.report("join", LIVE_TIMEOUT_S + 30)
+        print(f"browser: state {r.get('state')}, status {r.get('status')!r}, video "
+              f"{r.get('videoWidth')}x{r.get('videoHeight')}, requests {r.get('requests')}")
+        print(f"browser saw: {describe_points(r, labels)}")
+        print(f"composite as the browser decoded it: {r.get('frame')}; the page: "
+              f"{r.get('screenshot')}")
+        ensure(r.get("live"), f"the page never got to state live: state {r.get('state')}, "
+                              f"status {r.get('status')!r}, requests {r.get('requests')}, "
+                              f"stats {r.get('stats')}, console {r.get('console')}; "
+                              f"tessera:\n{t.proc.stderr()}")
+        ensure((r.get("videoWidth"), r.get("videoHeight")) == (WIDTH, HEIGHT),
+               f"the composite is {r.get('videoWidth')}x{r.get('videoHeight')}, the room's "
+               f"profile {WIDTH}x{HEIGHT}")
+        problems = colour_problems(r, points, labels)
+        ensure(r.get("matched") and not problems,
+               f"the browser's composite ({r.get('frame')}) does not show the two tiles of "
+               f"a 2x1 grid (the camera, then the browser; a receive-only viewer has none): "
+               + "; ".join(problems))
+        ensure(str(r.get("whipLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whip/"
+                                                        f"{ROOM}/") and
+               str(r.get("whepLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whep/"
+                                                        f"{ROOM}/"),
+               f"the page's resources: WHIP {r.get('whipLocation')!r}, WHEP "
+               f"{r.get('whepLocation')!r}")
+    except Exception:
+        browser.kill()
+        raise
+    return browser, r
+
+
+def check_hears_others_not_itself(browser):
+    """The mix the browser's WHEP session plays holds the camera's tone and not the browser's
+    own (its WHEP viewer is linked to its WHIP publisher by the token's subject)."""
+    def measured():
+        r = browser.ask(f"tones {CAMERA_TONE_HZ},{BROWSER_TONE_HZ}", "tones")
+        measured.last = r
+        db = r.get("aboveFloorDb") or {}
+        return r if db.get(str(CAMERA_TONE_HZ), 0) >= 40 else None
+    measured.last = None
+    try:
+        r = wait_until(f"the camera's {CAMERA_TONE_HZ} Hz in the browser's mix", measured, 30)
+    except TestFailure as e:
+        raise TestFailure(f"{e}: last measured {measured.last}")
+    db = r["aboveFloorDb"]
+    print(f"the browser's mix: {CAMERA_TONE_HZ} Hz (the camera) {db[str(CAMERA_TONE_HZ)]} dB, "
+          f"{BROWSER_TONE_HZ} Hz (its own microphone) {db[str(BROWSER_TONE_HZ)]} dB above the "
+          f"floor ({r.get('frames')} spectra)")
+    # A tone in the mix stands 50-60 dB above the floor; codec noise and the analyser's window
+    # leave 10-15 dB around a loud one.
+    own, other = db[str(BROWSER_TONE_HZ)], db[str(CAMERA_TONE_HZ)]
+    ensure(own < 25 and other - own >= 30,
+           f"the browser hears itself: its own {BROWSER_TONE_HZ} Hz stands {own} dB above the "
+           f"floor of its mix, the camera's {other} dB ({r})")
+
+
+def check_ice_restart(t, browser, admin):
+    """An ICE restart of both sessions (PATCH on each resource): the same participants, the
+    same tiles, media again, and Tessera logged both restarts."""
+    before = {p["name"]: p["id"] for p in participants(t.api, admin)}
+    pairs = browser.ask("stats", "stats")["stats"]
+    r = browser.ask("restart", "restart", LIVE_TIMEOUT_S + 10)
+    patches = [q for q in r.get("requests", []) if q.get("method") == "PATCH"]
+    print(f"ICE restart: answered {r.get('answered')}, live {r.get('live')}, PATCHes {patches}")
+    ensure(r.get("answered") == {"whip": True, "whep": True} and r.get("live"),
+           f"the ICE restart: answered {r.get('answered')}, live {r.get('live')}, state "
+           f"{r.get('state')}, status {r.get('status')!r}, requests {r.get('requests')}, "
+           f"console {r.get('console')}")
+    ensure(sorted((q["path"].split("/")[1], q["status"]) for q in patches) ==
+           [("whep", 200), ("whip", 200)],
+           f"expected one PATCH of each resource answered 200, got {patches}")
+    t.proc.wait_for_log(lambda l: "ICE restart" in l and ".viewer" in l, 10)
+    t.proc.wait_for_log(lambda l: "ICE restart" in l and ".viewer" not in l, 10)
+    after = {p["name"]: p["id"] for p in participants(t.api, admin)}
+    ensure(after == before, f"the ICE restart changed the room: before {before}, after {after}")
+
+    # The browser checks with the new credentials: a new pair (new candidates) that Tessera
+    # answers.
+    def new_pairs():
+        s = browser.ask("stats", "stats")["stats"]
+        new_pairs.last = s
+        return all(s[k].get("selectedPair") and s[k]["selectedPair"] != pairs[k]["selectedPair"]
+                   and s[k].get("pairResponses", 0) > 0 for k in ("whip", "whep"))
+    new_pairs.last = None
+    try:
+        wait_until("new candidate pairs answered by Tessera", new_pairs, 20)
+    except TestFailure as e:
+        raise TestFailure(f"{e}: before {pairs}, now {new_pairs.last}")
+    sampled = browser.ask("sample", "sample", LIVE_TIMEOUT_S + 10)
+    ensure(sampled.get("matched"), f"after the ICE restart the composite does not show both "
+                                   f"tiles: {sampled.get('points')}")
+    print(f"after the ICE restart: the same participants {after}, both tiles in place")
+
+
+def check_flowing(browser):
+    """Media both ways, as the browser counts it; the browser's stats."""
+    def flowing():
+        s = browser.ask("stats", "stats")["stats"]
+        whip, whep = s.get("whip") or {}, s.get("whep") or {}
+        ok = ((whep.get("inbound_video") or {}).get("framesDecoded", 0) > 0
+              and (whep.get("inbound_audio") or {}).get("packetsReceived", 0) > 0
+              and (whip.get("outbound_video") or {}).get("bytesSent", 0) > 0
+              and (whip.get("outbound_audio") or {}).get("bytesSent", 0) > 0)
+        flowing.last = s
+        return s if ok else None
+    flowing.last = None
+    try:
+        s = wait_until("audio and video both ways", flowing, 20)
+    except TestFailure as e:
+        raise TestFailure(f"{e}: the browser's stats {flowing.last}")
+    print(f"browser stats: {json.dumps(s)}")
+    return s
+
+
 def scenario_browser(args, work):
     """A browser and an ffmpeg camera in one room: each sees the other, and itself, where the
-    grid puts them; the API lists the browser with transport webrtc until it leaves."""
+    grid puts them; the browser hears the camera and not itself; an ICE restart keeps
+    everything; the API lists the browser with transport webrtc until it leaves."""
     keys = new_keys(args, work)
     admin = keys.mint("admin")
-    y4m, wav = make_media(work, BROWSER_COLOUR, 660)
     with WebRtcTessera(args, work, keys) as t:
-        camera = Process(colour_sender_argv(CAMERA_COLOUR, (320, 180), "h264", t.camera_port),
-                         "ffmpeg camera", die_with_parent=True)
+        camera = t.camera()
         browser = None
         try:
-            token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
-            points, labels = expected_points()
-            frame_png, page_png = (os.path.join(work, "composite.png"),
-                                   os.path.join(work, "page.png"))
-            browser = Browser(args, t.join_url(), token,
-                              ["--video", y4m, "--audio", wav, "--points", json.dumps(points),
-                               "--tolerance", str(TOLERANCE), "--timeout", str(LIVE_TIMEOUT_S),
-                               "--save-frame", frame_png, "--screenshot", page_png],
-                              commands=True)
-            r = browser.report("join", LIVE_TIMEOUT_S + 30)
-            print(f"browser: state {r.get('state')}, status {r.get('status')!r}, video "
-                  f"{r.get('videoWidth')}x{r.get('videoHeight')}, requests {r.get('requests')}")
-            print(f"browser saw: {describe_points(r, labels)}")
-            print(f"composite as the browser decoded it: {r.get('frame')}; the page: "
-                  f"{r.get('screenshot')}")
-            ensure(r.get("live"), f"the page never got to state live: state {r.get('state')}, "
-                                  f"status {r.get('status')!r}, requests {r.get('requests')}, "
-                                  f"stats {r.get('stats')}, console {r.get('console')}; "
-                                  f"tessera:\n{t.proc.stderr()}")
-            ensure((r.get("videoWidth"), r.get("videoHeight")) == (WIDTH, HEIGHT),
-                   f"the composite is {r.get('videoWidth')}x{r.get('videoHeight')}, the room's "
-                   f"profile {WIDTH}x{HEIGHT}")
-            problems = colour_problems(r, points, labels)
-            ensure(r.get("matched") and not problems,
-                   f"the browser's composite ({r.get('frame')}) does not show the two tiles of "
-                   f"a 2x1 grid (the camera, then the browser; a receive-only viewer has none): "
-                   + "; ".join(problems))
-            ensure(str(r.get("whipLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whip/"
-                                                            f"{ROOM}/") and
-                   str(r.get("whepLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whep/"
-                                                            f"{ROOM}/"),
-                   f"the page's resources: WHIP {r.get('whipLocation')!r}, WHEP "
-                   f"{r.get('whepLocation')!r}")
+            browser, r = join_browser(args, work, t, keys)
 
-            # Media both ways, as the browser counts it.
-            def flowing():
-                s = browser.ask("stats", "stats")["stats"]
-                whip, whep = s.get("whip") or {}, s.get("whep") or {}
-                ok = ((whep.get("inbound_video") or {}).get("framesDecoded", 0) > 0
-                      and (whep.get("inbound_audio") or {}).get("packetsReceived", 0) > 0
-                      and (whip.get("outbound_video") or {}).get("bytesSent", 0) > 0
-                      and (whip.get("outbound_audio") or {}).get("bytesSent", 0) > 0)
-                flowing.last = s
-                return s if ok else None
-            flowing.last = None
-            try:
-                s = wait_until("audio and video both ways", flowing, 20)
-            except TestFailure as e:
-                raise TestFailure(f"{e}: the browser's stats {flowing.last}")
-            print(f"browser stats: {json.dumps(s)}")
+            check_flowing(browser)
+            check_hears_others_not_itself(browser)
+            check_ice_restart(t, browser, admin)
 
             # The API lists the browser, as a WebRTC participant.
             listed = participants(t.api, admin)
@@ -341,6 +446,42 @@ def scenario_browser(args, work):
             browser.proc.send_line("quit")
             rc = browser.finish()
             ensure(rc == 0, f"browser.mjs exited {rc}; stderr:\n{browser.proc.stderr()}")
+        finally:
+            if browser:
+                browser.kill()
+            camera.proc.kill()
+            camera.proc.wait()
+        t.stop()
+
+
+def scenario_relay(args, work):
+    """A browser that may only relay (iceTransportPolicy "relay", #relay=1) through a real
+    coturn on loopback, with the credentials Tessera handed it: live, both tiles, media both
+    ways over the relay, and the TURN server saw its allocations."""
+    if not turnserver_path():
+        print("SKIP: coturn (turnserver) is not installed (Debian package coturn: "
+              "scripts/setup.sh)")
+        sys.exit(SKIP)
+    keys = new_keys(args, work)
+    with Coturn(work) as turn, WebRtcTessera(args, work, keys, turn=turn) as t:
+        camera = t.camera()
+        browser = None
+        try:
+            browser, r = join_browser(args, work, t, keys, extra=["--relay"])
+            ensure(r.get("iceServers") == [turn.url()],
+                   f"the page was handed {r.get('iceServers')}, expected [{turn.url()}]")
+            s = check_flowing(browser)
+            for kind in ("whip", "whep"):
+                ensure(s[kind].get("localCandidateType") == "relay",
+                       f"the {kind} session's selected pair is not relayed: {s[kind]}")
+            log = turn.output(400)
+            ensure("ALLOCATE processed, success" in log,
+                   f"coturn logged no successful allocation: {log}")
+            print(f"relayed: whip via {s['whip'].get('localCandidateType')} to "
+                  f"{s['whip'].get('remoteCandidate')}, whep via "
+                  f"{s['whep'].get('localCandidateType')} to {s['whep'].get('remoteCandidate')}")
+            browser.proc.send_line("quit")
+            ensure(browser.finish() == 0, f"browser.mjs failed: {browser.proc.stderr()}")
         finally:
             if browser:
                 browser.kill()
@@ -647,7 +788,7 @@ def scenario_console(args, work):
         t.stop()
 
 
-SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused,
+SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
              "console": scenario_console}
 
 

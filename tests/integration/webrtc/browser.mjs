@@ -251,6 +251,17 @@ async function stats() {
       const codecs = {};
       report.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
       const entry = { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState };
+      // The selected candidate pair: relay when the media goes through TURN.
+      report.forEach(s => {
+        if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+        const pair = report.get(s.selectedCandidatePairId);
+        const local = pair && report.get(pair.localCandidateId);
+        const remote = pair && report.get(pair.remoteCandidateId);
+        entry.selectedPair = s.selectedCandidatePairId;
+        entry.pairResponses = pair ? pair.responsesReceived : 0;
+        entry.localCandidateType = local ? local.candidateType : null;
+        entry.remoteCandidate = remote ? `${remote.address}:${remote.port}` : null;
+      });
       report.forEach(s => {
         if (s.type === 'inbound-rtp') {
           entry[`inbound_${s.kind}`] = {
