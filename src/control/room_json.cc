@@ -41,14 +41,12 @@ nlohmann::json ParticipantJson(const session::RoomMember& m) {
                       {"deaf", m.deaf},
                       {"consent", session::ConsentName(m.consent)},
                       {"sends", m.sends}};
-  if (m.audio_port) {
-    j["audio_port"] = m.audio_port;
-    if (auto s = ParseJsonText(m.audio_stats_json); s && s->is_object()) j["audio"] = *s;
-  }
-  if (m.video_port) {
-    j["video_port"] = m.video_port;
-    if (auto s = ParseJsonText(m.video_stats_json); s && s->is_object()) j["video"] = *s;
-  }
+  // A WebRTC participant's legs have no port of their own (they share the node's WebRTC port)
+  // but live statistics all the same.
+  if (m.audio_port) j["audio_port"] = m.audio_port;
+  if (auto s = ParseJsonText(m.audio_stats_json); s && s->is_object()) j["audio"] = *s;
+  if (m.video_port) j["video_port"] = m.video_port;
+  if (auto s = ParseJsonText(m.video_stats_json); s && s->is_object()) j["video"] = *s;
   return j;
 }
 

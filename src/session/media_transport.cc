@@ -98,6 +98,7 @@ Status MediaTransport::SetSrtpKeys(srtp::SrtpSuite suite, std::span<const uint8_
   }
   srtp_in_ = std::move(*in);
   srtp_out_ = std::move(*out);
+  if (on_keyed_) on_keyed_();
   return Status::Ok();
 }
 

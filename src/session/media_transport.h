@@ -78,6 +78,9 @@ class MediaTransport final : public LegPacketPath {
                                                       DropCounters& drops, Clock& clock);
 
   void Start(PacketHandler on_rtp, PacketHandler on_rtcp);
+  // External transports: called once SetSrtpKeys keyed the leg (what it sends reaches the peer
+  // from then on).
+  void OnKeyed(std::function<void()> f) { on_keyed_ = std::move(f); }
 
   // LegPacketPath (external transports only).
   void DeliverDatagram(std::span<const uint8_t> data, const net::Endpoint& from) override {
@@ -135,6 +138,7 @@ class MediaTransport final : public LegPacketPath {
   std::unique_ptr<srtp::SrtpSession> srtp_in_;
   std::unique_ptr<srtp::SrtpSession> srtp_out_;
   PacketHandler on_rtp_;
+  std::function<void()> on_keyed_;
   PacketHandler on_rtcp_;
   std::vector<uint8_t> scratch_;
   LogRateLimiter drop_log_;

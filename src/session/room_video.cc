@@ -83,6 +83,11 @@ VideoLeg::RoomHooks RoomVideo::HooksForLegs() {
       if (!stopped_) room_->RequestKeyframe(id);
     });
   };
+  hooks.ready_to_receive = [this](uint32_t id) {
+    boost::asio::post(video_media_, [this, id] {
+      if (!stopped_) room_->RequestKeyframe(id, /*urgent=*/true);
+    });
+  };
   hooks.feedback = [this](uint32_t id, std::optional<int64_t> bps, std::optional<double> loss) {
     boost::asio::post(video_media_, [this, id, bps, loss] {
       if (!stopped_) room_->OnReceiverFeedback(id, bps, loss, clock_.NowUs());

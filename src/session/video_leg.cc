@@ -112,6 +112,10 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
 
 void VideoLeg::Start() {
   TESSERA_DCHECK_RUN_ON(checker_);
+  // What the room sent before the keys was dropped, its joining keyframe with it.
+  if (transport_->external() && sender_ && hooks_.ready_to_receive) {
+    transport_->OnKeyed([this] { hooks_.ready_to_receive(id_); });
+  }
   transport_->Start(
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtp(d, from); },
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtcp(d, from); });

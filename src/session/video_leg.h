@@ -35,6 +35,9 @@ class VideoLeg {
   // Called on the leg's shard; they post to the room's executor.
   struct RoomHooks {
     std::function<void(uint32_t id)> keyframe_request;
+    // The leg can receive the composite from now on (a WebRTC leg's DTLS gave it keys): it
+    // needs a keyframe at once, as a recipient that just joined.
+    std::function<void(uint32_t id)> ready_to_receive;
     std::function<void(uint32_t id, std::optional<int64_t> estimate_bps,
                        std::optional<double> loss)>
         feedback;

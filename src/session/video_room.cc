@@ -199,16 +199,21 @@ std::optional<size_t> VideoRoom::recipient_profile(uint32_t id) const {
   return it->second->pending.value_or(it->second->profile);
 }
 
-void VideoRoom::RequestKeyframe(uint32_t recipient) {
+void VideoRoom::RequestKeyframe(uint32_t recipient, bool urgent) {
   auto it = recipients_.find(recipient);
   if (it == recipients_.end()) return;
-  const Recipient& r = *it->second;
+  Recipient& r = *it->second;
+  if (!urgent && !r.asked_keyframe) {
+    r.asked_keyframe = true;
+    urgent = true;
+  }
   if (r.recorded && r.on_variant && profiles_[r.profile]->recorded) {
     ++stats_.keyframe_requests;
     profiles_[r.profile]->recorded->keyframe_pending = true;  // coalesced like the profile's
+    profiles_[r.profile]->recorded->keyframe_urgent |= urgent;
     return;
   }
-  RequestProfileKeyframe(it->second->pending.value_or(it->second->profile));
+  RequestProfileKeyframe(it->second->pending.value_or(it->second->profile), urgent);
 }
 
 void VideoRoom::RequestProfileKeyframe(size_t profile, bool urgent) {

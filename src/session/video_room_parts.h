@@ -35,6 +35,10 @@ struct VideoRoom::Recipient {
   // it never gets a delta frame it cannot decode.
   std::optional<size_t> pending;
   bool started = false;  // it has received a keyframe
+  // Its first PLI/FIR is answered at once: a recipient that asks before it ever decoded a
+  // picture (a WebRTC viewer whose first keyframe came before its browser could take it) would
+  // otherwise wait out the coalescing interval with a black screen.
+  bool asked_keyframe = false;
   bool adapt = true;
   // A recording's recipient (AddRecordedRecipient): on_variant says which stream of its profile
   // it receives once started (the recorded variant, or the shared one).

@@ -422,6 +422,15 @@ def scenario_browser(args, work):
                    f"GET /v1/rooms/{ROOM}/participants: expected {BROWSER_NAME} with transport "
                    f"webrtc, got {listed}")
             ensure(CAMERA in names, f"the camera is not listed: {listed}")
+            # With its live statistics, as any participant's (its legs have no port of their
+            # own): what Tessera received from the browser, what it sent to its viewer.
+            published = names[BROWSER_NAME]
+            viewing = names.get(f"{BROWSER_NAME}.viewer", {})
+            ensure((published.get("audio") or {}).get("rtp_received", 0) > 0 and
+                   (published.get("video") or {}).get("rtp_received", 0) > 0 and
+                   (viewing.get("video") or {}).get("rtp_sent", 0) > 0,
+                   f"the API's live statistics of the browser: publisher {published}, viewer "
+                   f"{viewing}")
             print(f"listed: " + ", ".join(f"{p.get('name')} ({p.get('transport')})"
                                           for p in listed))
 

@@ -190,8 +190,9 @@ class VideoRoom {
   // as the participants (VideoOutput::record). At most one.
   Status AddRecorder(const std::string& profile);
   // PLI or FIR from a recipient: one keyframe of its profile within keyframe_coalesce_us
-  // (requests coalesce: at most one keyframe per interval for PLI/FIR).
-  void RequestKeyframe(uint32_t recipient);
+  // (requests coalesce: at most one keyframe per interval for PLI/FIR). urgent: the recipient
+  // has received nothing yet (it just became reachable): the next tick's frame is a keyframe.
+  void RequestKeyframe(uint32_t recipient, bool urgent = false);
   // Receiver feedback: a bandwidth estimate (REMB or TMMBR, bits/s) and/or the fraction of
   // packets lost (RR, 0..1).
   void OnReceiverFeedback(uint32_t recipient, std::optional<int64_t> estimate_bps,

@@ -200,6 +200,14 @@ async function pageState() {
     whepLocation: window.tessera ? window.tessera.whepLocation : null,
     lastError: window.tessera ? window.tessera.lastError : null,
     iceServers: window.tessera ? window.tessera.iceServers : null,
+    timings: window.tessera ? window.tessera.timings : null,
+    // The WHEP session's ICE ufrags: Tessera's (from its answer) and the browser's.
+    ...(() => {
+      const pc = window.tessera && window.tessera.peerConnections.whep;
+      const ufrag = d => (d && /a=ice-ufrag:(\S+)/.exec(d.sdp) || [])[1] || null;
+      return { serverUfrag: pc ? ufrag(pc.remoteDescription) : null,
+               browserUfrag: pc ? ufrag(pc.localDescription) : null };
+    })(),
   }));
 }
 

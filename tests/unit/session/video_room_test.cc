@@ -394,8 +394,13 @@ TEST_F(VideoRoomTest, KeyframeRequestsAreCoalescedToOnePerInterval) {
   VideoTick first = Step();
   ASSERT_EQ(first.outputs.size(), 1u);
   EXPECT_TRUE(first.outputs[0].frame->keyframe);  // the new recipients' keyframe, once
+  // Each recipient's first PLI is answered at the next tick (it may never have decoded a
+  // picture); then a storm of PLIs from both 100 ms later.
+  for (int i = 0; i < 3; ++i) Step();
+  room_->RequestKeyframe(100);
+  room_->RequestKeyframe(101);
+  ASSERT_TRUE(Step().outputs[0].frame->keyframe);
   const int64_t first_keyframe_us = clock_.NowUs();
-  // A storm of PLIs from both recipients 100 ms later.
   for (int i = 0; i < 3; ++i) Step();
   for (int i = 0; i < 20; ++i) room_->RequestKeyframe(100 + i % 2);
   std::vector<int64_t> keyframes_at;
@@ -406,7 +411,8 @@ TEST_F(VideoRoomTest, KeyframeRequestsAreCoalescedToOnePerInterval) {
   ASSERT_EQ(keyframes_at.size(), 1u);
   EXPECT_GE(keyframes_at[0] - first_keyframe_us, 500'000 - room_->tick_interval_us());
   EXPECT_LE(keyframes_at[0] - first_keyframe_us, 500'000 + room_->tick_interval_us());
-  EXPECT_EQ(room_->stats().keyframes_coalesced, 19u + 1u);  // the second join was coalesced too
+  // The second join and the second first PLI were coalesced too.
+  EXPECT_EQ(room_->stats().keyframes_coalesced, 19u + 1u + 1u);
 }
 
 TEST_F(VideoRoomTest, PliLongAfterTheLastKeyframeIsAnsweredAtTheNextTick) {
@@ -416,6 +422,25 @@ TEST_F(VideoRoomTest, PliLongAfterTheLastKeyframeIsAnsweredAtTheNextTick) {
   for (int i = 0; i < 40; ++i) Step();
   room_->RequestKeyframe(100);
   EXPECT_TRUE(Step().outputs[0].frame->keyframe);
+  EXPECT_FALSE(Step().outputs[0].frame->keyframe);
+}
+
+TEST_F(VideoRoomTest, ARecipientThatJustBecameReachableGetsAKeyframeAtTheNextTick) {
+  // A WebRTC viewer joins before its DTLS handshake ends: the joining keyframe goes nowhere, and
+  // when its keys come (urgent) it must not wait out the coalescing interval after it.
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 640, 360, 30, 800'000)});
+  AddSender(1, "red", kRed);
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  EXPECT_TRUE(Step().outputs[0].frame->keyframe);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Step().outputs[0].frame->keyframe);
+  room_->RequestKeyframe(100, /*urgent=*/true);  // 100 ms after the last keyframe
+  EXPECT_TRUE(Step().outputs[0].frame->keyframe);
+  EXPECT_FALSE(Step().outputs[0].frame->keyframe);
+  // Its first PLI is answered at once too (its browser may have missed that keyframe), the next
+  // ones as soon are held back.
+  room_->RequestKeyframe(100);
+  EXPECT_TRUE(Step().outputs[0].frame->keyframe);
+  room_->RequestKeyframe(100);
   EXPECT_FALSE(Step().outputs[0].frame->keyframe);
 }
 
