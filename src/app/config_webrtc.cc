@@ -59,14 +59,20 @@ void ParseWebRtc(Checker& c, const YAML::Node& n, webrtc::WebRtcConfig& out) {
     return;
   }
   c.OnlyKeys(n, p,
-             {"enabled", "bind_address", "udp_port", "announced_address", "certificate_file",
-              "key_file", "turn"});
+             {"enabled", "bind_address", "udp_port", "tcp", "tcp_port", "announced_address",
+              "certificate_file", "key_file", "turn"});
   out.enabled = true;  // a webrtc block turns it on unless it says enabled: false
   c.Bool(n, p, "enabled", out.enabled);
   c.String(n, p, "bind_address", out.bind_address);
   Address(c, n, p, "bind_address", out.bind_address);
   if (out.bind_address.empty()) c.Error(n["bind_address"], p + ".bind_address", "must be given");
   c.Unsigned(n, p, "udp_port", out.udp_port, 0, 65535);
+  c.Bool(n, p, "tcp", out.tcp);
+  if (n["tcp_port"].IsDefined() && !n["tcp_port"].IsNull()) {
+    uint16_t tcp_port = 0;
+    c.Unsigned(n, p, "tcp_port", tcp_port, 0, 65535);
+    out.tcp_port = tcp_port;
+  }
   c.String(n, p, "announced_address", out.announced_address);
   Address(c, n, p, "announced_address", out.announced_address);
   boost::system::error_code ec;

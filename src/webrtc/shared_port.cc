@@ -2,18 +2,138 @@
 #include <tessera/base/clock.h>
 #include <tessera/base/metrics.h>
 #include <tessera/webrtc/shared_port.h>
+#include <tessera/webrtc/tcp_framing.h>
+
+#include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 namespace tessera::webrtc {
 
+namespace ip = boost::asio::ip;
+
+// One ICE-TCP connection: reads frames into the port's routing as datagrams from its remote
+// address, writes what is sent to that address. Runs on: the port's shard. Owned by the port's
+// map (and by its pending reads and writes while they run).
+class SharedPort::TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  TcpConnection(SharedPort& port, ip::tcp::socket socket, net::Endpoint remote)
+      : port_(port),
+        socket_(std::move(socket)),
+        remote_(std::move(remote)),
+        idle_(port.shard_),
+        reader_(TcpFrameReader::Limits{.max_frame_size = 4096, .max_buffered = 64 * 1024}) {}
+
+  void Start() {
+    auto self = shared_from_this();
+    idle_.expires_after(kTcpUnverifiedTimeout);
+    idle_.async_wait([self](const boost::system::error_code& ec) {
+      if (ec || self->closed_) return;
+      // No valid check came over it: a stranger's connection (or a flood's) is not kept.
+      if (!self->port_.router_.Knows(self->remote_)) self->Close("no valid ICE check");
+    });
+    Read();
+  }
+
+  bool Send(std::span<const uint8_t> packet) {
+    if (closed_) return false;
+    std::vector<uint8_t> frame = FrameForTcp(packet);
+    if (frame.empty() || queued_bytes_ + frame.size() > kMaxTcpQueuedBytes) {
+      ++dropped_;
+      return false;  // the browser reads slower than the room sends: its own loss
+    }
+    queued_bytes_ += frame.size();
+    queue_.push_back(std::move(frame));
+    if (!writing_) Write();
+    return true;
+  }
+
+  void Close(const char* why) {
+    if (closed_) return;
+    closed_ = true;
+    spdlog::info("webrtc: ICE-TCP connection from {}:{} closed ({}; {} frames in, {} dropped out)",
+                 remote_.address().to_string(), remote_.port(), why, reader_.frames(), dropped_);
+    boost::system::error_code ec;
+    socket_.close(ec);
+    idle_.cancel();
+    port_.TcpClosed(remote_);
+  }
+
+  bool closed() const { return closed_; }
+
+ private:
+  void Read() {
+    auto self = shared_from_this();
+    socket_.async_read_some(
+        boost::asio::buffer(buffer_), [self](const boost::system::error_code& ec, size_t n) {
+          if (self->closed_) return;
+          if (ec) {
+            self->Close(ec == boost::asio::error::eof ? "closed by the peer" : "read error");
+            return;
+          }
+          if (!self->reader_.Append(std::span<const uint8_t>(self->buffer_.data(), n))) {
+            self->Close("bad framing");
+            return;
+          }
+          while (auto packet = self->reader_.Next()) {
+            self->port_.OnDatagram(*packet, self->remote_);
+            if (self->closed_) return;
+          }
+          if (self->reader_.failed()) {
+            self->Close("bad framing");
+            return;
+          }
+          self->Read();
+        });
+  }
+
+  void Write() {
+    writing_ = true;
+    auto self = shared_from_this();
+    boost::asio::async_write(socket_, boost::asio::buffer(queue_.front()),
+                             [self](const boost::system::error_code& ec, size_t) {
+                               if (self->closed_) return;
+                               self->queued_bytes_ -= self->queue_.front().size();
+                               self->queue_.pop_front();
+                               if (ec) {
+                                 self->Close("write error");
+                                 return;
+                               }
+                               if (self->queue_.empty()) {
+                                 self->writing_ = false;
+                               } else {
+                                 self->Write();
+                               }
+                             });
+  }
+
+  SharedPort& port_;
+  ip::tcp::socket socket_;
+  const net::Endpoint remote_;
+  boost::asio::steady_timer idle_;
+  TcpFrameReader reader_;
+  std::array<uint8_t, 16 * 1024> buffer_{};
+  std::deque<std::vector<uint8_t>> queue_;
+  size_t queued_bytes_ = 0;
+  uint64_t dropped_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
 SharedPort::SharedPort(boost::asio::io_context& shard)
     : shard_(shard),
-      unrouted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total")) {}
+      unrouted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total")),
+      tcp_refused_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_tcp_connections_total",
+                                                       {{"result", "refused"}})),
+      tcp_accepted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_tcp_connections_total",
+                                                        {{"result", "accepted"}})) {}
 
 SharedPort::~SharedPort() = default;
 
 StatusOr<std::unique_ptr<SharedPort>> SharedPort::Open(boost::asio::io_context& shard,
                                                        const std::string& bind_address,
-                                                       uint16_t port) {
+                                                       uint16_t port,
+                                                       std::optional<uint16_t> tcp_port) {
   std::unique_ptr<SharedPort> p(new SharedPort(shard));
   auto socket = net::UdpSocket::Open(shard, bind_address, port);
   if (!socket.ok()) {
@@ -21,20 +141,93 @@ StatusOr<std::unique_ptr<SharedPort>> SharedPort::Open(boost::asio::io_context& 
                   "webrtc.udp_port " + std::to_string(port) + ": " + socket.status().message());
   }
   p->socket_ = std::move(*socket);
+  if (tcp_port) {
+    boost::system::error_code ec;
+    const ip::address address = ip::make_address(bind_address, ec);
+    if (ec)
+      return InvalidArgumentError("webrtc.bind_address " + bind_address + ": " + ec.message());
+    auto acceptor = std::make_unique<ip::tcp::acceptor>(shard);
+    const ip::tcp::endpoint at(address, *tcp_port);
+    acceptor->open(at.protocol(), ec);
+    if (!ec) acceptor->set_option(ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(at, ec);
+    if (!ec) acceptor->listen(128, ec);
+    if (ec) {
+      return UnavailableError("webrtc.tcp_port " + std::to_string(*tcp_port) + ": " + ec.message());
+    }
+    p->acceptor_ = std::move(acceptor);
+  }
   return p;
 }
 
 uint16_t SharedPort::local_port() const { return socket_->local_port(); }
 
+std::optional<uint16_t> SharedPort::tcp_port() const {
+  if (!acceptor_) return std::nullopt;
+  boost::system::error_code ec;
+  const auto at = acceptor_->local_endpoint(ec);
+  if (ec) return std::nullopt;
+  return at.port();
+}
+
 void SharedPort::Start() {
   TESSERA_DCHECK_RUN_ON(checker_);
   socket_->Start(
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnDatagram(d, from); });
+  if (acceptor_) Accept();
 }
 
 void SharedPort::Close() {
   TESSERA_DCHECK_RUN_ON(checker_);
   socket_->Close();
+  if (acceptor_) {
+    boost::system::error_code ec;
+    acceptor_->close(ec);
+  }
+  // Close() calls back TcpClosed, which edits the map: the connections are taken out first.
+  std::vector<std::shared_ptr<TcpConnection>> open;
+  for (auto& [remote, c] : tcp_) {
+    if (!c->closed()) open.push_back(c);
+  }
+  for (auto& c : open) c->Close("the port closes");
+  tcp_.clear();
+  closed_tcp_.clear();
+}
+
+void SharedPort::Accept() {
+  acceptor_->async_accept([this](const boost::system::error_code& ec, ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || !acceptor_->is_open()) return;
+    if (!ec) {
+      boost::system::error_code rec;
+      const ip::tcp::endpoint r = socket.remote_endpoint(rec);
+      if (rec || open_tcp_ >= kMaxTcpConnections) {
+        tcp_refused_counter_->Add();
+        socket.close(rec);
+      } else {
+        socket.set_option(ip::tcp::no_delay(true), rec);
+        const net::Endpoint remote(r.address(), r.port());
+        auto c = std::make_shared<TcpConnection>(*this, std::move(socket), remote);
+        if (auto old = tcp_.find(remote); old != tcp_.end() && !old->second->closed()) {
+          old->second->Close("replaced");
+        }
+        tcp_[remote] = c;
+        ++open_tcp_;
+        tcp_accepted_counter_->Add();
+        c->Start();
+      }
+    }
+    Accept();
+  });
+}
+
+void SharedPort::TcpClosed(const net::Endpoint& remote) {
+  if (open_tcp_ > 0) --open_tcp_;
+  closed_tcp_.push_back(remote);
+  while (closed_tcp_.size() > kMaxTcpConnections) {
+    auto it = tcp_.find(closed_tcp_.front());
+    if (it != tcp_.end() && it->second->closed()) tcp_.erase(it);
+    closed_tcp_.pop_front();
+  }
 }
 
 StatusOr<IceSessionId> SharedPort::Add(const std::string& ufrag, DatagramHandler handler) {
@@ -62,6 +255,9 @@ void SharedPort::Remove(IceSessionId session) {
 }
 
 bool SharedPort::SendTo(std::span<const uint8_t> data, const net::Endpoint& to) {
+  if (!tcp_.empty()) {
+    if (auto it = tcp_.find(to); it != tcp_.end()) return it->second->Send(data);
+  }
   return socket_->SendTo(data, to);
 }
 

@@ -99,10 +99,13 @@ StatusOr<std::unique_ptr<WebRtcService>> WebRtcService::Create(const WebRtcConfi
     if (!secret.ok()) return secret.status();
     s->turn_secret_ = std::move(*secret);
   }
-  auto port = SharedPort::Open(shard, config.bind_address, config.udp_port);
+  std::optional<uint16_t> tcp_port;
+  if (config.tcp) tcp_port = config.tcp_port.value_or(config.udp_port);
+  auto port = SharedPort::Open(shard, config.bind_address, config.udp_port, tcp_port);
   if (!port.ok()) return port.status();
   s->port_ = std::move(*port);
   s->udp_port_ = s->port_->local_port();
+  s->tcp_port_ = s->port_->tcp_port();
   return s;
 }
 
@@ -121,6 +124,9 @@ void WebRtcService::Start() {
                config_.bind_address, udp_port_,
                config_.announced_address.empty() ? config_.bind_address : config_.announced_address,
                fingerprint_);
+  if (tcp_port_) {
+    spdlog::info("webrtc: ICE-TCP (passive) on TCP {}:{}", config_.bind_address, *tcp_port_);
+  }
   for (const std::string& url : config_.turn.urls) {
     spdlog::info("webrtc: browsers may relay through {} (credentials valid {} s)", url,
                  config_.turn.ttl_s);
@@ -223,10 +229,11 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   AnswerParams base;
   base.kind = offer.kind;
   base.fingerprint = fingerprint_;
-  base.candidates.push_back(
-      {IceCandidate::Transport::kUdp,
-       config_.announced_address.empty() ? config_.bind_address : config_.announced_address,
-       udp_port_, 0});
+  const std::string& announced =
+      config_.announced_address.empty() ? config_.bind_address : config_.announced_address;
+  base.candidates.push_back({IceCandidate::Transport::kUdp, announced, udp_port_, 0});
+  if (tcp_port_)
+    base.candidates.push_back({IceCandidate::Transport::kTcp, announced, *tcp_port_, 0});
   // Not yet: retransmissions on an RTX stream, transport-wide feedback and REMB.
   base.rtx = false;
   base.feedback = {.nack = true, .pli = true, .fir = true, .transport_cc = false, .remb = false};

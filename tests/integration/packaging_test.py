@@ -54,6 +54,11 @@ COMMANDS = ("tessera", "tessera-recorder", "tessera-audit", "tessera-token", "te
 STATE_DIR = "/var/lib/tessera"
 
 
+def webrtc_tcp_port(webrtc):
+    """ICE-TCP's port: webrtc.tcp_port, else the UDP port's number (config_webrtc.cc)."""
+    return webrtc.get("tcp_port", webrtc["udp_port"])
+
+
 def skip(why):
     print(f"SKIP: {why}")
     sys.exit(SKIP)
@@ -523,7 +528,8 @@ def check_overlay(args, yaml, name, objects, cpu, rss):
         ensure(udp == want_udp, f"{name}: the UDP container ports are not server.rtp_ports "
                f"{low}-{high} and webrtc.udp_port")
     declared = {(p["containerPort"], p.get("protocol", "TCP")) for p in c["ports"]}
-    for p in ((port, "TCP"), (metrics_port, "TCP")) + (((webrtc["udp_port"], "UDP"),)
+    for p in ((port, "TCP"), (metrics_port, "TCP")) + (((webrtc["udp_port"], "UDP"),
+                                                       (webrtc_tcp_port(webrtc), "TCP"))
                                                       if webrtc else ()):
         ensure(p in declared, f"{name}: container port {p} is not declared")
 
@@ -669,7 +675,8 @@ def case_container(args):
     exposed = set(" ".join(r for w, r in runtime if w == "EXPOSE").split())
     control, webrtc = config["control"], config["webrtc"]
     want = {f"{config['server']['rtp_ports']}/udp", f"{webrtc['udp_port']}/udp",
-            f"{control['port']}/tcp", f"{control['metrics_port']}/tcp"}
+            f"{webrtc_tcp_port(webrtc)}/tcp", f"{control['port']}/tcp",
+            f"{control['metrics_port']}/tcp"}
     ensure(exposed == want, f"Containerfile: EXPOSE {sorted(exposed)}, the config's ports "
            f"{sorted(want)}")
     health = last_of("HEALTHCHECK")

@@ -13,6 +13,8 @@ Scenarios:
            resources) keeps the participants and their tiles, and the browser's new candidate
            pairs are answered; the API lists the browser with transport webrtc; after the
            page's leave() (DELETE of both resources) it is gone.
+  tcp      the same browser with only the node's ICE-TCP candidate (the UDP one taken out of the
+           answer, as if UDP were blocked): live, both tiles, media both ways over TCP pairs.
   relay    the same browser allowed only relayed candidates (#relay=1), through a real coturn
            on loopback with the credentials Tessera's Link headers handed it: live, both tiles,
            media both ways over relay pairs, coturn's allocations succeeded.
@@ -34,7 +36,7 @@ line, a JSON line from the browser, an API answer) with a deadline; nothing slee
 something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium or the npm
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
-usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console|relay
+usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console|relay|tcp
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -499,6 +501,33 @@ def scenario_relay(args, work):
         t.stop()
 
 
+def scenario_tcp(args, work):
+    """A browser that may only use the node's ICE-TCP candidate (#transport=tcp: the UDP one is
+    taken out of the answer, as if UDP were blocked): live, both tiles, media both ways over
+    TCP pairs, and Tessera took the connections on its ICE-TCP port."""
+    keys = new_keys(args, work)
+    with WebRtcTessera(args, work, keys) as t:
+        t.proc.wait_for_log(lambda l: "ICE-TCP (passive) on TCP" in l, 10)
+        camera = t.camera()
+        browser = None
+        try:
+            browser, r = join_browser(args, work, t, keys, extra=["--tcp"])
+            s = check_flowing(browser)
+            for kind in ("whip", "whep"):
+                ensure(s[kind].get("protocol") == "tcp",
+                       f"the {kind} session's selected pair is not over TCP: {s[kind]}")
+            print(f"over ICE-TCP: whip to {s['whip'].get('remoteCandidate')}, whep to "
+                  f"{s['whep'].get('remoteCandidate')}")
+            browser.proc.send_line("quit")
+            ensure(browser.finish() == 0, f"browser.mjs failed: {browser.proc.stderr()}")
+        finally:
+            if browser:
+                browser.kill()
+            camera.proc.kill()
+            camera.proc.wait()
+        t.stop()
+
+
 def refused_cases(keys):
     """(label, token, status): a participant token of another room, an expired one of this room
     (made with the key's secret: tessera-token never writes one), and no token at all."""
@@ -798,6 +827,7 @@ def scenario_console(args, work):
 
 
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
+             "tcp": scenario_tcp,
              "console": scenario_console}
 
 

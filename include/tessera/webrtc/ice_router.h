@@ -59,6 +59,9 @@ class IceRouter {
   std::optional<IceSessionId> Route(std::span<const uint8_t> datagram,
                                     const net::Endpoint& from) const;
 
+  // Whether a valid check came from `from` (some session learnt it).
+  bool Knows(const net::Endpoint& from) const { return addresses_.count(from) > 0; }
+
   size_t ufrag_count() const { return ufrags_.size(); }
   size_t address_count() const { return addresses_.size(); }
   // The session's addresses, learnt longest ago first.

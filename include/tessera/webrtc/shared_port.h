@@ -2,6 +2,12 @@
 // needs one rule (issue: WebRTC item 1). Datagrams are routed to a participant's PeerTransport
 // by the ICE router (a STUN check by the ufrag in its USERNAME, anything else by the source
 // address a valid check came from); what nobody owns is dropped and counted.
+//
+// ICE-TCP (RFC 6544), for networks that block UDP: one TCP port as well, passive (browsers
+// connect to it). Each connection carries the same packets, framed (RFC 4571), and is routed as
+// a datagram from its remote address; what Tessera sends to that address goes back over the
+// connection. A connection over which no valid check came within kTcpUnverifiedTimeout is
+// closed, and at most kMaxTcpConnections are open.
 #pragma once
 
 #include <tessera/base/logging.h>
@@ -12,10 +18,14 @@
 #include <tessera/webrtc/ice_router.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -28,9 +38,15 @@ class SharedPort {
   using DatagramHandler =
       std::function<void(std::span<const uint8_t> data, const net::Endpoint& from)>;
 
-  // Binds bind_address:port (0: any free port). Errors name the port and why.
+  static constexpr size_t kMaxTcpConnections = 1024;
+  static constexpr std::chrono::seconds kTcpUnverifiedTimeout{10};
+  static constexpr size_t kMaxTcpQueuedBytes = 1 << 20;  // per connection: more is dropped
+
+  // Binds bind_address:port (0: any free port) for UDP and, with tcp_port, the TCP port (0: any
+  // free one). Errors name the port and why.
   static StatusOr<std::unique_ptr<SharedPort>> Open(boost::asio::io_context& shard,
-                                                    const std::string& bind_address, uint16_t port);
+                                                    const std::string& bind_address, uint16_t port,
+                                                    std::optional<uint16_t> tcp_port = {});
   ~SharedPort();
 
   void Start();
@@ -38,6 +54,7 @@ class SharedPort {
 
   boost::asio::io_context& shard() { return shard_; }
   uint16_t local_port() const;
+  std::optional<uint16_t> tcp_port() const;
 
   // A participant's transport: its checks for `ufrag` and then the datagrams from the addresses
   // its agent validated reach `handler`. ALREADY_EXISTS when the ufrag is taken.
@@ -52,18 +69,31 @@ class SharedPort {
 
   uint64_t unrouted() const { return unrouted_; }
   size_t session_count() const { return handlers_.size(); }
+  size_t tcp_connection_count() const { return open_tcp_; }
 
  private:
+  class TcpConnection;
   explicit SharedPort(boost::asio::io_context& shard);
   void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from);
+  void Accept();
+  // The connection to `remote` closed: what is sent there is dropped from now on (never sent as
+  // UDP to the browser's TCP port), until the entry ages out.
+  void TcpClosed(const net::Endpoint& remote);
 
   boost::asio::io_context& shard_;
   std::unique_ptr<net::UdpSocket> socket_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  // By remote address (as a UDP endpoint: the router's key); closed ones stay as tombstones.
+  std::map<net::Endpoint, std::shared_ptr<TcpConnection>> tcp_;
+  std::deque<net::Endpoint> closed_tcp_;  // tombstones, oldest first
+  size_t open_tcp_ = 0;
   IceRouter router_;
   std::map<IceSessionId, DatagramHandler> handlers_;
   IceSessionId next_id_ = 1;
   uint64_t unrouted_ = 0;
   Counter* unrouted_counter_;
+  Counter* tcp_refused_counter_;
+  Counter* tcp_accepted_counter_;
   LogRateLimiter drop_log_;
   ThreadChecker checker_;
 };

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -32,6 +33,10 @@ struct WebRtcConfig {
   bool enabled = false;
   std::string bind_address = "127.0.0.1";  // the shared UDP port's address
   uint16_t udp_port = 8443;                // 0: any free port (logged)
+  // ICE-TCP (RFC 6544, passive) for networks that block UDP: one TCP port, unset: the UDP port's
+  // number (0 with udp_port 0: any free port, logged).
+  bool tcp = true;
+  std::optional<uint16_t> tcp_port;
   // The address browsers are told (the ICE candidate): the public address of a 1:1 NAT in front
   // of the node. Empty: bind_address.
   std::string announced_address;
@@ -85,6 +90,7 @@ class WebRtcService {
   void Stop();
 
   uint16_t udp_port() const { return udp_port_; }
+  std::optional<uint16_t> tcp_port() const { return tcp_port_; }
   const std::string& fingerprint() const { return fingerprint_; }
 
   // The SDP answer to a browser's offer, its participant joined. Errors: Unavailable (stopped or
@@ -140,6 +146,7 @@ class WebRtcService {
   Clock& clock_;
   std::unique_ptr<SharedPort> port_;
   uint16_t udp_port_ = 0;
+  std::optional<uint16_t> tcp_port_;
   std::shared_ptr<const DtlsCertificate> certificate_;
   std::string fingerprint_;
   std::string turn_secret_;  // read at Create from turn.secret_file

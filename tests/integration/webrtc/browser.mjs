@@ -13,7 +13,7 @@
 //          [--points '[{"x":0.25,"y":0.5,"rgb":[255,0,0]}, ...]'] [--tolerance 48]
 //          [--timeout 60] [--leave] [--commands] [--expect-refusal]
 //          [--page-file join.html] [--save-frame FILE.png] [--screenshot FILE.png]
-//          [--chromium /usr/bin/chromium] [--relay]
+//          [--chromium /usr/bin/chromium] [--relay] [--tcp]
 //
 //   --points       where to read the composite, in fractions of its frame (0..1); a point with
 //                  "rgb" is an expectation: sampling goes on until every such point is within
@@ -26,6 +26,7 @@
 //                  floor in the audio the page receives, in dB), "quit". End of input is "quit".
 //   --relay        the page forces its media through the TURN servers the server names
 //                  (#relay=1 in the join URL).
+//   --tcp          the page uses only the node's ICE-TCP candidate (#transport=tcp).
 //   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
 //                  the status line and the HTTP status the server answered.
 //   --page-file    serve this file as the join page instead of the server's (to try a page
@@ -44,7 +45,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
   '[--chromium PATH]';
 
 function parseArgs(argv) {
-  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help', 'relay']);
+  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help', 'relay', 'tcp']);
   const valued = new Set(['url', 'token', 'token-via', 'video', 'audio', 'points', 'tolerance',
                           'timeout', 'page-file', 'save-frame', 'screenshot', 'chromium']);
   const opts = { tolerance: 48, timeout: 60, 'token-via': 'fragment', chromium: '/usr/bin/chromium',
@@ -268,6 +269,7 @@ async function stats() {
         entry.selectedPair = s.selectedCandidatePairId;
         entry.pairResponses = pair ? pair.responsesReceived : 0;
         entry.localCandidateType = local ? local.candidateType : null;
+        entry.protocol = local ? local.protocol : null;
         entry.remoteCandidate = remote ? `${remote.address}:${remote.port}` : null;
       });
       report.forEach(s => {
@@ -326,6 +328,7 @@ async function open() {
   const fragment = new URLSearchParams();
   if (opts['token-via'] === 'fragment' && opts.token) fragment.set('token', opts.token);
   if (opts.relay) fragment.set('relay', '1');
+  if (opts.tcp) fragment.set('transport', 'tcp');
   url.hash = fragment.toString();
   await page.goto(url.href, { waitUntil: 'load', timeout: opts.timeout * 1000 });
   if (opts['token-via'] === 'form' && opts.token) {

@@ -8,8 +8,12 @@
 #include <tessera/webrtc/peer_transport.h>
 #include <tessera/webrtc/stun.h>
 #include <tessera/webrtc/stun_writer.h>
+#include <tessera/webrtc/tcp_framing.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -55,8 +59,10 @@ std::vector<uint8_t> Rtp(uint8_t pt, uint16_t seq) {
 // loopback socket: real UDP, ICE, DTLS and SRTP, on one io_context run by the test.
 class Loopback {
  public:
-  Loopback() {
-    auto p = SharedPort::Open(io, "127.0.0.1", 0);
+  // tcp: the port also takes ICE-TCP connections (on any free port).
+  explicit Loopback(bool tcp = false) {
+    auto p = SharedPort::Open(io, "127.0.0.1", 0,
+                              tcp ? std::optional<uint16_t>(0) : std::optional<uint16_t>());
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     port = std::move(*p);
     port->Start();
@@ -193,6 +199,90 @@ TEST(PeerTransport, ABrowserChecksHandshakesAndItsSrtpReachesItsLegs) {
   EXPECT_EQ(l.video.delivered.size(), 1u);
   (*stranger)->Close();
   EXPECT_FALSE(l.gone);
+}
+
+// A browser over ICE-TCP (RFC 6544): its framed packets on one connection to the node's TCP
+// port.
+class TcpBrowser {
+ public:
+  explicit TcpBrowser(Loopback& l) : l_(l), socket_(l.io) {
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), *l.port->tcp_port()});
+    Read();
+  }
+  void Send(std::span<const uint8_t> packet) {
+    const std::vector<uint8_t> frame = FrameForTcp(packet);
+    boost::asio::write(socket_, boost::asio::buffer(frame));
+  }
+  void SendRaw(std::vector<uint8_t> bytes) {
+    boost::asio::write(socket_, boost::asio::buffer(bytes));
+  }
+  uint16_t port() const { return socket_.local_endpoint().port(); }
+  std::vector<std::vector<uint8_t>> got;
+  bool closed = false;
+
+ private:
+  void Read() {
+    socket_.async_read_some(boost::asio::buffer(buffer_),
+                            [this](const boost::system::error_code& ec, size_t n) {
+                              if (ec) {
+                                closed = true;
+                                return;
+                              }
+                              EXPECT_TRUE(reader_.Append({buffer_.data(), n}));
+                              while (auto p = reader_.Next())
+                                got.emplace_back(p->begin(), p->end());
+                              Read();
+                            });
+  }
+  Loopback& l_;
+  boost::asio::ip::tcp::socket socket_;
+  TcpFrameReader reader_;
+  std::array<uint8_t, 4096> buffer_{};
+};
+
+TEST(PeerTransport, OverIceTcpTheChecksAndTheHandshakeGoOverOneConnection) {
+  Loopback l(/*tcp=*/true);
+  ASSERT_TRUE(l.port->tcp_port());
+  TcpBrowser b(l);
+  b.Send(l.Check(true, l.transport->local_ice().password));
+  ASSERT_TRUE(l.RunUntil([&] { return !b.got.empty(); })) << "no answer over the connection";
+  auto response = ParseStun(b.got.front());
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->message_class, StunClass::kSuccessResponse);
+  ASSERT_TRUE(l.transport->selected());
+  EXPECT_EQ(l.transport->selected()->port(), b.port());
+  EXPECT_EQ(l.port->tcp_connection_count(), 1u);
+  EXPECT_TRUE(l.to_browser.empty()) << "nothing goes out as UDP";
+  b.got.clear();
+
+  // DTLS over the connection: the legs are keyed.
+  auto client = DtlsTransport::Create(DtlsRole::kClient, l.browser_certificate,
+                                      {l.server_certificate->sdp_fingerprint()});
+  ASSERT_TRUE(client.ok());
+  std::optional<SrtpKeys> keys;
+  auto apply = [&](DtlsResult r) {
+    for (const auto& d : r.datagrams) b.Send(d);
+    if (r.event == DtlsResult::Event::kConnected) keys = std::move(r.keys);
+  };
+  apply((*client)->Start(SystemClock().NowUs()));
+  ASSERT_TRUE(l.RunUntil([&] {
+    std::vector<std::vector<uint8_t>> got;
+    got.swap(b.got);
+    for (const auto& d : got) apply((*client)->HandleDatagram(d, SystemClock().NowUs()));
+    return keys.has_value() && l.transport->connected();
+  })) << "no DTLS over ICE-TCP";
+  ASSERT_TRUE(l.video.suite);
+  EXPECT_EQ(l.video.local_key, keys->remote_key_salt);
+}
+
+TEST(PeerTransport, AnIceTcpConnectionWithBadFramingIsClosedAndNothingElseEnds) {
+  Loopback l(/*tcp=*/true);
+  TcpBrowser b(l);
+  ASSERT_TRUE(l.RunUntil([&] { return l.port->tcp_connection_count() == 1; }));
+  b.SendRaw({0x20, 0x00});  // a 8192-byte frame: longer than any ICE-TCP packet Tessera takes
+  ASSERT_TRUE(l.RunUntil([&] { return b.closed; })) << "the connection stays open";
+  EXPECT_EQ(l.port->tcp_connection_count(), 0u);
+  EXPECT_FALSE(l.gone.has_value()) << "the participant's transport ended: " << *l.gone;
 }
 
 TEST(PeerTransport, AWrongPasswordSelectsNothingAndGetsA401) {
