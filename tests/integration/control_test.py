@@ -1303,14 +1303,37 @@ def case_openapi(args, work):
             listed = expect_json(c(api.get(base, viewer)), 200, f"GET {base}")["participants"]
             ensure(any(p.get("name") == "oa-browser" and p.get("transport") == "webrtc"
                        for p in listed), f"the WHIP participant is not listed: {listed}")
+            frag = {"Content-Type": "application/trickle-ice-sdpfrag"}
+            restart = ("a=ice-ufrag:oaNew1\r\na=ice-pwd:oaNewPassword0123456789\r\n"
+                       "a=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n")
             for loc in (whip, whep):
                 c(api.request("OPTIONS", loc))
+                who = guest if loc == whip else admin
+                # An ICE restart (If-Match *): the node's new credentials and a new ETag.
+                r = c(api.request("PATCH", loc, who, restart, dict(frag, **{"If-Match": "*"})))
+                expect_status(r, 200, f"PATCH {loc} (ICE restart)")
+                ensure(r.media_type() == "application/trickle-ice-sdpfrag" and
+                       "a=ice-ufrag:" in r.body.decode() and r.header("etag"),
+                       f"PATCH {loc}: {r}")
+                etag = r.header("etag")
+                trickle = "a=mid:0\r\na=candidate:2 1 udp 1 127.0.0.1 10 typ host\r\n"
+                expect_status(c(api.request("PATCH", loc, who, trickle,
+                                            dict(frag, **{"If-Match": etag}))), 204,
+                              f"PATCH {loc} (a trickled candidate)")
+                expect_status(c(api.request("PATCH", loc, who, trickle,
+                                            dict(frag, **{"If-Match": '"stale"'}))), 412,
+                              f"PATCH {loc} with a stale ETag")
+                expect_status(c(api.request("PATCH", loc, who, trickle, frag)), 428,
+                              f"PATCH {loc} without If-Match")
                 expect_status(c(api.delete(loc, guest if loc == whip else admin)), 200,
                               f"DELETE {loc}")
                 expect_status(c(api.delete(loc, admin)), 404, f"DELETE {loc} again")
             page = c(api.get("/join/oa-room"))
             ensure(page.status == 200 and page.media_type() == "text/html",
                    f"GET /join/oa-room: {page}")
+            console = c(api.get("/console"))
+            ensure(console.status == 200 and console.media_type() == "text/html",
+                   f"GET /console: {console}")
 
             expect_status(c(api.delete(f"{base}/{pid}", admin)), 204, f"DELETE {base}/{pid}")
             expect_status(c(api.delete(f"{base}/{pid}", admin)), 404, f"DELETE {base}/{pid} again")
