@@ -33,6 +33,7 @@ struct AudioRoom::Participant {
   std::optional<int64_t> tick_hold_us;
   std::deque<int64_t> holds;        // the last kHoldWindow ticks' tick_hold_us
   std::vector<uint32_t> not_heard;  // SetNotHeard
+  bool not_heard_strict = true;
 };
 
 AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
@@ -80,10 +81,11 @@ Status AudioRoom::SetDeaf(uint32_t id, bool deaf) {
   return Status::Ok();
 }
 
-Status AudioRoom::SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard) {
+Status AudioRoom::SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard, bool strict) {
   auto it = participants_.find(id);
   if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
   it->second->not_heard = std::move(not_heard);
+  it->second->not_heard_strict = strict;
   return Status::Ok();
 }
 
@@ -238,8 +240,9 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     const auto mi = static_cast<size_t>(m);
     // A listener that must not hear someone (the recorder, under the exclude policy) keeps its
     // own encoder for as long as it has anyone not to hear, whichever mix it gets: a shared
-    // encoder's lookahead and in-band FEC carry the previous 20 ms, which held them.
-    const bool own = !inputs[i].not_heard.empty();
+    // encoder's lookahead and in-band FEC carry the previous 20 ms, which held them. A viewer's
+    // own voice is not that strict: its private mix (mi >= shared) only while that voice speaks.
+    const bool own = p.not_heard_strict && !inputs[i].not_heard.empty();
     const EncoderKey key{
         own || mi == 0 || mi >= shared ? 0u : mix.selected[mi - 1],
         own            ? inputs[i].id

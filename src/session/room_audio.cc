@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace tessera::session {
 namespace {
@@ -122,23 +123,33 @@ void RoomAudio::SetExcluded(std::vector<uint32_t> excluded) {
 }
 
 void RoomAudio::RefreshNotHeard() {
+  std::unordered_map<std::string_view, uint32_t> by_name;
+  for (const auto& [id, leg] : leg_by_id_) by_name.emplace(leg->config().name, id);
   for (const auto& [id, leg] : leg_by_id_) {
     const RoomParticipantConfig& c = leg->config();
     if (!c.recorder && c.own_voice.empty()) continue;
     std::vector<uint32_t> not_heard;
     if (c.recorder) not_heard = excluded_;
     if (!c.own_voice.empty()) {
-      for (const auto& [other, other_leg] : leg_by_id_) {
-        if (other != id && other_leg->config().name == c.own_voice) not_heard.push_back(other);
+      if (auto it = by_name.find(c.own_voice); it != by_name.end() && it->second != id) {
+        not_heard.push_back(it->second);
       }
     }
-    (void)room_.SetNotHeard(id, std::move(not_heard));
+    (void)room_.SetNotHeard(id, std::move(not_heard), /*strict=*/c.recorder);
   }
 }
 
 void RoomAudio::Detach(uint32_t id) {
   room_.RemoveParticipant(id);
+  const auto it = leg_by_id_.find(id);
+  const std::string name = it != leg_by_id_.end() ? it->second->config().name : std::string();
   leg_by_id_.erase(id);
+  // Whoever did not hear it hears nobody less now.
+  if (!name.empty() && std::any_of(leg_by_id_.begin(), leg_by_id_.end(), [&](const auto& e) {
+        return e.second->config().own_voice == name;
+      })) {
+    RefreshNotHeard();
+  }
 }
 
 Status RoomAudio::Admit(uint32_t id, bool muted, bool deaf) {

@@ -80,7 +80,10 @@ class AudioRoom {
   // Whom the participant must not hear besides itself (the room's recorder under the "exclude"
   // consent policy: those left out of the recording). While one of them is among the K loudest
   // it hears a mix of its own, encoded for it alone; otherwise the shared one (no extra work).
-  Status SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard);
+  // strict false (a viewer's own voice): the shared mix and encoder whenever none of them is
+  // among the selected, at the price of the 20 ms a shared encoder's lookahead may carry at a
+  // switch; strict (the recorder's exclusions): its own encoder as long as anyone is not heard.
+  Status SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard, bool strict = true);
 
   // One received RTP packet's payload. audio_level: RFC 6464 -dBov when the sender put it in a
   // header extension.

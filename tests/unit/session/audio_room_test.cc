@@ -260,6 +260,21 @@ TEST(AudioRoom, ARecorderKeepsItsOwnEncoderWhileAnyoneIsLeftOutAndSharesOtherwis
   EXPECT_EQ(h.room().stats().encodes - before, 20u) << "nobody left out: the recorder shares";
 }
 
+TEST(AudioRoom, AViewerNotHearingASilentPublisherSharesTheCommonEncode) {
+  // A WHEP viewer linked to its own WHIP publisher (not strict): while the publisher is silent
+  // the viewer gets the common mix and its encode, not one of its own.
+  RoomHarness h;
+  h.Add(1, rtp::Codec::kOpus, 400);
+  h.Add(2, rtp::Codec::kOpus, 700, /*sends=*/false);   // the publisher, silent
+  h.Add(3, rtp::Codec::kOpus, 1500, /*sends=*/false);  // its viewer
+  ASSERT_TRUE(h.room().SetMuted(3, true).ok());
+  ASSERT_TRUE(h.room().SetNotHeard(3, {2}, /*strict=*/false).ok());
+  h.Run(60);
+  EXPECT_GT(h.Heard(3, 400), -40);
+  // Speaker 1's mix and the common one: nothing for the viewer alone.
+  EXPECT_EQ(h.room().stats().max_tick_encodes, 2u);
+}
+
 TEST(AudioRoom, MalformedPayloadsAreConcealedAndNeverSilenceOthers) {
   RoomHarness h;
   h.Add(1, rtp::Codec::kOpus, 400);
