@@ -1,6 +1,7 @@
 // Parsing of the `webrtc` section.
 #include "app/config_webrtc.h"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 
 namespace tessera::app {
@@ -33,8 +34,11 @@ void ParseTurn(Checker& c, const YAML::Node& n, webrtc::TurnConfig& out) {
       const std::string u = urls[i].IsScalar() ? urls[i].Scalar() : "";
       const bool scheme = u.starts_with("turn:") || u.starts_with("turns:") ||
                           u.starts_with("stun:") || u.starts_with("stuns:");
-      // It goes into a Link header between < and >, and into the browser's configuration.
-      const bool clean = u.find_first_of("<>\"\r\n ,;") == std::string::npos;
+      // It goes into a Link header between < and >, and into the browser's configuration:
+      // printable ASCII only, and none of the header's own delimiters.
+      const bool clean =
+          u.find_first_of("<>\",;") == std::string::npos &&
+          std::all_of(u.begin(), u.end(), [](unsigned char ch) { return ch > 0x20 && ch < 0x7f; });
       if (!scheme || !clean || u.size() > 256) {
         c.Error(urls[i], at, "must be a turn:, turns:, stun: or stuns: URL, got '" + u + "'");
       } else {

@@ -178,7 +178,7 @@ HttpResponse ServePage(std::string_view page) {
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'self'; script-src 'unsafe-inline'; style-src "
                          "'unsafe-inline'; media-src 'self' blob: mediastream:; img-src 'self' "
-                         "data:; connect-src 'self'");
+                         "data:; connect-src 'self'; frame-ancestors 'none'");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;

@@ -17,23 +17,24 @@ namespace ip = boost::asio::ip;
 // map (and by its pending reads and writes while they run).
 class SharedPort::TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
-  TcpConnection(SharedPort& port, ip::tcp::socket socket, net::Endpoint remote)
+  TcpConnection(SharedPort& port, ip::tcp::socket socket, net::Endpoint remote, int64_t now_us)
       : port_(port),
         socket_(std::move(socket)),
         remote_(std::move(remote)),
+        accepted_us_(now_us),
         idle_(port.shard_),
-        reader_(TcpFrameReader::Limits{.max_frame_size = 4096, .max_buffered = 64 * 1024}) {}
+        reader_(kLimits),
+        buffer_(16 * 1024) {}
 
   void Start() {
-    auto self = shared_from_this();
-    idle_.expires_after(kTcpUnverifiedTimeout);
-    idle_.async_wait([self](const boost::system::error_code& ec) {
-      if (ec || self->closed_) return;
-      // No valid check came over it: a stranger's connection (or a flood's) is not kept.
-      if (!self->port_.router_.Knows(self->remote_)) self->Close("no valid ICE check");
-    });
+    ArmIdle(kTcpUnverifiedTimeout);
     Read();
   }
+
+  // A valid ICE check came over it (the router knows its address).
+  bool verified() const { return port_.router_.Knows(remote_); }
+  int64_t accepted_us() const { return accepted_us_; }
+  const net::Endpoint& remote() const { return remote_; }
 
   bool Send(std::span<const uint8_t> packet) {
     if (closed_) return false;
@@ -56,12 +57,38 @@ class SharedPort::TcpConnection : public std::enable_shared_from_this<TcpConnect
     boost::system::error_code ec;
     socket_.close(ec);
     idle_.cancel();
+    // Its memory goes now (it may stay a while as a tombstone): the handlers still pending see
+    // closed_ first and touch nothing.
+    queue_.clear();
+    queued_bytes_ = 0;
+    std::vector<uint8_t>().swap(buffer_);
+    reader_ = TcpFrameReader(kLimits);
     port_.TcpClosed(remote_);
   }
 
   bool closed() const { return closed_; }
 
  private:
+  static constexpr TcpFrameReader::Limits kLimits{.max_frame_size = 4096,
+                                                  .max_buffered = 64 * 1024};
+  // Kept while frames come (a browser's consent checks come every few seconds); closed when
+  // none came for `after`, or when no valid check came over it at all.
+  void ArmIdle(std::chrono::seconds after) {
+    auto self = shared_from_this();
+    idle_.expires_after(after);
+    idle_.async_wait([self](const boost::system::error_code& ec) {
+      if (ec || self->closed_) return;
+      if (!self->verified()) {
+        self->Close("no valid ICE check");  // a stranger's connection (or a flood's)
+      } else if (self->reader_.frames() == self->frames_at_last_check_) {
+        self->Close("idle");
+      } else {
+        self->frames_at_last_check_ = self->reader_.frames();
+        self->ArmIdle(kTcpIdleTimeout);
+      }
+    });
+  }
+
   void Read() {
     auto self = shared_from_this();
     socket_.async_read_some(
@@ -110,9 +137,11 @@ class SharedPort::TcpConnection : public std::enable_shared_from_this<TcpConnect
   SharedPort& port_;
   ip::tcp::socket socket_;
   const net::Endpoint remote_;
+  const int64_t accepted_us_;
   boost::asio::steady_timer idle_;
   TcpFrameReader reader_;
-  std::array<uint8_t, 16 * 1024> buffer_{};
+  std::vector<uint8_t> buffer_;
+  uint64_t frames_at_last_check_ = 0;
   std::deque<std::vector<uint8_t>> queue_;
   size_t queued_bytes_ = 0;
   uint64_t dropped_ = 0;
@@ -122,6 +151,7 @@ class SharedPort::TcpConnection : public std::enable_shared_from_this<TcpConnect
 
 SharedPort::SharedPort(boost::asio::io_context& shard)
     : shard_(shard),
+      accept_retry_(shard),
       unrouted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total")),
       tcp_refused_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_tcp_connections_total",
                                                        {{"result", "refused"}})),
@@ -172,14 +202,25 @@ std::optional<uint16_t> SharedPort::tcp_port() const {
 
 void SharedPort::Start() {
   TESSERA_DCHECK_RUN_ON(checker_);
-  socket_->Start(
-      [this](std::span<const uint8_t> d, const net::Endpoint& from) { OnDatagram(d, from); });
+  socket_->Start([this](std::span<const uint8_t> d, const net::Endpoint& from) {
+    // An address that is a live ICE-TCP connection's is that connection's: the same address and
+    // port over UDP (another person behind the same NAT) must not reach its session.
+    if (!tcp_.empty()) {
+      if (auto it = tcp_.find(from); it != tcp_.end() && !it->second->closed()) {
+        Unrouted(from);
+        return;
+      }
+    }
+    OnDatagram(d, from);
+  });
   if (acceptor_) Accept();
 }
 
 void SharedPort::Close() {
   TESSERA_DCHECK_RUN_ON(checker_);
+  *alive_ = false;  // an accept already queued touches nothing of ours
   socket_->Close();
+  accept_retry_.cancel();
   if (acceptor_) {
     boost::system::error_code ec;
     acceptor_->close(ec);
@@ -195,38 +236,92 @@ void SharedPort::Close() {
 }
 
 void SharedPort::Accept() {
-  acceptor_->async_accept([this](const boost::system::error_code& ec, ip::tcp::socket socket) {
-    if (ec == boost::asio::error::operation_aborted || !acceptor_->is_open()) return;
-    if (!ec) {
-      boost::system::error_code rec;
-      const ip::tcp::endpoint r = socket.remote_endpoint(rec);
-      if (rec || open_tcp_ >= kMaxTcpConnections) {
-        tcp_refused_counter_->Add();
-        socket.close(rec);
-      } else {
-        socket.set_option(ip::tcp::no_delay(true), rec);
-        const net::Endpoint remote(r.address(), r.port());
-        auto c = std::make_shared<TcpConnection>(*this, std::move(socket), remote);
-        if (auto old = tcp_.find(remote); old != tcp_.end() && !old->second->closed()) {
-          old->second->Close("replaced");
+  std::shared_ptr<bool> alive = alive_;
+  acceptor_->async_accept(
+      [this, alive](const boost::system::error_code& ec, ip::tcp::socket socket) {
+        if (!*alive || ec == boost::asio::error::operation_aborted) return;
+        if (ec) {
+          // EMFILE and the like: the connection stays in the backlog, so an immediate retry would
+          // fail at once, forever; the shard's media comes first.
+          spdlog::warn("webrtc: ICE-TCP accept failed: {}; retrying in 100 ms", ec.message());
+          accept_retry_.expires_after(std::chrono::milliseconds(100));
+          accept_retry_.async_wait([this, alive](const boost::system::error_code& e) {
+            if (!e && *alive) Accept();
+          });
+          return;
         }
-        tcp_[remote] = c;
-        ++open_tcp_;
-        tcp_accepted_counter_->Add();
-        c->Start();
-      }
+        TakeConnection(std::move(socket));
+        Accept();
+      });
+}
+
+void SharedPort::TakeConnection(ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const ip::tcp::endpoint r = socket.remote_endpoint(ec);
+  auto refuse = [&](const char* why) {
+    tcp_refused_counter_->Add();
+    if (drop_log_.Allow(SystemClock().NowUs())) {
+      spdlog::warn("webrtc: ICE-TCP connection refused: {} ({} similar suppressed)", why,
+                   drop_log_.suppressed());
     }
-    Accept();
-  });
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  };
+  if (ec) return refuse("no remote address");
+  const net::Endpoint remote(r.address(), r.port());
+  // The same address and port already proved itself over UDP (another person behind the same
+  // NAT): its packets are that session's, never this connection's.
+  if (router_.Knows(remote) && !tcp_.count(remote)) return refuse("the address is a UDP peer's");
+  size_t from_address = 0;
+  std::shared_ptr<TcpConnection> oldest_unverified;
+  for (const auto& [at, c] : tcp_) {
+    if (c->closed()) continue;
+    if (at.address() == remote.address()) ++from_address;
+    if (!c->verified() &&
+        (!oldest_unverified || c->accepted_us() < oldest_unverified->accepted_us())) {
+      oldest_unverified = c;
+    }
+  }
+  if (from_address >= kMaxTcpConnectionsPerAddress) return refuse("too many from one address");
+  if (open_tcp_ >= kMaxTcpConnections) {
+    // Full: a connection that proved nothing yet makes way; verified ones are never pushed out.
+    if (!oldest_unverified) return refuse("every connection is in use");
+    oldest_unverified->Close("made way for a new connection");
+  }
+  socket.set_option(ip::tcp::no_delay(true), ec);
+  auto c = std::make_shared<TcpConnection>(*this, std::move(socket), remote, SystemClock().NowUs());
+  if (auto old = tcp_.find(remote); old != tcp_.end() && !old->second->closed()) {
+    old->second->Close("replaced");
+  }
+  tcp_[remote] = c;
+  ++open_tcp_;
+  tcp_accepted_counter_->Add();
+  c->Start();
 }
 
 void SharedPort::TcpClosed(const net::Endpoint& remote) {
   if (open_tcp_ > 0) --open_tcp_;
-  closed_tcp_.push_back(remote);
-  while (closed_tcp_.size() > kMaxTcpConnections) {
-    auto it = tcp_.find(closed_tcp_.front());
+  closed_tcp_.emplace_back(remote, SystemClock().NowUs());
+  ForgetTombstones(SystemClock().NowUs());
+}
+
+void SharedPort::ForgetTombstones(int64_t now_us) {
+  while (!closed_tcp_.empty() && (now_us - closed_tcp_.front().second >= kTcpTombstoneUs ||
+                                  closed_tcp_.size() > kMaxTcpConnections)) {
+    auto it = tcp_.find(closed_tcp_.front().first);
     if (it != tcp_.end() && it->second->closed()) tcp_.erase(it);
     closed_tcp_.pop_front();
+  }
+}
+
+void SharedPort::Unrouted(const net::Endpoint& from) {
+  ++unrouted_;
+  unrouted_counter_->Add();  // looked up once: a flood of strangers costs no map lookups
+  if (drop_log_.Allow(SystemClock().NowUs())) {
+    spdlog::warn(
+        "webrtc: dropped a datagram from {}:{} that belongs to no participant ({} "
+        "similar suppressed)",
+        from.address().to_string(), from.port(), drop_log_.suppressed());
   }
 }
 
@@ -250,13 +345,28 @@ Status SharedPort::ChangeUfrag(IceSessionId session, const std::string& old_ufra
 
 void SharedPort::Remove(IceSessionId session) {
   TESSERA_DCHECK_RUN_ON(checker_);
+  // Its ICE-TCP connections go with it.
+  if (!tcp_.empty()) {
+    for (const net::Endpoint& a : router_.AddressesOf(session)) {
+      if (auto it = tcp_.find(a); it != tcp_.end() && !it->second->closed()) {
+        const std::shared_ptr<TcpConnection> c = it->second;  // Close edits the map
+        c->Close("the participant left");
+      }
+    }
+  }
   router_.RemoveSession(session);
   handlers_.erase(session);
 }
 
 bool SharedPort::SendTo(std::span<const uint8_t> data, const net::Endpoint& to) {
+  TESSERA_DCHECK_RUN_ON(checker_);
   if (!tcp_.empty()) {
-    if (auto it = tcp_.find(to); it != tcp_.end()) return it->second->Send(data);
+    if (auto it = tcp_.find(to); it != tcp_.end()) {
+      if (!it->second->closed()) return it->second->Send(data);
+      // A connection that closed a moment ago: never sent as UDP to the browser's TCP port.
+      ForgetTombstones(SystemClock().NowUs());
+      if (tcp_.count(to)) return false;
+    }
   }
   return socket_->SendTo(data, to);
 }
@@ -267,14 +377,7 @@ void SharedPort::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& 
   auto it = id ? handlers_.find(*id) : handlers_.end();
   if (it == handlers_.end()) {
     // A check for nobody's ufrag, or media from an address no check validated: nobody's.
-    ++unrouted_;
-    unrouted_counter_->Add();  // looked up once: a flood of strangers costs no map lookups
-    if (drop_log_.Allow(SystemClock().NowUs())) {
-      spdlog::warn(
-          "webrtc: dropped a datagram from {}:{} that belongs to no participant ({} "
-          "similar suppressed)",
-          from.address().to_string(), from.port(), drop_log_.suppressed());
-    }
+    Unrouted(from);
     return;
   }
   it->second(data, from);

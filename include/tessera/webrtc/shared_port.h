@@ -7,7 +7,10 @@
 // connect to it). Each connection carries the same packets, framed (RFC 4571), and is routed as
 // a datagram from its remote address; what Tessera sends to that address goes back over the
 // connection. A connection over which no valid check came within kTcpUnverifiedTimeout is
-// closed, and at most kMaxTcpConnections are open.
+// closed, so is a verified one without frames for kTcpIdleTimeout and those of a session that
+// is removed; at most kMaxTcpConnections are open (a new one pushes out the oldest unverified),
+// kMaxTcpConnectionsPerAddress from one address. An address a UDP peer proved is never taken
+// over TCP, and UDP from a live connection's address is not its.
 #pragma once
 
 #include <tessera/base/logging.h>
@@ -19,6 +22,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -28,6 +32,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace tessera::webrtc {
 
@@ -39,8 +44,11 @@ class SharedPort {
       std::function<void(std::span<const uint8_t> data, const net::Endpoint& from)>;
 
   static constexpr size_t kMaxTcpConnections = 1024;
+  static constexpr size_t kMaxTcpConnectionsPerAddress = 16;
   static constexpr std::chrono::seconds kTcpUnverifiedTimeout{10};
-  static constexpr size_t kMaxTcpQueuedBytes = 1 << 20;  // per connection: more is dropped
+  static constexpr std::chrono::seconds kTcpIdleTimeout{30};  // a verified one without frames
+  static constexpr size_t kMaxTcpQueuedBytes = 256 * 1024;    // per connection: more is dropped
+  static constexpr int64_t kTcpTombstoneUs = 30'000'000;
 
   // Binds bind_address:port (0: any free port) for UDP and, with tcp_port, the TCP port (0: any
   // free one). Errors name the port and why.
@@ -76,6 +84,9 @@ class SharedPort {
   explicit SharedPort(boost::asio::io_context& shard);
   void OnDatagram(std::span<const uint8_t> data, const net::Endpoint& from);
   void Accept();
+  void TakeConnection(boost::asio::ip::tcp::socket socket);
+  void ForgetTombstones(int64_t now_us);
+  void Unrouted(const net::Endpoint& from);
   // The connection to `remote` closed: what is sent there is dropped from now on (never sent as
   // UDP to the browser's TCP port), until the entry ages out.
   void TcpClosed(const net::Endpoint& remote);
@@ -85,7 +96,9 @@ class SharedPort {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   // By remote address (as a UDP endpoint: the router's key); closed ones stay as tombstones.
   std::map<net::Endpoint, std::shared_ptr<TcpConnection>> tcp_;
-  std::deque<net::Endpoint> closed_tcp_;  // tombstones, oldest first
+  std::deque<std::pair<net::Endpoint, int64_t>> closed_tcp_;  // tombstones, closed at, oldest first
+  boost::asio::steady_timer accept_retry_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once Closed
   size_t open_tcp_ = 0;
   IceRouter router_;
   std::map<IceSessionId, DatagramHandler> handlers_;

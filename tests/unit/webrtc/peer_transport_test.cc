@@ -205,7 +205,11 @@ TEST(PeerTransport, ABrowserChecksHandshakesAndItsSrtpReachesItsLegs) {
 // port.
 class TcpBrowser {
  public:
-  explicit TcpBrowser(Loopback& l) : l_(l), socket_(l.io) {
+  // from_port: connect from this local port (0: any).
+  explicit TcpBrowser(Loopback& l, uint16_t from_port = 0) : l_(l), socket_(l.io) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    socket_.set_option(boost::asio::ip::tcp::socket::reuse_address(true));
+    socket_.bind({boost::asio::ip::make_address("127.0.0.1"), from_port});
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), *l.port->tcp_port()});
     Read();
   }
@@ -283,6 +287,30 @@ TEST(PeerTransport, AnIceTcpConnectionWithBadFramingIsClosedAndNothingElseEnds) 
   ASSERT_TRUE(l.RunUntil([&] { return b.closed; })) << "the connection stays open";
   EXPECT_EQ(l.port->tcp_connection_count(), 0u);
   EXPECT_FALSE(l.gone.has_value()) << "the participant's transport ended: " << *l.gone;
+}
+
+TEST(PeerTransport, AnAddressAUdpPeerProvedIsNeverTakenOverTcp) {
+  // Another person behind the same NAT with the same address and port, over TCP: refused, and
+  // the UDP participant's media still goes to it over UDP.
+  Loopback l(/*tcp=*/true);
+  ASSERT_TRUE(l.Connect()) << "no DTLS connection over UDP";
+  TcpBrowser intruder(l, l.browser->local_port());
+  ASSERT_TRUE(l.RunUntil([&] { return intruder.closed; })) << "the connection was taken";
+  EXPECT_EQ(l.port->tcp_connection_count(), 0u);
+  l.to_browser.clear();
+  ASSERT_TRUE(l.transport->Send(Rtp(96, 9)));
+  EXPECT_TRUE(l.RunUntil([&] { return !l.to_browser.empty(); })) << "the UDP peer lost its media";
+  EXPECT_TRUE(intruder.got.empty());
+}
+
+TEST(PeerTransport, AParticipantThatLeavesTakesItsIceTcpConnectionWithIt) {
+  Loopback l(/*tcp=*/true);
+  TcpBrowser b(l);
+  b.Send(l.Check(true, l.transport->local_ice().password));
+  ASSERT_TRUE(l.RunUntil([&] { return !b.got.empty(); }));
+  l.transport->Close();
+  ASSERT_TRUE(l.RunUntil([&] { return b.closed; })) << "the connection outlived its participant";
+  EXPECT_EQ(l.port->tcp_connection_count(), 0u);
 }
 
 TEST(PeerTransport, AWrongPasswordSelectsNothingAndGetsA401) {
