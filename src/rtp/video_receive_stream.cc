@@ -8,7 +8,11 @@ VideoReceiveStream::VideoReceiveStream(const VideoReceiveStreamConfig& config, C
       clock_(clock),
       drops_(drops),
       depacketizer_(CreateDepacketizer(config.codec)),
-      keyframes_(config.keyframe) {}
+      keyframes_(config.keyframe) {
+  if (config.remb_max_bps > 0) {
+    remb_ = std::make_unique<RembEstimator>(RembEstimator::Config{.max_bps = config.remb_max_bps});
+  }
+}
 
 VideoReceiveStream::~VideoReceiveStream() = default;
 
@@ -79,6 +83,7 @@ std::optional<DropReason> VideoReceiveStream::Take(const RtpPacket& packet,
                                                    Output& out,
                                                    std::vector<RtcpMessage>& feedback) {
   ++stats_.packets;
+  bytes_received_ += packet.size();
   statistics_->OnPacket(packet.sequence_number(), packet.timestamp(), arrival_us);
   if (config_.nack_enabled) {
     if (nack_->OnPacket(packet.sequence_number(), arrival_us).keyframe_needed) {
@@ -199,6 +204,17 @@ std::vector<uint8_t> VideoReceiveStream::BuildCompound(std::vector<RtcpMessage> 
   messages.emplace_back(std::move(rr));
   messages.emplace_back(Sdes::WithCname(config_.local_ssrc, config_.cname));
   for (auto& f : feedback) messages.push_back(std::move(f));
+  if (remb_ && statistics_ && remote_ssrc_) {
+    if (auto bps = remb_->Update(now_us, statistics_->extended_highest_seq(),
+                                 statistics_->packets_lost(), bytes_received_)) {
+      Remb remb;
+      remb.sender_ssrc = config_.local_ssrc;
+      remb.bitrate_bps = static_cast<uint64_t>(*bps);
+      remb.ssrcs = {*remote_ssrc_};
+      messages.emplace_back(std::move(remb));
+      ++stats_.rembs_sent;
+    }
+  }
   last_rtcp_us_ = now_us;
   return SerializeRtcpCompound(messages);
 }

@@ -73,6 +73,7 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
     c.keyframe.min_interval_us = int64_t{server.keyframe_min_interval_ms} * 1000;
     c.keyframe.pli_supported = options.video_pli;
     c.keyframe.fir_supported = options.video_fir;
+    c.remb_max_bps = int64_t{v.remb_max_kbps} * 1000;
     c.jitter.max_wait_us = int64_t{server.jitter_max_wait_ms} * 1000;
     if (v.codec == rtp::Codec::kH264 && !v.sprop_parameter_sets.empty()) {
       // Checked already where it came from a config; from a peer's SDP a bad value costs only
@@ -444,6 +445,10 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
     const auto s = receive_->stats();
     j["keyframe_requests_sent"] = s.keyframe_requests;
     j["nacks_sent"] = s.nacks_sent;
+    if (config_.video->remb_max_kbps) {
+      j["rembs_sent"] = s.rembs_sent;
+      j["remb_max_kbps"] = config_.video->remb_max_kbps;
+    }
     j["packets_lost"] = s.packets_lost;
     j["jitter_ms"] = s.jitter_ms;
     if (rtt_us < 0) rtt_us = s.rtt_us;

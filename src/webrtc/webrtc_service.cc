@@ -7,6 +7,7 @@
 #include <tessera/webrtc/trickle_fragment.h>
 #include <tessera/webrtc/webrtc_service.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
@@ -234,9 +235,15 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   base.candidates.push_back({IceCandidate::Transport::kUdp, announced, udp_port_, 0});
   if (tcp_port_)
     base.candidates.push_back({IceCandidate::Transport::kTcp, announced, *tcp_port_, 0});
-  // Not yet: retransmissions on an RTX stream, transport-wide feedback and REMB.
+  // Not yet: retransmissions on an RTX stream and transport-wide feedback. REMB towards
+  // publishers only: what Tessera estimates a browser may send (a viewer's own REMB would need
+  // abs-send-time on what Tessera sends to mean anything).
   base.rtx = false;
-  base.feedback = {.nack = true, .pli = true, .fir = true, .transport_cc = false, .remb = false};
+  base.feedback = {.nack = true,
+                   .pli = true,
+                   .fir = true,
+                   .transport_cc = false,
+                   .remb = offer.kind == BrowserSessionKind::kPublish};
   if (offer.kind == BrowserSessionKind::kView) {
     base.view.audio_ssrc = RandomSsrc();
     base.view.video_ssrc = RandomSsrc();
@@ -281,6 +288,12 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.send = true;
       v.codec = answer->video->codec;
       v.payload_type = answer->video->payload_type;
+      if (answer->video->feedback.remb && room->video) {
+        // A tile never needs more than the room's largest composite.
+        int bps = 150'000;
+        for (const auto& p : room->video->profiles) bps = std::max(bps, p.bitrate_bps);
+        v.remb_max_kbps = static_cast<uint32_t>(bps / 1000);
+      }
       if (v.codec == rtp::Codec::kH264) {
         // Browsers repeat their parameter sets in band; other WHIP senders may give them here.
         v.sprop_parameter_sets =

@@ -69,6 +69,7 @@ BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the roo
 CAMERA = "camera"
 CAMERA_COLOUR, BROWSER_COLOUR = "red", "blue"
 CAMERA_TONE_HZ, BROWSER_TONE_HZ = 440, 660
+BITRATE_KBPS = 800  # the room's one profile: the REMB cap for publishers
 GUEST, GUEST_COLOUR = "guest", "lime"  # the console scenario's second camera
 OPERATOR = "ops-console"  # the console's token's sub: its preview is "ops-console.viewer"
 # Per channel, in the browser's RGB: the colours went through two lossy encodes and two YUV
@@ -103,7 +104,7 @@ def room_config(camera_port, camera_audio=None):
             "video": {"layout": "grid", "fit": "crop", "border_px": 0,
                       "highlight_speaker": False, "name_labels": False,
                       "profiles": [{"name": "hd", "codec": "H264", "width": WIDTH,
-                                    "height": HEIGHT, "fps": FPS, "bitrate_kbps": 800,
+                                    "height": HEIGHT, "fps": FPS, "bitrate_kbps": BITRATE_KBPS,
                                     "keyframe_interval_s": 1}]},
             "participants": [{"name": CAMERA,
                               "video": {"codec": "H264", "local_port": camera_port}}]}
@@ -428,6 +429,18 @@ def scenario_browser(args, work):
             # own): what Tessera received from the browser, what it sent to its viewer.
             published = names[BROWSER_NAME]
             viewing = names.get(f"{BROWSER_NAME}.viewer", {})
+            # Tessera tells the publishing browser what it may send (REMB), under the room's
+            # largest profile's bitrate, and the browser's estimate keeps under it.
+            pv = published.get("video") or {}
+            ensure(pv.get("rembs_sent", 0) > 0 and pv.get("remb_max_kbps") == BITRATE_KBPS,
+                   f"no REMB to the publisher: {pv}")
+            whip_rate = (browser.ask("stats", "stats")["stats"].get("whip") or {}).get(
+                "availableOutgoingBitrate")
+            print(f"REMB: {pv.get('rembs_sent')} sent, cap {pv.get('remb_max_kbps')} kbit/s; the "
+                  f"browser's outgoing estimate {whip_rate}")
+            ensure(whip_rate is not None and whip_rate <= BITRATE_KBPS * 1000 * 1.05,
+                   f"the browser's outgoing estimate {whip_rate} is above the REMB cap "
+                   f"{BITRATE_KBPS} kbit/s")
             ensure((published.get("audio") or {}).get("rtp_received", 0) > 0 and
                    (published.get("video") or {}).get("rtp_received", 0) > 0 and
                    (viewing.get("video") or {}).get("rtp_sent", 0) > 0,

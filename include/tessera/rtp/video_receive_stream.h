@@ -11,6 +11,7 @@
 #include <tessera/rtp/keyframe_requester.h>
 #include <tessera/rtp/nack_tracker.h>
 #include <tessera/rtp/receive_statistics.h>
+#include <tessera/rtp/remb_estimator.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
 #include <tessera/rtp/rtp_packet.h>
 #include <tessera/rtp/sequence_probation.h>
@@ -31,6 +32,9 @@ struct VideoReceiveStreamConfig {
   std::string cname = "tessera";
   bool nack_enabled = true;
   int64_t rtcp_interval_us = 1'000'000;  // regular RR + SDES
+  // Above 0: a REMB with the loss-based estimate (RembEstimator, capped here) goes with the
+  // reports, once a second (a browser publisher that negotiated goog-remb).
+  int64_t remb_max_bps = 0;
   VideoJitterBuffer::Config jitter;
   NackTracker::Config nack;
   KeyframeRequester::Config keyframe;
@@ -41,6 +45,7 @@ struct VideoReceiveStats {
   uint64_t frames = 0;
   uint64_t nacks_sent = 0;  // sequence numbers asked for
   uint64_t keyframe_requests = 0;
+  uint64_t rembs_sent = 0;
   // New streams confirmed after the first (RFC 3550 A.1 probation): a new SSRC, or a sequence
   // jump of the same SSRC (the sender restarted). Each starts the receive state afresh.
   uint64_t ssrc_changes = 0;
@@ -111,6 +116,8 @@ class VideoReceiveStream {
   std::unique_ptr<VideoJitterBuffer> jitter_;
   std::unique_ptr<NackTracker> nack_;
   KeyframeRequester keyframes_;
+  std::unique_ptr<RembEstimator> remb_;
+  uint64_t bytes_received_ = 0;  // the stream's packets taken, for the REMB estimate
   int64_t last_rtcp_us_ = 0;
   VideoReceiveStats stats_;
 };

@@ -87,6 +87,9 @@ struct RoomParticipantVideoConfig {
   // units, comma-separated), for a camera that does not send them in band; empty: none. SIP and
   // WebRTC legs take them from the peer's SDP. Checked with rtp::h264::ParseSpropParameterSets.
   std::string sprop_parameter_sets;
+  // Above 0: REMB to the sender with a loss-based estimate capped here (rtp::RembEstimator): a
+  // WebRTC publisher that negotiated goog-remb.
+  uint32_t remb_max_kbps = 0;
   // Where the composite goes; 0: it receives no video.
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1

@@ -267,6 +267,7 @@ async function stats() {
         const local = pair && report.get(pair.localCandidateId);
         const remote = pair && report.get(pair.remoteCandidateId);
         entry.selectedPair = s.selectedCandidatePairId;
+        entry.availableOutgoingBitrate = pair ? pair.availableOutgoingBitrate : null;
         entry.pairResponses = pair ? pair.responsesReceived : 0;
         entry.localCandidateType = local ? local.candidateType : null;
         entry.protocol = local ? local.protocol : null;
