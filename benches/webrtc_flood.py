@@ -33,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from tessera_harness import ensure, run_main  # noqa: E402
 from control_test import metric_samples, metric_value, new_keys  # noqa: E402
-from webrtc_test import WebRtcTessera, join_browser, skip_unless_browser  # noqa: E402
+from webrtc_test import (WebRtcTessera, join_browser, skip_unless_browser,  # noqa: E402
+                         stop_all)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -150,13 +151,9 @@ def main():
                                    if c1[k] - c0.get(k, 0)}}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-            browser.proc.send_line("quit")
-            browser.finish()
+            browser.quit()
         finally:
-            if browser:
-                browser.kill()
-            camera.proc.kill()
-            camera.proc.wait()
+            stop_all(browser, camera)
         t.stop()
     print(f"{'flood':<13} {'pps':>7} {'tessera CPU %':>14} {'frames/s':>9} {'audio pkts/s':>13}  "
           "counted")

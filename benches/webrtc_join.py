@@ -68,8 +68,7 @@ def main():
                     left = browser.ask("leave", "leave", LIVE_TIMEOUT_S)
                     ensure(left.get("leave") == {"whip": 200, "whep": 200},
                            f"join {i + 1}: leave answered {left.get('leave')}")
-                    browser.proc.send_line("quit")
-                    browser.finish()
+                    browser.quit()
                 finally:
                     browser.kill()
         finally:

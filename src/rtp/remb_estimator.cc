@@ -9,22 +9,22 @@ RembEstimator::RembEstimator(const Config& config)
 
 std::optional<int64_t> RembEstimator::Update(int64_t now_us, int64_t extended_highest_seq,
                                              int64_t packets_lost, uint64_t bytes) {
-  if (!started_) {
-    started_ = true;
+  auto start_interval = [&] {
     last_us_ = now_us;
     last_seq_ = extended_highest_seq;
     last_lost_ = packets_lost;
     last_bytes_ = bytes;
+  };
+  if (!started_) {
+    started_ = true;
+    start_interval();
     return estimate_bps_;
   }
   const int64_t elapsed_us = now_us - last_us_;
   if (elapsed_us < config_.interval_us) return std::nullopt;
   if (extended_highest_seq < last_seq_ || bytes < last_bytes_) {
     // A new stream (the sender restarted): its counters start over, and so does the interval.
-    last_us_ = now_us;
-    last_seq_ = extended_highest_seq;
-    last_lost_ = packets_lost;
-    last_bytes_ = bytes;
+    start_interval();
     return estimate_bps_;
   }
   const int64_t expected = extended_highest_seq - last_seq_;
@@ -40,10 +40,7 @@ std::optional<int64_t> RembEstimator::Update(int64_t now_us, int64_t extended_hi
   }
   estimate_bps_ =
       std::clamp(estimate_bps_, config_.min_bps, std::max(config_.max_bps, config_.min_bps));
-  last_us_ = now_us;
-  last_seq_ = extended_highest_seq;
-  last_lost_ = packets_lost;
-  last_bytes_ = bytes;
+  start_interval();
   return estimate_bps_;
 }
 

@@ -192,12 +192,17 @@ def expected_points(second=(BROWSER_COLOUR, "browser")):
 class Browser:
     """browser.mjs: Chromium on the join page; its reports are JSON lines on stdout."""
 
+    SCRIPT = BROWSER_SCRIPT
+
+    def page_file(self, args):
+        return args.join_page
+
     def __init__(self, args, url, token, extra, name="browser", commands=False):
-        argv = [args.node, BROWSER_SCRIPT, "--url", url] + extra
+        argv = [args.node, self.SCRIPT, "--url", url] + extra
         if commands:
             argv.append("--commands")
-        if args.join_page:
-            argv += ["--page-file", args.join_page]
+        if self.page_file(args):
+            argv += ["--page-file", self.page_file(args)]
         # The token goes in the child's environment, not its argv (the process list shows it).
         os.environ["TESSERA_TOKEN"] = token
         try:
@@ -234,6 +239,20 @@ class Browser:
         if self.proc.proc.poll() is None:
             self.proc.proc.kill()
             self.proc.proc.wait()
+
+    def quit(self):
+        """Ends the script (quit); fails unless it exits 0."""
+        self.proc.send_line("quit")
+        rc = self.finish()
+        ensure(rc == 0, f"{self.name} exited {rc}; stderr:\n{self.proc.stderr()}")
+
+
+def stop_all(browser, camera):
+    """The end of a scenario, passed or failed: the browser (if it started) and the camera go."""
+    if browser:
+        browser.kill()
+    camera.proc.kill()
+    camera.proc.wait()
 
 
 def participants(api, admin):
@@ -275,6 +294,15 @@ def colour_problems(report, points, labels):
     return out
 
 
+def check_picture(r, points, labels, what):
+    """A sampled report shows the room's profile size and every expected colour."""
+    ensure((r.get("videoWidth"), r.get("videoHeight")) == (WIDTH, HEIGHT),
+           f"the picture is {r.get('videoWidth')}x{r.get('videoHeight')}, the room's profile "
+           f"{WIDTH}x{HEIGHT}")
+    problems = colour_problems(r, points, labels)
+    ensure(r.get("matched") and not problems, f"{what}: " + "; ".join(problems))
+
+
 def join_browser(args, work, t, keys, extra=(), name="browser"):
     """The browser (BROWSER_COLOUR, BROWSER_TONE_HZ) joins as BROWSER_NAME through the join
     page, until it is live and its composite shows the camera's tile and its own where the grid
@@ -299,14 +327,10 @@ def join_browser(args, work, t, keys, extra=(), name="browser"):
                               f"status {r.get('status')!r}, requests {r.get('requests')}, "
                               f"stats {r.get('stats')}, console {r.get('console')}; "
                               f"tessera:\n{t.proc.stderr()}")
-        ensure((r.get("videoWidth"), r.get("videoHeight")) == (WIDTH, HEIGHT),
-               f"the composite is {r.get('videoWidth')}x{r.get('videoHeight')}, the room's "
-               f"profile {WIDTH}x{HEIGHT}")
-        problems = colour_problems(r, points, labels)
-        ensure(r.get("matched") and not problems,
-               f"the browser's composite ({r.get('frame')}) does not show the two tiles of "
-               f"a 2x1 grid (the camera, then the browser; a receive-only viewer has none): "
-               + "; ".join(problems))
+        check_picture(r, points, labels,
+                      f"the browser's composite ({r.get('frame')}) does not show the two tiles "
+                      f"of a 2x1 grid (the camera, then the browser; a receive-only viewer has "
+                      f"none)")
         ensure(str(r.get("whipLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whip/"
                                                         f"{ROOM}/") and
                str(r.get("whepLocation", "")).startswith(f"http://127.0.0.1:{t.port}/whep/"
@@ -467,14 +491,9 @@ def scenario_browser(args, work):
             ensure([p.get("name") for p in after] == [CAMERA],
                    f"after leave(): expected only {CAMERA} in the room, got {after}")
             print(f"after leave: {[p.get('name') for p in after]}")
-            browser.proc.send_line("quit")
-            rc = browser.finish()
-            ensure(rc == 0, f"browser.mjs exited {rc}; stderr:\n{browser.proc.stderr()}")
+            browser.quit()
         finally:
-            if browser:
-                browser.kill()
-            camera.proc.kill()
-            camera.proc.wait()
+            stop_all(browser, camera)
         t.stop()
 
 
@@ -504,13 +523,9 @@ def scenario_relay(args, work):
             print(f"relayed: whip via {s['whip'].get('localCandidateType')} to "
                   f"{s['whip'].get('remoteCandidate')}, whep via "
                   f"{s['whep'].get('localCandidateType')} to {s['whep'].get('remoteCandidate')}")
-            browser.proc.send_line("quit")
-            ensure(browser.finish() == 0, f"browser.mjs failed: {browser.proc.stderr()}")
+            browser.quit()
         finally:
-            if browser:
-                browser.kill()
-            camera.proc.kill()
-            camera.proc.wait()
+            stop_all(browser, camera)
         t.stop()
 
 
@@ -531,13 +546,9 @@ def scenario_tcp(args, work):
                        f"the {kind} session's selected pair is not over TCP: {s[kind]}")
             print(f"over ICE-TCP: whip to {s['whip'].get('remoteCandidate')}, whep to "
                   f"{s['whep'].get('remoteCandidate')}")
-            browser.proc.send_line("quit")
-            ensure(browser.finish() == 0, f"browser.mjs failed: {browser.proc.stderr()}")
+            browser.quit()
         finally:
-            if browser:
-                browser.kill()
-            camera.proc.kill()
-            camera.proc.wait()
+            stop_all(browser, camera)
         t.stop()
 
 
@@ -623,19 +634,13 @@ class ConsoleTessera(WebRtcTessera):
 class ConsoleDriver(Browser):
     """console.mjs: Chromium on the operator console; its reports are JSON lines on stdout."""
 
+    SCRIPT = CONSOLE_SCRIPT
+
+    def page_file(self, args):
+        return args.console_page
+
     def __init__(self, args, url, token, extra, name="console", commands=False):
-        argv = [args.node, CONSOLE_SCRIPT, "--url", url] + extra
-        if commands:
-            argv.append("--commands")
-        if args.console_page:
-            argv += ["--page-file", args.console_page]
-        # The token goes in the child's environment, not its argv (the process list shows it).
-        os.environ["TESSERA_TOKEN"] = token
-        try:
-            self.proc = Process(argv, name, stdin=commands, die_with_parent=True)
-        finally:
-            del os.environ["TESSERA_TOKEN"]
-        self.name = name
+        super().__init__(args, url, token, extra, name, commands)
 
 
 def check_console_page(t):
@@ -733,13 +738,8 @@ def scenario_console(args, work):
             ensure(p.get("live"), f"the preview never played: {p.get('preview')}, status "
                                   f"{p.get('previewStatus')!r}, requests {p.get('requests')}, "
                                   f"console {p.get('console')}")
-            ensure((p.get("videoWidth"), p.get("videoHeight")) == (WIDTH, HEIGHT),
-                   f"the preview is {p.get('videoWidth')}x{p.get('videoHeight')}, the room's "
-                   f"profile {WIDTH}x{HEIGHT}")
-            problems = colour_problems(p, points, labels)
-            ensure(p.get("matched") and not problems,
-                   f"the preview ({p.get('frame')}) does not show the cameras' tiles: "
-                   + "; ".join(problems))
+            check_picture(p, points, labels,
+                          f"the preview ({p.get('frame')}) does not show the cameras' tiles")
             viewers = webrtc_participants(t.api, admin)
             ensure([(v.get("name"), v.get("sends")) for v in viewers] ==
                    [(f"{OPERATOR}.viewer", False)],

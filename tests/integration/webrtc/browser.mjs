@@ -34,130 +34,28 @@
 //
 // Exit status: 0 the expectation was met (live and every expected colour seen; or the refusal
 // seen), 1 it was not (the report says what was seen), 2 usage or launch errors.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+
+import { deadlineAfter, launchChromium, matchesPoints, optionsOrExit, output, poll,
+         sampleVideo, saveVideoFrame, servePageFile } from './common.mjs';
 
 const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--audio F.wav] ' +
     "[--points JSON] [--tolerance N] [--timeout S] [--leave] [--commands] [--expect-refusal] " +
     '[--page-file F] [--save-frame F.png] [--screenshot F.png] [--token-via fragment|form] ' +
   '[--chromium PATH]';
 
-function parseArgs(argv) {
-  const flags = new Set(['leave', 'commands', 'expect-refusal', 'help', 'relay', 'tcp']);
-  const valued = new Set(['url', 'token', 'token-via', 'video', 'audio', 'points', 'tolerance',
-                          'timeout', 'page-file', 'save-frame', 'screenshot', 'chromium']);
-  const opts = { tolerance: 48, timeout: 60, 'token-via': 'fragment', chromium: '/usr/bin/chromium',
-                 points: '[]' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    let name = a.slice(2), value;
-    const eq = name.indexOf('=');
-    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
-    if (flags.has(name)) { opts[name] = true; continue; }
-    if (!valued.has(name)) throw new Error(`unknown option --${name}`);
-    if (value === undefined) {
-      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    opts[name] = value;
-  }
-  if (opts.help) return opts;
-  if (!opts.url) throw new Error('--url is required');
-  opts.token = opts.token ?? process.env.TESSERA_TOKEN ?? '';
-  opts.tolerance = Number(opts.tolerance);
-  opts.timeout = Number(opts.timeout);
-  opts.points = JSON.parse(opts.points);
-  if (!Array.isArray(opts.points) ||
-      !opts.points.every(p => p && p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)) {
-    throw new Error('--points: a JSON list of {x, y} with fractions 0..1 (and optionally rgb)');
-  }
-  if (!['fragment', 'form'].includes(opts['token-via'])) {
-    throw new Error('--token-via: fragment or form');
-  }
-  return opts;
-}
+const opts = optionsOrExit('browser.mjs', USAGE, {
+  flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp'],
+  valued: ['video', 'audio', 'save-frame', 'screenshot'],
+  defaults: {},
+});
+const { emit, log } = output('browser.mjs', opts.token);
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (e) {
-  console.error(`browser.mjs: ${e.message}\n${USAGE}`);
-  process.exit(2);
-}
-if (opts.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-
-// Nothing this script prints carries the token, whatever an error message quotes.
-function redact(text) {
-  let s = String(text);
-  if (opts.token) s = s.split(opts.token).join('<token>');
-  return s.replace(/#token=[^\s"']*/g, '#token=<token>');
-}
-function emit(obj) {
-  process.stdout.write(redact(JSON.stringify(obj)) + '\n');
-}
-function log(msg) {
-  process.stderr.write(redact(`browser.mjs: ${msg}`) + '\n');
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  emit({ error: `playwright-core is not installed (npm ci in ${import.meta.dirname}): ${e.message}` });
-  process.exit(2);
-}
-
-const deadlineAfter = s => Date.now() + s * 1000;
-
-// Polls fn (async, truthy when done) every intervalMs until the deadline; the last value.
-async function poll(fn, deadline, intervalMs = 100) {
-  for (;;) {
-    const v = await fn();
-    if (v || Date.now() >= deadline) return v;
-    await new Promise(r => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
-  }
-}
-
-const args = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-if (opts.video) args.push(`--use-file-for-fake-video-capture=${opts.video}`);
-if (opts.audio) args.push(`--use-file-for-fake-audio-capture=${opts.audio}`);
-
-const profile = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
-let context;
-try {
-  // A fresh profile each run (launchPersistentContext passes it as --user-data-dir).
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: opts.chromium, headless: true, args, ignoreHTTPSErrors: false,
-    viewport: { width: 1280, height: 800 },
-  });
-} catch (e) {
-  rmSync(profile, { recursive: true, force: true });
-  emit({ error: `could not launch ${opts.chromium}: ${e.message.split('\n')[0]}` });
-  process.exit(2);
-}
-
-async function shutdown(code) {
-  try { await context.close(); } catch { /* already gone */ }
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(code);
-}
-process.on('SIGTERM', () => { shutdown(143); });
-process.on('SIGINT', () => { shutdown(130); });
-
-const page = context.pages()[0] || await context.newPage();
+const extraArgs = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+if (opts.video) extraArgs.push(`--use-file-for-fake-video-capture=${opts.video}`);
+if (opts.audio) extraArgs.push(`--use-file-for-fake-audio-capture=${opts.audio}`);
+const { page, shutdown } =
+    await launchChromium(opts, emit, { extraArgs, viewport: { width: 1280, height: 800 } });
 const consoleLines = [];
 page.on('console', m => {
   consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300));
@@ -178,18 +76,7 @@ page.on('response', r => {
 
 const joinUrl = new URL(opts.url);
 joinUrl.hash = '';
-if (opts['page-file']) {
-  const body = readFileSync(opts['page-file']);
-  await page.route(u => u.href.split('#')[0] === joinUrl.href, route => route.fulfill({
-    status: 200, body, contentType: 'text/html; charset=utf-8',
-    headers: {
-      'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src " +
-          "'unsafe-inline'; media-src 'self' blob: mediastream:; img-src 'self' data:; " +
-          "connect-src 'self'",
-      'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store',
-    },
-  }));
-}
+if (opts['page-file']) await servePageFile(page, joinUrl.href, opts['page-file']);
 
 // What the page shows and holds now.
 async function pageState() {
@@ -214,38 +101,11 @@ async function pageState() {
 
 // The colour at each point of the composite (mean of a small patch), and the video's size.
 async function sample(points) {
-  return page.evaluate((pts) => {
-    const v = document.getElementById('composite');
-    const w = v ? v.videoWidth : 0, h = v ? v.videoHeight : 0;
-    if (!w || !h) return { videoWidth: w, videoHeight: h, points: [] };
-    const c = document.createElement('canvas');
-    c.width = w; c.height = h;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0, w, h);
-    const r = Math.max(1, Math.round(Math.min(w, h) / 90));  // a patch of (2r+1)^2 pixels
-    const out = pts.map(p => {
-      const x = Math.min(w - 1 - r, Math.max(r, Math.round(p.x * (w - 1))));
-      const y = Math.min(h - 1 - r, Math.max(r, Math.round(p.y * (h - 1))));
-      const d = g.getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data;
-      const sum = [0, 0, 0];
-      for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
-      const n = d.length / 4;
-      return { x: p.x, y: p.y, px: [x, y], rgb: sum.map(s => Math.round(s / n)) };
-    });
-    return { videoWidth: w, videoHeight: h, points: out };
-  }, points);
+  return sampleVideo(page, 'composite', points);
 }
 
 function matches(sampled) {
-  const expected = opts.points.filter(p => Array.isArray(p.rgb));
-  if (!expected.length) return sampled.videoWidth > 0;
-  return opts.points.every((p, i) => {
-    if (!Array.isArray(p.rgb)) return true;
-    const got = sampled.points[i];
-    if (!got) return false;
-    const tol = p.tolerance ?? opts.tolerance;
-    return p.rgb.every((want, k) => Math.abs(got.rgb[k] - want) <= tol);
-  });
+  return matchesPoints(sampled, opts.points, opts.tolerance);
 }
 
 // inbound-rtp of the WHEP session, outbound-rtp of the WHIP session, and their states.
@@ -299,17 +159,7 @@ async function stats() {
 }
 
 async function saveFrame(path) {
-  const url = await page.evaluate(() => {
-    const v = document.getElementById('composite');
-    if (!v || !v.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth; c.height = v.videoHeight;
-    c.getContext('2d').drawImage(v, 0, 0);
-    return c.toDataURL('image/png');
-  });
-  if (!url) return null;
-  writeFileSync(path, Buffer.from(url.split(',')[1], 'base64'));
-  return path;
+  return saveVideoFrame(page, 'composite', path);
 }
 
 async function report(kind, extra = {}) {
