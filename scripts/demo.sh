@@ -94,6 +94,13 @@ if token=$(build/tessera-token --keys tessera-keys.json --role participant --roo
   echo "demo: or open this in a browser on this machine (Chromium or Firefox):"
   echo "        http://127.0.0.1:8080/join/demo-room#token=$token"
 fi
+# The operator's view: rooms, participants and their live statistics, mute, kick, layout, a
+# live preview of the room.
+if token=$(build/tessera-token --keys tessera-keys.json --role operator \
+             --sub "demo-operator" 2>/dev/null); then
+  echo "demo: the operator console:"
+  echo "        http://127.0.0.1:8080/console#token=$token"
+fi
 # Ctrl-C ends the run early; the report still comes.
 trap 'echo; echo "demo: stopping early"' INT
 wait "${pids[@]}" "$listener_pid" || true
