@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <tessera/rtp/h264_sprop.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
+#include <tessera/rtp/rtx.h>
 
 #include <boost/asio/post.hpp>
 #include <future>
@@ -107,7 +108,13 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
     sc.cname = "tessera-" + config.name;
     sc.history_size = 1024;
     leg->sender_ = std::make_unique<rtp::RtpSender>(sc, clock);
+    if (v.send_rtx_payload_type && options.video_rtx_ssrc) {
+      leg->send_rtx_payload_type_ = v.send_rtx_payload_type;
+      leg->rtx_ssrc_ = options.video_rtx_ssrc;
+      leg->rtx_seq_ = static_cast<uint16_t>(RandomSsrc());
+    }
   }
+  if (v.send) leg->rtx_payload_type_ = v.rtx_payload_type;
   return leg;
 }
 
@@ -161,6 +168,21 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
   if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
   ++counts_.rtp_received;
   counts_.bytes_received += clear.size();
+  if (rtx_payload_type_ && packet->payload_type() == rtx_payload_type_) {
+    // A retransmission on the sender's RTX stream: the packet it carries, on its media stream.
+    const std::optional<uint32_t> media = receive_->remote_ssrc();
+    if (!media) {
+      return transport_->Reject(DropReason::kUnknownSsrc,
+                                "RTX before any packet of the stream it repairs");
+    }
+    auto original = rtp::UnwrapRtx(*packet, config_.video->payload_type, *media);
+    if (!original) {
+      ++counts_.rtx_padding;  // a bandwidth probe: taken, nothing in it
+      return std::nullopt;
+    }
+    ++counts_.rtx_received;
+    packet = std::move(original);
+  }
   if (!rtcp_destination_fixed_ && !rtcp_destination_) {
     rtcp_destination_ = net::Endpoint(from.address(), config_.video->rtcp_mux
                                                           ? from.port()
@@ -274,7 +296,11 @@ PacketVerdict VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoi
           transport_->Drop(DropReason::kRateLimited, "retransmission over the NACK budget");
           continue;
         }
-        std::vector<uint8_t> bytes(p.data().begin(), p.data().end());
+        // On our RTX stream where the recipient asked for one (RFC 4588), else as sent.
+        const rtp::RtpPacket resent =
+            send_rtx_payload_type_ ? rtp::WrapRtx(p, send_rtx_payload_type_, rtx_ssrc_, rtx_seq_++)
+                                   : p;
+        std::vector<uint8_t> bytes(resent.data().begin(), resent.data().end());
         const size_t size = bytes.size();
         if (transport_->SendRtp(std::move(bytes), rtp_destination_)) {
           ++counts_.retransmitted;
@@ -436,6 +462,8 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
                               {"fir_received", c.firs_received},
                               {"nack_received", c.nacks_received},
                               {"retransmitted", c.retransmitted},
+                              {"rtx_received", c.rtx_received},
+                              {"rtx_padding", c.rtx_padding},
                               {"remb_received", c.remb_received},
                               {"tmmbr_received", c.tmmbr_received},
                               {"bytes_received", c.bytes_received},

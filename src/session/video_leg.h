@@ -144,6 +144,8 @@ class VideoLeg {
     uint64_t firs_received = 0;
     uint64_t nacks_received = 0;
     uint64_t retransmitted = 0;
+    uint64_t rtx_received = 0;  // the sender's retransmissions, unwrapped
+    uint64_t rtx_padding = 0;   // its padding-only probes on RTX: nothing to deliver
     uint64_t remb_received = 0;
     uint64_t tmmbr_received = 0;
     uint64_t bytes_received = 0;  // of the RTP packets counted in rtp_received
@@ -153,6 +155,11 @@ class VideoLeg {
   // and the fraction of it lost.
   int64_t rtt_us_ = -1;
   std::optional<double> remote_loss_;
+  // RTX: the sender's (unwrapped) and ours (the composite's retransmissions).
+  uint8_t rtx_payload_type_ = 0;
+  uint8_t send_rtx_payload_type_ = 0;
+  uint32_t rtx_ssrc_ = 0;
+  uint16_t rtx_seq_ = 0;
   ThreadChecker checker_;
 };
 

@@ -235,10 +235,10 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   base.candidates.push_back({IceCandidate::Transport::kUdp, announced, udp_port_, 0});
   if (tcp_port_)
     base.candidates.push_back({IceCandidate::Transport::kTcp, announced, *tcp_port_, 0});
-  // Not yet: retransmissions on an RTX stream and transport-wide feedback. REMB towards
-  // publishers only: what Tessera estimates a browser may send (a viewer's own REMB would need
-  // abs-send-time on what Tessera sends to mean anything).
-  base.rtx = false;
+  // RTX both ways where offered. Not yet: transport-wide feedback. REMB towards publishers only:
+  // what Tessera estimates a browser may send (a viewer's own REMB would need abs-send-time on
+  // what Tessera sends to mean anything).
+  base.rtx = true;
   base.feedback = {.nack = true,
                    .pli = true,
                    .fir = true,
@@ -247,6 +247,7 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   if (offer.kind == BrowserSessionKind::kView) {
     base.view.audio_ssrc = RandomSsrc();
     base.view.video_ssrc = RandomSsrc();
+    base.view.video_rtx_ssrc = RandomSsrc();
   }
   std::string profile;
   auto answer = Answer(offer, *room, *local, base, &profile);
@@ -288,6 +289,7 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.send = true;
       v.codec = answer->video->codec;
       v.payload_type = answer->video->payload_type;
+      v.rtx_payload_type = answer->video->rtx_payload_type.value_or(0);
       if (answer->video->feedback.remb && room->video) {
         // A tile never needs more than the room's largest composite.
         int bps = 150'000;
@@ -305,6 +307,7 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.remote_rtp_port = 9;
       v.profile = profile;
       v.receive_payload_type = answer->video->payload_type;
+      v.send_rtx_payload_type = answer->video->rtx_payload_type.value_or(0);
     }
     pc.video = v;
   }
@@ -324,7 +327,12 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   tc.dtls_role = answer->dtls_role;
   tc.certificate = certificate_;
   if (answer->audio) tc.audio_payload_type = answer->audio->payload_type;
-  if (answer->video) tc.video_payload_types.push_back(answer->video->payload_type);
+  if (answer->video) {
+    tc.video_payload_types.push_back(answer->video->payload_type);
+    if (answer->video->rtx_payload_type) {
+      tc.video_payload_types.push_back(*answer->video->rtx_payload_type);
+    }
+  }
   auto transport = PeerTransport::Create(*port_, tc, clock_);
   if (!transport.ok()) return transport.status();
   std::shared_ptr<PeerTransport> t = *transport;
@@ -344,6 +352,9 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   if (!publish) {
     options.audio_ssrc = base.view.audio_ssrc;
     options.video_ssrc = base.view.video_ssrc;
+    if (answer->video && answer->video->local_rtx_ssrc) {
+      options.video_rtx_ssrc = answer->video->local_rtx_ssrc;
+    }
   }
   // Registered before the join: the listener may hear the participant leave at once.
   {

@@ -438,7 +438,12 @@ def scenario_browser(args, work):
         try:
             browser, r = join_browser(args, work, t, keys)
 
-            check_flowing(browser)
+            s = check_flowing(browser)
+            # Retransmissions on RTX streams (RFC 4588) both ways, as the browser negotiated.
+            # (and the viewer's answer names Tessera's RTX stream)
+            ensure(s["whip"].get("answeredRtx") and s["whep"].get("answeredRtx") and
+                   s["whep"].get("rtxStream"),
+                   f"RTX not answered: whip {s['whip']}, whep {s['whep']}")
             check_hears_others_not_itself(browser)
             check_ice_restart(t, browser, admin)
 

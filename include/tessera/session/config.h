@@ -90,6 +90,11 @@ struct RoomParticipantVideoConfig {
   // Above 0: REMB to the sender with a loss-based estimate capped here (rtp::RembEstimator): a
   // WebRTC publisher that negotiated goog-remb.
   uint32_t remb_max_kbps = 0;
+  // RTX (RFC 4588) payload types, 0: none. rtx_payload_type: the sender's retransmissions of
+  // its camera come on it (unwrapped before anything else sees them); send_rtx_payload_type:
+  // Tessera's retransmissions of the composite go on it (JoinOptions::video_rtx_ssrc).
+  uint8_t rtx_payload_type = 0;
+  uint8_t send_rtx_payload_type = 0;
   // Where the composite goes; 0: it receives no video.
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1

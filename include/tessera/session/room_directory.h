@@ -55,6 +55,8 @@ struct JoinOptions {
   // them (a=ssrc); 0: random.
   uint32_t audio_ssrc = 0;
   uint32_t video_ssrc = 0;
+  // The SSRC of Tessera's RTX stream for the composite (with send_rtx_payload_type).
+  uint32_t video_rtx_ssrc = 0;
   // Null: nobody listens.
   std::shared_ptr<ParticipantListener> listener;
   // The front end that joined it, for the roster and metrics: "rtp" (the config or the API's

@@ -119,7 +119,11 @@ async function stats() {
       const report = await pc.getStats();
       const codecs = {};
       report.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
-      const entry = { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState };
+      const answer = pc.remoteDescription ? pc.remoteDescription.sdp : '';
+      const entry = { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
+                      // RTX as Tessera answered it (codec stats list only codecs a stream used)
+                      answeredRtx: /^a=rtpmap:\d+ rtx\/90000/m.test(answer),
+                      rtxStream: /^a=ssrc-group:FID /m.test(answer) };
       // The selected candidate pair: relay when the media goes through TURN.
       report.forEach(s => {
         if (s.type !== 'transport' || !s.selectedCandidatePairId) return;

@@ -10,6 +10,7 @@
 #include <tessera/rtp/packetizer.h>
 #include <tessera/rtp/rtp_packet.h>
 #include <tessera/rtp/rtp_sender.h>
+#include <tessera/rtp/rtx.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -80,13 +81,16 @@ class VideoLegTest : public ::testing::Test {
  protected:
   // A participant whose camera sends H.264 (pt 96) and who receives no composite; no decoder.
   // sprop: its video.sprop_parameter_sets.
-  std::unique_ptr<VideoLeg> StartLeg(const std::string& name, const std::string& sprop = "") {
+  // rtx_pt: its RTX payload type (0: none).
+  std::unique_ptr<VideoLeg> StartLeg(const std::string& name, const std::string& sprop = "",
+                                     uint8_t rtx_pt = 0) {
     RoomParticipantConfig pc;
     pc.name = name;
     RoomParticipantVideoConfig v;
     v.codec = rtp::Codec::kH264;
     v.payload_type = 96;
     v.sprop_parameter_sets = sprop;
+    v.rtx_payload_type = rtx_pt;
     pc.video = v;
     auto leg = VideoLeg::Create(pc, JoinOptions{}, 1, ServerConfig{}, io_, 0, clock_,
                                 boost::asio::make_strand(pool_.get_executor()), nullptr,
@@ -236,6 +240,35 @@ TEST_F(VideoLegTest, ACameraWithParameterSetsOnlyOutOfBandIsTakenWithThem) {
     // Without them its IDR is no place to start decoding, and nothing after it either.
     EXPECT_EQ(summary["frames_received"], sprop.empty() ? 0 : 30) << sprop << summary.dump();
   }
+}
+
+TEST_F(VideoLegTest, ARetransmissionOnTheCamerasRtxStreamRepairsItsFrame) {
+  // A browser's camera with RTX (RFC 4588, pt 97): one packet of frame 5 comes only as a
+  // retransmission on its RTX stream, after frame 6; a padding-only probe on RTX carries nothing.
+  auto leg = StartLeg("rtx-camera", "", /*rtx_pt=*/97);
+  test::UdpSender camera(io_, "127.0.0.1");
+  Camera source(clock_);
+  std::optional<rtp::RtpPacket> held;
+  for (int i = 0; i < 30; ++i) {
+    std::vector<rtp::RtpPacket> frame = source.Frame(i);
+    if (i == 5) {
+      held = frame.back();
+      frame.pop_back();
+    }
+    for (const rtp::RtpPacket& p : frame) Send(camera, *leg, p);
+    if (i == 6) Send(camera, *leg, rtp::WrapRtx(*held, 97, kCameraSsrc + 1, 500));
+  }
+  rtp::RtpHeader probe;
+  probe.payload_type = 97;
+  probe.ssrc = kCameraSsrc + 1;
+  probe.sequence_number = 501;
+  Send(camera, *leg, rtp::RtpPacket::Build(probe, {}, {}, /*padding_size=*/100));
+  leg->Stop();
+  const auto summary = nlohmann::json::parse(leg->SummaryJson("room"));
+  EXPECT_EQ(summary["frames_received"], 30) << summary.dump();
+  EXPECT_EQ(summary["rtx_received"], 1);
+  EXPECT_EQ(summary["rtx_padding"], 1);
+  EXPECT_EQ(summary["packets_lost"], 0);
 }
 
 }  // namespace
