@@ -170,16 +170,18 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
   counts_.bytes_received += clear.size();
   if (rtx_payload_type_ && packet->payload_type() == rtx_payload_type_) {
     // A retransmission on the sender's RTX stream: the packet it carries, on its media stream.
+    if (packet->payload().size() < 2) {
+      ++counts_
+            .rtx_padding;  // a bandwidth probe (browsers send them from the start): nothing in it
+      return std::nullopt;
+    }
     const std::optional<uint32_t> media = receive_->remote_ssrc();
     if (!media) {
       return transport_->Reject(DropReason::kUnknownSsrc,
                                 "RTX before any packet of the stream it repairs");
     }
     auto original = rtp::UnwrapRtx(*packet, config_.video->payload_type, *media);
-    if (!original) {
-      ++counts_.rtx_padding;  // a bandwidth probe: taken, nothing in it
-      return std::nullopt;
-    }
+    if (!original) return transport_->Reject(DropReason::kMalformed, "RTX without its OSN");
     ++counts_.rtx_received;
     packet = std::move(original);
   }
