@@ -206,7 +206,7 @@ TEST(PeerTransport, ABrowserChecksHandshakesAndItsSrtpReachesItsLegs) {
 class TcpBrowser {
  public:
   // from_port: connect from this local port (0: any).
-  explicit TcpBrowser(Loopback& l, uint16_t from_port = 0) : l_(l), socket_(l.io) {
+  explicit TcpBrowser(Loopback& l, uint16_t from_port = 0) : socket_(l.io) {
     socket_.open(boost::asio::ip::tcp::v4());
     socket_.set_option(boost::asio::ip::tcp::socket::reuse_address(true));
     socket_.bind({boost::asio::ip::make_address("127.0.0.1"), from_port});
@@ -238,7 +238,6 @@ class TcpBrowser {
                               Read();
                             });
   }
-  Loopback& l_;
   boost::asio::ip::tcp::socket socket_;
   TcpFrameReader reader_;
   std::array<uint8_t, 4096> buffer_{};
