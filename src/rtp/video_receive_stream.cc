@@ -17,6 +17,7 @@ VideoReceiveStream::VideoReceiveStream(const VideoReceiveStreamConfig& config, C
 VideoReceiveStream::~VideoReceiveStream() = default;
 
 void VideoReceiveStream::StartStream(uint32_t ssrc) {
+  bytes_received_ = 0;  // the REMB estimate's counters start over with the stream
   if (remote_ssrc_) {
     if (*remote_ssrc_ != ssrc) {
       ++stats_.ssrc_changes;

@@ -114,7 +114,11 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
       leg->rtx_seq_ = static_cast<uint16_t>(RandomSsrc());
     }
   }
-  if (v.send) leg->rtx_payload_type_ = v.rtx_payload_type;
+  if (v.send) {
+    leg->rtx_payload_type_ = v.rtx_payload_type;
+    leg->remote_rtx_ssrc_ = v.rtx_ssrc;
+    leg->remote_rtx_media_ = v.rtx_media_ssrc;
+  }
   return leg;
 }
 
@@ -170,15 +174,19 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
   counts_.bytes_received += clear.size();
   if (rtx_payload_type_ && packet->payload_type() == rtx_payload_type_) {
     // A retransmission on the sender's RTX stream: the packet it carries, on its media stream.
-    if (packet->payload().size() < 2) {
-      ++counts_
-            .rtx_padding;  // a bandwidth probe (browsers send them from the start): nothing in it
+    if (packet->payload().empty()) {
+      // A bandwidth probe (browsers send them from the start): nothing in it.
+      ++counts_.rtx_padding;
       return std::nullopt;
     }
+    if (!remote_rtx_ssrc_) remote_rtx_ssrc_ = packet->ssrc();  // not signalled: the first heard
     const std::optional<uint32_t> media = receive_->remote_ssrc();
-    if (!media) {
+    if (packet->ssrc() != remote_rtx_ssrc_ || !media ||
+        (remote_rtx_media_ && *media != remote_rtx_media_)) {
+      // Another stream's retransmissions (a simulcast layer, a stream that was replaced) never
+      // go into this one's sequence space.
       return transport_->Reject(DropReason::kUnknownSsrc,
-                                "RTX before any packet of the stream it repairs");
+                                "RTX that repairs no stream this participant sends now");
     }
     auto original = rtp::UnwrapRtx(*packet, config_.video->payload_type, *media);
     if (!original) return transport_->Reject(DropReason::kMalformed, "RTX without its OSN");

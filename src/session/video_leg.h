@@ -157,6 +157,8 @@ class VideoLeg {
   std::optional<double> remote_loss_;
   // RTX: the sender's (unwrapped) and ours (the composite's retransmissions).
   uint8_t rtx_payload_type_ = 0;
+  uint32_t remote_rtx_ssrc_ = 0;   // signalled or pinned: RTX from another SSRC is not its
+  uint32_t remote_rtx_media_ = 0;  // the media SSRC it repairs; 0: whichever is latched
   uint8_t send_rtx_payload_type_ = 0;
   uint32_t rtx_ssrc_ = 0;
   uint16_t rtx_seq_ = 0;

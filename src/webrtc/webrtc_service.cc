@@ -290,6 +290,10 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.codec = answer->video->codec;
       v.payload_type = answer->video->payload_type;
       v.rtx_payload_type = answer->video->rtx_payload_type.value_or(0);
+      if (answer->video->remote_rtx_ssrcs.size() == 1) {  // one camera stream and its RTX
+        v.rtx_media_ssrc = answer->video->remote_rtx_ssrcs.front().media;
+        v.rtx_ssrc = answer->video->remote_rtx_ssrcs.front().rtx;
+      }
       if (answer->video->feedback.remb && room->video) {
         // A tile never needs more than the room's largest composite.
         int bps = 150'000;

@@ -95,6 +95,10 @@ struct RoomParticipantVideoConfig {
   // Tessera's retransmissions of the composite go on it (JoinOptions::video_rtx_ssrc).
   uint8_t rtx_payload_type = 0;
   uint8_t send_rtx_payload_type = 0;
+  // The sender's RTX SSRC and the media SSRC it repairs (its SDP's a=ssrc-group:FID); 0: not
+  // signalled, the first RTX SSRC heard is pinned.
+  uint32_t rtx_ssrc = 0;
+  uint32_t rtx_media_ssrc = 0;
   // Where the composite goes; 0: it receives no video.
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1

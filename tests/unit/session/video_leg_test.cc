@@ -263,11 +263,14 @@ TEST_F(VideoLegTest, ARetransmissionOnTheCamerasRtxStreamRepairsItsFrame) {
   probe.ssrc = kCameraSsrc + 1;
   probe.sequence_number = 501;
   Send(camera, *leg, rtp::RtpPacket::Build(probe, {}, {}, /*padding_size=*/100));
+  // Another RTX stream (another layer's, say) never repairs this one.
+  Send(camera, *leg, rtp::WrapRtx(source.Frame(30).front(), 97, kCameraSsrc + 2, 900));
   leg->Stop();
   const auto summary = nlohmann::json::parse(leg->SummaryJson("room"));
   EXPECT_EQ(summary["frames_received"], 30) << summary.dump();
   EXPECT_EQ(summary["rtx_received"], 1);
   EXPECT_EQ(summary["rtx_padding"], 1);
+  EXPECT_EQ(summary["dropped"]["unknown_ssrc"], 1);
   EXPECT_EQ(summary["packets_lost"], 0);
 }
 
