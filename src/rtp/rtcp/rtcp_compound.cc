@@ -28,6 +28,7 @@ std::optional<RtcpMessage> Decode(const RtcpPacketView& view, std::span<const ui
       if (fmt == kRtpfbNack) return As<Nack>(packet);
       if (fmt == kRtpfbTmmbr) return As<Tmmbr>(packet);
       if (fmt == kRtpfbTmmbn) return As<Tmmbn>(packet);
+      if (fmt == kTransportFeedbackFmt) return As<TransportFeedback>(packet);
       return std::nullopt;
     case RtcpPacketType::kPayloadFeedback:
       if (fmt == kPsfbPli) return As<Pli>(packet);

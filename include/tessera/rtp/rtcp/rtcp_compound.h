@@ -11,6 +11,7 @@
 #include <tessera/rtp/rtcp/sender_report.h>
 #include <tessera/rtp/rtcp/tmmbn.h>
 #include <tessera/rtp/rtcp/tmmbr.h>
+#include <tessera/rtp/rtcp/transport_feedback.h>
 
 #include <cstdint>
 #include <optional>
@@ -33,7 +34,7 @@ struct RtcpUnknown {
 };
 
 using RtcpMessage = std::variant<SenderReport, ReceiverReport, Sdes, Bye, Nack, Pli, Fir, Remb,
-                                 Tmmbr, Tmmbn, RtcpUnknown>;
+                                 Tmmbr, Tmmbn, TransportFeedback, RtcpUnknown>;
 
 // Splits a compound packet and decodes each part, in order. nullopt for an empty input, a header
 // with version other than 2, a length running past the end, bad padding, or trailing bytes that
@@ -42,7 +43,8 @@ using RtcpMessage = std::variant<SenderReport, ReceiverReport, Sdes, Bye, Nack, 
 std::optional<std::vector<RtcpMessage>> ParseRtcpCompound(std::span<const uint8_t> data);
 
 // Serializes messages back to back. Messages that produce no packet (a NACK without sequence
-// numbers, a FIR or TMMBR without entries) are left out.
+// numbers, a FIR or TMMBR without entries, a transport feedback that fails CanSerialize) are left
+// out.
 std::vector<uint8_t> SerializeRtcpCompound(std::span<const RtcpMessage> messages);
 // Appends one message to out.
 void SerializeRtcpMessage(const RtcpMessage& message, std::vector<uint8_t>& out);
