@@ -169,4 +169,31 @@ void RtpPacket::SetSsrc(uint32_t ssrc) {
   if (buffer_.size() >= kRtpFixedHeaderSize) WriteBe32(&buffer_[8], ssrc);
 }
 
+bool RtpPacket::SetExtension(uint8_t id, std::span<const uint8_t> data) {
+  if (id == 0 || data.empty() || data.size() > 255) return false;
+  if (extension_profile_ == ExtensionProfile::kOther) return false;
+  for (size_t i = 0; i < extension_count_; ++i) {
+    if (extensions_[i].id == id && extensions_[i].length == data.size()) {
+      std::copy(data.begin(), data.end(), buffer_.begin() + extensions_[i].offset);
+      return true;
+    }
+  }
+  std::vector<ExtensionElement> elements;
+  elements.reserve(extension_count_ + 1);
+  for (size_t i = 0; i < extension_count_; ++i) {
+    if (extensions_[i].id == id) continue;
+    const auto bytes =
+        std::span<const uint8_t>(buffer_).subspan(extensions_[i].offset, extensions_[i].length);
+    elements.push_back({extensions_[i].id, {bytes.begin(), bytes.end()}});
+  }
+  if (elements.size() >= kMaxExtensions) return false;
+  elements.push_back({id, {data.begin(), data.end()}});
+  RtpHeader h{marker_, payload_type_, sequence_number_, timestamp_, ssrc_, {}};
+  for (size_t i = 0; i < csrc_count_; ++i) h.csrcs.push_back(csrc(i));
+  RtpPacket rebuilt = Build(h, elements, payload(), static_cast<uint8_t>(padding_size_));
+  if (rebuilt.size() == 0) return false;
+  *this = std::move(rebuilt);
+  return true;
+}
+
 }  // namespace tessera::rtp

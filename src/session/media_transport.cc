@@ -145,6 +145,7 @@ PacketVerdict MediaTransport::Handle(std::span<const uint8_t> data, const net::E
       if (PacketVerdict v = Unprotect(false, data)) return v;
       // Authenticated: only a holder of the key made it, wherever it comes from.
       (void)latch_.OnAuthenticated(from, clock_.NowUs());
+      if (link_) link_->OnRtpReceived(kind_, scratch_, clock_.NowUs());
       return on_rtp_(std::span<const uint8_t>(scratch_), from);
     }
     case net::PacketClass::kRtcp: {
@@ -157,6 +158,7 @@ PacketVerdict MediaTransport::Handle(std::span<const uint8_t> data, const net::E
         return Reject(DropReason::kUnexpectedSource, "RTCP from an unexpected address");
       }
       if (srtp_in_) ++srtcp_received_;
+      if (link_) link_->OnRtcpReceived(kind_, scratch_, clock_.NowUs());
       return on_rtcp_(srtp_in_ ? std::span<const uint8_t>(scratch_) : data, from);
     }
     default:
@@ -221,10 +223,11 @@ void MediaTransport::SetSignalledPeer(const boost::asio::ip::address& address, u
   latch_.SetSignalled(net::Endpoint(address, rtp_port));
 }
 
-bool MediaTransport::SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to) {
+bool MediaTransport::SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to, bool probe) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (closed_) return false;
   if (link_ && !srtp_out_) return false;  // not keyed yet: nothing leaves in the clear
+  if (link_) link_->OnRtpSending(kind_, packet, probe);
   if (srtp_out_ && srtp_out_->ProtectRtp(packet) != srtp::SrtpResult::kOk) {
     Drop(DropReason::kMalformed, "outgoing RTP that SRTP could not protect");
     return false;

@@ -88,8 +88,20 @@ class MediaTransport final : public LegPacketPath {
   }
   Status SetSrtpKeys(srtp::SrtpSuite suite, std::span<const uint8_t> local,
                      std::span<const uint8_t> remote) override;
+  bool SendLinkRtcp(std::vector<uint8_t> compound) override {
+    return SendRtcp(std::move(compound), net::Endpoint());
+  }
+  void OnLinkEstimate(int64_t bps, double loss) override {
+    if (on_estimate_) on_estimate_(bps, loss);
+  }
+  bool SendProbePadding(size_t bytes) override { return on_padding_ ? on_padding_(bytes) : false; }
+  // The owner's handlers for the link's estimate and its requests for probe padding (which the
+  // owner sends through SendRtp with probe set).
+  void OnEstimate(std::function<void(int64_t bps, double loss)> f) { on_estimate_ = std::move(f); }
+  void OnPaddingWanted(std::function<bool(size_t bytes)> f) { on_padding_ = std::move(f); }
   // Protects (when SRTP is on) and sends. False when the packet was not sent (counted).
-  bool SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to);
+  // probe: padding sent to probe the path (SendProbePadding).
+  bool SendRtp(std::vector<uint8_t> packet, const net::Endpoint& to, bool probe = false);
   bool SendRtcp(std::vector<uint8_t> compound, const net::Endpoint& to);
   // Handles every datagram already queued in the kernel, then closes the sockets.
   void DrainAndClose();
@@ -139,6 +151,8 @@ class MediaTransport final : public LegPacketPath {
   std::unique_ptr<srtp::SrtpSession> srtp_out_;
   PacketHandler on_rtp_;
   std::function<void()> on_keyed_;
+  std::function<void(int64_t, double)> on_estimate_;
+  std::function<bool(size_t)> on_padding_;
   PacketHandler on_rtcp_;
   std::vector<uint8_t> scratch_;
   LogRateLimiter drop_log_;

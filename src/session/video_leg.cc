@@ -128,6 +128,18 @@ void VideoLeg::Start() {
   if (transport_->external() && sender_ && hooks_.ready_to_receive) {
     transport_->OnKeyed([this] { hooks_.ready_to_receive(id_); });
   }
+  if (transport_->external() && sender_) {
+    // The link's send-side estimate (transport-wide feedback) moves the recipient between
+    // profiles like a REMB would, under any TMMBR limit.
+    transport_->OnEstimate([this](int64_t bps, double loss) {
+      ++counts_.link_estimates;
+      link_estimate_bps_ = bps;
+      link_loss_ = loss;
+      const int64_t estimate = std::min(bps, tmmbr_limit_bps_.value_or(INT64_MAX));
+      if (hooks_.feedback) hooks_.feedback(id_, estimate, std::nullopt);
+    });
+    transport_->OnPaddingWanted([this](size_t bytes) { return SendPadding(bytes); });
+  }
   transport_->Start(
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtp(d, from); },
       [this](std::span<const uint8_t> d, const net::Endpoint& from) { return OnRtcp(d, from); });
@@ -140,6 +152,31 @@ void VideoLeg::Start() {
                sender_ ? ", composite to " + rtp_destination_.address().to_string() + ":" +
                              std::to_string(rtp_destination_.port())
                        : std::string(", receives no composite"));
+}
+
+bool VideoLeg::SendPadding(size_t bytes) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  // Padding-only packets on our RTX stream (RFC 4588): the receiver discards them, the path
+  // carries them. Without an RTX stream nothing is sent (padding on the media stream would
+  // disturb its sequence numbers).
+  if (stopped_ || on_hold_ || !sender_ || !send_rtx_payload_type_ || sender_->packets_sent() == 0) {
+    return false;
+  }
+  constexpr size_t kPadding = 255;
+  constexpr size_t kMaxPackets = 64;  // per call: a burst the shard sends at once
+  size_t packets = std::min(kMaxPackets, (bytes + kPadding - 1) / kPadding);
+  for (size_t i = 0; i < packets; ++i) {
+    rtp::RtpHeader h;
+    h.payload_type = send_rtx_payload_type_;
+    h.sequence_number = rtx_seq_++;
+    h.timestamp = sender_->last_timestamp();
+    h.ssrc = rtx_ssrc_;
+    const rtp::RtpPacket p = rtp::RtpPacket::Build(h, {}, {}, static_cast<uint8_t>(kPadding));
+    std::vector<uint8_t> out(p.data().begin(), p.data().end());
+    if (!transport_->SendRtp(std::move(out), rtp_destination_, /*probe=*/true)) return false;
+    ++counts_.padding_sent;
+  }
+  return true;
 }
 
 void VideoLeg::ArmTimer() {
@@ -475,6 +512,7 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
                               {"rtx_received", c.rtx_received},
                               {"rtx_padding", c.rtx_padding},
                               {"remb_received", c.remb_received},
+                              {"padding_sent", c.padding_sent},
                               {"tmmbr_received", c.tmmbr_received},
                               {"bytes_received", c.bytes_received},
                               {"bytes_sent", c.bytes_sent}};
@@ -494,6 +532,11 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
   // Absent while unknown.
   if (rtt_us >= 0) j["rtt_ms"] = static_cast<double>(rtt_us) / 1000.0;
   if (remote_loss_) j["remote_loss"] = *remote_loss_;
+  if (link_estimate_bps_) {
+    j["send_estimate_kbps"] = *link_estimate_bps_ / 1000;
+    j["send_estimate_loss"] = link_loss_;
+    j["send_estimates"] = c.link_estimates;
+  }
   if (input_) {
     // Read after the decode pool has stopped.
     const auto& s = input_->stats();

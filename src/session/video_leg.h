@@ -93,6 +93,8 @@ class VideoLeg {
   // Asks the participant's camera for a keyframe: PLI/FIR as negotiated, or the SIP leg's INFO.
   void RequestSenderKeyframe();
   bool TakeRetransmitToken(int64_t now_us);
+  // Padding-only RTX packets worth about `bytes` (at most 64 of 255 bytes), to probe the path.
+  bool SendPadding(size_t bytes);
 
   RoomParticipantConfig config_;
   // The camera takes neither PLI nor FIR: the listener is asked for keyframes instead.
@@ -118,8 +120,10 @@ class VideoLeg {
   bool reset_pending_ = false;
   // The answer to a TMMBR, sent after the compound is read.
   std::optional<rtp::Tmmbn> tmmbn_;
-  std::optional<int64_t> remb_bps_;         // the latest REMB estimate
-  std::optional<int64_t> tmmbr_limit_bps_;  // the latest TMMBR limit (RFC 5104), honoured
+  std::optional<int64_t> remb_bps_;           // the latest REMB estimate
+  std::optional<int64_t> tmmbr_limit_bps_;    // the latest TMMBR limit (RFC 5104), honoured
+  std::optional<int64_t> link_estimate_bps_;  // the link's send-side estimate (transport-cc)
+  double link_loss_ = 0;
   // Retransmission budget (token bucket, packets).
   double budget_rate_ = 50.0;
   double retransmit_tokens_ = 50.0;
@@ -148,6 +152,8 @@ class VideoLeg {
     uint64_t rtx_padding = 0;   // its padding-only probes on RTX: nothing to deliver
     uint64_t remb_received = 0;
     uint64_t tmmbr_received = 0;
+    uint64_t link_estimates = 0;  // send-side estimates from the link
+    uint64_t padding_sent = 0;    // padding-only RTX packets sent to probe the path
     uint64_t bytes_received = 0;  // of the RTP packets counted in rtp_received
     uint64_t bytes_sent = 0;      // of the RTP packets sent, retransmissions included
   } counts_;

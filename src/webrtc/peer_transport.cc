@@ -1,16 +1,24 @@
 #include <spdlog/spdlog.h>
+#include <tessera/base/byte_io.h>
 #include <tessera/base/metrics.h>
 #include <tessera/net/demux.h>
+#include <tessera/rtp/rtcp/rtcp_compound.h>
+#include <tessera/rtp/rtp_packet.h>
 #include <tessera/webrtc/peer_transport.h>
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 namespace tessera::webrtc {
 namespace {
 
 // How often consent and the DTLS deadline are looked at when nothing sooner is due.
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
+// Transport-wide feedback goes out every 100 ms (as browsers send theirs); while a probe runs its
+// padding is paced every 20 ms.
+constexpr int64_t kFeedbackIntervalUs = 100'000;
+constexpr int64_t kProbeTickUs = 20'000;
 
 void CountDrop(const char* reason) {
   GlobalMetrics().GetCounter("tessera_webrtc_dropped_total", {{"reason", reason}}).Add();
@@ -48,7 +56,15 @@ PeerTransport::PeerTransport(SharedPort& port, PeerTransportConfig config, Clock
       clock_(clock),
       agent_(std::move(agent)),
       dtls_(std::move(dtls)),
-      timer_(port.shard()) {}
+      timer_(port.shard()),
+      tcc_timer_(port.shard()) {
+  if (config_.transport_cc_extension_id != 0) {
+    estimator_ = std::make_unique<rtp::SendSideEstimator>(config_.estimator);
+    std::random_device rd;
+    feedback_ssrc_ = rd() | 1u;
+    next_transport_seq_ = static_cast<uint16_t>(rd());
+  }
+}
 
 PeerTransport::~PeerTransport() {
   if (keys_) keys_->Wipe();
@@ -67,6 +83,7 @@ Status PeerTransport::Start(GoneHandler on_gone) {
   if (!id.ok()) return id.status();
   session_ = *id;
   ArmTimer();
+  if (estimator_) ArmTransportCcTimer();
   return Status::Ok();
 }
 
@@ -81,6 +98,7 @@ void PeerTransport::Close() {
   if (session_) port_.Remove(*session_);
   session_.reset();
   timer_.cancel();
+  tcc_timer_.cancel();
   if (keys_) keys_->Wipe();
   keys_.reset();
 }
@@ -278,10 +296,104 @@ void PeerTransport::ArmTimer() {
   });
 }
 
+void PeerTransport::OnRtpSending(session::MediaKind, std::vector<uint8_t>& rtp, bool probe) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!estimator_) return;
+  auto packet = rtp::RtpPacket::Parse(rtp);
+  if (!packet) return;
+  const uint16_t seq = next_transport_seq_;
+  uint8_t value[2];
+  WriteBe16(value, seq);
+  if (!packet->SetExtension(config_.transport_cc_extension_id, value)) return;
+  ++next_transport_seq_;
+  rtp.assign(packet->data().begin(), packet->data().end());
+  // The size on the wire once protected is what the path carries; the tag's 10 bytes included.
+  estimator_->OnPacketSent(seq, clock_.NowUs(), rtp.size() + 10, probe);
+  if (!probe) bytes_since_tick_ += rtp.size() + 10;
+}
+
+void PeerTransport::OnRtpReceived(session::MediaKind, std::span<const uint8_t> rtp,
+                                  int64_t now_us) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!estimator_) return;
+  if (auto seq = rtp::ReadTransportSequence(rtp, config_.transport_cc_extension_id)) {
+    tcc_receiver_.OnPacket(*seq, now_us);
+  }
+}
+
+void PeerTransport::OnRtcpReceived(session::MediaKind kind, std::span<const uint8_t> compound,
+                                   int64_t now_us) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  // Each leg hands on the same SRTCP: read it once, from the leg that sends most.
+  if (!estimator_ || kind != (video_ ? session::MediaKind::kVideo : session::MediaKind::kAudio)) {
+    return;
+  }
+  auto messages = rtp::ParseRtcpCompound(compound);
+  if (!messages) return;
+  bool news = false;
+  for (const auto& m : *messages) {
+    if (const auto* fb = std::get_if<rtp::TransportFeedback>(&m)) {
+      ++counts_.transport_feedback_received;
+      GlobalMetrics().GetCounter("tessera_webrtc_transport_feedback_received_total").Add();
+      (void)estimator_->OnFeedback(*fb, now_us);
+      news = true;
+    }
+  }
+  if (news && video_) video_->OnLinkEstimate(estimator_->estimate_bps(), estimator_->loss());
+}
+
+void PeerTransport::TransportCcTick() {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (!estimator_ || closed_ || gone_) return;
+  const int64_t now = clock_.NowUs();
+  if (now - last_feedback_us_ >= kFeedbackIntervalUs) {
+    last_feedback_us_ = now;
+    session::LegPacketPath* path = video_ ? video_ : audio_;
+    for (const auto& fb : tcc_receiver_.BuildFeedback(feedback_ssrc_, 0)) {
+      if (!fb.CanSerialize()) continue;
+      std::vector<uint8_t> bytes;
+      fb.Serialize(bytes);
+      if (path && path->SendLinkRtcp(std::move(bytes))) {
+        ++counts_.transport_feedback_sent;
+        GlobalMetrics().GetCounter("tessera_webrtc_transport_feedback_sent_total").Add();
+      }
+    }
+  }
+  // Probes: padding on the video leg up to the probe rate, less what media sent meanwhile.
+  if (!probe_until_us_ && video_ && keys_ && estimator_->ProbeDue(now)) {
+    probe_until_us_ = now + rtp::SendSideEstimator::kProbeDurationUs;
+    spdlog::info("webrtc {}: probing the path at {} kbit/s (estimate {} kbit/s)", config_.name,
+                 estimator_->config().probe_bps / 1000, estimator_->estimate_bps() / 1000);
+  } else if (probe_until_us_ && now >= *probe_until_us_) {
+    probe_until_us_.reset();
+  } else if (probe_until_us_ && video_ && last_tick_us_ > 0) {
+    const int64_t want = estimator_->config().probe_bps * (now - last_tick_us_) / 8'000'000;
+    const int64_t pad = want - static_cast<int64_t>(bytes_since_tick_);
+    if (pad > 0 && video_->SendProbePadding(static_cast<size_t>(pad))) {
+      counts_.probe_padding_bytes += static_cast<uint64_t>(pad);
+    }
+  }
+  last_tick_us_ = now;
+  bytes_since_tick_ = 0;
+  ArmTransportCcTimer();
+}
+
+void PeerTransport::ArmTransportCcTimer() {
+  if (closed_ || gone_) return;
+  tcc_timer_.expires_after(
+      std::chrono::microseconds(probe_until_us_ ? kProbeTickUs : kFeedbackIntervalUs));
+  std::weak_ptr<PeerTransport> weak = weak_from_this();
+  tcc_timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->TransportCcTick();
+  });
+}
+
 void PeerTransport::Gone(const std::string& why) {
   if (gone_) return;
   gone_ = true;
   timer_.cancel();
+  tcc_timer_.cancel();
   if (on_gone_) on_gone_(why);
 }
 

@@ -235,14 +235,15 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
   base.candidates.push_back({IceCandidate::Transport::kUdp, announced, udp_port_, 0});
   if (tcp_port_)
     base.candidates.push_back({IceCandidate::Transport::kTcp, announced, *tcp_port_, 0});
-  // RTX both ways where offered. Not yet: transport-wide feedback. REMB towards publishers only:
-  // what Tessera estimates a browser may send (a viewer's own REMB would need abs-send-time on
-  // what Tessera sends to mean anything).
+  // RTX both ways where offered; transport-wide feedback both ways (what a publisher sends is
+  // acknowledged for its own estimator; what a viewer gets is estimated from its feedback). REMB
+  // towards publishers only: what Tessera estimates a browser may send, a cap over its own
+  // estimate.
   base.rtx = true;
   base.feedback = {.nack = true,
                    .pli = true,
                    .fir = true,
-                   .transport_cc = false,
+                   .transport_cc = true,
                    .remb = offer.kind == BrowserSessionKind::kPublish};
   if (offer.kind == BrowserSessionKind::kView) {
     base.view.audio_ssrc = RandomSsrc();
@@ -336,6 +337,27 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
     if (answer->video->rtx_payload_type) {
       tc.video_payload_types.push_back(*answer->video->rtx_payload_type);
     }
+  }
+  // Transport-wide congestion control: one sequence number space for the bundle, so the audio
+  // and video sections must name the extension alike.
+  {
+    const uint8_t a = answer->audio && answer->audio->feedback.transport_cc
+                          ? answer->audio->extensions.transport_cc
+                          : 0;
+    const uint8_t v = answer->video && answer->video->feedback.transport_cc
+                          ? answer->video->extensions.transport_cc
+                          : 0;
+    tc.transport_cc_extension_id = (a && v && a != v) ? 0 : std::max(a, v);
+    int64_t largest = 0;
+    if (room->video) {
+      for (const auto& p : room->video->profiles)
+        largest = std::max<int64_t>(largest, p.bitrate_bps);
+    }
+    // Start above what any profile needs (a viewer moves down only on evidence), probe for what
+    // the largest profile needs to be taken up again.
+    tc.estimator.start_bps = std::max<int64_t>(300'000, largest * 3 / 2);
+    tc.estimator.max_bps = std::max<int64_t>(600'000, largest * 2);
+    tc.estimator.probe_bps = publish || largest == 0 ? 0 : largest * 3 / 2;
   }
   auto transport = PeerTransport::Create(*port_, tc, clock_);
   if (!transport.ok()) return transport.status();

@@ -18,6 +18,11 @@ Scenarios:
   relay    the same browser allowed only relayed candidates (#relay=1), through a real coturn
            on loopback with the credentials Tessera's Link headers handed it: live, both tiles,
            media both ways over relay pairs, coturn's allocations succeeded.
+  bottleneck  the same browser, its viewer's media through tessera-impair (the answer's UDP
+           candidate pointed at the relay): behind a 500 kbit/s limit on what Tessera sends it,
+           the send-side estimate (from the browser's transport-wide feedback) moves the viewer
+           from the 640x360 profile to the 320x180 one and it plays on (frames decoded, no
+           freeze); once the limit lifts a probe finds the room and it is moved back.
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
@@ -36,7 +41,8 @@ line, a JSON line from the browser, an API answer) with a deadline; nothing slee
 something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium or the npm
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
-usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN --scenario browser|refused|console|relay|tcp
+usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
+       --scenario browser|refused|console|relay|tcp|bottleneck
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -56,7 +62,7 @@ from turn_server import Coturn, turnserver_path  # noqa: E402
 from video_mix_test import (COLOURS, FPS, HEIGHT, WIDTH, colour_sender_argv,  # noqa: E402
                             grid_slots)
 from control_test import (Tessera, browser_offer, claims, craft, expect_json,  # noqa: E402
-                          expect_problem, new_keys)
+                          expect_problem, expect_status, metric_samples, metric_value, new_keys)
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,6 +76,9 @@ CAMERA = "camera"
 CAMERA_COLOUR, BROWSER_COLOUR = "red", "blue"
 CAMERA_TONE_HZ, BROWSER_TONE_HZ = 440, 660
 BITRATE_KBPS = 800  # the room's one profile: the REMB cap for publishers
+# The bottleneck scenario's second, smaller profile, and the bottleneck.
+SMALL_WIDTH, SMALL_HEIGHT, SMALL_KBPS = 320, 180, 150
+BOTTLENECK = "500k"
 GUEST, GUEST_COLOUR = "guest", "lime"  # the console scenario's second camera
 OPERATOR = "ops-console"  # the console's token's sub: its preview is "ops-console.viewer"
 # Per channel, in the browser's RGB: the colours went through two lossy encodes and two YUV
@@ -96,16 +105,20 @@ def skip_unless_browser(node):
         sys.exit(SKIP)
 
 
-def room_config(camera_port, camera_audio=None):
+def room_config(camera_port, camera_audio=None, small=False):
     """One room: a 640x360 H.264 composite in a plain grid (no borders, labels or speaker
     frame), the ffmpeg camera joined from the config; camera_audio (its port, where its mix
-    goes): it sends PCMU too."""
+    goes): it sends PCMU too. small: a second, 320x180 profile to adapt to."""
+    profiles = [{"name": "hd", "codec": "H264", "width": WIDTH, "height": HEIGHT, "fps": FPS,
+                 "bitrate_kbps": BITRATE_KBPS, "keyframe_interval_s": 1}]
+    if small:
+        profiles.append({"name": "small", "codec": "H264", "width": SMALL_WIDTH,
+                         "height": SMALL_HEIGHT, "fps": FPS, "bitrate_kbps": SMALL_KBPS,
+                         "keyframe_interval_s": 1})
     room = {"name": ROOM,
             "video": {"layout": "grid", "fit": "crop", "border_px": 0,
                       "highlight_speaker": False, "name_labels": False,
-                      "profiles": [{"name": "hd", "codec": "H264", "width": WIDTH,
-                                    "height": HEIGHT, "fps": FPS, "bitrate_kbps": BITRATE_KBPS,
-                                    "keyframe_interval_s": 1}]},
+                      "profiles": profiles},
             "participants": [{"name": CAMERA,
                               "video": {"codec": "H264", "local_port": camera_port}}]}
     if camera_audio:
@@ -119,7 +132,7 @@ class WebRtcTessera(Tessera):
     """tessera with the room above and WebRTC on a free UDP port (read from its log). Each start
     attempt takes a new port for the camera."""
 
-    def __init__(self, args, work, keys, turn=None):
+    def __init__(self, args, work, keys, turn=None, small_profile=False):
         webrtc = "webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n  udp_port: 0\n"
         if turn:  # a Coturn: browsers get it, with credentials
             webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
@@ -127,17 +140,20 @@ class WebRtcTessera(Tessera):
         super().__init__(args, work, {"keys_file": keys.path}, extra_yaml=webrtc)
         self.camera_port = self.camera_audio = None
         self.webrtc_port = None
+        self.small_profile = small_profile
 
     def config_text(self):
         self.camera_port = free_port_pair()
         self.camera_audio = (free_port_pair(), free_port_pair())
-        self.rooms = [room_config(self.camera_port, self.camera_audio)]
+        self.rooms = [room_config(self.camera_port, self.camera_audio, self.small_profile)]
         return super().config_text()
 
-    def camera(self):
-        """The ffmpeg camera: CAMERA_COLOUR, and CAMERA_TONE_HZ as PCMU."""
+    def camera(self, noisy=False):
+        """The ffmpeg camera: CAMERA_COLOUR, and CAMERA_TONE_HZ as PCMU. noisy: with moving
+        grain, which no encoder compresses (a composite that needs its profile's bitrate)."""
+        grain = ",noise=alls=40:allf=t+u" if noisy else ""
         return Process(av_camera_argv(3600, f"color=c=0x{COLOURS[CAMERA_COLOUR]:06x}:s=320x180:"
-                                            f"r={FPS}", f"0.5*sin(2*PI*{CAMERA_TONE_HZ}*t)", FPS,
+                                            f"r={FPS}{grain}", f"0.5*sin(2*PI*{CAMERA_TONE_HZ}*t)", FPS,
                                       8000, self.camera_audio[0], self.camera_port),
                        "ffmpeg camera", die_with_parent=True)
 
@@ -472,6 +488,21 @@ def scenario_browser(args, work):
                    BITRATE_KBPS * 1000 * 0.5 <= whip_rate <= BITRATE_KBPS * 1000 * 1.05,
                    f"the browser's outgoing estimate {whip_rate} is not the REMB cap "
                    f"{BITRATE_KBPS} kbit/s")
+            # Transport-wide feedback both ways: Tessera acknowledges what the publisher sends,
+            # the viewer acknowledges what Tessera sends it (and Tessera estimates from that).
+            samples = metric_samples(expect_status(t.api.get("/metrics", admin), 200,
+                                                   "GET /metrics").body.decode())
+            fb_sent = metric_value(samples, "tessera_webrtc_transport_feedback_sent_total")
+            fb_received = metric_value(samples,
+                                       "tessera_webrtc_transport_feedback_received_total")
+            viewer_estimate = (viewing.get("video") or {}).get("send_estimate_kbps")
+            print(f"transport-wide feedback: {fb_sent} sent to the publisher, {fb_received} "
+                  f"received from the viewer; Tessera's estimate of the viewer's path "
+                  f"{viewer_estimate} kbit/s")
+            ensure(fb_sent and fb_sent > 0 and fb_received and fb_received > 0 and
+                   viewer_estimate is not None,
+                   f"transport-wide feedback: sent {fb_sent}, received {fb_received}, the "
+                   f"viewer's statistics {viewing.get('video')}")
             ensure((published.get("audio") or {}).get("rtp_received", 0) > 0 and
                    (published.get("video") or {}).get("rtp_received", 0) > 0 and
                    (viewing.get("video") or {}).get("rtp_sent", 0) > 0,
@@ -556,6 +587,113 @@ def scenario_tcp(args, work):
             browser.quit()
         finally:
             stop_all(browser, camera)
+        t.stop()
+
+
+def profile_recipients(api, admin):
+    """How many recipients each of the room's profiles has now."""
+    room = expect_json(api.get(f"/v1/rooms/{ROOM}", admin), 200, "GET the room")
+    profiles = ((room.get("stats") or {}).get("video") or {}).get("profiles") or {}
+    return {name: p.get("recipients", 0) for name, p in profiles.items()}
+
+
+def viewer_video(api, admin):
+    """The browser's viewer's video statistics, as the API lists them."""
+    for p in participants(api, admin):
+        if p.get("name") == f"{BROWSER_NAME}.viewer":
+            return p.get("video") or {}
+    return {}
+
+
+def watch_playback(browser, seconds):
+    """What the browser's WHEP video did over the next `seconds` (a measurement window, polled
+    until it has passed): frames decoded per second, freezes added and their seconds."""
+    def whep():
+        return ((browser.ask("stats", "stats")["stats"].get("whep") or {})
+                .get("inbound_video") or {})
+    first, start = whep(), time.monotonic()
+    last = first
+    while time.monotonic() - start < seconds:
+        last = whep()
+    elapsed = time.monotonic() - start
+    return {"fps": (last.get("framesDecoded", 0) - first.get("framesDecoded", 0)) / elapsed,
+            "freezes": last.get("freezeCount", 0) - first.get("freezeCount", 0),
+            "frozen_s": (last.get("totalFreezesDuration", 0)
+                         - first.get("totalFreezesDuration", 0)),
+            "size": f"{last.get('frameWidth')}x{last.get('frameHeight')}"}
+
+
+def scenario_bottleneck(args, work):
+    """A viewer behind a 500 kbit/s bottleneck (tessera-impair in front of the node, limiting
+    what Tessera sends the browser's WHEP session) ends on the room's small profile, moved by
+    the send-side estimate its transport-wide feedback drives, and keeps playing; when the limit
+    lifts, a probe finds the room and it is taken back up to hd."""
+    if not args.impair:
+        print("SKIP: no --impair (the tessera-impair relay)")
+        sys.exit(SKIP)
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    with WebRtcTessera(args, work, keys, small_profile=True) as t:
+        relay_port = free_port_pair()
+        relay = Process([args.impair, "--map", f"{relay_port}:{t.webrtc_port}"],
+                        "tessera-impair", stdin=True, die_with_parent=True)
+        relay.wait_for_line(lambda l: l == "ready", 10)
+        camera = t.camera(noisy=True)
+        browser = None
+        try:
+            browser, r = join_browser(args, work, t, keys, extra=["--whep-port", str(relay_port)])
+            s = check_flowing(browser)
+            ensure(s["whep"].get("remoteCandidate") == f"127.0.0.1:{relay_port}",
+                   f"the viewer's media does not go through the relay: {s['whep']}")
+            wait_until("the viewer on hd", lambda: profile_recipients(t.api, admin).get("hd") == 1,
+                       10)
+            before = watch_playback(browser, 3)
+            print(f"unlimited: {before}, Tessera's estimate "
+                  f"{viewer_video(t.api, admin).get('send_estimate_kbps')} kbit/s")
+
+            mark = t.proc.log_mark()
+            relay.send_line(f"down rate={BOTTLENECK}")
+            relay.wait_for_line(lambda l: l in ("ok",) or l.startswith("error"), 5,
+                                start=len(relay.lines))
+            limited_at = time.monotonic()
+            try:
+                moved = t.proc.wait_for_log(
+                    lambda l: "moves from profile hd to small" in l, 30, since=mark)
+            except TestFailure:
+                raise TestFailure(f"the viewer was not moved to the small profile within 30 s "
+                                  f"behind {BOTTLENECK}: its video statistics "
+                                  f"{viewer_video(t.api, admin)}, the browser's "
+                                  f"{watch_playback(browser, 1)}")
+            print(f"after {time.monotonic() - limited_at:.1f} s: {moved.strip()}")
+            ensure("(estimate " in moved,
+                   f"the viewer was moved, but not by the send-side estimate: {moved}")
+            ensure(profile_recipients(t.api, admin) == {"hd": 0, "small": 1},
+                   f"profiles after the move: {profile_recipients(t.api, admin)}")
+            during = watch_playback(browser, 10)
+            estimate = viewer_video(t.api, admin).get("send_estimate_kbps")
+            print(f"behind {BOTTLENECK}: {during}, Tessera's estimate {estimate} kbit/s")
+            ensure(during["fps"] >= FPS * 0.6 and during["frozen_s"] < 1.0 and
+                   during["size"] == f"{SMALL_WIDTH}x{SMALL_HEIGHT}",
+                   f"the viewer did not play the small profile smoothly behind the "
+                   f"bottleneck: {during}")
+            ensure(estimate is not None and estimate < 500,
+                   f"Tessera's estimate of the viewer's path is {estimate} kbit/s behind a "
+                   f"{BOTTLENECK} bottleneck")
+
+            mark = t.proc.log_mark()
+            relay.send_line("down rate=0")
+            relay.wait_for_line(lambda l: l in ("ok",) or l.startswith("error"), 5,
+                                start=len(relay.lines))
+            lifted_at = time.monotonic()
+            back = t.proc.wait_for_log(lambda l: "moves from profile small to hd" in l, 60,
+                                       since=mark)
+            print(f"limit lifted; after {time.monotonic() - lifted_at:.1f} s: {back.strip()}")
+            wait_until("the viewer playing hd again",
+                       lambda: watch_playback(browser, 1)["size"] == f"{WIDTH}x{HEIGHT}", 15)
+            browser.quit()
+        finally:
+            stop_all(browser, camera)
+            relay.stop()
         t.stop()
 
 
@@ -847,7 +985,7 @@ def scenario_console(args, work):
 
 
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
-             "tcp": scenario_tcp,
+             "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
              "console": scenario_console}
 
 
@@ -857,6 +995,7 @@ def main():
     ap.add_argument("--token", required=True, help="the tessera-token binary")
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--node", default="node")
+    ap.add_argument("--impair", help="the tessera-impair relay (the bottleneck scenario)")
     ap.add_argument("--join-page", help="serve this file as the join page (a page edit tried "
                                         "without rebuilding tessera)")
     ap.add_argument("--console-page", help="serve this file as the operator console (GET "

@@ -70,6 +70,11 @@ class RtpPacket {
   void SetSequenceNumber(uint16_t seq);
   void SetTimestamp(uint32_t ts);
   void SetSsrc(uint32_t ssrc);
+  // Sets header extension `id` to `data` (1..16 bytes for the one-byte form), in place when an
+  // element of that id and size is there, else by rebuilding the packet with it added (every
+  // other field, extension, the payload and padding kept). False, and the packet unchanged, for
+  // a packet with an extension profile other than RFC 8285's or already kMaxExtensions elements.
+  bool SetExtension(uint8_t id, std::span<const uint8_t> data);
 
  private:
   struct ExtensionRef {

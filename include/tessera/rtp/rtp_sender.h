@@ -69,6 +69,7 @@ class RtpSender {
   Bye BuildBye(std::string reason = {}) const { return Bye{{config_.ssrc}, std::move(reason)}; }
 
   uint32_t ssrc() const { return config_.ssrc; }
+  uint32_t last_timestamp() const { return last_timestamp_; }
   uint64_t packets_sent() const { return packets_sent_; }
   uint64_t payload_octets_sent() const { return payload_octets_sent_; }
   uint64_t packets_retransmitted() const { return packets_retransmitted_; }

@@ -29,6 +29,15 @@ class LegPacketPath {
   // packet is dropped (DropReason::kNotKeyed) and nothing is sent: plain RTP is never taken.
   virtual Status SetSrtpKeys(srtp::SrtpSuite suite, std::span<const uint8_t> local,
                              std::span<const uint8_t> remote) = 0;
+  // RTCP the link made (transport-wide feedback), protected and sent as the leg's own; false
+  // when it was not sent (not keyed, closed).
+  virtual bool SendLinkRtcp(std::vector<uint8_t> compound) = 0;
+  // The link's estimate of what the path to the peer carries (bit/s) and the loss it sees, for
+  // the leg's owner to adapt what it sends.
+  virtual void OnLinkEstimate(int64_t bps, double loss) = 0;
+  // The link wants `bytes` more sent to the peer now to probe the path (padding the peer
+  // discards); false when this leg cannot pad.
+  virtual bool SendProbePadding(size_t bytes) = 0;
 };
 
 // What a front end gives the legs of one participant (JoinOptions::external_link). Runs on:
@@ -42,6 +51,15 @@ class ExternalLink {
   // A leg's transport started (path) or closed (nullptr): from then on the link delivers that
   // kind's datagrams to it.
   virtual void Attach(MediaKind kind, LegPacketPath* path) = 0;
+
+  // Transport-wide congestion control, where the link negotiated it (no-ops otherwise): each
+  // clear RTP packet a leg is about to protect and send (the link may add its transport-wide
+  // sequence number; probe: padding it asked for), each clear RTP packet a leg authenticated, and
+  // each clear RTCP compound a leg authenticated.
+  virtual void OnRtpSending(MediaKind, std::vector<uint8_t>& /*rtp*/, bool /*probe*/) {}
+  virtual void OnRtpReceived(MediaKind, std::span<const uint8_t> /*rtp*/, int64_t /*now_us*/) {}
+  virtual void OnRtcpReceived(MediaKind, std::span<const uint8_t> /*compound*/,
+                              int64_t /*now_us*/) {}
 };
 
 }  // namespace tessera::session

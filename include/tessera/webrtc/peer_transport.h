@@ -16,6 +16,7 @@
 #include <tessera/base/logging.h>
 #include <tessera/base/status.h>
 #include <tessera/base/thread_checker.h>
+#include <tessera/rtp/transport_cc.h>
 #include <tessera/session/external_link.h>
 #include <tessera/webrtc/dtls_certificate.h>
 #include <tessera/webrtc/dtls_transport.h>
@@ -46,6 +47,12 @@ struct PeerTransportConfig {
   std::vector<uint8_t> video_payload_types;
   IceLiteOptions ice;
   DtlsTransportOptions dtls;
+  // Transport-wide congestion control where both sides negotiated it (the header extension and
+  // transport-cc feedback): the extension's id; 0 leaves it off. Then what the peer sends is
+  // acknowledged every 100 ms, and what is sent to it is numbered and estimated (its estimate,
+  // which also probes, goes to the video leg).
+  uint8_t transport_cc_extension_id = 0;
+  rtp::SendSideEstimator::Config estimator;
 };
 
 struct PeerTransportCounts {
@@ -60,6 +67,9 @@ struct PeerTransportCounts {
   uint64_t dropped_dtls = 0;                  // DTLS datagrams DtlsTransport dropped
   uint64_t sent = 0;
   uint64_t send_failed = 0;  // no ICE pair yet, or the socket refused
+  uint64_t transport_feedback_sent = 0;
+  uint64_t transport_feedback_received = 0;
+  uint64_t probe_padding_bytes = 0;
 };
 
 // Runs on: the shared port's shard. Create anywhere; everything else there.
@@ -87,6 +97,11 @@ class PeerTransport final : public session::ExternalLink,
   boost::asio::io_context& shard() override { return port_.shard(); }
   bool Send(std::vector<uint8_t> datagram) override;
   void Attach(session::MediaKind kind, session::LegPacketPath* path) override;
+  void OnRtpSending(session::MediaKind kind, std::vector<uint8_t>& rtp, bool probe) override;
+  void OnRtpReceived(session::MediaKind kind, std::span<const uint8_t> rtp,
+                     int64_t now_us) override;
+  void OnRtcpReceived(session::MediaKind kind, std::span<const uint8_t> compound,
+                      int64_t now_us) override;
 
   // What the timer runs: DTLS retransmissions and deadlines, consent. Public for tests.
   void Poll();
@@ -95,6 +110,10 @@ class PeerTransport final : public session::ExternalLink,
   const std::optional<net::Endpoint>& selected() const { return agent_->selected(); }
   const PeerTransportCounts& counts() const { return counts_; }
   const IceCounters& ice_counters() const { return agent_->counters(); }
+  // The send-side estimate (transport-wide congestion control on): null otherwise.
+  const rtp::SendSideEstimator* estimator() const { return estimator_.get(); }
+  // What transport-cc feedback Tessera sends and probing would do now: public for tests.
+  void TransportCcTick();
   std::optional<srtp::SrtpSuite> srtp_suite() const;
 
  private:
@@ -107,6 +126,7 @@ class PeerTransport final : public session::ExternalLink,
   void KeyLeg(session::MediaKind kind);
   void Gone(const std::string& why);
   void ArmTimer();
+  void ArmTransportCcTimer();
 
   SharedPort& port_;
   PeerTransportConfig config_;
@@ -123,6 +143,16 @@ class PeerTransport final : public session::ExternalLink,
   std::optional<net::Endpoint> dtls_peer_;  // where DTLS came from last
   session::LegPacketPath* audio_ = nullptr;
   session::LegPacketPath* video_ = nullptr;
+  // Transport-wide congestion control (config_.transport_cc_extension_id set).
+  rtp::TransportCcReceiver tcc_receiver_;
+  std::unique_ptr<rtp::SendSideEstimator> estimator_;
+  boost::asio::steady_timer tcc_timer_;
+  uint16_t next_transport_seq_ = 0;
+  uint32_t feedback_ssrc_ = 0;
+  int64_t last_feedback_us_ = 0;
+  int64_t last_tick_us_ = 0;
+  std::optional<int64_t> probe_until_us_;
+  uint64_t bytes_since_tick_ = 0;  // media sent since the last tick (probes pad the rest)
   PeerTransportCounts counts_;
   LogRateLimiter drop_log_;
   ThreadChecker checker_;

@@ -27,6 +27,9 @@
 //   --relay        the page forces its media through the TURN servers the server names
 //                  (#relay=1 in the join URL).
 //   --tcp          the page uses only the node's ICE-TCP candidate (#transport=tcp).
+//   --whep-port P  the WHEP session's media goes to UDP port P on the server's address instead
+//                  (the answer's UDP candidate is rewritten, its TCP one left out): an
+//                  impairment relay in front of the node, as a port forward would be.
 //   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
 //                  the status line and the HTTP status the server answered.
 //   --page-file    serve this file as the join page instead of the server's (to try a page
@@ -46,7 +49,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
 
 const opts = optionsOrExit('browser.mjs', USAGE, {
   flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp'],
-  valued: ['video', 'audio', 'save-frame', 'screenshot'],
+  valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port'],
   defaults: {},
 });
 const { emit, log } = output('browser.mjs', opts.token);
@@ -77,6 +80,16 @@ page.on('response', r => {
 const joinUrl = new URL(opts.url);
 joinUrl.hash = '';
 if (opts['page-file']) await servePageFile(page, joinUrl.href, opts['page-file']);
+if (opts['whep-port']) {
+  await page.route(u => /\/whep\//.test(u.pathname), async route => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch();
+    const body = (await response.text())
+      .replace(/^(a=candidate:\S+ 1 udp \d+ \S+ )\d+( typ host.*)$/gim, `$1${opts['whep-port']}$2`)
+      .replace(/^a=candidate:\S+ 1 tcp .*\r?\n/gim, '');
+    return route.fulfill({ response, body });
+  });
+}
 
 // What the page shows and holds now.
 async function pageState() {
@@ -144,7 +157,8 @@ async function stats() {
             packetsLost: s.packetsLost, codec: codecs[s.codecId] || null,
             ...(s.kind === 'video' ? { framesDecoded: s.framesDecoded, frameWidth: s.frameWidth,
                                        frameHeight: s.frameHeight, keyFramesDecoded: s.keyFramesDecoded,
-                                       pliCount: s.pliCount } :
+                                       pliCount: s.pliCount, freezeCount: s.freezeCount,
+                                       totalFreezesDuration: s.totalFreezesDuration } :
                                      { totalSamplesReceived: s.totalSamplesReceived,
                                        audioLevel: s.audioLevel }),
           };

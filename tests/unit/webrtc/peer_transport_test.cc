@@ -2,6 +2,7 @@
 #include <tessera/base/clock.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/rtp/rtp_packet.h>
+#include <tessera/rtp/transport_cc.h>
 #include <tessera/srtp/srtp_session.h>
 #include <tessera/webrtc/dtls_certificate.h>
 #include <tessera/webrtc/dtls_transport.h>
@@ -39,9 +40,21 @@ class RecordingLeg final : public session::LegPacketPath {
     remote_key.assign(remote.begin(), remote.end());
     return Status::Ok();
   }
+  bool SendLinkRtcp(std::vector<uint8_t> compound) override {
+    link_rtcp.push_back(std::move(compound));
+    return true;
+  }
+  void OnLinkEstimate(int64_t bps, double) override { estimates.push_back(bps); }
+  bool SendProbePadding(size_t bytes) override {
+    padding_asked += bytes;
+    return true;
+  }
   std::vector<std::vector<uint8_t>> delivered;
   std::optional<srtp::SrtpSuite> suite;
   std::vector<uint8_t> local_key, remote_key;
+  std::vector<std::vector<uint8_t>> link_rtcp;  // transport-wide feedback the link sent
+  std::vector<int64_t> estimates;
+  size_t padding_asked = 0;
 };
 
 std::vector<uint8_t> Rtp(uint8_t pt, uint16_t seq) {
@@ -60,7 +73,8 @@ std::vector<uint8_t> Rtp(uint8_t pt, uint16_t seq) {
 class Loopback {
  public:
   // tcp: the port also takes ICE-TCP connections (on any free port).
-  explicit Loopback(bool tcp = false) {
+  // transport_cc: the transport-wide sequence number's extension id (0: off).
+  explicit Loopback(bool tcp = false, uint8_t transport_cc = 0) {
     auto p = SharedPort::Open(io, "127.0.0.1", 0,
                               tcp ? std::optional<uint16_t>(0) : std::optional<uint16_t>());
     EXPECT_TRUE(p.ok()) << p.status().ToString();
@@ -79,6 +93,7 @@ class Loopback {
     c.certificate = server_certificate;
     c.audio_payload_type = 111;
     c.video_payload_types = {96};
+    c.transport_cc_extension_id = transport_cc;
     auto t = PeerTransport::Create(*port, c, SystemClock());
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     transport = *t;
@@ -242,6 +257,52 @@ class TcpBrowser {
   TcpFrameReader reader_;
   std::array<uint8_t, 4096> buffer_{};
 };
+
+TEST(PeerTransport, TransportWideCcNumbersWhatItSendsAcknowledgesWhatArrivesAndEstimates) {
+  Loopback l(false, /*transport_cc=*/3);
+  ASSERT_TRUE(l.Connect()) << "no DTLS connection";
+  const int64_t now = SystemClock().NowUs();
+  // What the legs send is numbered, one sequence for the bundle.
+  std::vector<uint8_t> a = Rtp(96, 1), b = Rtp(111, 2);
+  l.transport->OnRtpSending(session::MediaKind::kVideo, a, false);
+  l.transport->OnRtpSending(session::MediaKind::kAudio, b, false);
+  auto sa = rtp::ReadTransportSequence(a, 3), sb = rtp::ReadTransportSequence(b, 3);
+  ASSERT_TRUE(sa && sb);
+  EXPECT_EQ(static_cast<uint16_t>(*sa + 1), *sb);
+  ASSERT_TRUE(rtp::RtpPacket::Parse(a));
+  EXPECT_EQ(rtp::RtpPacket::Parse(a)->payload().size(), 40u) << "the payload is untouched";
+
+  // What arrives numbered is acknowledged on the next tick, through the video leg's SRTCP.
+  for (uint16_t seq : {100, 101, 103}) {
+    rtp::RtpPacket p = *rtp::RtpPacket::Parse(Rtp(96, seq));
+    const uint8_t value[2] = {0, static_cast<uint8_t>(seq)};
+    ASSERT_TRUE(p.SetExtension(3, value));
+    l.transport->OnRtpReceived(session::MediaKind::kVideo, p.data(), now + seq * 1000);
+  }
+  l.transport->TransportCcTick();
+  ASSERT_EQ(l.video.link_rtcp.size(), 1u);
+  auto fb = rtp::TransportFeedback::Parse(l.video.link_rtcp[0]);
+  ASSERT_TRUE(fb);
+  EXPECT_EQ(fb->base_sequence, 100);
+  ASSERT_EQ(fb->arrivals_us.size(), 4u);
+  EXPECT_TRUE(fb->arrivals_us[0] && fb->arrivals_us[1] && !fb->arrivals_us[2] &&
+              fb->arrivals_us[3]);
+  EXPECT_EQ(l.transport->counts().transport_feedback_sent, 1u);
+
+  // The browser's feedback on what was sent gives the video leg an estimate, read once though
+  // both legs hand on the same SRTCP.
+  rtp::TransportFeedback ack;
+  ack.base_sequence = *sa;
+  ack.reference_time = 100;
+  ack.arrivals_us = {6'400'000, 6'401'000};
+  std::vector<uint8_t> bytes;
+  ack.Serialize(bytes);
+  l.transport->OnRtcpReceived(session::MediaKind::kAudio, bytes, now);
+  l.transport->OnRtcpReceived(session::MediaKind::kVideo, bytes, now);
+  EXPECT_EQ(l.transport->counts().transport_feedback_received, 1u);
+  ASSERT_EQ(l.video.estimates.size(), 1u);
+  EXPECT_EQ(l.video.estimates[0], l.transport->estimator()->estimate_bps());
+}
 
 TEST(PeerTransport, OverIceTcpTheChecksAndTheHandshakeGoOverOneConnection) {
   Loopback l(/*tcp=*/true);
