@@ -20,6 +20,10 @@ PACKAGES=(
   ffmpeg python3
   # GStreamer senders (videotestsrc, x264enc, rtph264pay) for the H.264 interoperability test
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  # a second WebRTC stack as Tessera's peer (webrtcbin, libnice, avdec_h264) driven from Debian's
+  # python3 (tests/integration/webrtc/webrtcbin_peer.py)
+  gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-libav python3-gi gir1.2-gstreamer-1.0
+  gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
   # the SIP over TLS test makes its own self-signed certificate
   openssl
   # SIPp: the SIP integration tests and benches/sip_cps.py

@@ -23,6 +23,10 @@ Scenarios:
            the send-side estimate (from the browser's transport-wide feedback) moves the viewer
            from the 640x360 profile to the 320x180 one and it plays on (frames decoded, no
            freeze); once the limit lifts a probe finds the room and it is moved back.
+  webrtcbin  a second WebRTC stack, GStreamer's webrtcbin (tests/integration/webrtc/
+           webrtcbin_peer.py, Debian's python3): it publishes VP8 of a solid colour and an Opus
+           tone over WHIP and plays the composite over WHEP next to the ffmpeg camera; the
+           composite it decodes shows both colours in their tiles; its DELETEs are answered.
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
@@ -42,7 +46,7 @@ something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium 
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
 usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
-       --scenario browser|refused|console|relay|tcp|bottleneck
+       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -697,6 +701,73 @@ def scenario_bottleneck(args, work):
         t.stop()
 
 
+WEBRTCBIN_SCRIPT = os.path.join(BROWSER_DIR, "webrtcbin_peer.py")
+WEBRTCBIN_NAME, WEBRTCBIN_COLOUR = "gst-peer", "yellow"
+
+
+def skip_unless_webrtcbin():
+    """Exits 77, saying why, where Debian's python3 cannot load GStreamer's webrtcbin."""
+    probe = ["/usr/bin/python3", "-c",
+             "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstWebRTC', "
+             "'1.0'); gi.require_version('GstSdp', '1.0'); from gi.repository import Gst; "
+             "Gst.init(None); assert Gst.ElementFactory.find('webrtcbin'), 'no webrtcbin'"]
+    rc, _, err = run(probe)
+    if rc != 0:
+        print(f"SKIP: GStreamer's webrtcbin is not usable from /usr/bin/python3 (python3-gi, "
+              f"gir1.2-gst-plugins-bad-1.0, gstreamer1.0-plugins-bad, gstreamer1.0-nice: "
+              f"scripts/setup.sh): {err.strip()[-300:]}")
+        sys.exit(SKIP)
+
+
+def scenario_webrtcbin(args, work):
+    """A second WebRTC stack: GStreamer's webrtcbin (libnice, its own DTLS/SRTP and SDP)
+    publishes VP8 of a solid colour and an Opus tone over WHIP and plays the composite over
+    WHEP, next to the ffmpeg camera: the composite it decodes shows the camera's colour and its
+    own where the grid puts them (its picture went in through Tessera's VP8 path, the composite
+    came out as H.264); its DELETEs end both sessions."""
+    skip_unless_webrtcbin()
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    with WebRtcTessera(args, work, keys) as t:
+        camera = t.camera()
+        peer = None
+        try:
+            token = keys.mint("participant", room=ROOM, sub=WEBRTCBIN_NAME, ttl=300)
+            points, labels = expected_points(second=(WEBRTCBIN_COLOUR, "webrtcbin"))
+            frame = os.path.join(work, "webrtcbin-composite.png")
+            os.environ["TESSERA_TOKEN"] = token
+            try:
+                peer = Process(["/usr/bin/python3", WEBRTCBIN_SCRIPT,
+                                "--whip", f"http://127.0.0.1:{t.port}/whip/{ROOM}",
+                                "--whep", f"http://127.0.0.1:{t.port}/whep/{ROOM}",
+                                "--colour", f"0x{COLOURS[WEBRTCBIN_COLOUR]:06x}",
+                                "--points", json.dumps(points), "--tolerance", str(TOLERANCE),
+                                "--timeout", str(LIVE_TIMEOUT_S), "--save-frame", frame],
+                               "webrtcbin", die_with_parent=True)
+            finally:
+                del os.environ["TESSERA_TOKEN"]
+            line = peer.wait_for_line(lambda l: l.startswith("{"), LIVE_TIMEOUT_S + 30)
+            r = json.loads(line)
+            print(f"webrtcbin: whip {r.get('whip')}, whep {r.get('whep')}, "
+                  f"{r.get('framesDecoded')} frames {r.get('videoWidth')}x"
+                  f"{r.get('videoHeight')}, {r.get('audioBuffers')} audio buffers, errors "
+                  f"{r.get('errors')}; composite: {r.get('frame')}")
+            print(f"webrtcbin saw: {describe_points(r, labels)}")
+            ensure(r.get("live"), f"webrtcbin did not see the room: {r}; its log:\n"
+                                  f"{peer.stderr()[-3000:]}\ntessera:\n"
+                                  f"{t.proc.stderr()}")
+            ensure(r.get("leave") == {"whip": 200, "whep": 200},
+                   f"webrtcbin's DELETEs: {r.get('leave')}")
+            ensure(peer.wait_exit(30) == 0, "webrtcbin_peer.py failed")
+            wait_until("webrtcbin gone from the participant list",
+                       lambda: not webrtc_participants(t.api, admin), 10)
+        finally:
+            if peer and peer.proc.poll() is None:
+                peer.proc.kill()
+            stop_all(None, camera)
+        t.stop()
+
+
 def refused_cases(keys):
     """(label, token, status): a participant token of another room, an expired one of this room
     (made with the key's secret: tessera-token never writes one), and no token at all."""
@@ -986,6 +1057,7 @@ def scenario_console(args, work):
 
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
              "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
+             "webrtcbin": scenario_webrtcbin,
              "console": scenario_console}
 
 
