@@ -63,6 +63,35 @@ std::optional<uint16_t> ReadTransportSequence(std::span<const uint8_t> rtp, uint
   return std::nullopt;
 }
 
+bool WriteTransportSequence(std::vector<uint8_t>& rtp, uint8_t extension_id, uint16_t seq) {
+  if (extension_id == 0 || extension_id > 14 || rtp.size() < kRtpFixedHeaderSize ||
+      (rtp[0] >> 6) != 2) {
+    return false;
+  }
+  const size_t at = kRtpFixedHeaderSize + 4 * static_cast<size_t>(rtp[0] & 0x0F);
+  if (at > rtp.size()) return false;
+  if ((rtp[0] & 0x10) == 0) {
+    // No extensions yet: one 4-byte one-byte-form block with the element and a padding byte.
+    const uint8_t block[8] = {0xBE,
+                              0xDE,
+                              0x00,
+                              0x01,
+                              static_cast<uint8_t>(extension_id << 4 | 1),
+                              static_cast<uint8_t>(seq >> 8),
+                              static_cast<uint8_t>(seq),
+                              0x00};
+    rtp.insert(rtp.begin() + static_cast<std::ptrdiff_t>(at), std::begin(block), std::end(block));
+    rtp[0] |= 0x10;
+    return true;
+  }
+  auto packet = RtpPacket::Parse(rtp);
+  if (!packet) return false;
+  const uint8_t value[2] = {static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq)};
+  if (!packet->SetExtension(extension_id, value)) return false;
+  rtp.assign(packet->data().begin(), packet->data().end());
+  return true;
+}
+
 void TransportCcReceiver::OnPacket(uint16_t transport_seq, int64_t arrival_us) {
   const int64_t seq = unwrapper_.Unwrap(transport_seq);
   ++packets_;
@@ -106,11 +135,6 @@ std::vector<TransportFeedback> TransportCcReceiver::BuildFeedback(uint32_t sende
       }
       ++seq;
     }
-    // Lost packets at the end wait for the next feedback, which starts at a received one.
-    while (!fb.arrivals_us.empty() && !fb.arrivals_us.back()) {
-      fb.arrivals_us.pop_back();
-      --seq;
-    }
     out.push_back(std::move(fb));
   }
   next_ = last + 1;
@@ -140,6 +164,11 @@ void SendSideEstimator::OnPacketSent(uint16_t transport_seq, int64_t send_us, si
            false, false,   probe};
 }
 
+void SendSideEstimator::EndProbeEarly() {
+  // What was sent so far is still measured when its feedback comes; nothing more is padded.
+  if (probe_start_us_) probe_cut_ = true;
+}
+
 bool SendSideEstimator::ProbeDue(int64_t now_us) {
   if (config_.probe_bps <= 0 || probe_start_us_ || estimate_bps_ >= config_.probe_bps) {
     return false;
@@ -149,7 +178,12 @@ bool SendSideEstimator::ProbeDue(int64_t now_us) {
   }
   probe_start_us_ = now_us;
   probe_bytes_ = 0;
+  probe_first_bytes_ = 0;
   probe_acked_ = 0;
+  probe_first_arrival_ = probe_last_arrival_ = 0;
+  // A step, not a leap: twice the estimate, at most probe_bps (a probe into a bottleneck costs
+  // the viewer what overflows for half a second).
+  probe_target_bps_ = std::min(config_.probe_bps, 2 * estimate_bps_);
   ++probes_;
   return true;
 }
@@ -166,7 +200,8 @@ void SendSideEstimator::FinishProbe(int64_t now_us) {
   const int64_t span = probe_last_arrival_ - probe_first_arrival_;
   bool found = false;
   if (probe_acked_ >= 10 && span >= 100'000) {
-    const double rate = static_cast<double>(probe_bytes_) * 8e6 / static_cast<double>(span);
+    const double rate =
+        static_cast<double>(probe_bytes_ - probe_first_bytes_) * 8e6 / static_cast<double>(span);
     const auto carried = static_cast<int64_t>(0.9 * rate);
     if (carried > estimate_bps_ + estimate_bps_ / 10) {
       estimate_bps_ = std::min(config_.max_bps, carried);
@@ -176,6 +211,7 @@ void SendSideEstimator::FinishProbe(int64_t now_us) {
   probe_backoff_us_ = found ? 5'000'000 : std::min<int64_t>(probe_backoff_us_ * 2, 20'000'000);
   next_probe_us_ = now_us + probe_backoff_us_;
   probe_start_us_.reset();
+  probe_cut_ = false;
 }
 
 bool SendSideEstimator::OnFeedback(const TransportFeedback& feedback, int64_t now_us) {
@@ -193,7 +229,10 @@ bool SendSideEstimator::OnFeedback(const TransportFeedback& feedback, int64_t no
   last_reference_ = feedback.reference_time;
   const int64_t shift = (unwrapped_reference_ - feedback.reference_time) * kTickUs;
 
-  for (size_t i = 0; i < feedback.arrivals_us.size(); ++i) {
+  // Only what the history can remember: a feedback claiming more (the format allows 65535 from
+  // a few bytes) is read no further.
+  const size_t count = std::min(feedback.arrivals_us.size(), kHistory);
+  for (size_t i = 0; i < count; ++i) {
     Sent* s = Find(base + static_cast<int64_t>(i));
     if (!s) {
       ++unknown_acks_;
@@ -214,13 +253,17 @@ bool SendSideEstimator::OnFeedback(const TransportFeedback& feedback, int64_t no
     if (!s->lost) outcomes_.emplace_back(now_us, false);
     received_.emplace_back(arrival, s->bytes);
     received_bytes_ += s->bytes;
+    newest_arrival_ = std::max(newest_arrival_.value_or(arrival), arrival);
     if (s->probe && probe_start_us_) {
+      // The train's dispersion: from its first arrival to its last, less the first packet.
       if (probe_acked_ == 0) {
-        probe_first_arrival_ = arrival;
+        probe_first_arrival_ = probe_last_arrival_ = arrival;
+        probe_first_bytes_ = s->bytes;
       } else {
-        probe_bytes_ += s->bytes;  // the first packet only starts the clock
+        probe_first_arrival_ = std::min(probe_first_arrival_, arrival);
+        probe_last_arrival_ = std::max(probe_last_arrival_, arrival);
       }
-      probe_last_arrival_ = std::max(probe_last_arrival_, arrival);
+      probe_bytes_ += s->bytes;
       ++probe_acked_;
     }
     const int64_t one_way = arrival - s->send_us;
@@ -231,7 +274,7 @@ bool SendSideEstimator::OnFeedback(const TransportFeedback& feedback, int64_t no
     const double queued = static_cast<double>(one_way - delay_minima_.front().second);
     queue_delay_us_ += 0.1 * (queued - queue_delay_us_);
   }
-  while (!delay_minima_.empty() && delay_minima_.front().first < now_us - 10'000'000) {
+  while (!delay_minima_.empty() && delay_minima_.front().first < now_us - 30'000'000) {
     delay_minima_.pop_front();
   }
   while (!outcomes_.empty() && outcomes_.front().first < now_us - 1'000'000) {
@@ -242,12 +285,18 @@ bool SendSideEstimator::OnFeedback(const TransportFeedback& feedback, int64_t no
               ? 0.0
               : static_cast<double>(outcomes_lost_) / static_cast<double>(outcomes_.size());
   if (!received_.empty()) {
-    const int64_t newest = received_.back().first;
-    while (received_.front().first < newest - 500'000) {
+    // Against the newest arrival seen (a peer's times may go backwards), and never more than
+    // the history holds.
+    const int64_t newest = *newest_arrival_;
+    while (!received_.empty() &&
+           (received_.front().first < newest - 500'000 || received_.size() > kHistory)) {
       received_bytes_ -= received_.front().second;
       received_.pop_front();
     }
-    const int64_t span = std::max<int64_t>(newest - received_.front().first, 200'000);
+  }
+  if (!received_.empty()) {
+    const int64_t oldest = received_.front().first;
+    const int64_t span = std::max<int64_t>(newest_arrival_.value_or(oldest) - oldest, 200'000);
     throughput_bps_ = static_cast<int64_t>(static_cast<double>(received_bytes_) * 8e6 /
                                            static_cast<double>(span));
   }

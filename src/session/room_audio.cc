@@ -177,10 +177,13 @@ std::string RoomAudio::SummaryJson() const {
     jitter[NameOf(id)] = {{"played", j.frames_played},
                           {"concealed", j.concealed},
                           {"late", j.late_dropped},
+                          {"silence", j.silence},
+                          {"resets", j.resets},
                           {"drift_dropped", j.drift_dropped},
                           {"drift_inserted", j.drift_inserted},
                           {"target_ms", j.target_us / 1000},
-                          {"level_ms", j.level_us / 1000}};
+                          {"level_ms", j.level_us / 1000},
+                          {"jitter_ms", j.jitter_us / 1000}};
   }
   const nlohmann::ordered_json j = {{"room", name_},
                                     {"participants", room_.participant_count()},

@@ -135,7 +135,8 @@ void VideoLeg::Start() {
       ++counts_.link_estimates;
       link_estimate_bps_ = bps;
       link_loss_ = loss;
-      const int64_t estimate = std::min(bps, tmmbr_limit_bps_.value_or(INT64_MAX));
+      const int64_t estimate =
+          std::min({bps, tmmbr_limit_bps_.value_or(INT64_MAX), remb_bps_.value_or(INT64_MAX)});
       if (hooks_.feedback) hooks_.feedback(id_, estimate, std::nullopt);
     });
     transport_->OnPaddingWanted([this](size_t bytes) { return SendPadding(bytes); });
@@ -380,11 +381,12 @@ PacketVerdict VideoLeg::OnRtcp(std::span<const uint8_t> clear, const net::Endpoi
       report_blocks(sr->report_blocks);
     }
   }
-  // The estimate is the latest REMB capped by the latest TMMBR: a TMMBR is a limit that a later
-  // REMB never lifts.
+  // The estimate is the lowest of the latest REMB, the latest TMMBR (a limit that a later REMB
+  // never lifts) and the link's send-side estimate.
   std::optional<int64_t> estimate;
   if (bandwidth_news) {
-    estimate = std::min(remb_bps_.value_or(INT64_MAX), tmmbr_limit_bps_.value_or(INT64_MAX));
+    estimate = std::min({remb_bps_.value_or(INT64_MAX), tmmbr_limit_bps_.value_or(INT64_MAX),
+                         link_estimate_bps_.value_or(INT64_MAX)});
   }
   if (tmmbn_) {
     std::vector<rtp::RtcpMessage> reply;

@@ -1,9 +1,7 @@
 #include <spdlog/spdlog.h>
-#include <tessera/base/byte_io.h>
 #include <tessera/base/metrics.h>
 #include <tessera/net/demux.h>
 #include <tessera/rtp/rtcp/rtcp_compound.h>
-#include <tessera/rtp/rtp_packet.h>
 #include <tessera/webrtc/peer_transport.h>
 
 #include <algorithm>
@@ -299,14 +297,9 @@ void PeerTransport::ArmTimer() {
 void PeerTransport::OnRtpSending(session::MediaKind, std::vector<uint8_t>& rtp, bool probe) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (!estimator_) return;
-  auto packet = rtp::RtpPacket::Parse(rtp);
-  if (!packet) return;
   const uint16_t seq = next_transport_seq_;
-  uint8_t value[2];
-  WriteBe16(value, seq);
-  if (!packet->SetExtension(config_.transport_cc_extension_id, value)) return;
+  if (!rtp::WriteTransportSequence(rtp, config_.transport_cc_extension_id, seq)) return;
   ++next_transport_seq_;
-  rtp.assign(packet->data().begin(), packet->data().end());
   // The size on the wire once protected is what the path carries; the tag's 10 bytes included.
   estimator_->OnPacketSent(seq, clock_.NowUs(), rtp.size() + 10, probe);
   if (!probe) bytes_since_tick_ += rtp.size() + 10;
@@ -359,15 +352,19 @@ void PeerTransport::TransportCcTick() {
       }
     }
   }
-  // Probes: padding on the video leg up to the probe rate, less what media sent meanwhile.
+  // Probes: padding on the video leg up to the probe's rate, less what media sent meanwhile;
+  // cut short when the feedback shows a queue building (the path found, at the viewer's cost).
   if (!probe_until_us_ && video_ && keys_ && estimator_->ProbeDue(now)) {
     probe_until_us_ = now + rtp::SendSideEstimator::kProbeDurationUs;
-    spdlog::info("webrtc {}: probing the path at {} kbit/s (estimate {} kbit/s)", config_.name,
-                 estimator_->config().probe_bps / 1000, estimator_->estimate_bps() / 1000);
+    spdlog::debug("webrtc {}: probing the path at {} kbit/s (estimate {} kbit/s)", config_.name,
+                  estimator_->probe_target_bps() / 1000, estimator_->estimate_bps() / 1000);
   } else if (probe_until_us_ && now >= *probe_until_us_) {
     probe_until_us_.reset();
+  } else if (probe_until_us_ && estimator_->queue_delay_us() > 30'000) {
+    estimator_->EndProbeEarly();
+    probe_until_us_.reset();
   } else if (probe_until_us_ && video_ && last_tick_us_ > 0) {
-    const int64_t want = estimator_->config().probe_bps * (now - last_tick_us_) / 8'000'000;
+    const int64_t want = estimator_->probe_target_bps() * (now - last_tick_us_) / 8'000'000;
     const int64_t pad = want - static_cast<int64_t>(bytes_since_tick_);
     if (pad > 0 && video_->SendProbePadding(static_cast<size_t>(pad))) {
       counts_.probe_padding_bytes += static_cast<uint64_t>(pad);

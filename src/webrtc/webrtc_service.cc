@@ -347,7 +347,10 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
     const uint8_t v = answer->video && answer->video->feedback.transport_cc
                           ? answer->video->extensions.transport_cc
                           : 0;
-    tc.transport_cc_extension_id = (a && v && a != v) ? 0 : std::max(a, v);
+    // Every packet of the bundle is numbered, audio with video: on only when each section
+    // there negotiated it, with one id.
+    const bool all = (!answer->audio || a != 0) && (!answer->video || v != 0);
+    tc.transport_cc_extension_id = all && (a == 0 || v == 0 || a == v) ? std::max(a, v) : 0;
     int64_t largest = 0;
     if (room->video) {
       for (const auto& p : room->video->profiles)

@@ -23,6 +23,9 @@ Scenarios:
            the send-side estimate (from the browser's transport-wide feedback) moves the viewer
            from the 640x360 profile to the 320x180 one and it plays on (frames decoded, no
            freeze); once the limit lifts a probe finds the room and it is moved back.
+  mobile   the browser's WHIP media through tessera-impair with 3 % loss and 30 ms of jitter,
+           the room's audio jitter buffer allowed 200 ms: over 10 s its voice is played every
+           20 ms with no late packet, no re-buffering and concealment no more than the loss.
   webrtcbin  a second WebRTC stack, GStreamer's webrtcbin (tests/integration/webrtc/
            webrtcbin_peer.py, Debian's python3): it publishes VP8 of a solid colour and an Opus
            tone over WHIP and plays the composite over WHEP next to the ffmpeg camera; the
@@ -46,7 +49,7 @@ something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium 
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
 usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
-       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin
+       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -136,7 +139,7 @@ class WebRtcTessera(Tessera):
     """tessera with the room above and WebRTC on a free UDP port (read from its log). Each start
     attempt takes a new port for the camera."""
 
-    def __init__(self, args, work, keys, turn=None, small_profile=False):
+    def __init__(self, args, work, keys, turn=None, small_profile=False, room_extra=None):
         webrtc = "webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n  udp_port: 0\n"
         if turn:  # a Coturn: browsers get it, with credentials
             webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
@@ -145,11 +148,13 @@ class WebRtcTessera(Tessera):
         self.camera_port = self.camera_audio = None
         self.webrtc_port = None
         self.small_profile = small_profile
+        self.room_extra = room_extra or {}
 
     def config_text(self):
         self.camera_port = free_port_pair()
         self.camera_audio = (free_port_pair(), free_port_pair())
-        self.rooms = [room_config(self.camera_port, self.camera_audio, self.small_profile)]
+        self.rooms = [dict(room_config(self.camera_port, self.camera_audio, self.small_profile),
+                           **self.room_extra)]
         return super().config_text()
 
     def camera(self, noisy=False):
@@ -616,9 +621,8 @@ def watch_playback(browser, seconds):
         return ((browser.ask("stats", "stats")["stats"].get("whep") or {})
                 .get("inbound_video") or {})
     first, start = whep(), time.monotonic()
-    last = first
-    while time.monotonic() - start < seconds:
-        last = whep()
+    wait_until(f"a {seconds} s window", lambda: time.monotonic() - start >= seconds, seconds + 5)
+    last = whep()
     elapsed = time.monotonic() - start
     return {"fps": (last.get("framesDecoded", 0) - first.get("framesDecoded", 0)) / elapsed,
             "freezes": last.get("freezeCount", 0) - first.get("freezeCount", 0),
@@ -656,9 +660,11 @@ def scenario_bottleneck(args, work):
                   f"{viewer_video(t.api, admin).get('send_estimate_kbps')} kbit/s")
 
             mark = t.proc.log_mark()
+            seen = len(relay.lines)
             relay.send_line(f"down rate={BOTTLENECK}")
-            relay.wait_for_line(lambda l: l in ("ok",) or l.startswith("error"), 5,
-                                start=len(relay.lines))
+            answer = relay.wait_for_line(lambda l: l == "ok" or l.startswith("error"), 5,
+                                         start=seen)
+            ensure(answer == "ok", f"tessera-impair refused the limit: {answer}")
             limited_at = time.monotonic()
             try:
                 moved = t.proc.wait_for_log(
@@ -685,9 +691,11 @@ def scenario_bottleneck(args, work):
                    f"{BOTTLENECK} bottleneck")
 
             mark = t.proc.log_mark()
+            seen = len(relay.lines)
             relay.send_line("down rate=0")
-            relay.wait_for_line(lambda l: l in ("ok",) or l.startswith("error"), 5,
-                                start=len(relay.lines))
+            answer = relay.wait_for_line(lambda l: l == "ok" or l.startswith("error"), 5,
+                                         start=seen)
+            ensure(answer == "ok", f"tessera-impair refused to lift the limit: {answer}")
             lifted_at = time.monotonic()
             back = t.proc.wait_for_log(lambda l: "moves from profile small to hd" in l, 60,
                                        since=mark)
@@ -698,6 +706,76 @@ def scenario_bottleneck(args, work):
         finally:
             stop_all(browser, camera)
             relay.stop()
+        t.stop()
+
+
+MOBILE_LINK = "drop=0.03,jitter_ms=30,seed=7"  # what the browser's WHIP media goes through
+
+
+def audio_jitter(api, admin, name):
+    """The audio room's jitter buffer figures for one participant (API room stats)."""
+    room = expect_json(api.get(f"/v1/rooms/{ROOM}", admin), 200, "GET the room")
+    return ((((room.get("stats") or {}).get("audio") or {}).get("jitter") or {})
+            .get(name) or {})
+
+
+def scenario_mobile(args, work):
+    """A browser on a mobile-like link: its WHIP media goes through tessera-impair with 3 %
+    loss and 0-30 ms of jitter (packets reordered as the delays imply), in a room whose audio
+    jitter buffer may grow to 200 ms. Its voice is heard without gaps: over 10 s the buffer
+    played every 20 ms, concealing no more than the loss (Opus in-band FEC and PLC bridge a lost
+    packet), with no packet arriving too late, no re-buffering silence and no reset; the buffer
+    grew past the jitter. Its picture is repaired (NACK, RTX) and in its tile."""
+    if not args.impair:
+        print("SKIP: no --impair (the tessera-impair relay)")
+        sys.exit(SKIP)
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    room_extra = {"audio_jitter_min_ms": 20, "audio_jitter_max_ms": 200}
+    with WebRtcTessera(args, work, keys, room_extra=room_extra) as t:
+        relay_port = free_port_pair()
+        relay = Process([args.impair, "--impair", MOBILE_LINK, "--map",
+                         f"{relay_port}:{t.webrtc_port}"], "tessera-impair",
+                        die_with_parent=True)
+        relay.wait_for_line(lambda l: l == "ready", 10)
+        camera = t.camera()
+        browser = None
+        try:
+            browser, r = join_browser(args, work, t, keys, extra=["--whip-port", str(relay_port)])
+            s = check_flowing(browser)
+            ensure(s["whip"].get("remoteCandidate") == f"127.0.0.1:{relay_port}",
+                   f"the browser's WHIP media does not go through the relay: {s['whip']}")
+            # Settled: the buffer has played a second of the browser's voice.
+            wait_until("the browser's voice in the mix",
+                       lambda: audio_jitter(t.api, admin, BROWSER_NAME).get("played", 0) > 50, 20)
+            first, start = audio_jitter(t.api, admin, BROWSER_NAME), time.monotonic()
+            wait_until("a 10 s window", lambda: time.monotonic() - start >= 10, 15)
+            last = audio_jitter(t.api, admin, BROWSER_NAME)
+            elapsed = time.monotonic() - start
+            d = {k: last.get(k, 0) - first.get(k, 0)
+                 for k in ("played", "concealed", "late", "silence", "resets")}
+            print(f"the browser's voice over {elapsed:.1f} s through {MOBILE_LINK}: {d}, buffer "
+                  f"target {last.get('target_ms')} ms, jitter {last.get('jitter_ms')} ms")
+            frames = elapsed * 50  # 20 ms frames
+            ensure(d["played"] + d["concealed"] >= frames * 0.9,
+                   f"the buffer did not play the browser's voice every 20 ms: {d} in "
+                   f"{elapsed:.1f} s")
+            ensure(d["silence"] == 0 and d["resets"] == 0 and d["late"] <= frames * 0.01,
+                   f"gaps in the browser's voice: {d}")
+            ensure(d["concealed"] <= frames * 0.08,
+                   f"more concealed than the link lost: {d}")
+            ensure(30 <= last.get("target_ms", 0) <= 200,
+                   f"the jitter buffer's target {last.get('target_ms')} ms: not grown past the "
+                   f"30 ms of jitter, or over the room's 200 ms")
+            browser.quit()
+        finally:
+            stop_all(browser, camera)
+            relay.stop()
+        stats = [json.loads(l) for l in relay.lines if l.startswith('{"map"')]
+        up = next((x for x in stats if x.get("dir") == "up"), {})
+        print(f"relay: {up}")
+        ensure(up.get("dropped", 0) > 0 and up.get("delayed", 0) > 0,
+               f"the relay did not impair the browser's media: {stats}")
         t.stop()
 
 
@@ -1057,7 +1135,7 @@ def scenario_console(args, work):
 
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
              "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
-             "webrtcbin": scenario_webrtcbin,
+             "webrtcbin": scenario_webrtcbin, "mobile": scenario_mobile,
              "console": scenario_console}
 
 

@@ -24,6 +24,10 @@ namespace tessera::rtp {
 
 // Reads the transport-wide sequence number (a 2-byte header extension) of a clear RTP packet.
 std::optional<uint16_t> ReadTransportSequence(std::span<const uint8_t> rtp, uint8_t extension_id);
+// Writes it: in place where the packet has the element, by inserting a one-byte-form extension
+// block where it has none (the common case: 8 bytes, no reparse), else through
+// RtpPacket::SetExtension. False, the packet unchanged, when it cannot be written.
+bool WriteTransportSequence(std::vector<uint8_t>& rtp, uint8_t extension_id, uint16_t seq);
 
 // Runs on: its owner's executor.
 class TransportCcReceiver {
@@ -54,7 +58,7 @@ class TransportCcReceiver {
 };
 
 // The sending end. Delay: each acknowledged packet's one-way delay less the smallest seen over
-// the last 10 s is the queueing delay the path adds (clock offsets cancel out), smoothed over
+// the last 30 s is the queueing delay the path adds (clock offsets cancel out), smoothed over
 // packets. Loss: the share of packets reported lost over the last second. Throughput: what the
 // receiver got over the last 500 ms.
 //
@@ -66,7 +70,8 @@ class TransportCcReceiver {
 //   throughput + 50 kbit/s (a sender that sends less than the estimate learns nothing of the
 //   path above what it sends); in between it holds.
 // Probes: to learn whether the path carries more than is sent (a bottleneck that lifted), the
-// owner pads its sending up to probe_bps for 500 ms when ProbeDue says so (after 3 s of calm
+// owner pads its sending up to twice the estimate (at most probe_bps) for 500 ms, stopping early
+// when the queueing delay rises, when ProbeDue says so (after 3 s of calm
 // below probe_bps, then every 5 s, backing off to 20 s while probes find nothing). The rate the
 // probe's packets arrived at (their dispersion at the receiver) is what the path carries: the
 // estimate rises to 90 % of it.
@@ -86,9 +91,13 @@ class SendSideEstimator {
   void OnPacketSent(uint16_t transport_seq, int64_t send_us, size_t bytes, bool probe = false);
   // The receiver's feedback. True when the estimate changed.
   bool OnFeedback(const TransportFeedback& feedback, int64_t now_us);
-  // True when a probe should start now (the owner then sends padding for kProbeDurationUs,
-  // marking those packets probe).
+  // True when a probe should start now: the owner then pads what it sends up to
+  // probe_target_bps() for kProbeDurationUs, marking the padding probe, unless probe_cut() says
+  // to stop (EndProbeEarly: the probe is already filling a queue).
   bool ProbeDue(int64_t now_us);
+  int64_t probe_target_bps() const { return probe_target_bps_; }
+  void EndProbeEarly();
+  bool probe_cut() const { return probe_cut_; }
 
   int64_t estimate_bps() const { return estimate_bps_; }
   const Config& config() const { return config_; }
@@ -121,11 +130,12 @@ class SendSideEstimator {
   // The receiver's timeline, unwrapped across the 24-bit reference time.
   std::optional<int32_t> last_reference_;
   int64_t unwrapped_reference_ = 0;
-  std::deque<std::pair<int64_t, uint32_t>> received_;     // (arrival, bytes), 500 ms
+  std::deque<std::pair<int64_t, uint32_t>> received_;  // (arrival, bytes), 500 ms
+  std::optional<int64_t> newest_arrival_;
   uint64_t received_bytes_ = 0;                           // in received_
   std::deque<std::pair<int64_t, bool>> outcomes_;         // (reported at, lost), 1 s
   size_t outcomes_lost_ = 0;                              // in outcomes_
-  std::deque<std::pair<int64_t, int64_t>> delay_minima_;  // (reported at, one-way delay), 10 s
+  std::deque<std::pair<int64_t, int64_t>> delay_minima_;  // (reported at, one-way delay), 30 s
   double queue_delay_us_ = 0;
   double loss_ = 0;
   int64_t throughput_bps_ = 0;
@@ -136,6 +146,9 @@ class SendSideEstimator {
   std::optional<int64_t> probe_start_us_;
   int64_t probe_first_arrival_ = 0, probe_last_arrival_ = 0;
   uint64_t probe_bytes_ = 0;
+  uint64_t probe_first_bytes_ = 0;
+  int64_t probe_target_bps_ = 0;
+  bool probe_cut_ = false;
   uint64_t probe_acked_ = 0;
   int64_t next_probe_us_ = 0;
   int64_t probe_backoff_us_ = 5'000'000;

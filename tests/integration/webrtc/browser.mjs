@@ -30,6 +30,7 @@
 //   --whep-port P  the WHEP session's media goes to UDP port P on the server's address instead
 //                  (the answer's UDP candidate is rewritten, its TCP one left out): an
 //                  impairment relay in front of the node, as a port forward would be.
+//   --whip-port P  the same for the WHIP session.
 //   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
 //                  the status line and the HTTP status the server answered.
 //   --page-file    serve this file as the join page instead of the server's (to try a page
@@ -49,7 +50,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
 
 const opts = optionsOrExit('browser.mjs', USAGE, {
   flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp'],
-  valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port'],
+  valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port', 'whip-port'],
   defaults: {},
 });
 const { emit, log } = output('browser.mjs', opts.token);
@@ -80,12 +81,15 @@ page.on('response', r => {
 const joinUrl = new URL(opts.url);
 joinUrl.hash = '';
 if (opts['page-file']) await servePageFile(page, joinUrl.href, opts['page-file']);
-if (opts['whep-port']) {
-  await page.route(u => /\/whep\//.test(u.pathname), async route => {
+// Answers' UDP candidates pointed at a relay's port (--whip-port, --whep-port).
+for (const kind of ['whip', 'whep']) {
+  const port = opts[`${kind}-port`];
+  if (!port) continue;
+  await page.route(u => u.pathname.startsWith(`/${kind}/`), async route => {
     if (route.request().method() !== 'POST') return route.continue();
     const response = await route.fetch();
     const body = (await response.text())
-      .replace(/^(a=candidate:\S+ 1 udp \d+ \S+ )\d+( typ host.*)$/gim, `$1${opts['whep-port']}$2`)
+      .replace(/^(a=candidate:\S+ 1 udp \d+ \S+ )\d+( typ host.*)$/gim, `$1${port}$2`)
       .replace(/^a=candidate:\S+ 1 tcp .*\r?\n/gim, '');
     return route.fulfill({ response, body });
   });

@@ -44,6 +44,36 @@ TEST(TransportSequence, SetExtensionAddsReplacesAndKeepsTheRest) {
   EXPECT_EQ(q.extension(1)->front(), 0xAA);
 }
 
+TEST(TransportSequence, WriteInsertsABlockOrUsesTheOneThere) {
+  // No extensions: an 8-byte one-byte-form block goes in after the CSRCs.
+  const RtpPacket plain = Packet(3, {}, 2);
+  std::vector<uint8_t> bytes(plain.data().begin(), plain.data().end());
+  ASSERT_TRUE(WriteTransportSequence(bytes, 4, 0xBEEF));
+  EXPECT_EQ(bytes.size(), plain.size() + 8);
+  auto p = RtpPacket::Parse(bytes);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ReadTransportSequence(bytes, 4), 0xBEEF);
+  EXPECT_EQ(p->csrc(0), 7u);
+  EXPECT_EQ(p->padding_size(), 2u);
+  EXPECT_EQ(std::vector<uint8_t>(p->payload().begin(), p->payload().end()),
+            (std::vector<uint8_t>{1, 2, 3, 4, 5}));
+  // Again: in place.
+  ASSERT_TRUE(WriteTransportSequence(bytes, 4, 0x0102));
+  EXPECT_EQ(bytes.size(), plain.size() + 8);
+  EXPECT_EQ(ReadTransportSequence(bytes, 4), 0x0102);
+  // Other extensions kept.
+  const std::vector<ExtensionElement> ext = {{1, {0xAA}}};
+  const RtpPacket with = Packet(4, ext);
+  bytes.assign(with.data().begin(), with.data().end());
+  ASSERT_TRUE(WriteTransportSequence(bytes, 4, 9));
+  EXPECT_EQ(ReadTransportSequence(bytes, 4), 9);
+  EXPECT_EQ(RtpPacket::Parse(bytes)->extension(1)->front(), 0xAA);
+  // Not RTP: untouched.
+  std::vector<uint8_t> junk = {1, 2, 3};
+  EXPECT_FALSE(WriteTransportSequence(junk, 4, 1));
+  EXPECT_EQ(junk.size(), 3u);
+}
+
 TEST(TransportSequence, ReadRefusesWhatIsNotThere) {
   const std::vector<ExtensionElement> ext = {{1, {0xAA}}, {5, {0x01, 0x02}}};
   RtpPacket p = Packet(1, ext);
@@ -116,6 +146,52 @@ TEST(TransportCcReceiver, LongSilencesAndJumpsSplitOrSkip) {
   ASSERT_EQ(fbs.size(), 1u);
   EXPECT_EQ(fbs[0].base_sequence, 20101);
   EXPECT_EQ(fbs[0].arrivals_us.size(), 1u);
+}
+
+TEST(TransportCcReceiver, AnOutageIsAcknowledgedAsLossesAndEnds) {
+  // 1000, 2000 and 4095 numbers lost in a row (a publisher's outage of seconds): acknowledged
+  // as losses, in feedback of at most 1000 entries, and the builder ends.
+  for (int gap : {999, 1000, 2000, 4094}) {
+    TransportCcReceiver r;
+    r.OnPacket(10, 1'000'000);
+    ASSERT_EQ(r.BuildFeedback(1, 2).size(), 1u);
+    r.OnPacket(static_cast<uint16_t>(11 + gap), 4'000'000);
+    auto fbs = r.BuildFeedback(1, 2);
+    size_t entries = 0, received = 0;
+    for (const auto& fb : fbs) {
+      EXPECT_TRUE(fb.CanSerialize());
+      EXPECT_LE(fb.arrivals_us.size(), 1000u);
+      entries += fb.arrivals_us.size();
+      for (const auto& a : fb.arrivals_us) received += a.has_value();
+    }
+    EXPECT_EQ(entries, static_cast<size_t>(gap + 1)) << gap;
+    EXPECT_EQ(received, 1u) << gap;
+  }
+}
+
+TEST(SendSideEstimator, FeedbackThatRunsBackwardsOrClaimsTooMuchStaysBounded) {
+  SendSideEstimator e({.start_bps = 1'000'000, .min_bps = 100'000, .max_bps = 3'000'000});
+  int64_t now = 1'000'000;
+  for (uint16_t seq = 0; seq < 20000; ++seq) {
+    e.OnPacketSent(seq, now, 1000);
+    now += 1000;
+    if (seq % 100 == 99) {
+      // Each feedback's arrival times earlier than the last one's.
+      TransportFeedback fb;
+      fb.base_sequence = static_cast<uint16_t>(seq - 99);
+      fb.reference_time = 1000 - seq / 100;
+      for (int i = 0; i < 100; ++i) fb.arrivals_us.push_back(fb.reference_time * 64000 + i);
+      e.OnFeedback(fb, now);
+    }
+  }
+  EXPECT_GE(e.estimate_bps(), 100'000);
+  EXPECT_LE(e.estimate_bps(), 3'000'000);
+  // 65535 entries from a feedback: read no further than the history.
+  TransportFeedback huge;
+  huge.base_sequence = 0;
+  huge.arrivals_us.resize(65535);
+  e.OnFeedback(huge, now);
+  EXPECT_LE(e.unknown_acks(), 8192u);
 }
 
 // A sender at send_bps (1200-byte packets, plus probe padding when the estimator asks) through a
