@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tessera::sipua {
@@ -76,6 +77,17 @@ struct SipService::Call {
 
 // A fresh random tag (From/To tags, Call-ID parts): 16 hex digits.
 std::string SipNewTag();
+
+// Shared by dial-in and mid-dialog handling (sip_call_in.cc defines them).
+// The message carries an SDP body.
+bool HasSdp(const sip::SipMessage& m);
+// Supported or Require lists the option tag.
+bool Supports(const sip::SipMessage& m, const std::string& tag);
+// Why an offer got 488: every m= line's reason ("m= line 1: no supported codec; offered ...").
+std::string NotAcceptableReason(const StatusOr<sip::NegotiatedSession>& answer);
+// A Warning header value (RFC 3261 20.43; 304: media type not available) with `text`, cut short
+// and without the characters a quoted-string cannot hold as they are.
+std::string MediaWarning(std::string_view text);
 
 inline const char* CallStateName(SipService::Call::State s, bool held) {
   using S = SipService::Call::State;
