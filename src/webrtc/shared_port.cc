@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 #include <tessera/base/clock.h>
 #include <tessera/base/metrics.h>
+#include <tessera/net/demux.h>
 #include <tessera/webrtc/shared_port.h>
 #include <tessera/webrtc/tcp_framing.h>
 
@@ -9,6 +10,19 @@
 #include <boost/asio/write.hpp>
 
 namespace tessera::webrtc {
+namespace {
+
+// A source address as a short key (its bytes).
+std::string AddressKey(const boost::asio::ip::address& a) {
+  if (a.is_v4()) {
+    const auto b = a.to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  const auto b = a.to_v6().to_bytes();
+  return std::string(b.begin(), b.end());
+}
+
+}  // namespace
 
 namespace ip = boost::asio::ip;
 
@@ -153,6 +167,8 @@ SharedPort::SharedPort(boost::asio::io_context& shard)
     : shard_(shard),
       accept_retry_(shard),
       unrouted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_unrouted_datagrams_total")),
+      rate_limited_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_ice_checks_dropped_total",
+                                                        {{"reason", "rate_limited"}})),
       tcp_refused_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_tcp_connections_total",
                                                        {{"result", "refused"}})),
       tcp_accepted_counter_(&GlobalMetrics().GetCounter("tessera_webrtc_tcp_connections_total",
@@ -379,6 +395,18 @@ void SharedPort::OnDatagram(std::span<const uint8_t> data, const net::Endpoint& 
     // A check for nobody's ufrag, or media from an address no check validated: nobody's.
     Unrouted(from);
     return;
+  }
+  if (net::ClassifyPacket(data) == net::PacketClass::kStun && !router_.Knows(from)) {
+    if (!check_limiter_.Allow(AddressKey(from.address()), SystemClock().NowUs())) {
+      ++rate_limited_;
+      rate_limited_counter_->Add();
+      if (drop_log_.Allow(SystemClock().NowUs())) {
+        spdlog::warn("webrtc: dropped ICE checks from {} over {} a second ({} similar suppressed)",
+                     from.address().to_string(), kUnverifiedChecksPerSecond,
+                     drop_log_.suppressed());
+      }
+      return;
+    }
   }
   it->second(data, from);
 }

@@ -17,6 +17,7 @@
 #include <tessera/base/metrics.h>
 #include <tessera/base/status.h>
 #include <tessera/base/thread_checker.h>
+#include <tessera/net/rate_limiter.h>
 #include <tessera/net/udp_socket.h>
 #include <tessera/webrtc/ice_router.h>
 
@@ -49,6 +50,11 @@ class SharedPort {
   static constexpr std::chrono::seconds kTcpIdleTimeout{30};  // a verified one without frames
   static constexpr size_t kMaxTcpQueuedBytes = 256 * 1024;    // per connection: more is dropped
   static constexpr int64_t kTcpTombstoneUs = 30'000'000;
+  // ICE checks for a participant's ufrag from an address no valid check has come from yet cost
+  // an HMAC each: at most this many a second from one source IP address (burst twice that). A
+  // joining browser sends some 20 a second; an office NAT may hold dozens joining at once; a
+  // flood of forged checks from one address is cut here (its other datagrams cost little).
+  static constexpr double kUnverifiedChecksPerSecond = 500;
 
   // Binds bind_address:port (0: any free port) for UDP and, with tcp_port, the TCP port (0: any
   // free one). Errors name the port and why.
@@ -76,6 +82,7 @@ class SharedPort {
   bool SendTo(std::span<const uint8_t> data, const net::Endpoint& to);
 
   uint64_t unrouted() const { return unrouted_; }
+  uint64_t rate_limited() const { return rate_limited_; }
   size_t session_count() const { return handlers_.size(); }
   size_t tcp_connection_count() const { return open_tcp_; }
 
@@ -104,7 +111,11 @@ class SharedPort {
   std::map<IceSessionId, DatagramHandler> handlers_;
   IceSessionId next_id_ = 1;
   uint64_t unrouted_ = 0;
+  uint64_t rate_limited_ = 0;
+  net::SourceRateLimiter check_limiter_{
+      net::RateLimit{kUnverifiedChecksPerSecond, 2 * kUnverifiedChecksPerSecond}};
   Counter* unrouted_counter_;
+  Counter* rate_limited_counter_;
   Counter* tcp_refused_counter_;
   Counter* tcp_accepted_counter_;
   LogRateLimiter drop_log_;

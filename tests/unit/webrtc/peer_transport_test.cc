@@ -373,6 +373,39 @@ TEST(PeerTransport, AParticipantThatLeavesTakesItsIceTcpConnectionWithIt) {
   EXPECT_EQ(l.port->tcp_connection_count(), 0u);
 }
 
+TEST(PeerTransport, AFloodOfForgedChecksIsCutPerSourceAndTheBrowsersChecksGoOn) {
+  Loopback l;
+  ASSERT_TRUE(l.Connect()) << "no DTLS connection";
+  const uint64_t handed_before = l.transport->counts().stun;
+  // 6000 forged checks for the browser's session from another socket, as fast as they go: past
+  // the burst and the rate, they are dropped before any HMAC.
+  auto flooder = net::UdpSocket::Open(l.io, "127.0.0.1", 0);
+  ASSERT_TRUE(flooder.ok());
+  (*flooder)->Start([](std::span<const uint8_t>, const net::Endpoint&) {});
+  const auto forged = l.Check(true, "not+the+password+at+all+x");
+  auto seen = [&] { return l.port->rate_limited() + (l.transport->counts().stun - handed_before); };
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t round = 1; round <= 60; ++round) {  // in batches the socket buffer holds
+    for (int i = 0; i < 100; ++i) (*flooder)->SendTo(forged, l.server);
+    ASSERT_TRUE(l.RunUntil([&] { return seen() >= round * 100; }));
+  }
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // What reached the agent: the burst and what the rate refilled meanwhile, no more.
+  const double allowed = 2 * SharedPort::kUnverifiedChecksPerSecond +
+                         SharedPort::kUnverifiedChecksPerSecond * elapsed_s + 10;
+  EXPECT_LE(static_cast<double>(l.transport->counts().stun - handed_before), allowed);
+  EXPECT_GE(static_cast<double>(l.port->rate_limited()), 6000 - allowed);
+  // The browser's own address was validated: its checks (consent) are answered meanwhile.
+  l.to_browser.clear();
+  l.browser->SendTo(l.Check(false, l.transport->local_ice().password), l.server);
+  ASSERT_TRUE(l.RunUntil([&] { return !l.to_browser.empty(); }));
+  auto response = ParseStun(l.to_browser.back());
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->message_class, StunClass::kSuccessResponse);
+  (*flooder)->Close();
+}
+
 TEST(PeerTransport, AWrongPasswordSelectsNothingAndGetsA401) {
   Loopback l;
   l.browser->SendTo(l.Check(true, "not+the+password+at+all+x"), l.server);
