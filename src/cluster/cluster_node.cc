@@ -108,6 +108,7 @@ StatusOr<nlohmann::json> ClusterNode::Impl::Describe() {
     {
       std::lock_guard lock(mu_);
       out["redis"] = redis_up_ ? "up" : "down";
+      if (id_conflict_) out["node_id_conflict"] = true;
       for (const NodeRecord& n : nodes_) {
         nodes.push_back(nlohmann::json::parse(SerializeNodeRecord(n)));
       }

@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,6 +33,17 @@ namespace tessera::cluster {
 inline constexpr const char* kRenewScript =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
     "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+// The node's directory entry, written only while no other process holds it under this node id:
+// KEYS[1] node key; ARGV[1] the record, ARGV[2] its instance, ARGV[3] the lease in ms. 1 when
+// written, 0 when the entry there is another instance's (a second node given the same id).
+inline constexpr const char* kRegisterScript =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v then "
+    "  local ok, rec = pcall(cjson.decode, v) "
+    "  if ok and type(rec) == 'table' and type(rec.instance) == 'string' and "
+    "     rec.instance ~= '' and rec.instance ~= ARGV[2] then return 0 end "
+    "end "
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1";
 // The lease is ours: give it up. KEYS[1] room key; ARGV[1] node id.
 inline constexpr const char* kReleaseScript =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -56,6 +68,16 @@ inline int64_t SteadyMs() {
       .count();
 }
 
+// 16 random hex digits.
+inline std::string NewInstance() {
+  std::random_device rd;
+  const uint64_t v = (uint64_t{rd()} << 32) | rd();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 0; i < 16; ++i) out[static_cast<size_t>(i)] = kHex[(v >> (4 * i)) & 0xF];
+  return out;
+}
+
 class ClusterNode::Impl {
  public:
   Impl(const ClusterConfig& config, ClusterHooks hooks, std::string password)
@@ -72,6 +94,8 @@ class ClusterNode::Impl {
                "Rooms this node re-created after their node died or stopped");
     m.Describe("tessera_cluster_leases_lost_total",
                "Rooms ended here because another node holds their lease");
+    m.Describe("tessera_cluster_node_id_conflict",
+               "1 while another live process holds this node's id (this one stays out)");
   }
 
   void Start() {
@@ -189,6 +213,9 @@ class ClusterNode::Impl {
   std::set<std::string> to_forget_;        // deleted here, not yet confirmed by Redis
   std::map<std::string, Seen> seen_;       // each node's last heartbeat, as seen from here
   int64_t takeover_after_ms_ = 0;
+  // This process's instance (NodeRecord::instance), and whether another live process holds the
+  // node id: then this one stays out of the directory and touches no lease.
+  const std::string instance_ = NewInstance();
   bool halted_ = false;
   std::atomic<bool> stopped_{false};
   double last_cpu_s_ = 0;
@@ -196,6 +223,7 @@ class ClusterNode::Impl {
   // Shared with the API's thread.
   std::mutex mu_;
   bool redis_up_ = false;
+  bool id_conflict_ = false;
   std::vector<NodeRecord> nodes_;
   std::map<std::string, int64_t> pending_units_;
 };

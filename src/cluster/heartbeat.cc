@@ -105,6 +105,7 @@ void ClusterNode::Impl::Tick() {
 NodeRecord ClusterNode::Impl::SelfRecord(const LocalRooms& local) {
   NodeRecord n;
   n.id = config_.node_id;
+  n.instance = instance_;
   n.api_url = config_.api_url;
   n.region = config_.region;
   n.backend = config_.backend;
@@ -130,14 +131,36 @@ NodeRecord ClusterNode::Impl::SelfRecord(const LocalRooms& local) {
 void ClusterNode::Impl::Beat() {
   const LocalRooms local = hooks_.local_rooms();
   const NodeRecord self = SelfRecord(local);
-  auto r = redis_.Pipeline(
-      {{"SET", NodeKey(self.id), SerializeNodeRecord(self), "PX", std::to_string(config_.lease_ms)},
-       {"SADD", Key("nodes"), self.id},
-       {"SMEMBERS", Key("nodes")}});
+  auto r =
+      redis_.Pipeline({{"EVAL", kRegisterScript, "1", NodeKey(self.id), SerializeNodeRecord(self),
+                        instance_, std::to_string(config_.lease_ms)},
+                       {"SADD", Key("nodes"), self.id},
+                       {"SMEMBERS", Key("nodes")}});
   if (!r.ok()) {
     (void)Down(r.status());
     return;
   }
+  // Another live process registered under this node id: two nodes with one id would take each
+  // other's rooms and leases. This one stays out (its entry is the other's) until that one's
+  // entry lapses; it keeps running what it runs, and says so loudly.
+  const bool conflict = (*r)[0].type == RedisReply::Type::kInteger && (*r)[0].integer == 0;
+  {
+    std::lock_guard lock(mu_);
+    if (conflict != id_conflict_) {
+      if (conflict) {
+        spdlog::error(
+            "cluster: node id {} is in use by another live Tessera (its directory entry is "
+            "another process's): this node stays out of the cluster until that entry lapses; "
+            "give each node its own cluster.node_id",
+            self.id);
+      } else {
+        spdlog::info("cluster: node id {} is free again: this node joins the directory", self.id);
+      }
+    }
+    id_conflict_ = conflict;
+  }
+  GlobalMetrics().GetGauge("tessera_cluster_node_id_conflict").Set(conflict ? 1 : 0);
+  if (conflict) return;
   bool was_up;
   {
     std::lock_guard lock(mu_);

@@ -28,6 +28,7 @@ std::string Text(const nlohmann::json& j, const char* key) {
 
 std::string SerializeNodeRecord(const NodeRecord& n) {
   const nlohmann::json j = {{"id", n.id},
+                            {"instance", n.instance},
                             {"api_url", n.api_url},
                             {"region", n.region},
                             {"backend", n.backend},
@@ -49,6 +50,7 @@ std::optional<NodeRecord> ParseNodeRecord(std::string_view text) {
   n.id = Text(j, "id");
   n.api_url = Text(j, "api_url");
   if (n.id.empty() || n.api_url.empty()) return std::nullopt;
+  n.instance = Text(j, "instance");
   n.region = Text(j, "region");
   n.backend = Text(j, "backend");
   n.sip_address = Text(j, "sip_address");

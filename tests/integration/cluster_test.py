@@ -79,10 +79,12 @@ class Cluster:
         self.sip_ports = {}
         self.nodes = {}
 
-    def start_node(self, i):
-        node_id = f"n{i}"
+    def start_node(self, i, node_id=None, key=None):
+        """Node i on 127.0.0.i, with node id n<i> unless another is given; kept in self.nodes
+        under `key` (default its node id)."""
+        node_id = node_id or f"n{i}"
         cluster = {"redis": f"127.0.0.1:{self.redis.port}", "node_id": node_id,
-                   "region": self.regions[i - 1], "lease_ms": LEASE_MS,
+                   "region": self.regions[(i - 1) % len(self.regions)], "lease_ms": LEASE_MS,
                    "heartbeat_ms": HEARTBEAT_MS}
         extra = f"cluster: {json.dumps(cluster)}\n"
         if self.sip:
@@ -96,7 +98,7 @@ class Cluster:
                     extra_yaml=extra, name=node_id)
         t.start()
         t.api.host = f"127.0.0.{i}"
-        self.nodes[node_id] = t
+        self.nodes[key or node_id] = t
         return t
 
     def __enter__(self):
@@ -459,9 +461,50 @@ def case_sip(args, work):
         redis.kill()
 
 
+def case_duplicate(args, work):
+    """A fourth node started with n2's id: it stays out of the directory (n2's entry, leases
+    and rooms are untouched), says so in its log and its /v1/cluster; once n2 dies and its entry
+    lapses, the newcomer joins under the id."""
+    redis = Redis(work).start()
+    try:
+        with Cluster(args, work, redis) as c:
+            expect_json(c.api("n2").post("/v1/rooms?node=n2", c.admin, room("ward")), 201,
+                        "create ward on n2")
+            before = {n["id"]: n for n in c.view()["nodes"]}
+            ensure(sorted(before) == ["n1", "n2", "n3"], f"the directory: {c.view()}")
+            dup = c.start_node(4, node_id="n2", key="n2-duplicate")
+            dup.proc.wait_for_log(lambda l: "node id n2 is in use by another live Tessera" in l,
+                                  (LEASE_MS + 2 * HEARTBEAT_MS) / 1000)
+            dv = expect_json(dup.api.get("/v1/cluster", c.admin), 200, "GET /v1/cluster on it")
+            ensure(dv.get("node_id_conflict") is True, f"its /v1/cluster: {dv}")
+            # Several heartbeats of both: n2's entry is still n2's, ward still on n2.
+            deadline = time.monotonic() + 3 * HEARTBEAT_MS / 1000
+            while time.monotonic() < deadline:  # every answer in the window must hold
+                now = {n["id"]: n for n in c.view()["nodes"]}
+                ensure(sorted(now) == ["n1", "n2", "n3"] and
+                       now["n2"]["instance"] == before["n2"]["instance"] and
+                       now["n2"]["api_url"] == before["n2"]["api_url"],
+                       f"n2's directory entry changed hands: before {before['n2']}, now "
+                       f"{now.get('n2')}")
+                ensure(c.room_node("ward") == "n2", f"ward moved: {c.view()}")
+                time.sleep(HEARTBEAT_MS / 4000)  # poll interval: each sample is checked
+            print(f"the duplicate stayed out: n2 is still {before['n2']['api_url']} "
+                  f"(instance {before['n2']['instance']})")
+            c.nodes["n2"].kill()  # kill -9: its entry lapses within a lease
+            dup.proc.wait_for_log(lambda l: "node id n2 is free again" in l,
+                                  (LEASE_MS + 3 * HEARTBEAT_MS) / 1000 + 2)
+            now = {n["id"]: n for n in c.wait_nodes(3)["nodes"]}
+            ensure(now["n2"]["instance"] != before["n2"]["instance"] and
+                   "127.0.0.4" in now["n2"]["api_url"],
+                   f"the newcomer did not take the id over: {now.get('n2')}")
+            print(f"after n2 died the newcomer joined as n2 ({now['n2']['api_url']})")
+    finally:
+        redis.kill()
+
+
 CASES = {"placement": case_placement, "redirect": case_redirect,
          "concurrent": case_concurrent, "failover": case_failover, "drain": case_drain,
-         "redis": case_redis, "sip": case_sip}
+         "redis": case_redis, "sip": case_sip, "duplicate": case_duplicate}
 
 
 def main():

@@ -11,6 +11,8 @@ namespace tessera::cluster {
 
 struct NodeRecord {
   std::string id;
+  // A random value each process draws at start: two processes given one id differ in it.
+  std::string instance;
   std::string api_url;
   std::string region;
   std::string backend;
