@@ -599,6 +599,26 @@ def scenario_tcp(args, work):
         t.stop()
 
 
+def start_relay(args, t, impair=(), stdin=False):
+    """tessera-impair in front of the node's WebRTC port (impair: its arguments, stdin: take
+    commands); (the relay, the port browsers send to)."""
+    port = free_port_pair()
+    relay = Process([args.impair] + list(impair) + ["--map", f"{port}:{t.webrtc_port}"],
+                    "tessera-impair", stdin=stdin, die_with_parent=True)
+    relay.wait_for_line(lambda l: l == "ready", 10)
+    return relay, port
+
+
+def join_via_relay(args, work, t, keys, kind, relay_port):
+    """The browser joins with its `kind` (whip or whep) session's media through the relay:
+    live, both tiles, media both ways, that session's pair on the relay's port."""
+    browser, _ = join_browser(args, work, t, keys, extra=[f"--{kind}-port", str(relay_port)])
+    s = check_flowing(browser)
+    ensure(s[kind].get("remoteCandidate") == f"127.0.0.1:{relay_port}",
+           f"the {kind} session's media does not go through the relay: {s[kind]}")
+    return browser
+
+
 def profile_recipients(api, admin):
     """How many recipients each of the room's profiles has now."""
     room = expect_json(api.get(f"/v1/rooms/{ROOM}", admin), 200, "GET the room")
@@ -642,17 +662,11 @@ def scenario_bottleneck(args, work):
     keys = new_keys(args, work)
     admin = keys.mint("admin")
     with WebRtcTessera(args, work, keys, small_profile=True) as t:
-        relay_port = free_port_pair()
-        relay = Process([args.impair, "--map", f"{relay_port}:{t.webrtc_port}"],
-                        "tessera-impair", stdin=True, die_with_parent=True)
-        relay.wait_for_line(lambda l: l == "ready", 10)
+        relay, relay_port = start_relay(args, t, stdin=True)
         camera = t.camera(noisy=True)
         browser = None
         try:
-            browser, r = join_browser(args, work, t, keys, extra=["--whep-port", str(relay_port)])
-            s = check_flowing(browser)
-            ensure(s["whep"].get("remoteCandidate") == f"127.0.0.1:{relay_port}",
-                   f"the viewer's media does not go through the relay: {s['whep']}")
+            browser = join_via_relay(args, work, t, keys, "whep", relay_port)
             wait_until("the viewer on hd", lambda: profile_recipients(t.api, admin).get("hd") == 1,
                        10)
             before = watch_playback(browser, 3)
@@ -733,18 +747,11 @@ def scenario_mobile(args, work):
     admin = keys.mint("admin")
     room_extra = {"audio_jitter_min_ms": 20, "audio_jitter_max_ms": 200}
     with WebRtcTessera(args, work, keys, room_extra=room_extra) as t:
-        relay_port = free_port_pair()
-        relay = Process([args.impair, "--impair", MOBILE_LINK, "--map",
-                         f"{relay_port}:{t.webrtc_port}"], "tessera-impair",
-                        die_with_parent=True)
-        relay.wait_for_line(lambda l: l == "ready", 10)
+        relay, relay_port = start_relay(args, t, impair=["--impair", MOBILE_LINK])
         camera = t.camera()
         browser = None
         try:
-            browser, r = join_browser(args, work, t, keys, extra=["--whip-port", str(relay_port)])
-            s = check_flowing(browser)
-            ensure(s["whip"].get("remoteCandidate") == f"127.0.0.1:{relay_port}",
-                   f"the browser's WHIP media does not go through the relay: {s['whip']}")
+            browser = join_via_relay(args, work, t, keys, "whip", relay_port)
             # Settled: the buffer has played a second of the browser's voice.
             wait_until("the browser's voice in the mix",
                        lambda: audio_jitter(t.api, admin, BROWSER_NAME).get("played", 0) > 50, 20)
