@@ -132,6 +132,17 @@ void RoomVideo::OnTick() {
   if (late > tick_ / 4) ++late_ticks_;
   // The slot, not the moment: a late tick's frames keep their slot's timestamps.
   VideoTick tick = room_->Tick(clock_.NowUs(), slot_);
+  if (room_->stats().layout_changes != layouts_seen_) {
+    // The tiles moved: simulcast publishers decode the layer that fills theirs.
+    layouts_seen_ = room_->stats().layout_changes;
+    for (const auto& [id, size] : room_->TileSizes()) {
+      const auto it = leg_by_id_.find(id);
+      if (it == leg_by_id_.end() || !it->second->simulcast()) continue;
+      VideoLeg* leg = it->second;
+      boost::asio::post(leg->shard(),
+                        [leg, w = size.first, h = size.second] { leg->SetTileSize(w, h); });
+    }
+  }
   for (auto& out : tick.outputs) {
     if (out.record && recorder_) recorder_->Write(*out.frame);
     for (uint32_t id : out.recipients) {

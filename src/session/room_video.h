@@ -113,6 +113,7 @@ class RoomVideo {
   std::chrono::microseconds tick_{33'333};
   bool stopped_ = false;
   uint64_t skipped_ticks_ = 0;
+  uint64_t layouts_seen_ = 0;  // the room's layout_changes whose tile sizes went to the legs
   uint64_t late_ticks_ = 0;
   LatencyHistogram lateness_;
   LatencyHistogram tick_cost_;  // time one video tick takes (compose + encode)

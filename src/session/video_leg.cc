@@ -118,7 +118,12 @@ StatusOr<std::unique_ptr<VideoLeg>> VideoLeg::Create(
     leg->rtx_payload_type_ = v.rtx_payload_type;
     leg->remote_rtx_ssrc_ = v.rtx_ssrc;
     leg->remote_rtx_media_ = v.rtx_media_ssrc;
+    if (v.simulcast_rids.size() > 1 && v.rid_extension_id != 0) {
+      leg->simulcast_.emplace(v.codec, v.simulcast_rids, v.rid_extension_id,
+                              v.repaired_rid_extension_id);
+    }
   }
+  leg->local_ssrc_ = local_ssrc;
   return leg;
 }
 
@@ -180,6 +185,48 @@ bool VideoLeg::SendPadding(size_t bytes) {
   return true;
 }
 
+void VideoLeg::SetTileSize(int width, int height) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (simulcast_) simulcast_->SetTile(width, height);
+}
+
+std::optional<PacketVerdict> VideoLeg::SimulcastFilter(std::optional<rtp::RtpPacket>& packet,
+                                                       bool rtx) {
+  if (rtx && packet->payload().empty()) {
+    ++counts_.rtx_padding;  // a bandwidth probe: nothing in it
+    return kAccepted;
+  }
+  const std::optional<size_t> before = simulcast_->selected();
+  const SimulcastSelector::Decision d = simulcast_->OnPacket(*packet, rtx, clock_.NowUs());
+  if (d.keyframe_from) {
+    std::vector<rtp::RtcpMessage> m;
+    m.emplace_back(rtp::Pli{local_ssrc_, *d.keyframe_from});
+    SendRtcp(rtp::SerializeRtcpCompound(m));
+  }
+  if (simulcast_->selected() != before && simulcast_->selected()) {
+    const size_t layer = *simulcast_->selected();
+    const auto [w, h] = simulcast_->layer_size(layer);
+    spdlog::info("participant {}: decoding simulcast layer {} ({}x{}) of {}", config_.name,
+                 simulcast_->rids()[layer], w, h, simulcast_->rids().size());
+  }
+  switch (d.verdict) {
+    case SimulcastSelector::Verdict::kUnknown:
+      return transport_->Reject(DropReason::kUnknownSsrc,
+                                "simulcast RTP of no layer the offer named");
+    case SimulcastSelector::Verdict::kSkip:
+      return kAccepted;  // a layer not needed now: taken, not decoded
+    case SimulcastSelector::Verdict::kDecode:
+      break;
+  }
+  if (rtx) {
+    auto original = rtp::UnwrapRtx(*packet, config_.video->payload_type, d.media_ssrc);
+    if (!original) return transport_->Reject(DropReason::kMalformed, "RTX without its OSN");
+    ++counts_.rtx_received;
+    packet = std::move(original);
+  }
+  return std::nullopt;
+}
+
 void VideoLeg::ArmTimer() {
   timer_.expires_after(kTimerPeriod);
   timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -210,7 +257,12 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
   if (!packet) return transport_->Reject(DropReason::kMalformed, "malformed RTP packet");
   ++counts_.rtp_received;
   counts_.bytes_received += clear.size();
-  if (rtx_payload_type_ && packet->payload_type() == rtx_payload_type_) {
+  if (simulcast_) {
+    if (auto v = SimulcastFilter(
+            packet, rtx_payload_type_ && packet->payload_type() == rtx_payload_type_)) {
+      return *v;
+    }
+  } else if (rtx_payload_type_ && packet->payload_type() == rtx_payload_type_) {
     // A retransmission on the sender's RTX stream: the packet it carries, on its media stream.
     if (packet->payload().empty()) {
       // A bandwidth probe (browsers send them from the start): nothing in it.
@@ -534,6 +586,25 @@ std::string VideoLeg::SummaryJson(const std::string& room) const {
   // Absent while unknown.
   if (rtt_us >= 0) j["rtt_ms"] = static_cast<double>(rtt_us) / 1000.0;
   if (remote_loss_) j["remote_loss"] = *remote_loss_;
+  if (simulcast_) {
+    const auto& st = simulcast_->stats();
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < simulcast_->rids().size(); ++i) {
+      const auto [w, h] = simulcast_->layer_size(i);
+      layers.push_back({{"rid", simulcast_->rids()[i]}, {"width", w}, {"height", h}});
+    }
+    j["simulcast"] = {
+        {"layers", std::move(layers)},
+        {"decoding", simulcast_->selected()
+                         ? nlohmann::ordered_json(simulcast_->rids()[*simulcast_->selected()])
+                         : nlohmann::ordered_json(nullptr)},
+        {"switching_to", simulcast_->target()
+                             ? nlohmann::ordered_json(simulcast_->rids()[*simulcast_->target()])
+                             : nlohmann::ordered_json(nullptr)},
+        {"skipped", st.skipped},
+        {"switches", st.switches},
+        {"unknown", st.unknown}};
+  }
   if (link_estimate_bps_) {
     j["send_estimate_kbps"] = *link_estimate_bps_ / 1000;
     j["send_estimate_loss"] = link_loss_;

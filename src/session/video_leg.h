@@ -24,6 +24,7 @@
 
 #include "session/latency_histogram.h"
 #include "session/media_transport.h"
+#include "session/simulcast_selector.h"
 
 namespace tessera::session {
 
@@ -74,6 +75,10 @@ class VideoLeg {
   uint16_t local_port() const { return transport_->local_port(); }
   boost::asio::io_context& shard() { return shard_; }
   bool receives() const { return sender_ != nullptr; }
+  // Simulcast publishers: the participant's largest tile now (the room's layout), which picks
+  // the layer decoded. Runs on: the shard.
+  bool simulcast() const { return simulcast_.has_value(); }
+  void SetTileSize(int width, int height);
   // MCU-added latency of the frames this recipient was sent (read after Stop).
   const LatencyHistogram& latency() const { return latency_; }
   std::string SummaryJson(const std::string& room) const;
@@ -95,6 +100,9 @@ class VideoLeg {
   bool TakeRetransmitToken(int64_t now_us);
   // Padding-only RTX packets worth about `bytes` (at most 64 of 255 bytes), to probe the path.
   bool SendPadding(size_t bytes);
+  // A simulcast publisher's packet: skipped (another layer's), dropped, or on to the stream
+  // (an RTX packet unwrapped). Sends the PLI a layer switch waits on.
+  std::optional<PacketVerdict> SimulcastFilter(std::optional<rtp::RtpPacket>& packet, bool rtx);
 
   RoomParticipantConfig config_;
   // The camera takes neither PLI nor FIR: the listener is asked for keyframes instead.
@@ -120,8 +128,10 @@ class VideoLeg {
   bool reset_pending_ = false;
   // The answer to a TMMBR, sent after the compound is read.
   std::optional<rtp::Tmmbn> tmmbn_;
-  std::optional<int64_t> remb_bps_;           // the latest REMB estimate
-  std::optional<int64_t> tmmbr_limit_bps_;    // the latest TMMBR limit (RFC 5104), honoured
+  std::optional<int64_t> remb_bps_;         // the latest REMB estimate
+  std::optional<int64_t> tmmbr_limit_bps_;  // the latest TMMBR limit (RFC 5104), honoured
+  std::optional<SimulcastSelector> simulcast_;
+  uint32_t local_ssrc_ = 0;                   // of our RTCP
   std::optional<int64_t> link_estimate_bps_;  // the link's send-side estimate (transport-cc)
   double link_loss_ = 0;
   // Retransmission budget (token bucket, packets).

@@ -405,6 +405,20 @@ void VideoRoom::Snapshot(int64_t now_us, int64_t slot_time_us) {
   }
 }
 
+std::map<uint32_t, std::pair<int, int>> VideoRoom::TileSizes() const {
+  std::map<uint32_t, std::pair<int, int>> out;
+  for (const auto& canvas : canvases_) {
+    for (const mixer::Tile& t : canvas->tiles) {
+      if (t.participant_id == 0) continue;
+      auto& size = out[t.participant_id];
+      if (int64_t{t.dest.width} * t.dest.height > int64_t{size.first} * size.second) {
+        size = {t.dest.width, t.dest.height};
+      }
+    }
+  }
+  return out;
+}
+
 void VideoRoom::Compose(Canvas& canvas) {
   std::vector<mixer::LayoutInput> inputs;
   inputs.reserve(join_order_.size());

@@ -291,6 +291,16 @@ StatusOr<WebRtcResource> WebRtcService::Open(const WebRtcOffer& offer) {
       v.codec = answer->video->codec;
       v.payload_type = answer->video->payload_type;
       v.rtx_payload_type = answer->video->rtx_payload_type.value_or(0);
+      if (answer->video->simulcast && answer->video->extensions.rtp_stream_id != 0) {
+        // Simulcast: each layer's first alternative, in the offer's order (lowest first).
+        for (const auto& stream : answer->video->simulcast->streams) {
+          if (!stream.empty() && !stream.front().paused) {
+            v.simulcast_rids.push_back(stream.front().rid);
+          }
+        }
+        v.rid_extension_id = answer->video->extensions.rtp_stream_id;
+        v.repaired_rid_extension_id = answer->video->extensions.repaired_rtp_stream_id;
+      }
       if (answer->video->remote_rtx_ssrcs.size() == 1) {  // one camera stream and its RTX
         v.rtx_media_ssrc = answer->video->remote_rtx_ssrcs.front().media;
         v.rtx_ssrc = answer->video->remote_rtx_ssrcs.front().rtx;

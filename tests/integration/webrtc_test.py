@@ -23,6 +23,9 @@ Scenarios:
            the send-side estimate (from the browser's transport-wide feedback) moves the viewer
            from the 640x360 profile to the 320x180 one and it plays on (frames decoded, no
            freeze); once the limit lifts a probe finds the room and it is moved back.
+  simulcast  the browser sends a 1280x720 camera as three simulcast layers: Tessera decodes the
+           one that covers its tile (640x360 for half the grid, 320x180 as a picture-in-picture
+           inset, 640x360 pinned full frame), switching at keyframes, skipping the others.
   mobile   the browser's WHIP media through tessera-impair with 3 % loss and 30 ms of jitter,
            the room's audio jitter buffer allowed 200 ms: over 10 s its voice is played every
            20 ms with no late packet, no re-buffering and concealment no more than the loss.
@@ -49,7 +52,7 @@ something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium 
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
 usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
-       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile
+       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile|simulcast
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -177,12 +180,13 @@ class WebRtcTessera(Tessera):
         return f"http://127.0.0.1:{self.port}/join/{ROOM}"
 
 
-def make_media(work, colour, tone_hz):
+def make_media(work, colour, tone_hz, size="640x360"):
     """The browser's fake camera (a y4m of a solid colour; Chromium loops it) and microphone (a
     16-bit wav tone)."""
-    y4m, wav = os.path.join(work, f"{colour}.y4m"), os.path.join(work, f"tone{tone_hz}.wav")
+    y4m, wav = (os.path.join(work, f"{colour}-{size}.y4m"),
+                os.path.join(work, f"tone{tone_hz}.wav"))
     for argv in (["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                  f"color=c=0x{COLOURS[colour]:06x}:s=640x360:r=15", "-t", "1",
+                  f"color=c=0x{COLOURS[colour]:06x}:s={size}:r=15", "-t", "1",
                   "-pix_fmt", "yuv420p", y4m],
                  ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                   f"sine=frequency={tone_hz}:sample_rate=48000", "-t", "2", "-ac", "1",
@@ -328,11 +332,11 @@ def check_picture(r, points, labels, what):
     ensure(r.get("matched") and not problems, f"{what}: " + "; ".join(problems))
 
 
-def join_browser(args, work, t, keys, extra=(), name="browser"):
+def join_browser(args, work, t, keys, extra=(), name="browser", camera_size="640x360"):
     """The browser (BROWSER_COLOUR, BROWSER_TONE_HZ) joins as BROWSER_NAME through the join
     page, until it is live and its composite shows the camera's tile and its own where the grid
     puts them; its Browser (commands on)."""
-    y4m, wav = make_media(work, BROWSER_COLOUR, BROWSER_TONE_HZ)
+    y4m, wav = make_media(work, BROWSER_COLOUR, BROWSER_TONE_HZ, camera_size)
     token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
     points, labels = expected_points()
     frame_png, page_png = (os.path.join(work, "composite.png"), os.path.join(work, "page.png"))
@@ -720,6 +724,83 @@ def scenario_bottleneck(args, work):
         finally:
             stop_all(browser, camera)
             relay.stop()
+        t.stop()
+
+
+def publisher_video(api, admin):
+    """The browser's publisher's video statistics, as the API lists them."""
+    for p in participants(api, admin):
+        if p.get("name") == BROWSER_NAME:
+            return p.get("video") or {}
+    return {}
+
+
+def scenario_simulcast(args, work):
+    """The browser publishes a 1280x720 camera as three simulcast layers (q 320x180, h 640x360,
+    f 1280x720). Tessera decodes only the layer that covers the browser's tile: h for its
+    320x360 half of the 640x360 grid (its colour in its tile), q once a picture-in-picture layout
+    makes it the 160x90 inset, h again when it is pinned full frame; each switch at the new
+    layer's keyframe, its pictures decoded on, the other layers skipped."""
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    with WebRtcTessera(args, work, keys) as t:
+        camera = t.camera()
+        browser = None
+        try:
+            browser, _ = join_browser(args, work, t, keys, extra=["--simulcast"],
+                                      camera_size="1280x720")
+
+            def decoding(rid):
+                def check():
+                    v = publisher_video(t.api, admin)
+                    sim = v.get("simulcast") or {}
+                    check.last = v
+                    return v if sim.get("decoding") == rid and not sim.get("switching_to") else None
+                check.last = None
+                try:
+                    return wait_until(f"the browser's layer {rid} decoded", check, 20)
+                except TestFailure as e:
+                    raise TestFailure(f"{e}: its video statistics {check.last}")
+
+            def decoded_on(v, what):
+                # Frames of the layer assembled and handed to the decoder.
+                first = v.get("frames_received", 0)
+                wait_until(f"frames of {what} taken",
+                           lambda: publisher_video(t.api, admin).get("frames_received", 0) >=
+                           first + 10, 10)
+
+            v = decoding("h")
+            sim = v["simulcast"]
+            sizes = {l["rid"]: (l["width"], l["height"]) for l in sim["layers"]}
+            print(f"grid: decoding {sim['decoding']}, layers {sizes}, skipped {sim['skipped']}")
+            ensure(sizes.get("h") == (640, 360) and sizes.get("q") == (320, 180),
+                   f"the layers' sizes as their keyframes gave them: {sizes}")
+            ensure(sim["skipped"] > 0, f"no packet of another layer was skipped: {sim}")
+            decoded_on(v, "h")
+
+            expect_json(t.api.patch(f"/v1/rooms/{ROOM}", admin,
+                                    {"layout": "pip", "pin": [CAMERA]}), 200,
+                        "PATCH the room: picture-in-picture, the camera pinned")
+            v = decoding("q")
+            print(f"pip inset: decoding {v['simulcast']['decoding']}, switches "
+                  f"{v['simulcast']['switches']}")
+            decoded_on(v, "q")
+
+            expect_json(t.api.patch(f"/v1/rooms/{ROOM}", admin,
+                                    {"pin": [BROWSER_NAME], "unpin": [CAMERA]}), 200,
+                        "PATCH the room: the browser pinned")
+            v = decoding("h")
+            print(f"pinned full frame: decoding {v['simulcast']['decoding']}, switches "
+                  f"{v['simulcast']['switches']}, skipped {v['simulcast']['skipped']}")
+            decoded_on(v, "h again")
+            ensure(v["simulcast"]["switches"] >= 2, f"two switches: {v['simulcast']}")
+            log = t.proc.stderr()
+            for rid in ("h", "q"):
+                ensure(f"decoding simulcast layer {rid} (" in log,
+                       f"tessera did not log the layer {rid}: {log[-2000:]}")
+            browser.quit()
+        finally:
+            stop_all(browser, camera)
         t.stop()
 
 
@@ -1143,6 +1224,7 @@ def scenario_console(args, work):
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
              "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
              "webrtcbin": scenario_webrtcbin, "mobile": scenario_mobile,
+             "simulcast": scenario_simulcast,
              "console": scenario_console}
 
 

@@ -99,6 +99,13 @@ struct RoomParticipantVideoConfig {
   // signalled, the first RTX SSRC heard is pinned.
   uint32_t rtx_ssrc = 0;
   uint32_t rtx_media_ssrc = 0;
+  // Simulcast (RFC 8853): the rids of the sender's layers, lowest first, each half the size of
+  // the next (browsers' default scaling), and the header extensions that name a packet's layer
+  // (RFC 8852 rtp-stream-id, repaired-rtp-stream-id on RTX). Empty: one stream. Only the layer
+  // that fills the participant's largest tile is decoded; the others are skipped.
+  std::vector<std::string> simulcast_rids;
+  uint8_t rid_extension_id = 0;
+  uint8_t repaired_rid_extension_id = 0;
   // Where the composite goes; 0: it receives no video.
   uint16_t remote_rtp_port = 0;
   uint16_t remote_rtcp_port = 0;     // 0: remote_rtp_port with rtcp-mux, else remote_rtp_port + 1

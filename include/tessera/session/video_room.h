@@ -230,6 +230,9 @@ class VideoRoom {
   int64_t input_hold_us() const;
   const VideoRoomConfig& config() const { return config_; }
   const VideoRoomStats& stats() const { return stats_; }
+  // Each shown participant's largest tile (where its picture lands, in pixels) over the room's
+  // canvases. It changes only when a canvas's tiles were recomputed (stats().layout_changes).
+  std::map<uint32_t, std::pair<int, int>> TileSizes() const;
   const std::string& layout_name() const { return layout_name_; }
   std::optional<size_t> recipient_profile(uint32_t id) const;
   bool has_participant(uint32_t id) const { return participants_.count(id) > 0; }

@@ -27,6 +27,7 @@
 //   --relay        the page forces its media through the TURN servers the server names
 //                  (#relay=1 in the join URL).
 //   --tcp          the page uses only the node's ICE-TCP candidate (#transport=tcp).
+//   --simulcast    the page sends its camera as three simulcast layers (#simulcast=1).
 //   --whep-port P  the WHEP session's media goes to UDP port P on the server's address instead
 //                  (the answer's UDP candidate is rewritten, its TCP one left out): an
 //                  impairment relay in front of the node, as a port forward would be.
@@ -49,7 +50,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
   '[--chromium PATH]';
 
 const opts = optionsOrExit('browser.mjs', USAGE, {
-  flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp'],
+  flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp', 'simulcast'],
   valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port', 'whip-port'],
   defaults: {},
 });
@@ -202,6 +203,7 @@ async function open() {
   if (opts['token-via'] === 'fragment' && opts.token) fragment.set('token', opts.token);
   if (opts.relay) fragment.set('relay', '1');
   if (opts.tcp) fragment.set('transport', 'tcp');
+  if (opts.simulcast) fragment.set('simulcast', '1');
   url.hash = fragment.toString();
   await page.goto(url.href, { waitUntil: 'load', timeout: opts.timeout * 1000 });
   if (opts['token-via'] === 'form' && opts.token) {
