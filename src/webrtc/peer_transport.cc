@@ -1,7 +1,8 @@
 #include <spdlog/spdlog.h>
 #include <tessera/base/metrics.h>
 #include <tessera/net/demux.h>
-#include <tessera/rtp/rtcp/rtcp_compound.h>
+#include <tessera/rtp/rtcp/rtcp_common.h>
+#include <tessera/rtp/rtcp/transport_feedback.h>
 #include <tessera/webrtc/peer_transport.h>
 
 #include <algorithm>
@@ -300,9 +301,12 @@ void PeerTransport::OnRtpSending(session::MediaKind, std::vector<uint8_t>& rtp, 
   const uint16_t seq = next_transport_seq_;
   if (!rtp::WriteTransportSequence(rtp, config_.transport_cc_extension_id, seq)) return;
   ++next_transport_seq_;
-  // The size on the wire once protected is what the path carries; the tag's 10 bytes included.
-  estimator_->OnPacketSent(seq, clock_.NowUs(), rtp.size() + 10, probe);
-  if (!probe) bytes_since_tick_ += rtp.size() + 10;
+  // The size on the wire once protected is what the path carries: the suite's tag included.
+  const size_t tag = keys_ && keys_->suite == srtp::SrtpSuite::kAeadAes128Gcm         ? 16
+                     : keys_ && keys_->suite == srtp::SrtpSuite::kAesCm128HmacSha1_32 ? 4
+                                                                                      : 10;
+  estimator_->OnPacketSent(seq, clock_.NowUs(), rtp.size() + tag, probe);
+  if (!probe) bytes_since_tick_ += rtp.size() + tag;
 }
 
 void PeerTransport::OnRtpReceived(session::MediaKind, std::span<const uint8_t> rtp,
@@ -321,11 +325,19 @@ void PeerTransport::OnRtcpReceived(session::MediaKind kind, std::span<const uint
   if (!estimator_ || kind != (video_ ? session::MediaKind::kVideo : session::MediaKind::kAudio)) {
     return;
   }
-  auto messages = rtp::ParseRtcpCompound(compound);
-  if (!messages) return;
+  // Only the transport feedback in it: a walk over the packets' headers (the legs decode the
+  // rest), not a second decoding of the whole compound.
   bool news = false;
-  for (const auto& m : *messages) {
-    if (const auto* fb = std::get_if<rtp::TransportFeedback>(&m)) {
+  while (!compound.empty()) {
+    const auto view = rtp::ParseRtcpPacket(compound);
+    if (!view) break;
+    const auto packet = compound.first(view->size);
+    compound = compound.subspan(view->size);
+    if (view->header.packet_type != static_cast<uint8_t>(rtp::RtcpPacketType::kRtpFeedback) ||
+        view->header.count != rtp::kTransportFeedbackFmt) {
+      continue;
+    }
+    if (auto fb = rtp::TransportFeedback::Parse(packet)) {
       ++counts_.transport_feedback_received;
       GlobalMetrics().GetCounter("tessera_webrtc_transport_feedback_received_total").Add();
       (void)estimator_->OnFeedback(*fb, now_us);
