@@ -848,6 +848,9 @@ def scenario_mobile(args, work):
             ensure(d["played"] + d["concealed"] >= frames * 0.9,
                    f"the buffer did not play the browser's voice every 20 ms: {d} in "
                    f"{elapsed:.1f} s")
+            missing = [k for k in ("played", "concealed", "late", "silence", "resets",
+                                   "target_ms") if k not in last]
+            ensure(not missing, f"the room's jitter statistics lack {missing}: {last}")
             ensure(d["silence"] == 0 and d["resets"] == 0 and d["late"] <= frames * 0.01,
                    f"gaps in the browser's voice: {d}")
             ensure(d["concealed"] <= frames * 0.08,
