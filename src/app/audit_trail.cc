@@ -42,13 +42,14 @@ class AuditTrail::RoomEvents final : public session::RoomObserver {
     if (!address.empty()) e.Set("address", address);
     (void)log_.Append(std::move(e));
   }
-  void OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
-                        session::Consent consent) override {
+  void OnConsentChangedBy(const std::string& room, uint32_t id, const std::string& name,
+                          session::Consent consent, const std::string& source) override {
     (void)log_.Append(audit::Event("consent.changed")
                           .Set("room", room)
                           .Set("id", id)
                           .Set("participant", name)
-                          .Set("consent", session::ConsentName(consent)));
+                          .Set("consent", session::ConsentName(consent))
+                          .Set("source", source));
   }
   void OnParticipantLeft(const std::string& room, uint32_t id, const std::string& name) override {
     audit::Event e("participant.left");

@@ -37,6 +37,7 @@ using session::SrtpConfig;
 using session::StreamConfig;
 using session::VideoProfile;
 using sipua::SipConfig;
+using sipua::SipConsentPromptConfig;
 using sipua::SipListenConfig;
 using sipua::SipOutboundConfig;
 using sipua::SipTcpConfig;

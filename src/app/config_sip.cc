@@ -282,6 +282,34 @@ void ParseTcp(Checker& c, const YAML::Node& n, SipTcpConfig& out) {
   }
 }
 
+void ParseConsentPrompt(Checker& c, const YAML::Node& n, SipConsentPromptConfig& out) {
+  const std::string p = "sip.consent_prompt";
+  out.enabled = true;
+  if (n.IsNull()) return;  // `consent_prompt:` alone: the defaults
+  if (!n.IsMap()) {
+    c.Error(n, p, "must be a map (grant, decline, timeout_s)");
+    return;
+  }
+  c.OnlyKeys(n, p, {"grant", "decline", "timeout_s"});
+  for (auto [key, digit] : {std::pair{"grant", &out.grant}, std::pair{"decline", &out.decline}}) {
+    const YAML::Node k = n[key];
+    if (!k.IsDefined()) continue;
+    const std::string text = k.IsScalar() ? k.Scalar() : std::string();
+    if (text.size() != 1 ||
+        std::string_view("0123456789*#ABCD").find(text[0]) == std::string_view::npos) {
+      c.Error(k, p + "." + key,
+              "must be one DTMF key (0-9, *, #, A-D), got '" + Checker::Text(k) + "'");
+      continue;
+    }
+    *digit = text[0];
+  }
+  if (out.grant == out.decline) {
+    c.Error(n, p,
+            std::string("grant and decline must be different keys, both are '") + out.grant + "'");
+  }
+  c.Unsigned(n, p, "timeout_s", out.timeout_s, 5, 600);
+}
+
 }  // namespace
 
 void ParseG722PcmBits(Checker& c, const YAML::Node& n, const std::string& path,
@@ -312,10 +340,26 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
     return;
   }
   c.OnlyKeys(n, p,
-             {"listen", "media_address", "realm", "nonce_secret", "trunks", "users", "srtp",
-              "session_expires_s", "min_se_s", "max_calls", "answer_after_ms", "pin_attempts",
-              "pin_timeout_s", "new_calls_per_source_per_s", "max_transactions", "outbound",
-              "digest_algorithms", "tcp", "g722_pcm_bits"});
+             {"listen",
+              "media_address",
+              "realm",
+              "nonce_secret",
+              "trunks",
+              "users",
+              "srtp",
+              "session_expires_s",
+              "min_se_s",
+              "max_calls",
+              "answer_after_ms",
+              "pin_attempts",
+              "pin_timeout_s",
+              "new_calls_per_source_per_s",
+              "max_transactions",
+              "outbound",
+              "digest_algorithms",
+              "tcp",
+              "g722_pcm_bits",
+              "consent_prompt"});
   ParseListeners(c, n, out);
   c.String(n, p, "media_address", out.media_address);
   if (n["media_address"].IsDefined()) {
@@ -360,6 +404,9 @@ void ParseSip(Checker& c, const YAML::Node& n, SipConfig& out) {
   c.Unsigned(n, p, "max_transactions", out.max_transactions, 100, 1000000);
   if (const YAML::Node o = n["outbound"]; o.IsDefined()) ParseOutbound(c, o, out.outbound);
   if (const YAML::Node t = n["tcp"]; t.IsDefined() && !t.IsNull()) ParseTcp(c, t, out.tcp);
+  if (const YAML::Node t = n["consent_prompt"]; t.IsDefined()) {
+    ParseConsentPrompt(c, t, out.consent_prompt);
+  }
   if (const YAML::Node d = n["digest_algorithms"]; d.IsDefined()) {
     const std::string dp = p + ".digest_algorithms";
     if (!d.IsSequence() || d.size() == 0) {

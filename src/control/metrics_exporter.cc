@@ -151,6 +151,9 @@ constexpr Family kSipSessionTimeouts{"tessera_sip_session_timeouts_total",
                                      "SIP calls ended by an expired session timer (RFC 4028)"};
 constexpr Family kSipKeyframeInfos{"tessera_sip_keyframe_infos_total",
                                    "SIP INFO picture_fast_update requests, by direction"};
+constexpr Family kSipConsentAnswers{
+    "tessera_sip_consent_answers_total",
+    "answers to the SIP consent prompt: keys pressed (granted, declined) and prompts timed out"};
 constexpr Family kSipReceived{"tessera_sip_messages_received_total",
                               "SIP messages received, by listener"};
 constexpr Family kSipReceivedBytes{"tessera_sip_received_bytes_total",
@@ -415,6 +418,9 @@ void WriteSipMetrics(MetricsWriter& out, const json& s) {
   Count(out, kSipSessionTimeouts, {}, Number(s, "session_timeouts"));
   Count(out, kSipKeyframeInfos, {{"direction", "in"}}, Number(s, "keyframe_infos_in"));
   Count(out, kSipKeyframeInfos, {{"direction", "out"}}, Number(s, "keyframe_infos_out"));
+  Count(out, kSipConsentAnswers, {{"answer", "granted"}}, Number(s, "consent_granted"));
+  Count(out, kSipConsentAnswers, {{"answer", "declined"}}, Number(s, "consent_declined"));
+  Count(out, kSipConsentAnswers, {{"answer", "timeout"}}, Number(s, "consent_timeouts"));
   Level(out, kSipActiveCalls, {}, Number(s, "active_calls"));
   if (const auto calls = s.find("calls"); calls != s.end() && calls->is_array()) {
     // Every state always, so that a state's series does not come and go with its calls.

@@ -34,6 +34,7 @@ struct AudioRoom::Participant {
   std::deque<int64_t> holds;        // the last kHoldWindow ticks' tick_hold_us
   std::vector<uint32_t> not_heard;  // SetNotHeard
   bool not_heard_strict = true;
+  std::unique_ptr<mixer::NoticeTone> notice;  // SetNotice
 };
 
 AudioRoom::AudioRoom(AudioRoomConfig config, Clock& clock)
@@ -71,6 +72,17 @@ Status AudioRoom::SetMuted(uint32_t id, bool muted) {
   auto it = participants_.find(id);
   if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
   it->second->config.muted = muted;
+  return Status::Ok();
+}
+
+Status AudioRoom::SetNotice(uint32_t id, bool on) {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(id));
+  if (!on) {
+    it->second->notice.reset();
+  } else if (!it->second->notice) {
+    it->second->notice = std::make_unique<mixer::NoticeTone>();
+  }
   return Status::Ok();
 }
 
@@ -242,7 +254,7 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     // own encoder for as long as it has anyone not to hear, whichever mix it gets: a shared
     // encoder's lookahead and in-band FEC carry the previous 20 ms, which held them. A viewer's
     // own voice is not that strict: its private mix (mi >= shared) only while that voice speaks.
-    const bool own = p.not_heard_strict && !inputs[i].not_heard.empty();
+    const bool own = (p.not_heard_strict && !inputs[i].not_heard.empty()) || p.notice;
     const EncoderKey key{
         own || mi == 0 || mi >= shared ? 0u : mix.selected[mi - 1],
         own            ? inputs[i].id
@@ -253,7 +265,15 @@ AudioTick AudioRoom::Tick(int64_t now_us) {
     auto& payload = encoded[key];
     codec::AudioEncoder* encoder = EncoderFor(key);
     if (!encoder) continue;
-    if (!payload) {
+    if (!payload && p.notice) {
+      // Its mix with the notice over it: a payload of its own (its own encoder, by `own`).
+      std::vector<float> pcm = mix.mixes[mi];
+      pcm.resize(mixer::kMixFrameSamples, 0.0f);
+      p.notice->AddTo(pcm);
+      payload = std::make_shared<const std::vector<uint8_t>>(encoder->Encode(pcm));
+      ++encodes;
+      ++stats_.notice_frames;
+    } else if (!payload) {
       payload = std::make_shared<const std::vector<uint8_t>>(encoder->Encode(mix.mixes[mi]));
       ++encodes;
     }

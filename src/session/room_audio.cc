@@ -165,6 +165,14 @@ Status RoomAudio::SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted)
   return room_.SetDeaf(id, deaf || !admitted);
 }
 
+Status RoomAudio::SetNotice(uint32_t id, bool on) {
+  if (!leg_by_id_.count(id)) {
+    return FailedPreconditionError("participant " + std::to_string(id) +
+                                   " has no audio: it cannot hear the recording notice");
+  }
+  return room_.SetNotice(id, on);
+}
+
 std::string RoomAudio::NameOf(uint32_t id) const {
   const auto it = leg_by_id_.find(id);
   return it != leg_by_id_.end() ? it->second->config().name : std::to_string(id);
@@ -196,6 +204,7 @@ std::string RoomAudio::SummaryJson() const {
                                     {"max_encodes_per_tick", s.max_tick_encodes},
                                     {"concealed", s.concealed},
                                     {"decode_errors", s.decode_errors},
+                                    {"notice_frames", s.notice_frames},
                                     {"input_hold_ms", room_.input_hold_us() / 1000.0},
                                     {"jitter", std::move(jitter)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

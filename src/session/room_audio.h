@@ -47,6 +47,9 @@ class RoomAudio {
   // Who the room's recorder (a leg whose participant joined with `recorder`) must not hear from
   // now on: the participants its recording leaves out (RoomHost::UpdateExclusion).
   void SetExcluded(std::vector<uint32_t> excluded);
+  // The recording notice over what the participant hears (AudioRoom::SetNotice).
+  // FailedPrecondition: it has no audio.
+  Status SetNotice(uint32_t id, bool on);
   std::string SummaryJson() const;
   boost::asio::io_context& context() { return media_; }
   Clock& clock() { return clock_; }

@@ -105,7 +105,9 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
     o->OnParticipantJoinedFrom(room_name, id, pc.name, options.transport, pc.remote_address);
     // Consent given with the join (the app, the SIP trunk, the join page) is recorded like a
     // change: the trail shows that everyone in a recording agreed, and when.
-    if (pc.consent != Consent::kUnknown) o->OnConsentChanged(room_name, id, pc.name, pc.consent);
+    if (pc.consent != Consent::kUnknown) {
+      o->OnConsentChangedBy(room_name, id, pc.name, pc.consent, "join");
+    }
   }
   return out;
 }
@@ -311,6 +313,10 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     member->muted = muted;
     member->deaf = deaf;
   }
+  if (u.notice) {
+    TESSERA_RETURN_IF_ERROR(
+        RunOn(room->audio().context(), [&] { return room->audio().SetNotice(id, *u.notice); }));
+  }
   if (u.pinned) {
     TESSERA_RETURN_IF_ERROR(
         RunOn(room->video().context(), [&] { return room->video().SetPinned(id, *u.pinned); }));
@@ -321,13 +327,16 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
   }
   if (u.consent && *u.consent != member->consent) {
     member->consent = *u.consent;
-    spdlog::info("room {}: {} (participant {}) consent to recording: {}", room_name,
-                 PersonalName(member->name), id, ConsentName(*u.consent));
-    for (const auto& o : observers_) o->OnConsentChanged(room_name, id, member->name, *u.consent);
+    spdlog::info("room {}: {} (participant {}) consent to recording: {} (by {})", room_name,
+                 PersonalName(member->name), id, ConsentName(*u.consent), u.consent_source);
+    for (const auto& o : observers_) {
+      o->OnConsentChangedBy(room_name, id, member->name, *u.consent, u.consent_source);
+    }
     room->UpdateExclusion();
   }
-  spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}", room_name,
+  spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}{}", room_name,
                member->name, id, muted, deaf,
+               u.notice ? (*u.notice ? ", notice on" : ", notice off") : "",
                u.pinned ? (*u.pinned ? ", pinned" : ", unpinned") : "",
                u.role ? ", role '" + *u.role + "'" : std::string());
   return Status::Ok();
@@ -378,7 +387,9 @@ Status RoomService::CreateRoom(RoomConfig rc) {
       }
       o->OnParticipantJoinedFrom(rc.name, m.id, m.name, m.transport,
                                  pc ? pc->remote_address : std::string());
-      if (m.consent != Consent::kUnknown) o->OnConsentChanged(rc.name, m.id, m.name, m.consent);
+      if (m.consent != Consent::kUnknown) {
+        o->OnConsentChangedBy(rc.name, m.id, m.name, m.consent, "join");
+      }
     }
   }
   return Status::Ok();

@@ -263,12 +263,20 @@ std::string NoCodecReason(const MediaDescription& m, rtp::MediaKind kind,
   return out;
 }
 
-std::optional<uint8_t> ChooseTelephoneEvent(const MediaDescription& m, uint32_t clock_rate) {
+// The offer's telephone-event at the audio's clock rate (RFC 4733 2.1); failing that its
+// telephone-event/8000, which softphones (baresip, Linphone) and PBXs offer beside Opus whatever
+// the audio's rate: without it their keypad would reach nobody (PINs, consent). Digits do not
+// depend on the events' clock: only their durations would read six times shorter.
+std::optional<std::pair<uint8_t, uint32_t>> ChooseTelephoneEvent(const MediaDescription& m,
+                                                                 uint32_t clock_rate) {
+  std::optional<std::pair<uint8_t, uint32_t>> narrowband;
   for (const std::string& token : m.formats) {
     auto f = sdp_codecs::Identify(m, token);
-    if (f && f->telephone_event && f->clock_rate == clock_rate) return f->payload_type;
+    if (!f || !f->telephone_event) continue;
+    if (f->clock_rate == clock_rate) return std::pair{f->payload_type, f->clock_rate};
+    if (f->clock_rate == 8000 && !narrowband) narrowband = std::pair{f->payload_type, 8000u};
   }
-  return std::nullopt;
+  return narrowband;
 }
 
 struct CryptoChoice {
@@ -365,10 +373,11 @@ MediaAnswer AnswerMedia(const SessionDescription& offer, size_t index,
   if (!choice->fmtp.empty()) a.fmtps.push_back(SdpFmtp{f.payload_type, choice->fmtp});
   if (*kind == rtp::MediaKind::kAudio && caps.telephone_event) {
     if (auto te = ChooseTelephoneEvent(m, f.clock_rate)) {
-      n.send_telephone_event_pt = n.receive_telephone_event_pt = *te;
-      a.formats.push_back(std::to_string(*te));
-      a.rtpmaps.push_back(sdp_codecs::TelephoneEventRtpMap(*te, f.clock_rate));
-      a.fmtps.push_back(SdpFmtp{*te, "0-15"});
+      const auto [pt, rate] = *te;
+      n.send_telephone_event_pt = n.receive_telephone_event_pt = pt;
+      a.formats.push_back(std::to_string(pt));
+      a.rtpmaps.push_back(sdp_codecs::TelephoneEventRtpMap(pt, rate));
+      a.fmtps.push_back(SdpFmtp{pt, "0-15"});
     }
   }
   n.avpf = sdp_codecs::IsAvpfProto(m.proto);

@@ -135,14 +135,18 @@ Status ReadMediaAnswer(const SessionDescription& answer, const MediaDescription&
                        NegotiatedMedia& n) {
   const auto& keys = n.kind == rtp::MediaKind::kAudio ? caps.audio_keys : caps.video_keys;
   if (!answer.ConnectionOf(am)) return InvalidArgumentError("answer without c= line");
+  struct TelephoneEvent {
+    uint8_t theirs, ours;
+    uint32_t clock_rate;
+  };
+  std::vector<TelephoneEvent> telephone_events;
   for (const std::string& token : am.formats) {
     auto f = sdp_codecs::Identify(am, token);
     if (!f) continue;
     const SdpRtpMap* ours = Matching(om, *f);
     if (!ours) continue;
     if (f->telephone_event) {
-      n.send_telephone_event_pt = f->payload_type;
-      n.receive_telephone_event_pt = ours->payload_type;
+      telephone_events.push_back({f->payload_type, ours->payload_type, f->clock_rate});
     } else if (!n.accepted) {
       const uint8_t mode = f->codec == rtp::Codec::kH264
                                ? sdp_codecs::ParseH264Fmtp(f->fmtp)->packetization_mode
@@ -159,12 +163,16 @@ Status ReadMediaAnswer(const SessionDescription& answer, const MediaDescription&
     }
   }
   if (!n.accepted) return InvalidArgumentError("answer chose no codec we offered");
-  // Telephone-event at another clock rate than the codec cannot be used.
-  if (n.send_telephone_event_pt &&
-      sdp_codecs::Identify(am, std::to_string(*n.send_telephone_event_pt))->clock_rate !=
-          n.send.clock_rate) {
-    n.send_telephone_event_pt.reset();
-    n.receive_telephone_event_pt.reset();
+  // Telephone-event at the codec's clock rate; failing that at 8000, as phones answer it beside
+  // Opus (the answer side's ChooseTelephoneEvent explains why).
+  for (const uint32_t rate : {n.send.clock_rate, 8000u}) {
+    if (n.send_telephone_event_pt) break;
+    for (const auto& [theirs, ours, clock_rate] : telephone_events) {
+      if (clock_rate != rate) continue;
+      n.send_telephone_event_pt = theirs;
+      n.receive_telephone_event_pt = ours;
+      break;
+    }
   }
   n.avpf = sdp_codecs::IsAvpfProto(om.proto);
   n.ptime_ms = am.ptime_ms;

@@ -59,9 +59,15 @@ struct SipService::Call {
   std::string digits;
   uint32_t wrong_pins = 0;
 
+  // Consent by key press (SipConsentPromptConfig).
+  enum class ConsentPrompt { kNone, kAsking, kAnswered, kTimedOut };
+  ConsentPrompt consent_prompt = ConsentPrompt::kNone;
+  std::optional<session::Consent> keyed_consent;  // what its keys said; kept over a rejoin
+
   // Timers (ids of the AsioTimerService; 0: none).
   uint64_t ring_timer = 0;
   uint64_t pin_timer = 0;
+  uint64_t consent_timer = 0;
   uint64_t session_timer = 0;
   uint32_t session_interval_s = 0;  // RFC 4028; 0: no session timer
   bool we_refresh = false;          // Tessera sends the refreshes (UPDATE at half the interval)
@@ -74,6 +80,9 @@ struct SipService::Call {
 
   int64_t created_us = 0;
 };
+
+// "none", "asking", "answered", "timed_out".
+const char* ConsentPromptName(SipService::Call::ConsentPrompt prompt);
 
 // A fresh random tag (From/To tags, Call-ID parts): 16 hex digits.
 std::string SipNewTag();

@@ -203,7 +203,8 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
   }
   pc->options.admitted = c.pin.empty();
   pc->config.audio_g722_pcm = G722PcmFor(config_, c.peer.host);
-  pc->config.consent = ConsentFor(config_, c.peer.host);
+  // What its keys said outlives a rejoin (new codecs); else what its trunk asserts.
+  pc->config.consent = c.keyed_consent.value_or(ConsentFor(config_, c.peer.host));
   for (const auto& m : c.session->media) {
     if (!m.accepted && !m.reject_reason.empty()) {
       spdlog::info("sip: call {}: m= line {} declined: {}", c.call_id, m.index, m.reject_reason);
@@ -234,6 +235,7 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
   by_participant_[{c.room, c.participant}] = c.key;
   c.state = c.pin.empty() ? Call::State::kActive : Call::State::kPin;
   c.held = c.session->audio ? c.session->media[*c.session->audio].remote_hold : false;
+  if (c.state == Call::State::kActive) AskConsent(c);
   if (!c.pin.empty() && !c.pin_timer) {  // a rejoin (new codecs) keeps the first deadline
     c.pin_timer = timers_->Schedule(sip::Millis(config_.pin_timeout_s * 1000), [this, key] {
       auto it = calls_.find(key);
@@ -399,6 +401,10 @@ void SipService::OnDigit(const std::string& key, char digit) {
   auto it = calls_.find(key);
   if (it == calls_.end()) return;
   Call& c = *it->second;
+  if (c.state == Call::State::kActive) {
+    (void)OnConsentKey(c, digit);
+    return;
+  }
   if (c.state != Call::State::kPin) return;
   if (digit != '#') c.digits.push_back(digit);
   if (c.digits == c.pin) {
@@ -411,6 +417,7 @@ void SipService::OnDigit(const std::string& key, char digit) {
     }
     c.state = Call::State::kActive;
     spdlog::info("sip: call {} entered the PIN of room {}", c.call_id, c.room);
+    AskConsent(c);
     return;
   }
   if (digit != '#' && c.digits.size() < c.pin.size()) return;

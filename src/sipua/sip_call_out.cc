@@ -117,7 +117,7 @@ void SipService::EndCall(const std::string& key, const std::string& why, int cau
   std::unique_ptr<Call> call = std::move(it->second);
   calls_.erase(it);
   Call& c = *call;
-  for (uint64_t* t : {&c.ring_timer, &c.pin_timer, &c.session_timer}) {
+  for (uint64_t* t : {&c.ring_timer, &c.pin_timer, &c.session_timer, &c.consent_timer}) {
     if (*t) timers_->Cancel(*t);
   }
   for (auto i = by_transaction_.begin(); i != by_transaction_.end();) {

@@ -427,7 +427,8 @@ std::string SipService::CallsJson() const {
                     {"state", CallStateName(c->state, c->held)},
                     {"direction", c->outbound ? "out" : "in"},
                     {"remote", c->peer.host + ":" + std::to_string(c->peer.port)},
-                    {"transport", c->transport}});
+                    {"transport", c->transport},
+                    {"consent_prompt", ConsentPromptName(c->consent_prompt)}});
   }
   return list.dump();
 }
@@ -452,6 +453,9 @@ StatusOr<nlohmann::json> SipService::Stats() {
                         {"session_timeouts", stats_.session_timeouts},
                         {"keyframe_infos_in", stats_.keyframe_infos_in},
                         {"keyframe_infos_out", stats_.keyframe_infos_out},
+                        {"consent_granted", stats_.consent_granted},
+                        {"consent_declined", stats_.consent_declined},
+                        {"consent_timeouts", stats_.consent_timeouts},
                         {"rate_limited", layer_->stats().dropped_rate_limit},
                         {"overload_503", layer_->stats().rejected_overload},
                         {"active_calls", calls_.size()}};

@@ -9,6 +9,7 @@
 #include <tessera/codec/audio_codec.h>
 #include <tessera/mixer/audio_mixer.h>
 #include <tessera/mixer/dominant_speaker.h>
+#include <tessera/mixer/notice_tone.h>
 #include <tessera/rtp/audio_jitter_buffer.h>
 #include <tessera/rtp/codec.h>
 
@@ -65,6 +66,7 @@ struct AudioRoomStats {
   uint64_t max_tick_encodes = 0;  // the most encodes one tick needed
   uint64_t decode_errors = 0;     // malformed payloads, concealed
   uint64_t concealed = 0;
+  uint64_t notice_frames = 0;  // 20 ms frames that carried the recording notice
 };
 
 // Runs on: the room's strand. Not thread-safe.
@@ -84,6 +86,10 @@ class AudioRoom {
   // among the selected, at the price of the 20 ms a shared encoder's lookahead may carry at a
   // switch; strict (the recorder's exclusions): its own encoder as long as anyone is not heard.
   Status SetNotHeard(uint32_t id, std::vector<uint32_t> not_heard, bool strict = true);
+  // The recording notice (mixer::NoticeTone) over what the participant hears, from the start of
+  // its pattern, until turned off: a caller asked for consent by a key press. It hears a mix of
+  // its own, encoded for it alone, meanwhile.
+  Status SetNotice(uint32_t id, bool on);
 
   // One received RTP packet's payload. audio_level: RFC 6464 -dBov when the sender put it in a
   // header extension.

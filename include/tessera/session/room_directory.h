@@ -90,6 +90,11 @@ struct MemberUpdate {
   std::optional<bool> pinned;       // in the layout's pinned slot
   std::optional<std::string> role;  // layout role ("presenter"); "" clears it
   std::optional<Consent> consent;   // to being recorded
+  // Who changed the consent, for the audit trail: "api" (the control plane), "sip-dtmf" (a
+  // caller's key press).
+  std::string consent_source = "api";
+  // The recording notice over what it hears (a caller asked for its consent by a key press).
+  std::optional<bool> notice;
 };
 
 // Hears about rooms and participants coming and going: the API's events (webhooks) and metrics.
@@ -115,6 +120,13 @@ class RoomObserver {
   // A participant's consent to being recorded changed (UpdateMember).
   virtual void OnConsentChanged(const std::string& /*room*/, uint32_t /*id*/,
                                 const std::string& /*name*/, Consent /*consent*/) {}
+  // The same change with who made it (the directory calls this one): "join" (asserted when it
+  // joined: its SIP trunk, the join page, the API), "api", "sip-dtmf". For an observer that
+  // records it (the audit trail); by default OnConsentChanged.
+  virtual void OnConsentChangedBy(const std::string& room, uint32_t id, const std::string& name,
+                                  Consent consent, const std::string& /*source*/) {
+    OnConsentChanged(room, id, name, consent);
+  }
 };
 
 // A participant of a room as the control plane sees it.

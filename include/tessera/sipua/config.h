@@ -56,6 +56,17 @@ struct SipTcpConfig {
   uint32_t max_connections_per_source = 32;  // per source address (an IPv6 /64), per listener
 };
 
+// Callers whose trunk asserts no consent are asked for it: a notice tone over the room's sound
+// until they press the grant or decline key (RFC 4733 or SIP INFO), or the time is up (their
+// consent stays unknown). The keys go on working for the whole call: a caller may withdraw.
+// docs/security.md, "Consent".
+struct SipConsentPromptConfig {
+  bool enabled = false;  // true when the block is present
+  char grant = '1';
+  char decline = '2';
+  uint32_t timeout_s = 30;  // the notice stops after this without an answer
+};
+
 struct SipConfig {
   bool enabled = false;  // true when the block is present
   std::vector<SipListenConfig> listen;
@@ -78,6 +89,7 @@ struct SipConfig {
   uint32_t answer_after_ms = 0;  // ring (180) this long before answering; 0: answer at once
   uint32_t pin_attempts = 3;     // wrong PINs before the call is ended
   uint32_t pin_timeout_s = 30;   // time to enter the PIN
+  SipConsentPromptConfig consent_prompt;
   uint32_t new_calls_per_source_per_s = 20;  // INVITEs per source address (a burst of twice)
   // SIP transactions held at once; beyond it new requests get 503 with Retry-After. What bounds
   // the memory an INVITE flood can hold: each transaction lives up to 64*T1 (32 s) after its

@@ -50,6 +50,11 @@ struct SipStats {
   uint64_t session_timeouts = 0;
   uint64_t keyframe_infos_in = 0;
   uint64_t keyframe_infos_out = 0;
+  // Answers to the consent prompt (SipConsentPromptConfig): keys pressed, and prompts that ran
+  // out of time.
+  uint64_t consent_granted = 0;
+  uint64_t consent_declined = 0;
+  uint64_t consent_timeouts = 0;
 };
 
 class SipService : public sip::TransactionUser {
@@ -137,6 +142,11 @@ class SipService : public sip::TransactionUser {
   // Applies a new negotiated session to a joined call (hold, resume, new ports or codecs).
   Status Renegotiate(Call& call, sip::NegotiatedSession session);
   void OnDigit(const std::string& key, char digit);
+  // The consent prompt (sip_consent.cc): started once the call is heard (after its PIN), its
+  // notice played again after a rejoin; a grant or decline key answers it at any time.
+  void AskConsent(Call& call);
+  bool OnConsentKey(Call& call, char digit);
+  void EndConsentNotice(Call& call);
   // The listener of the call `key` (given to JoinRoom).
   std::shared_ptr<session::ParticipantListener> CallListenerFor(const std::string& key);
   // A call's participant left the room (the operator's kick): the call ends.

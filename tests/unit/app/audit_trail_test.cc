@@ -40,7 +40,7 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   auto rooms = (*trail)->observer();
   rooms->OnRoomCreated("ward");
   rooms->OnParticipantJoinedFrom("ward", 7, "bob", "sip", "192.0.2.44");
-  rooms->OnConsentChanged("ward", 7, "bob", session::Consent::kDeclined);
+  rooms->OnConsentChangedBy("ward", 7, "bob", session::Consent::kDeclined, "sip-dtmf");
   (*trail)->RecordingHook()({{"type", "recording.stopping"},
                              {"room", "ward"},
                              {"recording",
@@ -74,6 +74,7 @@ TEST(AuditTrail, RecordsRequestsRefusedTokensRoomsAndReloads) {
   EXPECT_EQ(events[5]["transport"], "sip");
   EXPECT_EQ(events[5]["address"], "192.0.2.44");
   EXPECT_EQ(events[6]["consent"], "declined");
+  EXPECT_EQ(events[6]["source"], "sip-dtmf");
   EXPECT_EQ(events[7]["recording"], "rec-1");
   EXPECT_EQ(events[7]["actor"], "alice");
   EXPECT_EQ(events[7]["reason"], "consent not granted by bob (declined)");

@@ -94,6 +94,38 @@ sip:
       << bad.status().message();
 }
 
+TEST(SipConfig, TheConsentPromptIsOnWhenItsBlockIsPresent) {
+  auto off = ParseConfig("sip: {}", "s.yaml");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_FALSE(off->sip.consent_prompt.enabled);
+  auto defaults = ParseConfig("sip: {consent_prompt: }", "s.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->sip.consent_prompt.enabled);
+  EXPECT_EQ(defaults->sip.consent_prompt.grant, '1');
+  EXPECT_EQ(defaults->sip.consent_prompt.decline, '2');
+  EXPECT_EQ(defaults->sip.consent_prompt.timeout_s, 30u);
+  auto set =
+      ParseConfig(R"(sip: {consent_prompt: {grant: "*", decline: "#", timeout_s: 60}})", "s.yaml");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->sip.consent_prompt.grant, '*');
+  EXPECT_EQ(set->sip.consent_prompt.decline, '#');
+  EXPECT_EQ(set->sip.consent_prompt.timeout_s, 60u);
+  for (const auto& [yaml, error] : std::vector<std::pair<std::string, std::string>>{
+           {R"(sip: {consent_prompt: {grant: "12"}})",
+            "sip.consent_prompt.grant: must be one DTMF key"},
+           {R"(sip: {consent_prompt: {decline: "x"}})",
+            "sip.consent_prompt.decline: must be one DTMF key"},
+           {R"(sip: {consent_prompt: {grant: "2"}})", "grant and decline must be different"},
+           {R"(sip: {consent_prompt: {timeout_s: 1}})", "sip.consent_prompt.timeout_s"},
+           {R"(sip: {consent_prompt: {tone: 1}})", "sip.consent_prompt"},
+           {R"(sip: {consent_prompt: [1]})", "sip.consent_prompt: must be a map"}}) {
+    auto bad = ParseConfig(yaml, "s.yaml");
+    ASSERT_FALSE(bad.ok()) << yaml;
+    EXPECT_NE(bad.status().message().find(error), std::string::npos)
+        << yaml << ": " << bad.status().message();
+  }
+}
+
 TEST(SipConfig, ParsesEveryKey) {
   auto c = ParseConfig(std::string(R"(
 sip:
@@ -231,7 +263,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadCase{"sip: [udp]", "s.yaml:1: sip: must be a map (listen, realm, trunks, users, ...)"},
         BadCase{"sip: {relam: x}",
-                "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, digest_algorithms, "
+                "s.yaml:1: sip.relam: unknown key (known: answer_after_ms, consent_prompt, "
+                "digest_algorithms, "
                 "g722_pcm_bits, listen, "
                 "max_calls, max_transactions, "
                 "media_address, min_se_s, new_calls_per_source_per_s, nonce_secret, outbound, "

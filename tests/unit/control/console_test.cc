@@ -48,7 +48,8 @@ TEST_F(ConsoleTest, ParticipantsListsTheRosterWithoutLiveStats) {
                                      {"joined", "config"},
                                      {"joined_at", "2027-01-15T08:00:00Z"},
                                      {"admitted", true},
-                                     {"audio_port", 20000}}));
+                                     {"audio_port", 20000},
+                                     {"consent", "unknown"}}));
   EXPECT_TRUE(list[1].contains("video_port"));
   EXPECT_FALSE(list[1].contains("video"));
   EXPECT_EQ(console.Handle("participants nowhere"), "error: no room 'nowhere'");

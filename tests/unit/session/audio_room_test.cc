@@ -95,6 +95,7 @@ class RoomHarness {
     for (auto& s : senders_) s.garbage |= s.id == id;
   }
   double Heard(uint32_t listener, double freq) { return GoertzelDb(heard_[listener], freq); }
+  void ClearHeard() { heard_.clear(); }
   AudioRoom& room() { return *room_; }
 
  private:
@@ -241,6 +242,26 @@ TEST(AudioRoom, ARecorderThatMustNotHearSomeoneGetsItsOwnEncodeWithoutThem) {
   // K speakers' mixes, the common one, and the recorder's own.
   EXPECT_EQ(h.room().stats().max_tick_encodes, 4u);
   EXPECT_FALSE(h.room().SetNotHeard(99, {1}).ok());
+}
+
+TEST(AudioRoom, TheRecordingNoticeIsHeardByItsListenerAloneOverTheMeeting) {
+  RoomHarness h;
+  h.Add(1, rtp::Codec::kOpus, 400);
+  h.Add(2, rtp::Codec::kPcmu, 700);  // the caller asked for consent
+  h.Add(3, rtp::Codec::kOpus, 1100, /*sends=*/false);
+  ASSERT_TRUE(h.room().SetNotice(2, true).ok());
+  h.Run(200);  // 4 s: two patterns in the second half
+  EXPECT_GT(h.Heard(2, 1400), -45) << "the caller does not hear the notice";
+  EXPECT_GT(h.Heard(2, 400), -40) << "the notice hides the meeting";
+  EXPECT_LT(h.Heard(1, 1400), -70) << "someone else hears the notice";
+  EXPECT_LT(h.Heard(3, 1400), -70) << "someone else hears the notice";
+  EXPECT_GT(h.room().stats().notice_frames, 190u);
+  ASSERT_TRUE(h.room().SetNotice(2, false).ok());
+  h.ClearHeard();
+  h.Run(200);
+  EXPECT_LT(h.Heard(2, 1400), -70) << "the notice goes on after it was turned off";
+  EXPECT_GT(h.Heard(2, 400), -40);
+  EXPECT_FALSE(h.room().SetNotice(99, true).ok());
 }
 
 TEST(AudioRoom, ARecorderKeepsItsOwnEncoderWhileAnyoneIsLeftOutAndSharesOtherwise) {

@@ -11,6 +11,7 @@ namespace tessera::sip {
 namespace {
 
 using rtp::Codec;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -113,8 +114,10 @@ TEST(SdpAnswer, CiscoSrtpOfferGetsOurKeyForTheFirstUsableCryptoLine) {
   EXPECT_EQ(audio.send.codec, Codec::kOpus);
   EXPECT_EQ(audio.send.payload_type, 114);
   EXPECT_EQ(audio.send.channels, 2u);
-  // telephone-event/8000 cannot go with Opus' 48 kHz clock (RFC 4733).
-  EXPECT_EQ(audio.send_telephone_event_pt, std::nullopt);
+  // Its telephone-event/8000 beside Opus' 48 kHz clock: taken (no 48 kHz one was offered), so
+  // its keypad reaches the room; the answer keeps the offer's rate.
+  EXPECT_EQ(audio.send_telephone_event_pt, 101);
+  EXPECT_THAT(s.local.media[0].rtpmaps, Contains(SdpRtpMap{101, "telephone-event", 8000, 0}));
   EXPECT_TRUE(audio.srtp);
   EXPECT_EQ(audio.crypto_tag, 1u);  // Tag 0 is a suite Tessera does not know.
   ASSERT_TRUE(audio.remote_key.has_value());
@@ -216,7 +219,10 @@ TEST(SdpAnswer, BaresipGetsOpusAndVp8WithRtcpMux) {
   EXPECT_TRUE(audio.rtcp_mux);
   EXPECT_EQ(audio.remote_rtcp_port, 10014);
   EXPECT_TRUE(s.local.media[0].rtcp_mux);
-  EXPECT_THAT(s.local.media[0].fmtps, ElementsAre(SdpFmtp{116, "minptime=10;useinbandfec=1"}));
+  // Its telephone-event/8000 beside Opus: answered, so its keypad reaches the room.
+  EXPECT_EQ(audio.receive_telephone_event_pt, 101);
+  EXPECT_THAT(s.local.media[0].fmtps,
+              ElementsAre(SdpFmtp{116, "minptime=10;useinbandfec=1"}, SdpFmtp{101, "0-15"}));
   const NegotiatedMedia& video = s.media[1];
   EXPECT_EQ(video.send.codec, Codec::kVp8);
   EXPECT_EQ(video.receiver_limits.max_fs, 3600u);

@@ -103,6 +103,27 @@ TEST(SdpMakeOffer, OurOwnOfferIsAcceptableToUs) {
   EXPECT_EQ(answer->media[1].feedback, caps.video_feedback);
 }
 
+TEST(SdpProcessAnswer, PrefersTelephoneEventsAtTheCodecsRateAndTakesTheNarrowbandOneElse) {
+  const std::string both =
+      "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"
+      "m=audio 3000 RTP/AVP 111 101 110\na=rtpmap:111 opus/48000/2\n"
+      "a=rtpmap:101 telephone-event/8000\na=rtpmap:110 telephone-event/48000\n"
+      "m=video 0 RTP/AVP 120\na=rtpmap:120 H264/90000\n";
+  auto s = ProcessAnswer(Offer(), Parse(both), Caps());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->media[0].send_telephone_event_pt, 110);
+  // A softphone that answers Opus with telephone-event/8000 only (baresip): its keypad counts.
+  const std::string narrowband =
+      "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"
+      "m=audio 3000 RTP/AVP 111 101\na=rtpmap:111 opus/48000/2\n"
+      "a=rtpmap:101 telephone-event/8000\nm=video 0 RTP/AVP 120\na=rtpmap:120 H264/90000\n";
+  s = ProcessAnswer(Offer(), Parse(narrowband), Caps());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->media[0].send.codec, Codec::kOpus);
+  EXPECT_EQ(s->media[0].send_telephone_event_pt, 101);
+  EXPECT_EQ(s->media[0].receive_telephone_event_pt, 101);
+}
+
 TEST(SdpProcessAnswer, UsesTheAnswersPayloadTypesForSending) {
   const std::string answer_text =
       "v=0\no=- 5 5 IN IP4 198.51.100.9\ns=-\nc=IN IP4 198.51.100.9\nt=0 0\n"
