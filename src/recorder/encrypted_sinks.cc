@@ -66,8 +66,8 @@ StatusOr<SinkFactory> DefaultSinkFactory(const RecorderConfig& config) {
                                 "' has no active key: make one with tessera-recorder keygen");
   }
   auto store = std::make_shared<KeyStore>(config.key_store_dir);
-  const int64_t retention_s = int64_t{config.retention_days} * 86400;
-  return SinkFactory([wrapper, store, retention_s](
+  const uint32_t default_days = config.retention_days;
+  return SinkFactory([wrapper, store, default_days](
                          const RecordingInfo& info) -> StatusOr<std::unique_ptr<ByteSink>> {
     RecordingEntry entry;
     entry.id = info.id;
@@ -75,7 +75,9 @@ StatusOr<SinkFactory> DefaultSinkFactory(const RecorderConfig& config) {
     entry.profile = info.profile;
     entry.region = info.region;
     entry.started_s = info.started_unix_ms / 1000;
-    entry.expires_s = entry.started_s + retention_s;
+    // The recording's own retention (the MCU's room or request, capped by the service).
+    entry.expires_s = ExpiresUnixS(info.started_unix_ms,
+                                   info.retention_days ? info.retention_days : default_days);
     auto key = store->Create(entry, *wrapper);
     if (!key.ok()) return key.status();
     RecordingHeader header;

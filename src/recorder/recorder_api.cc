@@ -57,17 +57,30 @@ control::HttpResponse RecorderService::Handle(const control::HttpRequest& req) {
         !text("id")) {
       return control::Problem(422, "validation", "Invalid request",
                               "the body must be {\"room\": \"<name>\", \"profile\": \"<profile>\", "
-                              "\"region\": \"<region>\", \"id\": \"<id>\"} (profile, region "
-                              "and id optional: strings)");
+                              "\"region\": \"<region>\", \"id\": \"<id>\", \"retention_days\": "
+                              "<days>} (profile, region, id and retention_days optional)");
+    }
+    // Days to keep it (the MCU's room or request); absent: this recorder's retention_days.
+    uint32_t retention_days = 0;
+    if (const auto days = body.find("retention_days"); days != body.end()) {
+      if (!days->is_number_integer() || days->get<int64_t>() < 1 || days->get<int64_t>() > 36500) {
+        return control::Problem(422, "validation", "Invalid request",
+                                "retention_days: must be a whole number of days in 1..36500");
+      }
+      retention_days = days->get<uint32_t>();
     }
     auto info = StartRecording(body["room"].get<std::string>(), body.value("profile", ""),
-                               body.value("region", ""), body.value("id", ""));
+                               body.value("region", ""), body.value("id", ""), retention_days);
     if (!info.ok()) return control::ProblemFromStatus(info.status());
-    control::HttpResponse r = Json(201, {{"id", info->id},
-                                         {"room", info->room},
-                                         {"profile", info->profile},
-                                         {"region", info->region},
-                                         {"started_unix_ms", info->started_unix_ms}});
+    control::HttpResponse r = Json(
+        201,
+        {{"id", info->id},
+         {"room", info->room},
+         {"profile", info->profile},
+         {"region", info->region},
+         {"started_unix_ms", info->started_unix_ms},
+         {"retention_days", info->retention_days},
+         {"expires", FormatRfc3339(ExpiresUnixS(info->started_unix_ms, info->retention_days))}});
     r.headers.emplace_back("Location", prefix + "/" + info->id);
     return r;
   }

@@ -68,12 +68,25 @@ StatusOr<RecorderConfig> ParseRecorderConfig(std::string_view yaml, std::string_
   if (!root.IsMap()) return InvalidArgumentError(std::string(source) + ": must be a YAML map");
   RecorderConfig c;
   Errors e;
-  static const std::set<std::string> kKeys = {
-      "listen_address",   "port",           "tls_cert_file", "tls_key_file",
-      "allow_plain_http", "api_token_file", "mcu",           "media",
-      "key_file",         "key_store_dir",  "storage",       "default_region",
-      "retention_days",   "container",      "srtp_suite",    "log_level",
-      "sweep_interval_s", "audit"};
+  static const std::set<std::string> kKeys = {"listen_address",
+                                              "port",
+                                              "tls_cert_file",
+                                              "tls_key_file",
+                                              "allow_plain_http",
+                                              "api_token_file",
+                                              "mcu",
+                                              "media",
+                                              "key_file",
+                                              "key_store_dir",
+                                              "storage",
+                                              "default_region",
+                                              "retention_days",
+                                              "container",
+                                              "srtp_suite",
+                                              "log_level",
+                                              "sweep_interval_s",
+                                              "audit",
+                                              "max_retention_days"};
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>("");
     if (!kKeys.count(key)) e.Add(key, "unknown key (see docs/operations.md, \"Recorder\")");
@@ -134,6 +147,11 @@ StatusOr<RecorderConfig> ParseRecorderConfig(std::string_view yaml, std::string_
     e.Add("default_region", "names no region of storage");
   }
   Uint(root, "retention_days", c.retention_days, 1, 36500, e);
+  Uint(root, "max_retention_days", c.max_retention_days, 1, 36500, e);
+  if (c.retention_days > c.max_retention_days) {
+    e.Add("retention_days",
+          "must not exceed max_retention_days (" + std::to_string(c.max_retention_days) + ")");
+  }
   Uint(root, "sweep_interval_s", c.sweep_interval_s, 0, 30 * 86400, e);
   if (const YAML::Node a = root["audit"]; a.IsDefined() && !a.IsNull()) {
     if (!a.IsMap()) {

@@ -1,5 +1,6 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <tessera/base/time_format.h>
 #include <tessera/control/problem.h>
 #include <tessera/recorder/key_store.h>
 #include <tessera/recorder/mcu_client.h>
@@ -239,11 +240,20 @@ T RecorderService::OnMedia(std::function<T()> work) {
   return result.get();
 }
 
+int64_t ExpiresUnixS(int64_t started_unix_ms, uint32_t retention_days) {
+  return started_unix_ms / 1000 + int64_t{retention_days} * 86400;
+}
+
 StatusOr<RecordingInfo> RecorderService::StartRecording(const std::string& room,
                                                         const std::string& profile,
                                                         const std::string& region,
-                                                        const std::string& wanted_id) {
+                                                        const std::string& wanted_id,
+                                                        uint32_t retention_days) {
   RecordingInfo info;
+  if (retention_days > 36500) {
+    return InvalidArgumentError("retention_days: must be a whole number of days in 1..36500, got " +
+                                std::to_string(retention_days));
+  }
   if (wanted_id.empty()) {
     auto id = NewRecordingId();
     if (!id.ok()) return id.status();
@@ -267,6 +277,14 @@ StatusOr<RecordingInfo> RecorderService::StartRecording(const std::string& room,
   }
   info.storage_dir = dir->second;
   info.container = config_.container;
+  info.retention_days = retention_days ? retention_days : config_.retention_days;
+  if (info.retention_days > config_.max_retention_days) {
+    spdlog::warn(
+        "recorder: recording {} of room {}: {} days of retention asked for, kept {} "
+        "(max_retention_days)",
+        info.id, room, info.retention_days, config_.max_retention_days);
+    info.retention_days = config_.max_retention_days;
+  }
   info.started_unix_ms = UnixMs();
   return OnMedia<StatusOr<RecordingInfo>>([this, info] { return StartOnMedia(info); });
 }
@@ -435,6 +453,9 @@ std::vector<std::string> RecorderService::ListJson() {
                           {"profile", rec->info.profile},
                           {"region", rec->info.region},
                           {"started_unix_ms", rec->info.started_unix_ms},
+                          {"retention_days", rec->info.retention_days},
+                          {"expires", FormatRfc3339(ExpiresUnixS(rec->info.started_unix_ms,
+                                                                 rec->info.retention_days))},
                           {"joined", rec->client->joined()},
                           {"joins", rec->client->joins()},
                           {"audio_frames", s.audio_frames},

@@ -43,7 +43,10 @@ struct RecorderConfig {
   // Recordings' directories by region ("eu" -> "/var/lib/tessera/recordings/eu").
   std::map<std::string, std::string> storage;
   std::string default_region;  // used when a request names none; empty: the first
+  // Days a recording is kept when its start names none (the MCU sends a room's or a request's
+  // retention_days, 1..36500); a longer one asked for is cut to max_retention_days.
   uint32_t retention_days = 30;
+  uint32_t max_retention_days = 36500;
   // The running service deletes expired recordings at start and then this often; 0: never (run
   // `tessera-recorder sweep` from cron instead).
   uint32_t sweep_interval_s = 3600;

@@ -39,7 +39,13 @@ struct RecordingInfo {
   std::string storage_dir;  // the region's directory
   std::string container;    // "matroska" or "mp4"
   int64_t started_unix_ms = 0;
+  // How long it is kept: the key store entry's expiry is started + retention_days. 0: the
+  // sink factory's default (its config's retention_days).
+  uint32_t retention_days = 0;
 };
+
+// When a recording expires, in Unix seconds: its start (whole seconds) plus `retention_days`.
+int64_t ExpiresUnixS(int64_t started_unix_ms, uint32_t retention_days);
 
 // Makes the sink of a new recording. Runs on: the media thread.
 using SinkFactory = std::function<StatusOr<std::unique_ptr<ByteSink>>(const RecordingInfo&)>;
@@ -86,8 +92,11 @@ class RecorderService : public control::HttpHandler {
 
   // What the API calls (from any thread but the media thread).
   // `id`: the MCU's id for it (its API's /recordings/{id}); empty: a random one.
+  // `retention_days`: 1..36500 (InvalidArgument otherwise), cut to max_retention_days (logged);
+  // 0: the config's retention_days. The answer's retention_days is the one applied.
   StatusOr<RecordingInfo> StartRecording(const std::string& room, const std::string& profile,
-                                         const std::string& region, const std::string& id = "");
+                                         const std::string& region, const std::string& id = "",
+                                         uint32_t retention_days = 0);
   Status StopRecording(const std::string& id);
   std::vector<std::string> ListJson();
 
