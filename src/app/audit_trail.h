@@ -33,6 +33,10 @@ class AuditTrail {
   // For ControlPlane::SetRecordingEventHook: each state change of a recording (started, stopped,
   // failed, ...) with the recording's JSON.
   std::function<void(const nlohmann::json&)> RecordingHook();
+  // For ControlPlane::SetRecordingEventHook: the recorder client's events, recordings' to
+  // RecordingHook and erasures' (erasure.requested, .completed, .failed: the identity, who
+  // asked, the recordings deleted or listed) as their own (audit_trail_erasure.cc).
+  std::function<void(const nlohmann::json&)> RecorderEventHook();
   // SIGHUP: what the reload applied, as the log line says it.
   // For the cluster's events (room.moved, room.lease_lost): every string and integer field.
   std::function<void(const nlohmann::json&)> ClusterHook();

@@ -130,14 +130,16 @@ void ParseRoomParticipant(Checker& c, const YAML::Node& n, const std::string& p,
   }
 }
 
-// rooms[].recording: {consent: require | exclude}.
+// rooms[].recording: {consent: require | exclude, retention_days: 1..36500}.
 void ParseRoomRecording(Checker& c, const YAML::Node& n, const std::string& p,
                         session::RoomRecordingConfig& rec) {
   if (!n.IsMap()) {
-    c.Error(n, p, "must be a map (consent: require or exclude)");
+    c.Error(n, p, "must be a map (consent: require or exclude; retention_days: 1..36500)");
     return;
   }
-  c.OnlyKeys(n, p, {"consent"});
+  c.OnlyKeys(n, p, {"consent", "retention_days"});
+  // How long the recorder keeps the room's recordings; absent: the recorder's retention_days.
+  c.Unsigned(n, p, "retention_days", rec.retention_days, 1, 36500);
   if (const YAML::Node k = n["consent"]; k.IsDefined()) {
     std::string name;
     c.String(n, p, "consent", name);

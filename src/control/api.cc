@@ -33,6 +33,8 @@ enum class RouteId {
   kParticipant,
   kRecordings,
   kRecording,
+  kErasures,
+  kErasure,
   kCalls,
   kCall,
   kWhip,
@@ -68,6 +70,8 @@ const std::vector<Api::Route>& Routes() {
        true},
       {RouteId::kRecordings, "/v1/rooms/{room}/recordings", {"GET", "POST"}, true},
       {RouteId::kRecording, "/v1/rooms/{room}/recordings/{id}", {"GET", "DELETE"}, true},
+      {RouteId::kErasures, "/v1/erasures", {"POST"}, true},
+      {RouteId::kErasure, "/v1/erasures/{id}", {"GET"}, true},
       {RouteId::kCalls, "/v1/sip/calls", {"GET", "POST"}, true},
       {RouteId::kCall, "/v1/sip/calls/{call_id}", {"DELETE"}, true},
       {RouteId::kWhip, "/whip/{room}", {"POST", "OPTIONS"}, true},
@@ -357,6 +361,14 @@ HttpResponse Api::Dispatch(const HttpRequest& request, const Route* route,
   if (request.method != "GET" && who->role > Role::kOperator) {
     return Forbidden(std::string("the ") + RoleName(who->role) + " role may only read");
   }
+  // Erasure reaches every room's recordings and names a person: an admin's, of no one room.
+  if (route->id == RouteId::kErasures || route->id == RouteId::kErasure) {
+    if (who->role != Role::kAdmin) {
+      return Forbidden(std::string("erasure is for the admin role only, not ") +
+                       RoleName(who->role));
+    }
+    if (!who->room.empty()) return ForbiddenRoom(*who);
+  }
   const bool has_room = route->id == RouteId::kRoom || route->id == RouteId::kParticipants ||
                         route->id == RouteId::kParticipant || route->id == RouteId::kRecordings ||
                         route->id == RouteId::kRecording;
@@ -472,6 +484,9 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
     case RouteId::kRecordings:
     case RouteId::kRecording:
       return ServeRecordings(route.id == RouteId::kRecording, method, body, who, params);
+    case RouteId::kErasures:
+    case RouteId::kErasure:
+      return ServeErasures(route.id == RouteId::kErasure, method, body, who, params);
     case RouteId::kCalls: {
       if (method == "GET") {
         auto calls = service_.ListCalls();

@@ -17,12 +17,14 @@ namespace {
 constexpr size_t kMaxEnded = 1000;
 constexpr std::chrono::milliseconds kCallTimeout{10000};
 constexpr std::chrono::seconds kReconcileInterval{10};
+// An erasure deletes every recording of one person before the recorder answers.
+constexpr std::chrono::milliseconds kErasureTimeout{120000};
 
-std::string NewId() {
+std::string NewId(const char* prefix = "rec-") {
   std::array<unsigned char, 8> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "rec-";
+  std::string id = prefix;
   for (const unsigned char b : bytes) {
     id.push_back(kHex[b >> 4]);
     id.push_back(kHex[b & 0x0f]);
@@ -83,8 +85,24 @@ nlohmann::json RecorderClient::ToJson(const Recording& r) {
                       {"profile", r.profile}, {"region", r.region},
                       {"state", r.state},     {"requested_by", r.requested_by},
                       {"created", r.created}, {"updated", r.updated}};
+  j["retention_days"] = r.retention_days ? nlohmann::json(r.retention_days) : nlohmann::json();
+  j["expires"] = r.expires.empty() ? nlohmann::json() : nlohmann::json(r.expires);
   if (!r.reason.empty()) j["reason"] = r.reason;
   return j;
+}
+
+void RecorderClient::TakeRetention(Recording& r, const nlohmann::json& j) {
+  if (!j.is_object()) return;
+  const auto days = j.find("retention_days");
+  if (days != j.end() && days->is_number_unsigned() && days->get<uint64_t>() >= 1 &&
+      days->get<uint64_t>() <= 36500) {
+    r.retention_days = days->get<uint32_t>();
+  }
+  const auto expires = j.find("expires");
+  if (expires != j.end() && expires->is_string() &&
+      expires->get_ref<const std::string&>().size() <= 64) {
+    r.expires = expires->get<std::string>();
+  }
 }
 
 void RecorderClient::SetState(Recording& r, const std::string& state, const std::string& reason,
@@ -155,22 +173,26 @@ StatusOr<nlohmann::json> RecorderClient::Start(const RecordingStart& request) {
   r.profile = request.profile;
   r.region = request.region;
   r.requested_by = request.requested_by;
+  r.retention_days = request.retention_days;
   r.created = Now();
   recordings_[id] = std::move(r);
   Recording& stored = recordings_.at(id);
   SetState(stored, "starting", "");
-  const nlohmann::json body = {
+  nlohmann::json body = {
       {"id", id}, {"room", request.room}, {"profile", request.profile}, {"region", request.region}};
+  if (request.retention_days) body["retention_days"] = request.retention_days;
   Call(id, "POST", "/v1/recordings", body.dump(),
        [this](Recording& rec, StatusOr<HttpClientReply> reply) {
          if (rec.state != "starting") return;  // stopped meanwhile
          if (reply.ok() && reply->status >= 200 && reply->status < 300) {
-           // A start that named no region went to the recorder's default: say which.
-           if (rec.region.empty()) {
-             if (auto body = ParseJsonText(reply->body); body && body->is_object()) {
-               const auto region = body->find("region");
-               if (region != body->end() && region->is_string()) rec.region = *region;
+           if (auto body = ParseJsonText(reply->body); body && body->is_object()) {
+             // A start that named no region went to the recorder's default: say which.
+             const auto region = body->find("region");
+             if (rec.region.empty() && region != body->end() && region->is_string()) {
+               rec.region = *region;
              }
+             // The retention the recorder applies (its default, or its cap), and the expiry.
+             TakeRetention(rec, *body);
            }
            SetState(rec, "recording", "");
          } else {
@@ -309,6 +331,7 @@ void RecorderClient::Resume() {
           r.profile = text("profile");
           r.region = text("region");
           r.requested_by = "(before a restart of this node)";
+          TakeRetention(r, j);
           const auto started = j.find("started_unix_ms");
           r.created = started != j.end() && started->is_number_integer()
                           ? Iso8601(std::chrono::system_clock::time_point(
@@ -364,6 +387,118 @@ void RecorderClient::Shutdown() {
     if (r.in_flight) r.in_flight->Cancel();
     r.in_flight.reset();
   }
+  for (auto& [id, e] : erasures_) {
+    if (e.in_flight) e.in_flight->Cancel();
+    e.in_flight.reset();
+  }
+}
+
+StatusOr<nlohmann::json> RecordingControl::StartErasure(const ErasureRequest&) {
+  return FailedPreconditionError("this node's recordings cannot be erased through it");
+}
+
+StatusOr<nlohmann::json> RecordingControl::GetErasure(const std::string& id) {
+  return NotFoundError("no erasure '" + id + "'");
+}
+
+nlohmann::json RecorderClient::ToJson(const Erasure& e) {
+  nlohmann::json j = {
+      {"id", e.id},          {"identity", e.identity},         {"dry_run", e.dry_run},
+      {"state", e.state},    {"requested_by", e.requested_by}, {"created", e.created},
+      {"updated", e.updated}};
+  if (!e.reason.empty()) j["reason"] = e.reason;
+  if (!e.result.is_null()) j["result"] = e.result;
+  return j;
+}
+
+void RecorderClient::SetErasureState(Erasure& e, const std::string& state,
+                                     const std::string& reason) {
+  e.state = state;
+  e.reason = reason;
+  e.updated = Now();
+  if (state == "failed") {
+    spdlog::warn("control: erasure {}{} failed: {}", e.id, e.dry_run ? " (dry run)" : "", reason);
+  } else {
+    spdlog::info("control: erasure {}{}: {}", e.id, e.dry_run ? " (dry run)" : "", state);
+  }
+  const char* type = state == "pending" ? "erasure.requested"
+                     : state == "done"  ? "erasure.completed"
+                                        : "erasure.failed";
+  if (on_event_) on_event_({{"type", type}, {"erasure", ToJson(e)}});
+  if (state == "pending") return;
+  erasures_ended_.push_back(e.id);
+  while (erasures_ended_.size() > kMaxEnded) {
+    erasures_.erase(erasures_ended_.front());
+    erasures_ended_.pop_front();
+  }
+}
+
+StatusOr<nlohmann::json> RecorderClient::StartErasure(const ErasureRequest& request) {
+  if (shut_down_) return UnavailableError("the node is stopping");
+  if (request.identity.empty()) return InvalidArgumentError("identity: must not be empty");
+  std::string id = NewId("era-");
+  if (id.empty()) return InternalError("no random bytes for an erasure id");
+  Erasure e;
+  e.id = id;
+  e.identity = request.identity;
+  e.dry_run = request.dry_run;
+  e.requested_by = request.requested_by;
+  e.created = Now();
+  erasures_[id] = std::move(e);
+  Erasure& stored = erasures_.at(id);
+  SetErasureState(stored, "pending", "");
+  HttpClientRequest call;
+  call.method = "POST";
+  call.target = "/v1/erasures";
+  call.headers = {{"Authorization", "Bearer " + token_}};
+  call.content_type = "application/json";
+  call.body = nlohmann::json{{"identity", request.identity}, {"dry_run", request.dry_run}}.dump();
+  call.timeout = kErasureTimeout;
+  stored.in_flight = HttpExchange::Start(
+      io_, base_, tls_.get(), std::move(call), [this, id](StatusOr<HttpClientReply> reply) {
+        const auto it = erasures_.find(id);
+        if (shut_down_ || it == erasures_.end()) return;
+        Erasure& er = it->second;
+        er.in_flight.reset();
+        std::optional<nlohmann::json> body =
+            reply.ok() && reply->status == 200 ? ParseJsonText(reply->body) : std::nullopt;
+        const auto list = [&body](const char* key) {
+          const auto found = body->find(key);
+          return found != body->end() && found->is_array() ? *found : nlohmann::json::array();
+        };
+        if (!body || !body->is_object() || !body->contains("recordings") ||
+            !(*body)["recordings"].is_array()) {
+          SetErasureState(er, "failed",
+                          reply.ok() && reply->status == 200
+                              ? "the recorder's answer is not an erasure's result"
+                              : Why(reply));
+          return;
+        }
+        er.result = {{"recordings", list("recordings")},
+                     {"in_progress", list("in_progress")},
+                     {"problems", list("problems")}};
+        if (!er.result["in_progress"].empty()) {
+          er.result["note"] =
+              "recordings in in_progress are still being recorded and were not deleted: stop "
+              "them, then ask again";
+        }
+        if (!er.result["problems"].empty()) {
+          std::string why;
+          for (const auto& p : er.result["problems"]) {
+            why += (why.empty() ? "" : "; ") + (p.is_string() ? p.get<std::string>() : p.dump());
+          }
+          SetErasureState(er, "failed", "the recorder could not delete everything: " + why);
+          return;
+        }
+        SetErasureState(er, "done", "");
+      });
+  return ToJson(stored);
+}
+
+StatusOr<nlohmann::json> RecorderClient::GetErasure(const std::string& id) {
+  const auto it = erasures_.find(id);
+  if (it == erasures_.end()) return NotFoundError("no erasure '" + id + "'");
+  return ToJson(it->second);
 }
 
 }  // namespace tessera::control

@@ -81,7 +81,12 @@ nlohmann::json RoomJson(const session::RoomConfig& room,
       {"audio_jitter_min_ms", room.audio_jitter_min_ms},
       {"audio_jitter_max_ms", room.audio_jitter_max_ms},
       {"sip", {{"numbers", room.sip.numbers}, {"pin_set", !room.sip.pin.empty()}}},
-      {"recording", {{"consent", session::ConsentPolicyName(room.recording.consent)}}},
+      {"recording",
+       {{"consent", session::ConsentPolicyName(room.recording.consent)},
+        // null: the recorder's own retention_days.
+        {"retention_days", room.recording.retention_days
+                               ? nlohmann::json(room.recording.retention_days)
+                               : nlohmann::json(nullptr)}}},
       {"video", std::move(video)},
       {"participants", std::move(participants)},
       {"stats",

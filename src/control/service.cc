@@ -284,6 +284,12 @@ StatusOr<std::string> ControlService::RecordedProfile(const std::string& room,
                               "' (its profiles: " + Join(known) + ")");
 }
 
+StatusOr<uint32_t> ControlService::RecordingRetentionDays(const std::string& room) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  if (!config) return NotFoundError("no room '" + room + "'");
+  return config->recording.retention_days;
+}
+
 StatusOr<nlohmann::json> ControlService::RoomStats(const std::string& room) {
   auto stats = rooms_.RoomStats(room);
   if (!stats.ok()) return stats.status();

@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
         config_copy.control, *service, server.rooms(), sip_control.get(), webrtc_control.get());
     if (audit_trail) {
       api->SetAuditHook(audit_trail->ApiHook());
-      api->SetRecordingEventHook(audit_trail->RecordingHook());
+      api->SetRecordingEventHook(audit_trail->RecorderEventHook());
     }
     if (config_copy.cluster.enabled) {
       tessera::cluster::ClusterConfig cc = config_copy.cluster;

@@ -1,7 +1,10 @@
 // The HTTP API on arbitrary requests: "METHOD PATH TOKEN\n" then the body, over the test fakes
-// (an in-memory RoomDirectory, the decoders in miniature, a SIP list). Every answer must be a
-// status the contract names, and every error body a problem object whose status is the answer's.
+// (an in-memory RoomDirectory, the decoders in miniature, a SIP list, a recorder client that
+// takes every start and erasure). Every answer must be a status the contract names, and every
+// error body a problem object whose status is the answer's. The recording and erasure bodies'
+// parsers also get the body directly, whatever the route.
 #include <tessera/control/api.h>
+#include <tessera/control/recordings.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -27,6 +30,29 @@ class TokenIsRole : public tessera::control::Authenticator {
     p.role = *role;
     if (colon != std::string::npos) p.room = token.substr(colon + 1);
     return p;
+  }
+};
+
+// Takes what the API passes on (so that its bodies are parsed), like a recorder that accepts.
+class AcceptingRecorder : public tessera::control::RecordingControl {
+ public:
+  tessera::StatusOr<nlohmann::json> Start(const tessera::control::RecordingStart& r) override {
+    if (r.retention_days > 36500) abort();  // the parser lets no such value through
+    return nlohmann::json{{"id", "rec-1"}, {"state", "starting"}};
+  }
+  tessera::StatusOr<nlohmann::json> Stop(const std::string&, const std::string& id) override {
+    return nlohmann::json{{"id", id}, {"state", "stopping"}};
+  }
+  tessera::StatusOr<nlohmann::json> Get(const std::string&, const std::string& id) override {
+    return tessera::NotFoundError("no recording '" + id + "'");
+  }
+  nlohmann::json List(const std::string&) override {
+    return {{"recordings", nlohmann::json::array()}};
+  }
+  tessera::StatusOr<nlohmann::json> StartErasure(
+      const tessera::control::ErasureRequest& r) override {
+    if (r.identity.empty() || r.identity.size() > 256) abort();
+    return nlohmann::json{{"id", "era-1"}, {"state", "pending"}};
   }
 };
 
@@ -60,7 +86,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.now_us = [] { return int64_t{1'000'000}; };
   options.now_s = [] { return int64_t{1'800'000'000}; };
   options.openapi_json = "{}";
+  AcceptingRecorder recorder;
+  options.recordings = &recorder;
   Api api(service, &auth, options);
+
+  // The bodies' parsers on their own: an error or a value within bounds, never a throw.
+  const auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_discarded()) {
+    const auto start = ParseRecordingStartBody(body);
+    if (start.ok() && start->retention_days > 36500) abort();
+    const auto erasure = ParseErasureBody(body);
+    if (erasure.ok() && (erasure->identity.empty() || erasure->identity.size() > 256)) abort();
+  }
 
   // Twice: the second answer comes from what the first one changed.
   for (int i = 0; i < 2; ++i) {

@@ -1254,6 +1254,13 @@ def case_openapi(args, work):
                 r = c(api.request(method, path, who, {} if method == "POST" else None))
                 expect_problem(r, 409, "recording-unavailable", f"{method} {path}")
             expect_status(c(api.post(recs, viewer, {})), 403, f"POST {recs} as viewer")
+            # Erasures go to the recorder too: 409 here; an admin's only (403 before the body).
+            expect_problem(c(api.post("/v1/erasures", admin, {"identity": "oa-guest"})), 409,
+                           "recording-unavailable", "POST /v1/erasures")
+            expect_problem(c(api.get("/v1/erasures/era-1", admin)), 409,
+                           "recording-unavailable", "GET /v1/erasures/era-1")
+            expect_status(c(api.post("/v1/erasures", viewer, {"identity": "oa-guest"})), 403,
+                          "POST /v1/erasures as viewer")
 
             expect_status(c(api.get("/v1/sip/calls", viewer)), 200, "GET /v1/sip/calls")
             uri = f"sip:4711@127.0.0.1:{callee.getsockname()[1]}"

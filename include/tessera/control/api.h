@@ -67,7 +67,8 @@ struct ApiOptions {
   int64_t live_cache_ms = 200;
   // WHIP and WHEP (/whip/{room}, /whep/{room}); null: they answer 503. Outlives the Api.
   WebRtcControl* webrtc = nullptr;
-  // /v1/rooms/{room}/recordings; null: 409 (no recorder configured). Outlives the Api.
+  // /v1/rooms/{room}/recordings and /v1/erasures; null: 409 (no recorder configured). Outlives
+  // the Api.
   RecordingControl* recordings = nullptr;
   // The cluster (placement.h): rooms not here are redirected to their node, new rooms placed;
   // GET /v1/cluster. Null: this node runs alone. Outlives the Api.
@@ -117,6 +118,9 @@ class Api : public HttpHandler {
   // /v1/rooms/{room}/recordings (one: .../{id}).
   HttpResponse ServeRecordings(bool one, const std::string& method, const nlohmann::json& body,
                                const Principal& who, const std::vector<std::string>& params);
+  // /v1/erasures (one: /v1/erasures/{id}); the admin role only, checked before.
+  HttpResponse ServeErasures(bool one, const std::string& method, const nlohmann::json& body,
+                             const Principal& who, const std::vector<std::string>& params);
   // With a placement: the 307 (or 503) for a request on a room that runs on another node;
   // nullopt when it is here or nowhere (cluster_routes.cc).
   std::optional<HttpResponse> Elsewhere(const HttpRequest& request, const std::string& room);

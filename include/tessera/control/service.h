@@ -57,6 +57,9 @@ class ControlService {
   // empty for a room without video (its mix alone is recorded). NotFound: no such room;
   // InvalidArgument: no such profile (the message lists the room's).
   StatusOr<std::string> RecordedProfile(const std::string& room, const std::string& requested);
+  // How long the recorder keeps the room's recordings (rooms[].recording.retention_days); 0:
+  // the recorder's own default. NotFound: no such room.
+  StatusOr<uint32_t> RecordingRetentionDays(const std::string& room);
   // Who is seen or heard in the room without having granted consent to being recorded:
   // "alice (unknown)", "bob (declined)"; empty when a recording may go on. NotFound: no room.
   StatusOr<std::vector<std::string>> WithoutConsent(const std::string& room);

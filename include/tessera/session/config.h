@@ -216,6 +216,10 @@ struct RoomSipConfig {
 // How a room is recorded through the recorder tier (rooms[].recording).
 struct RoomRecordingConfig {
   ConsentPolicy consent = ConsentPolicy::kRequire;
+  // How long the recorder keeps this room's recordings (1..36500 days); 0: the recorder's own
+  // retention_days. A start through the API may name another (docs/security.md, "Recordings
+  // at rest").
+  uint32_t retention_days = 0;
 };
 
 struct RoomConfig {

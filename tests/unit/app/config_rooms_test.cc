@@ -1,6 +1,7 @@
 // The rooms[].max_participants and audio jitter keys and the participants' audio section.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/config.h"
@@ -209,6 +210,51 @@ rooms:
     EXPECT_NE(bad.status().message().find("rooms[0].recording"), std::string::npos)
         << bad.status().message();
   }
+}
+
+TEST(RoomRecordingRetention, IsTheRecordersUnlessSaidAndOnlyIn1To36500Days) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: r
+    participants: []
+  - name: s
+    recording: {consent: exclude, retention_days: 7}
+    participants: []
+)",
+                       "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rooms[0].recording.retention_days, 0u) << "0: the recorder's own";
+  EXPECT_EQ(c->rooms[1].recording.retention_days, 7u);
+  for (const char* bad : {"0", "36501", "-1", "week", "[7]"}) {
+    auto refused = ParseConfig(std::string(R"(
+rooms:
+  - name: r
+    recording: {retention_days: )") +
+                                   bad +
+                                   R"(}
+    participants: []
+)",
+                               "c.yaml");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("rooms[0].recording.retention_days"),
+              std::string::npos)
+        << refused.status().message();
+  }
+  // A room made through the API: the same check, the key path relative to the body.
+  auto api = RoomConfigFromJson({{"name", "a"},
+                                 {"participants", nlohmann::json::array()},
+                                 {"recording", {{"retention_days", 90}}}},
+                                HardwareConfig{});
+  ASSERT_TRUE(api.ok()) << api.status().ToString();
+  EXPECT_EQ(api->recording.retention_days, 90u);
+  auto api_bad = RoomConfigFromJson({{"name", "a"},
+                                     {"participants", nlohmann::json::array()},
+                                     {"recording", {{"retention_days", 0}}}},
+                                    HardwareConfig{});
+  ASSERT_FALSE(api_bad.ok());
+  EXPECT_NE(api_bad.status().message().find("recording.retention_days: must be in 1..36500"),
+            std::string::npos)
+      << api_bad.status().message();
 }
 
 TEST(RoomRecordingConsentPolicy, ExcludeRefusesTheDemosLiveRecording) {
