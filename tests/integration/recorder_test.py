@@ -44,6 +44,8 @@ Scenarios (--scenario NAME):
             file: video (and audio) from before and after the restart, one jump of the timeline
             at least as long as the outage (wall clock: no stretch), and the "recording gaps"
             subtitle track with an entry for it.
+  retention retention per room and per request, and erasure of one participant's recordings,
+            through the MCU's API (recorder_retention.py says what is checked).
 
 Exits 77 (skipped), saying why, where ffmpeg or ffprobe is missing.
 
@@ -1068,6 +1070,12 @@ def scenario_exclude(args, work):
     print("PASS exclude")
 
 
+def scenario_retention(args, work):
+    # Its own module (this file is long enough); it imports this one for the Stack.
+    from recorder_retention import scenario_retention as run_it
+    run_it(args, work)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
@@ -1075,7 +1083,7 @@ def main():
     ap.add_argument("--audit", required=True, help="the tessera-audit binary")
     ap.add_argument("--token", required=True, help="the tessera-token binary")
     ap.add_argument("--scenario", required=True, choices=["sync", "kill9", "refusals", "tamper",
-                                                      "reconnect", "exclude"])
+                                                      "reconnect", "exclude", "retention"])
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     for tool in ("ffmpeg", "ffprobe"):
@@ -1088,6 +1096,7 @@ def main():
     try:
         {"sync": scenario_sync, "kill9": scenario_kill9, "refusals": scenario_refusals,
          "reconnect": scenario_reconnect, "exclude": scenario_exclude,
+         "retention": scenario_retention,
          "tamper": lambda a, w: scenario_sync(a, w, tamper_only=True)}[args.scenario](args, work)
     finally:
         print(f"{args.scenario}: {time.monotonic() - started:.1f} s")
