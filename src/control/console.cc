@@ -36,7 +36,7 @@ std::string Console::Participants(const std::string& room) {
   auto answer = service_.ListParticipants(room);
   if (!answer.ok()) return Error(answer.status());
   // The console's roster lines are shorter than the API's Participant: no live stats.
-  static const char* const kKept[] = {"id",       "name",       "joined",    "joined_at",
+  static const char* const kKept[] = {"id",       "name",       "joined",     "joined_at",
                                       "admitted", "audio_port", "video_port", "consent"};
   nlohmann::json list = nlohmann::json::array();
   for (const nlohmann::json& p : (*answer)["participants"]) {

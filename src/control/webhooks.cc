@@ -149,12 +149,14 @@ void WebhookSender::OnParticipantLeft(const std::string& room, uint32_t id,
         {"participant", {{"id", id}, {"name", name}}}});
 }
 
-void WebhookSender::OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
-                                     session::Consent consent) {
+void WebhookSender::OnConsentChangedBy(const std::string& room, uint32_t id,
+                                       const std::string& name, session::Consent consent,
+                                       const std::string& source) {
   Emit({{"type", "consent.changed"},
         {"room", room},
         {"participant", {{"id", id}, {"name", name}}},
-        {"consent", session::ConsentName(consent)}});
+        {"consent", session::ConsentName(consent)},
+        {"source", source}});
 }
 
 std::string WebhookSender::NextEventId() {

@@ -167,6 +167,7 @@ Status RoomAudio::SetMuteDeaf(uint32_t id, bool muted, bool deaf, bool admitted)
 
 Status RoomAudio::SetNotice(uint32_t id, bool on) {
   if (!leg_by_id_.count(id)) {
+    if (!on) return Status::Ok();  // nothing to stop: its audio went (a re-INVITE)
     return FailedPreconditionError("participant " + std::to_string(id) +
                                    " has no audio: it cannot hear the recording notice");
   }

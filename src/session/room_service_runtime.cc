@@ -332,6 +332,9 @@ Status RoomService::UpdateMember(const std::string& room_name, uint32_t id, cons
     for (const auto& o : observers_) {
       o->OnConsentChangedBy(room_name, id, member->name, *u.consent, u.consent_source);
     }
+    if (auto l = listeners_.find({room_name, id}); l != listeners_.end() && l->second) {
+      l->second->OnConsentChanged(*u.consent, u.consent_source);
+    }
     room->UpdateExclusion();
   }
   spdlog::info("room {}: {} (participant {}) updated: muted {}, deaf {}{}{}{}", room_name,

@@ -60,20 +60,21 @@ StatusOr<MediaDescription> AudioOffer(const LocalMediaCapabilities& caps) {
   m.media = "audio";
   m.port = caps.audio_port;
   m.proto = Proto(caps);
-  bool opus = false, narrowband = false;
+  bool opus = false;
   for (rtp::Codec codec : caps.audio_codecs) {
     if (rtp::KindOf(codec) != rtp::MediaKind::kAudio) continue;
     if (codec == rtp::Codec::kOpus) {
       opus = true;
       AddFormat(m, {codec, kOpusPt, 48000, 2, 1}, "minptime=10;useinbandfec=1");
     } else if (auto pt = StaticPt(codec)) {
-      narrowband = true;
       AddFormat(m, {codec, *pt, 8000, 1, 1}, "");
     }
   }
   if (m.formats.empty()) return InvalidArgumentError("no audio codec to offer");
   if (caps.telephone_event) {
-    for (auto [on, pt, rate] : {std::tuple{narrowband, kTelephoneEvent8kPt, 8000u},
+    // telephone-event/8000 whatever the codecs: what phones answer beside Opus too
+    // (ChooseTelephoneEvent in sdp_negotiation.cc).
+    for (auto [on, pt, rate] : {std::tuple{true, kTelephoneEvent8kPt, 8000u},
                                 std::tuple{opus, kTelephoneEvent48kPt, 48000u}}) {
       if (!on) continue;
       m.formats.push_back(std::to_string(pt));

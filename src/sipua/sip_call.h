@@ -62,7 +62,9 @@ struct SipService::Call {
   // Consent by key press (SipConsentPromptConfig).
   enum class ConsentPrompt { kNone, kAsking, kAnswered, kTimedOut };
   ConsentPrompt consent_prompt = ConsentPrompt::kNone;
-  std::optional<session::Consent> keyed_consent;  // what its keys said; kept over a rejoin
+  // The consent set during the call (its keys, the API): kept over a rejoin (new codecs).
+  std::optional<session::Consent> consent_in_call;
+  int64_t prompt_started_us = 0;  // when the notice started
 
   // Timers (ids of the AsioTimerService; 0: none).
   uint64_t ring_timer = 0;

@@ -203,8 +203,9 @@ bool SipService::JoinCall(Call& c, int* code, std::string* reason) {
   }
   pc->options.admitted = c.pin.empty();
   pc->config.audio_g722_pcm = G722PcmFor(config_, c.peer.host);
-  // What its keys said outlives a rejoin (new codecs); else what its trunk asserts.
-  pc->config.consent = c.keyed_consent.value_or(ConsentFor(config_, c.peer.host));
+  // What its keys or the API said during the call outlives a rejoin (new codecs); else what its
+  // trunk asserts.
+  pc->config.consent = c.consent_in_call.value_or(ConsentFor(config_, c.peer.host));
   for (const auto& m : c.session->media) {
     if (!m.accepted && !m.reject_reason.empty()) {
       spdlog::info("sip: call {}: m= line {} declined: {}", c.call_id, m.index, m.reject_reason);

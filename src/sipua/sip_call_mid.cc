@@ -22,7 +22,9 @@ Status SipService::Renegotiate(Call& c, sip::NegotiatedSession session) {
   };
   const bool rejoin =
       !same_codec(c.session->audio, session.audio) || !same_codec(c.session->video, session.video);
+  const bool was_held = c.held;
   c.held = session.audio ? session.media[*session.audio].remote_hold : false;
+  if (c.held != was_held) ConsentHoldChanged(c);
   if (!rejoin) {
     c.session = std::move(session);
     return rooms_.UpdateRemote(c.room, c.participant, RemoteFor(*c.session));

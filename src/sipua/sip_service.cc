@@ -69,6 +69,11 @@ class SipService::CallListener final : public session::ParticipantListener {
   void OnDtmf(char digit) override {
     Post([digit](SipService& s, const std::string& key) { s.OnDigit(key, digit); });
   }
+  void OnConsentChanged(session::Consent consent, const std::string& source) override {
+    Post([consent, source](SipService& s, const std::string& key) {
+      s.OnConsentSet(key, consent, source);
+    });
+  }
   void OnKeyframeNeeded() override {
     Post([](SipService& s, const std::string& key) { s.SendKeyframeInfo(key); });
   }

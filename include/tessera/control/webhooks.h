@@ -54,8 +54,8 @@ class WebhookSender : public session::RoomObserver,
   void OnRoomEnded(const std::string& room) override;
   void OnParticipantJoined(const std::string& room, uint32_t id, const std::string& name) override;
   void OnParticipantLeft(const std::string& room, uint32_t id, const std::string& name) override;
-  void OnConsentChanged(const std::string& room, uint32_t id, const std::string& name,
-                        session::Consent consent) override;
+  void OnConsentChangedBy(const std::string& room, uint32_t id, const std::string& name,
+                          session::Consent consent, const std::string& source) override;
 
   // Queues `event` (a JSON object) for every URL, with "id" and "time" added when it has none.
   // Never blocks: a full queue drops it. Nothing after Stop().

@@ -33,6 +33,10 @@ class ParticipantListener {
   // Runs on: the thread that made it leave, with the directory's lock held: only post, never
   // call back into the directory.
   virtual void OnLeft(const std::string& /*room*/, uint32_t /*participant_id*/) {}
+  // Its consent to being recorded changed (UpdateMember; `source` as in
+  // RoomObserver::OnConsentChangedBy), so a front end that asks for it knows it was answered.
+  // Runs on: the thread that changed it, with the directory's lock held: only post.
+  virtual void OnConsentChanged(Consent /*consent*/, const std::string& /*source*/) {}
 };
 
 // What a front end attaches when it joins a participant: run-time state that no config file

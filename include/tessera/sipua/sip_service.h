@@ -147,6 +147,12 @@ class SipService : public sip::TransactionUser {
   void AskConsent(Call& call);
   bool OnConsentKey(Call& call, char digit);
   void EndConsentNotice(Call& call);
+  void ArmConsentTimer(Call& call);
+  // Its time stands still while the call is on hold (nobody hears the notice).
+  void ConsentHoldChanged(Call& call);
+  // The participant's consent changed (its keys, or the API): kept for a rejoin; an answer from
+  // elsewhere ends the prompt.
+  void OnConsentSet(const std::string& key, session::Consent consent, const std::string& source);
   // The listener of the call `key` (given to JoinRoom).
   std::shared_ptr<session::ParticipantListener> CallListenerFor(const std::string& key);
   // A call's participant left the room (the operator's kick): the call ends.
