@@ -121,6 +121,15 @@ HttpResponse Api::ServeRecordings(bool one, const std::string& method, const nlo
   // The start's retention, else the room's, else (0) the recorder's own.
   StatusOr<uint32_t> retention = service_.RecordingRetentionDays(room);
   if (!retention.ok()) return ProblemFromStatus(retention.status());
+  // A room's retention is its data owner's promise: a start may keep a recording shorter, only an
+  // admin longer.
+  if (retention.value() > 0 && asked->retention_days > retention.value() &&
+      who.role != Role::kAdmin) {
+    return Problem(403, "forbidden", "Forbidden",
+                   "room '" + room + "' keeps recordings " + std::to_string(retention.value()) +
+                       " days: only an admin may ask for longer (retention_days " +
+                       std::to_string(asked->retention_days) + ")");
+  }
   StatusOr<nlohmann::json> started =
       recordings.Start({room, recorded.value(), region, who.subject,
                         asked->retention_days ? asked->retention_days : retention.value()});

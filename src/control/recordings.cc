@@ -421,9 +421,10 @@ void RecorderClient::SetErasureState(Erasure& e, const std::string& state,
   } else {
     spdlog::info("control: erasure {}{}: {}", e.id, e.dry_run ? " (dry run)" : "", state);
   }
-  const char* type = state == "pending" ? "erasure.requested"
-                     : state == "done"  ? "erasure.completed"
-                                        : "erasure.failed";
+  const char* type = state == "pending"      ? "erasure.requested"
+                     : state == "done"       ? "erasure.completed"
+                     : state == "incomplete" ? "erasure.incomplete"
+                                             : "erasure.failed";
   if (on_event_) on_event_({{"type", type}, {"erasure", ToJson(e)}});
   if (state == "pending") return;
   erasures_ended_.push_back(e.id);
@@ -488,6 +489,14 @@ StatusOr<nlohmann::json> RecorderClient::StartErasure(const ErasureRequest& requ
             why += (why.empty() ? "" : "; ") + (p.is_string() ? p.get<std::string>() : p.dump());
           }
           SetErasureState(er, "failed", "the recorder could not delete everything: " + why);
+          return;
+        }
+        // Recordings of the person still being recorded stay: the erasure is not complete
+        // (a dry run deletes nothing, so it only lists them).
+        if (!er.dry_run && !er.result["in_progress"].empty()) {
+          SetErasureState(er, "incomplete",
+                          "recordings still being recorded were not deleted: stop them, then ask "
+                          "again");
           return;
         }
         SetErasureState(er, "done", "");

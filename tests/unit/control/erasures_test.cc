@@ -86,7 +86,7 @@ TEST_F(RecorderClientErasureTest, WithoutARetentionTheRecorderChooses) {
   (*client)->Shutdown();
 }
 
-TEST_F(RecorderClientErasureTest, AnErasureIsPendingThenDoneWithTheRecordersResult) {
+TEST_F(RecorderClientErasureTest, AnErasureThatKeptARunningRecordingIsIncomplete) {
   Receiver recorder(
       io_, {200},
       {R"({"identity":"alice","dry_run":false,"recordings":[{"id":"rec-1","room":"main"}],)"
@@ -101,7 +101,8 @@ TEST_F(RecorderClientErasureTest, AnErasureIsPendingThenDoneWithTheRecordersResu
   ASSERT_TRUE(
       RunUntil(io_, [&] { return (*client)->GetErasure(id)->value("state", "") != "pending"; }));
   const nlohmann::json done = (*client)->GetErasure(id).value();
-  EXPECT_EQ(done["state"], "done") << done.dump();
+  // rec-2 is still being recorded: kept, so the erasure is not complete.
+  EXPECT_EQ(done["state"], "incomplete") << done.dump();
   EXPECT_EQ(done["identity"], "alice");
   EXPECT_EQ(done["requested_by"], "admin-1");
   EXPECT_EQ(done["result"]["recordings"][0]["id"], "rec-1");
@@ -115,7 +116,7 @@ TEST_F(RecorderClientErasureTest, AnErasureIsPendingThenDoneWithTheRecordersResu
   EXPECT_EQ(ToString(post[boost::beast::http::field::authorization]),
             "Bearer recorder-bearer-token");
   EXPECT_EQ(Parse(post.body()), (nlohmann::json{{"identity", "alice"}, {"dry_run", false}}));
-  EXPECT_EQ(EventTypes(), (std::vector<std::string>{"erasure.requested", "erasure.completed"}));
+  EXPECT_EQ(EventTypes(), (std::vector<std::string>{"erasure.requested", "erasure.incomplete"}));
   EXPECT_EQ(events_[1]["erasure"]["result"]["recordings"][0]["id"], "rec-1");
   EXPECT_EQ((*client)->GetErasure("era-nope").status().code(), StatusCode::kNotFound);
   (*client)->Shutdown();
@@ -246,14 +247,27 @@ class ErasureApiTest : public ::testing::Test {
 TEST_F(ErasureApiTest, TheRoomsRetentionUnlessTheStartNamesOne) {
   Make(&recorder_);
   ASSERT_EQ(Call("POST", "/v1/rooms/roomA/recordings", "admin", "{}").status, 202);
+  // Longer than the room's 7 days: an operator is refused and nothing is asked of the recorder;
+  // shorter, or an admin's, goes.
   ASSERT_EQ(
       Call("POST", "/v1/rooms/roomA/recordings", "operator", R"({"retention_days":400})").status,
+      403);
+  ASSERT_EQ(recorder_.starts.size(), 1u);
+  ASSERT_EQ(
+      Call("POST", "/v1/rooms/roomA/recordings", "operator", R"({"retention_days":3})").status,
+      202);
+  ASSERT_EQ(Call("POST", "/v1/rooms/roomA/recordings", "admin", R"({"retention_days":400})").status,
+            202);
+  ASSERT_EQ(
+      Call("POST", "/v1/rooms/roomB/recordings", "operator", R"({"retention_days":900})").status,
       202);
   ASSERT_EQ(Call("POST", "/v1/rooms/roomB/recordings", "admin", "{}").status, 202);
-  ASSERT_EQ(recorder_.starts.size(), 3u);
+  ASSERT_EQ(recorder_.starts.size(), 5u);
   EXPECT_EQ(recorder_.starts[0].retention_days, 7u) << "the room's";
-  EXPECT_EQ(recorder_.starts[1].retention_days, 400u) << "the request's";
-  EXPECT_EQ(recorder_.starts[2].retention_days, 0u) << "the recorder's";
+  EXPECT_EQ(recorder_.starts[1].retention_days, 3u) << "the request's, shorter";
+  EXPECT_EQ(recorder_.starts[2].retention_days, 400u) << "an admin's, longer";
+  EXPECT_EQ(recorder_.starts[3].retention_days, 900u) << "a room without its own";
+  EXPECT_EQ(recorder_.starts[4].retention_days, 0u) << "the recorder's";
   for (const char* bad : {R"({"retention_days":0})", R"({"retention_days":36501})",
                           R"({"retention_days":"30"})", R"({"retention_days":2.5})"}) {
     const auto r = Call("POST", "/v1/rooms/roomA/recordings", "admin", bad);
@@ -263,7 +277,7 @@ TEST_F(ErasureApiTest, TheRoomsRetentionUnlessTheStartNamesOne) {
               std::string::npos)
         << r.body;
   }
-  EXPECT_EQ(recorder_.starts.size(), 3u) << "nothing started by a refused body";
+  EXPECT_EQ(recorder_.starts.size(), 5u) << "nothing started by a refused body";
   const auto room = Call("GET", "/v1/rooms/roomA", "viewer");
   ASSERT_EQ(room.status, 200) << room.body;
   EXPECT_EQ(Parse(room.body)["recording"]["retention_days"], 7);
