@@ -12,8 +12,16 @@
 // same work with the bare components (VideoDecoder, CpuCompositor, VideoEncoder) and times each
 // phase with the thread's CPU clock, for the breakdown.
 //
+// With --simulcast 1 each input is a simulcast publisher instead (benches/simulcast_cost.py): three
+// layers of one camera, input<i>_q.h264, _h.h264 and _f.h264 (320x180, 640x360, 1280x720), sent
+// as RTP packets named by the rid extension; a session::SimulcastSelector per input, told its
+// tile by the room as VideoLeg is, lets only the layer that covers the tile on to the decoder, as
+// the server does. The packetizing and the selector's verdicts of every layer's packets count in
+// the decode phase (what the server also does with every packet before the selector: SRTP, the
+// RTP parse, is not run here). No breakdown in that mode.
+//
 //   room_cost --inputs DIR [--count 9] [--bitrate 1500000] [--labels 0|1] [--frames N]
-//             [--breakdown 0|1] [--audio 0|1]
+//             [--breakdown 0|1] [--audio 0|1] [--simulcast 0|1]
 
 #include <sys/resource.h>
 #include <tessera/base/clock.h>
@@ -21,6 +29,8 @@
 #include <tessera/codec/video_encoder.h>
 #include <tessera/mixer/cpu_compositor.h>
 #include <tessera/mixer/layout.h>
+#include <tessera/rtp/packetizer.h>
+#include <tessera/rtp/rtp_packet.h>
 #include <tessera/session/audio_room.h>
 #include <tessera/session/video_input.h>
 #include <tessera/session/video_room.h>
@@ -40,6 +50,7 @@
 #include <vector>
 
 #include "deps/ffmpeg.h"
+#include "session/simulcast_selector.h"
 
 namespace {
 
@@ -60,7 +71,8 @@ struct Args {
   bool labels = false;  // participants' names on video tiles (the ffmpeg job draws none)
   int frames = 0;       // 0: as many as every input has
   bool breakdown = true;
-  bool audio = false;  // also run the audio room on input<i>.opus
+  bool audio = false;      // also run the audio room on input<i>.opus
+  bool simulcast = false;  // input<i>_{q,h,f}.h264, one layer decoded (see the top)
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -82,6 +94,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.breakdown = std::atoi(value) != 0;
     } else if (key == "--audio") {
       a.audio = std::atoi(value) != 0;
+    } else if (key == "--simulcast") {
+      a.simulcast = std::atoi(value) != 0;
     } else {
       return std::nullopt;
     }
@@ -109,6 +123,64 @@ struct AccessUnit {
   std::vector<uint8_t> data;
   bool keyframe = false;
 };
+
+struct RoomResult {
+  double cpu_s = 0;
+  double wall_s = 0;
+  double decode_cpu_s = 0;  // this thread, inside VideoInput::Decode
+  double tick_cpu_s = 0;    // this thread, inside VideoRoom::Tick
+  double audio_cpu_s = 0;   // this thread, in AudioRoom::OnRtp and AudioRoom::Tick
+  uint64_t audio_ticks = 0;
+  uint64_t audio_outputs = 0;  // encoded audio payloads sent, over all ticks
+  uint64_t audio_encodes = 0;  // Opus encodes (one per distinct mix and tick)
+  uint64_t encodes = 0;
+  uint64_t bytes = 0;
+  uint64_t decoded = 0;
+  uint64_t decode_errors = 0;
+  int64_t step_us = 0;
+  std::vector<uint64_t> layer_frames;  // --simulcast: access units decoded, per layer
+  uint64_t skipped_packets = 0;        // --simulcast: other layers' packets, not decoded
+  uint64_t layer_switches = 0;
+};
+
+const std::vector<std::string> kLayers = {"q", "h", "f"};
+constexpr uint8_t kRidExtensionId = 10;
+
+// One simulcast publisher of --simulcast 1: its layers' access units, sent as RTP each frame.
+struct SimulcastInput {
+  std::vector<std::vector<AccessUnit>> layers;  // kLayers' order
+  std::unique_ptr<session::SimulcastSelector> selector;
+  std::vector<uint16_t> seq;
+  std::pair<int, int> tile{0, 0};
+};
+
+// Frame k of publisher i as its layers' RTP packets through its selector: the access unit of the
+// layer it lets through (nullptr: none this frame).
+const AccessUnit* SelectLayer(SimulcastInput& in, uint32_t id, int k, int64_t now_us,
+                              rtp::Packetizer& packetizer, RoomResult& r) {
+  const AccessUnit* chosen = nullptr;
+  for (size_t l = 0; l < in.layers.size(); ++l) {
+    const AccessUnit& au = in.layers[l][static_cast<size_t>(k)];
+    const auto payloads = packetizer.Packetize(au.data, au.keyframe);
+    const std::vector<rtp::ExtensionElement> ext = {
+        {kRidExtensionId, {kLayers[l].begin(), kLayers[l].end()}}};
+    for (size_t j = 0; j < payloads.size(); ++j) {
+      rtp::RtpHeader h;
+      h.payload_type = 96;
+      h.ssrc = id * 16 + static_cast<uint32_t>(l);
+      h.sequence_number = in.seq[l]++;
+      h.timestamp = static_cast<uint32_t>(k * (90'000 / kFps));
+      h.marker = j + 1 == payloads.size();
+      const auto d =
+          in.selector->OnPacket(rtp::RtpPacket::Build(h, ext, payloads[j]), false, now_us);
+      if (d.verdict == session::SimulcastSelector::Verdict::kDecode && j == 0) {
+        chosen = &au;
+        ++r.layer_frames[l];
+      }
+    }
+  }
+  return chosen;
+}
 
 // Splits an Annex B elementary stream into access units; nullopt when the file cannot be read.
 std::optional<std::vector<AccessUnit>> ReadAccessUnits(const std::string& path) {
@@ -173,26 +245,10 @@ rtp::EncodedFrame MakeFrame(const AccessUnit& au, int index, int64_t now_us) {
   return f;
 }
 
-struct RoomResult {
-  double cpu_s = 0;
-  double wall_s = 0;
-  double decode_cpu_s = 0;  // this thread, inside VideoInput::Decode
-  double tick_cpu_s = 0;    // this thread, inside VideoRoom::Tick
-  double audio_cpu_s = 0;   // this thread, in AudioRoom::OnRtp and AudioRoom::Tick
-  uint64_t audio_ticks = 0;
-  uint64_t audio_outputs = 0;  // encoded audio payloads sent, over all ticks
-  uint64_t audio_encodes = 0;  // Opus encodes (one per distinct mix and tick)
-  uint64_t encodes = 0;
-  uint64_t bytes = 0;
-  uint64_t decoded = 0;
-  uint64_t decode_errors = 0;
-  int64_t step_us = 0;
-};
-
 std::optional<RoomResult> RunRoom(const Args& args,
                                   const std::vector<std::vector<AccessUnit>>& units,
                                   const std::vector<std::vector<std::vector<uint8_t>>>& audio,
-                                  int frames) {
+                                  std::vector<SimulcastInput>& simulcast, int frames) {
   FakeClock clock;
   session::VideoRoomConfig config;
   config.name = "room_cost";
@@ -242,6 +298,8 @@ std::optional<RoomResult> RunRoom(const Args& args,
 
   RoomResult r;
   r.step_us = (*room)->tick_interval_us();
+  r.layer_frames.assign(kLayers.size(), 0);
+  auto packetizer = rtp::CreatePacketizer(rtp::Codec::kH264);
   constexpr int64_t kAudioStepUs = 20'000;
   int64_t next_audio_us = clock.NowUs();
   uint16_t audio_seq = 0;
@@ -266,13 +324,29 @@ std::optional<RoomResult> RunRoom(const Args& args,
     r.audio_cpu_s += ThreadCpuSeconds() - a0;
     const double t0 = ThreadCpuSeconds();
     for (size_t i = 0; i < inputs.size(); ++i) {
-      const auto result = inputs[i]->Decode(MakeFrame(units[i][k], k, clock.NowUs()));
+      const AccessUnit* au = &units[i][static_cast<size_t>(k)];
+      if (!simulcast.empty()) {
+        au = SelectLayer(simulcast[i], static_cast<uint32_t>(i + 1), k, clock.NowUs(), *packetizer,
+                         r);
+        if (!au) continue;
+      }
+      const auto result = inputs[i]->Decode(MakeFrame(*au, k, clock.NowUs()));
       (void)result;  // no sender to ask for a keyframe: the files have one every 2 s
     }
     const double t1 = ThreadCpuSeconds();
     const session::VideoTick tick = (*room)->Tick(clock.NowUs());
     r.tick_cpu_s += ThreadCpuSeconds() - t1;
     r.decode_cpu_s += t1 - t0;
+    // Each publisher's tile, as the room posts it to its leg when the layout changes.
+    if (!simulcast.empty()) {
+      for (const auto& [id, size] : (*room)->TileSizes()) {
+        SimulcastInput& in = simulcast[id - 1];
+        if (in.tile != size) {
+          in.tile = size;
+          in.selector->SetTile(size.first, size.second);
+        }
+      }
+    }
     for (const session::VideoOutput& out : tick.outputs) {
       for (const auto& payload : out.frame->payloads) r.bytes += payload.size();
     }
@@ -285,6 +359,10 @@ std::optional<RoomResult> RunRoom(const Args& args,
   for (const auto& input : inputs) {
     r.decoded += input->stats().decoded;
     r.decode_errors += input->stats().errors;
+  }
+  for (const SimulcastInput& in : simulcast) {
+    r.skipped_packets += in.selector->stats().skipped;
+    r.layer_switches += in.selector->stats().switches;
   }
   return r;
 }
@@ -357,21 +435,35 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr,
                  "usage: room_cost --inputs DIR [--count 9] [--bitrate 1500000] [--labels 0|1] "
-                 "[--frames N] [--breakdown 0|1] [--audio 0|1]\n");
+                 "[--frames N] [--breakdown 0|1] [--audio 0|1] [--simulcast 0|1]\n");
     return 2;
   }
   const double parse0 = ProcessCpuSeconds();
   std::vector<std::vector<AccessUnit>> units;
+  std::vector<SimulcastInput> simulcast;
   size_t frames = args->frames > 0 ? static_cast<size_t>(args->frames) : SIZE_MAX;
   for (int i = 0; i < args->count; ++i) {
-    const std::string path = args->inputs + "/input" + std::to_string(i) + ".h264";
-    auto aus = ReadAccessUnits(path);
-    if (!aus || aus->empty()) {
-      std::fprintf(stderr, "room_cost: cannot read access units from %s\n", path.c_str());
-      return 1;
+    const std::string base = args->inputs + "/input" + std::to_string(i);
+    SimulcastInput in;
+    for (const std::string& layer : args->simulcast ? kLayers : std::vector<std::string>{""}) {
+      const std::string path = base + (layer.empty() ? "" : "_" + layer) + ".h264";
+      auto aus = ReadAccessUnits(path);
+      if (!aus || aus->empty()) {
+        std::fprintf(stderr, "room_cost: cannot read access units from %s\n", path.c_str());
+        return 1;
+      }
+      frames = std::min(frames, aus->size());
+      in.layers.push_back(std::move(*aus));
     }
-    frames = std::min(frames, aus->size());
-    units.push_back(std::move(*aus));
+    if (args->simulcast) {
+      in.selector = std::make_unique<session::SimulcastSelector>(rtp::Codec::kH264, kLayers,
+                                                                 kRidExtensionId, 0);
+      in.seq.assign(kLayers.size(), 0);
+      units.push_back(in.layers.back());  // unused: the selector picks
+      simulcast.push_back(std::move(in));
+    } else {
+      units.push_back(std::move(in.layers.front()));
+    }
   }
   const double parse_s = ProcessCpuSeconds() - parse0;
   const int n = static_cast<int>(frames);
@@ -386,10 +478,10 @@ int main(int argc, char** argv) {
     }
     audio.push_back(std::move(*packets));
   }
-  const std::optional<RoomResult> room = RunRoom(*args, units, audio, n);
+  const std::optional<RoomResult> room = RunRoom(*args, units, audio, simulcast, n);
   if (!room) return 1;
   std::optional<Breakdown> parts;
-  if (args->breakdown) {
+  if (args->breakdown && !args->simulcast) {
     parts = RunComponents(*args, units, n);
     if (!parts) return 1;
   }
@@ -409,6 +501,16 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(room->audio_ticks),
       static_cast<unsigned long long>(room->audio_outputs),
       static_cast<unsigned long long>(room->audio_encodes));
+  if (args->simulcast) {
+    std::printf(
+        ",\"simulcast\":{\"decoded_q\":%llu,\"decoded_h\":%llu,\"decoded_f\":%llu,"
+        "\"skipped_packets\":%llu,\"switches\":%llu}",
+        static_cast<unsigned long long>(room->layer_frames[0]),
+        static_cast<unsigned long long>(room->layer_frames[1]),
+        static_cast<unsigned long long>(room->layer_frames[2]),
+        static_cast<unsigned long long>(room->skipped_packets),
+        static_cast<unsigned long long>(room->layer_switches));
+  }
   if (parts) {
     std::printf(
         ",\"components\":{\"decode_cpu_s\":%.4f,\"compose_cpu_s\":%.4f,"
