@@ -39,6 +39,9 @@ PACKAGES=(
   # a real browser for the WebRTC test (tests/integration/webrtc_test.py): Debian's Chromium,
   # driven headless by playwright-core (npm, below) through /usr/bin/chromium
   chromium
+  # the WebRTC test's second browser: Debian's Firefox ESR, driven headless by puppeteer-core
+  # (npm, below) over WebDriver BiDi
+  firefox-esr
   # a TURN server for the WebRTC test's relayed browser (started by the test, on loopback)
   coturn
   # the packaging test (tests/integration/packaging_test.py): the Debian package's dependencies
@@ -66,17 +69,22 @@ else
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# The browser test's npm packages, exactly as package-lock.json has them: playwright-core only,
-# which drives the chromium above and downloads no browser of its own. Node.js and npm are the
+# The browser test's npm packages, exactly as package-lock.json has them: playwright-core, which
+# drives the chromium above, and puppeteer-core, which drives the firefox-esr above; neither
+# downloads a browser of its own. Node.js and npm are the
 # machine's (Debian 12's nodejs is too old for playwright-core; its npm package conflicts with
 # the machine's). Without npm the WebRTC test skips itself, saying why.
 webrtc_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/webrtc"
 locked_matches_installed() {
   (cd "$webrtc_dir" && node -e '
-    const want = require("./package-lock.json").packages["node_modules/playwright-core"].version;
-    let have = "";
-    try { have = require("./node_modules/playwright-core/package.json").version; } catch {}
-    process.exit(want === have ? 0 : 1);' 2>/dev/null)
+    const lock = require("./package-lock.json").packages;
+    const ok = Object.keys(require("./package.json").dependencies).every(name => {
+      try {
+        return require(`./node_modules/${name}/package.json`).version ===
+            lock[`node_modules/${name}`].version;
+      } catch { return false; }
+    });
+    process.exit(ok ? 0 : 1);' 2>/dev/null)
 }
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   echo "setup: no node/npm: tests/integration/webrtc's packages not installed (its test skips)"

@@ -33,6 +33,15 @@ Scenarios:
            webrtcbin_peer.py, Debian's python3): it publishes VP8 of a solid colour and an Opus
            tone over WHIP and plays the composite over WHEP next to the ffmpeg camera; the
            composite it decodes shows both colours in their tiles; its DELETEs are answered.
+  firefox  Debian's Firefox ESR (puppeteer-core over WebDriver BiDi; its camera a canvas of one
+           colour, its microphone Firefox's fake tone) joins through the join page beside the
+           ffmpeg camera, in a room that sends its composite in VP8 too (Debian's Firefox has no
+           H.264): both tiles in their places in what it decodes, it hears the camera and not
+           itself (its received mix recorded and measured: no AudioContext runs headless), RTX
+           answered and transport-wide feedback both ways; its DELETEs leave the room empty.
+           Firefox gathers no loopback candidate, so this scenario runs in a user and network
+           namespace of its own (unshare -rn, a veth pair, 10.200.0.1); skipped, saying why,
+           where none can be made.
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
@@ -52,7 +61,7 @@ something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium 
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
 usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
-       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile|simulcast
+       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile|simulcast|firefox
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -61,6 +70,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,6 +90,16 @@ BROWSER_DIR = os.path.join(HERE, "webrtc")
 BROWSER_SCRIPT = os.path.join(BROWSER_DIR, "browser.mjs")
 CONSOLE_SCRIPT = os.path.join(BROWSER_DIR, "console.mjs")
 CHROMIUM = "/usr/bin/chromium"
+FIREFOX = "/usr/bin/firefox-esr"
+# Firefox gathers no loopback candidate (whatever media.peerconnection.ice.loopback says), so
+# its scenario runs in a network namespace of its own (unshare -rn): a veth pair, this address
+# on one end, a default route out of it (Firefox gathers nothing without one) that leads
+# nowhere. Tessera's WebRTC port is on this address; the API and the camera stay on loopback.
+FIREFOX_NETNS_ADDRESS = "10.200.0.1"
+FIREFOX_NETNS_SETUP = ("ip link set lo up && ip link add tsr0 type veth peer name tsr1 && "
+                       f"ip addr add {FIREFOX_NETNS_ADDRESS}/24 dev tsr0 && "
+                       "ip link set tsr1 up && ip link set tsr0 up && "
+                       "ip route add default via 10.200.0.2 dev tsr0")
 ROOM = "webrtc-room"
 BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the room
 CAMERA = "camera"
@@ -115,16 +135,20 @@ def skip_unless_browser(node):
         sys.exit(SKIP)
 
 
-def room_config(camera_port, camera_audio=None, small=False):
+def room_config(camera_port, camera_audio=None, small=False, vp8=False):
     """One room: a 640x360 H.264 composite in a plain grid (no borders, labels or speaker
     frame), the ffmpeg camera joined from the config; camera_audio (its port, where its mix
-    goes): it sends PCMU too. small: a second, 320x180 profile to adapt to."""
+    goes): it sends PCMU too. small: a second, 320x180 profile to adapt to. vp8: the same
+    composite in VP8 too, for a browser without H.264 (Firefox without OpenH264)."""
     profiles = [{"name": "hd", "codec": "H264", "width": WIDTH, "height": HEIGHT, "fps": FPS,
                  "bitrate_kbps": BITRATE_KBPS, "keyframe_interval_s": 1}]
     if small:
         profiles.append({"name": "small", "codec": "H264", "width": SMALL_WIDTH,
                          "height": SMALL_HEIGHT, "fps": FPS, "bitrate_kbps": SMALL_KBPS,
                          "keyframe_interval_s": 1})
+    if vp8:
+        profiles.append({"name": "vp8", "codec": "VP8", "width": WIDTH, "height": HEIGHT,
+                         "fps": FPS, "bitrate_kbps": BITRATE_KBPS, "keyframe_interval_s": 1})
     room = {"name": ROOM,
             "video": {"layout": "grid", "fit": "crop", "border_px": 0,
                       "highlight_speaker": False, "name_labels": False,
@@ -142,8 +166,10 @@ class WebRtcTessera(Tessera):
     """tessera with the room above and WebRTC on a free UDP port (read from its log). Each start
     attempt takes a new port for the camera."""
 
-    def __init__(self, args, work, keys, turn=None, small_profile=False, room_extra=None):
-        webrtc = "webrtc:\n  enabled: true\n  bind_address: 127.0.0.1\n  udp_port: 0\n"
+    def __init__(self, args, work, keys, turn=None, small_profile=False, room_extra=None,
+                 vp8_profile=False, media_address="127.0.0.1"):
+        webrtc = (f"webrtc:\n  enabled: true\n  bind_address: {media_address}\n"
+                  f"  udp_port: 0\n")
         if turn:  # a Coturn: browsers get it, with credentials
             webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
                        f"    secret_file: {turn.secret_file}\n")
@@ -151,12 +177,14 @@ class WebRtcTessera(Tessera):
         self.camera_port = self.camera_audio = None
         self.webrtc_port = None
         self.small_profile = small_profile
+        self.vp8_profile = vp8_profile
         self.room_extra = room_extra or {}
 
     def config_text(self):
         self.camera_port = free_port_pair()
         self.camera_audio = (free_port_pair(), free_port_pair())
-        self.rooms = [dict(room_config(self.camera_port, self.camera_audio, self.small_profile),
+        self.rooms = [dict(room_config(self.camera_port, self.camera_audio, self.small_profile,
+                                       self.vp8_profile),
                            **self.room_extra)]
         return super().config_text()
 
@@ -1224,10 +1252,94 @@ def scenario_console(args, work):
         t.stop()
 
 
+def in_own_netns():
+    """This test again, in a user and network namespace of its own set up for Firefox
+    (FIREFOX_NETNS_SETUP); its exit status. Exits 77, saying why, where no such namespace can
+    be made."""
+    unshare, ip = shutil.which("unshare"), shutil.which("ip") or "/usr/sbin/ip"
+    probe = subprocess.run([unshare or "unshare", "-rn", "sh", "-c", FIREFOX_NETNS_SETUP],
+                           capture_output=True, text=True) if unshare else None
+    if not probe or probe.returncode != 0 or not os.access(ip, os.X_OK):
+        print("SKIP: no network namespace for Firefox (unshare -rn and ip link add veth: "
+              f"{probe.stderr.strip() if probe else 'unshare is not installed'})")
+        return SKIP
+    env = dict(os.environ, TESSERA_TEST_NETNS="1")
+    return subprocess.run([unshare, "-rn", "sh", "-c",
+                           FIREFOX_NETNS_SETUP + ' && exec "$@"', "sh",
+                           sys.executable] + sys.argv, env=env).returncode
+
+
+def scenario_firefox(args, work):
+    """Firefox (Debian's ESR, over WebDriver BiDi) and an ffmpeg camera in one room: Firefox's
+    offer (VP8 first, its own extension ids and RTX payload types, transport-cc, its DTLS role)
+    answered; each sees the other where the grid puts them; Firefox hears the camera and not
+    itself; media both ways with RTX answered and transport-wide feedback both ways; the API
+    lists it as a WebRTC participant until it leaves."""
+    if not os.access(FIREFOX, os.X_OK):
+        print(f"SKIP: {FIREFOX} is not installed (Debian package firefox-esr: scripts/setup.sh)")
+        sys.exit(SKIP)
+    if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "puppeteer-core")):
+        print(f"SKIP: puppeteer-core is not installed: npm ci in {BROWSER_DIR} (scripts/setup.sh)")
+        sys.exit(SKIP)
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    rgb = COLOURS[BROWSER_COLOUR]
+    colour = f"{rgb >> 16},{(rgb >> 8) & 0xff},{rgb & 0xff}"
+    # Debian's Firefox has no H.264 (OpenH264 is a download): the room's composite in VP8 too.
+    with WebRtcTessera(args, work, keys, vp8_profile=True,
+                       media_address=FIREFOX_NETNS_ADDRESS) as t:
+        camera = t.camera()
+        browser = None
+        try:
+            browser, r = join_browser(args, work, t, keys, name="firefox", extra=[
+                "--browser", "firefox", "--firefox", FIREFOX, "--colour", colour,
+                "--tone", str(BROWSER_TONE_HZ)])
+            s = check_flowing(browser)
+            codecs = {k: (s["whip"].get(f"outbound_{k}") or {}).get("codec") for k in
+                      ("video", "audio")}
+            print(f"firefox sends {codecs}, receives "
+                  f"{(s['whep'].get('inbound_video') or {}).get('codec')}")
+            ensure(s["whip"].get("answeredRtx") and s["whep"].get("answeredRtx") and
+                   s["whep"].get("rtxStream"),
+                   f"RTX not answered: whip {s['whip']}, whep {s['whep']}")
+            check_hears_others_not_itself(browser)
+            listed = participants(t.api, admin)
+            names = {p.get("name"): p for p in listed}
+            ensure(BROWSER_NAME in names and names[BROWSER_NAME].get("transport") == "webrtc",
+                   f"expected {BROWSER_NAME} with transport webrtc, got {listed}")
+            published = names[BROWSER_NAME]
+            viewing = names.get(f"{BROWSER_NAME}.viewer", {})
+            ensure((published.get("audio") or {}).get("rtp_received", 0) > 0 and
+                   (published.get("video") or {}).get("rtp_received", 0) > 0 and
+                   (viewing.get("video") or {}).get("rtp_sent", 0) > 0,
+                   f"the API's live statistics of Firefox: publisher {published}, viewer "
+                   f"{viewing}")
+            samples = metric_samples(expect_status(t.api.get("/metrics", admin), 200,
+                                                   "GET /metrics").body.decode())
+            fb_sent = metric_value(samples, "tessera_webrtc_transport_feedback_sent_total")
+            fb_received = metric_value(samples,
+                                       "tessera_webrtc_transport_feedback_received_total")
+            print(f"transport-wide feedback: {fb_sent} sent to Firefox's publisher, "
+                  f"{fb_received} received from its viewer")
+            ensure(fb_sent and fb_sent > 0 and fb_received and fb_received > 0,
+                   f"transport-wide feedback with Firefox: sent {fb_sent}, received "
+                   f"{fb_received}")
+            left = browser.ask("leave", "leave")
+            ensure(left.get("leave") == {"whip": 200, "whep": 200} and
+                   left.get("state") == "left",
+                   f"leave(): {left.get('leave')}, state {left.get('state')}")
+            wait_until("Firefox gone from the participant list",
+                       lambda: not webrtc_participants(t.api, admin), 10)
+            browser.quit()
+        finally:
+            stop_all(browser, camera)
+        t.stop()
+
+
 SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": scenario_relay,
              "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
              "webrtcbin": scenario_webrtcbin, "mobile": scenario_mobile,
-             "simulcast": scenario_simulcast,
+             "simulcast": scenario_simulcast, "firefox": scenario_firefox,
              "console": scenario_console}
 
 
@@ -1244,6 +1356,8 @@ def main():
                                            "/console), likewise")
     args = ap.parse_args()
     skip_unless_browser(args.node)
+    if args.scenario == "firefox" and os.environ.get("TESSERA_TEST_NETNS") != "1":
+        sys.exit(in_own_netns())
     work = tempfile.mkdtemp(prefix=f"tessera-webrtc-{args.scenario}-")
     print(f"work directory: {work}")
     start = time.monotonic()

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // A real browser joins a Tessera room through its join page (GET /join/{room}): Debian's Chromium,
-// headless, driven by playwright-core, its camera and microphone fed from files. It reports, as
+// headless, driven by playwright-core, its camera and microphone fed from files; or, with
+// --browser firefox, Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi, its
+// camera a canvas of one colour (--colour) and its microphone a tone (--tone): Firefox reads no
+// camera from a file. It reports, as
 // JSON lines on stdout, what the page received: the colour at given points of the composite
 // <video>, the video's size, the page's state and status line, the HTTP answers to the page's
 // WHIP/WHEP requests, and the PeerConnections' statistics.
@@ -14,6 +17,7 @@
 //          [--timeout 60] [--leave] [--commands] [--expect-refusal]
 //          [--page-file join.html] [--save-frame FILE.png] [--screenshot FILE.png]
 //          [--chromium /usr/bin/chromium] [--relay] [--tcp]
+//          [--browser firefox [--firefox /usr/bin/firefox-esr] --colour R,G,B --tone HZ]
 //
 //   --points       where to read the composite, in fractions of its frame (0..1); a point with
 //                  "rgb" is an expectation: sampling goes on until every such point is within
@@ -39,28 +43,85 @@
 //
 // Exit status: 0 the expectation was met (live and every expected colour seen; or the refusal
 // seen), 1 it was not (the report says what was seen), 2 usage or launch errors.
+import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-import { deadlineAfter, launchChromium, matchesPoints, optionsOrExit, output, poll,
-         sampleVideo, saveVideoFrame, servePageFile } from './common.mjs';
+import { deadlineAfter, launchChromium, launchFirefox, matchesPoints, optionsOrExit, output,
+         poll, sampleVideo, saveVideoFrame, servePageFile } from './common.mjs';
 
 const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--audio F.wav] ' +
     "[--points JSON] [--tolerance N] [--timeout S] [--leave] [--commands] [--expect-refusal] " +
     '[--page-file F] [--save-frame F.png] [--screenshot F.png] [--token-via fragment|form] ' +
-  '[--chromium PATH]';
+  '[--chromium PATH] [--browser chromium|firefox] [--colour R,G,B] [--tone HZ]';
 
 const opts = optionsOrExit('browser.mjs', USAGE, {
   flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp', 'simulcast'],
-  valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port', 'whip-port'],
-  defaults: {},
+  valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port', 'whip-port', 'colour',
+           'tone'],
+  defaults: { colour: '255,0,0', tone: '1000' },
 });
 const { emit, log } = output('browser.mjs', opts.token);
+const firefox = opts.browser === 'firefox';
+if (firefox && (opts['page-file'] || opts['whip-port'] || opts['whep-port'] ||
+                opts['token-via'] === 'form' || opts.simulcast)) {
+  console.error('browser.mjs: --page-file, --whip-port, --whep-port, --token-via form and ' +
+                '--simulcast are for Chromium only');
+  process.exit(2);
+}
 
-const extraArgs = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
-if (opts.video) extraArgs.push(`--use-file-for-fake-video-capture=${opts.video}`);
-if (opts.audio) extraArgs.push(`--use-file-for-fake-audio-capture=${opts.audio}`);
-const { page, shutdown } =
-    await launchChromium(opts, emit, { extraArgs, viewport: { width: 1280, height: 800 } });
+// Firefox's camera: getUserMedia answers with a canvas of one colour (a corner pixel blinks so
+// that every frame is new to the encoder). Its microphone is Firefox's fake device, a tone
+// (media.navigator.audio.fake_frequency): headless, without a sound server, no AudioContext runs.
+function fakeCameraScript(rgb) {
+  return `(() => {
+    const md = navigator.mediaDevices;
+    if (!md) return;
+    const real = md.getUserMedia.bind(md);
+    md.getUserMedia = async constraints => {
+      const out = new MediaStream();
+      if (constraints && constraints.audio) {
+        (await real({ audio: true })).getAudioTracks().forEach(t => out.addTrack(t));
+      }
+      if (constraints && constraints.video) {
+        const c = document.createElement('canvas');
+        c.width = 640; c.height = 360;
+        const g = c.getContext('2d');
+        let n = 0;
+        const draw = () => {
+          g.fillStyle = 'rgb(${rgb.join(',')})';
+          g.fillRect(0, 0, c.width, c.height);
+          g.fillStyle = n++ % 2 ? '#000' : '#fff';
+          g.fillRect(0, 0, 2, 2);
+        };
+        draw();
+        setInterval(draw, 33);
+        c.captureStream(30).getVideoTracks().forEach(t => out.addTrack(t));
+      }
+      return out;
+    };
+  })();`;
+}
+
+const viewport = { width: 1280, height: 800 };
+let launched;
+if (firefox) {
+  const rgb = opts.colour.split(',').map(Number);
+  if (rgb.length !== 3 || !rgb.every(v => v >= 0 && v <= 255) || !(Number(opts.tone) > 0)) {
+    console.error('browser.mjs: --colour R,G,B (0..255) and --tone HZ');
+    process.exit(2);
+  }
+  launched = await launchFirefox(opts, emit, {
+    initScript: fakeCameraScript(rgb), viewport,
+    prefs: { 'media.navigator.streams.fake': true,
+             'media.navigator.audio.fake_frequency': Math.round(Number(opts.tone)) },
+  });
+} else {
+  const extraArgs = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+  if (opts.video) extraArgs.push(`--use-file-for-fake-video-capture=${opts.video}`);
+  if (opts.audio) extraArgs.push(`--use-file-for-fake-audio-capture=${opts.audio}`);
+  launched = await launchChromium(opts, emit, { extraArgs, viewport });
+}
+const { page, shutdown } = launched;
 const consoleLines = [];
 page.on('console', m => {
   consoleLines.push(`${m.type()}: ${m.text()}`.slice(0, 300));
@@ -289,6 +350,63 @@ async function tones(freqs, ms) {
   }, { freqs, ms });
 }
 
+// Firefox: no AudioContext runs headless, so the mix is recorded instead (MediaRecorder, Ogg
+// Opus), decoded by ffmpeg and measured here: each frequency's level (Goertzel, Hann window)
+// above the median level of 100 Hz - 4 kHz in 10 Hz steps, in dB: the same scale as tones().
+async function recordedTones(freqs, ms) {
+  const b64 = await page.evaluate(async ms => {
+    const v = document.getElementById('composite');
+    const stream = v && v.srcObject;
+    if (!stream || !stream.getAudioTracks().length) return null;
+    const rec = new MediaRecorder(new MediaStream(stream.getAudioTracks()),
+                                  { mimeType: 'audio/ogg; codecs=opus' });
+    const chunks = [];
+    rec.ondataavailable = e => chunks.push(e.data);
+    const stopped = new Promise(resolve => { rec.onstop = resolve; });
+    rec.start();
+    await new Promise(resolve => setTimeout(resolve, ms));  // the length of the recording
+    rec.stop();
+    await stopped;
+    const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(bin);
+  }, ms);
+  if (!b64) return { error: 'no audio received' };
+  const rate = 48000;
+  const decoded = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0',
+                                       '-ac', '1', '-ar', String(rate), '-f', 's16le', 'pipe:1'],
+                            { input: Buffer.from(b64, 'base64'), maxBuffer: 64 << 20 });
+  if (decoded.status !== 0) {
+    return { error: `ffmpeg could not decode the recorded mix: ${decoded.stderr}` };
+  }
+  const n = decoded.stdout.length >> 1;
+  if (n < rate / 2) return { error: `only ${n} samples recorded` };
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = decoded.stdout.readInt16LE(2 * i) / 32768 * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
+  }
+  const level = f => {
+    const k = 2 * Math.cos(2 * Math.PI * f / rate);
+    let s1 = 0, s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const s0 = x[i] + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    return 10 * Math.log10((s1 * s1 + s2 * s2 - k * s1 * s2) / (n * n) + 1e-30);
+  };
+  const band = [];
+  for (let f = 100; f <= 4000; f += 10) band.push(level(f));
+  band.sort((a, b) => a - b);
+  const floor = band[band.length >> 1];
+  const out = {};
+  for (const f of freqs) out[f] = Math.round((level(f) - floor) * 10) / 10;
+  return { aboveFloorDb: out, seconds: Math.round(n / rate * 10) / 10, floorDb: Math.round(floor) };
+}
+
 async function leave() {
   const answered = await page.evaluate(() => window.tessera.leave());
   const after = await pageState();
@@ -333,7 +451,7 @@ async function commands(rc) {
         emit({ report: 'restart', ...await restart(deadlineAfter(opts.timeout)) });
       } else if (cmd.startsWith('tones ')) {
         const freqs = cmd.slice(6).split(',').map(Number).filter(f => f > 0);
-        emit({ report: 'tones', ...await tones(freqs, 2000) });
+        emit({ report: 'tones', ...await (firefox ? recordedTones : tones)(freqs, 2000) });
       } else {
         emit({ report: 'error', error: `unknown command ${cmd}` });
       }

@@ -1,6 +1,7 @@
 // What browser.mjs (the join page) and console.mjs (the operator console) share: their command
 // lines, output that never carries the token, polling with deadlines, and Chromium launched
-// headless by playwright-core with a fresh profile.
+// headless by playwright-core with a fresh profile (or Firefox, by puppeteer-core over WebDriver
+// BiDi: playwright-core's BiDi needs a newer Firefox than Debian's ESR).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +19,9 @@ export const PAGE_HEADERS = {
 export function parseCommandLine(argv, { flags, valued, defaults }) {
   const flagSet = new Set([...flags, 'help']);
   const valuedSet = new Set([...valued, 'url', 'token', 'token-via', 'points', 'tolerance',
-                             'timeout', 'page-file', 'chromium']);
+                             'timeout', 'page-file', 'chromium', 'browser', 'firefox']);
   const opts = { tolerance: 48, timeout: 60, 'token-via': 'fragment', chromium: '/usr/bin/chromium',
-                 points: '[]', ...defaults };
+                 browser: 'chromium', firefox: '/usr/bin/firefox-esr', points: '[]', ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
@@ -47,6 +48,9 @@ export function parseCommandLine(argv, { flags, valued, defaults }) {
   }
   if (!['fragment', 'form'].includes(opts['token-via'])) {
     throw new Error('--token-via: fragment or form');
+  }
+  if (!['chromium', 'firefox'].includes(opts.browser)) {
+    throw new Error('--browser: chromium or firefox');
   }
   return opts;
 }
@@ -131,6 +135,50 @@ export async function launchChromium(opts, emit, { extraArgs = [], viewport }) {
   process.on('SIGINT', () => { shutdown(130); });
   const page = context.pages()[0] || await context.newPage();
   return { context, page, shutdown };
+}
+
+// Firefox (Debian's firefox-esr) with a fresh profile, headless, driven by puppeteer-core over
+// WebDriver BiDi; `initScript` runs in every document before the page's own scripts (the camera
+// it has no file for); `prefs` are more Firefox preferences. Same contract as launchChromium; its page answers the
+// calls the drivers make of playwright's (goto, evaluate, screenshot, on console, pageerror and
+// response), not route or fill.
+export async function launchFirefox(opts, emit, { initScript, viewport, prefs = {} }) {
+  let puppeteer;
+  try {
+    ({ default: puppeteer } = await import('puppeteer-core'));
+  } catch (e) {
+    emit({ error: `puppeteer-core is not installed (npm ci in ${import.meta.dirname}): ` +
+                  e.message });
+    process.exit(2);
+  }
+  let browser;
+  try {
+    browser = await puppeteer.launch({
+      browser: 'firefox', executablePath: opts.firefox, headless: true,
+      defaultViewport: viewport,
+      extraPrefsFirefox: {
+        'media.navigator.permission.disabled': true,  // no prompt for the camera
+        'media.autoplay.default': 0,                  // the composite plays without a click
+        'media.autoplay.blocking_policy': 0,
+        'media.peerconnection.ice.loopback': true,    // Tessera's candidate is on 127.0.0.1
+        'media.peerconnection.ice.obfuscate_host_addresses': false,
+        'network.dns.disableIPv6': true,
+        ...prefs,
+      },
+    });
+  } catch (e) {
+    emit({ error: `could not launch ${opts.firefox}: ${e.message.split('\n')[0]}` });
+    process.exit(2);
+  }
+  const shutdown = async code => {
+    try { await browser.close(); } catch { /* already gone */ }
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => { shutdown(143); });
+  process.on('SIGINT', () => { shutdown(130); });
+  const page = (await browser.pages())[0] || await browser.newPage();
+  if (initScript) await page.evaluateOnNewDocument(initScript);
+  return { context: browser, page, shutdown };
 }
 
 // --page-file: the page at `url` (its fragment aside) is this file, with the server's headers.
