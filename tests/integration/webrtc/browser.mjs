@@ -386,7 +386,8 @@ async function recordedTones(freqs, ms) {
   if (n < rate / 2) return { error: `only ${n} samples recorded` };
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    x[i] = decoded.stdout.readInt16LE(2 * i) / 32768 * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
+    const hann = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1));
+    x[i] = decoded.stdout.readInt16LE(2 * i) / 32768 * hann;
   }
   const level = f => {
     const k = 2 * Math.cos(2 * Math.PI * f / rate);

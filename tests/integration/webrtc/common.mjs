@@ -139,9 +139,9 @@ export async function launchChromium(opts, emit, { extraArgs = [], viewport }) {
 
 // Firefox (Debian's firefox-esr) with a fresh profile, headless, driven by puppeteer-core over
 // WebDriver BiDi; `initScript` runs in every document before the page's own scripts (the camera
-// it has no file for); `prefs` are more Firefox preferences. Same contract as launchChromium; its page answers the
-// calls the drivers make of playwright's (goto, evaluate, screenshot, on console, pageerror and
-// response), not route or fill.
+// it has no file for); `prefs` are more Firefox preferences. Same contract as launchChromium;
+// its page answers the calls the drivers make of playwright's (goto, evaluate, screenshot, on
+// console, pageerror and response), not route or fill.
 export async function launchFirefox(opts, emit, { initScript, viewport, prefs = {} }) {
   let puppeteer;
   try {
