@@ -207,6 +207,9 @@ class WebRtcTessera(Tessera):
     def join_url(self):
         return f"http://127.0.0.1:{self.port}/join/{ROOM}"
 
+    def console_url(self):
+        return f"http://127.0.0.1:{self.port}/console"
+
 
 def make_media(work, colour, tone_hz, size="640x360"):
     """The browser's fake camera (a y4m of a solid colour; Chromium loops it) and microphone (a
@@ -579,7 +582,9 @@ def scenario_browser(args, work):
 def scenario_relay(args, work):
     """A browser that may only relay (iceTransportPolicy "relay", #relay=1) through a real
     coturn on loopback, with the credentials Tessera handed it: live, both tiles, media both
-    ways over the relay, and the TURN server saw its allocations."""
+    ways over the relay, and the TURN server saw its allocations. Then the operator console's
+    preview, also forced through the relay: it fetched the TURN servers itself, plays, and its
+    selected pair is relayed."""
     if not turnserver_path():
         print("SKIP: coturn (turnserver) is not installed (Debian package coturn: "
               "scripts/setup.sh)")
@@ -602,6 +607,26 @@ def scenario_relay(args, work):
             print(f"relayed: whip via {s['whip'].get('localCandidateType')} to "
                   f"{s['whip'].get('remoteCandidate')}, whep via "
                   f"{s['whep'].get('localCandidateType')} to {s['whep'].get('remoteCandidate')}")
+            browser.quit()
+            browser = None
+
+            operator = keys.mint("operator", sub=OPERATOR, ttl=300)
+            browser = ConsoleDriver(args, t.console_url(), operator,
+                                    ["--room", ROOM, "--relay", "--timeout", str(LIVE_TIMEOUT_S)],
+                                    name="console", commands=True)
+            ready = browser.report("ready", LIVE_TIMEOUT_S + 30)
+            ensure(ready.get("ok") and ready.get("opened"),
+                   f"the console did not open room {ROOM}: {ready}")
+            p = browser.ask("preview", "preview", LIVE_TIMEOUT_S + 15)
+            print(f"console preview: live {p.get('live')}, path {p.get('path')}, handed "
+                  f"{(p.get('preview') or {}).get('iceServers')}")
+            ensure(p.get("live"), f"the relayed preview never played: {p.get('preview')}, "
+                                  f"status {p.get('previewStatus')!r}, console {p.get('console')}")
+            ensure((p.get("preview") or {}).get("iceServers") == [turn.url()],
+                   f"the console was handed {(p.get('preview') or {}).get('iceServers')}, "
+                   f"expected [{turn.url()}]")
+            ensure((p.get("path") or {}).get("localCandidateType") == "relay",
+                   f"the console's preview is not relayed: {p.get('path')}")
             browser.quit()
         finally:
             stop_all(browser, camera)
@@ -1039,9 +1064,6 @@ class ConsoleTessera(WebRtcTessera):
                                      "video": {"codec": "H264", "local_port": self.guest_port}})
         self.rooms = [room]
         return Tessera.config_text(self)
-
-    def console_url(self):
-        return f"http://127.0.0.1:{self.port}/console"
 
 
 class ConsoleDriver(Browser):

@@ -13,6 +13,7 @@
 //          [--room ROOM] [--participants NAME,NAME...] [--points JSON] [--tolerance 48]
 //          [--timeout 60] [--commands] [--expect-refusal] [--page-file console.html]
 //          [--screenshot FILE.png] [--save-frame FILE.png] [--chromium /usr/bin/chromium]
+//          [--relay]
 //
 //   --room, --participants  what must be listed before the first report ("ready"); the room is
 //                  opened (its row's button clicked).
@@ -30,6 +31,8 @@
 //                    sample                      sample the preview again
 //                    preview-off                 turn the preview off: the WHEP DELETE's status
 //                    quit                        (a preview still on is turned off first)
+//   --relay        the preview's media only through the TURN servers the node names (#relay=1);
+//                  the preview's report says its selected pair's local candidate type (`path`).
 //   --points       where to read the preview, in fractions of its frame (0..1); a point with
 //                  "rgb" is an expectation: sampling goes on until every such point is within
 //                  --tolerance (per channel) of its colour, or the deadline passes.
@@ -54,11 +57,11 @@ import { deadlineAfter, launchChromium, matchesPoints, optionsOrExit, output, po
 const USAGE = 'usage: node console.mjs --url URL [--token T] [--token-via fragment|form] ' +
     '[--room R] [--participants A,B] [--points JSON] [--tolerance N] [--timeout S] [--commands] ' +
     '[--expect-refusal] [--page-file F] [--screenshot F.png] [--save-frame F.png] ' +
-    '[--chromium PATH]';
+    '[--chromium PATH] [--relay]';
 const PARTICIPANT_ACTIONS = ['mute', 'unmute', 'deafen', 'undeafen', 'kick'];
 
 const opts = optionsOrExit('console.mjs', USAGE, {
-  flags: ['commands', 'expect-refusal'],
+  flags: ['commands', 'expect-refusal', 'relay'],
   valued: ['room', 'participants', 'screenshot', 'save-frame'],
   defaults: { participants: '' },
 });
@@ -157,9 +160,10 @@ async function report(kind, extra = {}) {
 
 async function open() {
   const url = new URL(consoleUrl);
-  if (opts['token-via'] === 'fragment' && opts.token) {
-    url.hash = `token=${encodeURIComponent(opts.token)}`;
-  }
+  const fragment = new URLSearchParams();
+  if (opts['token-via'] === 'fragment' && opts.token) fragment.set('token', opts.token);
+  if (opts.relay) fragment.set('relay', '1');
+  url.hash = fragment.toString();
   await page.goto(url.href, { waitUntil: 'load', timeout: opts.timeout * 1000 });
   if (opts['token-via'] === 'form' && opts.token) {
     await page.fill('#token', opts.token);
@@ -244,7 +248,8 @@ async function previewOn(room, deadline) {
   }, deadline);
   const sampled = ended && ended.phase === 'connected'
     ? await sampleUntil(deadline) : { videoWidth: 0, videoHeight: 0, points: [], matched: false };
-  const extra = { live: !!ended && ended.phase === 'connected', ...sampled };
+  const extra = { live: !!ended && ended.phase === 'connected', ...sampled,
+                  path: await page.evaluate(() => window.tesseraConsole.previewPath()) };
   if (opts['save-frame']) extra.frame = await saveFrame(opts['save-frame']).catch(() => null);
   return extra;
 }
