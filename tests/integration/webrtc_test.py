@@ -42,6 +42,10 @@ Scenarios:
            Firefox gathers no loopback candidate, so this scenario runs in a user and network
            namespace of its own (unshare -rn, a veth pair, 10.200.0.1); skipped, saying why,
            where none can be made.
+  mixed    three ways into one room: the ffmpeg camera (RTP), baresip dialling in over SIP and
+           the browser: the browser's composite shows each in its 2x2 grid slot (baresip's
+           three bars), it hears the camera and baresip and not itself, baresip hears the camera
+           and the browser and not itself; the API lists rtp, sip and webrtc.
   refused  a participant token of another room gets 403, an expired token and a garbage one 401:
            the page says so in its status line (the problem's title and detail, as the server
            answered them) and nothing joins the room.
@@ -61,7 +65,8 @@ something happen. Exits 77 (skipped), saying why, where node, /usr/bin/chromium 
 packages (npm ci in tests/integration/webrtc; scripts/setup.sh does it) are missing.
 
 usage: webrtc_test.py --tessera BIN --token TESSERA_TOKEN_BIN [--impair IMPAIR_BIN]
-       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile|simulcast|firefox
+       --scenario browser|refused|console|relay|tcp|bottleneck|webrtcbin|mobile|simulcast|firefox|
+                  mixed
        [--join-page web/join.html]  (serve this file as the join page instead of the built one)
        [--console-page web/console.html]  (the same for the operator console)
 """
@@ -167,9 +172,13 @@ class WebRtcTessera(Tessera):
     attempt takes a new port for the camera."""
 
     def __init__(self, args, work, keys, turn=None, small_profile=False, room_extra=None,
-                 vp8_profile=False, media_address="127.0.0.1"):
+                 vp8_profile=False, media_address="127.0.0.1", sip_port=None):
         webrtc = (f"webrtc:\n  enabled: true\n  bind_address: {media_address}\n"
                   f"  udp_port: 0\n")
+        if sip_port:  # SIP callers from loopback, as a trusted trunk
+            webrtc += (f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, "
+                       f"port: {sip_port}}}\n  trunks:\n    - {{name: loopback, "
+                       f"networks: [127.0.0.0/8]}}\n")
         if turn:  # a Coturn: browsers get it, with credentials
             webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
                        f"    secret_file: {turn.secret_file}\n")
@@ -1274,6 +1283,114 @@ def scenario_console(args, work):
         t.stop()
 
 
+def scenario_mixed(args, work):
+    """Three ways into one room: the ffmpeg camera (RTP, from the config), baresip dialling in
+    over SIP, and the browser over WHIP/WHEP. The browser's composite shows each where a 2x2
+    grid puts them (the camera, baresip's three bars, itself); the browser hears the camera and
+    baresip and not itself; baresip hears the camera and the browser and not itself (its decoded
+    audio, recorded by its sndfile module); the API lists the three transports."""
+    from audio_mix_test import db as decibels, goertzel_power  # noqa
+    from sip_baresip_test import (BARESIP_TONE, Baresip, bars_expectation, free_port,  # noqa
+                                  module_dir, read_wav_left)
+    modules = module_dir()
+    if not shutil.which("baresip") or not modules:
+        print("SKIP: baresip or its modules are not installed (Debian: baresip baresip-ffmpeg)")
+        sys.exit(SKIP)
+    keys = new_keys(args, work)
+    admin = keys.mint("admin")
+    sip_port = free_port()
+    with WebRtcTessera(args, work, keys, sip_port=sip_port) as t:
+        camera = t.camera()
+        browser = baresip = None
+        try:
+            baresip = Baresip(work, modules)
+            baresip.connect()
+            baresip.command("dial", f"sip:{ROOM}@127.0.0.1:{sip_port}")
+            wait_until("baresip in the room", lambda: any(
+                p.get("transport") == "sip" for p in participants(t.api, admin)), 25)
+
+            # The 2x2 grid: the camera, baresip, then the browser.
+            slots = grid_slots(2, 2)
+            points, labels = [], []
+            for rect, colour, who in ((slots[0], CAMERA_COLOUR, CAMERA),
+                                      (slots[2], BROWSER_COLOUR, "browser")):
+                rgb = COLOURS[colour]
+                for p in tile_points(rect):
+                    p["rgb"] = [(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF]
+                    points.append(p)
+                    labels.append(f"{who}'s tile ({colour}) at {rect}")
+            for bar, _, name in bars_expectation(slots[1]):
+                rgb = {"red": 0xFF0000, "green": 0x00FF00, "blue": 0x0000FF}[name.split()[-2]]
+                points.append({"x": round((bar.x + bar.w / 2) / WIDTH, 4),
+                               "y": round((bar.y + bar.h / 2) / HEIGHT, 4),
+                               "rgb": [(rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF]})
+                labels.append(f"{name} at {bar}")
+            y4m, wav = make_media(work, BROWSER_COLOUR, BROWSER_TONE_HZ)
+            token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
+            browser = Browser(args, t.join_url(), token,
+                              ["--video", y4m, "--audio", wav, "--points", json.dumps(points),
+                               "--tolerance", str(TOLERANCE), "--timeout", str(LIVE_TIMEOUT_S),
+                               "--save-frame", os.path.join(work, "composite.png")],
+                              commands=True)
+            r = browser.report("join", LIVE_TIMEOUT_S + 30)
+            print(f"browser saw: {describe_points(r, labels)}; composite {r.get('frame')}")
+            ensure(r.get("live"), f"the page never got live: {r.get('state')}, "
+                                  f"{r.get('status')!r}, console {r.get('console')}")
+            check_picture(r, points, labels,
+                          f"the browser's composite ({r.get('frame')}) does not show the camera, "
+                          f"baresip's bars and itself in the 2x2 grid")
+
+            def heard():
+                m = browser.ask(f"tones {CAMERA_TONE_HZ},{BARESIP_TONE},{BROWSER_TONE_HZ}",
+                                "tones")
+                heard.last = m
+                db = m.get("aboveFloorDb") or {}
+                return m if min(db.get(str(CAMERA_TONE_HZ), 0),
+                                db.get(str(BARESIP_TONE), 0)) >= 40 else None
+            heard.last = None
+            try:
+                m = wait_until("the camera's and baresip's tones in the browser's mix", heard, 30)
+            except TestFailure as e:
+                raise TestFailure(f"{e}: last measured {heard.last}")
+            db = m["aboveFloorDb"]
+            print(f"the browser's mix (dB above the floor): {db}")
+            ensure(db[str(BROWSER_TONE_HZ)] < 25 and
+                   min(db[str(CAMERA_TONE_HZ)], db[str(BARESIP_TONE)]) -
+                   db[str(BROWSER_TONE_HZ)] >= 30, f"the browser hears itself: {db}")
+
+            transports = sorted(p.get("transport") for p in participants(t.api, admin)
+                                if p.get("sends", True))
+            ensure(transports == ["rtp", "sip", "webrtc"],
+                   f"the API lists transports {transports}, want rtp, sip and webrtc")
+
+            baresip.command("hangup")
+            wait_until("baresip gone from the room", lambda: not any(
+                p.get("transport") == "sip" for p in participants(t.api, admin)), 25)
+            baresip.stop()
+            dumps = [os.path.join(baresip.dir, f) for f in os.listdir(baresip.dir)
+                     if f.startswith("dump-") and f.endswith("-dec.wav")]
+            ensure(len(dumps) == 1, f"want one decoded-audio dump from baresip, found {dumps}")
+            samples, rate = read_wav_left(dumps[0])
+            tail = samples[-3 * rate:-rate // 2]  # the call's last seconds, everyone talking
+            ensure(len(tail) > rate, f"baresip recorded {len(samples) / rate:.1f} s")
+            levels = {f: decibels(goertzel_power(tail, rate, f))
+                      for f in (CAMERA_TONE_HZ, BROWSER_TONE_HZ, BARESIP_TONE)}
+            print("baresip hears (dB): " + ", ".join(f"{f} Hz {v:.1f}" for f, v in levels.items()))
+            # The browser's tone is the quietest source (Chromium's file at -18 dBFS, then its
+            # own processing); baresip's own stays at the decoder's noise floor.
+            ensure(min(levels[CAMERA_TONE_HZ], levels[BROWSER_TONE_HZ]) > -50 and
+                   levels[BARESIP_TONE] < -60,
+                   f"baresip should hear the camera and the browser (above -50 dB) and not "
+                   f"itself (below -60 dB): {levels}")
+            browser.quit()
+            browser = None
+        finally:
+            if baresip:
+                baresip.stop()
+            stop_all(browser, camera)
+        t.stop()
+
+
 def in_own_netns():
     """This test again, in a user and network namespace of its own set up for Firefox
     (FIREFOX_NETNS_SETUP); its exit status. Exits 77, saying why, where no such namespace can
@@ -1362,6 +1479,7 @@ SCENARIOS = {"browser": scenario_browser, "refused": scenario_refused, "relay": 
              "tcp": scenario_tcp, "bottleneck": scenario_bottleneck,
              "webrtcbin": scenario_webrtcbin, "mobile": scenario_mobile,
              "simulcast": scenario_simulcast, "firefox": scenario_firefox,
+             "mixed": scenario_mixed,
              "console": scenario_console}
 
 
