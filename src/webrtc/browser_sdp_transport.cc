@@ -1,6 +1,7 @@
 #include "webrtc/browser_sdp_transport.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -91,18 +92,43 @@ StatusOr<RemoteTransport> ReadRemoteTransport(const sip::SessionDescription& off
   out.ice_ufrag = *ufrag;
   out.ice_pwd = *pwd;
 
+  // The certificate's fingerprints: a section's own, else the session's (RFC 8122 5). The bundled
+  // sections share one DTLS transport, so they must name the same certificate: a browser repeats
+  // the same lines in each; sections that disagree are an offer no one certificate answers (one
+  // rewritten on the way), refused rather than matched against their union.
   bool any_fingerprint = false;
-  auto add_fingerprints = [&](const std::vector<sip::SdpAttribute>& attributes) {
+  auto fingerprints_of = [&](const std::vector<sip::SdpAttribute>& attributes) {
+    std::vector<DtlsFingerprint> list;
     for (const sip::SdpAttribute& a : attributes) {
       if (a.name != "fingerprint") continue;
       any_fingerprint = true;
       auto fp = a.value ? ParseFingerprint(*a.value) : std::nullopt;
-      auto& list = out.fingerprints;
       if (fp && std::find(list.begin(), list.end(), *fp) == list.end()) list.push_back(*fp);
     }
+    return list;
   };
-  add_fingerprints(offer.attributes);
-  for (size_t index : accepted) add_fingerprints(offer.media.at(index).attributes);
+  auto same = [](const std::vector<DtlsFingerprint>& a, const std::vector<DtlsFingerprint>& b) {
+    auto within = [](const auto& x, const auto& y) {
+      return std::all_of(x.begin(), x.end(), [&](const DtlsFingerprint& f) {
+        return std::find(y.begin(), y.end(), f) != y.end();
+      });
+    };
+    return within(a, b) && within(b, a);
+  };
+  const std::vector<DtlsFingerprint> session = fingerprints_of(offer.attributes);
+  std::optional<std::vector<DtlsFingerprint>> common;
+  for (size_t index : accepted) {
+    std::vector<DtlsFingerprint> own = fingerprints_of(offer.media.at(index).attributes);
+    if (own.empty()) own = session;
+    if (!common) {
+      common = std::move(own);
+    } else if (!same(*common, own)) {
+      return InvalidArgumentError(
+          "the offer's m= sections name different DTLS certificates (a=fingerprint): they share "
+          "one transport (BUNDLE), so they must name the same one");
+    }
+  }
+  out.fingerprints = common ? std::move(*common) : session;
   if (!any_fingerprint) {
     return InvalidArgumentError(
         "the offer has no a=fingerprint: DTLS-SRTP needs the browser's certificate fingerprint");

@@ -1012,7 +1012,8 @@ def refused_cases(keys):
 
 def scenario_refused(args, work):
     """Tokens the server refuses: the page shows the problem the server answered, in its status
-    line, and nothing joins."""
+    line, and nothing joins. Then offers whose DTLS fingerprint is not the browser's
+    certificate's: both handshakes refused (counted, logged), no media."""
     keys = new_keys(args, work)
     admin = keys.mint("admin")
     y4m, wav = make_media(work, BROWSER_COLOUR, 660)
@@ -1059,6 +1060,36 @@ def scenario_refused(args, work):
         log = t.proc.log_text() + "\n".join(t.proc.lines)
         ensure(not re.search(r"webrtc: WH(IP|EP) .* joined room", log),
                f"tessera's log says a browser joined: {log[-2000:]}")
+
+        # A valid token, but the offers name another certificate than the one the browser
+        # shows in its handshake (a fingerprint changed on the way): both handshakes fail,
+        # counted and logged, and no SRTP key, so no media, ever comes of them.
+        mark = t.proc.log_mark()[0]
+        token = keys.mint("participant", room=ROOM, sub=BROWSER_NAME, ttl=300)
+        browser = Browser(args, t.join_url(), token,
+                          ["--video", y4m, "--audio", wav, "--wrong-fingerprint", "--timeout",
+                           "60"], name="browser (wrong fingerprint)")
+
+        def mismatches():
+            samples = metric_samples(expect_status(t.api.get("/metrics", admin), 200,
+                                                   "GET /metrics").body.decode())
+            n = metric_value(samples, "tessera_webrtc_dtls_failures_total",
+                             reason="fingerprint_mismatch") or 0
+            return n if n >= 2 else None
+        try:
+            n = wait_until("both handshakes refused for their fingerprint", mismatches,
+                           LIVE_TIMEOUT_S)
+        except TestFailure as e:
+            lines = [x for x in t.proc.log_text(mark).splitlines() if "webrtc" in x]
+            raise TestFailure(f"{e}; tessera's WebRTC log lines: {lines[-20:]}; the driver: "
+                              f"{browser.proc.stderr()[-2000:]}")
+        finally:
+            browser.kill()
+        log = t.proc.log_text(mark)
+        print(f"wrong fingerprint: {n:g} handshakes refused (fingerprint_mismatch); the driver: "
+              f"{browser.proc.stderr().strip()[-300:]}")
+        ensure("DTLS failed (fingerprint_mismatch)" in log and "DTLS connected" not in log,
+               f"tessera's log of the wrong-fingerprint browser: {log[-3000:]}")
         t.stop()
 
 

@@ -36,6 +36,8 @@
 //                  (the answer's UDP candidate is rewritten, its TCP one left out): an
 //                  impairment relay in front of the node, as a port forward would be.
 //   --whip-port P  the same for the WHIP session.
+//   --wrong-fingerprint  the page's offers reach the server with their DTLS certificate's
+//                  fingerprint changed (one byte): the server must refuse the handshake.
 //   --expect-refusal  the join must be refused: waits for the page's state "error" and reports
 //                  the status line and the HTTP status the server answered.
 //   --page-file    serve this file as the join page instead of the server's (to try a page
@@ -55,7 +57,7 @@ const USAGE = 'usage: node browser.mjs --url URL [--token T] [--video F.y4m] [--
   '[--chromium PATH] [--browser chromium|firefox] [--colour R,G,B] [--tone HZ]';
 
 const opts = optionsOrExit('browser.mjs', USAGE, {
-  flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp', 'simulcast'],
+  flags: ['leave', 'commands', 'expect-refusal', 'relay', 'tcp', 'simulcast', 'wrong-fingerprint'],
   valued: ['video', 'audio', 'save-frame', 'screenshot', 'whep-port', 'whip-port', 'colour',
            'tone'],
   defaults: { colour: '255,0,0', tone: '1000' },
@@ -63,9 +65,9 @@ const opts = optionsOrExit('browser.mjs', USAGE, {
 const { emit, log } = output('browser.mjs', opts.token);
 const firefox = opts.browser === 'firefox';
 if (firefox && (opts['page-file'] || opts['whip-port'] || opts['whep-port'] ||
-                opts['token-via'] === 'form' || opts.simulcast)) {
-  console.error('browser.mjs: --page-file, --whip-port, --whep-port, --token-via form and ' +
-                '--simulcast are for Chromium only');
+                opts['token-via'] === 'form' || opts.simulcast || opts['wrong-fingerprint'])) {
+  console.error('browser.mjs: --page-file, --whip-port, --whep-port, --token-via form, ' +
+                '--simulcast and --wrong-fingerprint are for Chromium only');
   process.exit(2);
 }
 
@@ -154,6 +156,21 @@ for (const kind of ['whip', 'whep']) {
       .replace(/^(a=candidate:\S+ 1 udp \d+ \S+ )\d+( typ host.*)$/gim, `$1${port}$2`)
       .replace(/^a=candidate:\S+ 1 tcp .*\r?\n/gim, '');
     return route.fulfill({ response, body });
+  });
+}
+
+// --wrong-fingerprint: every a=fingerprint of the offers changed on the way (its first hex
+// byte), as a man in the middle who swapped the certificate would have to.
+if (opts['wrong-fingerprint']) {
+  await page.route(u => /^\/(whip|whep)\/[^/]+$/.test(u.pathname), async route => {
+    const req = route.request();
+    if (req.method() !== 'POST') return route.continue();
+    const body = (req.postData() || '').replace(
+        /^(a=fingerprint:sha-256 )([0-9A-F]{2})/gmi,
+        (_, head, byte) => head + (byte.toUpperCase() === '00' ? '01' : '00'));
+    log(`${new URL(req.url()).pathname}: the offer's fingerprints ` +
+        (body !== req.postData() ? 'changed' : 'not found'));
+    return route.continue({ postData: body });
   });
 }
 

@@ -56,6 +56,18 @@ TEST(BrowserSdpRefusal, FingerprintWithAnUnknownHash) {
   EXPECT_THAT(s.message(), HasSubstr("no a=fingerprint of the offer is usable"));
 }
 
+TEST(BrowserSdpRefusal, BundledSectionsNamingDifferentCertificates) {
+  // Chromium repeats its fingerprint in every section; one of them changed on the way.
+  std::string offer(test_offers::kChromePublish);
+  const size_t at =
+      offer.find("a=fingerprint:sha-256 ") + std::string_view("a=fingerprint:sha-256 ").size();
+  ASSERT_LT(at, offer.size());
+  offer[at] = offer[at] == '0' ? '1' : '0';
+  const Status s = RefusalOf(offer, PublishParams());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("name different DTLS certificates"));
+}
+
 TEST(BrowserSdpRefusal, OfferWithoutIceUfrag) {
   const Status s =
       RefusalOf(WithoutLines(test_offers::kChromePublish, "a=ice-ufrag:"), PublishParams());
