@@ -14,6 +14,7 @@
 
 #include "unit/control/fake_directory.h"
 #include "unit/control/local_http.h"
+#include "unit/control/recorder_client_fixture.h"
 
 namespace tessera::control {
 namespace {
@@ -22,34 +23,13 @@ namespace asio = boost::asio;
 using testing::FakeDirectory;
 using testing::FakeHooks;
 using testing::FakeSip;
+using testing::Parse;
 using testing::Receiver;
 using testing::RunUntil;
 using testing::TempFile;
 using testing::ToString;
 
-nlohmann::json Parse(const std::string& s) {
-  return nlohmann::json::parse(s, nullptr, /*allow_exceptions=*/false);
-}
-
-class RecorderClientErasureTest : public ::testing::Test {
- protected:
-  StatusOr<std::unique_ptr<RecorderClient>> Make(const Receiver& recorder) {
-    RecorderConfig config;
-    config.url = recorder.Url("");
-    config.token_file = token_.path();
-    return RecorderClient::Create(io_, config,
-                                  [this](const nlohmann::json& e) { events_.push_back(e); });
-  }
-  std::vector<std::string> EventTypes() const {
-    std::vector<std::string> types;
-    for (const auto& e : events_) types.push_back(e.value("type", ""));
-    return types;
-  }
-
-  asio::io_context io_;
-  TempFile token_{"erasure_recorder_token", "recorder-bearer-token\n"};
-  std::vector<nlohmann::json> events_;
-};
+class RecorderClientErasureTest : public testing::RecorderClientFixture {};
 
 TEST_F(RecorderClientErasureTest, TheRetentionGoesToTheRecorderAndItsAnswerIsShown) {
   Receiver recorder(io_, {201},
