@@ -78,11 +78,9 @@ webrtc_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/w
 locked_matches_installed() {
   (cd "$webrtc_dir" && node -e '
     const lock = require("./package-lock.json").packages;
-    const ok = Object.keys(require("./package.json").dependencies).every(name => {
-      try {
-        return require(`./node_modules/${name}/package.json`).version ===
-            lock[`node_modules/${name}`].version;
-      } catch { return false; }
+    const ok = Object.entries(lock).every(([path, p]) => {
+      if (!path || p.optional) return true;  // "": the project itself
+      try { return require(`./${path}/package.json`).version === p.version; } catch { return false; }
     });
     process.exit(ok ? 0 : 1);' 2>/dev/null)
 }

@@ -1,7 +1,6 @@
 #include "webrtc/browser_sdp_transport.h"
 
 #include <algorithm>
-#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -92,10 +91,12 @@ StatusOr<RemoteTransport> ReadRemoteTransport(const sip::SessionDescription& off
   out.ice_ufrag = *ufrag;
   out.ice_pwd = *pwd;
 
-  // The certificate's fingerprints: a section's own, else the session's (RFC 8122 5). The bundled
-  // sections share one DTLS transport, so they must name the same certificate: a browser repeats
-  // the same lines in each; sections that disagree are an offer no one certificate answers (one
-  // rewritten on the way), refused rather than matched against their union.
+  // The certificate's fingerprints: a section's own, else the session's (RFC 8122 5); a bundled
+  // section may name none (RFC 8843: only the tagged one must carry the transport's attributes).
+  // The bundled sections share one DTLS transport, so where two name a fingerprint of the same
+  // hash function they must name the same value (a section may list more hash functions than
+  // another): sections that disagree are an offer no one certificate answers (one rewritten on
+  // the way), refused rather than matched against their union.
   bool any_fingerprint = false;
   auto fingerprints_of = [&](const std::vector<sip::SdpAttribute>& attributes) {
     std::vector<DtlsFingerprint> list;
@@ -107,28 +108,41 @@ StatusOr<RemoteTransport> ReadRemoteTransport(const sip::SessionDescription& off
     }
     return list;
   };
-  auto same = [](const std::vector<DtlsFingerprint>& a, const std::vector<DtlsFingerprint>& b) {
-    auto within = [](const auto& x, const auto& y) {
-      return std::all_of(x.begin(), x.end(), [&](const DtlsFingerprint& f) {
-        return std::find(y.begin(), y.end(), f) != y.end();
-      });
-    };
-    return within(a, b) && within(b, a);
+  // The values `list` gives for `algorithm`.
+  auto values = [](const std::vector<DtlsFingerprint>& list, const std::string& algorithm) {
+    std::vector<std::string> v;
+    for (const DtlsFingerprint& f : list) {
+      if (f.algorithm == algorithm) v.push_back(f.value);
+    }
+    std::sort(v.begin(), v.end());
+    return v;
   };
   const std::vector<DtlsFingerprint> session = fingerprints_of(offer.attributes);
-  std::optional<std::vector<DtlsFingerprint>> common;
+  std::vector<DtlsFingerprint> common;
+  std::string common_mid;
   for (size_t index : accepted) {
-    std::vector<DtlsFingerprint> own = fingerprints_of(offer.media.at(index).attributes);
+    const sip::MediaDescription& m = offer.media.at(index);
+    std::vector<DtlsFingerprint> own = fingerprints_of(m.attributes);
     if (own.empty()) own = session;
-    if (!common) {
-      common = std::move(own);
-    } else if (!same(*common, own)) {
-      return InvalidArgumentError(
-          "the offer's m= sections name different DTLS certificates (a=fingerprint): they share "
-          "one transport (BUNDLE), so they must name the same one");
+    const std::string* mid = nullptr;
+    for (const sip::SdpAttribute& a : m.attributes) {
+      if (a.name == "mid" && a.value) mid = &*a.value;
     }
+    for (const DtlsFingerprint& f : own) {
+      const std::vector<std::string> theirs = values(common, f.algorithm);
+      if (!theirs.empty() && theirs != values(own, f.algorithm)) {
+        return InvalidArgumentError(
+            "the offer's m= sections " + common_mid + " and " + (mid ? *mid : "?") +
+            " name different DTLS certificates (a=fingerprint " + f.algorithm +
+            "): they share one transport (BUNDLE), so they must name the same one");
+      }
+    }
+    for (DtlsFingerprint& f : own) {
+      if (std::find(common.begin(), common.end(), f) == common.end()) common.push_back(f);
+    }
+    if (common_mid.empty() && !own.empty()) common_mid = mid ? *mid : "?";
   }
-  out.fingerprints = common ? std::move(*common) : session;
+  out.fingerprints = common.empty() ? session : std::move(common);
   if (!any_fingerprint) {
     return InvalidArgumentError(
         "the offer has no a=fingerprint: DTLS-SRTP needs the browser's certificate fingerprint");

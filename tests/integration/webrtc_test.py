@@ -74,7 +74,9 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -101,10 +103,12 @@ FIREFOX = "/usr/bin/firefox-esr"
 # on one end, a default route out of it (Firefox gathers nothing without one) that leads
 # nowhere. Tessera's WebRTC port is on this address; the API and the camera stay on loopback.
 FIREFOX_NETNS_ADDRESS = "10.200.0.1"
-FIREFOX_NETNS_SETUP = ("ip link set lo up && ip link add tsr0 type veth peer name tsr1 && "
-                       f"ip addr add {FIREFOX_NETNS_ADDRESS}/24 dev tsr0 && "
-                       "ip link set tsr1 up && ip link set tsr0 up && "
-                       "ip route add default via 10.200.0.2 dev tsr0")
+def firefox_netns_setup(ip):
+    """The namespace's shell commands, with `ip` (its path)."""
+    return (f"{ip} link set lo up && {ip} link add tsr0 type veth peer name tsr1 && "
+            f"{ip} addr add {FIREFOX_NETNS_ADDRESS}/24 dev tsr0 && "
+            f"{ip} link set tsr1 up && {ip} link set tsr0 up && "
+            f"{ip} route add default via 10.200.0.2 dev tsr0")
 ROOM = "webrtc-room"
 BROWSER_NAME = "browser-guest"  # the token's sub: the browser's name in the room
 CAMERA = "camera"
@@ -140,11 +144,12 @@ def skip_unless_browser(node):
         sys.exit(SKIP)
 
 
-def room_config(camera_port, camera_audio=None, small=False, vp8=False):
+def room_config(camera_port, camera_audio=None, small=False, vp8=False, camera_hears=False):
     """One room: a 640x360 H.264 composite in a plain grid (no borders, labels or speaker
     frame), the ffmpeg camera joined from the config; camera_audio (its port, where its mix
     goes): it sends PCMU too. small: a second, 320x180 profile to adapt to. vp8: the same
-    composite in VP8 too, for a browser without H.264 (Firefox without OpenH264)."""
+    composite in VP8 too, for a browser without H.264 (Firefox without OpenH264). camera_hears:
+    the camera's mix is sent (else it is deaf)."""
     profiles = [{"name": "hd", "codec": "H264", "width": WIDTH, "height": HEIGHT, "fps": FPS,
                  "bitrate_kbps": BITRATE_KBPS, "keyframe_interval_s": 1}]
     if small:
@@ -162,7 +167,8 @@ def room_config(camera_port, camera_audio=None, small=False, vp8=False):
                               "video": {"codec": "H264", "local_port": camera_port}}]}
     if camera_audio:
         room["participants"][0].update({"local_port": camera_audio[0],
-                                        "remote_rtp_port": camera_audio[1], "deaf": True,
+                                        "remote_rtp_port": camera_audio[1],
+                                        "deaf": not camera_hears,
                                         "audio": {"codec": "PCMU"}})
     return room
 
@@ -172,28 +178,31 @@ class WebRtcTessera(Tessera):
     attempt takes a new port for the camera."""
 
     def __init__(self, args, work, keys, turn=None, small_profile=False, room_extra=None,
-                 vp8_profile=False, media_address="127.0.0.1", sip_port=None):
+                 vp8_profile=False, media_address="127.0.0.1", sip_port=None,
+                 camera_hears=False):
         webrtc = (f"webrtc:\n  enabled: true\n  bind_address: {media_address}\n"
                   f"  udp_port: 0\n")
+        sip = ""
         if sip_port:  # SIP callers from loopback, as a trusted trunk
-            webrtc += (f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, "
-                       f"port: {sip_port}}}\n  trunks:\n    - {{name: loopback, "
-                       f"networks: [127.0.0.0/8]}}\n")
+            sip = (f"sip:\n  listen:\n    - {{transport: udp, address: 127.0.0.1, "
+                   f"port: {sip_port}}}\n  trunks:\n    - {{name: loopback, "
+                   f"networks: [127.0.0.0/8]}}\n")
         if turn:  # a Coturn: browsers get it, with credentials
             webrtc += (f"  turn:\n    urls: [\"{turn.url()}\"]\n"
                        f"    secret_file: {turn.secret_file}\n")
-        super().__init__(args, work, {"keys_file": keys.path}, extra_yaml=webrtc)
+        super().__init__(args, work, {"keys_file": keys.path}, extra_yaml=webrtc + sip)
         self.camera_port = self.camera_audio = None
         self.webrtc_port = None
         self.small_profile = small_profile
         self.vp8_profile = vp8_profile
+        self.camera_hears = camera_hears
         self.room_extra = room_extra or {}
 
     def config_text(self):
         self.camera_port = free_port_pair()
         self.camera_audio = (free_port_pair(), free_port_pair())
         self.rooms = [dict(room_config(self.camera_port, self.camera_audio, self.small_profile,
-                                       self.vp8_profile),
+                                       self.vp8_profile, self.camera_hears),
                            **self.room_extra)]
         return super().config_text()
 
@@ -305,9 +314,15 @@ class Browser:
         return self.proc.wait_exit(timeout_s, "did not exit")
 
     def kill(self):
+        """SIGTERM first: the driver then closes its browser (puppeteer's Firefox runs in a
+        process group of its own and would outlive a SIGKILLed driver); SIGKILL after 5 s."""
         if self.proc.proc.poll() is None:
-            self.proc.proc.kill()
-            self.proc.proc.wait()
+            self.proc.proc.terminate()
+            try:
+                self.proc.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.proc.kill()
+                self.proc.proc.wait()
 
     def quit(self):
         """Ends the script (quit); fails unless it exits 0."""
@@ -1088,8 +1103,11 @@ def scenario_refused(args, work):
         log = t.proc.log_text(mark)
         print(f"wrong fingerprint: {n:g} handshakes refused (fingerprint_mismatch); the driver: "
               f"{browser.proc.stderr().strip()[-300:]}")
-        ensure("DTLS failed (fingerprint_mismatch)" in log and "DTLS connected" not in log,
-               f"tessera's log of the wrong-fingerprint browser: {log[-3000:]}")
+        for who in (BROWSER_NAME, f"{BROWSER_NAME}.viewer"):  # the WHIP and the WHEP session
+            ensure(f"{ROOM}/{who}: DTLS failed (fingerprint_mismatch)" in log,
+                   f"no fingerprint_mismatch for {who} in tessera's log: {log[-3000:]}")
+        ensure("DTLS connected" not in log,
+               f"a wrong-fingerprint handshake connected: {log[-3000:]}")
         t.stop()
 
 
@@ -1423,20 +1441,31 @@ def scenario_mixed(args, work):
 
 
 def in_own_netns():
-    """This test again, in a user and network namespace of its own set up for Firefox
-    (FIREFOX_NETNS_SETUP); its exit status. Exits 77, saying why, where no such namespace can
-    be made."""
-    unshare, ip = shutil.which("unshare"), shutil.which("ip") or "/usr/sbin/ip"
-    probe = subprocess.run([unshare or "unshare", "-rn", "sh", "-c", FIREFOX_NETNS_SETUP],
-                           capture_output=True, text=True) if unshare else None
-    if not probe or probe.returncode != 0 or not os.access(ip, os.X_OK):
-        print("SKIP: no network namespace for Firefox (unshare -rn and ip link add veth: "
-              f"{probe.stderr.strip() if probe else 'unshare is not installed'})")
+    """This test again (with --in-netns), in a user and network namespace of its own set up for
+    Firefox (firefox_netns_setup); its exit status. Exits 77, saying why, where the kernel or the
+    machine refuses such a namespace; fails on any other trouble setting it up."""
+    unshare = shutil.which("unshare")
+    ip = shutil.which("ip", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin",
+                                                  "/sbin"]))
+    if not unshare or not ip:
+        print(f"SKIP: no network namespace for Firefox: {'unshare' if not unshare else 'ip'} is "
+              "not installed (util-linux, iproute2)")
         return SKIP
-    env = dict(os.environ, TESSERA_TEST_NETNS="1")
-    return subprocess.run([unshare, "-rn", "sh", "-c",
-                           FIREFOX_NETNS_SETUP + ' && exec "$@"', "sh",
-                           sys.executable] + sys.argv, env=env).returncode
+    setup = firefox_netns_setup(shlex.quote(ip))
+    probe = subprocess.run([unshare, "-rn", "sh", "-c", setup], capture_output=True, text=True)
+    if probe.returncode != 0:
+        why = probe.stderr.strip()
+        refused = re.search(r"Operation not permitted|Permission denied|not supported|"
+                            r"Unknown device type", why)
+        ensure(refused, f"setting up Firefox's network namespace failed: {why}")
+        print(f"SKIP: no network namespace for Firefox (unshare -rn, a veth pair): {why}")
+        return SKIP
+    child = subprocess.Popen([unshare, "-rn", "sh", "-c", setup + ' && exec "$@"', "sh",
+                              sys.executable] + sys.argv + ["--in-netns"])
+    # A plain kill of this process ends the child's test too (it cleans up on SIGTERM).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda s, _f: child.send_signal(s))
+    return child.wait()
 
 
 def scenario_firefox(args, work):
@@ -1456,8 +1485,8 @@ def scenario_firefox(args, work):
     rgb = COLOURS[BROWSER_COLOUR]
     colour = f"{rgb >> 16},{(rgb >> 8) & 0xff},{rgb & 0xff}"
     # Debian's Firefox has no H.264 (OpenH264 is a download): the room's composite in VP8 too.
-    with WebRtcTessera(args, work, keys, vp8_profile=True,
-                       media_address=FIREFOX_NETNS_ADDRESS) as t:
+    with WebRtcTessera(args, work, keys, vp8_profile=True, media_address=FIREFOX_NETNS_ADDRESS,
+                       camera_hears=True) as t:
         camera = t.camera()
         browser = None
         try:
@@ -1473,6 +1502,28 @@ def scenario_firefox(args, work):
                    s["whep"].get("rtxStream"),
                    f"RTX not answered: whip {s['whip']}, whep {s['whep']}")
             check_hears_others_not_itself(browser)
+            # Firefox's microphone reaches the room: the camera's mix (everyone but the camera)
+            # holds Firefox's tone.
+            sdp = os.path.join(work, "camera-mix.sdp")
+            with open(sdp, "w") as f:
+                f.write(f"v=0\no=- 0 0 IN IP4 127.0.0.1\ns=mix\nc=IN IP4 127.0.0.1\nt=0 0\n"
+                        f"m=audio {t.camera_audio[1]} RTP/AVP 0\na=rtpmap:0 PCMU/8000\n")
+            mix_wav = os.path.join(work, "camera-mix.wav")
+            rc, _, err = run(["ffmpeg", "-hide_banner", "-loglevel", "error",
+                              "-protocol_whitelist", "file,udp,rtp", "-i", sdp, "-t", "3",
+                              "-ar", "8000", "-ac", "1", "-y", mix_wav], timeout_s=30)
+            ensure(rc == 0, f"recording the camera's mix failed: {err}")
+            from audio_mix_test import db as decibels, goertzel_power  # noqa
+            from sip_baresip_test import read_wav_left  # noqa
+            samples, rate = read_wav_left(mix_wav)
+            ensure(len(samples) > 2 * rate, f"the camera's mix: {len(samples) / rate:.1f} s")
+            levels = {f: decibels(goertzel_power(samples[rate // 2:], rate, f))
+                      for f in (BROWSER_TONE_HZ, CAMERA_TONE_HZ)}
+            print(f"the camera's mix (dB): Firefox's {BROWSER_TONE_HZ} Hz "
+                  f"{levels[BROWSER_TONE_HZ]:.1f}, its own {CAMERA_TONE_HZ} Hz "
+                  f"{levels[CAMERA_TONE_HZ]:.1f}")
+            ensure(levels[BROWSER_TONE_HZ] > -50 and levels[CAMERA_TONE_HZ] < -60,
+                   f"the camera should hear Firefox's microphone and not itself: {levels}")
             listed = participants(t.api, admin)
             names = {p.get("name"): p for p in listed}
             ensure(BROWSER_NAME in names and names[BROWSER_NAME].get("transport") == "webrtc",
@@ -1523,11 +1574,12 @@ def main():
     ap.add_argument("--impair", help="the tessera-impair relay (the bottleneck scenario)")
     ap.add_argument("--join-page", help="serve this file as the join page (a page edit tried "
                                         "without rebuilding tessera)")
+    ap.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--console-page", help="serve this file as the operator console (GET "
                                            "/console), likewise")
     args = ap.parse_args()
     skip_unless_browser(args.node)
-    if args.scenario == "firefox" and os.environ.get("TESSERA_TEST_NETNS") != "1":
+    if args.scenario == "firefox" and not args.in_netns:
         sys.exit(in_own_netns())
     work = tempfile.mkdtemp(prefix=f"tessera-webrtc-{args.scenario}-")
     print(f"work directory: {work}")

@@ -73,6 +73,28 @@ TEST(BrowserSdp, ChromePublishGetsOpusAndFirstH264Mode1WithRtx) {
   EXPECT_TRUE(a.rejected.empty());
 }
 
+// A bundled section other than the first may leave the transport's attributes out (RFC 8843),
+// and one section may list more hash functions than another: the same certificate either way.
+TEST(BrowserSdp, BundledSectionsMayOmitOrAddFingerprintsOfTheSameCertificate) {
+  const std::string chrome(test_offers::kChromePublish);
+  const size_t first = chrome.find("a=fingerprint:");
+  const size_t second = chrome.find("a=fingerprint:", first + 1);
+  ASSERT_NE(second, std::string::npos);
+  std::string without = chrome;
+  without.erase(second, chrome.find('\n', second) + 1 - second);
+  const BrowserAnswer a = AnswerOf(without, PublishParams());
+  ASSERT_EQ(a.remote_fingerprints.size(), 1u);
+  EXPECT_THAT(a.remote_fingerprints[0].value, ::testing::StartsWith("7B:8B:F0:65"));
+
+  std::string more = chrome;
+  more.insert(
+      chrome.find('\n', first) + 1,
+      "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\n");
+  const BrowserAnswer b = AnswerOf(more, PublishParams());
+  ASSERT_EQ(b.remote_fingerprints.size(), 2u);
+  EXPECT_EQ(b.remote_fingerprints[1].algorithm, "sha-1");
+}
+
 TEST(BrowserSdp, ChromePublishAnswerText) {
   const BrowserAnswer a = AnswerOf(test_offers::kChromePublish, PublishParams());
   const std::string& sdp = a.sdp;
