@@ -87,9 +87,8 @@ TEST(BrowserSdp, BundledSectionsMayOmitOrAddFingerprintsOfTheSameCertificate) {
   EXPECT_THAT(a.remote_fingerprints[0].value, ::testing::StartsWith("7B:8B:F0:65"));
 
   std::string more = chrome;
-  more.insert(
-      chrome.find('\n', first) + 1,
-      "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\n");
+  more.insert(chrome.find('\n', first) + 1,
+              "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\n");
   const BrowserAnswer b = AnswerOf(more, PublishParams());
   ASSERT_EQ(b.remote_fingerprints.size(), 2u);
   EXPECT_EQ(b.remote_fingerprints[1].algorithm, "sha-1");
