@@ -10,7 +10,9 @@ Per event: the flash is the first composite frame whose mean luma jumps (the pic
 by ffmpeg from the captured H.264), the beep the first sample of the mix above a quarter of the
 beep's peak (PCMU, decoded here); the offset is beep time minus flash time, positive when the
 sound comes after the picture. The test prints every offset and each stream's SR mapping, and
-asserts the median offset within MEDIAN_LIMIT_MS and every offset within EVENT_LIMIT_MS (issue
+asserts the median offset within MEDIAN_LIMIT_MS and every offset within EVENT_LIMIT_MS (events
+aligned through a stream's first SR, while the room's audio hold settles, within
+STARTUP_LIMIT_MS) (issue
 15, item 8; before the fix, the mix stamped at its ticks and the composite at its slots, the beep
 came 78 to 93 ms after the flash here: docs/performance.md, "Lip sync").
 
@@ -32,6 +34,10 @@ from tessera_harness import (Process, av_camera_argv, ensure, free_port_pair,  #
 
 MEDIAN_LIMIT_MS = 20
 EVENT_LIMIT_MS = 45
+# An event aligned through a stream's first sender report: the room's audio hold is still
+# settling then (its jitter buffer's target grows from its minimum as it measures the jitter,
+# and the first SR's mapping is 25-30 ms off the later ones here), so it gets a limit of its own.
+STARTUP_LIMIT_MS = 90
 MIN_EVENTS = 8
 
 # The composite: small enough for a loaded 2-core machine at 30 fps.
@@ -380,10 +386,15 @@ def main():
     pairs = pair_events(flashes, beeps)
     print(f"{len(beeps)} beeps, {len(flashes)} flashes, {len(pairs)} paired "
           "(events before a stream's first SR cannot be aligned)")
-    offsets = []
+    offsets, startup = [], []
+    # Before either stream's second SR: aligned through a first SR.
+    settled_ms = max(s[1]["ntp_us"] / 1000 if len(s) > 1 else float("inf")
+                     for s in (audio_srs, video_srs))
     for f, b in pairs:
-        offsets.append(b[0] - f[0])
-        print(f"  flash at {f[0] / 1000 % 1000:9.3f} s, beep {offsets[-1]:+6.1f} ms after it")
+        first_sr = max(f[0], b[0]) < settled_ms
+        (startup if first_sr else offsets).append(b[0] - f[0])
+        print(f"  flash at {f[0] / 1000 % 1000:9.3f} s, beep {b[0] - f[0]:+6.1f} ms after it"
+              + (" (through a first SR)" if first_sr else ""))
     ensure(len(offsets) >= MIN_EVENTS, f"only {len(offsets)} events could be measured "
                                        f"(want {MIN_EVENTS})")
     median = statistics.median(offsets)
@@ -392,6 +403,10 @@ def main():
           f"max {max(offsets):+.1f}, worst {worst:+.1f} ms; first SR against the median of its "
           f"stream: mix {audio_rel[0]:+.1f} ms, composite {video_rel[0]:+.1f} ms")
     problems = []
+    for o in startup:
+        if abs(o) > STARTUP_LIMIT_MS:
+            problems.append(f"an event through a first SR at {o:+.1f} ms (limit "
+                            f"{STARTUP_LIMIT_MS})")
     if abs(median) > MEDIAN_LIMIT_MS:
         problems.append(f"median offset {median:+.1f} ms (limit {MEDIAN_LIMIT_MS})")
     if abs(worst) > EVENT_LIMIT_MS:
