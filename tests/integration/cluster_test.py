@@ -17,28 +17,37 @@ Cases:
              empty: every node re-registers and re-leases its rooms, creates work again
   sip        a SIP call (SIPp) for a room or number that runs on another node gets a 302 to
              that node's SIP address; a number that runs nowhere a 404
+  cascade    a room of 30 ffmpeg cameras cascaded 10 a node: added through n1, 10 join each node
+             (307 to a share node with ?cascade=n1); the links appear; the one 6x5 composite,
+             decoded on every node, shows each camera's two colours in its tile; three talkers
+             (one a node) hear each other and not themselves, listeners hear all three; measured
 
-Exits 77 (skipped), saying why, where redis-server (or, for sip, sipp) is missing.
+Exits 77 (skipped), saying why, where redis-server (or, for sip, sipp; for cascade, ffmpeg) is
+missing.
 
 usage: cluster_test.py --tessera BIN --token TESSERA_TOKEN_BIN --case NAME
 """
 import argparse
 import json
+import math
 import os
+import queue
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tessera_harness import (Process, TestFailure, ensure, free_port_block,  # noqa: E402
-                             run_main)
-from control_test import (Api, Keys, Tessera, audio_participant,  # noqa: E402
-                          expect_json, expect_problem)
+from tessera_harness import (Process, TestFailure, av_camera_argv, ensure,  # noqa: E402
+                             free_port_block, run_main, write_video_sdp)
+from control_test import (RTP_PORTS, Api, Keys, Tessera, audio_participant,  # noqa: E402
+                          expect_json, expect_problem, video_room)
+from video_mix_test import (COLOURS, FRAME_BYTES, Frame, Receiver, Rect, Viewer,  # noqa: E402
+                            grid_slots, yuv)
+from audio_mix_test import Peer, check_everyone_but_self  # noqa: E402
 
 SKIP = 77
 LEASE_MS = 5000  # the defaults an operator gets
@@ -137,8 +146,9 @@ class Cluster:
                    f"{timeout_s} s: {v}")
             time.sleep(0.1)  # poll interval
 
-    def follow(self, method, node_id, path, body=None, hops=3):
-        """The request on node_id, following 307s with the token; (answer, node that answered)."""
+    def follow(self, method, node_id, path, body=None, hops=3, locations=None):
+        """The request on node_id, following 307s with the token (the Location's query kept);
+        (answer, node that answered). Each Location is appended to `locations` when given."""
         api = self.api(node_id)
         host_port = f"{api.host}:{api.port}"
         for _ in range(hops):
@@ -146,6 +156,8 @@ class Cluster:
             if r.status != 307:
                 return r, node_of(self, host_port)
             location = r.header("location")
+            if locations is not None:
+                locations.append(location)
             ensure(location.startswith("http://"), f"{method} {path}: 307 without an http "
                                                    f"Location: {r}")
             host_port, _, rest = location[len("http://"):].partition("/")
@@ -502,9 +514,406 @@ def case_duplicate(args, work):
         redis.kill()
 
 
+# --- cascade -----------------------------------------------------------------------------------
+
+CASCADE_ROOM = "allhands"
+CASCADE_FPS = 10  # the composite's and the cameras'
+# Six colours far apart in YUV (116 or more from each other): each camera shows two of them, top
+# and bottom, 30 distinct pictures that a half's mean tells apart after three encodes (camera,
+# share's sub-canvas, composite) and a scale to a 106x72 tile. Camera i: top colour i mod 6,
+# bottom 1 + i div 6 further on: tiles side by side differ at the top, and in a grid of six
+# columns a tile's bottom differs from the top below it, so every tile's edges show.
+PALETTE = ("red", "lime", "blue", "yellow", "cyan", "magenta")
+PALETTE_YUV = {name: yuv(COLOURS[name]) for name in PALETTE}
+PICTURES = [(PALETTE[i % 6], PALETTE[(i % 6 + 1 + i // 6) % 6]) for i in range(30)]
+CAMERA_SIZE = (160, 120)
+HALF_TOLERANCE = 40  # a half's mean from its colour, Euclidean in YUV (the closest two: 116)
+TONES = (440, 700, 1100)  # Hz: the talker of the primary's share, of the second, of the third
+TALK = "0.25*sin(2*PI*{freq}*t)"  # aevalsrc: a listener sends silence ("0")
+ROLES = {0: "talker", 1: "listener", 2: "viewer"}  # by place in its node's share; others: camera
+CAMERA_S = 200  # a camera stops by itself after this (the case's limit is 240 s)
+RECORD_S = 4
+# After the last add: the links follow the shares within two or three heartbeats.
+LINKED_TIMEOUT_S = 3 * HEARTBEAT_MS / 1000 + 3
+# After the links: every decoder waits for a keyframe (1 s), on a loaded 2-core machine.
+ALL_TILES_TIMEOUT_S = 60
+
+
+def grid_shape(count):
+    """(columns, rows) of the room's grid for `count` tiles: mixer::GridShapeFor (square, up to
+    5x5) and, past 25 (a cascaded room), six columns of five rows, up to 30."""
+    if count <= 2:
+        return (count, 1)
+    for side in range(2, 6):
+        if count <= side * side:
+            return (side, side)
+    ensure(count <= 30, f"no grid for {count} tiles")
+    return (6, 5)
+
+
+def halves(slot):
+    """Two patches of a tile: inside its top half and its bottom half, clear of the edges and of
+    the line between them (compression bleed)."""
+    mx, my, half = slot.w // 8, slot.h // 10, slot.h // 2
+    return (Rect(slot.x + mx, slot.y + my, slot.w - 2 * mx, half - 2 * my),
+            Rect(slot.x + mx, slot.y + half + my, slot.w - 2 * mx, half - 2 * my))
+
+
+def nearest_colour(got):
+    return min(PALETTE, key=lambda name: math.dist(got, PALETTE_YUV[name]))
+
+
+class Member:
+    """One participant of the cascaded room as its client runs it: a camera showing its two
+    colours (with a sine, or silence, as its microphone when it has audio), the answer that took
+    it in, and where its composite and its mix go (127.0.0.1 on every node)."""
+
+    def __init__(self, index, share, role, work):
+        self.name = f"p{index + 1:02d}"
+        self.top, self.bottom = PICTURES[index]
+        self.share, self.role = share, role  # share: its node's, in order (0: the primary's)
+        self.peer = None  # audio: its tone (or silence) and its recorded mix
+        if role in ("talker", "listener"):
+            self.peer = Peer(self.name, "pcmu", TONES[share], sends=role == "talker")
+        self.viewer = self.sink = None
+        if role == "viewer":  # its composite is decoded by ffmpeg
+            self.viewer = Viewer(self.name, work)
+            write_video_sdp(self.viewer.sdp, self.viewer.port)
+            self.composite_port = self.viewer.port
+        else:  # its composite is only counted: the datagrams wait in a socket
+            self.sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sink.bind(("127.0.0.1", 0))
+            self.composite_port = self.sink.getsockname()[1]
+        self.node = self.host = self.answer = self.camera = None
+
+    def body(self):
+        body = {"name": self.name, "video": {"codec": "H264", "profile": "hd",
+                                             "remote_rtp_port": self.composite_port}}
+        if self.peer:
+            body.update(remote_rtp_port=self.peer.recv_port, audio={"codec": "PCMU"})
+        return body
+
+    def picture(self):
+        w, h = CAMERA_SIZE
+        return (f"color=c=0x{COLOURS[self.top]:06x}:s={w}x{h}:r={CASCADE_FPS},drawbox=x=0:"
+                f"y={h // 2}:w={w}:h={h // 2}:color=0x{COLOURS[self.bottom]:06x}:t=fill")
+
+    def camera_argv(self):
+        """ffmpeg sending to the node that took it in, at the ports its answer gave."""
+        video_port = self.answer["video_port"]
+        if not self.peer:
+            return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-t", str(CAMERA_S),
+                    "-f", "lavfi", "-i", self.picture(), "-c:v", "libx264", "-preset",
+                    "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline", "-bf", "0",
+                    "-g", str(CASCADE_FPS), "-pix_fmt", "yuv420p", "-payload_type", "96",
+                    "-f", "rtp", f"rtp://{self.host}:{video_port}?rtcpport={video_port}"
+                                 f"&pkt_size=1200"]
+        sound = TALK.format(freq=self.peer.freq) if self.peer.sends else "0"
+        argv = av_camera_argv(CAMERA_S, self.picture(), sound, CASCADE_FPS, 8000,
+                              self.answer["audio_port"], video_port)
+        return [a.replace("rtp://127.0.0.1:", f"rtp://{self.host}:") for a in argv]
+
+    def record_argv(self, work):
+        sdp = os.path.join(work, f"{self.name}-mix.sdp")
+        with open(sdp, "w") as f:
+            f.write(self.peer.sdp() + "a=rtcp-mux\n")
+        self.peer.wav = os.path.join(work, f"{self.name}-mix.wav")
+        return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-protocol_whitelist",
+                "file,udp,rtp", "-i", sdp, "-t", str(RECORD_S), "-ar", "48000", "-ac", "1",
+                "-y", self.peer.wav]
+
+    def composite_packets(self):
+        """The composite's RTP datagrams (RTCP left out) waiting in its sink."""
+        count = 0
+        while True:
+            try:
+                data = self.sink.recv(2048, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return count
+            if len(data) >= 12 and data[0] >> 6 == 2 and not 192 <= data[1] <= 223:
+                count += 1
+
+
+class Watcher(Receiver):
+    """A Receiver whose frames a thread of its own reads as they come, so that its ffmpeg never
+    waits on the pipe (nor loses packets meanwhile): started before its participant joins, it
+    has the composite decoded from the first keyframe on. Frames are dropped until watch()."""
+
+    def __init__(self, viewer, work):
+        super().__init__(viewer, work)
+        self.queue = queue.Queue()
+        self.watching = False
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            while True:
+                data = self.proc.read_exact(FRAME_BYTES, 3600)  # until ffmpeg ends
+                if self.watching:
+                    self.queue.put(Frame(data, time.monotonic()))
+        except TestFailure as e:
+            self.queue.put(e)
+
+    def watch(self):
+        """From now on every decoded frame is kept for next_frame."""
+        self.watching = True
+
+    def take(self, timeout_s):
+        """The next frame kept, waiting up to timeout_s; None when none came."""
+        try:
+            item = self.queue.get(timeout=max(0, timeout_s))
+        except queue.Empty:
+            return None
+        if isinstance(item, TestFailure):  # its ffmpeg ended
+            raise item
+        self.frames += 1
+        return item
+
+
+def wait_all_right(watchers, what, check, timeout_s):
+    """The first frame of each Watcher that passes check; past the deadline a failure saying,
+    for each one still waiting, what its last frame showed (saved as PNG)."""
+    deadline = time.monotonic() + timeout_s
+    good, last = {}, {}
+    problems = {w: ["no frame decoded"] for w in watchers}
+    while True:
+        waiting = [w for w in watchers if w not in good]
+        if not waiting:
+            return [good[w] for w in watchers]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TestFailure(f"{what} not seen within {timeout_s} s: " + " | ".join(
+                f"{w.viewer.name} ({w.frames} frames decoded; last: "
+                f"{w.save(last[w], 'last') if w in last else 'none'}): " + "; ".join(problems[w])
+                for w in waiting))
+        for w in waiting:
+            frame = w.take(min(0.1, remaining))  # the others' frames wait in their queues
+            if frame is not None:
+                last[w], problems[w] = frame, check(frame)
+                if not problems[w]:
+                    good[w] = frame
+
+
+def participants_of(c, node_id, path):
+    return expect_json(c.api(node_id).get(path, c.admin), 200,
+                       f"GET {path} on {node_id}")["participants"]
+
+
+def join(c, primary, m, path):
+    """Adds m through the primary, following a 307 to a share node; m.node: where it joined."""
+    locations = []
+    r, at = c.follow("POST", primary, path, m.body(), locations=locations)
+    ensure(r is not None and r.status == 201,
+           f"POST {path} {m.name} on {primary}: expected 201 (after redirects "
+           f"{locations}), got {r}")
+    for location in locations:
+        ensure(location.endswith(f"?cascade={primary}"),
+               f"{m.name}: the primary's 307 sent it to {location!r}, which does not end in "
+               f"?cascade={primary}")
+    m.answer = r.json()
+    node = c.nodes[at]
+    ensure(m.answer.get("name") == m.name and node.in_rtp_range(m.answer.get("video_port"))
+           and (not m.peer or node.in_rtp_range(m.answer.get("audio_port"))),
+           f"{m.name} joined {at}: expected its name and ports of {at}'s rtp_ports "
+           f"{node.rtp_base}-{node.rtp_base + RTP_PORTS - 1}, got {m.answer}")
+    m.node, m.host = at, node.api.host
+
+
+def tile_order(listing):
+    """The names the grid shows, in order: the primary's members by id, each link replaced, in
+    place, by its cells; uplinks are not shown."""
+    order = []
+    for p in sorted(listing, key=lambda p: p["id"]):
+        if p["name"] == "cascade-up":
+            continue
+        cells = (p.get("cascade") or {}).get("cells")
+        order += cells if cells is not None else [p["name"]]
+    return order
+
+
+def wait_linked(c, primary, shares, path, timeout_s):
+    """Polls until the primary lists a link cascade-<node> for each share node, its cells that
+    node's members in order, and each share node lists cascade-up; the primary's listing."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        top = participants_of(c, primary, path)
+        links = {p["name"]: p.get("cascade") for p in top if p["name"].startswith("cascade-")}
+        missing = []
+        for node_id, names in shares.items():
+            link = links.get(f"cascade-{node_id}") or {}
+            if link.get("node") != node_id or link.get("cells") != names:
+                missing.append(f"the primary's link cascade-{node_id} is {link}, want node "
+                               f"{node_id} with cells {names}")
+            there = [p["name"] for p in participants_of(c, node_id, path)]
+            if sorted(there) != sorted(names + ["cascade-up"]):
+                missing.append(f"{node_id} lists {there}, want {names} and cascade-up")
+        if not missing:
+            return top
+        ensure(time.monotonic() < deadline,
+               f"the shares were not linked {timeout_s:.0f} s after the last add: "
+               + "; ".join(missing) + f"; the primary lists {[p['name'] for p in top]}")
+        time.sleep(0.1)  # poll interval
+
+
+def tiles_check(order, members, shape):
+    """A check for wait_for_all: every tile of the grid shows its member's two colours."""
+    by_name = {m.name: m for m in members}
+    places = list(zip(grid_slots(*shape), (by_name[n] for n in order)))
+
+    def check(frame):
+        problems = []
+        for slot, m in places:
+            for rect, want, half in zip(halves(slot), (m.top, m.bottom), ("top", "bottom")):
+                got = frame.mean(rect)
+                if math.dist(got, PALETTE_YUV[want]) > HALF_TOLERANCE:
+                    problems.append(f"{m.name}'s {half} half at {rect} is YUV "
+                                    f"({got[0]:.0f}, {got[1]:.0f}, {got[2]:.0f}), nearest "
+                                    f"{nearest_colour(got)}; want {want} {PALETTE_YUV[want]}")
+        if len(problems) > 6:
+            problems = problems[:6] + [f"and {len(problems) - 6} more halves"]
+        return problems
+    return check, places
+
+
+def worst_half(frame, places):
+    """The half furthest from its colour (for the log): (distance, label)."""
+    return max((math.dist(frame.mean(rect), PALETTE_YUV[want]), f"{m.name} {half}")
+               for slot, m in places
+               for rect, want, half in zip(halves(slot), (m.top, m.bottom), ("top", "bottom")))
+
+
+def dead_cameras(members):
+    """'; cameras that exited: ...' with each one's stderr, or ''."""
+    dead = [f"{m.name} ({m.camera.proc.returncode}): {m.camera.stderr().strip()[-300:]}"
+            for m in members if m.camera and m.camera.proc.poll() is not None]
+    return "; cameras that exited: " + " | ".join(dead) if dead else ""
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of a process (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cascade(args, work, count, per_node, cascade=True):
+    """`count` cameras added through n1 to a room created on n1, `per_node` to a node's share
+    (the room's cascade block; cascade=False: no block, every one on n1, each `per_node` of them
+    still one talker, one listener and one viewer)."""
+    ensure(count % per_node == 0 and count // per_node <= len(TONES) and count <= len(PICTURES),
+           f"{count} cameras, {per_node} a share: not a case this test knows")
+    members = [Member(i, i // per_node, ROLES.get(i % per_node), work) for i in range(count)]
+    path = f"/v1/rooms/{CASCADE_ROOM}/participants"
+    procs = []
+    redis = Redis(work).start()
+    try:
+        with Cluster(args, work, redis) as c:
+            body = video_room(CASCADE_ROOM, [])
+            body["video"]["profiles"][0]["fps"] = CASCADE_FPS
+            body["max_speakers"] = 3
+            if cascade:
+                body["cascade"] = {"per_node": per_node}
+            expect_json(c.api("n1").post("/v1/rooms?node=n1", c.admin, body), 201,
+                        f"POST /v1/rooms {CASCADE_ROOM} on n1 with {body.get('cascade')}")
+            primary = "n1"
+            viewers = [m for m in members if m.viewer]
+            receivers = [Watcher(m.viewer, work) for m in viewers]
+            procs += [rx.proc for rx in receivers]
+            for m in members:
+                join(c, primary, m, path)
+                m.camera = Process(m.camera_argv(), f"camera {m.name}", die_with_parent=True)
+                procs.append(m.camera)
+            last_add = time.monotonic()
+            for rx in receivers:  # no frame before this one can show the last camera
+                rx.watch()
+            cpu_from = {n: cpu_seconds(t.proc.proc.pid) for n, t in c.nodes.items()}
+            share_nodes = {}
+            for m in members:
+                share_nodes.setdefault(m.share, set()).add(m.node)
+            print("joined: " + ", ".join(
+                f"{'/'.join(sorted(nodes))} {members[k * per_node].name}-"
+                f"{members[k * per_node + per_node - 1].name}"
+                for k, nodes in sorted(share_nodes.items())))
+            nodes = [sorted(share_nodes[k])[0] for k in sorted(share_nodes)]
+            ensure(all(len(n) == 1 for n in share_nodes.values()) and nodes[0] == primary
+                   and len(set(nodes)) == (len(nodes) if cascade else 1),
+                   f"expected each {per_node} in order on a node of their own, the first on "
+                   f"the primary {primary}, got {share_nodes}")
+            shares = {nodes[k]: [m.name for m in members if m.share == k]
+                      for k in range(1, len(nodes))} if cascade else {}
+
+            top = participants_of(c, primary, path)
+            if shares:
+                top = wait_linked(c, primary, shares, path, LINKED_TIMEOUT_S)
+                print(f"linked {time.monotonic() - last_add:.2f} s after the last add: "
+                      + ", ".join(f"cascade-{n} cells {names[0]}-{names[-1]}"
+                                  for n, names in shares.items()))
+            order = tile_order(top)
+            ensure(order == [m.name for m in members],
+                   f"the grid's order from the primary's participants is {order}, expected "
+                   f"{[m.name for m in members]}")
+            shape = grid_shape(count)
+            check, places = tiles_check(order, members, shape)
+            try:
+                frames = wait_all_right(receivers, f"all {count} tiles of the {shape[0]}x"
+                                                   f"{shape[1]} grid", check, ALL_TILES_TIMEOUT_S)
+            except TestFailure as e:
+                raise TestFailure(f"{e}{dead_cameras(members)}")
+            seen = time.monotonic()
+            cpu = {n: (cpu_seconds(t.proc.proc.pid) - cpu_from[n]) / (seen - last_add)
+                   for n, t in c.nodes.items()}
+            for m, rx, frame in zip(viewers, receivers, frames):
+                distance, label = worst_half(frame, places)
+                print(f"{m.name} on {m.node}: all {count} tiles right "
+                      f"{frame.arrival - last_add:.2f} s after the last add, decoded frame "
+                      f"{rx.frames} (worst half "
+                      f"{label}, {distance:.1f} from its colour); {rx.save(frame, 'all-tiles')}")
+            print(f"measured: the first composite with all {count} tiles right came "
+                  f"{min(f.arrival for f in frames) - last_add:.2f} s after the last add; "
+                  f"CPU over that time: " + ", ".join(f"{n} {v:.2f} cores"
+                                                      for n, v in cpu.items()))
+            for rx in receivers:
+                rx.proc.proc.kill()
+            silent = [f"{m.name} on {m.node}" for m in members
+                      if m.sink and not m.composite_packets()]
+            ensure(not silent, f"no composite reached {silent}")
+
+            talking = [m for m in members if m.peer]
+            recorders = [Process(m.record_argv(work), f"mix of {m.name}", die_with_parent=True)
+                         for m in talking]
+            procs += recorders
+            for m, rec in zip(talking, recorders):
+                rc = rec.wait_exit(RECORD_S + 20, f"recorded no {RECORD_S} s of {m.name}'s "
+                                                  f"mix (on {m.node})")
+                ensure(rc == 0, f"recording {m.name}'s mix failed ({rc}): {rec.stderr()}")
+            print("mixes recorded: " + ", ".join(
+                f"{m.name} ({m.role} on {m.node}"
+                + (f", {m.peer.freq} Hz)" if m.peer.sends else ", silent)") for m in talking))
+            # Each talker hears the other two and not itself (30 dB below); a listener all three.
+            check_everyone_but_self([m.peer for m in talking])
+            ensure(not dead_cameras(members), f"cameras stopped early{dead_cameras(members)}")
+    finally:
+        for p in procs:
+            if p.proc.poll() is None:
+                p.proc.kill()
+            p.proc.wait()
+        for m in members:
+            if m.sink:
+                m.sink.close()
+        redis.kill()
+
+
+def case_cascade(args, work):
+    if not shutil.which("ffmpeg"):
+        print("SKIP: ffmpeg is not installed (scripts/setup.sh installs it)")
+        sys.exit(SKIP)
+    run_cascade(args, work, 30, 10)
+
+
 CASES = {"placement": case_placement, "redirect": case_redirect,
          "concurrent": case_concurrent, "failover": case_failover, "drain": case_drain,
-         "redis": case_redis, "sip": case_sip, "duplicate": case_duplicate}
+         "redis": case_redis, "sip": case_sip, "duplicate": case_duplicate,
+         "cascade": case_cascade}
 
 
 def main():
