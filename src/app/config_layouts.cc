@@ -12,7 +12,7 @@
 namespace tessera::app {
 namespace {
 
-constexpr size_t kMaxRegions = mixer::kMaxGridTiles;
+constexpr size_t kMaxRegions = 25;
 constexpr int kMaxZ = 100;
 // Decimal fractions such as 0.1 + 0.9 may sum to a hair above 1.
 constexpr double kSlack = 1e-9;

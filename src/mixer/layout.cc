@@ -259,10 +259,15 @@ GridShape GridShapeFor(int count) {
   if (count <= 0) return GridShape{};
   if (count == 1) return GridShape{1, 1};
   if (count == 2) return GridShape{2, 1};
-  for (int side = 2; side < 5; ++side) {
+  for (int side = 2; side <= 5; ++side) {
     if (count <= side * side) return GridShape{side, side};
   }
-  return GridShape{5, 5};
+  // Above 25 (a cascaded all-hands): as square as fits, rows left empty at the bottom dropped,
+  // so 30 gives 6 x 5 rather than a 6 x 6 with an empty row.
+  count = std::min(count, kMaxGridTiles);
+  int columns = 6;
+  while (columns * columns < count) ++columns;
+  return GridShape{columns, (count + columns - 1) / columns};
 }
 
 std::vector<Tile> ComputeLayout(const LayoutSpec& spec, int canvas_w, int canvas_h,

@@ -108,7 +108,9 @@ struct LayoutSpec {
   const CustomLayout* custom = nullptr;
 };
 
-inline constexpr int kMaxGridTiles = 25;
+// The most tiles a grid shows (10 x 10: an all-hands cascaded over several nodes); later
+// inputs are left out.
+inline constexpr int kMaxGridTiles = 100;
 // The role that kPresentation shows large.
 inline constexpr std::string_view kPresenterRole = "presenter";
 

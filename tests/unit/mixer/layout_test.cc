@@ -45,7 +45,8 @@ TEST(AutoGridLayout, PicksGridShapeByCount) {
     int count, columns, rows;
   };
   for (const Case& c : {Case{1, 1, 1}, Case{2, 2, 1}, Case{4, 2, 2}, Case{5, 3, 3}, Case{9, 3, 3},
-                        Case{10, 4, 4}, Case{26, 5, 5}}) {
+                        Case{10, 4, 4}, Case{25, 5, 5}, Case{26, 6, 5}, Case{30, 6, 5},
+                        Case{31, 6, 6}, Case{100, 10, 10}, Case{120, 10, 10}}) {
     const std::vector<LayoutInput> inputs = Inputs(c.count);
     const std::vector<Tile> tiles = ComputeLayout({}, kW, kH, inputs, std::nullopt);
     ASSERT_EQ(tiles.size(), static_cast<size_t>(c.columns * c.rows)) << c.count;
@@ -60,7 +61,7 @@ TEST(AutoGridLayout, PicksGridShapeByCount) {
         EXPECT_EQ(tiles[i].participant_id, 0u);
       }
     }
-    EXPECT_EQ(shown, std::min(c.count, 25));
+    EXPECT_EQ(shown, std::min(c.count, kMaxGridTiles));
     // Columns share the canvas width.
     int row_width = 0;
     for (int col = 0; col < c.columns; ++col)
@@ -72,7 +73,7 @@ TEST(AutoGridLayout, PicksGridShapeByCount) {
 }
 
 TEST(AutoGridLayout, SlotsDoNotOverlap) {
-  for (int count : {1, 2, 4, 5, 9, 10, 26}) {
+  for (int count : {1, 2, 4, 5, 9, 10, 26, 30, 100}) {
     const std::vector<Tile> tiles = ComputeLayout({}, 1920, 1080, Inputs(count), std::nullopt);
     ExpectWellFormed(tiles, 1920, 1080);
     for (size_t i = 0; i < tiles.size(); ++i) {
