@@ -146,7 +146,8 @@ StatusOr<RoomService::NewLegs> RoomService::CreateLegs(RoomHost& host,
   }
   const RoomVideoConfig& rv = *host.config().video;
   std::shared_ptr<VideoInput> input;
-  if (pc.video->send) {
+  // A cascade uplink's video (the primary's composite) is forwarded, never decoded here.
+  if (pc.video->send && pc.cascade != CascadeRole::kUplink) {
     VideoInputConfig ic;
     ic.id = id;
     ic.name = pc.name;

@@ -17,6 +17,27 @@ Status RoomService::OnVideo(const std::string& room_name,
   return RunOn(room->video().context(), [&] { return f(room->video()); });
 }
 
+StatusOr<CascadeLayout> RoomService::ShareCells(const std::string& room) {
+  CascadeLayout out;
+  TESSERA_RETURN_IF_ERROR(OnVideo(room, [&](RoomVideo& v) {
+    out = v.CanvasCells();
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status RoomService::SetLinkCells(const std::string& room, uint32_t participant_id,
+                                 const CascadeLayout& layout) {
+  TESSERA_RETURN_IF_ERROR(
+      OnVideo(room, [&](RoomVideo& v) { return v.SetCells(participant_id, layout); }));
+  std::lock_guard lock(mu_);
+  auto found = FindMemberOf(room, participant_id);
+  if (!found.ok()) return found.status();
+  found->second->cascade_cells.clear();
+  for (const CascadeCell& c : layout.cells) found->second->cascade_cells.push_back(c.name);
+  return Status::Ok();
+}
+
 Status RoomService::SetLayout(const std::string& room, const std::string& layout) {
   return OnVideo(room, [&](RoomVideo& v) { return v.SetLayout(layout); });
 }

@@ -80,12 +80,21 @@ VideoLeg::RoomHooks RoomVideo::HooksForLegs() {
   VideoLeg::RoomHooks hooks;
   hooks.keyframe_request = [this](uint32_t id) {
     boost::asio::post(video_media_, [this, id] {
-      if (!stopped_) room_->RequestKeyframe(id);
+      if (stopped_) return;
+      if (forwarded_.count(id)) return AskUpstreamKeyframe(/*urgent=*/false);
+      room_->RequestKeyframe(id);
     });
   };
   hooks.ready_to_receive = [this](uint32_t id) {
     boost::asio::post(video_media_, [this, id] {
-      if (!stopped_) room_->RequestKeyframe(id, /*urgent=*/true);
+      if (stopped_) return;
+      if (forwarded_.count(id)) return AskUpstreamKeyframe(/*urgent=*/true);
+      room_->RequestKeyframe(id, /*urgent=*/true);
+    });
+  };
+  hooks.forward = [this](uint32_t, rtp::EncodedFrame frame) {
+    boost::asio::post(video_media_, [this, f = std::move(frame)] {
+      if (!stopped_) OnForwarded(f);
     });
   };
   hooks.feedback = [this](uint32_t id, std::optional<int64_t> bps, std::optional<double> loss) {
@@ -179,6 +188,20 @@ Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admi
     pending_[id] = Pending{pc, std::move(mailbox), leg};
     return Status::Ok();
   }
+  if (pc.cascade == CascadeRole::kUplink) {
+    // A share's uplink: no tile (its picture is the primary's composite, forwarded), the one
+    // recipient of the share's sub-canvas.
+    if (leg && leg->receives()) {
+      TESSERA_RETURN_IF_ERROR(
+          room_->AddRecipient(id, config_.video->profiles.front().name, /*adapt=*/false));
+    }
+    uplink_ = id;
+    if (leg) leg_by_id_[id] = leg;
+    ids_[pc.name] = id;
+    // The share's participants have waited for the primary's picture.
+    if (!forwarded_.empty()) AskUpstreamKeyframe(/*urgent=*/true);
+    return Status::Ok();
+  }
   // Everyone but a receive-only viewer has a tile: a placeholder with the name until (or
   // unless) pictures arrive.
   const bool tile = mailbox != nullptr || (pc.has_audio && !pc.receive_only);
@@ -188,8 +211,17 @@ Status RoomVideo::Attach(uint32_t id, const RoomParticipantConfig& pc, bool admi
     info.name = pc.name;
     info.role = pc.video ? pc.video->role : std::string();
     TESSERA_RETURN_IF_ERROR(room_->AddParticipant(info, std::move(mailbox)));
+    // A cascade link shows its share's cells, never a tile of its own (none until the share
+    // says what its sub-canvas holds).
+    if (pc.cascade == CascadeRole::kLink) {
+      TESSERA_RETURN_IF_ERROR(room_->SetCells(id, CascadeLayout{}));
+    }
   }
-  if (leg && leg->receives()) {
+  if (leg && leg->receives() && config_.share) {
+    // A share's participant receives the primary's composite, not the share's sub-canvas.
+    forwarded_[id] = false;
+    AskUpstreamKeyframe(/*urgent=*/true);
+  } else if (leg && leg->receives()) {
     const auto& v = *pc.video;
     const std::string profile =
         v.profile.empty() ? config_.video->profiles.front().name : v.profile;
@@ -223,10 +255,63 @@ void RoomVideo::RequestKeyframe(uint32_t id) { room_->RequestKeyframe(id); }
 
 void RoomVideo::Detach(uint32_t id) {
   pending_.erase(id);
+  forwarded_.erase(id);
+  if (uplink_ == id) uplink_.reset();
   room_->RemoveRecipient(id);
   room_->RemoveParticipant(id);
   leg_by_id_.erase(id);
   std::erase_if(ids_, [id](const auto& entry) { return entry.second == id; });
+}
+
+Status RoomVideo::SetCells(uint32_t link, const CascadeLayout& layout) {
+  return room_->SetCells(link, layout);
+}
+
+CascadeLayout RoomVideo::CanvasCells() const { return room_->CanvasCells(); }
+
+void RoomVideo::AskUpstreamKeyframe(bool urgent) {
+  if (!uplink_) return;
+  const auto it = leg_by_id_.find(*uplink_);
+  if (it == leg_by_id_.end()) return;
+  const int64_t now = clock_.NowUs();
+  if (!urgent && upstream_keyframe_us_ &&
+      now - *upstream_keyframe_us_ < int64_t{config_.video->keyframe_coalesce_ms} * 1000) {
+    return;
+  }
+  upstream_keyframe_us_ = now;
+  VideoLeg* leg = it->second;
+  boost::asio::post(leg->shard(), [leg] { leg->AskForKeyframe(); });
+}
+
+void RoomVideo::OnForwarded(const rtp::EncodedFrame& frame) {
+  TESSERA_DCHECK_RUN_ON(checker_);
+  if (forwarded_.empty() || frame.data.empty()) return;
+  if (!forward_packetizer_ || forward_codec_ != frame.codec) {
+    forward_packetizer_ = rtp::CreatePacketizer(frame.codec, room_->config().packetizer);
+    forward_codec_ = frame.codec;
+  }
+  auto out = std::make_shared<EncodedVideo>();
+  out->codec = frame.codec;
+  out->rtp_timestamp = frame.rtp_timestamp;
+  out->keyframe = frame.keyframe;
+  out->input_time_us = frame.receive_time_us;
+  out->payloads = forward_packetizer_->Packetize(frame.data, frame.keyframe);
+  if (out->payloads.empty()) return;
+  ++forwarded_frames_;
+  std::shared_ptr<const EncodedVideo> shared = std::move(out);
+  bool waiting = false;
+  for (auto& [id, started] : forwarded_) {
+    if (!started && !frame.keyframe) {
+      waiting = true;
+      continue;
+    }
+    started = true;
+    const auto it = leg_by_id_.find(id);
+    if (it == leg_by_id_.end()) continue;
+    VideoLeg* leg = it->second;
+    boost::asio::post(leg->shard(), [leg, shared] { leg->SendVideo(shared); });
+  }
+  if (waiting) AskUpstreamKeyframe(/*urgent=*/false);
 }
 
 std::optional<uint32_t> RoomVideo::IdOf(const std::string& participant) const {

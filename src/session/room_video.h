@@ -58,6 +58,12 @@ class RoomVideo {
   // PLI/FIR.
   void RequestKeyframe(uint32_t id);
 
+  // Cascading (docs/architecture.md, "Cascading"). On the primary: a link's cells (what its
+  // share's sub-canvas shows where). On a share: what its sub-canvas shows where (empty until it
+  // composed once).
+  Status SetCells(uint32_t link, const CascadeLayout& layout);
+  CascadeLayout CanvasCells() const;
+
   // The participants the recorded variant of the composite (what a `recorder` participant
   // receives) shows as "not recorded" cards from now on (RoomHost::UpdateExclusion).
   void SetExcluded(std::vector<uint32_t> excluded);
@@ -89,6 +95,12 @@ class RoomVideo {
   void OnTick();
   // When the timer's slot `slot` is due.
   std::chrono::steady_clock::time_point SlotTime(int64_t slot) const;
+  // A share's uplink sent a frame of the primary's composite: on to the share's participants
+  // that receive video (each from a keyframe on).
+  void OnForwarded(const rtp::EncodedFrame& frame);
+  // A keyframe of the primary's composite, asked through the uplink; not urgent: at most every
+  // keyframe_coalesce_ms.
+  void AskUpstreamKeyframe(bool urgent);
   // The id of a participant with a tile or receiving the composite.
   std::optional<uint32_t> IdOf(const std::string& participant) const;
 
@@ -99,6 +111,14 @@ class RoomVideo {
   std::unique_ptr<VideoRoom> room_;
   std::unique_ptr<RoomRecorder> recorder_;  // null: the room records nothing
   std::unordered_map<uint32_t, VideoLeg*> leg_by_id_;
+  // A share's: its uplink, and its participants that receive the primary's composite through it
+  // (started: sent a keyframe; until then nothing they could not decode).
+  std::optional<uint32_t> uplink_;
+  std::map<uint32_t, bool> forwarded_;
+  std::unique_ptr<rtp::Packetizer> forward_packetizer_;
+  rtp::Codec forward_codec_ = rtp::Codec::kH264;
+  std::optional<int64_t> upstream_keyframe_us_;
+  uint64_t forwarded_frames_ = 0;
   std::map<std::string, uint32_t> ids_;  // by name: tiles and recipients
   struct Pending {
     RoomParticipantConfig pc;

@@ -304,7 +304,11 @@ PacketVerdict VideoLeg::OnRtp(std::span<const uint8_t> clear, const net::Endpoin
 void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
   for (auto& frame : out.frames) {
     ++counts_.frames_received;
-    PostDecode(std::move(frame));
+    if (config_.cascade == CascadeRole::kUplink && hooks_.forward) {
+      hooks_.forward(id_, std::move(frame));
+    } else {
+      PostDecode(std::move(frame));
+    }
   }
   if (!out.rtcp.empty()) SendRtcp(std::move(out.rtcp));
 }
@@ -334,6 +338,11 @@ void VideoLeg::PostDecode(rtp::EncodedFrame frame) {
                         RequestSenderKeyframe();
                       });
                     });
+}
+
+void VideoLeg::AskForKeyframe() {
+  if (stopped_ || !receive_) return;
+  RequestSenderKeyframe();
 }
 
 void VideoLeg::RequestSenderKeyframe() {

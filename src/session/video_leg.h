@@ -42,6 +42,8 @@ class VideoLeg {
     std::function<void(uint32_t id, std::optional<int64_t> estimate_bps,
                        std::optional<double> loss)>
         feedback;
+    // A cascade uplink's frames (the primary's composite), for the share's participants.
+    std::function<void(uint32_t id, rtp::EncodedFrame frame)> forward;
   };
 
   // input: the participant's decoder (null when it sends no video). options: the keyframe
@@ -57,6 +59,9 @@ class VideoLeg {
   // One composite frame of the recipient's profile (shared by the profile's recipients).
   void SendVideo(const std::shared_ptr<const EncodedVideo>& frame);
   void Stop();
+  // Asks the participant's camera for a keyframe (throttled as its own requests are): a cascade
+  // uplink's, for a share participant that needs one.
+  void AskForKeyframe();
   // Like AudioLeg::SetRemote, for the composite (a leg that receives it). Every leg: where its
   // camera's packets may come from follows (MediaTransport::SetSignalledPeer).
   void SetRemote(const std::optional<boost::asio::ip::address>& address, uint16_t rtp_port,

@@ -136,9 +136,57 @@ Status VideoRoom::AddParticipant(const VideoParticipantInfo& info,
 }
 
 void VideoRoom::RemoveParticipant(uint32_t id) {
+  if (auto it = participants_.find(id); it != participants_.end()) {
+    for (uint32_t cell : it->second->cells) {
+      participants_.erase(cell);
+      if (active_speaker_ == cell) active_speaker_.reset();
+    }
+  }
   participants_.erase(id);
   std::erase(join_order_, id);
   if (active_speaker_ == id) active_speaker_.reset();
+}
+
+Status VideoRoom::SetCells(uint32_t link, const CascadeLayout& layout) {
+  auto it = participants_.find(link);
+  if (it == participants_.end()) return NotFoundError("no participant " + std::to_string(link));
+  Participant& l = *it->second;
+  l.link = true;
+  for (uint32_t cell : l.cells) participants_.erase(cell);
+  l.cells.clear();
+  const size_t n = std::min(layout.cells.size(), kMaxCascadeCells);
+  for (size_t i = 0; i < n; ++i) {
+    const CascadeCell& c = layout.cells[i];
+    if (c.rect.Empty() || layout.width <= 0 || layout.height <= 0) continue;
+    // Ids no front end hands out: the top bit, the link's id and the cell's index.
+    const uint32_t id = 0x80000000u | ((link & 0x7FFFFFu) << 8) | static_cast<uint32_t>(i);
+    auto p = std::make_unique<Participant>();
+    p->info.id = id;
+    p->info.name = c.name;
+    p->mailbox = l.mailbox;
+    p->crop = c.rect;
+    p->crop_width = layout.width;
+    p->crop_height = layout.height;
+    participants_[id] = std::move(p);
+    l.cells.push_back(id);
+  }
+  // The cells' places may change with the same sizes: every canvas lays out again.
+  for (auto& canvas : canvases_) canvas->key.reset();
+  return Status::Ok();
+}
+
+CascadeLayout VideoRoom::CanvasCells() const {
+  CascadeLayout out;
+  if (canvases_.empty() || !canvases_[0]->composed_once) return out;
+  const Canvas& c = *canvases_[0];
+  out.width = c.width;
+  out.height = c.height;
+  for (const mixer::Tile& t : c.tiles) {
+    auto it = participants_.find(t.participant_id);
+    if (t.participant_id == 0 || it == participants_.end()) continue;
+    out.cells.push_back(CascadeCell{it->second->info.name, t.region});
+  }
+  return out;
 }
 
 std::optional<size_t> VideoRoom::ProfileIndex(const std::string& name) const {
@@ -244,6 +292,8 @@ Status VideoRoom::SetLayout(const std::string& name) {
 
 void VideoRoom::SetActiveSpeaker(std::optional<uint32_t> id) {
   if (id && !participants_.count(*id)) return;
+  // A cascade link speaks for a whole share: no one tile is its.
+  if (id && participants_.at(*id)->link) id.reset();
   active_speaker_ = id;
 }
 
@@ -422,22 +472,44 @@ std::map<uint32_t, std::pair<int, int>> VideoRoom::TileSizes() const {
 void VideoRoom::Compose(Canvas& canvas) {
   std::vector<mixer::LayoutInput> inputs;
   inputs.reserve(join_order_.size());
-  for (uint32_t id : join_order_) {
+  const auto add_input = [this, &inputs](uint32_t id) {
     const Participant& p = *participants_.at(id);
     mixer::LayoutInput in;
     in.id = id;
     if (p.current.has_picture()) {
-      in.width = p.current.width();
-      in.height = p.current.height();
+      if (const std::optional<mixer::Rect> crop = ScaledCrop(p)) {
+        in.width = crop->width;
+        in.height = crop->height;
+      } else if (!p.crop) {
+        in.width = p.current.width();
+        in.height = p.current.height();
+      }
     }
     in.role = p.info.role;
     in.pinned = p.pinned;
     inputs.push_back(std::move(in));
+  };
+  for (uint32_t id : join_order_) {
+    const Participant& p = *participants_.at(id);
+    if (!p.link) {
+      add_input(id);
+      continue;
+    }
+    for (uint32_t cell : p.cells) add_input(cell);
   }
   LayoutKey key{layout_name_, inputs, active_speaker_};
   if (!canvas.key || !(*canvas.key == key)) {
     canvas.tiles =
         mixer::ComputeLayout(layout_, canvas.width, canvas.height, inputs, active_speaker_);
+    // A cell's source rectangle is within its crop of the link's picture.
+    for (mixer::Tile& t : canvas.tiles) {
+      auto it = participants_.find(t.participant_id);
+      if (t.participant_id == 0 || it == participants_.end() || t.src.Empty()) continue;
+      if (const std::optional<mixer::Rect> crop = ScaledCrop(*it->second)) {
+        t.src.x += crop->x;
+        t.src.y += crop->y;
+      }
+    }
     canvas.key = std::move(key);
     ++stats_.layout_changes;
   }
@@ -474,6 +546,28 @@ void VideoRoom::Compose(Canvas& canvas) {
   canvas.composed_this_tick = true;
   canvas.composed_once = true;
   ++stats_.composes;
+}
+
+std::optional<mixer::Rect> VideoRoom::ScaledCrop(const Participant& p) {
+  if (!p.crop || !p.current.has_picture() || p.crop_width <= 0 || p.crop_height <= 0) {
+    return std::nullopt;
+  }
+  const int64_t w = p.current.width();
+  const int64_t h = p.current.height();
+  const auto sx = [&](int64_t v) { return static_cast<int>(v * w / p.crop_width); };
+  const auto sy = [&](int64_t v) { return static_cast<int>(v * h / p.crop_height); };
+  mixer::Rect r;
+  r.x = std::clamp(sx(p.crop->x), 0, static_cast<int>(w));
+  r.y = std::clamp(sy(p.crop->y), 0, static_cast<int>(h));
+  r.width = std::min(sx(p.crop->x + p.crop->width), static_cast<int>(w)) - r.x;
+  r.height = std::min(sy(p.crop->y + p.crop->height), static_cast<int>(h)) - r.y;
+  // Whole chroma samples: the compositors address 4:2:0 planes at half the source's origin.
+  r.x &= ~1;
+  r.y &= ~1;
+  r.width &= ~1;
+  r.height &= ~1;
+  if (r.Empty()) return std::nullopt;
+  return r;
 }
 
 void VideoRoom::DrawNames(const Canvas& canvas, mixer::I420Frame& frame) {

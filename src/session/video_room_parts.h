@@ -25,6 +25,14 @@ struct VideoRoom::Participant {
   bool pinned = false;
   mixer::MailboxFrame current;  // this tick's snapshot; no picture = placeholder
   uint64_t held_sequence = 0;   // the last picture whose hold input_hold_us() counted
+  // A cascade link (SetCells): its cells' ids, shown in its place; it has no tile itself.
+  bool link = false;
+  std::vector<uint32_t> cells;
+  // A cell of a link: it shares the link's mailbox and shows `crop` of its picture (in pixels
+  // of a crop_width x crop_height sub-canvas, scaled to the picture's size).
+  std::optional<mixer::Rect> crop;
+  int crop_width = 0;
+  int crop_height = 0;
 };
 
 struct VideoRoom::Recipient {

@@ -117,6 +117,15 @@ struct RoomParticipantVideoConfig {
   std::string sdp_file;
 };
 
+// The two ends of a cascade link (docs/architecture.md, "Cascading").
+//   kLink: on the primary, a share node: its audio is the share's local mix, its video the
+//     share's sub-canvas, shown as one tile per share member (VideoRoom::SetCells), never as a
+//     tile of its own; it receives the composite and the mix of everyone not on that share.
+//   kUplink: on a share node, the primary: its audio (the primary's mix for this share) is mixed
+//     for the share's participants, its video (the primary's composite) is forwarded to them;
+//     it receives the share's sub-canvas and its local mix.
+enum class CascadeRole : uint8_t { kNone, kLink, kUplink };
+
 // A participant of a mixing room: it sends its audio to Tessera and receives the room's mix
 // (everyone but itself) at remote_address:remote_rtp_port, and/or sends its video and receives
 // the room's composite (video).
@@ -150,6 +159,9 @@ struct RoomParticipantConfig {
   // other session (a WHEP viewer and the WHIP publisher of one token, linked by its subject).
   // Whichever joins first, the other is left out of this one's mix from the moment both are in.
   std::string own_voice;
+  // A cascaded room's link between two nodes (docs/architecture.md, "Cascading"); kNone for
+  // every participant a front end joins.
+  CascadeRole cascade = CascadeRole::kNone;
 };
 
 // One output profile of a room's composite: one type from the config (or the API's JSON) to the
@@ -222,6 +234,40 @@ struct RoomRecordingConfig {
   uint32_t retention_days = 0;
 };
 
+// A cascade share's sub-canvas as the primary shows it: one cell (in the sub-canvas's pixels,
+// width x height) per share member, in the share's grid order (docs/architecture.md,
+// "Cascading").
+struct CascadeCell {
+  std::string name;
+  mixer::Rect rect;
+  bool operator==(const CascadeCell& o) const {
+    return name == o.name && rect.x == o.rect.x && rect.y == o.rect.y &&
+           rect.width == o.rect.width && rect.height == o.rect.height;
+  }
+};
+struct CascadeLayout {
+  int width = 0;
+  int height = 0;
+  std::vector<CascadeCell> cells;
+  bool operator==(const CascadeLayout& o) const {
+    return width == o.width && height == o.height && cells == o.cells;
+  }
+};
+
+// A room running on this node as another node's share of a cascaded room: its participants'
+// tiles go, composed into one sub-canvas, to the primary over the share's uplink; they receive
+// the primary's composite (forwarded, not encoded again) and the primary's mix of the rest.
+struct RoomShareConfig {
+  std::string primary;  // the node id of the room's primary
+};
+
+// One room spread over several nodes (docs/architecture.md, "Cascading").
+struct RoomCascadeConfig {
+  // The most participants of the room one node takes: the room's primary node takes this many,
+  // then each further share node as many. 0: the room is not cascaded.
+  uint32_t per_node = 0;
+};
+
 struct RoomConfig {
   std::string name;
   // In a cluster: the nodes of this region run it (cluster.region); "default" otherwise.
@@ -237,6 +283,9 @@ struct RoomConfig {
   uint32_t audio_jitter_max_ms = 120;
   std::vector<RoomParticipantConfig> participants;
   std::optional<RoomVideoConfig> video;
+  RoomCascadeConfig cascade;
+  // Set: this room is another node's share of a cascaded room (never from a config file).
+  std::optional<RoomShareConfig> share;
 };
 
 // A participant's name as every front end takes it: 1 to 64 letters, digits and . - _ @ +.

@@ -156,6 +156,8 @@ struct RoomMember {
   // packets, loss, jitter, RTT, drops by reason; empty in other answers.
   std::string audio_stats_json;
   std::string video_stats_json;
+  // A cascade link on the primary (transport "cascade"): the names its share's cells show.
+  std::vector<std::string> cascade_cells;
 };
 
 // Runs on: any thread. Every method blocks until the rooms and shards applied it; calls are
@@ -219,6 +221,18 @@ class RoomDirectory {
   virtual Status SetPinned(const std::string& room, const std::string& participant,
                            bool pinned) = 0;
   virtual Status SetSpeaker(const std::string& room, const std::string& participant) = 0;
+  // Cascading (docs/architecture.md, "Cascading"). A share's sub-canvas as last composed: its
+  // participants' cells (empty until it composed once).
+  virtual StatusOr<CascadeLayout> ShareCells(const std::string& room) {
+    return UnavailableError("room '" + room + "': no cascading here");
+  }
+  // On the primary: the link `participant_id` shows its share's participants in these cells.
+  virtual Status SetLinkCells(const std::string& room, uint32_t participant_id,
+                              const CascadeLayout& layout) {
+    (void)participant_id;
+    (void)layout;
+    return UnavailableError("room '" + room + "': no cascading here");
+  }
   // The live summary objects (JSON) of one room or, with an empty name, of every room: one
   // object for the audio mix and one for the video mix of each room.
   virtual StatusOr<std::vector<std::string>> RoomStats(const std::string& room) = 0;

@@ -89,6 +89,9 @@ class RoomService final : public RoomDirectory {
   Status SetLayout(const std::string& room, const std::string& layout) override;
   Status SetPinned(const std::string& room, const std::string& participant, bool pinned) override;
   Status SetSpeaker(const std::string& room, const std::string& participant) override;
+  StatusOr<CascadeLayout> ShareCells(const std::string& room) override;
+  Status SetLinkCells(const std::string& room, uint32_t participant_id,
+                      const CascadeLayout& layout) override;
   StatusOr<std::vector<std::string>> RoomStats(const std::string& room) override;
 
  private:

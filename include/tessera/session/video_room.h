@@ -172,6 +172,15 @@ class VideoRoom {
   Status AddParticipant(const VideoParticipantInfo& info,
                         std::shared_ptr<mixer::FrameMailbox> mailbox);
   void RemoveParticipant(uint32_t id);
+  // A cascade link (a participant added with AddParticipant) shows its picture, a share's
+  // sub-canvas, as one tile per cell, cropped from it, in the link's place in the join order;
+  // the link itself has no tile. An empty layout: none (until the share says what it shows).
+  // Cells beyond kMaxCascadeCells are left out (logged by the caller's checks).
+  Status SetCells(uint32_t link, const CascadeLayout& layout);
+  static constexpr size_t kMaxCascadeCells = 255;
+  // The first canvas's tiles as a share sends them to its primary: each participant's cell.
+  // Empty until the room composed once.
+  CascadeLayout CanvasCells() const;
   // A recipient of the composite on profile `profile` (by name). adapt: may be moved to other
   // profiles of the same codec by its feedback; it never goes above the configured one (by
   // bitrate, then picture size). A new recipient receives from its profile's next keyframe on,
@@ -247,6 +256,8 @@ class VideoRoom {
   struct ProfileState;
   // The recorder's key among the recipients (participant ids count up from 1, never reach it).
   static constexpr uint32_t kRecorderKey = 0xFFFFFFFF;
+  // A cascade cell's crop in its link's current picture; nullopt: not a cell, or no picture.
+  static std::optional<mixer::Rect> ScaledCrop(const Participant& p);
   struct Canvas;
 
   VideoRoom(VideoRoomConfig config, Clock& clock);

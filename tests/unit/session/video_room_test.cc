@@ -608,5 +608,56 @@ TEST_F(VideoRoomTest, RejectsBadProfilesAndUnknownRecipientsProfiles) {
   EXPECT_EQ(room_->AddRecipient(1, "nope").code(), StatusCode::kNotFound);
 }
 
+// Cascading: a link's picture is its share's sub-canvas; each cell of it is a tile of its own,
+// in the link's place in the join order, named after the share's participant.
+TEST_F(VideoRoomTest, ACascadeLinksCellsAreTilesCroppedFromItsSubCanvas) {
+  MakeRoom({Profile("hd", rtp::Codec::kH264, 1280, 720, 30, 1'500'000)});
+  AddSender(1, "local", kRed);
+  // The share's 640x360 sub-canvas: green on the left, blue on the right.
+  std::shared_ptr<mixer::I420Frame> sub =
+      std::make_shared<mixer::I420Frame>(mixer::I420Frame::Make(640, 360));
+  for (int y = 0; y < 360; ++y) {
+    for (int x = 0; x < 640; ++x) {
+      const Yuv c = x < 320 ? kGreen : kBlue;
+      sub->y[static_cast<size_t>(y) * sub->stride_y + x] = static_cast<uint8_t>(c.y);
+      if (y % 2 == 0 && x % 2 == 0) {
+        sub->u[static_cast<size_t>(y / 2) * sub->stride_u + x / 2] = static_cast<uint8_t>(c.u);
+        sub->v[static_cast<size_t>(y / 2) * sub->stride_v + x / 2] = static_cast<uint8_t>(c.v);
+      }
+    }
+  }
+  auto link = std::make_shared<mixer::FrameMailbox>();
+  link->Put(std::shared_ptr<const mixer::I420Frame>(sub), clock_.NowUs(), clock_.NowUs());
+  boxes_[2] = link;
+  ASSERT_TRUE(room_->AddParticipant({2, "cascade-n2", ""}, link).ok());
+  CascadeLayout cells;
+  cells.width = 640;
+  cells.height = 360;
+  cells.cells = {{"green", {0, 0, 320, 360}}, {"blue", {320, 0, 320, 360}}};
+  ASSERT_TRUE(room_->SetCells(2, cells).ok());
+  ASSERT_TRUE(room_->AddRecipient(100, "hd").ok());
+  std::vector<VideoTick> ticks;
+  for (int i = 0; i < 10; ++i) ticks.push_back(Step());
+  auto pic = DecodeOutputs(ticks, 100);
+  ASSERT_TRUE(pic.has_value());
+  // Three tiles of a 2x2 grid: the local sender, then the link's two cells; no tile of the link.
+  EXPECT_THAT(MeanAt(*pic, {0, 0, 640, 360}), NearColour(kRed, 6));
+  EXPECT_THAT(MeanAt(*pic, {640, 0, 640, 360}), NearColour(kGreen, 6));
+  EXPECT_THAT(MeanAt(*pic, {0, 360, 640, 360}), NearColour(kBlue, 6));
+  const auto sizes = room_->TileSizes();
+  EXPECT_EQ(sizes.size(), 3u);
+  EXPECT_FALSE(sizes.count(2));
+  // The cells the room itself would send a primary, were it a share.
+  const CascadeLayout own = room_->CanvasCells();
+  ASSERT_EQ(own.cells.size(), 3u);
+  EXPECT_EQ(own.cells[0].name, "local");
+  EXPECT_EQ(own.cells[1].name, "green");
+  EXPECT_EQ(own.cells[2].rect, (mixer::Rect{0, 360, 640, 360}));
+  // The link leaves: its cells go with it.
+  room_->RemoveParticipant(2);
+  (void)Step();
+  EXPECT_EQ(room_->TileSizes().size(), 1u);
+}
+
 }  // namespace
 }  // namespace tessera::session
