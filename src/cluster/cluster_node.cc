@@ -214,4 +214,19 @@ void ClusterNode::HeartbeatNow() {
   if (impl_) impl_->HeartbeatNow();
 }
 
+StatusOr<NodeRecord> ClusterNode::PlaceShare(const std::string& room, uint32_t per_node) {
+  if (!impl_) return NotStarted();
+  return impl_->PlaceShare(room, per_node);
+}
+
+StatusOr<nlohmann::json> ClusterNode::ShareSpec(const std::string& room,
+                                                const std::string& primary) {
+  if (!impl_) return NotStarted();
+  return impl_->ShareSpec(room, primary);
+}
+
+void ClusterNode::ShareChanged() {
+  if (impl_) impl_->ShareChanged();
+}
+
 }  // namespace tessera::cluster

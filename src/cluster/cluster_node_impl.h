@@ -156,6 +156,11 @@ class ClusterNode::Impl {
 
   void HeartbeatNow();
 
+  // Cascading (cascade.cc).
+  StatusOr<NodeRecord> PlaceShare(const std::string& room, uint32_t per_node);
+  StatusOr<nlohmann::json> ShareSpec(const std::string& room, const std::string& primary);
+  void ShareChanged();
+
  private:
   struct Owned {
     nlohmann::json spec;  // null: a room of the config file (never taken over elsewhere)
@@ -191,6 +196,18 @@ class ClusterNode::Impl {
   // nodes agree on who takes which and a dead node's rooms spread; SET NX settles any race.
   void TakeOverOrphans();
   static int64_t SpecParticipants(const nlohmann::json& record);
+  std::string SharesKey(const std::string& room) const { return Key("shares:" + room); }
+  std::string ShareKey(const std::string& room, const std::string& node) const {
+    return Key("share:" + room + ":" + node);
+  }
+  std::string LinkKey(const std::string& room, const std::string& node) const {
+    return Key("link:" + room + ":" + node);
+  }
+  // This node's shares: their entries written, their links followed, those whose room left
+  // its primary ended. Returns the rooms shared here (never leased here).
+  std::set<std::string> KeepShares();
+  // The cascaded rooms leased here: each share linked, each lapsed share unlinked.
+  void KeepLinks();
   void TakeOver(const std::string& room, const nlohmann::json& record);
 
   struct Seen {
@@ -213,6 +230,11 @@ class ClusterNode::Impl {
   std::set<std::string> to_forget_;        // deleted here, not yet confirmed by Redis
   std::map<std::string, Seen> seen_;       // each node's last heartbeat, as seen from here
   int64_t takeover_after_ms_ = 0;
+  // Cascading, the cluster thread's only: the links made here (room -> share nodes), and since
+  // when each share here has found its room off its primary.
+  std::map<std::string, std::set<std::string>> links_;
+  std::map<std::string, int64_t> orphan_share_since_;
+  std::set<std::string> shared_;  // the rooms shared here, as of the last heartbeat
   // This process's instance (NodeRecord::instance), and whether another live process holds the
   // node id: then this one stays out of the directory and touches no lease.
   const std::string instance_ = NewInstance();

@@ -177,7 +177,12 @@ void ClusterNode::Impl::Beat() {
   }
   for (const std::string& room : std::set<std::string>(to_forget_)) Forget(room);
   ReadNodes((*r)[2]);
-  KeepLeases(local);
+  // A share of another node's room runs here under the room's name, never leased here.
+  shared_ = KeepShares();
+  LocalRooms leased = local;
+  std::erase_if(leased.names, [this](const std::string& n) { return shared_.count(n) > 0; });
+  KeepLeases(leased);
+  KeepLinks();
   if (!self.draining && SteadyMs() >= takeover_after_ms_) TakeOverOrphans();
   GlobalMetrics().GetGauge("tessera_cluster_rooms_leased").Set(static_cast<double>(owned_.size()));
 }

@@ -8,6 +8,9 @@
 //   spec:<name> the API body that created the room, its region and its last node: what another
 //               node re-creates it from when its node dies
 //   rooms       the set of room names with a spec
+//   shares:<room>        the nodes holding a share of a cascaded room
+//   share:<room>:<node>  that share's uplink ports, members and cells, expiring after lease_ms
+//   link:<room>:<node>   the primary's link ports for that share, expiring after lease_ms
 //
 // Each heartbeat (heartbeat_ms) the node writes its entry, reads everyone's, renews the leases
 // of its rooms (a lease another node holds now ends the room here), and takes over rooms whose
@@ -52,6 +55,25 @@ struct ClusterHooks {
   // The cluster's events for the event stream and the audit trail: room.moved (taken over from
   // a node that died or stopped), room.lease_lost (ended here: another node holds it).
   std::function<void(const nlohmann::json& event)> on_event;
+
+  // Cascading (docs/architecture.md, "Cascading"); unset: this node takes no part in it.
+  // This node's shares of other nodes' rooms: one object each, {"room", "primary",
+  // "media_address", "audio_port", "video_port" (its uplink's), "participants" (its own),
+  // "layout": {"width", "height", "cells": [{"name", "x", "y", "width", "height"}]}}.
+  std::function<std::vector<nlohmann::json>()> shares;
+  // On a room's primary: the share of node `node` (the object above) is linked: its link
+  // participant joined (once) and shows the share's cells. Returns the link's {"media_address",
+  // "audio_port", "video_port"}; an error is logged and retried next heartbeat.
+  std::function<StatusOr<nlohmann::json>(const std::string& room, const std::string& node,
+                                         const nlohmann::json& share)>
+      link;
+  // On a room's primary: the share of `node` is gone (its lease lapsed): its link leaves.
+  std::function<void(const std::string& room, const std::string& node)> unlink;
+  // On a share: the primary's link for it is `link` (the object `link` returned): the uplink
+  // sends there (idempotent).
+  std::function<void(const std::string& room, const nlohmann::json& link)> uplink;
+  // On a share: the room no longer runs on its primary (deleted, or moved): the share ends.
+  std::function<void(const std::string& room)> end_share;
 };
 
 class ClusterNode {
@@ -90,6 +112,16 @@ class ClusterNode {
   // node runs: that node's sip_address, for a 302. nullopt: nowhere else, that node has no SIP,
   // or the directory is unreachable (the caller then gets this node's 404).
   std::optional<std::string> LocateSip(const std::string& user);
+  // Cascading. The node a cascaded room's next participant joins on, the room's primary being
+  // full: a share of the room with fewer than per_node participants, else the node of the
+  // room's region with the most free budget that holds no share of it. ResourceExhausted: none.
+  StatusOr<NodeRecord> PlaceShare(const std::string& room, uint32_t per_node);
+  // The body that created `room`, for a share of it here; FailedPrecondition unless `primary`
+  // holds the room's lease and the room is cascaded.
+  StatusOr<nlohmann::json> ShareSpec(const std::string& room, const std::string& primary);
+  // A share here changed (a participant joined or left): its entry is written now, so that
+  // the primary's next placement counts it.
+  void ShareChanged();
   // GET /v1/cluster: {"node": id, "redis": "up"|"down", "nodes": [NodeRecord...],
   // "rooms": [{"name", "node"}...]}.
   StatusOr<nlohmann::json> Describe();
