@@ -1,6 +1,10 @@
 #include "app/cluster_glue.h"
 
 #include <spdlog/spdlog.h>
+#include <tessera/session/cascade.h>
+
+#include <map>
+#include <memory>
 
 namespace tessera::app {
 namespace {
@@ -26,6 +30,15 @@ class NodePlacement final : public control::RoomPlacement {
     return std::optional<control::NodeLocation>(control::NodeLocation{(*n)->id, (*n)->api_url});
   }
   StatusOr<nlohmann::json> Describe() override { return node_.Describe(); }
+  StatusOr<control::NodeLocation> PlaceShare(const std::string& room, uint32_t per_node) override {
+    auto n = node_.PlaceShare(room, per_node);
+    if (!n.ok()) return n.status();
+    return control::NodeLocation{n->id, n->api_url};
+  }
+  StatusOr<nlohmann::json> ShareSpec(const std::string& room, const std::string& primary) override {
+    return node_.ShareSpec(room, primary);
+  }
+  void ShareChanged() override { node_.ShareChanged(); }
 
  private:
   cluster::ClusterNode& node_;
@@ -37,10 +50,168 @@ std::unique_ptr<control::RoomPlacement> MakeRoomPlacement(cluster::ClusterNode& 
   return std::make_unique<NodePlacement>(node);
 }
 
+namespace {
+
+nlohmann::json LayoutJson(const session::CascadeLayout& l) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const session::CascadeCell& c : l.cells) {
+    cells.push_back({{"name", c.name},
+                     {"x", c.rect.x},
+                     {"y", c.rect.y},
+                     {"width", c.rect.width},
+                     {"height", c.rect.height}});
+  }
+  return {{"width", l.width}, {"height", l.height}, {"cells", std::move(cells)}};
+}
+
+// What a share's entry says its cells are; nothing that is not a sane rectangle on a sane
+// canvas (the entry comes from another node through Redis).
+session::CascadeLayout LayoutFromJson(const nlohmann::json& j) {
+  session::CascadeLayout l;
+  if (!j.is_object()) return l;
+  const auto num = [](const nlohmann::json& o, const char* k) {
+    const auto it = o.find(k);
+    return it != o.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{-1};
+  };
+  const int64_t w = num(j, "width");
+  const int64_t h = num(j, "height");
+  if (w <= 0 || h <= 0 || w > 7680 || h > 4320) return l;
+  l.width = static_cast<int>(w);
+  l.height = static_cast<int>(h);
+  const auto cells = j.find("cells");
+  if (cells == j.end() || !cells->is_array()) return l;
+  for (const nlohmann::json& c : *cells) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) continue;
+    const int64_t x = num(c, "x"), y = num(c, "y"), cw = num(c, "width"), ch = num(c, "height");
+    if (x < 0 || y < 0 || cw <= 0 || ch <= 0 || x + cw > w || y + ch > h) continue;
+    l.cells.push_back(
+        {c["name"].get<std::string>(), mixer::Rect{static_cast<int>(x), static_cast<int>(y),
+                                                   static_cast<int>(cw), static_cast<int>(ch)}});
+  }
+  return l;
+}
+
+std::optional<session::RoomMember> MemberNamed(session::RoomDirectory& rooms,
+                                               const std::string& room, const std::string& name) {
+  auto members = rooms.Participants(room);
+  if (!members.ok()) return std::nullopt;
+  for (const session::RoomMember& m : *members) {
+    if (m.name == name) return m;
+  }
+  return std::nullopt;
+}
+
+uint16_t PortOf(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) return 0;
+  const uint64_t v = it->get<uint64_t>();
+  return v > 0 && v <= 65535 ? static_cast<uint16_t>(v) : 0;
+}
+
+// The cluster thread's own state of the links and uplinks (only it calls these hooks).
+struct CascadeState {
+  std::map<std::string, session::CascadeLayout> cells;  // "room\nnode" -> applied on the link
+  std::map<std::string, std::string> uplinks;           // room -> the link it sends to
+};
+
+}  // namespace
+
 cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
                                        control::ControlService& service,
+                                       const std::string& media_address,
                                        std::function<void(const nlohmann::json&)> events) {
   cluster::ClusterHooks h;
+  auto state = std::make_shared<CascadeState>();
+  h.shares = [&rooms, media_address] {
+    std::vector<nlohmann::json> out;
+    for (const session::RoomConfig& r : rooms.ListRooms()) {
+      if (!r.share) continue;
+      auto members = rooms.Participants(r.name);
+      if (!members.ok()) continue;
+      nlohmann::json share = {
+          {"room", r.name}, {"primary", r.share->primary}, {"media_address", media_address}};
+      uint32_t own = 0;
+      for (const session::RoomMember& m : *members) {
+        if (m.name == session::kUplinkName) {
+          share["audio_port"] = m.audio_port;
+          share["video_port"] = m.video_port;
+        } else {
+          ++own;
+        }
+      }
+      share["participants"] = own;
+      auto cells = rooms.ShareCells(r.name);
+      share["layout"] = LayoutJson(cells.ok() ? *cells : session::CascadeLayout{});
+      out.push_back(std::move(share));
+    }
+    return out;
+  };
+  h.link = [&rooms, media_address, state](const std::string& room, const std::string& node,
+                                          const nlohmann::json& share) -> StatusOr<nlohmann::json> {
+    const std::optional<session::RoomConfig> config = rooms.FindRoom(room);
+    if (!config) return NotFoundError("no room '" + room + "' here");
+    const std::string name = session::LinkName(node);
+    const std::string address = share.value("media_address", "");
+    const uint16_t audio_port = PortOf(share, "audio_port");
+    const uint16_t video_port = PortOf(share, "video_port");
+    if (address.empty() || !audio_port) {
+      return InvalidArgumentError("the share's entry has no media address or uplink port");
+    }
+    std::optional<session::RoomMember> link = MemberNamed(rooms, room, name);
+    if (!link) {
+      session::JoinOptions options;
+      options.transport = "cascade";
+      auto joined = rooms.JoinRoom(
+          room, session::LinkParticipant(*config, node, address, audio_port, video_port), options);
+      if (!joined.ok()) return joined.status();
+      spdlog::info("room {}: linked to its share on node {} ({}:{}/{})", room, node, address,
+                   audio_port, video_port);
+      link = MemberNamed(rooms, room, name);
+      if (!link) return InternalError("the link to node " + node + " left at once");
+      state->cells.erase(room + '\n' + node);
+    }
+    const session::CascadeLayout layout = LayoutFromJson(share.value("layout", nlohmann::json()));
+    session::CascadeLayout& applied = state->cells[room + '\n' + node];
+    if (!(applied == layout) || link->cascade_cells.size() != layout.cells.size()) {
+      TESSERA_RETURN_IF_ERROR(rooms.SetLinkCells(room, link->id, layout));
+      applied = layout;
+    }
+    return nlohmann::json{{"media_address", media_address},
+                          {"audio_port", link->audio_port},
+                          {"video_port", link->video_port}};
+  };
+  h.unlink = [&rooms, state](const std::string& room, const std::string& node) {
+    state->cells.erase(room + '\n' + node);
+    if (auto link = MemberNamed(rooms, room, session::LinkName(node))) {
+      (void)rooms.LeaveRoom(room, link->id);
+    }
+  };
+  h.uplink = [&rooms, state](const std::string& room, const nlohmann::json& link) {
+    const std::string key = link.dump();
+    auto it = state->uplinks.find(room);
+    if (it != state->uplinks.end() && it->second == key) return;
+    std::optional<session::RoomMember> up = MemberNamed(rooms, room, session::kUplinkName);
+    if (!up) return;
+    session::RemoteUpdate to;
+    to.address = link.value("media_address", "");
+    to.audio_rtp_port = PortOf(link, "audio_port");
+    to.video_rtp_port = PortOf(link, "video_port");
+    if (to.address.empty() || !to.audio_rtp_port) return;
+    if (Status s = rooms.UpdateRemote(room, up->id, to); !s.ok()) {
+      spdlog::warn("room {}: the share's uplink could not be pointed at its primary: {}", room,
+                   s.message());
+      return;
+    }
+    spdlog::info("room {}: the share's uplink sends to its primary at {}:{}/{}", room, to.address,
+                 to.audio_rtp_port, to.video_rtp_port);
+    state->uplinks[room] = key;
+  };
+  h.end_share = [&service, state](const std::string& room) {
+    state->uplinks.erase(room);
+    if (Status s = service.DeleteRoom(room); !s.ok()) {
+      spdlog::warn("cluster: the share of room {} could not be ended here: {}", room, s.message());
+    }
+  };
   h.local_rooms = [&rooms] {
     cluster::LocalRooms out;
     for (const session::RoomConfig& r : rooms.ListRooms()) {

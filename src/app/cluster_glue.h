@@ -17,9 +17,12 @@ std::unique_ptr<control::RoomPlacement> MakeRoomPlacement(cluster::ClusterNode& 
 
 // The cluster's view of this node's rooms: it counts them, re-creates taken-over rooms through
 // the service (the same checks as the API's) and ends rooms another node holds. `events` gets
-// the cluster's events (the event stream and the audit trail); may be unset.
+// the cluster's events (the event stream and the audit trail); may be unset. Cascading: the
+// shares here and the links of the rooms here, whose media goes to `media_address` (the node's
+// server.bind_address).
 cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
                                        control::ControlService& service,
+                                       const std::string& media_address,
                                        std::function<void(const nlohmann::json&)> events);
 
 }  // namespace tessera::app

@@ -160,7 +160,7 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
                std::set<std::string>& participant_names) {
   c.OnlyKeys(r, p,
              {"name", "region", "sip", "max_speakers", "max_participants", "audio_jitter_min_ms",
-              "audio_jitter_max_ms", "participants", "video", "recording"});
+              "audio_jitter_max_ms", "participants", "video", "recording", "cascade"});
   c.String(r, p, "name", room.name);
   if (room.name.empty()) c.Error(r, Checker::Join(p, "name"), "is required");
   if (room.name.find('/') != std::string::npos) {
@@ -175,6 +175,14 @@ void ParseRoom(Checker& c, const YAML::Node& r, const std::string& p, RoomConfig
   }
   if (const YAML::Node rec = r["recording"]; rec.IsDefined()) {
     ParseRoomRecording(c, rec, Checker::Join(p, "recording"), room.recording);
+  }
+  if (const YAML::Node cas = r["cascade"]; cas.IsDefined()) {
+    // docs/architecture.md, "Cascading": the room spreads over the cluster's nodes, per_node
+    // participants on each (a share's cells are numbered in a byte).
+    const std::string cp = Checker::Join(p, "cascade");
+    c.OnlyKeys(cas, cp, {"per_node"});
+    if (!cas["per_node"].IsDefined()) c.Error(cas, Checker::Join(cp, "per_node"), "is required");
+    c.Unsigned(cas, cp, "per_node", room.cascade.per_node, 1, 200);
   }
   c.Unsigned(r, p, "max_speakers", room.max_speakers, 1, 16);
   c.Unsigned(r, p, "max_participants", room.max_participants, 1, 1000);

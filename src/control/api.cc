@@ -453,7 +453,13 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
     case RouteId::kParticipants: {
       const std::string& room = params[0];
       if (method == "GET") return Answer(service_.ListParticipants(room));
+      if (options_.placement) {
+        if (std::optional<HttpResponse> r = CascadeElsewhere(request, room)) return *r;
+      }
       auto added = service_.AddParticipant(room, body);
+      if (added.ok() && options_.placement && service_.IsShare(room)) {
+        options_.placement->ShareChanged();
+      }
       HttpResponse r = Answer(added, 201);
       if (added.ok() && added->contains("id")) {
         r.headers.emplace_back("Location", "/v1/rooms/" + PercentEncodeSegment(room) +

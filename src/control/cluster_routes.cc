@@ -31,8 +31,52 @@ HttpResponse DirectoryDown(const Status& s) {
 
 }  // namespace
 
+std::optional<HttpResponse> Api::MakeShare(const HttpRequest& request, const std::string& room) {
+  const std::string primary = QueryValue(request.query, "cascade");
+  if (service_.HasRoom(room)) return std::nullopt;
+  StatusOr<nlohmann::json> spec = options_.placement->ShareSpec(room, primary);
+  if (!spec.ok()) {
+    if (spec.status().code() == StatusCode::kUnavailable) return DirectoryDown(spec.status());
+    return Problem(409, "not-cascaded", "No share of this room here",
+                   "cascade=" + primary + ": " + spec.status().message());
+  }
+  StatusOr<nlohmann::json> made = service_.CreateShare(*spec, primary);
+  if (!made.ok() && made.status().code() != StatusCode::kAlreadyExists) {
+    spdlog::warn("room {}: no share of it could be made here: {}", room, made.status().message());
+    return ProblemFromStatus(made.status());
+  }
+  options_.placement->ShareChanged();
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> Api::CascadeElsewhere(const HttpRequest& request,
+                                                  const std::string& room) {
+  const uint32_t per_node = service_.CascadePerNode(room);
+  if (per_node == 0 || service_.OwnParticipants(room) < per_node) return std::nullopt;
+  StatusOr<NodeLocation> to = options_.placement->PlaceShare(room, per_node);
+  if (!to.ok()) {
+    if (to.status().code() == StatusCode::kUnavailable) return DirectoryDown(to.status());
+    HttpResponse r = Problem(503, "room-full", "Room full", to.status().message());
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
+  (void)request;
+  return Redirect(*to,
+                  "/v1/rooms/" + PercentEncodeSegment(room) + "/participants?cascade=" +
+                      PercentEncodeSegment(options_.placement->self_id()),
+                  "room '" + room + "' has " + std::to_string(per_node) +
+                      " participants on this node: this one joins its share on node " + to->id);
+}
+
 std::optional<HttpResponse> Api::Elsewhere(const HttpRequest& request, const std::string& room) {
-  if (!options_.placement || service_.HasRoom(room)) return std::nullopt;
+  if (!options_.placement) return std::nullopt;
+  // A participant sent here by a cascaded room's primary joins this node's share of it.
+  if (request.method == "POST" && request.path.ends_with("/participants") &&
+      !QueryValue(request.query, "cascade").empty() &&
+      QueryValue(request.query, "cascade") != options_.placement->self_id()) {
+    return MakeShare(request, room);
+  }
+  if (service_.HasRoom(room)) return std::nullopt;
   StatusOr<std::optional<NodeLocation>> owner = options_.placement->Owner(room);
   if (!owner.ok()) return DirectoryDown(owner.status());
   if (!owner->has_value()) return std::nullopt;  // nowhere: answered here (404)

@@ -2,6 +2,7 @@
 
 #include <tessera/base/time_format.h>
 #include <tessera/rtp/codec.h>
+#include <tessera/session/cascade.h>
 
 #include <utility>
 
@@ -47,6 +48,15 @@ nlohmann::json ParticipantJson(const session::RoomMember& m) {
   if (auto s = ParseJsonText(m.audio_stats_json); s && s->is_object()) j["audio"] = *s;
   if (m.video_port) j["video_port"] = m.video_port;
   if (auto s = ParseJsonText(m.video_stats_json); s && s->is_object()) j["video"] = *s;
+  // The links of a cascaded room (docs/architecture.md, "Cascading"): on its primary, one per
+  // share node, with the names its cells show; on a share, its uplink to the primary.
+  if (m.transport == "cascade" && m.name == session::kUplinkName) {
+    j["cascade"] = {{"role", "uplink"}};
+  } else if (m.transport == "cascade") {
+    j["cascade"] = {{"role", "link"},
+                    {"node", m.name.starts_with("cascade-") ? m.name.substr(8) : m.name},
+                    {"cells", m.cascade_cells}};
+  }
   return j;
 }
 
@@ -88,6 +98,10 @@ nlohmann::json RoomJson(const session::RoomConfig& room,
                                ? nlohmann::json(room.recording.retention_days)
                                : nlohmann::json(nullptr)}}},
       {"video", std::move(video)},
+      {"cascade", room.cascade.per_node ? nlohmann::json{{"per_node", room.cascade.per_node}}
+                                        : nlohmann::json(nullptr)},
+      {"share",
+       room.share ? nlohmann::json{{"primary", room.share->primary}} : nlohmann::json(nullptr)},
       {"participants", std::move(participants)},
       {"stats",
        {{"audio", stats.audio}, {"video", room.video ? stats.video : nlohmann::json(nullptr)}}}};

@@ -1,5 +1,7 @@
 // The control plane's operations over the RoomDirectory, for the console and the HTTP API.
+#include <spdlog/spdlog.h>
 #include <tessera/control/service.h>
+#include <tessera/session/cascade.h>
 
 #include <algorithm>
 #include <chrono>
@@ -154,6 +156,53 @@ StatusOr<nlohmann::json> ControlService::CreateRoom(const nlohmann::json& body) 
   }
   TESSERA_RETURN_IF_ERROR(rooms_.CreateRoom(std::move(config).value()));
   return GetRoom(name);
+}
+
+StatusOr<nlohmann::json> ControlService::CreateShare(const nlohmann::json& spec,
+                                                     const std::string& primary) {
+  if (!hooks_.decode_room) return UnavailableError("creating rooms is not enabled on this node");
+  if (!spec.is_object()) return NotAnObject();
+  // The primary's own participants stay there.
+  nlohmann::json body = spec;
+  body.erase("participants");
+  body["participants"] = nlohmann::json::array();
+  StatusOr<session::RoomConfig> config = Decode(hooks_.decode_room, body);
+  if (!config.ok()) return config.status();
+  const session::RoomConfig share = session::ShareRoom(*config, primary);
+  const std::string name = share.name;
+  TESSERA_RETURN_IF_ERROR(rooms_.CreateRoom(share));
+  session::JoinOptions options;
+  options.transport = "cascade";
+  auto up = rooms_.JoinRoom(name, session::UplinkParticipant(share), options);
+  if (!up.ok()) {
+    (void)rooms_.DeleteRoom(name);
+    return Status(up.status().code(),
+                  "the share of room '" + name + "' has no uplink: " + up.status().message());
+  }
+  session::RemoteUpdate hold;
+  hold.address = "0.0.0.0";
+  (void)rooms_.UpdateRemote(name, up->id, hold);
+  spdlog::info("room {}: a share of it runs here for its primary, node {} (uplink ports {}/{})",
+               name, primary, up->audio_port, up->video_port);
+  return GetRoom(name);
+}
+
+uint32_t ControlService::CascadePerNode(const std::string& room) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  if (!config || config->share) return 0;
+  return config->cascade.per_node;
+}
+
+bool ControlService::IsShare(const std::string& room) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  return config && config->share.has_value();
+}
+
+size_t ControlService::OwnParticipants(const std::string& room) {
+  auto members = rooms_.Participants(room);
+  if (!members.ok()) return 0;
+  return static_cast<size_t>(std::count_if(members->begin(), members->end(),
+                                           [](const auto& m) { return m.transport != "cascade"; }));
 }
 
 StatusOr<nlohmann::json> ControlService::UpdateRoom(const std::string& room,
@@ -337,6 +386,11 @@ StatusOr<nlohmann::json> ControlService::AddParticipant(const std::string& room,
   if (!body.is_object()) return NotAnObject();
   StatusOr<session::RoomParticipantConfig> pc = Decode(hooks_.decode_participant, body);
   if (!pc.ok()) return pc.status();
+  if (pc->name.starts_with("cascade-")) {
+    return InvalidArgumentError("name: '" + pc->name +
+                                "': names starting with cascade- are the links between the "
+                                "nodes of a cascaded room");
+  }
   // What the join gave, should the participant leave before the roster is read.
   session::RoomMember joined_member;
   joined_member.name = pc->name;

@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
           audit_trail ? audit_trail->ClusterHook() : std::function<void(const nlohmann::json&)>();
       cluster = std::make_unique<tessera::cluster::ClusterNode>(
           std::move(cc),
-          tessera::app::MakeClusterHooks(server.rooms(), *service,
+          tessera::app::MakeClusterHooks(server.rooms(), *service, config_copy.server.bind_address,
                                          [api = api.get(), to_audit](const nlohmann::json& event) {
                                            api->EmitEvent(event);
                                            if (to_audit) to_audit(event);

@@ -124,6 +124,13 @@ class Api : public HttpHandler {
   // With a placement: the 307 (or 503) for a request on a room that runs on another node;
   // nullopt when it is here or nowhere (cluster_routes.cc).
   std::optional<HttpResponse> Elsewhere(const HttpRequest& request, const std::string& room);
+  // POST /v1/rooms/{room}/participants with a placement, on a cascaded room's primary that
+  // has per_node participants of its own: the 307 to the node of its next share (or a 503);
+  // nullopt: it joins here (cluster_routes.cc).
+  std::optional<HttpResponse> CascadeElsewhere(const HttpRequest& request, const std::string& room);
+  // POST /v1/rooms/{room}/participants?cascade=<primary> here: the share of the room made here
+  // when it is not yet; an error answer when it cannot be (cluster_routes.cc).
+  std::optional<HttpResponse> MakeShare(const HttpRequest& request, const std::string& room);
   // POST /v1/rooms with a placement: placed, leased, created (cluster_routes.cc).
   HttpResponse CreatePlacedRoom(const HttpRequest& request, const nlohmann::json& body);
   // A 429 for `bucket`, counted; Retry-After from the limiter.

@@ -38,6 +38,19 @@ class RoomPlacement {
   virtual StatusOr<std::optional<NodeLocation>> Owner(const std::string& room) = 0;
   // GET /v1/cluster.
   virtual StatusOr<nlohmann::json> Describe() = 0;
+  // Cascading (docs/architecture.md, "Cascading"): the node a cascaded room's next participant
+  // joins on once this node, its primary, has per_node of its own; the body that created the
+  // room, for a share of it here (FailedPrecondition unless `primary` runs it and it is
+  // cascaded); and a share here changed (its entry is written now).
+  virtual StatusOr<NodeLocation> PlaceShare(const std::string& room, uint32_t per_node) {
+    (void)per_node;
+    return UnavailableError("room '" + room + "': this node takes no part in cascading");
+  }
+  virtual StatusOr<nlohmann::json> ShareSpec(const std::string& room, const std::string& primary) {
+    (void)primary;
+    return UnavailableError("room '" + room + "': this node takes no part in cascading");
+  }
+  virtual void ShareChanged() {}
 };
 
 }  // namespace tessera::control

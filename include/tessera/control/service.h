@@ -71,6 +71,18 @@ class ControlService {
   // Whether the room runs on this node.
   bool HasRoom(const std::string& room);
 
+  // Cascading (docs/architecture.md, "Cascading").
+  // This node's share of `room`, from `spec` (the body that created it on its primary
+  // `primary`), its uplink on hold until the primary links it. The room's JSON.
+  StatusOr<nlohmann::json> CreateShare(const nlohmann::json& spec, const std::string& primary);
+  // A room here that is a cascaded room's primary: its per_node; 0 otherwise (not cascaded, a
+  // share, no such room).
+  uint32_t CascadePerNode(const std::string& room);
+  // Whether the room here is another node's share.
+  bool IsShare(const std::string& room);
+  // The room's participants that joined on this node (its cascade links left out).
+  size_t OwnParticipants(const std::string& room);
+
   // Participants.
   // {"participants":[Participant...]}, live stats included.
   StatusOr<nlohmann::json> ListParticipants(const std::string& room);
