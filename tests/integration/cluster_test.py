@@ -89,7 +89,7 @@ class Cluster:
         self.nodes = {}
 
     def start_node(self, i, node_id=None, key=None):
-        """Node i on 127.0.0.i, with node id n<i> unless another is given; kept in self.nodes
+        """Node i on 127.0.0.i (its API and its media), with node id n<i> unless another is given; kept in self.nodes
         under `key` (default its node id)."""
         node_id = node_id or f"n{i}"
         cluster = {"redis": f"127.0.0.1:{self.redis.port}", "node_id": node_id,
@@ -104,7 +104,7 @@ class Cluster:
         t = Tessera(self.args, self.work,
                     {"keys_file": self.keys.path, "listen_address": f"127.0.0.{i}",
                      "drain_grace_s": self.grace},
-                    extra_yaml=extra, name=node_id)
+                    extra_yaml=extra, name=node_id, bind_address=f"127.0.0.{i}")
         t.start()
         t.api.host = f"127.0.0.{i}"
         self.nodes[key or node_id] = t
@@ -796,6 +796,25 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cascade_state(c, path):
+    """For a failure: each node's links (their video as the node received it) and what its
+    log says of the cascade."""
+    out = []
+    for n, node in sorted(c.nodes.items()):
+        try:
+            listed = c.api(n).get(path, c.admin)
+            everyone = json.loads(listed.body).get("participants", [])
+            links = [p for p in everyone if p.get("transport") == "cascade"]
+            links += [{"name": p.get("name"), "decoder": p.get("video", {}).get("decoder")}
+                      for p in everyone if p.get("transport") != "cascade"][:1]
+        except Exception as e:  # noqa: BLE001 - a report, whatever the node answers
+            links = [f"unreadable: {e}"]
+        log = [line for line in node.proc.stderr().splitlines()
+               if any(w in line for w in ("cascade", "share", "uplink", "link", "error"))]
+        out.append(f"\n{n} links: {json.dumps(links)[:3000]}\n{n} log:\n" + "\n".join(log[-30:]))
+    return "".join(out)
+
+
 def run_cascade(args, work, count, per_node, cascade=True):
     """`count` cameras added through n1 to a room created on n1, `per_node` to a node's share
     (the room's cascade block; cascade=False: no block, every one on n1, each `per_node` of them
@@ -858,7 +877,7 @@ def run_cascade(args, work, count, per_node, cascade=True):
                 frames = wait_all_right(receivers, f"all {count} tiles of the {shape[0]}x"
                                                    f"{shape[1]} grid", check, ALL_TILES_TIMEOUT_S)
             except TestFailure as e:
-                raise TestFailure(f"{e}{dead_cameras(members)}")
+                raise TestFailure(f"{e}{dead_cameras(members)}{cascade_state(c, path)}")
             seen = time.monotonic()
             cpu = {n: (cpu_seconds(t.proc.proc.pid) - cpu_from[n]) / (seen - last_add)
                    for n, t in c.nodes.items()}

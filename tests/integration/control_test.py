@@ -374,8 +374,9 @@ class Tessera:
     port its log names."""
 
     def __init__(self, args, work, control, rooms=(), extra_yaml="", name="tessera",
-                 context=None, metrics_port=False):
+                 context=None, metrics_port=False, bind_address=None):
         self.args, self.work, self.name = args, work, name
+        self.bind_address = bind_address  # server.bind_address (media); None: the default
         self.control, self.rooms, self.extra_yaml = dict(control), list(rooms), extra_yaml
         self.context = context  # for https: trusts the server's certificate
         self.want_metrics_port = metrics_port
@@ -391,7 +392,8 @@ class Tessera:
 
     def config_text(self):
         text = ("server:\n  log_level: info\n  shards: 2\n"
-                f"  rtp_ports: {self.rtp_base}-{self.rtp_base + RTP_PORTS - 1}\n"
+                + (f"  bind_address: {self.bind_address}\n" if self.bind_address else "")
+                + f"  rtp_ports: {self.rtp_base}-{self.rtp_base + RTP_PORTS - 1}\n"
                 f"control: {json.dumps(self.control_block())}\n")
         if self.rooms:
             text += f"rooms: {json.dumps(self.rooms)}\n"

@@ -64,18 +64,20 @@ def _candidate_port():
 
 
 def free_port_pair():
-    """An even port whose odd neighbour is also free (RTP + RTCP), on 127.0.0.1. Never the same
+    """An even port whose odd neighbour is also free (RTP + RTCP), on every address. Never the same
     pair twice in one test (a config with 60 of them would otherwise list one twice now and
     then)."""
     for _ in range(200):
         port = _candidate_port()
-        if port % 2 or port > 65000 or port in _handed_out:
+        if port % 2 or port > 65000 or port in _handed_out or {port, port + 1} & _taken:
             continue
         try:
             a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            a.bind(("127.0.0.1", port))
-            b.bind(("127.0.0.1", port + 1))
+            # Free on every address: a receiver (ffmpeg) binds the wildcard, and a node of a
+            # cluster test binds 127.0.0.2 or .3.
+            a.bind(("", port))
+            b.bind(("", port + 1))
             a.close()
             b.close()
             _handed_out.add(port)
@@ -91,7 +93,7 @@ def _binds(port, kinds):
         for kind in kinds:
             s = socket.socket(socket.AF_INET, kind)
             socks.append(s)
-            s.bind(("127.0.0.1", port))
+            s.bind(("", port))
         return True
     except OSError:
         return False
@@ -104,7 +106,7 @@ _taken = set()  # every block handed out in this test: none is handed out twice
 
 
 def free_port_block(count, kinds=(socket.SOCK_DGRAM,)):
-    """The first of `count` consecutive ports free on 127.0.0.1 (for each socket kind), none of
+    """The first of `count` consecutive ports free on every address (for each socket kind), none of
     them handed out before (the processes given earlier ones may not have bound them yet)."""
     for _ in range(100):
         port = free_port_pair()
