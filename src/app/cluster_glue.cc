@@ -223,8 +223,43 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
     return out;
   };
   h.create_room = [&service](const nlohmann::json& spec) -> Status {
-    auto created = service.CreateRoom(spec);
-    return created.ok() ? Status::Ok() : created.status();
+    // The calls its node had dialled are dialled again from here once the room runs.
+    nlohmann::json body = spec;
+    const nlohmann::json dial_out = body.value("dial_out", nlohmann::json::array());
+    body.erase("dial_out");
+    auto created = service.CreateRoom(body);
+    if (!created.ok()) return created.status();
+    const std::string room = body.value("name", "");
+    for (const nlohmann::json& d : dial_out) {
+      if (!d.is_object() || !d.contains("uri") || !d["uri"].is_string()) continue;
+      nlohmann::json call = {{"room", room}, {"uri", d["uri"]}};
+      if (d.contains("name") && d["name"].is_string()) call["name"] = d["name"];
+      auto dialled = service.Dial(call);
+      if (dialled.ok()) {
+        spdlog::info(
+            "cluster: room {}: {} dialled again (call {}): its call ended with the "
+            "node that ran the room",
+            room, d["uri"].get<std::string>(), dialled->value("call_id", ""));
+      } else {
+        spdlog::warn("cluster: room {}: {} could not be dialled again: {}", room,
+                     d["uri"].get<std::string>(), dialled.status().message());
+      }
+    }
+    return Status::Ok();
+  };
+  h.dial_outs = [&service] {
+    std::map<std::string, nlohmann::json> out;
+    auto calls = service.ListCalls();
+    if (!calls.ok()) return out;
+    const auto list = calls->find("calls");
+    if (list == calls->end() || !list->is_array()) return out;
+    for (const nlohmann::json& c : *list) {
+      if (c.value("direction", "") != "out" || c.value("uri", "").empty()) continue;
+      nlohmann::json& room = out[c.value("room", "")];
+      if (!room.is_array()) room = nlohmann::json::array();
+      room.push_back({{"uri", c.value("uri", "")}, {"name", c.value("participant", "")}});
+    }
+    return out;
   };
   h.end_room = [&service](const std::string& room) {
     if (Status s = service.DeleteRoom(room); !s.ok()) {

@@ -208,6 +208,8 @@ class ClusterNode::Impl {
   std::set<std::string> KeepShares();
   // The cascaded rooms leased here: each share linked, each lapsed share unlinked.
   void KeepLinks();
+  // The live dial-outs of each room leased here, in its spec when they changed.
+  void KeepDialOuts();
   void TakeOver(const std::string& room, const nlohmann::json& record);
 
   struct Seen {

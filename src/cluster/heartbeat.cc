@@ -183,6 +183,7 @@ void ClusterNode::Impl::Beat() {
   std::erase_if(leased.names, [this](const std::string& n) { return shared_.count(n) > 0; });
   KeepLeases(leased);
   KeepLinks();
+  KeepDialOuts();
   if (!self.draining && SteadyMs() >= takeover_after_ms_) TakeOverOrphans();
   GlobalMetrics().GetGauge("tessera_cluster_rooms_leased").Set(static_cast<double>(owned_.size()));
 }
@@ -295,6 +296,25 @@ void ClusterNode::Impl::KeepLeases(const LocalRooms& local) {
     } else {
       LoseRoom(rooms[i]);
     }
+  }
+}
+
+void ClusterNode::Impl::KeepDialOuts() {
+  if (!hooks_.dial_outs) return;
+  std::map<std::string, nlohmann::json> live = hooks_.dial_outs();
+  for (auto& [room, o] : owned_) {
+    // A room of the config file is never re-created elsewhere; one just taken over keeps the
+    // calls it is dialling again until they show.
+    if (!o.spec.is_object() || o.claimed_ms) continue;
+    nlohmann::json now = live.count(room) ? live[room] : nlohmann::json::array();
+    const nlohmann::json before = o.spec.value("dial_out", nlohmann::json::array());
+    if (now == before) continue;
+    if (now.empty()) {
+      o.spec.erase("dial_out");
+    } else {
+      o.spec["dial_out"] = std::move(now);
+    }
+    (void)WriteSpec(room, o);
   }
 }
 

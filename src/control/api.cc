@@ -502,6 +502,10 @@ HttpResponse Api::Serve(const Route& route, const HttpRequest& request, const Pr
         return Answer(calls);
       }
       if (!who.room.empty() && StringField(body, "room") != who.room) return ForbiddenRoom(who);
+      // In a cluster, a room that runs on another node dials from there (307, the same body).
+      if (const std::string room = StringField(body, "room"); !room.empty()) {
+        if (std::optional<HttpResponse> moved = Elsewhere(request, room)) return *moved;
+      }
       return Answer(service_.Dial(body), 201);
     }
     case RouteId::kCall: {

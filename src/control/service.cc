@@ -165,6 +165,7 @@ StatusOr<nlohmann::json> ControlService::CreateShare(const nlohmann::json& spec,
   // The primary's own participants stay there.
   nlohmann::json body = spec;
   body.erase("participants");
+  body.erase("dial_out");  // the primary's calls
   body["participants"] = nlohmann::json::array();
   StatusOr<session::RoomConfig> config = Decode(hooks_.decode_room, body);
   if (!config.ok()) return config.status();

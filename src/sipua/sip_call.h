@@ -20,6 +20,9 @@ struct SipService::Call {
 
   std::string key;  // Call-ID "|" local tag
   bool outbound = false;
+  // A call Tessera dialled (POST /v1/sip/calls): the URI as given, for a redial by the node that
+  // takes its room over (docs/architecture.md, "Cluster").
+  std::string dialled;
   State state = State::kRinging;
   bool held = false;
   std::string room;

@@ -219,6 +219,7 @@ StatusOr<std::string> SipService::Dial(const std::string& room_name, const std::
   c.local.display_name = room->name;
   c.local.tag = SipNewTag();
   c.remote.uri = *parsed.uri;
+  c.dialled = uri_text;
   c.remote_target = *parsed.uri;
   if (!ob.proxy.empty()) {
     sip::NameAddr route;

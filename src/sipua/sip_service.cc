@@ -434,6 +434,7 @@ std::string SipService::CallsJson() const {
                     {"remote", c->peer.host + ":" + std::to_string(c->peer.port)},
                     {"transport", c->transport},
                     {"consent_prompt", ConsentPromptName(c->consent_prompt)}});
+    if (c->outbound) list.back()["uri"] = c->dialled;
   }
   return list.dump();
 }

@@ -17,6 +17,8 @@ Cases:
              empty: every node re-registers and re-leases its rooms, creates work again
   sip        a SIP call (SIPp) for a room or number that runs on another node gets a 302 to
              that node's SIP address; a number that runs nowhere a 404
+  redial     a call the room's node dialled (asked through another node: 307) is dialled
+             again by the node that takes the room over after kill -9; measured
   cascade    a room of 30 ffmpeg cameras cascaded 10 a node: added through n1, 10 join each node
              (307 to a share node with ?cascade=n1); the links appear; the one 6x5 composite,
              decoded on every node, shows each camera's two colours in its tile; three talkers
@@ -470,6 +472,85 @@ def case_sip(args, work):
             log = c.nodes["n1"].proc.stderr()
             ensure("the room runs at 127.0.0.2:" in log, f"n1 logs the 302; its log:\n{log[-2000:]}")
     finally:
+        redis.kill()
+
+
+def wait_until(fn, timeout_s, what):
+    """Polls fn every 100 ms until it is true; fails naming `what` past the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not fn():
+        ensure(time.monotonic() < deadline, f"{what}: not within {timeout_s} s")
+        time.sleep(0.1)  # poll interval
+
+
+def redis_get(port, key):
+    """GET key from the test's Redis (RESP over a socket): the value, or None."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        k = key.encode()
+        s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k))
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(65536)
+        head, _, rest = data.partition(b"\r\n")
+        if head == b"$-1":
+            return None
+        ensure(head.startswith(b"$"), f"GET {key}: unexpected reply {data[:80]!r}")
+        size = int(head[1:])
+        while len(rest) < size + 2:
+            rest += s.recv(65536)
+        return rest[:size].decode()
+
+
+def out_calls(c, node_id, uri):
+    r = c.api(node_id).get("/v1/sip/calls", c.admin)
+    if r.status != 200:
+        return []
+    return [x for x in json.loads(r.body)["calls"]
+            if x.get("direction") == "out" and x.get("uri") == uri]
+
+
+def case_redial(args, work):
+    """A call the room's node dialled out (POST /v1/sip/calls, through another node: 307) is
+    dialled again by the node that takes the room over when its node dies (kill -9): a SIPp
+    callee answers the second INVITE and the call is active on the new node; measured."""
+    if not args.sipp:
+        print("SKIP: sipp is not installed (Debian: sip-tester; scripts/setup.sh installs it)")
+        sys.exit(SKIP)
+    from sip_test import SippRun  # noqa: E402 (needs sipp only here)
+    redis = Redis(work).start()
+    sipp = None
+    try:
+        with Cluster(args, work, redis, sip=True) as c:
+            expect_json(c.api("n2").post("/v1/rooms?node=n2", c.admin, room("ward")), 201,
+                        "create on n2")
+            sipp = SippRun(args, work, "uas_dialout", calls=2)
+            sipp.wait_bound()
+            uri = f"sip:bob@127.0.0.1:{sipp.port}"
+            r, at = c.follow("POST", "n1", "/v1/sip/calls", {"room": "ward", "uri": uri})
+            ensure(r is not None and r.status == 201 and at == "n2",
+                   f"the dial-out through n1 is made by n2 (307): {r} from {at}")
+            wait_until(lambda: any(x["state"] == "active" for x in out_calls(c, "n2", uri)),
+                       10, f"the call to {uri} active on n2")
+            # Within a heartbeat the room's spec holds the call: what a new node dials.
+            wait_until(lambda: uri in (redis_get(redis.port, "tessera:spec:ward") or ""),
+                       3 * HEARTBEAT_MS / 1000, "the dial-out in the room's spec")
+            killed = time.monotonic()
+            c.nodes["n2"].kill()  # kill -9
+            took, at, _ = wait_moved(c, "ward", "n2", "n1", (LEASE_MS + 2 * HEARTBEAT_MS) / 1000 + 3)
+            wait_until(lambda: any(x["state"] == "active" for x in out_calls(c, at, uri)),
+                       10, f"the call to {uri} dialled again and active on {at}")
+            redialled = time.monotonic() - killed
+            print(f"room ward on {at} {took:.2f} s after kill -9 of n2; {uri} answered again "
+                  f"and active {redialled:.2f} s after it")
+            log = c.nodes[at].proc.stderr()
+            ensure(f"room ward: {uri} dialled again" in log,
+                   f"{at} logs the redial; its log:\n{log[-3000:]}")
+            ensure(redialled <= (LEASE_MS + 2 * HEARTBEAT_MS) / 1000 + 5,
+                   f"the call came back {redialled:.2f} s after the kill")
+    finally:
+        if sipp and sipp.proc.poll() is None:
+            sipp.proc.kill()
+            sipp.proc.wait()
         redis.kill()
 
 
@@ -931,8 +1012,8 @@ def case_cascade(args, work):
 
 CASES = {"placement": case_placement, "redirect": case_redirect,
          "concurrent": case_concurrent, "failover": case_failover, "drain": case_drain,
-         "redis": case_redis, "sip": case_sip, "duplicate": case_duplicate,
-         "cascade": case_cascade}
+         "redis": case_redis, "sip": case_sip, "redial": case_redial,
+         "duplicate": case_duplicate, "cascade": case_cascade}
 
 
 def main():

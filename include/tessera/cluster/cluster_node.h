@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -55,6 +56,11 @@ struct ClusterHooks {
   // The cluster's events for the event stream and the audit trail: room.moved (taken over from
   // a node that died or stopped), room.lease_lost (ended here: another node holds it).
   std::function<void(const nlohmann::json& event)> on_event;
+
+  // The calls this node dialled out (POST /v1/sip/calls) that are live now, by room: each
+  // {"uri", "name"}. Kept in the room's spec ("dial_out"), so that the node that takes the room
+  // over dials them again (create_room gets them in the spec). Unset: none.
+  std::function<std::map<std::string, nlohmann::json>()> dial_outs;
 
   // Cascading (docs/architecture.md, "Cascading"); unset: this node takes no part in it.
   // This node's shares of other nodes' rooms: one object each, {"room", "primary",
