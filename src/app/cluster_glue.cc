@@ -52,45 +52,6 @@ std::unique_ptr<control::RoomPlacement> MakeRoomPlacement(cluster::ClusterNode& 
 
 namespace {
 
-nlohmann::json LayoutJson(const session::CascadeLayout& l) {
-  nlohmann::json cells = nlohmann::json::array();
-  for (const session::CascadeCell& c : l.cells) {
-    cells.push_back({{"name", c.name},
-                     {"x", c.rect.x},
-                     {"y", c.rect.y},
-                     {"width", c.rect.width},
-                     {"height", c.rect.height}});
-  }
-  return {{"width", l.width}, {"height", l.height}, {"cells", std::move(cells)}};
-}
-
-// What a share's entry says its cells are; nothing that is not a sane rectangle on a sane
-// canvas (the entry comes from another node through Redis).
-session::CascadeLayout LayoutFromJson(const nlohmann::json& j) {
-  session::CascadeLayout l;
-  if (!j.is_object()) return l;
-  const auto num = [](const nlohmann::json& o, const char* k) {
-    const auto it = o.find(k);
-    return it != o.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{-1};
-  };
-  const int64_t w = num(j, "width");
-  const int64_t h = num(j, "height");
-  if (w <= 0 || h <= 0 || w > 7680 || h > 4320) return l;
-  l.width = static_cast<int>(w);
-  l.height = static_cast<int>(h);
-  const auto cells = j.find("cells");
-  if (cells == j.end() || !cells->is_array()) return l;
-  for (const nlohmann::json& c : *cells) {
-    if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) continue;
-    const int64_t x = num(c, "x"), y = num(c, "y"), cw = num(c, "width"), ch = num(c, "height");
-    if (x < 0 || y < 0 || cw <= 0 || ch <= 0 || x + cw > w || y + ch > h) continue;
-    l.cells.push_back(
-        {c["name"].get<std::string>(), mixer::Rect{static_cast<int>(x), static_cast<int>(y),
-                                                   static_cast<int>(cw), static_cast<int>(ch)}});
-  }
-  return l;
-}
-
 std::optional<session::RoomMember> MemberNamed(session::RoomDirectory& rooms,
                                                const std::string& room, const std::string& name) {
   auto members = rooms.Participants(room);
@@ -141,7 +102,7 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
       }
       share["participants"] = own;
       auto cells = rooms.ShareCells(r.name);
-      share["layout"] = LayoutJson(cells.ok() ? *cells : session::CascadeLayout{});
+      share["layout"] = session::CascadeLayoutJson(cells.ok() ? *cells : session::CascadeLayout{});
       out.push_back(std::move(share));
     }
     return out;
@@ -170,7 +131,8 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
       if (!link) return InternalError("the link to node " + node + " left at once");
       state->cells.erase(room + '\n' + node);
     }
-    const session::CascadeLayout layout = LayoutFromJson(share.value("layout", nlohmann::json()));
+    const session::CascadeLayout layout =
+        session::CascadeLayoutFromJson(share.value("layout", nlohmann::json()));
     session::CascadeLayout& applied = state->cells[room + '\n' + node];
     if (!(applied == layout) || link->cascade_cells.size() != layout.cells.size()) {
       TESSERA_RETURN_IF_ERROR(rooms.SetLinkCells(room, link->id, layout));

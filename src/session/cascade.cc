@@ -77,4 +77,47 @@ RoomParticipantConfig LinkParticipant(const RoomConfig& room, const std::string&
   return pc;
 }
 
+nlohmann::json CascadeLayoutJson(const CascadeLayout& l) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const CascadeCell& c : l.cells) {
+    cells.push_back({{"name", c.name},
+                     {"x", c.rect.x},
+                     {"y", c.rect.y},
+                     {"width", c.rect.width},
+                     {"height", c.rect.height}});
+  }
+  return {{"width", l.width}, {"height", l.height}, {"cells", std::move(cells)}};
+}
+
+CascadeLayout CascadeLayoutFromJson(const nlohmann::json& j) {
+  CascadeLayout l;
+  if (!j.is_object()) return l;
+  const auto num = [](const nlohmann::json& o, const char* k) -> int64_t {
+    const auto it = o.find(k);
+    if (it == o.end() || !it->is_number_integer()) return -1;
+    // Unsigned values above int64's range come back negative: refused like any negative.
+    return it->get<int64_t>();
+  };
+  const int64_t w = num(j, "width");
+  const int64_t h = num(j, "height");
+  if (w <= 0 || h <= 0 || w > 7680 || h > 4320) return l;
+  const auto cells = j.find("cells");
+  if (cells == j.end() || !cells->is_array()) return l;
+  l.width = static_cast<int>(w);
+  l.height = static_cast<int>(h);
+  for (const nlohmann::json& c : *cells) {
+    if (l.cells.size() >= kMaxCascadeCells) break;
+    if (!c.is_object()) continue;
+    const auto name = c.find("name");
+    if (name == c.end() || !name->is_string()) continue;
+    const std::string& n = name->get_ref<const std::string&>();
+    if (n.empty() || n.size() > 64) continue;
+    const int64_t x = num(c, "x"), y = num(c, "y"), cw = num(c, "width"), ch = num(c, "height");
+    if (x < 0 || y < 0 || cw <= 0 || ch <= 0 || x + cw > w || y + ch > h) continue;
+    l.cells.push_back({n, mixer::Rect{static_cast<int>(x), static_cast<int>(y),
+                                      static_cast<int>(cw), static_cast<int>(ch)}});
+  }
+  return l;
+}
+
 }  // namespace tessera::session

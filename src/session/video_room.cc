@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <tessera/session/cascade.h>
 #include <tessera/session/video_room.h>
 
 #include <algorithm>

@@ -5,6 +5,7 @@
 #include <tessera/session/config.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace tessera::session {
@@ -32,5 +33,14 @@ RoomParticipantConfig UplinkParticipant(const RoomConfig& share);
 RoomParticipantConfig LinkParticipant(const RoomConfig& room, const std::string& node,
                                       const std::string& address, uint16_t audio_port,
                                       uint16_t video_port);
+
+// A share's cells as its Redis entry carries them: {"width", "height", "cells": [{"name", "x",
+// "y", "width", "height"}]}.
+nlohmann::json CascadeLayoutJson(const CascadeLayout& layout);
+// The other way, from another node's entry: only what makes sense is kept (a canvas of at most
+// 7680x4320, cells with a string name of 1..64 bytes lying inside it, at most
+// kMaxCascadeCells); anything else gives an empty layout or leaves the cell out.
+CascadeLayout CascadeLayoutFromJson(const nlohmann::json& j);
+inline constexpr size_t kMaxCascadeCells = 255;
 
 }  // namespace tessera::session

@@ -175,9 +175,8 @@ class VideoRoom {
   // A cascade link (a participant added with AddParticipant) shows its picture, a share's
   // sub-canvas, as one tile per cell, cropped from it, in the link's place in the join order;
   // the link itself has no tile. An empty layout: none (until the share says what it shows).
-  // Cells beyond kMaxCascadeCells are left out (logged by the caller's checks).
+  // Cells beyond kMaxCascadeCells (session/cascade.h) are left out.
   Status SetCells(uint32_t link, const CascadeLayout& layout);
-  static constexpr size_t kMaxCascadeCells = 255;
   // The first canvas's tiles as a share sends them to its primary: each participant's cell.
   // Empty until the room composed once.
   CascadeLayout CanvasCells() const;
