@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -13,11 +14,28 @@ Status Engine::Impl::Build(const LoadPlan& plan) {
   for (const auto& [codec, clip] : clips.video) {
     clip_frames = std::max(clip_frames, static_cast<uint32_t>(clip.frames.size()));
   }
+  // Every room first: a participant may decode for a later room (a mirror).
   for (size_t r = 0; r < plan.rooms.size(); ++r) {
     const PlannedRoom& pr = plan.rooms[r];
     auto room = std::make_unique<RoomState>();
     room->plan = &pr;
     room->matcher = std::make_unique<FrameMatcher>(pr.layout.inputs.size(), clip_frames);
+    for (const std::string& g : pr.tile_groups) {
+      const auto it = std::find(room->groups.begin(), room->groups.end(), g);
+      room->group_of_tile.push_back(static_cast<size_t>(it - room->groups.begin()));
+      if (it == room->groups.end()) room->groups.push_back(g);
+    }
+    room->group_latency.resize(room->groups.size());
+    if (pr.mirror_of >= 0) {
+      if (static_cast<size_t>(pr.mirror_of) >= r) {
+        return InvalidArgumentError("room " + pr.name + " mirrors a later room");
+      }
+      rooms[static_cast<size_t>(pr.mirror_of)]->mirrors.push_back(room.get());
+    }
+    rooms.push_back(std::move(room));
+  }
+  for (size_t r = 0; r < plan.rooms.size(); ++r) {
+    const PlannedRoom& pr = plan.rooms[r];
     for (const PlannedParticipant& p : pr.participants) {
       auto l = std::make_unique<Link>();
       l->plan = &p;
@@ -32,11 +50,16 @@ Status Engine::Impl::Build(const LoadPlan& plan) {
         return s;
       };
       l->composite = StreamCounter(static_cast<uint32_t>(90000 / std::max(p.composite_fps, 1)));
+      boost::system::error_code bad_address;
+      const auto server = p.server_address.empty()
+                              ? address
+                              : boost::asio::ip::make_address(p.server_address, bad_address);
+      if (bad_address) return InvalidArgumentError(p.name + ": bad address " + p.server_address);
       if (p.sends_video || p.receive_video_port) {
         auto s = open(p.receive_video_port, "video");
         if (!s.ok()) return s.status();
         l->video_socket = std::move(*s);
-        if (p.server_video_port) l->server_video = net::Endpoint(address, p.server_video_port);
+        if (p.server_video_port) l->server_video = net::Endpoint(server, p.server_video_port);
       }
       if (p.sends_video) {
         const auto clip = clips.video.find(p.video_codec);
@@ -51,26 +74,28 @@ Status Engine::Impl::Build(const LoadPlan& plan) {
         l->video = std::make_unique<VideoStreamSender>(clip->second, c, SystemClock());
       }
       if (p.decode) {
+        const size_t into = p.decode_room >= 0 ? static_cast<size_t>(p.decode_room) : r;
+        if (into >= rooms.size()) return InvalidArgumentError(p.name + ": no room to decode for");
         CompositeReceiverConfig c;
         c.codec = p.composite_codec;
         c.payload_type = p.composite_payload_type;
         c.fps = p.composite_fps;
         c.local_ssrc = static_cast<uint32_t>(rng());
         auto viewer = CompositeReceiver::Create(
-            c, pr.layout, SystemClock(), boost::asio::make_strand(pool.get_executor()),
-            [this, r](DecodedComposite d) {
+            c, plan.rooms[into].layout, SystemClock(),
+            boost::asio::make_strand(pool.get_executor()), [this, into](DecodedComposite d) {
               boost::asio::post(
-                  io, [this, r, d = std::move(d)]() mutable { OnDecoded(r, std::move(d)); });
+                  io, [this, into, d = std::move(d)]() mutable { OnDecoded(into, std::move(d)); });
             });
         if (!viewer.ok()) return viewer.status();
         l->viewer = std::move(*viewer);
-        room->viewer = l.get();
+        rooms[into]->viewer = l.get();
       }
       if (p.has_audio) {
         auto s = open(p.receive_audio_port, "audio");
         if (!s.ok()) return s.status();
         l->audio_socket = std::move(*s);
-        l->server_audio = net::Endpoint(address, p.server_audio_port);
+        l->server_audio = net::Endpoint(server, p.server_audio_port);
         const auto& set = p.tile == 0 ? clips.speaker : clips.quiet;
         const auto clip = set.find(p.audio_codec);
         if (clip == set.end()) return InternalError("no audio clip for " + p.name);
@@ -82,7 +107,6 @@ Status Engine::Impl::Build(const LoadPlan& plan) {
       }
       links.push_back(std::move(l));
     }
-    rooms.push_back(std::move(room));
   }
   return Status::Ok();
 }
@@ -185,7 +209,11 @@ void Engine::Impl::OnPace() {
     const int64_t sent = Now();
     send_lateness.Add(sent - due.due_us);
     if (l.plan->tile >= 0) {
-      rooms[l.room]->matcher->OnSent(static_cast<size_t>(l.plan->tile), frame.clip_index, sent);
+      RoomState& room = *rooms[l.room];
+      room.matcher->OnSent(static_cast<size_t>(l.plan->tile), frame.clip_index, sent);
+      for (RoomState* m : room.mirrors) {
+        m->matcher->OnSent(static_cast<size_t>(l.plan->tile), frame.clip_index, sent);
+      }
     }
   }
   ArmPace();
@@ -250,7 +278,12 @@ void Engine::Impl::OnDecoded(size_t r, DecodedComposite d) {
   for (int64_t us : m.latencies_us) room.second_latency.Add(us);
   if (d.arrival_us < measure_start_us) return;
   AddMatch(room.window, m.stats);
-  for (int64_t us : m.latencies_us) room.latency.Add(us);
+  for (size_t i = 0; i < m.latencies_us.size(); ++i) {
+    room.latency.Add(m.latencies_us[i]);
+    if (m.participants[i] < room.group_of_tile.size()) {
+      room.group_latency[room.group_of_tile[m.participants[i]]].Add(m.latencies_us[i]);
+    }
+  }
   if (d.arrival_us < send_end_us) ++room.composites;
 }
 

@@ -60,7 +60,11 @@ struct RoomState {
   const PlannedRoom* plan = nullptr;
   std::unique_ptr<FrameMatcher> matcher;
   Link* viewer = nullptr;
-  Percentiles latency, second_latency;  // the window's and this second's, in microseconds
+  Percentiles latency, second_latency;     // the window's and this second's, in microseconds
+  std::vector<RoomState*> mirrors;         // rooms showing this one's tiles elsewhere
+  std::vector<std::string> groups;         // distinct tile groups, in order of first tile
+  std::vector<size_t> group_of_tile;       // index into groups, per tile (empty: no groups)
+  std::vector<Percentiles> group_latency;  // the window's, per group
   MatchStats window, second;
   uint64_t composites = 0, second_composites = 0;
   uint64_t missing_start = 0, missing_end = 0;

@@ -137,7 +137,11 @@ RunResult Engine::Impl::Compile() {
     RoomResult r;
     r.name = room->plan->name;
     r.decoded = room->viewer != nullptr;
+    r.mirror_of = room->plan->mirror_of;
     r.latency = Summarize(room->latency);
+    for (size_t g = 0; g < room->groups.size(); ++g) {
+      r.by_group.push_back({room->groups[g], Summarize(room->group_latency[g])});
+    }
     all_latency.Merge(room->latency);
     r.match = room->window;
     if (room->viewer) {
@@ -150,6 +154,11 @@ RunResult Engine::Impl::Compile() {
       r.decode_dropped = vs.decode_dropped;
     }
     for (auto& l : links) {
+      // A mirror's shown and missed frames are of its source room's senders.
+      if (room->plan->mirror_of >= 0 && l->room == static_cast<size_t>(room->plan->mirror_of) &&
+          l->video && room->viewer && l->plan->tile >= 0 && measuring) {
+        r.match.missed += room->matcher->UnshownTail(static_cast<size_t>(l->plan->tile));
+      }
       if (l->room != ri) continue;
       if (l->video) {
         ++r.senders;

@@ -41,6 +41,7 @@ FrameMatcher::Result FrameMatcher::OnComposite(int64_t arrival_us,
       p.last_shown = s.ordinal;
       ++r.stats.shown;
       r.latencies_us.push_back(arrival_us - s.send_us);
+      r.participants.push_back(i);
     }
   }
   return r;

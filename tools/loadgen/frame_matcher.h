@@ -36,6 +36,7 @@ class FrameMatcher {
 
   struct Result {
     std::vector<int64_t> latencies_us;  // one per newly shown frame
+    std::vector<size_t> participants;   // whose frame each latency is, in the same order
     MatchStats stats;                   // this composite's part
   };
   // A composite whose last packet arrived at arrival_us, with each participant's reading (index

@@ -62,6 +62,11 @@ struct PlannedParticipant {
   uint8_t composite_payload_type = 96;
   int composite_fps = 30;
   bool decode = false;  // the room's composite is decoded and its tiles read from this one
+  // The plan's room whose measurement this participant's decoded composite is (-1: its own). A
+  // cascaded room's share node forwards the primary's composite: its viewer measures a mirror.
+  int decode_room = -1;
+  // Where its streams go; empty: LoadPlan::server_address (each node of a cluster has its own).
+  std::string server_address;
   // Its microphone.
   bool has_audio = false;
   rtp::Codec audio_codec = rtp::Codec::kOpus;
@@ -74,6 +79,12 @@ struct PlannedRoom {
   std::string name;
   RoomLayout layout;  // input sizes: the clip's, for the participants the load generator plays
   std::vector<PlannedParticipant> participants;
+  // A mirror shows the same tiles as room `mirror_of` (an earlier room of the plan): the same
+  // composite as received elsewhere. Its latency counts the senders of that room.
+  int mirror_of = -1;
+  // Optional, one per tile: a group name (where the participant joined); latency is also
+  // summarized per group.
+  std::vector<std::string> tile_groups;
 };
 
 struct LoadPlan {

@@ -61,6 +61,15 @@ std::string RoomJson(const RoomResult& r, const std::optional<ServerRoomFigures>
     << ",\"decode_errors\":" << r.decode_errors << ",\"decode_dropped\":" << r.decode_dropped
     << ",\"plis_received\":" << r.plis_received << ",\"nacks_received\":" << r.nacks_received
     << ",\"retransmitted\":" << r.retransmitted;
+  if (r.mirror_of >= 0) o << ",\"mirror_of\":" << r.mirror_of;
+  if (!r.by_group.empty()) {
+    o << ",\"latency_by_group_ms\":{";
+    for (size_t i = 0; i < r.by_group.size(); ++i) {
+      o << (i ? "," : "") << '"' << Escape(r.by_group[i].group)
+        << "\":" << LatencyJson(r.by_group[i].latency);
+    }
+    o << "}";
+  }
   if (server) {
     o << ",\"server\":{\"ticks\":" << Num(server->ticks)
       << ",\"skipped_ticks\":" << Num(server->skipped_ticks)
@@ -124,6 +133,14 @@ std::string FormatTable(const RunResult& r) {
         composites.c_str(), room.decoded ? Percent(room.DeliveredRatio()).c_str() : "-",
         latency.c_str(), static_cast<unsigned long long>(room.composite_lost + room.mix_lost),
         static_cast<unsigned long long>(room.missing_intervals), skipped.c_str(), srv_p99.c_str());
+    for (const GroupLatency& g : room.by_group) {
+      const LatencySummary& l = g.latency;
+      o << Printf(
+          "  from %-25s %29s (%llu frames)\n", g.group.c_str(),
+          l.samples ? Printf("%.1f/%.1f/%.1f/%.1f", l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms).c_str()
+                    : "-",
+          static_cast<unsigned long long>(l.samples));
+    }
   };
   for (size_t i = 0; i < r.rooms.size(); ++i) {
     row(r.rooms[i], i < r.server_rooms.size() ? r.server_rooms[i] : std::nullopt);

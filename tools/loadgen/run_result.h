@@ -38,8 +38,15 @@ struct SecondSample {
   double loadgen_cores = 0;
 };
 
+// Latency of the input frames of one group of tiles (where their participants joined).
+struct GroupLatency {
+  std::string group;
+  LatencySummary latency;
+};
+
 struct RoomResult {
   std::string name;
+  int mirror_of = -1;  // a mirror's source room (its index in RunResult::rooms)
   int senders = 0;
   bool decoded = false;  // a composite of this room was decoded and its tiles read
   int composite_fps = 0;
@@ -47,6 +54,7 @@ struct RoomResult {
   double composites_expected = 0;
   uint64_t missing_intervals = 0;  // in the decoded composite's timestamps, in the window
   LatencySummary latency;
+  std::vector<GroupLatency> by_group;  // when the room's tiles have groups
   MatchStats match;  // in the window; `missed` includes frames never shown at the end
   uint64_t input_frames_sent = 0;
   uint64_t composite_packets = 0;  // every composite of the room the load generator receives

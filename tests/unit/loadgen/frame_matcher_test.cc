@@ -18,6 +18,16 @@ TEST(FrameMatcher, LatencyIsFromTheFramesLastPacketToTheComposite) {
   EXPECT_EQ(r.stats.shown, 2u);
 }
 
+TEST(FrameMatcher, EachLatencyNamesItsParticipant) {
+  FrameMatcher m(3, 128);
+  m.OnSent(0, 5, 1'000'000);
+  m.OnSent(2, 9, 1'020'000);
+  const auto r = m.OnComposite(1'050'000, Readings{5u, std::nullopt, 9u});
+  EXPECT_EQ(r.participants, (std::vector<size_t>{0, 2}));
+  ASSERT_EQ(r.latencies_us.size(), 2u);
+  EXPECT_EQ(r.latencies_us[1], 30'000);
+}
+
 TEST(FrameMatcher, AFrameShownAgainIsNotANewSample) {
   FrameMatcher m(1, 128);
   m.OnSent(0, 0, 0);

@@ -83,5 +83,28 @@ TEST(Report, JsonCarriesTheFiguresAndEscapesSettings) {
   EXPECT_EQ(depth, 0);
 }
 
+TEST(Report, LatencyByGroupAndMirrorsInTableAndJson) {
+  RunResult r = SampleResult();
+  RoomResult mirror = r.rooms[0];
+  mirror.name = "r@127.0.0.2:8081";
+  mirror.senders = 0;
+  mirror.mirror_of = 0;
+  Percentiles p;
+  p.Add(50'000);
+  mirror.by_group = {{"127.0.0.1:8080", Summarize(p)}, {"127.0.0.2:8081", {}}};
+  r.rooms.push_back(mirror);
+  r.server_rooms.push_back(std::nullopt);
+  const std::string t = FormatTable(r);
+  EXPECT_NE(t.find("  from 127.0.0.1:8080"), std::string::npos) << t;
+  EXPECT_NE(t.find("50.0/50.0/50.0/50.0 (1 frames)"), std::string::npos) << t;
+  EXPECT_NE(t.find("- (0 frames)"), std::string::npos) << t;
+  const std::string j = ToJson(r, {});
+  EXPECT_NE(j.find("\"mirror_of\":0,\"latency_by_group_ms\":{\"127.0.0.1:8080\":{\"samples\":1,"
+                   "\"p50\":50,"),
+            std::string::npos)
+      << j;
+  EXPECT_EQ(ToJson(SampleResult(), {}).find("latency_by_group_ms"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera::loadgen
