@@ -3,13 +3,19 @@
 #include <spdlog/spdlog.h>
 #include <tessera/codec/libav_log.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
+#include <thread>
 
+#include "loadgen/api_plan.h"
 #include "loadgen/capacity_report.h"
 #include "loadgen/options.h"
 #include "loadgen/report.h"
@@ -280,6 +286,157 @@ int RunCapacity(const Options& o) {
   return 0;
 }
 
+// The API mode: participants added to a running room through the API, then the same engine.
+StatusOr<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgumentError("--token-file " + path + ": cannot read it");
+  std::stringstream all;
+  all << in.rdbuf();
+  std::string token = all.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+    token.pop_back();
+  }
+  if (token.empty()) return InvalidArgumentError("--token-file " + path + ": empty");
+  return token;
+}
+
+int RunApi(const Options& o) {
+  const std::string out_dir = MakeOutDir(o);
+  if (out_dir.empty()) return Fail("cannot create a directory under /tmp");
+  auto token = ReadToken(o.token_file);
+  if (!token.ok()) return Fail(token.status().message());
+  const ApiRequester request = [&](const std::string& method, const std::string& url,
+                                   const std::string& body) {
+    return ApiRequest(method, url, *token, body);
+  };
+  auto origin = UrlOrigin(o.api);
+  if (!origin.ok()) return Fail("--api: " + origin.status().message());
+
+  // The room, where it runs (a 307 names its node): the primary.
+  std::string room_url = *origin + "/v1/rooms/" + o.api_room;
+  StatusOr<ApiReply> room = InvalidArgumentError("");
+  for (int hop = 0; hop < 4; ++hop) {
+    room = request("GET", room_url, "");
+    if (!room.ok()) return Fail(room.status().message());
+    if (room->status != 307) break;
+    auto next = ResolveLocation(room_url, room->location);
+    if (!next.ok()) return Fail(next.status().message());
+    room_url = *next;
+  }
+  if (room->status != 200) {
+    return Fail("GET " + room_url + ": " + std::to_string(room->status) + " " + room->body);
+  }
+  const std::string primary = *UrlOrigin(room_url);
+  auto video = RoomVideoFromJson(room->body);
+  if (!video.ok()) return Fail(o.api_room + ": " + video.status().message());
+
+  const std::string local_address = "127.0.0.1";
+  auto ports =
+      FindFreePorts(local_address, o.port_min, o.port_max, static_cast<size_t>(o.api_join));
+  if (!ports.ok()) return Fail(ports.status().message());
+
+  // The participants, one at a time as clients join, each following the primary's 307.
+  const std::string path = "/v1/rooms/" + o.api_room + "/participants";
+  std::vector<ApiParticipant> joined;
+  std::map<std::string, int> per_node;
+  int redirects = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.api_join; ++i) {
+    ApiParticipant p;
+    p.name = o.name_prefix + std::to_string(i + 1);
+    p.receive_port = (*ports)[static_cast<size_t>(i)];
+    const std::string body = ParticipantBody(p.name, video->codec, video->profile, p.receive_port);
+    auto j = JoinFollowingRedirects(request, primary + path, body);
+    if (!j.ok()) return Fail("adding " + p.name + ": " + j.status().message());
+    p.joined = std::move(*j);
+    redirects += static_cast<int>(p.joined.redirects.size());
+    ++per_node[NodeLabel(p.joined.node)];
+    joined.push_back(std::move(p));
+  }
+  const double join_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("tessera-loadgen: room %s on %s: %d participants added in %.2f s, %d redirects;",
+              o.api_room.c_str(), NodeLabel(primary).c_str(), o.api_join, join_s, redirects);
+  for (const auto& [node, n] : per_node) std::printf(" %s %d", node.c_str(), n);
+  std::printf("\n");
+  std::fflush(stdout);
+
+  // The tile order, once the primary shows every participant (a share's link lists its cells a
+  // heartbeat or two after its members joined).
+  std::vector<std::string> order;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.links_timeout_s);
+  for (;;) {
+    auto listing = request("GET", primary + path, "");
+    if (!listing.ok()) return Fail(listing.status().message());
+    if (listing->status != 200) {
+      return Fail("GET " + primary + path + ": " + std::to_string(listing->status));
+    }
+    auto tiles = TileOrderFromParticipants(listing->body);
+    if (!tiles.ok()) return Fail(tiles.status().message());
+    order = std::move(*tiles);
+    const bool all = std::all_of(joined.begin(), joined.end(), [&](const ApiParticipant& p) {
+      return std::find(order.begin(), order.end(), p.name) != order.end();
+    });
+    if (all) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Fail("the primary does not show every participant as a tile after " +
+                  std::to_string(o.links_timeout_s) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  ApiPlanOptions po;
+  po.room = o.api_room;
+  po.primary = primary;
+  po.video = *video;
+  po.fit = o.generate.crop ? mixer::FitPolicy::kCrop : mixer::FitPolicy::kLetterbox;
+  po.border_px = o.generate.border_px;
+  po.clip_width = o.input_width;
+  po.clip_height = o.input_height;
+  po.input_codec = o.generate.input_codecs.front();
+  po.local_address = local_address;
+  auto plan = PlanFromApi(po, order, joined);
+  if (!plan.ok()) return Fail(plan.status().message());
+
+  auto clips = MakeClips(o, *plan);
+  if (!clips.ok()) return Fail("encoding the clips: " + clips.status().message());
+  auto engine = Engine::Create(*plan, *clips, o.engine);
+  if (!engine.ok()) return Fail(engine.status().message());
+
+  RunSettings settings = {
+      {"api", o.api},
+      {"room", o.api_room},
+      {"primary", NodeLabel(primary)},
+      {"joined", std::to_string(o.api_join)},
+      {"redirects", std::to_string(redirects)},
+      {"join_s", std::to_string(join_s)},
+      {"composite", video->codec + " " + std::to_string(video->width) + "x" +
+                        std::to_string(video->height) + "@" + std::to_string(video->fps)},
+      {"input", std::to_string(o.input_width) + "x" + std::to_string(o.input_height) + "@" +
+                    std::to_string(o.input_fps) + " " + std::to_string(o.input_kbps) + " kbit/s"},
+      {"seconds", std::to_string(o.engine.seconds)},
+      {"warmup_s", std::to_string(o.engine.warmup_s)},
+  };
+  for (const auto& [node, n] : per_node)
+    settings.push_back({"joined_at " + node, std::to_string(n)});
+  std::printf("  tiles: %zu; measured composites:", order.size());
+  for (const auto& r : plan->rooms) std::printf(" %s", r.name.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+
+  RunResult result = (*engine)->Run([&](const SecondSample& s) {
+    if (!o.progress) return;
+    std::printf("%s\n", FormatProgress(s, o.engine.warmup_s).c_str());
+    std::fflush(stdout);
+  });
+  engine->reset();
+  std::printf("\n%s", FormatTable(result).c_str());
+  const std::string json_path = o.json_path.empty() ? out_dir + "/result.json" : o.json_path;
+  std::ofstream(json_path) << ToJson(result, settings);
+  std::printf("result: %s\n", json_path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -305,5 +462,6 @@ int main(int argc, char** argv) {
     const Status pinned = PinCallingThread(options->loadgen_cpus);
     if (!pinned.ok()) return Fail("--loadgen-cpus: " + pinned.message());
   }
+  if (!options->api.empty()) return RunApi(*options);
   return options->capacity ? RunCapacity(*options) : Run(*options);
 }

@@ -43,6 +43,15 @@ composite and measures per-frame latency, delivered frames, loss, and the server
 
   --tessera BIN            start this server binary (e.g. build/tessera) on a generated config
   --config FILE            or play every participant of FILE against a server already running
+  --api URL                or the API mode: add participants to an existing room through the
+                           API of the node at URL (http://host:port), following 307s to the
+                           share nodes of a cascaded room; one composite per node is decoded
+  --token-file FILE        API mode: the bearer token (admin, or one that may add participants)
+  --room NAME              API mode: the room (it must exist; its layout must be grid)
+  --join N                 API mode: participants to add (video only, the input clip each)
+  --name-prefix P          API mode: participant names P1, P2, ... (lg)
+  --links-timeout S        API mode: wait this long for the primary to show every participant
+                           as a tile (a share's link follows its members) (15)
   --pid PID                that server's process, for CPU and RSS
   --rooms M                rooms (1)
   --participants N         senders per room, plus one viewer (4)
@@ -52,7 +61,8 @@ composite and measures per-frame latency, delivered frames, loss, and the server
   --output WxH@FPS         the composite (1280x720@30); --output-kbps (1500)
   --output-codec H264|VP8  (H264)
   --layout NAME            grid, speaker, presentation, pip (grid); --fit crop|letterbox (crop)
-  --border PX              (2); --no-labels: no names on tiles
+  --border PX              (2); --no-labels: no names on tiles (API mode: give the room's
+                           --fit and --border, which the API does not tell)
   --no-audio               video only
   --viewer-only            participants do not receive the composite (less fan-out)
   --server-cpus LIST       CPUs the started server may use, e.g. 0-1
@@ -114,6 +124,19 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
       o.tessera = value;
     } else if (flag == "--config") {
       o.config = value;
+    } else if (flag == "--api") {
+      o.api = value;
+    } else if (flag == "--token-file") {
+      o.token_file = value;
+    } else if (flag == "--room") {
+      o.api_room = value;
+    } else if (flag == "--join") {
+      if (!ToInt(value, o.api_join, 1, 200)) return bad("must be 1..200");
+    } else if (flag == "--name-prefix") {
+      if (value.empty()) return bad("must not be empty");
+      o.name_prefix = value;
+    } else if (flag == "--links-timeout") {
+      if (!ToInt(value, o.links_timeout_s, 1, 600)) return bad("must be 1..600");
     } else if (flag == "--pid") {
       if (!ToInt(value, o.pid, 1, 1 << 30)) return bad("not a process id");
     } else if (flag == "--rooms") {
@@ -200,8 +223,26 @@ StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     }
   }
   if (o.help) return o;
+  if (!o.api.empty()) {
+    if (!o.tessera.empty() || !o.config.empty() || o.capacity || o.pid) {
+      return InvalidArgumentError(
+          "--api plays a room of running servers: not with --tessera, --config, --capacity or "
+          "--pid");
+    }
+    if (o.api_room.empty() || o.api_join <= 0 || o.token_file.empty()) {
+      return InvalidArgumentError("--api needs --room NAME, --join N and --token-file FILE");
+    }
+    if (o.engine.warmup_s >= o.engine.seconds) {
+      return InvalidArgumentError("--warmup must be shorter than --seconds");
+    }
+    return o;
+  }
+  if (!o.api_room.empty() || o.api_join || !o.token_file.empty()) {
+    return InvalidArgumentError("--room, --join and --token-file are for --api");
+  }
   if (o.tessera.empty() == o.config.empty()) {
-    return InvalidArgumentError("give either --tessera BIN (start a server) or --config FILE");
+    return InvalidArgumentError(
+        "give either --tessera BIN (start a server), --config FILE or --api URL");
   }
   if (o.capacity && o.tessera.empty()) {
     return InvalidArgumentError("--capacity needs --tessera (each step starts a fresh server)");

@@ -92,5 +92,22 @@ TEST(Options, HelpNeedsNothingElse) {
   EXPECT_NE(Usage().find("--tessera"), std::string::npos);
 }
 
+TEST(Options, TheApiModeAddsParticipantsToARunningRoom) {
+  auto o = ParseOptions({"--api", "http://127.0.0.1:8080", "--token-file", "t", "--room",
+                         "allhands", "--join", "30", "--seconds", "10", "--name-prefix", "x"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->api, "http://127.0.0.1:8080");
+  EXPECT_EQ(o->token_file, "t");
+  EXPECT_EQ(o->api_room, "allhands");
+  EXPECT_EQ(o->api_join, 30);
+  EXPECT_EQ(o->name_prefix, "x");
+  EXPECT_FALSE(ParseOptions({"--api", "http://h:1", "--token-file", "t", "--room", "r"}).ok());
+  EXPECT_FALSE(ParseOptions({"--api", "http://h:1", "--token-file", "t", "--room", "r", "--join",
+                             "2", "--tessera", "b"})
+                   .ok());
+  EXPECT_FALSE(ParseOptions({"--tessera", "b", "--room", "r"}).ok());
+  EXPECT_FALSE(ParseOptions({"--api", "u", "--join", "0"}).ok());
+}
+
 }  // namespace
 }  // namespace tessera::loadgen
