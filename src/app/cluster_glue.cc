@@ -52,14 +52,21 @@ std::unique_ptr<control::RoomPlacement> MakeRoomPlacement(cluster::ClusterNode& 
 
 namespace {
 
-std::optional<session::RoomMember> MemberNamed(session::RoomDirectory& rooms,
-                                               const std::string& room, const std::string& name) {
+// A link or uplink of the room: by its name among the members the cluster joined (transport
+// "cascade"), never a participant that only has the name.
+std::optional<session::RoomMember> LinkNamed(session::RoomDirectory& rooms, const std::string& room,
+                                             const std::string& name) {
   auto members = rooms.Participants(room);
   if (!members.ok()) return std::nullopt;
   for (const session::RoomMember& m : *members) {
-    if (m.name == name) return m;
+    if (m.name == name && m.transport == "cascade") return m;
   }
   return std::nullopt;
+}
+
+std::string StringOf(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 uint16_t PortOf(const nlohmann::json& j, const char* key) {
@@ -72,7 +79,8 @@ uint16_t PortOf(const nlohmann::json& j, const char* key) {
 // The cluster thread's own state of the links and uplinks (only it calls these hooks).
 struct CascadeState {
   std::map<std::string, session::CascadeLayout> cells;  // "room\nnode" -> applied on the link
-  std::map<std::string, std::string> uplinks;           // room -> the link it sends to
+  std::map<std::string, std::string> targets;           // "room\nnode" -> where the link sends
+  std::map<std::string, std::string> uplinks;           // room -> "uplink id\nthe link it sends to"
 };
 
 }  // namespace
@@ -93,7 +101,7 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
           {"room", r.name}, {"primary", r.share->primary}, {"media_address", media_address}};
       uint32_t own = 0;
       for (const session::RoomMember& m : *members) {
-        if (m.name == session::kUplinkName) {
+        if (m.name == session::kUplinkName && m.transport == "cascade") {
           share["audio_port"] = m.audio_port;
           share["video_port"] = m.video_port;
         } else {
@@ -112,13 +120,27 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
     const std::optional<session::RoomConfig> config = rooms.FindRoom(room);
     if (!config) return NotFoundError("no room '" + room + "' here");
     const std::string name = session::LinkName(node);
-    const std::string address = share.value("media_address", "");
+    const std::string address = StringOf(share, "media_address");
     const uint16_t audio_port = PortOf(share, "audio_port");
     const uint16_t video_port = PortOf(share, "video_port");
     if (address.empty() || !audio_port) {
       return InvalidArgumentError("the share's entry has no media address or uplink port");
     }
-    std::optional<session::RoomMember> link = MemberNamed(rooms, room, name);
+    const std::string key = room + '\n' + node;
+    const std::string target =
+        address + ':' + std::to_string(audio_port) + '/' + std::to_string(video_port);
+    std::optional<session::RoomMember> link = LinkNamed(rooms, room, name);
+    if (link && state->targets[key] != target) {
+      // The share was made again (its node restarted, or it was deleted and re-made): its
+      // uplink has new ports.
+      session::RemoteUpdate to;
+      to.address = address;
+      to.audio_rtp_port = audio_port;
+      to.video_rtp_port = video_port;
+      TESSERA_RETURN_IF_ERROR(rooms.UpdateRemote(room, link->id, to));
+      spdlog::info("room {}: the link to node {} sends to {} now", room, node, target);
+      state->targets[key] = target;
+    }
     if (!link) {
       session::JoinOptions options;
       options.transport = "cascade";
@@ -127,13 +149,15 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
       if (!joined.ok()) return joined.status();
       spdlog::info("room {}: linked to its share on node {} ({}:{}/{})", room, node, address,
                    audio_port, video_port);
-      link = MemberNamed(rooms, room, name);
+      link = LinkNamed(rooms, room, name);
       if (!link) return InternalError("the link to node " + node + " left at once");
-      state->cells.erase(room + '\n' + node);
+      state->cells.erase(key);
+      state->targets[key] = target;
     }
-    const session::CascadeLayout layout =
-        session::CascadeLayoutFromJson(share.value("layout", nlohmann::json()));
-    session::CascadeLayout& applied = state->cells[room + '\n' + node];
+    const auto layout_json = share.find("layout");
+    const session::CascadeLayout layout = session::CascadeLayoutFromJson(
+        layout_json != share.end() ? *layout_json : nlohmann::json());
+    session::CascadeLayout& applied = state->cells[key];
     if (!(applied == layout) || link->cascade_cells.size() != layout.cells.size()) {
       TESSERA_RETURN_IF_ERROR(rooms.SetLinkCells(room, link->id, layout));
       applied = layout;
@@ -144,18 +168,20 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
   };
   h.unlink = [&rooms, state](const std::string& room, const std::string& node) {
     state->cells.erase(room + '\n' + node);
-    if (auto link = MemberNamed(rooms, room, session::LinkName(node))) {
+    state->targets.erase(room + '\n' + node);
+    if (auto link = LinkNamed(rooms, room, session::LinkName(node))) {
       (void)rooms.LeaveRoom(room, link->id);
     }
   };
   h.uplink = [&rooms, state](const std::string& room, const nlohmann::json& link) {
-    const std::string key = link.dump();
+    std::optional<session::RoomMember> up = LinkNamed(rooms, room, session::kUplinkName);
+    if (!up) return;
+    // The uplink's id too: a share made again under the same name has a new uplink, on hold.
+    const std::string key = std::to_string(up->id) + '\n' + link.dump();
     auto it = state->uplinks.find(room);
     if (it != state->uplinks.end() && it->second == key) return;
-    std::optional<session::RoomMember> up = MemberNamed(rooms, room, session::kUplinkName);
-    if (!up) return;
     session::RemoteUpdate to;
-    to.address = link.value("media_address", "");
+    to.address = StringOf(link, "media_address");
     to.audio_rtp_port = PortOf(link, "audio_port");
     to.video_rtp_port = PortOf(link, "video_port");
     if (to.address.empty() || !to.audio_rtp_port) return;
@@ -178,6 +204,7 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
     cluster::LocalRooms out;
     for (const session::RoomConfig& r : rooms.ListRooms()) {
       out.names.push_back(r.name);
+      if (r.share) out.shares.push_back(r.name);
       if (auto members = rooms.Participants(r.name); members.ok()) {
         out.participants += static_cast<uint32_t>(members->size());
       }
@@ -187,11 +214,12 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
   h.create_room = [&service](const nlohmann::json& spec) -> Status {
     // The calls its node had dialled are dialled again from here once the room runs.
     nlohmann::json body = spec;
-    const nlohmann::json dial_out = body.value("dial_out", nlohmann::json::array());
+    nlohmann::json dial_out = nlohmann::json::array();
+    if (const auto it = body.find("dial_out"); it != body.end() && it->is_array()) dial_out = *it;
     body.erase("dial_out");
     auto created = service.CreateRoom(body);
     if (!created.ok()) return created.status();
-    const std::string room = body.value("name", "");
+    const std::string room = StringOf(body, "name");
     for (const nlohmann::json& d : dial_out) {
       if (!d.is_object() || !d.contains("uri") || !d["uri"].is_string()) continue;
       nlohmann::json call = {{"room", room}, {"uri", d["uri"]}};
@@ -216,10 +244,10 @@ cluster::ClusterHooks MakeClusterHooks(session::RoomDirectory& rooms,
     const auto list = calls->find("calls");
     if (list == calls->end() || !list->is_array()) return out;
     for (const nlohmann::json& c : *list) {
-      if (c.value("direction", "") != "out" || c.value("uri", "").empty()) continue;
-      nlohmann::json& room = out[c.value("room", "")];
+      if (StringOf(c, "direction") != "out" || StringOf(c, "uri").empty()) continue;
+      nlohmann::json& room = out[StringOf(c, "room")];
       if (!room.is_array()) room = nlohmann::json::array();
-      room.push_back({{"uri", c.value("uri", "")}, {"name", c.value("participant", "")}});
+      room.push_back({{"uri", StringOf(c, "uri")}, {"name", StringOf(c, "participant")}});
     }
     return out;
   };

@@ -180,6 +180,15 @@ StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
     if (root["cluster"].IsDefined()) {
       ParseCluster(c, root["cluster"], config.cluster);
       CompleteCluster(c, root["cluster"], config.control, config.sip, config.cluster);
+      // A cascaded room's links between nodes go to this address.
+      cluster::ClusterConfig& cc = config.cluster;
+      if (cc.media_address.empty()) cc.media_address = config.server.bind_address;
+      if (cc.media_address == "0.0.0.0" || cc.media_address == "::" || cc.media_address.empty()) {
+        c.Error(root["cluster"], "cluster.media_address",
+                "is required when server.bind_address is a wildcard ('" +
+                    config.server.bind_address +
+                    "'): the address of this node other nodes send a cascaded room's media to");
+      }
     }
     for (size_t i = 0; i < config.rooms.size(); ++i) {
       CheckRoomHardware(c, root["rooms"][i], "rooms[" + std::to_string(i) + "]", config.rooms[i],

@@ -12,9 +12,10 @@ void ParseCluster(Checker& c, const YAML::Node& n, cluster::ClusterConfig& out) 
     c.Error(n, p, "must be a map with redis (host:port)");
     return;
   }
-  c.OnlyKeys(n, p,
-             {"redis", "redis_password_file", "key_prefix", "node_id", "region", "api_url",
-              "sip_address", "lease_ms", "heartbeat_ms", "capacity_units", "room_units"});
+  c.OnlyKeys(
+      n, p,
+      {"redis", "redis_password_file", "key_prefix", "node_id", "region", "api_url", "sip_address",
+       "media_address", "lease_ms", "heartbeat_ms", "capacity_units", "room_units"});
   out.enabled = true;
   std::string redis = out.redis_host + ":" + std::to_string(out.redis_port);
   c.String(n, p, "redis", redis);
@@ -46,6 +47,7 @@ void ParseCluster(Checker& c, const YAML::Node& n, cluster::ClusterConfig& out) 
         n["sip_address"], p + ".sip_address",
         "must be host:port (where callers reach this node's SIP), got '" + out.sip_address + "'");
   }
+  c.String(n, p, "media_address", out.media_address);
   c.Unsigned(n, p, "lease_ms", out.lease_ms, 1000, 600000);
   c.Unsigned(n, p, "heartbeat_ms", out.heartbeat_ms, 100, 60000);
   if (out.heartbeat_ms * 2 > out.lease_ms) {

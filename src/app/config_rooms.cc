@@ -251,6 +251,12 @@ void ParseRooms(Checker& c, const YAML::Node& n, std::vector<RoomConfig>& rooms)
     }
     RoomConfig room;
     ParseRoom(c, r, p, room, participant_names);
+    // A room of the file has no spec in the cluster's directory for a share to be made from.
+    if (room.cascade.per_node) {
+      c.Error(r["cascade"], p + ".cascade",
+              "only rooms created through the API in a cluster can be cascaded (a share is "
+              "made from the body that created the room)");
+    }
     if (!room.name.empty() && !room_names.insert(room.name).second) {
       c.Error(r["name"], p + ".name", "duplicate room name '" + room.name + "'");
     }

@@ -9,6 +9,18 @@ std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Typed reads of another node's entry: a field of another type reads as absent (nlohmann's
+// value() would throw, and one bad entry must not stop a heartbeat).
+std::string Str(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+uint64_t Count(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
 nlohmann::json ParseObject(const RedisReply& r) {
   if (r.nil()) return nlohmann::json();
   nlohmann::json j = nlohmann::json::parse(r.str, nullptr, /*allow_exceptions=*/false);
@@ -52,10 +64,13 @@ StatusOr<NodeRecord> ClusterNode::Impl::PlaceShare(const std::string& room, uint
       auto entry = redis_.Command({"GET", ShareKey(room, node)});
       if (!entry.ok()) return Down(entry.status());
       const nlohmann::json share = ParseObject(*entry);
-      if (!share.is_object() || share.value("primary", "") != config_.node_id) continue;
+      if (!share.is_object()) continue;
+      // A node sharing the room for another primary (the room moved, its share not yet
+      // ended) takes no new share of it.
       taken.insert(node);
+      if (Str(share, "primary") != config_.node_id) continue;
       const NodeRecord* n = alive(node);
-      if (n && share.value("participants", uint32_t{0}) < per_node) return *n;
+      if (n && Count(share, "participants") < per_node) return *n;
     }
     // A new share: the room's region, not this node, not a node already sharing it.
     std::vector<NodeRecord> candidates;
@@ -95,7 +110,8 @@ StatusOr<nlohmann::json> ClusterNode::Impl::ShareSpec(const std::string& room,
       return FailedPreconditionError("room '" + room + "' is not cascaded");
     }
     nlohmann::json out = *spec;
-    out["region"] = record.value("region", "default");
+    const std::string region = Str(record, "region");
+    out["region"] = region.empty() ? std::string("default") : region;
     return out;
   });
 }
@@ -114,8 +130,8 @@ std::set<std::string> ClusterNode::Impl::KeepShares() {
   const int64_t now = SteadyMs();
   const std::string lease = std::to_string(config_.lease_ms);
   for (const nlohmann::json& share : hooks_.shares()) {
-    const std::string room = share.value("room", "");
-    const std::string primary = share.value("primary", "");
+    const std::string room = Str(share, "room");
+    const std::string primary = Str(share, "primary");
     if (room.empty()) continue;
     rooms.insert(room);
     auto r = redis_.Pipeline({{"SET", ShareKey(room, config_.node_id), Dump(share), "PX", lease},
@@ -127,7 +143,14 @@ std::set<std::string> ClusterNode::Impl::KeepShares() {
       return rooms;
     }
     const nlohmann::json link = ParseObject((*r)[2]);
-    if (link.is_object() && hooks_.uplink) hooks_.uplink(room, link);
+    if (link.is_object() && hooks_.uplink) {
+      try {
+        hooks_.uplink(room, link);
+      } catch (const std::exception& e) {  // nothing in it throws by design; the beat goes on
+        spdlog::warn("cluster: room {}: the link entry for this share is unusable: {}", room,
+                     e.what());
+      }
+    }
     const RedisReply& owner = (*r)[3];
     if (!owner.nil() && owner.str == primary) {
       orphan_share_since_.erase(room);
@@ -174,11 +197,18 @@ void ClusterNode::Impl::KeepLinks() {
           continue;
         }
         const nlohmann::json share = ParseObject(*entry);
-        if (!share.is_object() || share.value("primary", "") != config_.node_id) continue;
-        StatusOr<nlohmann::json> link = hooks_.link(room, node, share);
+        if (!share.is_object() || Str(share, "primary") != config_.node_id) continue;
+        StatusOr<nlohmann::json> link = InternalError("the link hook threw");
+        try {
+          link = hooks_.link(room, node, share);
+        } catch (const std::exception& e) {  // nothing in it throws by design; the beat goes on
+          link = InternalError(std::string("the share's entry is unusable: ") + e.what());
+        }
         if (!link.ok()) {
           spdlog::warn("cluster: room {}: the share on node {} could not be linked: {}", room, node,
                        link.status().message());
+          // Retried next heartbeat; a link that works stays meanwhile.
+          if (links_[room].count(node)) linked.insert(node);
           continue;
         }
         linked.insert(node);

@@ -179,8 +179,13 @@ void ClusterNode::Impl::Beat() {
   ReadNodes((*r)[2]);
   // A share of another node's room runs here under the room's name, never leased here.
   shared_ = KeepShares();
+  // By the rooms' own configs as well: a share KeepShares missed (Redis failing midway) must
+  // still never be leased under its primary's name.
+  const std::set<std::string> shares(local.shares.begin(), local.shares.end());
   LocalRooms leased = local;
-  std::erase_if(leased.names, [this](const std::string& n) { return shared_.count(n) > 0; });
+  std::erase_if(leased.names, [this, &shares](const std::string& n) {
+    return shared_.count(n) > 0 || shares.count(n) > 0;
+  });
   KeepLeases(leased);
   KeepLinks();
   KeepDialOuts();

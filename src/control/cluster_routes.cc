@@ -33,7 +33,16 @@ HttpResponse DirectoryDown(const Status& s) {
 
 std::optional<HttpResponse> Api::MakeShare(const HttpRequest& request, const std::string& room) {
   const std::string primary = QueryValue(request.query, "cascade");
-  if (service_.HasRoom(room)) return std::nullopt;
+  if (service_.HasRoom(room)) {
+    if (service_.SharePrimary(room) == primary) return std::nullopt;  // it joins the share
+    // The room here is not the share of that primary: a share of its previous primary (the
+    // room moved; this one ends within a lease), or the room itself.
+    HttpResponse r = Problem(503, "room-moving", "Room moving",
+                             "room '" + room + "' runs here, but not as the share of node " +
+                                 primary + " the request names: ask the room's node again");
+    r.headers.emplace_back("Retry-After", "2");
+    return r;
+  }
   StatusOr<nlohmann::json> spec = options_.placement->ShareSpec(room, primary);
   if (!spec.ok()) {
     if (spec.status().code() == StatusCode::kUnavailable) return DirectoryDown(spec.status());

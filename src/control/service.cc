@@ -199,6 +199,11 @@ bool ControlService::IsShare(const std::string& room) {
   return config && config->share.has_value();
 }
 
+std::string ControlService::SharePrimary(const std::string& room) {
+  const std::optional<session::RoomConfig> config = rooms_.FindRoom(room);
+  return config && config->share ? config->share->primary : std::string();
+}
+
 size_t ControlService::OwnParticipants(const std::string& room) {
   auto members = rooms_.Participants(room);
   if (!members.ok()) return 0;

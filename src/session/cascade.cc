@@ -17,6 +17,11 @@ RoomConfig ShareRoom(const RoomConfig& room, const std::string& primary) {
     const VideoProfile& first = v.profiles.front();
     VideoProfile sub = first;
     sub.name = "cascade";
+    const auto taken = [&v](const std::string& name) {
+      return std::any_of(v.profiles.begin(), v.profiles.end(),
+                         [&name](const VideoProfile& p) { return p.name == name; });
+    };
+    for (int n = 2; taken(sub.name); ++n) sub.name = "cascade-" + std::to_string(n);
     sub.bitrate_bps = std::min(first.bitrate_bps * 3, 8'000'000);
     sub.single_nal = false;
     v.profiles.insert(v.profiles.begin(), sub);
@@ -113,7 +118,9 @@ CascadeLayout CascadeLayoutFromJson(const nlohmann::json& j) {
     const std::string& n = name->get_ref<const std::string&>();
     if (n.empty() || n.size() > 64) continue;
     const int64_t x = num(c, "x"), y = num(c, "y"), cw = num(c, "width"), ch = num(c, "height");
-    if (x < 0 || y < 0 || cw <= 0 || ch <= 0 || x + cw > w || y + ch > h) continue;
+    if (x < 0 || y < 0 || cw <= 0 || ch <= 0 || x > w || y > h || cw > w - x || ch > h - y) {
+      continue;
+    }
     l.cells.push_back({n, mixer::Rect{static_cast<int>(x), static_cast<int>(y),
                                       static_cast<int>(cw), static_cast<int>(ch)}});
   }

@@ -44,6 +44,12 @@ StatusOr<JoinedParticipant> RoomService::JoinRoom(const std::string& room_name,
   RoomHost* room = FindHost(room_name);
   if (!room) return NotFoundError("no room '" + room_name + "'");
   TESSERA_RETURN_IF_ERROR(CheckRoomParticipant(room->config(), pc));
+  // The links of a cascaded room are found by these names (docs/architecture.md, "Cascading").
+  if (pc.cascade == CascadeRole::kNone && pc.name.starts_with("cascade-")) {
+    return InvalidArgumentError("participant " + pc.name +
+                                ": names starting with cascade- are the links between the nodes "
+                                "of a cascaded room");
+  }
   if (room->roster().FindMember(pc.name)) {
     return Status(StatusCode::kAlreadyExists,
                   "room " + room_name + " already has a participant named " + pc.name);

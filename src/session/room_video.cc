@@ -92,9 +92,9 @@ VideoLeg::RoomHooks RoomVideo::HooksForLegs() {
       room_->RequestKeyframe(id, /*urgent=*/true);
     });
   };
-  hooks.forward = [this](uint32_t, rtp::EncodedFrame frame) {
-    boost::asio::post(video_media_, [this, f = std::move(frame)] {
-      if (!stopped_) OnForwarded(f);
+  hooks.forward = [this](uint32_t, rtp::EncodedFrame frame, uint64_t stream) {
+    boost::asio::post(video_media_, [this, f = std::move(frame), stream] {
+      if (!stopped_) OnForwarded(f, stream);
     });
   };
   hooks.feedback = [this](uint32_t id, std::optional<int64_t> bps, std::optional<double> loss) {
@@ -283,7 +283,7 @@ void RoomVideo::AskUpstreamKeyframe(bool urgent) {
   boost::asio::post(leg->shard(), [leg] { leg->AskForKeyframe(); });
 }
 
-void RoomVideo::OnForwarded(const rtp::EncodedFrame& frame) {
+void RoomVideo::OnForwarded(const rtp::EncodedFrame& frame, uint64_t stream) {
   TESSERA_DCHECK_RUN_ON(checker_);
   if (forwarded_.empty() || frame.data.empty()) return;
   if (!forward_packetizer_ || forward_codec_ != frame.codec) {
@@ -291,6 +291,9 @@ void RoomVideo::OnForwarded(const rtp::EncodedFrame& frame) {
     forward_codec_ = frame.codec;
   }
   auto out = std::make_shared<EncodedVideo>();
+  // The senders' source: a restarted upstream (another SSRC, another timestamp base) is a new
+  // source, which they re-base continuously as they do a profile move.
+  out->profile = static_cast<size_t>(stream);
   out->codec = frame.codec;
   out->rtp_timestamp = frame.rtp_timestamp;
   out->keyframe = frame.keyframe;

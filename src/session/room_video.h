@@ -97,7 +97,7 @@ class RoomVideo {
   std::chrono::steady_clock::time_point SlotTime(int64_t slot) const;
   // A share's uplink sent a frame of the primary's composite: on to the share's participants
   // that receive video (each from a keyframe on).
-  void OnForwarded(const rtp::EncodedFrame& frame);
+  void OnForwarded(const rtp::EncodedFrame& frame, uint64_t stream);
   // A keyframe of the primary's composite, asked through the uplink; not urgent: at most every
   // keyframe_coalesce_ms.
   void AskUpstreamKeyframe(bool urgent);

@@ -305,7 +305,7 @@ void VideoLeg::Deliver(rtp::VideoReceiveStream::Output out) {
   for (auto& frame : out.frames) {
     ++counts_.frames_received;
     if (config_.cascade == CascadeRole::kUplink && hooks_.forward) {
-      hooks_.forward(id_, std::move(frame));
+      hooks_.forward(id_, std::move(frame), new_streams_seen_);
     } else {
       PostDecode(std::move(frame));
     }

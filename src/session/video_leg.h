@@ -43,7 +43,9 @@ class VideoLeg {
                        std::optional<double> loss)>
         feedback;
     // A cascade uplink's frames (the primary's composite), for the share's participants.
-    std::function<void(uint32_t id, rtp::EncodedFrame frame)> forward;
+    // `stream` counts the uplink's stream restarts (a new SSRC or sequence): the recipients'
+    // senders re-base their timestamps there.
+    std::function<void(uint32_t id, rtp::EncodedFrame frame, uint64_t stream)> forward;
   };
 
   // input: the participant's decoder (null when it sends no video). options: the keyframe

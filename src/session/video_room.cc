@@ -168,11 +168,16 @@ Status VideoRoom::SetCells(uint32_t link, const CascadeLayout& layout) {
     p->crop = c.rect;
     p->crop_width = layout.width;
     p->crop_height = layout.height;
+    p->link_id = link;
     participants_[id] = std::move(p);
     l.cells.push_back(id);
   }
-  // The cells' places may change with the same sizes: every canvas lays out again.
+  // The cells' places may change with the same sizes: every canvas lays out again, the
+  // recording's variants too.
   for (auto& canvas : canvases_) canvas->key.reset();
+  for (auto& profile : profiles_) {
+    if (profile->recorded) profile->recorded->canvas->key.reset();
+  }
   return Status::Ok();
 }
 
@@ -515,9 +520,7 @@ void VideoRoom::Compose(Canvas& canvas) {
     ++stats_.layout_changes;
   }
   std::vector<const codec::Picture*> pictures(canvas.tiles.size(), nullptr);
-  const auto left_out = [this, &canvas](uint32_t id) {
-    return canvas.recorded && std::binary_search(excluded_.begin(), excluded_.end(), id);
-  };
+  const auto left_out = [this, &canvas](uint32_t id) { return canvas.recorded && Excluded(id); };
   canvas.tile_has_picture.assign(canvas.tiles.size(), false);
   canvas.new_receive_us.clear();
   for (size_t t = 0; t < canvas.tiles.size(); ++t) {

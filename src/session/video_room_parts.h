@@ -33,6 +33,7 @@ struct VideoRoom::Participant {
   std::optional<mixer::Rect> crop;
   int crop_width = 0;
   int crop_height = 0;
+  uint32_t link_id = 0;  // a cell's link: left out of a recording with it
 };
 
 struct VideoRoom::Recipient {

@@ -138,14 +138,18 @@ VideoRoom::ProfileState* VideoRoom::EnsureVariant(size_t index) {
 
 bool VideoRoom::DrawExcludedCard(const Canvas& canvas, const mixer::Tile& tile,
                                  mixer::I420Frame& frame) {
-  if (!canvas.recorded ||
-      !std::binary_search(excluded_.begin(), excluded_.end(), tile.participant_id)) {
-    return false;
-  }
+  if (!canvas.recorded || !Excluded(tile.participant_id)) return false;
   mixer::TextStyle style;
   style.pixel_height = std::clamp(tile.dest.height / 8, 10, 64);
   (void)text_->DrawCentered(kNotRecorded, tile.dest, style, frame);
   return true;
+}
+
+bool VideoRoom::Excluded(uint32_t id) const {
+  if (std::binary_search(excluded_.begin(), excluded_.end(), id)) return true;
+  const auto it = participants_.find(id);
+  return it != participants_.end() && it->second->link_id &&
+         std::binary_search(excluded_.begin(), excluded_.end(), it->second->link_id);
 }
 
 void VideoRoom::FallBackVariantsToCpu() {

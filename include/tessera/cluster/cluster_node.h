@@ -41,6 +41,8 @@ namespace tessera::cluster {
 struct LocalRooms {
   std::vector<std::string> names;
   uint32_t participants = 0;
+  // Those of `names` that are shares of other nodes' cascaded rooms: never leased here.
+  std::vector<std::string> shares;
 };
 
 struct ClusterHooks {

@@ -25,6 +25,10 @@ struct ClusterConfig {
   // Where other nodes send SIP callers of the rooms this node runs (302 Contact), "host:port";
   // empty: the first sip.listen address with a fixed port, if any.
   std::string sip_address;
+  // Where other nodes send a cascaded room's media for this node (its links and uplinks):
+  // an address of this host they reach; empty: server.bind_address, which must then not be a
+  // wildcard (filled in by the app).
+  std::string media_address;
   // A node's entry and its rooms' leases live this long without a heartbeat; a dead node's rooms
   // move after it (plus one heartbeat).
   uint32_t lease_ms = 5000;

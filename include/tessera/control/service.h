@@ -80,6 +80,8 @@ class ControlService {
   uint32_t CascadePerNode(const std::string& room);
   // Whether the room here is another node's share.
   bool IsShare(const std::string& room);
+  // The primary of the room here when it is a share; empty otherwise.
+  std::string SharePrimary(const std::string& room);
   // The room's participants that joined on this node (its cascade links left out).
   size_t OwnParticipants(const std::string& room);
 

@@ -255,6 +255,8 @@ class VideoRoom {
   struct ProfileState;
   // The recorder's key among the recipients (participant ids count up from 1, never reach it).
   static constexpr uint32_t kRecorderKey = 0xFFFFFFFF;
+  // Left out of the recorded variant: the participant, or a cascade cell's link.
+  bool Excluded(uint32_t id) const;
   // A cascade cell's crop in its link's current picture; nullopt: not a cell, or no picture.
   static std::optional<mixer::Rect> ScaledCrop(const Participant& p);
   struct Canvas;

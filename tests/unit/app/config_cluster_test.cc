@@ -110,5 +110,46 @@ cluster: {redis: "127.0.0.1:6379"}
   EXPECT_THAT(c.status().message(), HasSubstr("cluster.api_url: is required"));
 }
 
+TEST(ConfigCluster, CascadeMediaGoesToTheBindAddressOrItsOwnAddress) {
+  auto c = ParseConfig(R"(
+server: {bind_address: 10.0.0.2}
+control: {enabled: true, listen_address: 10.0.0.2, port: 8443, allow_plain_http: true}
+cluster: {redis: "127.0.0.1:6379"}
+)",
+                       "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->cluster.media_address, "10.0.0.2");
+  // A wildcard bind address is no address another node can send to.
+  auto wild = ParseConfig(R"(
+server: {bind_address: 0.0.0.0}
+control: {enabled: true, listen_address: 10.0.0.2, port: 8443, allow_plain_http: true}
+cluster: {redis: "127.0.0.1:6379"}
+)",
+                          "t.yaml");
+  ASSERT_FALSE(wild.ok());
+  EXPECT_THAT(wild.status().message(), HasSubstr("cluster.media_address: is required"));
+  auto given = ParseConfig(R"(
+server: {bind_address: 0.0.0.0}
+control: {enabled: true, listen_address: 10.0.0.2, port: 8443, allow_plain_http: true}
+cluster: {redis: "127.0.0.1:6379", media_address: 10.0.0.7}
+)",
+                           "t.yaml");
+  ASSERT_TRUE(given.ok()) << given.status().ToString();
+  EXPECT_EQ(given->cluster.media_address, "10.0.0.7");
+}
+
+TEST(ConfigCluster, ARoomOfTheFileCannotBeCascaded) {
+  auto c = ParseConfig(R"(
+rooms:
+  - name: allhands
+    cascade: {per_node: 10}
+    participants: []
+)",
+                       "t.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("rooms[0].cascade: only rooms created through the API"));
+}
+
 }  // namespace
 }  // namespace tessera::app

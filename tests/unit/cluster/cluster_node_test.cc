@@ -107,7 +107,7 @@ struct FakeNode {
     ClusterHooks h;
     h.local_rooms = [this] {
       std::lock_guard lock(mu);
-      return LocalRooms{local, 0};
+      return LocalRooms{local, 0, {}};
     };
     h.create_room = [this](const nlohmann::json& spec) {
       std::lock_guard lock(mu);
