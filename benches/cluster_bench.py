@@ -33,7 +33,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from tessera_harness import ensure, free_port_block, run_main  # noqa: E402
 from control_test import audio_participant, expect_json, video_room  # noqa: E402
 from cluster_test import HEARTBEAT_MS, LEASE_MS, Cluster, Redis, cpu_seconds, room  # noqa: E402
+import control_test  # noqa: E402
 import subprocess  # noqa: E402
+
+# Each node's server.rtp_ports: the tests' 40 do not hold a dead node's rooms on top of a node's
+# own (a take-over that finds no port waits for another node), which is not what the failover
+# and handover figures are about.
+control_test.RTP_PORTS = 400
 
 
 def rooms_by_node(c):
@@ -83,15 +89,16 @@ def placement(args, c, report):
 
 
 def failover(args, c):
-    """Step 2: kill -9 the node with the most rooms, time until they all run elsewhere."""
+    """Step 2: kill -9 the node with the most rooms, time until they all run elsewhere (asked
+    of another node)."""
     trials = []
     for trial in range(args.trials):
         placed = rooms_by_node(c)
-        victim = max((n for n in placed if n in c.nodes and n != "n1"),
-                     key=lambda n: len(placed[n]))
+        victim = max((n for n in placed if n in c.nodes), key=lambda n: len(placed[n]))
+        asked = min(n for n in c.nodes if n != victim)
         names = placed[victim]
         c.nodes[victim].kill()
-        moved = wait_all_moved(c, names, victim, "n1",
+        moved = wait_all_moved(c, names, victim, asked,
                                (LEASE_MS + 2 * HEARTBEAT_MS) / 1000 + 10)
         worst = max(moved.values())
         trials.append({"node": victim, "rooms": len(names),
@@ -107,12 +114,12 @@ def failover(args, c):
 def handover(c):
     """Step 3: SIGINT a node, time until its rooms run elsewhere."""
     placed = rooms_by_node(c)
-    victim = max((n for n in placed if n in c.nodes and n != "n1"),
-                 key=lambda n: len(placed[n]))
+    victim = max((n for n in placed if n in c.nodes), key=lambda n: len(placed[n]))
+    asked = min(n for n in c.nodes if n != victim)
     names = placed[victim]
     c.nodes[victim].proc.proc.send_signal(signal.SIGINT)
     c.nodes[victim].proc.wait_exit(20, f"{victim} did not exit on SIGINT")
-    moved = wait_all_moved(c, names, victim, "n1", 10)
+    moved = wait_all_moved(c, names, victim, asked, 10)
     out = {"node": victim, "rooms": len(names), "last_s": round(max(moved.values()), 2)}
     print(f"handover: {victim} stopped with {len(names)} rooms: all running elsewhere "
           f"{max(moved.values()):.2f} s after it exited")

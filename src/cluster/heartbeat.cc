@@ -123,6 +123,11 @@ NodeRecord ClusterNode::Impl::SelfRecord(const LocalRooms& local) {
   n.used_units =
       static_cast<int64_t>(local.participants) + static_cast<int64_t>(config_.room_units) * n.rooms;
   n.draining = hooks_.draining && hooks_.draining();
+  {
+    // Not up yet: this beat is the first to reach Redis, and its settling time starts now.
+    std::lock_guard lock(mu_);
+    n.settling = !redis_up_ || SteadyMs() < takeover_after_ms_;
+  }
   n.heartbeat_unix_ms = UnixMs();
   return n;
 }
@@ -382,7 +387,13 @@ void ClusterNode::Impl::TakeOverOrphans() {
       continue;
     }
     const std::string region = record.value("region", "default");
-    const std::optional<NodeRecord> best = ChooseNode(nodes, region);
+    // A node that does not take rooms over yet would leave its choice orphaned for its whole
+    // settling time: the others choose among the rest.
+    std::vector<NodeRecord> takers;
+    for (const NodeRecord& n : nodes) {
+      if (!n.settling || n.id == config_.node_id) takers.push_back(n);
+    }
+    const std::optional<NodeRecord> best = ChooseNode(takers, region);
     if (!best) continue;
     for (NodeRecord& n : nodes) {
       if (n.id == best->id) n.used_units += config_.room_units + SpecParticipants(record);

@@ -39,6 +39,7 @@ std::string SerializeNodeRecord(const NodeRecord& n) {
                             {"capacity_units", n.capacity_units},
                             {"used_units", n.used_units},
                             {"draining", n.draining},
+                            {"settling", n.settling},
                             {"heartbeat_unix_ms", n.heartbeat_unix_ms}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -61,6 +62,8 @@ std::optional<NodeRecord> ParseNodeRecord(std::string_view text) {
   n.used_units = Number<int64_t>(j, "used_units");
   const auto d = j.find("draining");
   n.draining = d != j.end() && d->is_boolean() && d->get<bool>();
+  const auto settling = j.find("settling");
+  n.settling = settling != j.end() && settling->is_boolean() && settling->get<bool>();
   n.heartbeat_unix_ms = Number<int64_t>(j, "heartbeat_unix_ms");
   return n;
 }

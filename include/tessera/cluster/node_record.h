@@ -24,6 +24,9 @@ struct NodeRecord {
   int64_t capacity_units = 0;
   int64_t used_units = 0;
   bool draining = false;
+  // Just (re)joined the directory: it takes no room over for a lease and a heartbeat (live
+  // nodes' leases may have lapsed meanwhile), so the others do not count on it for orphans.
+  bool settling = false;
   int64_t heartbeat_unix_ms = 0;
 
   int64_t free_units() const { return capacity_units - used_units; }
