@@ -457,7 +457,25 @@ StatusOr<nlohmann::json> ControlService::UpdateParticipant(const std::string& ro
   return GetParticipant(room, id);
 }
 
+namespace {
+
+// A cascade link leaves with its share (or its room), never on its own: a share without its
+// uplink, or a primary without its link, would silently cut a whole node's participants off.
+Status NotALink(const std::string& room, const RoomMember& m) {
+  if (m.transport != "cascade") return Status::Ok();
+  return FailedPreconditionError("participant " + m.name + " of room " + room +
+                                 " is a link between the nodes of the cascaded room: it leaves "
+                                 "with its share");
+}
+
+}  // namespace
+
 Status ControlService::RemoveParticipant(const std::string& room, uint32_t id) {
+  auto members = rooms_.Participants(room);
+  if (!members.ok()) return members.status();
+  const RoomMember* m = FindById(*members, id);
+  if (!m) return NotFoundError(NoParticipant(room, std::to_string(id)));
+  TESSERA_RETURN_IF_ERROR(NotALink(room, *m));
   return rooms_.LeaveRoom(room, id);
 }
 
@@ -466,6 +484,7 @@ Status ControlService::KickByName(const std::string& room, const std::string& na
   if (!members.ok()) return members.status();
   const RoomMember* m = FindByName(*members, name);
   if (!m) return NotFoundError(NoParticipant(room, name));
+  TESSERA_RETURN_IF_ERROR(NotALink(room, *m));
   return rooms_.LeaveRoom(room, m->id);
 }
 

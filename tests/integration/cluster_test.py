@@ -948,6 +948,14 @@ def run_cascade(args, work, count, per_node, cascade=True):
                 print(f"linked {time.monotonic() - last_add:.2f} s after the last add: "
                       + ", ".join(f"cascade-{n} cells {names[0]}-{names[-1]}"
                                   for n, names in shares.items()))
+            if shares:
+                # A link is not the API's to remove: it leaves with its share.
+                link = next(p for p in top if p["name"].startswith("cascade-"))
+                refused = c.api(primary).request("DELETE", f"{path}/{link['id']}", c.admin)
+                ensure(refused.status == 409, f"DELETE of the link {link['name']}: expected "
+                                              f"409, got {refused}")
+                still = [p["name"] for p in participants_of(c, primary, path)]
+                ensure(link["name"] in still, f"{link['name']} left after a refused DELETE")
             order = tile_order(top)
             ensure(order == [m.name for m in members],
                    f"the grid's order from the primary's participants is {order}, expected "
